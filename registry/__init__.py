@@ -1,0 +1,1 @@
+"""Specreg: a governance registry for written behaviour specifications kept as Markdown in git."""

@@ -1,0 +1,63 @@
+"""One error hierarchy; every edge turns these into an HTML page, a JSON body or a CLI message."""
+from __future__ import annotations
+
+
+class SpecregError(Exception):
+    """Base of every error a user can cause; `code` names it in JSON bodies."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(SpecregError):
+    """Something named by the user does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class UnknownClause(NotFound):
+    """No clause has (or had) this id."""
+
+    code = "unknown_clause"
+
+
+class UnknownRef(NotFound):
+    """A tag, branch, commit or date that does not resolve to ingested history."""
+
+    code = "unknown_ref"
+
+
+class UnknownVersion(NotFound):
+    """The clause did not exist at the requested ref."""
+
+    code = "unknown_version"
+
+
+class BadRequest(SpecregError):
+    """Malformed input: a bad argument, query parameter or body."""
+
+    code = "bad_request"
+
+
+class SourceError(SpecregError):
+    """The spec repo cannot be read as asked (not a repo, unknown branch)."""
+
+    code = "source_error"
+
+
+class ConfigError(SpecregError):
+    """Configuration that cannot work (bad specreg.toml, wrong database for this repo)."""
+
+    code = "config_error"
+
+
+class SchemaError(SpecregError):
+    """The database schema is missing or older than this code; `specreg init` fixes it."""
+
+    code = "schema_error"
+    status = 503

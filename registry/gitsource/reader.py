@@ -1,0 +1,262 @@
+"""Read a spec repo's first-parent history: one `git log --raw` pass and one `cat-file --batch`."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from subprocess import PIPE
+
+import git
+
+from registry.errors import SourceError
+
+NULL_SHA = "0" * 40
+# \x01 starts each commit record; fields are NUL separated (git log -z keeps paths NUL separated too).
+_LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x00"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One path a commit changed, against its first parent."""
+
+    status: str  # A, M, D, R (rename), T (type change), C (copy)
+    path: str
+    old_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(frozen=True)
+class RawCommit:
+    """A commit on the first-parent chain with the files it changed."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    committer_name: str
+    committer_email: str
+    committed_at: datetime
+    message: str
+    changes: tuple[FileChange, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag and the commit it points at (peeled)."""
+
+    name: str
+    commit: str
+    tagged_at: datetime | None
+    message: str
+
+
+def _utc(ts: str) -> datetime:
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc)
+
+
+def _parse_changes(raw: str) -> tuple[FileChange, ...]:
+    """Parse `--raw -z` entries: ':old_mode new_mode old new STATUS\\0path\\0[path2\\0]'."""
+    tokens = raw.lstrip("\0\n").split("\0")
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i]
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        _old_mode, _new_mode, old_blob, new_blob, status = meta[1:].split(" ")
+        kind = status[0]
+        if kind in "RC":
+            old_path, path = tokens[i + 1], tokens[i + 2]
+            i += 3
+        else:
+            old_path, path = None, tokens[i + 1]
+            i += 2
+        changes.append(
+            FileChange(
+                status=kind,
+                path=path,
+                old_path=old_path,
+                old_blob=None if old_blob == NULL_SHA else old_blob,
+                new_blob=None if new_blob == NULL_SHA else new_blob,
+            )
+        )
+    return tuple(changes)
+
+
+def _parse_record(record: str) -> RawCommit:
+    head = record.split("\0", 9)
+    sha, parents, an, ae, at, cn, ce, ct, message, rest = head
+    return RawCommit(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        authored_at=_utc(at),
+        committer_name=cn,
+        committer_email=ce,
+        committed_at=_utc(ct),
+        message=message,
+        changes=_parse_changes(rest),
+    )
+
+
+def _reap(proc: git.Git.AutoInterrupt) -> None:
+    """Wait for a git process we may have stopped reading early; its exit status no longer matters."""
+    try:
+        proc.wait()
+    except git.GitCommandError:
+        pass
+
+
+class SpecSource:
+    """An open spec repository; use as a context manager so the repo is closed after use."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self._repo = git.Repo(self.path)
+        except (git.NoSuchPathError, git.InvalidGitRepositoryError) as exc:
+            raise SourceError(f"not a git repository: {self.path}") from exc
+
+    def __enter__(self) -> SpecSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop git helper processes held by the repo."""
+        self._repo.close()
+
+    def resolve(self, rev: str) -> str:
+        """Return the commit sha a branch, tag or sha names."""
+        try:
+            return self._repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
+        except git.GitCommandError as exc:
+            raise SourceError(f"unknown branch or revision in {self.path}: {rev}") from exc
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when `ancestor` is reachable from `descendant`."""
+        try:
+            self._repo.git.merge_base("--is-ancestor", ancestor, descendant)
+            return True
+        except git.GitCommandError:
+            return False
+
+    def has_commit(self, sha: str) -> bool:
+        """True when the object exists and is a commit."""
+        try:
+            self._repo.git.cat_file("-e", f"{sha}^{{commit}}")
+            return True
+        except git.GitCommandError:
+            return False
+
+    def first_parent_shas(self, head: str) -> Iterator[str]:
+        """Yield shas of head's first-parent chain, newest first."""
+        proc = self._repo.git.rev_list("--first-parent", head, as_process=True)
+        for line in proc.stdout:
+            yield line.decode().strip()
+        proc.wait()
+
+    def count(self, head: str, since: str | None = None) -> int:
+        """Number of first-parent commits after `since` up to head."""
+        rng = f"{since}..{head}" if since else head
+        return int(self._repo.git.rev_list("--first-parent", "--count", rng))
+
+    def log(self, head: str, since: str | None = None) -> Iterator[RawCommit]:
+        """Yield first-parent commits after `since` up to head, oldest first, with their changes."""
+        rng = f"{since}..{head}" if since else head
+        proc = self._repo.git.log(
+            "--first-parent", "-m", "--reverse", "--raw", "-z", "--no-abbrev", "-M",
+            "--no-color", f"--format={_LOG_FORMAT}", rng, "--",
+            as_process=True,
+        )
+        buf = b""
+        try:
+            for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+                buf += chunk
+                parts = buf.split(b"\x01")
+                buf = parts.pop()
+                for part in parts:
+                    if part:
+                        yield _parse_record(part.decode("utf-8", errors="replace"))
+            if buf:
+                yield _parse_record(buf.decode("utf-8", errors="replace"))
+        finally:
+            proc.stdout.close()
+            _reap(proc)
+
+    def tags(self) -> list[Tag]:
+        """All tags that point (possibly through tag objects) at commits."""
+        out = self._repo.git.for_each_ref(
+            "--format=%(refname:short)%00%(*objectname)%00%(objectname)%00%(objecttype)"
+            "%00%(creatordate:unix)%00%(contents:subject)",
+            "refs/tags",
+        )
+        tags: list[Tag] = []
+        for line in out.splitlines():
+            name, peeled, obj, kind, when, subject = line.split("\0")
+            commit = peeled or obj
+            if kind == "tag" and not peeled:
+                continue
+            tags.append(Tag(name, commit, _utc(when) if when else None, subject))
+        return tags
+
+    def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield (sha, content) for each requested blob, in request order, via one cat-file process."""
+        return BlobReader(self._repo).read(shas)
+
+    def read_file(self, commit: str, path: str) -> bytes | None:
+        """Content of one file at one commit, or None when absent."""
+        try:
+            return self._repo.git.show(f"{commit}:{path}", stdout_as_string=False)
+        except git.GitCommandError:
+            return None
+
+
+class BlobReader:
+    """One `git cat-file --batch` process, fed by a writer thread so pipes never deadlock."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self._repo = repo
+
+    def read(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield each blob's content in the order requested."""
+        wanted = list(shas)
+        if not wanted:
+            return
+        proc = self._repo.git.cat_file("--batch", as_process=True, istream=PIPE)
+
+        def feed() -> None:
+            try:
+                for sha in wanted:
+                    proc.stdin.write(sha.encode() + b"\n")
+            except (BrokenPipeError, ValueError):
+                pass  # reader gave up; nothing left to feed
+            finally:
+                try:
+                    proc.stdin.close()
+                except (BrokenPipeError, OSError):
+                    pass
+
+        writer = threading.Thread(target=feed, name="cat-file-feed", daemon=True)
+        writer.start()
+        out = proc.stdout
+        try:
+            for sha in wanted:
+                header = out.readline().decode().split()
+                if len(header) != 3:
+                    raise SourceError(f"blob {sha} missing from the repository")
+                size = int(header[2])
+                data = out.read(size)
+                out.read(1)  # the newline after each object
+                yield sha, data
+        finally:
+            out.close()
+            writer.join(timeout=5)
+            _reap(proc)

@@ -1,0 +1,36 @@
+"""The fast block scanner finds exactly the top-level headings markdown-it-py finds."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from registry.blocks import scan
+
+_MD = MarkdownIt("commonmark", {"html": False})
+
+FRAGMENTS = [
+    "", "", "", "text", "more text", "r[rule.id]",
+    "# Heading", "## Sub {#id authority=root}", "   ### Indented", "    # code", "#NoSpace", "######", "####### seven",
+    "```", "~~~", "````", "``` python", "```a`b", "  ```", "   ~~~", "    ```", "~~~~~",
+    "- item", "* item", "+ item", "1. item", "2) item", "-", "1.", "  - nested", "    - deeper", "      text",
+    "  text", "   text", "    text", "  # inside", "  ```", "    ```", "      ```",
+    "> quote", "> # quoted", "> ```", ">", "> - item", "> > # deep",
+    "===", "---", "***", "- - -", "___", "  ===", "  ---",
+    "\t# tab", "-\ttext", "1. # in item", "- # in item", "- ```", "- ~~~", "  ~~~",
+]
+
+
+def markdown_it_headings(lines: list[str]) -> list[tuple[int, int]]:
+    tokens = _MD.parse("\n".join(lines))
+    return [(t.map[0], int(t.tag[1])) for t in tokens if t.type == "heading_open" and t.level == 0]
+
+
+def scanner_headings(lines: list[str]) -> list[tuple[int, int]]:
+    return [(h.line, h.level) for h in scan(lines).headings]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24))
+def test_scanner_finds_the_same_top_level_headings_as_markdown_it(lines: list[str]) -> None:
+    assert scanner_headings(lines) == markdown_it_headings(lines)
