@@ -1,0 +1,69 @@
+"""Alembic environment: URL from Specreg's settings (or the caller), batch mode for SQLite."""
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
+
+from registry.config import load_settings
+from registry.db import make_engine
+from registry.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _skip_empty(context_: object, revision: object, directives: list) -> None:
+    """Do not write an autogenerate revision that changes nothing."""
+    if config.cmd_opts is not None and getattr(config.cmd_opts, "autogenerate", False):
+        script = directives[0]
+        if script.upgrade_ops.is_empty():
+            directives[:] = []
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our TypeDecorators as their plain SQL types so revisions never import app code."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl.__class__.__name__}()"
+    return False
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        process_revision_directives=_skip_empty,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL without a database connection."""
+    url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    context.configure(url=url, target_metadata=target_metadata, render_as_batch=True,
+                      literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run against a live connection: one the caller passed in, or a new engine."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,36 @@
+"""The Flask app factory: settings, then test overrides, then the database and blueprints."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from registry.config import PROJECT_ROOT, Settings, load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the web app; `test_config` overrides anything the settings gave."""
+    settings = settings or load_settings()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(
+        DATABASE_URL=settings.database_url,
+        SPEC_REPO=str(settings.repo),
+        SPEC_BRANCH=settings.branch,
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    from registry import db
+    from registry.web.errors import register_error_handlers
+    from registry.web.pages import bp as pages
+
+    db.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(pages)
+    return app

@@ -1,0 +1,67 @@
+"""What every command needs: settings, a database session, output in text or JSON."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from registry.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+
+class Context:
+    """Settings, a lazily created engine, and the output channel for one command."""
+
+    def __init__(self, json: bool = False, settings: Settings | None = None) -> None:
+        self.json = json
+        self.settings = settings or load_settings()
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine (created on first use)."""
+        if self._engine is None:
+            from registry.db import make_engine
+
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @contextmanager
+    def session(self, write: bool = False, check_schema: bool = True) -> Iterator[Session]:
+        """A session that commits when the block succeeds; refuses an out-of-date schema."""
+        from registry.db import session_scope
+        from registry.schema import require_current
+
+        with session_scope(self.engine, write=write) as session:
+            if check_schema:
+                require_current(session.connection())
+            yield session
+
+    def emit(self, data: Any, text: str | None = None) -> None:
+        """Print JSON (with --json) or the human text."""
+        if self.json:
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        elif text is not None:
+            print(text)
+
+    def note(self, text: str) -> None:
+        """A human message on stderr (never pollutes --json stdout)."""
+        if not self.json:
+            print(text, file=sys.stderr)
+
+    def fail(self, code: str, message: str) -> None:
+        """Report an error: JSON on stdout with --json, else one line on stderr."""
+        if self.json:
+            print(json.dumps({"error": code, "message": message}))
+        else:
+            print(f"specreg: error: {message}", file=sys.stderr)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        if self._engine is not None:
+            self._engine.dispose()

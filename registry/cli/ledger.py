@@ -1,0 +1,163 @@
+"""Ledger commands: init, ingest, clauses, history, show, diff."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from registry.cli.context import Context
+
+if TYPE_CHECKING:
+    from registry.queries import ClauseDiff
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ledger commands."""
+    p = sub.add_parser("init", parents=[common], help="create or upgrade the database schema")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("ingest", parents=[common], help="read new commits of the spec repo")
+    p.add_argument("--repo", type=Path, help="spec repo path (default: SPECREG_REPO or the demo repo)")
+    p.add_argument("--branch", help="branch to read, first-parent (default: main)")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="spec document glob, repeatable (default: specreg.toml or every *.md)")
+    p.add_argument("--similarity", type=float, default=None,
+                   help="body similarity (0-1) at which a vanished id and a new id are one renamed clause")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("clauses", parents=[common], help="list clauses (now or at a ref)")
+    p.add_argument("--at", metavar="REF", help="tag, branch, commit sha or ISO date")
+    p.set_defaults(handler=cmd_clauses)
+
+    p = sub.add_parser("history", parents=[common], help="every version of a clause, oldest first")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_history)
+
+    p = sub.add_parser("show", parents=[common], help="a clause's text (now or at a ref)")
+    p.add_argument("id")
+    p.add_argument("--at", metavar="REF")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("diff", parents=[common], help="word-level diff of a clause between two refs")
+    p.add_argument("id")
+    p.add_argument("from_ref", metavar="FROM")
+    p.add_argument("to_ref", metavar="TO")
+    p.set_defaults(handler=cmd_diff)
+
+
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    """Create or upgrade the schema (idempotent)."""
+    from registry.schema import upgrade
+
+    before, after = upgrade(ctx.engine)
+    state = "created" if before is None else ("upgraded" if before != after else "already current")
+    ctx.emit({"revision": after, "previous": before, "state": state},
+             f"Database schema {state} (revision {after}).")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
+    """Ingest new commits of the branch, committing after each batch."""
+    from registry.cli.progress import ProgressBar
+    from registry.gitsource import SpecSource
+    from registry.ingest import IngestOptions, ingest
+
+    repo = args.repo or ctx.settings.repo
+    options = IngestOptions(branch=args.branch or ctx.settings.branch, includes=tuple(args.include))
+    if args.similarity is not None:
+        if not 0 < args.similarity <= 1:
+            from registry.errors import BadRequest
+
+            raise BadRequest("--similarity must be between 0 and 1")
+        options = IngestOptions(options.branch, options.includes, args.similarity)
+    bar = ProgressBar("ingest", enabled=not ctx.json)
+    with SpecSource(repo) as source, ctx.session(write=True) as session:
+        report = ingest(session, source, options, progress=bar, checkpoint=session.commit)
+    bar.finish()
+    lines = [f"Ingested {report.commits} commit(s), {report.versions} clause version(s); "
+             f"head {report.head[:12] if report.head else '-'}"
+             + (" (history rewrite recorded)" if report.rewritten else "")]
+    for w in report.warnings:
+        where = f"{w.path}:{w.line}" if w.line else w.path
+        lines.append(f"warning: {(w.commit or '')[:12]} {where}: {w.message}")
+    ctx.emit(report.as_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
+    """List the clauses in force at a ref."""
+    from registry.queries import list_clauses
+    from registry.refs import resolve
+
+    with ctx.session() as session:
+        views = list_clauses(session, resolve(session, args.at))
+    lines, doc = [], None
+    for v in views:
+        if v.document != doc:
+            doc = v.document
+            lines.append(f"{doc}")
+        indent = "  " * max(v.level, 1)
+        lines.append(f"{indent}{v.id}  {v.title}".rstrip())
+    ctx.emit([v.summary() for v in views], "\n".join(lines) or "(no clauses)")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
+    """Every version of a clause, oldest first."""
+    from registry.queries import clause_history
+    from registry.refs import iso
+
+    with ctx.session() as session:
+        entries = clause_history(session, args.id)
+    lines = [f"{iso(e.date)}  {e.commit[:12]}  {e.author:<18}  {','.join(e.changes):<24}  "
+             f"{e.id}{' (was ' + e.previous_id + ')' if e.previous_id else ''}  {e.title}"
+             for e in entries]
+    ctx.emit([e.as_dict() for e in entries], "\n".join(lines))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    """A clause's text at a ref."""
+    from registry.queries import show_clause
+    from registry.refs import resolve
+
+    with ctx.session() as session:
+        view = show_clause(session, args.id, resolve(session, args.at))
+    attrs = " ".join(f"{k}={v}" for k, v in view.attributes.items())
+    text = (f"{view.id}: {view.title}\n"
+            f"document: {view.document}   parent: {view.parent or '-'}   {attrs}\n"
+            f"commit: {view.commit}\n\n{view.text}")
+    ctx.emit(view.detail(), text)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
+    """A word-level diff of one clause between two refs."""
+    from registry.queries import clause_diff
+    from registry.refs import resolve
+
+    with ctx.session() as session:
+        d = clause_diff(session, args.id, resolve(session, args.from_ref), resolve(session, args.to_ref))
+    ctx.emit(d.as_dict(), _diff_text(d, args.from_ref, args.to_ref, sys.stdout.isatty()))
+    return 0
+
+
+def _diff_text(d: ClauseDiff, from_ref: str, to_ref: str, color: bool) -> str:
+    """The diff for a terminal: header, title/attribute/document changes, then the word diff."""
+    from registry.worddiff import as_text
+
+    red, green, reset = ("\033[31m", "\033[32m", "\033[0m") if color else ("", "", "")
+    old, new = d.old, d.new
+    lines = [f"--- {d.id} @ {from_ref} ({old.commit[:12] if old else 'absent'})",
+             f"+++ {d.id} @ {to_ref} ({new.commit[:12] if new else 'absent'})"]
+    if old and new and old.title != new.title:
+        lines.append(f"title: {red}[-{old.title}-]{reset} {green}{{+{new.title}+}}{reset}")
+    if old and new and old.attributes != new.attributes:
+        lines.append(f"attributes: {old.attributes} -> {new.attributes}")
+    if old and new and old.document != new.document:
+        lines.append(f"document: {old.document} -> {new.document}")
+    lines.append("")
+    lines.append(as_text(d.ops, (f"{red}[-", f"-]{reset}"), (f"{green}{{+", f"+}}{reset}")))
+    return "\n".join(lines)

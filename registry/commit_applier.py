@@ -1,0 +1,262 @@
+"""Turn one commit's changed documents into clause versions: identity matching and change sets."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.gitsource import RawCommit
+from registry.identity import Candidate, match_renames
+from registry.ledger_state import ClauseState, LedgerState, changes_between
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
+from registry.parser import Clause as ParsedClause
+from registry.parser import ParsedDocument, parse
+from registry.specfiles import SpecFiles
+
+WarnFn = Callable[[str | None, str, str, int | None], None]
+
+
+@dataclass
+class DocEdit:
+    """A spec document the commit changed: its new parse, or None when it left the spec."""
+
+    path: str
+    parsed: ParsedDocument | None
+    blob: str | None
+
+
+@dataclass
+class _Rows:
+    """Rows waiting for one bulk insert per table (in foreign-key order)."""
+
+    commits: list[dict[str, Any]] = field(default_factory=list)
+    clauses: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    renamed: dict[int, str] = field(default_factory=dict)
+
+
+class CommitApplier:
+    """Applies commits in order to the ledger state, buffering rows until `flush`."""
+
+    def __init__(self, session: Session, state: LedgerState, files: SpecFiles,
+                 similarity: float, max_bytes: int, warn: WarnFn, run_id: int | None = None) -> None:
+        self.session, self.state, self.files = session, state, files
+        self.similarity, self.max_bytes, self.warn = similarity, max_bytes, warn
+        self.run_id = run_id
+        self.rows = _Rows()
+        self.versions_written = 0
+        self._keys_seen: set[tuple[int, str]] = set()
+        self._parsed: OrderedDict[tuple[str, str], ParsedDocument] = OrderedDict()
+
+    def wanted_blobs(self, commit: RawCommit) -> list[str]:
+        """Blob shas this commit's spec documents need, in order."""
+        return [c.new_blob for c in commit.changes
+                if c.new_blob and c.status != "D" and self.files.matches(c.path)]
+
+    def apply(self, commit: RawCommit, seq: int, blobs: Mapping[str, bytes]) -> None:
+        """Record the commit and a version for every clause it changed."""
+        self.rows.commits.append(_commit_row(commit, seq) | {"run_id": self.run_id})
+        edits, file_renames = self._edits(commit, blobs)
+        if edits:
+            self._apply_edits(commit.sha, seq, edits, file_renames)
+
+    def _edits(self, commit: RawCommit, blobs: Mapping[str, bytes]) -> tuple[list[DocEdit], dict[str, str]]:
+        edits: dict[str, DocEdit] = {}
+        renames: dict[str, str] = {}
+        for ch in commit.changes:
+            if ch.old_path and ch.old_path != ch.path and ch.status == "R":
+                if ch.old_path in self.state.doc_clauses:
+                    edits[ch.old_path] = DocEdit(ch.old_path, None, None)
+                    if self.files.matches(ch.path):
+                        renames[ch.old_path] = ch.path
+            if ch.status == "D" or not ch.new_blob:
+                if ch.path in self.state.doc_clauses:
+                    edits[ch.path] = DocEdit(ch.path, None, None)
+                continue
+            if not self.files.matches(ch.path):
+                continue
+            parsed = self._parse(commit.sha, ch.path, ch.new_blob, blobs.get(ch.new_blob))
+            if parsed is not None:
+                edits[ch.path] = DocEdit(ch.path, parsed, ch.new_blob)
+        return sorted(edits.values(), key=lambda e: e.path), renames
+
+    def _parse(self, sha: str, path: str, blob: str, content: bytes | None) -> ParsedDocument | None:
+        """Parse a blob once (cached by path and blob); a bad file is a warning and keeps its old state."""
+        cached = self._parsed.get((path, blob))
+        if cached is not None:
+            self._parsed.move_to_end((path, blob))
+            return cached
+        if content is None:
+            self.warn(sha, path, "blob missing from the repository; file skipped", None)
+            return None
+        if len(content) > self.max_bytes:
+            self.warn(sha, path, f"file is {len(content)} bytes, over the {self.max_bytes}-byte limit; "
+                      "file skipped, its previous version stays current", None)
+            return None
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.warn(sha, path, f"not UTF-8 (byte {exc.start}); file skipped, its previous "
+                      "version stays current", None)
+            return None
+        try:
+            parsed = parse(path, text)
+        except Exception as exc:  # a parser bug must not stop the whole ingest
+            self.warn(sha, path, f"could not be parsed ({type(exc).__name__}: {exc}); file skipped", None)
+            return None
+        for w in parsed.warnings:
+            self.warn(sha, path, w.message, w.line)
+        self._parsed[(path, blob)] = parsed
+        if len(self._parsed) > 512:
+            self._parsed.popitem(last=False)
+        return parsed
+
+    def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
+        state = self.state
+        edited = {e.path for e in edits}
+        before = {cid for e in edits for cid in state.doc_clauses.get(e.path, [])}
+        assigned: dict[str, int] = {}
+        arrivals: list[tuple[DocEdit, ParsedClause]] = []
+        doc_keys: dict[str, dict[str, str]] = {}
+        for e in edits:
+            local = doc_keys.setdefault(e.path, {})
+            for c in e.parsed.clauses if e.parsed else ():
+                key = c.key
+                cid = state.key_to_id.get(key)
+                elsewhere = state.doc_of.get(cid) if cid is not None else None
+                if key in assigned or (elsewhere is not None and elsewhere not in edited):
+                    where = elsewhere if elsewhere and elsewhere not in edited else e.path
+                    key = _free_key(key, assigned, state.key_to_id)
+                    self.warn(sha, e.path, f"duplicate id {c.key!r} (also in {where}); "
+                              f"kept here as {key!r}", c.start + 1)
+                    cid = None
+                local[c.key] = key
+                if cid is not None:
+                    assigned[key] = cid
+                else:
+                    arrivals.append((e, c))
+                    assigned[key] = -1  # placeholder until renames are matched
+        taken = set(assigned.values())
+        gone = [cid for cid in before if cid not in taken]
+        renames = self._match(gone, arrivals, doc_keys, file_renames)
+        for e, c in arrivals:
+            key = doc_keys[e.path][c.key]
+            cid = renames.get(key)
+            if cid is None:
+                cid = state.new_lineage()
+                self.rows.clauses.append({"id": cid, "key": key, "first_seq": seq})
+                self._keys_seen.add((cid, key))
+                self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
+                state.key_to_id[key] = cid
+                state.id_to_key[cid] = key
+            elif state.id_to_key.get(cid) != key:
+                self._set_key(cid, key, seq)
+            assigned[key] = cid
+        for e in edits:
+            self._document(seq, e, doc_keys.get(e.path, {}), assigned)
+        kept = set(assigned.values())
+        for cid in sorted(before - kept):
+            last = state.last(cid)
+            if last is not None and not last.removed:
+                removed = ClauseState(last.key, last.title, last.attributes, last.body,
+                                      last.document, last.parent_id, last.level, removed=True)
+                self._version(cid, seq, removed, None)
+
+    def _match(self, gone: list[int], arrivals: list[tuple[DocEdit, ParsedClause]],
+               doc_keys: dict[str, dict[str, str]], file_renames: dict[str, str]) -> dict[str, int]:
+        """Pair new ids with disappeared lineages (renames): {new key: lineage id}."""
+        if not gone or not arrivals:
+            return {}
+        old: list[Candidate] = []
+        by_key: dict[str, int] = {}
+        for cid in gone:
+            last = self.state.last(cid)
+            if last is None:
+                continue
+            old.append(Candidate(last.key, last.document, last.title, last.body))
+            by_key[last.key] = cid
+        new = [Candidate(doc_keys[e.path][c.key], e.path, c.title, c.body) for e, c in arrivals
+               if self.state.key_to_id.get(doc_keys[e.path][c.key]) is None]
+        pairs = match_renames(old, new, self.similarity, file_renames)
+        return {new_key: by_key[old_key] for new_key, old_key in pairs.items()}
+
+    def _set_key(self, cid: int, key: str, seq: int) -> None:
+        """Give an existing lineage a new current id, keeping the old one findable."""
+        old = self.state.id_to_key.get(cid)
+        if old is not None and self.state.key_to_id.get(old) == cid:
+            del self.state.key_to_id[old]
+        self.state.key_to_id[key] = cid
+        self.state.id_to_key[cid] = key
+        if self._key_is_new(cid, key):
+            self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
+        self.rows.renamed[cid] = key
+
+    def _key_is_new(self, cid: int, key: str) -> bool:
+        """True the first time a lineage carries this id (an id can come back after a rename)."""
+        if (cid, key) in self._keys_seen:
+            return False
+        self._keys_seen.add((cid, key))
+        return self.session.scalar(
+            select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)
+        ) is None
+
+    def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int]) -> None:
+        ids: list[int] = []
+        for c in e.parsed.clauses if e.parsed else ():
+            cid = assigned[local[c.key]]
+            parent = assigned.get(local.get(c.parent, c.parent)) if c.parent else None
+            new = ClauseState(local[c.key], c.title, dict(c.attributes), c.body, e.path, parent, c.level)
+            old = self.state.last(cid)
+            previous = old.key if old is not None and old.key != new.key else None
+            self._version(cid, seq, new, previous)
+            ids.append(cid)
+        self.state.set_document(e.path, ids if e.parsed is not None else None)
+        self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
+                                    "deleted": e.parsed is None, "abandoned": False})
+
+    def _version(self, cid: int, seq: int, new: ClauseState, previous_key: str | None) -> None:
+        changes = changes_between(self.state.last(cid), new)
+        if not changes:
+            return
+        self.rows.versions.append({
+            "clause_id": cid, "seq": seq, "key": new.key, "title": new.title,
+            "attributes": new.attributes, "body": new.body, "body_hash": new.body_hash,
+            "document": new.document, "parent_id": new.parent_id, "level": new.level,
+            "changes": ",".join(changes), "previous_key": previous_key, "removed": new.removed,
+            "abandoned": False,
+        })
+        self.state.remember(cid, new)
+        self.versions_written += 1
+
+    def flush(self) -> None:
+        """Write buffered rows with one bulk insert per table."""
+        rows, s = self.rows, self.session
+        for model, data in ((Commit, rows.commits), (Clause, rows.clauses), (ClauseKey, rows.keys),
+                            (ClauseVersion, rows.versions), (DocumentVersion, rows.documents)):
+            if data:
+                s.execute(insert(model), data)
+        if rows.renamed:
+            s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
+        self.rows = _Rows()
+
+
+def _free_key(key: str, *taken: Mapping[str, object]) -> str:
+    n = 2
+    while any(f"{key}~{n}" in t for t in taken):
+        n += 1
+    return f"{key}~{n}"
+
+
+def _commit_row(c: RawCommit, seq: int) -> dict[str, Any]:
+    return {
+        "seq": seq, "sha": c.sha, "parents": " ".join(c.parents), "author_name": c.author_name,
+        "author_email": c.author_email, "authored_at": c.authored_at,
+        "committer_name": c.committer_name, "committer_email": c.committer_email,
+        "committed_at": c.committed_at, "message": c.message, "abandoned": False,
+    }

@@ -1,0 +1,41 @@
+"""Settings from the environment: SPECREG_DATABASE_URL, SPECREG_REPO, SPECREG_INSTANCE."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the database and the spec repo are."""
+
+    database_url: str
+    repo: Path
+    instance: Path
+    branch: str = "main"
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for plain `postgresql://` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment, with embedded defaults under the instance folder."""
+    env = os.environ if env is None else env
+    instance = Path(env.get("SPECREG_INSTANCE") or PROJECT_ROOT / "instance").resolve()
+    url = env.get("SPECREG_DATABASE_URL") or f"sqlite:///{instance / 'specreg.db'}"
+    repo = Path(env.get("SPECREG_REPO") or instance / "spec-demo").expanduser()
+    return Settings(
+        database_url=normalize_database_url(url),
+        repo=repo,
+        instance=instance,
+        branch=env.get("SPECREG_BRANCH") or "main",
+    )

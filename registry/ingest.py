@@ -1,0 +1,200 @@
+"""Use case: read the spec repo's branch, first-parent and oldest first, into the clause ledger."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.commit_applier import CommitApplier
+from registry.db import lock_writer
+from registry.errors import ConfigError
+from registry.gitsource import RawCommit, SpecSource
+from registry.identity import DEFAULT_SIMILARITY
+from registry.ledger_state import LedgerState
+from registry.models import (
+    ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
+)
+from registry.specfiles import SpecFiles, from_options
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read the repo: branch, spec file globs, rename threshold, limits, batch size."""
+
+    branch: str = "main"
+    includes: tuple[str, ...] = ()
+    similarity: float = DEFAULT_SIMILARITY
+    max_file_bytes: int = 2_000_000
+    batch_commits: int = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem ingest stepped over, with where it was."""
+
+    commit: str | None
+    path: str
+    message: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {"commit": self.commit, "path": self.path, "message": self.message, "line": self.line}
+
+
+@dataclass
+class IngestReport:
+    """What a run did."""
+
+    head: str | None
+    commits: int = 0
+    versions: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    rewritten: bool = False
+    run_id: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: {"head", "commits", "versions", "warnings": [...]}."""
+        return {"head": self.head, "commits": self.commits, "versions": self.versions,
+                "rewritten": self.rewritten, "warnings": [w.as_dict() for w in self.warnings]}
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class _Run:
+    """One ingest run's bookkeeping: the run row and its warnings."""
+
+    def __init__(self, session: Session, ledger: Ledger) -> None:
+        self.session = session
+        self.row = IngestRun(branch=ledger.branch, head_before=ledger.head_sha)
+        session.add(self.row)
+        session.flush()
+        self.warnings: list[Problem] = []
+
+    def warn(self, commit: str | None, path: str, message: str, line: int | None = None) -> None:
+        """Keep a warning in the report and the database."""
+        self.warnings.append(Problem(commit, path, message, line))
+        self.session.execute(insert(IngestWarning), [{
+            "run_id": self.row.id, "commit_sha": commit, "path": path, "line": line, "message": message,
+        }])
+
+
+def _ledger(session: Session, source: SpecSource, branch: str) -> Ledger:
+    """The ledger row, created on first ingest; refuses a database that tracks another branch."""
+    ledger = session.get(Ledger, 1, with_for_update=True)
+    if ledger is None:
+        ledger = Ledger(id=1, repo_path=str(source.path.resolve()), branch=branch, includes=[], head_seq=0)
+        session.add(ledger)
+        session.flush()
+        return ledger
+    if ledger.branch != branch:
+        raise ConfigError(f"this database tracks branch {ledger.branch!r}; it cannot also hold "
+                          f"{branch!r} (use another database, or --branch {ledger.branch})")
+    if ledger.head_sha and not source.has_commit(ledger.head_sha) and \
+            Path(ledger.repo_path) != source.path.resolve():
+        raise ConfigError(f"this database holds the history of {ledger.repo_path}; "
+                          f"{source.path} does not contain it (use another database)")
+    ledger.repo_path = str(source.path.resolve())
+    return ledger
+
+
+def _spec_files(source: SpecSource, head: str, options: IngestOptions) -> SpecFiles:
+    toml = source.read_file(head, "specreg.toml")
+    return from_options(options.includes, toml.decode("utf-8", "replace") if toml is not None else None)
+
+
+def _sync_tags(session: Session, source: SpecSource) -> None:
+    """Make the tags table match the repo's tags (writes nothing when they already match)."""
+    current = {t.name: t for t in session.scalars(select(Tag))}
+    seen = set()
+    for tag in source.tags():
+        seen.add(tag.name)
+        row = current.get(tag.name)
+        if row is None:
+            session.add(Tag(name=tag.name, commit_sha=tag.commit, tagged_at=tag.tagged_at, message=tag.message))
+        elif row.commit_sha != tag.commit:
+            row.commit_sha, row.tagged_at, row.message = tag.commit, tag.tagged_at, tag.message
+    gone = set(current) - seen
+    if gone:
+        session.execute(delete(Tag).where(Tag.name.in_(gone)))
+
+
+def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run: _Run) -> str | None:
+    """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
+    on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
+    fork = next((sha for sha in source.first_parent_shas(head) if sha in on_branch), None)
+    fork_seq = session.scalar(select(Commit.seq).where(Commit.sha == fork)) if fork else 0
+    abandoned = session.scalar(
+        select(func.count()).select_from(Commit).where(Commit.seq > fork_seq, Commit.abandoned.is_(False))
+    ) or 0
+    for model in (Commit, ClauseVersion, DocumentVersion):
+        session.execute(update(model).where(model.seq > fork_seq, model.abandoned.is_(False))
+                        .values(abandoned=True))
+    session.add(HistoryRewrite(run_id=run.row.id, old_head=ledger.head_sha, new_head=head,
+                               fork_sha=fork, abandoned_commits=abandoned))
+    run.warn(head, "", f"history rewritten: {ledger.head_sha[:12]} is no longer on {ledger.branch}; "
+             f"{abandoned} commit(s) after {fork[:12] if fork else 'the root'} were set aside "
+             "(their versions are kept) and ingest continues from there")
+    ledger.head_sha = fork
+    return fork
+
+
+def ingest(session: Session, source: SpecSource, options: IngestOptions = IngestOptions(),
+           progress: Progress | None = None, checkpoint: Callable[[], None] | None = None) -> IngestReport:
+    """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each batch."""
+    lock_writer(session, "ingest")
+    ledger = _ledger(session, source, options.branch)
+    head = source.resolve(options.branch)
+    _sync_tags(session, source)
+    if ledger.head_sha == head:
+        return IngestReport(head=head)
+    files = _spec_files(source, head, options)
+    run = _Run(session, ledger)
+    if ledger.includes and ledger.includes != files.describe():
+        run.warn(None, "", f"spec file rule changed from {ledger.includes} to {files.describe()}; "
+                 "earlier history keeps what the old rule selected")
+    ledger.includes = files.describe()
+    since, rewritten = ledger.head_sha, False
+    if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
+        since, rewritten = _rewind(session, source, ledger, head, run), True
+    state = LedgerState.load(session)
+    applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
+                            run.warn, run.row.id)
+    total, done = source.count(head, since), 0
+    for chunk in _chunks(source.log(head, since), options.batch_commits):
+        wanted = list(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c)))
+        blobs = dict(source.blobs(wanted))
+        for commit in chunk:
+            ledger.head_seq += 1
+            applier.apply(commit, ledger.head_seq, blobs)
+            done += 1
+            if progress:
+                progress(done, total)
+        applier.flush()
+        _advance(session, ledger, run, chunk[-1], done, applier.versions_written)
+        if checkpoint:
+            checkpoint()
+    run.row.status, run.row.finished_at = "done", utcnow()
+    session.flush()
+    return IngestReport(head=head, commits=done, versions=applier.versions_written,
+                        warnings=run.warnings, rewritten=rewritten, run_id=run.row.id)
+
+
+def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:
+    """Move the ledger head past a written batch, so a crash later resumes after it."""
+    ledger.head_sha = last.sha
+    ledger.updated_at = utcnow()
+    run.row.head_after, run.row.commits, run.row.versions = last.sha, done, versions
+    session.flush()

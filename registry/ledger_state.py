@@ -1,0 +1,128 @@
+"""What ingest knows between commits: current documents, ids and each lineage's last state."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from registry.models import Clause, ClauseVersion, DocumentVersion
+
+CHANGE_ORDER = ("added", "removed", "renamed", "moved", "title", "attributes", "body")
+
+
+@dataclass(frozen=True)
+class ClauseState:
+    """The fields a clause version records; two equal states mean nothing changed."""
+
+    key: str
+    title: str
+    attributes: dict[str, Any]
+    body: str
+    document: str
+    parent_id: int | None
+    level: int
+    removed: bool = False
+
+    @property
+    def body_hash(self) -> str:
+        """sha256 of the body text."""
+        return hashlib.sha256(self.body.encode()).hexdigest()
+
+
+def changes_between(old: ClauseState | None, new: ClauseState) -> list[str]:
+    """The kinds of change from old to new, in a fixed order; empty when nothing changed."""
+    if new.removed:
+        return ["removed"]
+    found: set[str] = set()
+    if old is None or old.removed:
+        found.add("added")
+    if old is not None:
+        if old.key != new.key:
+            found.add("renamed")
+        if (old.document, old.parent_id, old.level) != (new.document, new.parent_id, new.level):
+            found.add("moved")
+        if old.title != new.title:
+            found.add("title")
+        if old.attributes != new.attributes:
+            found.add("attributes")
+        if old.body != new.body:
+            found.add("body")
+    return [c for c in CHANGE_ORDER if c in found]
+
+
+@dataclass
+class LedgerState:
+    """Current documents and ids on the branch; lineage states load lazily and stay cached."""
+
+    session: Session
+    doc_clauses: dict[str, list[int]] = field(default_factory=dict)
+    key_to_id: dict[str, int] = field(default_factory=dict)
+    id_to_key: dict[int, str] = field(default_factory=dict)
+    doc_of: dict[int, str] = field(default_factory=dict)
+    next_id: int = 1
+    _last: dict[int, ClauseState | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> LedgerState:
+        """Read the branch's current documents and every lineage's current id."""
+        state = cls(session)
+        latest = (
+            select(DocumentVersion.path, func.max(DocumentVersion.seq).label("seq"))
+            .where(DocumentVersion.abandoned.is_(False))
+            .group_by(DocumentVersion.path)
+            .subquery()
+        )
+        rows = session.execute(
+            select(DocumentVersion.path, DocumentVersion.clause_ids, DocumentVersion.deleted).join(
+                latest, and_(DocumentVersion.path == latest.c.path, DocumentVersion.seq == latest.c.seq)
+            )
+        )
+        for path, clause_ids, deleted in rows:
+            if not deleted:
+                state.set_document(path, list(clause_ids))
+        on_branch = select(ClauseVersion.clause_id).where(ClauseVersion.abandoned.is_(False))
+        # Lineages seen only in abandoned commits do not hold their id against the new history.
+        for cid, key in session.execute(
+            select(Clause.id, Clause.key).where(Clause.id.in_(on_branch)).order_by(Clause.id)
+        ):
+            state.key_to_id[key] = cid
+            state.id_to_key[cid] = key
+        state.next_id = (session.scalar(select(func.max(Clause.id))) or 0) + 1
+        return state
+
+    def last(self, cid: int) -> ClauseState | None:
+        """The lineage's latest state on the branch, or None if it has none."""
+        if cid not in self._last:
+            v = self.session.scalars(
+                select(ClauseVersion)
+                .where(ClauseVersion.clause_id == cid, ClauseVersion.abandoned.is_(False))
+                .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc())
+                .limit(1)
+            ).first()
+            self._last[cid] = None if v is None else ClauseState(
+                v.key, v.title, dict(v.attributes), v.body, v.document, v.parent_id, v.level, v.removed
+            )
+        return self._last[cid]
+
+    def remember(self, cid: int, state: ClauseState) -> None:
+        """Record a lineage's new state after a version was written."""
+        self._last[cid] = state
+
+    def set_document(self, path: str, ids: list[int] | None) -> None:
+        """Record a document's current clauses (None: the document is gone)."""
+        for cid in self.doc_clauses.pop(path, []):
+            if self.doc_of.get(cid) == path:
+                del self.doc_of[cid]
+        if ids is not None:
+            self.doc_clauses[path] = ids
+            for cid in ids:
+                self.doc_of[cid] = path
+
+    def new_lineage(self) -> int:
+        """Allocate a lineage id (ingest holds the writer lock, so this cannot collide)."""
+        cid = self.next_id
+        self.next_id += 1
+        return cid

@@ -1,0 +1,172 @@
+"""The clause ledger: commits, clause lineages, their versions, document versions and ingest runs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models.base import Base, UTCDateTime, utcnow
+
+SHA = String(40)
+PATH = String(1024)
+KEY = String(255)
+
+
+class Ledger(Base):
+    """The one spec repo and branch this database tracks, and how far ingest has read it."""
+
+    __tablename__ = "ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repo_path: Mapped[str] = mapped_column(Text)
+    branch: Mapped[str] = mapped_column(String(255))
+    includes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    head_sha: Mapped[str | None] = mapped_column(SHA)
+    head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Commit(Base):
+    """A commit on the branch's first-parent chain; `seq` is its position, oldest first."""
+
+    __tablename__ = "commits"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    sha: Mapped[str] = mapped_column(SHA, unique=True)
+    parents: Mapped[str] = mapped_column(Text, default="")
+    author_name: Mapped[str] = mapped_column(Text)
+    author_email: Mapped[str] = mapped_column(Text)
+    authored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    committer_name: Mapped[str] = mapped_column(Text)
+    committer_email: Mapped[str] = mapped_column(Text)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    # True once a history rewrite took this commit off the branch; its versions are kept.
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
+
+    @property
+    def subject(self) -> str:
+        """The first line of the message."""
+        return self.message.split("\n", 1)[0]
+
+
+class Tag(Base):
+    """A tag of the spec repo, peeled to the commit it names."""
+
+    __tablename__ = "tags"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    commit_sha: Mapped[str] = mapped_column(SHA, index=True)
+    tagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class Clause(Base):
+    """A clause lineage: the permanent identity behind its (possibly changing) ids."""
+
+    __tablename__ = "clauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
+
+
+class ClauseKey(Base):
+    """Every id a lineage has had, so former ids still find the clause."""
+
+    __tablename__ = "clause_keys"
+    __table_args__ = (UniqueConstraint("clause_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
+    key: Mapped[str] = mapped_column(KEY, index=True)
+    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
+
+
+class ClauseVersion(Base):
+    """A clause's state after a commit that changed it, and what changed."""
+
+    __tablename__ = "clause_versions"
+    __table_args__ = (Index("ix_clause_versions_clause_seq", "clause_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
+    seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
+    key: Mapped[str] = mapped_column(KEY)
+    title: Mapped[str] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(PATH)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[str] = mapped_column(String(100))
+    previous_key: Mapped[str | None] = mapped_column(KEY)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def change_set(self) -> list[str]:
+        """The kinds of change as a list."""
+        return self.changes.split(",") if self.changes else []
+
+
+class DocumentVersion(Base):
+    """A document's clause order after a commit that changed it (empty when deleted)."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (Index("ix_document_versions_path_seq", "path", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(PATH)
+    seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
+    blob_sha: Mapped[str | None] = mapped_column(SHA)
+    clause_ids: Mapped[list[int]] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IngestRun(Base):
+    """One run of ingest: what it read and how it ended."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    branch: Mapped[str] = mapped_column(String(255))
+    head_before: Mapped[str | None] = mapped_column(SHA)
+    head_after: Mapped[str | None] = mapped_column(SHA)
+    commits: Mapped[int] = mapped_column(Integer, default=0)
+    versions: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+
+
+class IngestWarning(Base):
+    """A problem ingest found and stepped over: a bad file, a duplicate id, a rewritten history."""
+
+    __tablename__ = "ingest_warnings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+    commit_sha: Mapped[str | None] = mapped_column(SHA)
+    path: Mapped[str] = mapped_column(PATH, default="")
+    line: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class HistoryRewrite(Base):
+    """The branch stopped containing what was ingested: which commits left it, and from where."""
+
+    __tablename__ = "history_rewrites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    old_head: Mapped[str] = mapped_column(SHA)
+    new_head: Mapped[str] = mapped_column(SHA)
+    fork_sha: Mapped[str | None] = mapped_column(SHA)
+    abandoned_commits: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,112 @@
+"""Use case: resolve a REF (tag, branch, commit sha or ISO date) to a point in the ingested history."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import SchemaError, UnknownRef
+from registry.models import Commit, Ledger, Tag
+
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A commit on the branch: everything at or before `seq` is in force there."""
+
+    ref: str
+    seq: int
+    sha: str
+    kind: str  # head, tag, branch, commit or date
+
+    @property
+    def is_head(self) -> bool:
+        """True for the branch head (no as-of)."""
+        return self.kind == "head"
+
+
+def parse_moment(text: str) -> datetime | None:
+    """An ISO date or datetime as aware UTC; a bare date means the end of that day (UTC)."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time.max, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _on_branch(session: Session, sha: str) -> Commit | None:
+    return session.scalar(select(Commit).where(Commit.sha == sha))
+
+
+def head_point(session: Session) -> Point:
+    """The newest ingested commit of the branch."""
+    ledger = session.get(Ledger, 1)
+    if ledger is None or ledger.head_sha is None:
+        raise SchemaError("nothing has been ingested yet; run `specreg ingest`")
+    seq = session.scalar(select(func.max(Commit.seq)).where(Commit.abandoned.is_(False)))
+    commit = session.get(Commit, seq)
+    return Point(ledger.branch, seq, commit.sha, "head")
+
+
+def resolve(session: Session, ref: str | None) -> Point:
+    """Resolve REF; None or the branch name means the head. Unknown refs raise UnknownRef."""
+    head = head_point(session)
+    if ref is None or ref in ("", "HEAD", head.ref):
+        return head
+    tag = session.get(Tag, ref)
+    if tag is not None:
+        commit = _on_branch(session, tag.commit_sha)
+        if commit is None:
+            raise UnknownRef(f"tag {ref} points at {tag.commit_sha[:12]}, which is not on the "
+                             f"first-parent history of {head.ref}")
+        return _point(ref, commit, "tag")
+    if _HEX.fullmatch(ref):
+        found = list(session.scalars(select(Commit).where(Commit.sha.like(ref.lower() + "%")).limit(3)))
+        if len(found) > 1:
+            raise UnknownRef(f"commit prefix {ref} is ambiguous; give more characters")
+        if found:
+            return _point(ref, found[0], "commit")
+    moment = parse_moment(ref)
+    if moment is not None:
+        return at_moment(session, moment, ref)
+    raise UnknownRef(f"unknown ref {ref!r}: not a tag, the branch, an ingested commit or an ISO date")
+
+
+def _point(ref: str, commit: Commit, kind: str) -> Point:
+    if commit.abandoned:
+        raise UnknownRef(f"commit {commit.sha[:12]} ({ref}) was rewritten out of the branch's history")
+    return Point(ref, commit.seq, commit.sha, kind)
+
+
+def at_moment(session: Session, moment: datetime, ref: str | None = None) -> Point:
+    """The commit in force at a moment: the last one on the branch committed at or before it."""
+    commit = session.scalars(
+        select(Commit)
+        .where(Commit.committed_at <= moment, Commit.abandoned.is_(False))
+        .order_by(Commit.seq.desc())
+        .limit(1)
+    ).first()
+    if commit is None:
+        first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
+        when = first.isoformat() if first else "any commit"
+        raise UnknownRef(f"{ref or moment.isoformat()} is before the spec's first commit ({when})")
+    return Point(ref or moment.isoformat(), commit.seq, commit.sha, "date")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 UTC with a Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+__all__ = ["Point", "at_moment", "head_point", "iso", "parse_moment", "resolve"]

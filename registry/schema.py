@@ -1,0 +1,61 @@
+"""Create or upgrade the schema with Alembic, and refuse to run against an out-of-date one."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+
+from registry.config import PROJECT_ROOT
+from registry.errors import SchemaError
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def _config(connection: Connection | None = None):  # -> alembic.config.Config, imported lazily
+    from alembic.config import Config
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(_config()).get_heads()
+    if len(heads) != 1:
+        raise SchemaError(f"migrations have {len(heads)} heads; merge them first")
+    return heads[0]
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None when it has no schema yet."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the newest revision; returns (before, after). Idempotent."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        before = current_revision(conn)
+        command.upgrade(_config(conn), "head")
+        after = current_revision(conn)
+    return before, after or head_revision()
+
+
+def require_current(connection: Connection) -> None:
+    """Raise SchemaError unless the database is at the newest revision."""
+    current = current_revision(connection)
+    if current is None:
+        raise SchemaError("the database has no Specreg schema yet; run `specreg init`")
+    if current != head_revision():
+        raise SchemaError(f"the database schema is at {current}, this Specreg needs "
+                          f"{head_revision()}; run `specreg init` to upgrade")

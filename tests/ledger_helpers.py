@@ -1,0 +1,26 @@
+"""Small helpers shared by ledger tests."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from registry.gitsource import SpecSource
+from registry.ingest import IngestOptions, IngestReport, ingest
+from registry.queries import clause_history, list_clauses
+from registry.refs import resolve
+from repo_builder import RepoBuilder
+
+
+def run_ingest(session: Session, repo: RepoBuilder, **options: object) -> IngestReport:
+    """Ingest the repo's main branch into the session."""
+    with SpecSource(repo.path) as source:
+        return ingest(session, source, IngestOptions(**options))  # type: ignore[arg-type]
+
+
+def changes(session: Session, key: str) -> list[list[str]]:
+    """The change sets of a clause's versions, oldest first."""
+    return [e.changes for e in clause_history(session, key)]
+
+
+def current_ids(session: Session, ref: str | None = None) -> list[str]:
+    """Ids of the clauses in force at ref (default: head), in document order."""
+    return [v.id for v in list_clauses(session, resolve(session, ref))]
