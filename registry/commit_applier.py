@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVe
 from registry.parser import Clause as ParsedClause
 from registry.parser import ParsedDocument, parse
 from registry.specfiles import SpecFiles
+from registry.watchers import IngestWatcher
 
 WarnFn = Callable[[str | None, str, str, int | None], None]
 
@@ -45,26 +46,39 @@ class CommitApplier:
     """Applies commits in order to the ledger state, buffering rows until `flush`."""
 
     def __init__(self, session: Session, state: LedgerState, files: SpecFiles,
-                 similarity: float, max_bytes: int, warn: WarnFn, run_id: int | None = None) -> None:
+                 similarity: float, max_bytes: int, warn: WarnFn, run_id: int | None = None,
+                 watchers: Sequence[IngestWatcher] = ()) -> None:
         self.session, self.state, self.files = session, state, files
         self.similarity, self.max_bytes, self.warn = similarity, max_bytes, warn
         self.run_id = run_id
+        self.watchers = list(watchers)
         self.rows = _Rows()
         self.versions_written = 0
         self._keys_seen: set[tuple[int, str]] = set()
         self._parsed: OrderedDict[tuple[str, str], ParsedDocument] = OrderedDict()
 
     def wanted_blobs(self, commit: RawCommit) -> list[str]:
-        """Blob shas this commit's spec documents need, in order."""
+        """Blob shas this commit's spec documents and watched files need, in order."""
         return [c.new_blob for c in commit.changes
-                if c.new_blob and c.status != "D" and self.files.matches(c.path)]
+                if c.new_blob and c.status != "D" and (self.files.matches(c.path) or self._watched(c.path))]
+
+    def _watched(self, path: str) -> bool:
+        return any(w.watches(path) for w in self.watchers)
 
     def apply(self, commit: RawCommit, seq: int, blobs: Mapping[str, bytes]) -> None:
-        """Record the commit and a version for every clause it changed."""
+        """Record the commit and a version for every clause it changed; tell the watchers."""
         self.rows.commits.append(_commit_row(commit, seq) | {"run_id": self.run_id})
         edits, file_renames = self._edits(commit, blobs)
         if edits:
             self._apply_edits(commit.sha, seq, edits, file_renames)
+        for w in self.watchers:
+            w.on_commit(commit, seq)
+            for ch in commit.changes:
+                if ch.status == "R" and ch.old_path and w.watches(ch.old_path):
+                    w.on_file(commit, seq, ch.old_path, None)
+                if w.watches(ch.path):
+                    gone = ch.status == "D" or not ch.new_blob
+                    w.on_file(commit, seq, ch.path, None if gone else blobs.get(ch.new_blob, b""))
 
     def _edits(self, commit: RawCommit, blobs: Mapping[str, bytes]) -> tuple[list[DocEdit], dict[str, str]]:
         edits: dict[str, DocEdit] = {}
@@ -244,6 +258,8 @@ class CommitApplier:
         if rows.renamed:
             s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
         self.rows = _Rows()
+        for w in self.watchers:
+            w.finish()
 
 
 def _free_key(key: str, *taken: Mapping[str, object]) -> str:

@@ -20,6 +20,7 @@ from registry.models import (
     ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
 )
 from registry.specfiles import SpecFiles, from_options
+from registry.watchers import WATCHERS
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -169,9 +170,13 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     since, rewritten = ledger.head_sha, False
     if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
         since, rewritten = _rewind(session, source, ledger, head, run), True
+    watchers = [make(session, run.warn) for make in WATCHERS]
+    if rewritten:
+        for w in watchers:
+            w.on_rewind(_seq_of(session, since))
     state = LedgerState.load(session)
     applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
-                            run.warn, run.row.id)
+                            run.warn, run.row.id, watchers)
     total, done = source.count(head, since), 0
     for chunk in _chunks(source.log(head, since), options.batch_commits):
         wanted = list(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c)))
@@ -190,6 +195,11 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     session.flush()
     return IngestReport(head=head, commits=done, versions=applier.versions_written,
                         warnings=run.warnings, rewritten=rewritten, run_id=run.row.id)
+
+
+def _seq_of(session: Session, sha: str | None) -> int:
+    """A commit's seq, 0 for None (before the root)."""
+    return session.scalar(select(Commit.seq).where(Commit.sha == sha)) or 0 if sha else 0
 
 
 def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:

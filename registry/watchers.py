@@ -1,0 +1,43 @@
+"""Extra readers that ride along with ingest: they see every commit and the files they watch.
+
+OWNERS.toml, policy.toml and merge trailers are read this way, so history is still read in one
+pass. A watcher buffers what it learns and writes it in `finish()`, which ingest calls after the
+batch's commits and clause versions are written (so foreign keys to commits hold).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from registry.gitsource import RawCommit
+
+WarnFn = Callable[..., None]
+
+
+class IngestWatcher:
+    """Base class: override what you need; every hook defaults to doing nothing."""
+
+    def __init__(self, session: Session, warn: WarnFn) -> None:
+        self.session = session
+        self.warn = warn  # warn(commit_sha, path, message, line=None)
+
+    def watches(self, path: str) -> bool:
+        """True for paths whose content this watcher wants at every commit that changes them."""
+        return False
+
+    def on_commit(self, commit: RawCommit, seq: int) -> None:
+        """Called for every commit, oldest first, before its files."""
+
+    def on_file(self, commit: RawCommit, seq: int, path: str, content: bytes | None) -> None:
+        """A watched file changed at this commit; content is None when it was deleted."""
+
+    def on_rewind(self, fork_seq: int) -> None:
+        """History after fork_seq was set aside (a rewrite); forget state learned after it."""
+
+    def finish(self) -> None:
+        """Write what was buffered (called after each batch and at the end of the run)."""
+
+
+# Factories ingest instantiates for each run; features add theirs here.
+WATCHERS: list[Callable[[Session, WarnFn], IngestWatcher]] = []
