@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -249,18 +248,8 @@ def _remove_previous_build(dest: Path, root: str | None) -> None:
 
 def _local_changes(dest: Path) -> list[str]:
     """Work-tree files that are untracked or differ from HEAD."""
-    changed = []
     with SpecSource(dest) as src:
-        head = src.resolve("HEAD")
-        for dirpath, dirnames, filenames in os.walk(dest):
-            dirnames[:] = sorted(d for d in dirnames if not (dirpath == str(dest) and d == ".git"))
-            for name in sorted(filenames):
-                rel = Path(dirpath, name).relative_to(dest).as_posix()
-                committed, on_disk = src.read_file(head, rel), Path(dirpath, name).read_bytes()
-                # read_file drops the blob's final newline (GitPython strips stdout), so allow for it.
-                if committed is None or on_disk not in (committed, committed + b"\n"):
-                    changed.append(rel)
-    return changed
+        return src.dirty_paths()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

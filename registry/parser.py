@@ -142,10 +142,11 @@ def _starts(lines: list[str]) -> list[_Start]:
             starts.append(_Start(pending[0], None, pending[1], pending[0] + 1))
             pending = None
         if marker:
-            if line + 1 < len(lines) and lines[line + 1].strip():
-                starts.append(_Start(line, None, marker.group(1), line + 1))
-            else:
+            labels_next_block = line + 1 >= len(lines) or not lines[line + 1].strip() or line + 1 in heading_at
+            if labels_next_block:
                 pending = (line, marker.group(1))
+            else:
+                starts.append(_Start(line, None, marker.group(1), line + 1))
     if pending:
         starts.append(_Start(pending[0], None, pending[1], pending[0] + 1))
     return starts

@@ -93,13 +93,13 @@ def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         views = list_clauses(session, resolve(session, args.at))
-    lines, doc = [], None
+    lines, doc, depth = [], None, {}
     for v in views:
         if v.document != doc:
             doc = v.document
             lines.append(f"{doc}")
-        indent = "  " * max(v.level, 1)
-        lines.append(f"{indent}{v.id}  {v.title}".rstrip())
+        depth[v.id] = depth.get(v.parent, 0) + 1
+        lines.append(f"{'  ' * depth[v.id]}{v.id}  {v.title}".rstrip())
     ctx.emit([v.summary() for v in views], "\n".join(lines) or "(no clauses)")
     return 0
 

@@ -207,6 +207,11 @@ class SpecSource:
             tags.append(Tag(name, commit, _utc(when) if when else None, subject))
         return tags
 
+    def dirty_paths(self) -> list[str]:
+        """Work-tree paths that differ from HEAD or are untracked."""
+        out = self._repo.git.status("--porcelain", "--untracked-files=all", "-z")
+        return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
     def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         """Yield (sha, content) for each requested blob, in request order, via one cat-file process."""
         return BlobReader(self._repo).read(shas)
@@ -214,7 +219,8 @@ class SpecSource:
     def read_file(self, commit: str, path: str) -> bytes | None:
         """Content of one file at one commit, or None when absent."""
         try:
-            return self._repo.git.show(f"{commit}:{path}", stdout_as_string=False)
+            return self._repo.git.show(f"{commit}:{path}", stdout_as_string=False,
+                                       strip_newline_in_stdout=False)
         except git.GitCommandError:
             return None
 
