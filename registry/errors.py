@@ -38,6 +38,19 @@ class UnknownVersion(NotFound):
     code = "unknown_version"
 
 
+class UnknownOwner(NotFound):
+    """No person (by email) or team has this name."""
+
+    code = "unknown_owner"
+
+
+class Conflict(SpecregError):
+    """The request contradicts the current state (assigning an owner twice, say)."""
+
+    code = "conflict"
+    status = 409
+
+
 class BadRequest(SpecregError):
     """Malformed input: a bad argument, query parameter or body."""
 

@@ -39,5 +39,11 @@ class IngestWatcher:
         """Write what was buffered (called after each batch and at the end of the run)."""
 
 
+def _owners(session: Session, warn: WarnFn) -> IngestWatcher:
+    from registry.owners_ingest import OwnersWatcher  # imported here: it imports this module
+
+    return OwnersWatcher(session, warn)
+
+
 # Factories ingest instantiates for each run; features add theirs here.
-WATCHERS: list[Callable[[Session, WarnFn], IngestWatcher]] = []
+WATCHERS: list[Callable[[Session, WarnFn], IngestWatcher]] = [_owners]

@@ -12,6 +12,7 @@ from registry.errors import SpecregError
 # Each module has `register(subparsers, common)`; handlers import heavy modules lazily.
 COMMAND_MODULES = (
     "registry.cli.ledger",
+    "registry.cli.owners",
     "registry.cli.web",
 )
 

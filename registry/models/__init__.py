@@ -12,8 +12,10 @@ from registry.models.ledger import (
     Ledger,
     Tag,
 )
+from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 
 __all__ = [
     "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "HistoryRewrite",
-    "IngestRun", "IngestWarning", "Ledger", "Tag", "utcnow",
+    "IngestRun", "IngestWarning", "Ledger", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person",
+    "Tag", "Team", "TeamMembership", "utcnow",
 ]
