@@ -103,7 +103,8 @@ def cmd_owner_history(args: argparse.Namespace, ctx: Context) -> int:
         changes = clause_ownership_history(session, args.id, resolve(session, args.at))
     lines = []
     for c in changes:
-        delta = " ".join([f"+{e}" for e in c.added] + [f"-{e}" for e in c.removed]) or "(sources changed)"
+        delta = " ".join([f"+{e}" for e in c.added] + [f"-{e}" for e in c.removed]) \
+            or ("(no owner)" if not c.owners else "(sources changed)")
         where = f"commit {c.commit[:12]}" if c.kind == "commit" else "registry"
         lines.append(f"{iso(c.date)}  {where:<19}  {delta}  -- {c.why} ({c.by})")
     ctx.emit([c.as_dict() for c in changes], "\n".join(lines) or "(no ownership history)")
