@@ -7,7 +7,8 @@ or list items, and anything inside a fence, are not sections.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
@@ -19,8 +20,7 @@ _ORDERED = re.compile(r"( {0,3})(\d{1,9})([.)])([ \t]|$)")
 _PLAIN_FAST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ([!\"'/&@$%^|?,;:")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     """A document-level heading: `line` is its first line, `end` the line after it."""
 
     line: int
@@ -39,10 +39,15 @@ class _Container:
 
 @dataclass
 class ScanResult:
-    """Top-level headings and the first lines of top-level paragraphs."""
+    """Top-level headings and the first lines of top-level paragraphs.
+
+    After a rescan, `window` is (start, old_end, delta): lines before `start` are unchanged, and
+    new line `i + delta` is old line `i` for every `i >= old_end`.
+    """
 
     headings: list[Heading]
     paragraphs: list[int]
+    window: tuple[int, int, int] | None = field(default=None, compare=False)
 
 
 def _fence_open(rest: str) -> re.Match[str] | None:
@@ -91,10 +96,14 @@ class _Scanner:
 
     def run(self) -> ScanResult:
         for i, raw in enumerate(self.lines):
-            if not self.stack and self.leaf is None and raw[:1] in _PLAIN_FAST:
-                self._start_para(i, raw, 0)  # fast path: plain text after a blank line
-            elif not self.stack and self.leaf == "para" and raw[:1] in _PLAIN_FAST:
-                pass  # fast path: paragraph continuation at top level
+            # Fast paths for the common top-level lines; everything else takes the full route.
+            if self.stack or self.leaf in ("fence", "code"):
+                self._line(i, raw.expandtabs(4) if "\t" in raw else raw)
+            elif not raw or raw.isspace():
+                self.leaf = None
+            elif raw[:1] in _PLAIN_FAST:
+                if self.leaf is None:
+                    self._start_para(i, raw, 0)
             else:
                 self._line(i, raw.expandtabs(4) if "\t" in raw else raw)
         return ScanResult(self.headings, self.paragraphs)
@@ -233,3 +242,37 @@ class _Scanner:
 def scan(lines: list[str]) -> ScanResult:
     """Find document-level headings and paragraph starts in normalized lines."""
     return _Scanner(lines).run()
+
+
+def rescan(old_lines: list[str], old: ScanResult, lines: list[str]) -> ScanResult:
+    """Scan a new version of a document, re-reading only the window around what changed.
+
+    After a document-level ATX heading the scanner's state is always clean (no containers, no
+    open block), so scanning can restart at any such heading in the unchanged prefix. The window
+    ends at an unchanged ATX heading in the suffix, provided the window leaves the state clean
+    (no container or fence that would swallow it); otherwise the whole document is scanned.
+    """
+    n_old, n_new = len(old_lines), len(lines)
+    limit = min(n_old, n_new)
+    prefix = 0
+    while prefix < limit and old_lines[prefix] == lines[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old_lines[n_old - 1 - suffix] == lines[n_new - 1 - suffix]:
+        suffix += 1
+    atx = [h.line for h in old.headings if not h.setext]
+    start = max((h for h in atx if h < prefix), default=0)
+    old_end = min((h for h in atx if h >= n_old - suffix and h > start), default=n_old)
+    delta = n_new - n_old
+    window_scanner = _Scanner(lines[start:old_end + delta])
+    window = window_scanner.run()
+    if old_end < n_old and (window_scanner.stack or window_scanner.leaf in ("fence", "code")):
+        return scan(lines)
+    def shift(h: Heading, d: int) -> Heading:
+        return Heading(h.line + d, h.end + d, h.level, h.text, h.setext)
+
+    headings = [h for h in old.headings if h.line < start] + [shift(h, start) for h in window.headings]
+    headings += [shift(h, delta) for h in old.headings if h.line >= old_end]
+    paragraphs = [p for p in old.paragraphs if p < start] + [p + start for p in window.paragraphs]
+    paragraphs += [p + delta for p in old.paragraphs if p >= old_end]
+    return ScanResult(headings, paragraphs, (start, old_end, delta))

@@ -28,6 +28,12 @@ class DocEdit:
     path: str
     parsed: ParsedDocument | None
     blob: str | None
+    previous: ParsedDocument | None = None  # this path's last applied parse in this run
+
+    @property
+    def clauses(self) -> tuple[ParsedClause, ...]:
+        """The new version's clauses (none when the document is gone)."""
+        return self.parsed.clauses if self.parsed is not None else ()
 
 
 @dataclass
@@ -55,6 +61,7 @@ class CommitApplier:
         self.rows = _Rows()
         self.versions_written = 0
         self._keys_seen: set[tuple[int, str]] = set()
+        self._latest: dict[str, ParsedDocument] = {}
         self._parsed: OrderedDict[tuple[str, str], ParsedDocument] = OrderedDict()
 
     def wanted_blobs(self, commit: RawCommit) -> list[str]:
@@ -85,22 +92,27 @@ class CommitApplier:
         renames: dict[str, str] = {}
         for ch in commit.changes:
             if ch.old_path and ch.old_path != ch.path and ch.status == "R":
+                self._latest.pop(ch.old_path, None)
                 if ch.old_path in self.state.doc_clauses:
                     edits[ch.old_path] = DocEdit(ch.old_path, None, None)
                     if self.files.matches(ch.path):
                         renames[ch.old_path] = ch.path
             if ch.status == "D" or not ch.new_blob:
+                self._latest.pop(ch.path, None)
                 if ch.path in self.state.doc_clauses:
                     edits[ch.path] = DocEdit(ch.path, None, None)
                 continue
             if not self.files.matches(ch.path):
                 continue
-            parsed = self._parse(commit.sha, ch.path, ch.new_blob, blobs.get(ch.new_blob))
+            previous = self._latest.get(ch.path)
+            parsed = self._parse(commit.sha, ch.path, ch.new_blob, blobs.get(ch.new_blob), previous)
             if parsed is not None:
-                edits[ch.path] = DocEdit(ch.path, parsed, ch.new_blob)
+                edits[ch.path] = DocEdit(ch.path, parsed, ch.new_blob, previous)
+                self._latest[ch.path] = parsed  # the path's next version re-scans only what changed
         return sorted(edits.values(), key=lambda e: e.path), renames
 
-    def _parse(self, sha: str, path: str, blob: str, content: bytes | None) -> ParsedDocument | None:
+    def _parse(self, sha: str, path: str, blob: str, content: bytes | None,
+               previous: ParsedDocument | None) -> ParsedDocument | None:
         """Parse a blob once (cached by path and blob); a bad file is a warning and keeps its old state."""
         cached = self._parsed.get((path, blob))
         if cached is not None:
@@ -120,7 +132,7 @@ class CommitApplier:
                       "version stays current", None)
             return None
         try:
-            parsed = parse(path, text)
+            parsed = parse(path, text, previous)
         except Exception as exc:  # a parser bug must not stop the whole ingest
             self.warn(sha, path, f"could not be parsed ({type(exc).__name__}: {exc}); file skipped", None)
             return None
@@ -133,21 +145,54 @@ class CommitApplier:
 
     def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
         state = self.state
-        edited = {e.path for e in edits}
         before = {cid for e in edits for cid in state.doc_clauses.get(e.path, [])}
         assigned: dict[str, int] = {}
-        arrivals: list[tuple[DocEdit, ParsedClause]] = []
-        doc_keys: dict[str, dict[str, str]] = {}
+        doc_keys: dict[str, dict[str, str]] = {e.path: {} for e in edits}
+        # Clauses that stay in their document keep their lineage first, so that a newcomer with the
+        # same id elsewhere is the duplicate, never the clause that was already there.
+        stayed: set[str] = set()
         for e in edits:
-            local = doc_keys.setdefault(e.path, {})
-            for c in e.parsed.clauses if e.parsed else ():
-                key = c.key
-                cid = state.key_to_id.get(key)
+            for c in e.clauses:
+                cid = state.key_to_id.get(c.key)
+                if cid is not None and state.doc_of.get(cid) == e.path:
+                    doc_keys[e.path][c.key] = c.key
+                    assigned[c.key] = cid
+                    stayed.add(c.key)
+        arrivals = self._arrivals(sha, edits, doc_keys, assigned)
+        taken = set(assigned.values())
+        gone = [cid for cid in before if cid not in taken]
+        renames = self._match(gone, arrivals, doc_keys, file_renames)
+        for e, c in arrivals:
+            key = doc_keys[e.path][c.key]
+            cid = renames.get(key)
+            if cid is None:
+                cid = self._new_lineage(key, seq)
+            elif state.id_to_key.get(cid) != key:
+                self._set_key(cid, key, seq)
+            assigned[key] = cid
+        for e in edits:
+            self._document(seq, e, doc_keys[e.path], assigned, stayed)
+        kept = set(assigned.values())
+        for cid in sorted(before - kept):
+            last = state.last(cid)
+            if last is not None and not last.removed:
+                self._version(cid, seq, last._replace(removed=True), None)
+
+    def _arrivals(self, sha: str, edits: list[DocEdit], doc_keys: dict[str, dict[str, str]],
+                  assigned: dict[str, int]) -> list[tuple[DocEdit, ParsedClause]]:
+        """Give moved and re-added clauses their lineage; return the ids nobody holds (new or renamed)."""
+        state, edited = self.state, {e.path for e in edits}
+        arrivals: list[tuple[DocEdit, ParsedClause]] = []
+        for e in edits:
+            local = doc_keys[e.path]
+            for c in e.clauses:
+                if c.key in local:
+                    continue
+                key, cid = c.key, state.key_to_id.get(c.key)
                 elsewhere = state.doc_of.get(cid) if cid is not None else None
                 if key in assigned or (elsewhere is not None and elsewhere not in edited):
-                    where = elsewhere if elsewhere and elsewhere not in edited else e.path
                     key = _free_key(key, assigned, state.key_to_id)
-                    self.warn(sha, e.path, f"duplicate id {c.key!r} (also in {where}); "
+                    self.warn(sha, e.path, f"duplicate id {c.key!r} (also in {elsewhere or e.path}); "
                               f"kept here as {key!r}", c.start + 1)
                     cid = None
                 local[c.key] = key
@@ -156,31 +201,19 @@ class CommitApplier:
                 else:
                     arrivals.append((e, c))
                     assigned[key] = -1  # placeholder until renames are matched
-        taken = set(assigned.values())
-        gone = [cid for cid in before if cid not in taken]
-        renames = self._match(gone, arrivals, doc_keys, file_renames)
-        for e, c in arrivals:
-            key = doc_keys[e.path][c.key]
-            cid = renames.get(key)
-            if cid is None:
-                cid = state.new_lineage()
-                self.rows.clauses.append({"id": cid, "key": key, "first_seq": seq})
-                self._keys_seen.add((cid, key))
-                self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
-                state.key_to_id[key] = cid
-                state.id_to_key[cid] = key
-            elif state.id_to_key.get(cid) != key:
-                self._set_key(cid, key, seq)
-            assigned[key] = cid
-        for e in edits:
-            self._document(seq, e, doc_keys.get(e.path, {}), assigned)
-        kept = set(assigned.values())
-        for cid in sorted(before - kept):
-            last = state.last(cid)
-            if last is not None and not last.removed:
-                removed = ClauseState(last.key, last.title, last.attributes, last.body,
-                                      last.document, last.parent_id, last.level, removed=True)
-                self._version(cid, seq, removed, None)
+        return arrivals
+
+    def _new_lineage(self, key: str, seq: int) -> int:
+        """Start a lineage for a genuinely new clause."""
+        state = self.state
+        cid = state.new_lineage()
+        state.remember(cid, None)
+        self.rows.clauses.append({"id": cid, "key": key, "first_seq": seq})
+        self._keys_seen.add((cid, key))
+        self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
+        state.key_to_id[key] = cid
+        state.id_to_key[cid] = key
+        return cid
 
     def _match(self, gone: list[int], arrivals: list[tuple[DocEdit, ParsedClause]],
                doc_keys: dict[str, dict[str, str]], file_renames: dict[str, str]) -> dict[str, int]:
@@ -220,16 +253,27 @@ class CommitApplier:
             select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)
         ) is None
 
-    def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int]) -> None:
+    def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int],
+                  stayed: set[str]) -> None:
+        # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
+        # document's previous version cannot have changed: skip building its state (the hot path).
+        prev = {c.key: c for c in e.previous.clauses} if e.previous is not None else {}
         ids: list[int] = []
-        for c in e.parsed.clauses if e.parsed else ():
+        for c in e.clauses:
             cid = assigned[local[c.key]]
-            parent = assigned.get(local.get(c.parent, c.parent)) if c.parent else None
-            new = ClauseState(local[c.key], c.title, dict(c.attributes), c.body, e.path, parent, c.level)
-            old = self.state.last(cid)
-            previous = old.key if old is not None and old.key != new.key else None
-            self._version(cid, seq, new, previous)
             ids.append(cid)
+            p = prev.get(c.key)
+            if p is not None and c.key in stayed and (c.parent is None or c.parent in stayed) \
+                    and p[:6] == c[:6]:
+                continue
+            parent = assigned.get(local.get(c.parent, c.parent)) if c.parent else None
+            new = ClauseState(local[c.key], c.title, tuple(sorted(c.attributes)), c.body, e.path, parent, c.level)
+            old = self.state.last(cid)
+            if new != old:
+                self._version(cid, seq, new, old.key if old is not None and old.key != new.key else None)
+        current = self.state.doc_clauses.get(e.path)
+        if e.parsed is not None and current == ids:
+            return  # same clauses in the same order: no new document version needed
         self.state.set_document(e.path, ids if e.parsed is not None else None)
         self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
                                     "deleted": e.parsed is None, "abandoned": False})
@@ -240,7 +284,7 @@ class CommitApplier:
             return
         self.rows.versions.append({
             "clause_id": cid, "seq": seq, "key": new.key, "title": new.title,
-            "attributes": new.attributes, "body": new.body, "body_hash": new.body_hash,
+            "attributes": dict(new.attributes), "body": new.body, "body_hash": new.body_hash,
             "document": new.document, "parent_id": new.parent_id, "level": new.level,
             "changes": ",".join(changes), "previous_key": previous_key, "removed": new.removed,
             "abandoned": False,

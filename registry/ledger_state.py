@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -13,13 +13,12 @@ from registry.models import Clause, ClauseVersion, DocumentVersion
 CHANGE_ORDER = ("added", "removed", "renamed", "moved", "title", "attributes", "body")
 
 
-@dataclass(frozen=True)
-class ClauseState:
-    """The fields a clause version records; two equal states mean nothing changed."""
+class ClauseState(NamedTuple):
+    """The fields a clause version records; equal states mean nothing changed (a fast tuple compare)."""
 
     key: str
     title: str
-    attributes: dict[str, Any]
+    attributes: tuple[tuple[str, str], ...]  # sorted pairs, so order in the heading does not matter
     body: str
     document: str
     parent_id: int | None
@@ -103,11 +102,12 @@ class LedgerState:
                 .limit(1)
             ).first()
             self._last[cid] = None if v is None else ClauseState(
-                v.key, v.title, dict(v.attributes), v.body, v.document, v.parent_id, v.level, v.removed
+                v.key, v.title, tuple(sorted(v.attributes.items())), v.body, v.document, v.parent_id,
+                v.level, v.removed
             )
         return self._last[cid]
 
-    def remember(self, cid: int, state: ClauseState) -> None:
+    def remember(self, cid: int, state: ClauseState | None) -> None:
         """Record a lineage's new state after a version was written."""
         self._last[cid] = state
 

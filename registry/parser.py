@@ -4,36 +4,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from registry.blocks import Heading, scan
+from registry.blocks import Heading, ScanResult, rescan, scan
+from registry.clause_builder import Clause, ClauseBuilder, ParseWarning, Start, build_with_window
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
 _ATTR_TOKEN = re.compile(r'\s*(?:#([A-Za-z0-9_][\w.:\-]*)|\.([\w\-]+)|([A-Za-z_][\w\-]*)=("[^"]*"|\'[^\']*\'|[^\s"\']+))')
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One clause of a document version."""
-
-    key: str
-    title: str
-    attributes: tuple[tuple[str, str], ...]
-    body: str
-    level: int  # heading level 1-6; 0 for a rule-marker paragraph
-    parent: str | None
-    start: int  # first line of the clause's region (0-based)
-    end: int  # line after the region
-    explicit: bool
-
-
-@dataclass(frozen=True)
-class ParseWarning:
-    """Something odd in a document that did not stop the parse."""
-
-    line: int
-    message: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +23,7 @@ class ParsedDocument:
     clauses: tuple[Clause, ...]
     warnings: tuple[ParseWarning, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    scan: ScanResult | None = field(default=None, repr=False, compare=False)
 
 
 def normalize(text: str) -> str:
@@ -55,6 +35,7 @@ def normalize(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """A lowercase ASCII slug of a heading title."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -68,14 +49,16 @@ def document_slug(path: str) -> str:
     return stem.replace("/", ".")
 
 
+@lru_cache(maxsize=65536)  # headings repeat across the versions of a document
 def parse_heading(text: str) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
     """Split heading text into (title, explicit id, attributes) from a trailing `{#id k=v}` block."""
     text = text.strip()
     explicit: str | None = None
     attrs: list[tuple[str, str]] = []
     m = _ATTR_BLOCK.search(text)
-    if m and _attr_tokens(m.group(1)) is not None:
-        explicit, attrs = _attr_tokens(m.group(1))  # type: ignore[misc]
+    parsed = _attr_tokens(m.group(1)) if m else None
+    if parsed is not None:
+        explicit, attrs = parsed
         text = text[: m.start()]
     text = _CLOSING_HASHES.sub("", text).strip()
     return text, explicit, tuple(attrs)
@@ -104,19 +87,10 @@ def _attr_tokens(block: str) -> tuple[str | None, list[tuple[str, str]]] | None:
     return explicit, attrs
 
 
-@dataclass
-class _Start:
-    line: int  # first line of the region
-    heading: Heading | None
-    marker: str | None
-    body_from: int  # first line of the body
-
-
-def _starts(lines: list[str]) -> list[_Start]:
+def _starts(lines: list[str], result: ScanResult) -> list[Start]:
     """Region starts: top-level headings and rule markers, in order."""
-    result = scan(lines)
     heading_at = {h.line: h for h in result.headings}
-    starts: list[_Start] = []
+    starts: list[Start] = []
     pending: tuple[int, str] | None = None  # a marker waiting for the heading it labels
     events = sorted(set(heading_at) | set(result.paragraphs))
     for line in events:
@@ -126,89 +100,49 @@ def _starts(lines: list[str]) -> list[_Start]:
             # `r[id]` as the first line of a setext heading labels that heading.
             text = " ".join(l.strip() for l in lines[line + 1:heading.end - 1])
             heading = Heading(line, heading.end, heading.level, text, True)
-            starts.append(_Start(line, heading, marker.group(1), heading.end))
+            starts.append(Start(line, heading, marker.group(1), heading.end))
             pending = None
             continue
         if heading:
             if pending and all(not lines[k].strip() for k in range(pending[0] + 1, line)):
-                starts.append(_Start(pending[0], heading, pending[1], heading.end))
+                starts.append(Start(pending[0], heading, pending[1], heading.end))
             else:
                 if pending:
-                    starts.append(_Start(pending[0], None, pending[1], pending[0] + 1))
-                starts.append(_Start(line, heading, None, heading.end))
+                    starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+                starts.append(Start(line, heading, None, heading.end))
             pending = None
             continue
         if pending:
-            starts.append(_Start(pending[0], None, pending[1], pending[0] + 1))
+            starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
             pending = None
         if marker:
             labels_next_block = line + 1 >= len(lines) or not lines[line + 1].strip() or line + 1 in heading_at
             if labels_next_block:
                 pending = (line, marker.group(1))
             else:
-                starts.append(_Start(line, None, marker.group(1), line + 1))
+                starts.append(Start(line, None, marker.group(1), line + 1))
     if pending:
-        starts.append(_Start(pending[0], None, pending[1], pending[0] + 1))
+        starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
     return starts
 
 
-def _body(lines: list[str], start: int, end: int) -> str:
-    """The region's lines without surrounding blank lines."""
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
+def parse(path: str, text: str, previous: ParsedDocument | None = None) -> ParsedDocument:
+    """Split a Markdown document into clauses with ids, attributes, parents and bodies.
 
-
-def _unique(key: str, taken: dict[str, int]) -> str:
-    """A key for a duplicate: `id~2`, `id~3`, ... so its text is kept under a distinct id."""
-    n = 2
-    while f"{key}~{n}" in taken:
-        n += 1
-    return f"{key}~{n}"
-
-
-def parse(path: str, text: str) -> ParsedDocument:
-    """Split a Markdown document into clauses with ids, attributes, parents and bodies."""
+    Given the previous version's parse, only the changed window is re-scanned (same result).
+    """
     lines = normalize(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    starts = _starts(lines)
-    doc = document_slug(path)
-    clauses: list[Clause] = []
-    warnings: list[ParseWarning] = []
-    first_line: dict[str, int] = {}
-    # Stack of (level, key, slug path) for open headings; rule paragraphs never go on it.
-    stack: list[tuple[int, str, tuple[str, ...]]] = []
-    for n, s in enumerate(starts):
-        end = starts[n + 1].line if n + 1 < len(starts) else len(lines)
-        title, explicit, attrs, level = "", None, (), 0
-        if s.heading is not None:
-            title, explicit, attrs = parse_heading(s.heading.text)
-            level = s.heading.level
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-        slugs = (stack[-1][2] if stack else ()) + ((slugify(title),) if s.heading else ())
-        key = s.marker or explicit or f"{doc}:{'.'.join(slugs)}"
-        parent = stack[-1][1] if stack else None
-        if key in first_line:
-            warnings.append(ParseWarning(s.line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
-            key = _unique(key, first_line)
-        first_line[key] = s.line + 1
-        if s.heading is not None:
-            stack.append((level, key, slugs))
-        clauses.append(
-            Clause(
-                key=key,
-                title=title,
-                attributes=attrs,
-                body=_body(lines, s.body_from, end),
-                level=level,
-                parent=parent,
-                start=s.line,
-                end=end,
-                explicit=bool(s.marker or explicit),
-            )
-        )
-    return ParsedDocument(path, tuple(clauses), tuple(warnings), tuple(lines))
+    if previous is not None and previous.scan is not None:
+        result = rescan(list(previous.lines), previous.scan, lines)
+    else:
+        result = scan(lines)
+    starts = _starts(lines, result)
+    builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
+    if result.window is not None and previous is not None:
+        build_with_window(builder, starts, previous.clauses, previous.warnings, result.window)
+    else:
+        builder.add(starts, 0, len(starts))
+    clauses, warnings = builder.clauses, builder.warnings
+    return ParsedDocument(path, tuple(clauses), tuple(warnings), tuple(lines), result)

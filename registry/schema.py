@@ -1,6 +1,7 @@
 """Create or upgrade the schema with Alembic, and refuse to run against an out-of-date one."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sqlalchemy import inspect, text
@@ -22,14 +23,24 @@ def _config(connection: Connection | None = None):  # -> alembic.config.Config, 
     return cfg
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The newest migration's revision id."""
-    from alembic.script import ScriptDirectory
+    """The newest migration's revision id: the one no other migration revises.
 
-    heads = ScriptDirectory.from_config(_config()).get_heads()
+    Read straight from the revision files, because importing Alembic costs every CLI command
+    about 0.1 s; a test checks this agrees with Alembic's own answer.
+    """
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text()):
+            ids = set(re.findall(r"['\"]([^'\"]+)['\"]", value))
+            (revisions if name == "revision" else revised).update(ids)
+    heads = sorted(revisions - revised)
     if len(heads) != 1:
-        raise SchemaError(f"migrations have {len(heads)} heads; merge them first")
+        raise SchemaError(f"migrations have {len(heads)} heads ({', '.join(heads)}); merge them first")
     return heads[0]
 
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from registry.blocks import scan
+from registry.blocks import rescan, scan
 
 _MD = MarkdownIt("commonmark", {"html": False})
 
@@ -34,3 +34,12 @@ def scanner_headings(lines: list[str]) -> list[tuple[int, int]]:
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=24))
 def test_scanner_finds_the_same_top_level_headings_as_markdown_it(lines: list[str]) -> None:
     assert scanner_headings(lines) == markdown_it_headings(lines)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24), st.lists(st.sampled_from(FRAGMENTS), max_size=6),
+       st.integers(min_value=0, max_value=24), st.integers(min_value=0, max_value=4))
+def test_rescanning_only_the_changed_window_equals_a_full_scan(lines, insert, at, drop):
+    at = min(at, len(lines))
+    edited = lines[:at] + insert + lines[at + drop:]
+    assert rescan(lines, scan(lines), edited) == scan(edited)

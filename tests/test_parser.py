@@ -130,3 +130,22 @@ def test_any_text_parses_without_error(text):
 def test_a_rule_marker_directly_above_a_heading_labels_that_heading():
     doc = parse("lex.md", "# Lexicon {#lex}\n\nr[lex.tokens]\n## Tokens\n\nBody.\n")
     assert [(c.key, c.title, c.body) for c in doc.clauses] == [("lex", "Lexicon", ""), ("lex.tokens", "Tokens", "Body.")]
+
+
+DOC_LINES = st.sampled_from([
+    "", "", "text", "more text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "## Dup {#h}",
+    "~~~", "```", "- item", "  ```", "> quote", "===", "---", "r[x.y]", "r[x.z]", "    code", "#### H4",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(DOC_LINES, max_size=30), st.lists(DOC_LINES, max_size=5),
+       st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=3))
+def test_parsing_with_the_previous_version_gives_the_same_result_as_a_full_parse(lines, insert, at, drop):
+    at = min(at, len(lines))
+    old_text, new_text = "\n".join(lines), "\n".join(lines[:at] + insert + lines[at + drop:])
+    previous = parse("d.md", old_text)
+    full = parse("d.md", new_text)
+    incremental = parse("d.md", new_text, previous)
+    assert incremental.clauses == full.clauses
+    assert incremental.warnings == full.warnings

@@ -1,0 +1,150 @@
+"""Pure: turn region starts into clauses (ids, parents, bodies), reusing an earlier parse where safe."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from registry.blocks import Heading
+
+
+class Clause(NamedTuple):
+    """One clause of a document version (a tuple: there are hundreds of thousands per ingest)."""
+
+    key: str
+    title: str
+    attributes: tuple[tuple[str, str], ...]
+    body: str
+    level: int  # heading level 1-6; 0 for a rule-marker paragraph
+    parent: str | None
+    start: int  # first line of the clause's region (0-based)
+    end: int  # line after the region
+    explicit: bool
+    slugs: tuple[str, ...] = ()  # the heading path as slugs, for derived ids of children
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    """Something odd in a document that did not stop the parse."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class Start:
+    """Where a clause's region begins: a heading, a rule marker, or a marker labelling a heading."""
+
+    line: int
+    heading: Heading | None
+    marker: str | None
+    body_from: int
+
+
+def body(lines: Sequence[str], start: int, end: int) -> str:
+    """The region's lines without surrounding blank lines."""
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def _unique(key: str, taken: dict[str, int]) -> str:
+    """A key for a duplicate: `id~2`, `id~3`, ... so its text is kept under a distinct id."""
+    n = 2
+    while f"{key}~{n}" in taken:
+        n += 1
+    return f"{key}~{n}"
+
+
+class ClauseBuilder:
+    """Walks region starts in order, tracking open headings (for parents and derived ids)."""
+
+    def __init__(self, lines: Sequence[str], doc: str, heading_parser, slugify) -> None:
+        self.lines, self.doc = lines, doc
+        self.parse_heading, self.slugify = heading_parser, slugify
+        self.clauses: list[Clause] = []
+        self.warnings: list[ParseWarning] = []
+        self.first_line: dict[str, int] = {}
+        self.stack: list[tuple[int, str, tuple[str, ...]]] = []  # open headings: level, key, slugs
+
+    def add(self, starts: Sequence[Start], lo: int, hi: int) -> None:
+        """Build clauses for starts[lo:hi]."""
+        lines, stack, first_line = self.lines, self.stack, self.first_line
+        for n in range(lo, hi):
+            s = starts[n]
+            end = starts[n + 1].line if n + 1 < len(starts) else len(lines)
+            title, explicit, attrs, level = "", None, (), 0
+            if s.heading is not None:
+                title, explicit, attrs = self.parse_heading(s.heading.text)
+                level = s.heading.level
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+            slugs = (stack[-1][2] if stack else ()) + ((self.slugify(title),) if s.heading else ())
+            key = s.marker or explicit or f"{self.doc}:{'.'.join(slugs)}"
+            parent = stack[-1][1] if stack else None
+            if key in first_line:
+                self.warnings.append(ParseWarning(s.line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
+                key = _unique(key, first_line)
+            first_line[key] = s.line + 1
+            if s.heading is not None:
+                stack.append((level, key, slugs))
+            self.clauses.append(Clause(key, title, attrs, body(lines, s.body_from, end), level, parent,
+                                       s.line, end, bool(s.marker or explicit), slugs))
+
+    def replay(self, clauses: Sequence[Clause], shift: int = 0) -> None:
+        """Take clauses from an earlier parse as they are (moved by `shift` lines)."""
+        for c in clauses:
+            self.clauses.append(c if not shift else c._replace(start=c.start + shift, end=c.end + shift))
+            self.first_line[c.key] = c.start + shift + 1
+            if c.level:
+                while self.stack and self.stack[-1][0] >= c.level:
+                    self.stack.pop()
+                self.stack.append((c.level, c.key, c.slugs))
+
+
+def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ...]]]:
+    """The open headings after these clauses."""
+    stack: list[tuple[int, str, tuple[str, ...]]] = []
+    for c in clauses:
+        if c.level:
+            while stack and stack[-1][0] >= c.level:
+                stack.pop()
+            stack.append((c.level, c.key, c.slugs))
+    return stack
+
+
+def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[Clause],
+                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int]) -> None:
+    """Build clauses reusing the old parse before and after the changed window.
+
+    Every shortcut is checked (same region starts, same open headings, same ids in the window);
+    when one does not hold, the clauses are built the ordinary way, so the result never differs.
+    """
+    start, old_end, delta = window
+    k0 = bisect_left([c.end for c in old], start + 1)  # old clauses that end at or before `start`
+    if [s.line for s in starts[:k0]] != [c.start for c in old[:k0]]:
+        b.add(starts, 0, len(starts))
+        return
+    b.replay(old[:k0])
+    first_rebuilt = old[k0].start + 1 if k0 < len(old) else float("inf")  # warnings use 1-based lines
+    b.warnings.extend(w for w in old_warnings if w.line < first_rebuilt)
+    new_end = old_end + delta
+    j1 = bisect_left([s.line for s in starts], new_end)
+    k1 = bisect_left([c.start for c in old], old_end)
+    b.add(starts, k0, j1)
+    reusable = (
+        k1 < len(old) and j1 < len(starts) and old[k1].start == old_end and starts[j1].line == new_end
+        and len(starts) - j1 == len(old) - k1
+        and b.stack == stack_after(old[:k1])
+        and {c.key for c in b.clauses[k0:]} == {c.key for c in old[k0:k1]}
+        and not any(w.line > old_end for w in old_warnings)  # their "first at line" may have moved
+    )
+    if not reusable:
+        b.add(starts, j1, len(starts))
+        return
+    b.replay(old[k1:], delta)
+
