@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
+from registry.owners_file import TEAM_PREFIX
 from registry.owners_history import OwnershipChange, ownership_history, since_of
 from registry.owners_store import OwnerRef, OwnersStore, moment_of
 from registry.ownership import Grant, Node, Owner, Resolver, source_label
@@ -168,3 +169,37 @@ def unowned(session: Session, point: Point) -> Unowned:
     text = sum(len(v.text) for v in snap.views)
     share = sum(len(v.text) for v in bare) / text if text else 0.0
     return Unowned(point, len(snap.views), bare, share)
+
+
+@dataclass(frozen=True)
+class OwnerSummary:
+    """A person or team and how many clauses they own at a point."""
+
+    ref: str  # email or team:NAME
+    kind: str
+    name: str
+    active: bool
+    clauses: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON item of the owners index."""
+        return {"owner": self.ref, "kind": self.kind, "name": self.name, "active": self.active,
+                "clauses": self.clauses}
+
+
+def owner_index(session: Session, point: Point) -> list[OwnerSummary]:
+    """Every person and team ever known, with their clause counts at the point (people first)."""
+    store = OwnersStore(session)
+    snap = snapshot(session, point, store)
+    per_person: dict[str, int] = {}
+    per_team: dict[str, int] = {}
+    for v in snap.views:
+        for email in {o.email for o in snap.owners[v.id]}:
+            per_person[email] = per_person.get(email, 0) + 1
+        for ref in {g.ref for g in snap.grants[v.id] if g.ref.startswith(TEAM_PREFIX)}:
+            per_team[ref] = per_team.get(ref, 0) + 1
+    people = [OwnerSummary(p.email, "person", p.name, p.active, per_person.get(p.email, 0))
+              for p in sorted(store.people().values(), key=lambda p: p.name.lower())]
+    teams = [OwnerSummary(TEAM_PREFIX + name, "team", name, True, per_team.get(TEAM_PREFIX + name, 0))
+             for name in store.team_names()]
+    return people + teams

@@ -136,3 +136,39 @@ def since_of(history: list[OwnershipChange], email: str) -> datetime | None:
             break
         since = change.date
     return since
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """A team's members after a commit that changed them."""
+
+    date: datetime
+    commit: str
+    why: str
+    members: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON item of a team's membership history."""
+        return {"date": iso(self.date), "commit": self.commit, "why": self.why, "members": list(self.members),
+                "added": list(self.added), "removed": list(self.removed)}
+
+
+def team_history(session: Session, team: str, seq: int) -> list[MembershipChange]:
+    """Every change of a team's members up to seq, from the OWNERS.toml versions, oldest first."""
+    store = OwnersStore(session)
+    rows = session.execute(
+        select(OwnersVersion, Commit).join(Commit, Commit.seq == OwnersVersion.seq)
+        .where(OwnersVersion.seq <= seq, OwnersVersion.abandoned.is_(False), OwnersVersion.status != "invalid")
+        .order_by(OwnersVersion.seq, OwnersVersion.id))
+    out: list[MembershipChange] = []
+    before: tuple[str, ...] = ()
+    for version, commit in rows:
+        now = tuple(store.members(version.id).get(team, [])) if version.status == "valid" else ()
+        if now != before:
+            out.append(MembershipChange(commit.committed_at, commit.sha, commit.subject, now,
+                                        tuple(e for e in now if e not in before),
+                                        tuple(e for e in before if e not in now)))
+        before = now
+    return out

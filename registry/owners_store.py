@@ -128,6 +128,10 @@ class OwnersStore:
             self._people = {p.email: p for p in self.session.scalars(select(Person))}
         return self._people
 
+    def team_names(self) -> list[str]:
+        """Every team ever declared, by name."""
+        return list(self.session.scalars(select(Team.name).order_by(Team.name)))
+
     def name_of(self, email: str) -> str:
         """A person's display name (their email when nobody listed them)."""
         person = self.people().get(email)
