@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from registry.gitsource import RawCommit
 from registry.models import OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.owners_file import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, parse_owners
+from registry.owners_store import OwnersStore
 from registry.queries import list_clauses
 from registry.refs import Point
 from registry.watchers import IngestWatcher, WarnFn
@@ -46,10 +47,19 @@ class OwnersWatcher(IngestWatcher):
         self.pending: list[_Pending] = []
         self._people: dict[str, int] | None = None
         self._teams: dict[str, int] | None = None
+        self._documents: dict[str, int | None] | None = None  # document keys in force -> line
+        self._gone: tuple[RawCommit, dict[str, str | None]] | None = None
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""
         return path == OWNERS_PATH
+
+    def on_commit(self, commit: RawCommit, seq: int) -> None:
+        """Note documents this commit deletes or renames; checked once its OWNERS change is known."""
+        self._check_gone()
+        gone = {c.old_path if c.status == "R" else c.path: c.path if c.status == "R" else None
+                for c in commit.changes if c.status in ("D", "R") and c.path != OWNERS_PATH}
+        self._gone = (commit, gone) if gone else None
 
     def on_file(self, commit: RawCommit, seq: int, path: str, content: bytes | None) -> None:
         """Parse now (warnings carry this commit); write in finish()."""
@@ -57,16 +67,40 @@ class OwnersWatcher(IngestWatcher):
         for w in parsed.warnings if parsed else ():
             self.warn(commit.sha, path, w.message, w.line)
         self.pending.append(_Pending(seq, commit.sha, parsed))
+        if parsed is None or parsed.valid:
+            self._documents = {e.key: e.line for e in parsed.entries if e.kind == "document"} if parsed else {}
+
+    def _check_gone(self) -> None:
+        """An entry naming a document that just went away leaves its clauses to fall back: say so."""
+        if self._gone is None:
+            return
+        commit, gone = self._gone
+        self._gone = None
+        for path, line in self._current_documents().items():
+            if path in gone:
+                what = f"renamed to {gone[path]}" if gone[path] else "deleted"
+                self.warn(commit.sha, OWNERS_PATH, f"entry {path!r} names a document this commit {what}; "
+                          "its clauses fall back to the next rule until OWNERS.toml follows", line)
+
+    def _current_documents(self) -> dict[str, int | None]:
+        if self._documents is None:
+            version = OwnersStore(self.session).version_at(2**31 - 1)
+            self._documents = {} if version is None else dict(self.session.execute(
+                select(OwnerEntry.key, OwnerEntry.line)
+                .where(OwnerEntry.version_id == version.id, OwnerEntry.kind == "document")).all())
+        return self._documents
 
     def on_rewind(self, fork_seq: int) -> None:
         """Versions after the fork leave the branch but stay recorded, like clause versions."""
         self.session.execute(update(OwnersVersion).where(OwnersVersion.seq > fork_seq,
                                                          OwnersVersion.abandoned.is_(False))
                              .values(abandoned=True))
+        self._documents = None
         self._sync_active()
 
     def finish(self) -> None:
         """Write the batch's versions (their commits and clause versions are in by now)."""
+        self._check_gone()
         for p in self.pending:
             self._write(p)
         if self.pending:

@@ -23,7 +23,9 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo(session, demo_repo):
     with SpecSource(demo_repo) as source:
         report = ingest(session, source)
-    assert [w for w in report.warnings if w.path == "OWNERS.toml"] == []
+    # The one slip in the demo's OWNERS history: safety.md was renamed a week before its entry followed.
+    assert [w.message.split(";")[0] for w in report.warnings if w.path == "OWNERS.toml"] == [
+        "entry 'spec/safety.md' names a document this commit renamed to spec/stay-in-bounds.md"]
     return session
 
 

@@ -115,14 +115,25 @@ def test_deleting_the_owners_file_leaves_everything_unowned(session, repo):
 
 def test_a_renamed_document_is_unowned_until_its_entry_follows(session, repo):
     build(repo)
-    repo.commit("Rename rules.md", renames={"spec/rules.md": "spec/conduct.md"})
+    renamed = repo.commit("Rename rules.md", renames={"spec/rules.md": "spec/conduct.md"})
     repo.commit("OWNERS: follow the rename", {"OWNERS.toml": OWNERS_V2.replace("spec/rules.md", "spec/conduct.md")})
     run_ingest(session, repo)
+    line = OWNERS_V2.splitlines().index('"spec/rules.md" = ["team:safety"]') + 1
+    assert [(s, n) for s, _, n, m in warnings(session) if "renamed to spec/conduct.md" in m] == [(renamed, line)]
     history = clause_ownership_history(session, "be_honest", resolve(session, None))
     assert [(c.why, [o.email for o in c.owners]) for c in history[-2:]] == [
         ("Rename rules.md", ["ada@example.org"]),  # falls through to "*"
         ("OWNERS: follow the rename", ["grace@example.org", "alan@example.org"]),
     ]
+
+
+def test_a_document_deleted_while_named_in_owners_is_a_warning_across_runs(session, repo):
+    build(repo)
+    run_ingest(session, repo)
+    gone = repo.commit("Drop the rules", {"spec/rules.md": None})
+    run_ingest(session, repo)
+    assert [(s, m.split(";")[0]) for s, _, _, m in warnings(session)] == [
+        (gone, "entry 'spec/rules.md' names a document this commit deleted")]
 
 
 def test_people_removed_from_the_file_are_deactivated_never_deleted(session, repo):
