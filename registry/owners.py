@@ -39,11 +39,12 @@ class OwnerView:
 
 @dataclass(frozen=True)
 class ClauseOwners:
-    """`who-owns`: a clause's effective owners at a point."""
+    """`who-owns`: a clause's effective owners at a point (and the history they were derived from)."""
 
     id: str
     at: Point
     owners: list[OwnerView]
+    history: list[OwnershipChange]
 
     def as_dict(self) -> dict[str, Any]:
         """{"id", "at", "owners": [...]}."""
@@ -101,7 +102,7 @@ class Unowned:
 
 
 def who_owns(session: Session, key: str, point: Point) -> ClauseOwners:
-    """The clause's effective owners at the point, each with its source and since when."""
+    """The clause's effective owners at the point: sources, since-dates and the history behind them."""
     clause = find_clause(session, key)
     store = OwnersStore(session)
     moment = moment_of(session, point)
@@ -112,7 +113,7 @@ def who_owns(session: Session, key: str, point: Point) -> ClauseOwners:
     history = ownership_history(session, clause.id, point.seq, moment, store)
     views = [OwnerView(store.name_of(o.email), o.email, o.team, o.source, since_of(history, o.email))
              for o in owners]
-    return ClauseOwners(current_key, point, views)
+    return ClauseOwners(current_key, point, views, history)
 
 
 def clause_ownership_history(session: Session, key: str, point: Point) -> list[OwnershipChange]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Blueprint, render_template, request
 
 from registry.db import get_session
-from registry.owners import clause_ownership_history, owned_by, owner_index, unowned, who_owns
+from registry.owners import owned_by, owner_index, unowned, who_owns
 from registry.owners_history import team_history
 from registry.ownership import describe_source
 from registry.refs import Point, resolve
@@ -48,10 +48,8 @@ def unowned_report() -> str:
 @bp.get("/clauses/<id>/owners")
 def clause(id: str) -> str:
     """A clause's owners, where each came from, and its ownership history."""
-    session, point = get_session(), as_of()
-    owners = who_owns(session, id, point)
-    history = clause_ownership_history(session, id, point)
-    return render_template("owners/clause.html", point=point, owners=owners, history=history)
+    point = as_of()
+    return render_template("owners/clause.html", point=point, owners=who_owns(get_session(), id, point))
 
 
 @bp.app_template_filter("owner_source")
