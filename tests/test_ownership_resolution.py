@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from registry.owners_file import parse_owners
+from registry.owners_file import Entry, parse_owners
 from registry.ownership import Node, Resolver, Rules, describe_source
 
 # spec/a.md: a > a.child > a.child.leaf, plus lex.truth and lex.truth.note under a
@@ -97,3 +99,40 @@ def test_registry_assignments_are_not_inherited_by_child_clauses():
 ])
 def test_sources_read_as_words(source, words):
     assert describe_source(source) == words
+
+
+PEOPLE = ("ada@x.org", "bob@x.org", "cy@x.org")
+
+
+@st.composite
+def trees_and_entries(draw):
+    """A random clause forest over two documents, and random id, document and default entries."""
+    n = draw(st.integers(1, 12))
+    nodes = {}
+    for i in range(n):
+        parent = draw(st.one_of(st.none(), st.sampled_from(sorted(nodes)))) if nodes else None
+        doc = nodes[parent].document if parent else draw(st.sampled_from(("spec/a.md", "spec/b.md")))
+        nodes[f"c{i}"] = Node(f"c{i}", doc, parent)
+    owners = st.lists(st.sampled_from(PEOPLE), max_size=2, unique=True).map(tuple)
+    keys = st.sampled_from(sorted(nodes) + ["spec/a.md", "spec/b.md", "*"])
+    entries = draw(st.dictionaries(keys, st.tuples(owners, st.booleans()), max_size=6))
+    return nodes, [Entry(k, o, inherit) for k, (o, inherit) in entries.items()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees_and_entries())
+def test_a_clause_without_an_entry_owns_what_its_parent_or_document_would_give(case):
+    nodes, entries = case
+    rules = Rules.build(entries)
+    resolver = Resolver(rules, nodes)
+    for node in nodes.values():
+        if node.key in rules.by_id:
+            continue
+        got = [o.email for o in resolver.owners(node.key)]
+        if node.parent:
+            assert got == [o.email for o in resolver.owners(node.parent)]
+        else:
+            doc, default = rules.documents.get(node.document), rules.default
+            base = list(doc.owners) + (list(default.owners) if doc.inherit and default else []) if doc \
+                else list(default.owners if default else ())
+            assert got == list(dict.fromkeys(base))
