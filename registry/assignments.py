@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import audit
 from registry.errors import BadRequest, Conflict, UnknownOwner, UnknownVersion
-from registry.models import OwnerAssignment, Person
+from registry.models import Clause, OwnerAssignment, Person
 from registry.owners_store import OwnerRef, OwnersStore
 from registry.queries import find_clause, version_at
 from registry.refs import head_point
@@ -43,6 +44,8 @@ def _record(session: Session, clause_id: int, who: OwnerRef, action: str, reason
                           team_id=who.id if who.kind == "team" else None)
     session.add(row)
     session.flush()
+    audit.record(session, actor.email, f"owner.{action}", f"clause:{session.get(Clause, clause_id).key}",
+                 new={"owner": who.ref, "reason": row.reason, "assignment": row.id})
     return row
 
 

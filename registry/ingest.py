@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from registry import audit
 from registry.commit_applier import CommitApplier
 from registry.db import lock_writer
 from registry.errors import ConfigError
@@ -23,6 +24,7 @@ from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
 
 T = TypeVar("T")
+INGEST_ACTOR = "registry:ingest"
 Progress = Callable[[int, int], None]
 
 
@@ -148,6 +150,8 @@ def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run
     run.warn(head, "", f"history rewritten: {ledger.head_sha[:12]} is no longer on {ledger.branch}; "
              f"{abandoned} commit(s) after {fork[:12] if fork else 'the root'} were set aside "
              "(their versions are kept) and ingest continues from there")
+    audit.record(session, INGEST_ACTOR, "ingest.rewrite", f"branch:{ledger.branch}",
+                 old={"head": ledger.head_sha}, new={"head": head, "fork": fork, "set_aside": abandoned})
     ledger.head_sha = fork
     return fork
 
@@ -203,7 +207,10 @@ def _seq_of(session: Session, sha: str | None) -> int:
 
 
 def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:
-    """Move the ledger head past a written batch, so a crash later resumes after it."""
+    """Move the ledger head past a written batch (audited), so a crash later resumes after it."""
+    audit.record(session, INGEST_ACTOR, "ingest", f"branch:{ledger.branch}",
+                 old={"head": ledger.head_sha, "commits": run.row.commits, "versions": run.row.versions},
+                 new={"head": last.sha, "commits": done, "versions": versions, "run": run.row.id})
     ledger.head_sha = last.sha
     ledger.updated_at = utcnow()
     run.row.head_after, run.row.commits, run.row.versions = last.sha, done, versions

@@ -13,6 +13,7 @@ from registry.errors import SpecregError
 COMMAND_MODULES = (
     "registry.cli.ledger",
     "registry.cli.owners",
+    "registry.cli.audit",
     "registry.cli.web",
 )
 

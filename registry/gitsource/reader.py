@@ -207,6 +207,18 @@ class SpecSource:
             tags.append(Tag(name, commit, _utc(when) if when else None, subject))
         return tags
 
+    def trailers(self, head: str, key: str) -> list[tuple[str, str]]:
+        """(commit, value) for every `key:` trailer on head's first-parent history, oldest first."""
+        out = self._repo.git.log("--first-parent", "--reverse",
+                                 f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x01)%x00", head)
+        found: list[tuple[str, str]] = []
+        parts = out.split("\0")
+        for sha, values in zip(parts[0::2], parts[1::2]):
+            for value in values.split("\x01"):
+                if value.strip():
+                    found.append((sha.strip(), value.strip()))
+        return found
+
     def dirty_paths(self) -> list[str]:
         """Work-tree paths that differ from HEAD or are untracked."""
         out = self._repo.git.status("--porcelain", "--untracked-files=all", "-z")

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models; the schema itself comes from the Alembic migrations."""
+from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
 from registry.models.ledger import (
     Clause,
@@ -15,7 +16,7 @@ from registry.models.ledger import (
 from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 
 __all__ = [
-    "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "HistoryRewrite",
+    "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "HistoryRewrite",
     "IngestRun", "IngestWarning", "Ledger", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person",
     "Tag", "Team", "TeamMembership", "utcnow",
 ]

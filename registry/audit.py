@@ -1,0 +1,122 @@
+"""Use cases for the audit trail: append a hash-chained event, read the head, verify the chain.
+
+Each event's hash covers the previous event's hash and the event's own canonical content, so an
+edited event no longer matches its hash, a deleted one leaves a gap, and a recomputed chain no
+longer matches the heads anchored in the spec repo's commits (`Audit-Head: SEQ:HASH`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.db import lock_writer
+from registry.models import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One verification failure: which check, where, and what is wrong."""
+
+    check: str
+    where: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"check": self.check, "where": self.where, "message": self.message}
+
+
+def _plain(value: Any) -> Any:
+    """The value as JSON would store and return it, so the hash covers exactly what is kept."""
+    return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+def canonical(seq: int, at: datetime, actor: str, action: str, subject: str, old: Any, new: Any) -> bytes:
+    """The bytes an event's hash covers: sorted-key compact JSON."""
+    body = {"seq": seq, "at": at.isoformat(), "actor": actor, "action": action, "subject": subject,
+            "old": old, "new": new}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: str, payload: bytes) -> str:
+    """sha256 over the previous hash and this event's canonical content."""
+    return hashlib.sha256(prev_hash.encode() + b"\n" + payload).hexdigest()
+
+
+def event_hash(e: AuditEvent) -> str:
+    """Recompute a stored event's hash from its content and its recorded previous hash."""
+    return chain_hash(e.prev_hash, canonical(e.seq, e.at, e.actor, e.action, e.subject, e.old, e.new))
+
+
+def record(session: Session, actor: str, action: str, subject: str, old: Any = None,
+           new: Any = None) -> AuditEvent:
+    """Append an event (serialized with other writers, so the chain never forks)."""
+    lock_writer(session, "audit")
+    seq, prev = head(session)
+    at = utcnow()
+    old, new = _plain(old), _plain(new)
+    payload = canonical(seq + 1, at, actor, action, subject, old, new)
+    event = AuditEvent(seq=seq + 1, at=at, actor=actor, action=action, subject=subject, old=old, new=new,
+                       prev_hash=prev, hash=chain_hash(prev, payload))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The newest event's (seq, hash); (0, GENESIS) when there is none."""
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else (0, GENESIS)
+
+
+def verify_chain(session: Session) -> list[Finding]:
+    """Walk the chain from the start: every seq present, every link and every hash intact."""
+    findings: list[Finding] = []
+    expected, prev = 1, GENESIS
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
+    for (e,) in rows:
+        if e.seq != expected:
+            findings.append(Finding("chain", f"event {expected}",
+                                    f"events {expected}..{e.seq - 1} are missing (deleted)"))
+        elif e.prev_hash != prev:
+            findings.append(Finding("chain", f"event {e.seq}", "does not link to the previous event's hash"))
+        if event_hash(e) != e.hash:
+            findings.append(Finding("chain", f"event {e.seq}", "content does not match its hash (edited)"))
+        expected, prev = e.seq + 1, e.hash
+    return findings
+
+
+def verify_anchors(session: Session, anchors: Iterable[tuple[str, int, str]]) -> list[Finding]:
+    """Every head anchored in a commit (commit, seq, hash) must still be in the chain, unchanged."""
+    findings: list[Finding] = []
+    last = session.scalar(select(func.max(AuditEvent.seq))) or 0
+    for commit, seq, digest in anchors:
+        where = f"commit {commit[:12]} (Audit-Head {seq})"
+        if seq > last:
+            findings.append(Finding("anchor", where, f"the chain ends at event {last}, before the anchored "
+                                                     f"event {seq}: events were removed from the end"))
+            continue
+        event = session.get(AuditEvent, seq)
+        if event is None:
+            findings.append(Finding("anchor", where, f"anchored event {seq} is missing"))
+        elif event.hash != digest:
+            findings.append(Finding("anchor", where, f"event {seq} has hash {event.hash[:12]}, the commit "
+                                                     f"anchored {digest[:12]}: the chain was rewritten"))
+    return findings
+
+
+def parse_anchor(value: str) -> tuple[int, str] | None:
+    """`SEQ:HASH` from an Audit-Head trailer, or None when malformed."""
+    seq, _, digest = value.strip().partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        return None
+    return int(seq), digest
