@@ -118,3 +118,23 @@ def test_a_heading_inside_a_fence_is_not_a_clause(session, repo):
     run_ingest(session, repo)
     assert current_ids(session) == ["rules", "example"]
     assert "# Not a clause" in show_clause(session, "example", resolve(session, None)).text
+
+
+def test_an_id_copied_into_another_document_is_the_duplicate_not_the_original(session, repo):
+    repo.commit("init", {"spec/b.md": doc(PRIVACY, title="# B {#b}")})
+    repo.commit("copy", {"spec/a.md": doc(PRIVACY.replace("personal data", "secrets"), title="# A {#a}")})
+    report = run_ingest(session, repo)
+    assert [(w.path, w.message) for w in report.warnings] == [
+        ("spec/a.md", "duplicate id 'respect_privacy' (also in spec/b.md); kept here as 'respect_privacy~2'")]
+    assert changes(session, "respect_privacy") == [["added"]]
+    assert show_clause(session, "respect_privacy", resolve(session, None)).document == "spec/b.md"
+
+
+def test_a_long_history_of_small_edits_matches_a_fresh_full_parse(session, repo):
+    text = doc(PRIVACY, HONEST, "## Scope\n\nEvery reply.\n")
+    for n in range(6):
+        text = text.replace(f"Every reply{'.' if n == 0 else f' {n - 1}.'}", f"Every reply {n}.")
+        repo.commit(f"edit {n}", {"spec/rules.md": text})
+    run_ingest(session, repo)
+    assert changes(session, "spec.rules:rules.scope") == [["added"]] + [["body"]] * 5
+    assert show_clause(session, "spec.rules:rules.scope", resolve(session, None)).text == "Every reply 5."
