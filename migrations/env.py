@@ -28,6 +28,16 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
+# Backend-specific search objects that no model describes (see revision 0004): SQLite's FTS5
+# table and its shadow tables, PostgreSQL's expression index. Autogenerate must not drop them.
+_UNMODELLED = ("clause_search", "ix_clause_versions_search")
+
+
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the hand-written search objects out of autogenerate's comparison."""
+    return not (reflected and compare_to is None and name is not None and name.startswith(_UNMODELLED))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -36,6 +46,7 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         process_revision_directives=_skip_empty,
         render_item=_render_item,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -28,13 +28,17 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     app.json.sort_keys = False  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
 
     from registry import db
+    from registry.web import context
+    from registry.web.api import bp as api
+    from registry.web.clause_pages import bp as clauses
     from registry.web.errors import register_error_handlers
     from registry.web.owner_pages import bp as owner_pages
     from registry.web.owners_api import bp as owners_api
     from registry.web.pages import bp as pages
 
     db.init_app(app)
+    context.init_app(app)
     register_error_handlers(app)
-    for blueprint in (pages, owner_pages, owners_api):
+    for blueprint in (pages, clauses, api, owner_pages, owners_api):
         app.register_blueprint(blueprint)
     return app

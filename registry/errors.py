@@ -51,6 +51,12 @@ class Conflict(SpecregError):
     status = 409
 
 
+class UnknownPrompt(NotFound):
+    """No evaluation prompt file by this name at the requested ref."""
+
+    code = "unknown_prompt"
+
+
 class BadRequest(SpecregError):
     """Malformed input: a bad argument, query parameter or body."""
 

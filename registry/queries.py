@@ -1,6 +1,7 @@
 """Read use cases over the ledger: clauses at a point, one clause, its history, a diff."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,6 +119,26 @@ def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | No
         .order_by(ClauseVersion.seq.desc()).limit(1)
     ).first()
     return None if v is None or v.removed else v
+
+
+def versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[int, ClauseVersion]:
+    """For many lineages at once: the version in force at seq, leaving out removed ones."""
+    ids = sorted(set(clause_ids))
+    if not ids:
+        return {}
+    latest = (
+        select(ClauseVersion.clause_id, func.max(ClauseVersion.seq).label("seq"))
+        .where(ClauseVersion.clause_id.in_(ids), ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))
+        .group_by(ClauseVersion.clause_id).subquery()
+    )
+    found: dict[int, ClauseVersion] = {}
+    for v in session.scalars(
+        select(ClauseVersion)
+        .join(latest, and_(ClauseVersion.clause_id == latest.c.clause_id, ClauseVersion.seq == latest.c.seq))
+        .where(ClauseVersion.abandoned.is_(False)).order_by(ClauseVersion.id)
+    ):
+        found[v.clause_id] = v  # the last written wins when one commit wrote two versions
+    return {cid: v for cid, v in found.items() if not v.removed}
 
 
 def outline_at(session: Session, seq: int) -> dict[str, list[int]]:

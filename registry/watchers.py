@@ -6,6 +6,7 @@ batch's commits and clause versions are written (so foreign keys to commits hold
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -39,11 +40,22 @@ class IngestWatcher:
         """Write what was buffered (called after each batch and at the end of the run)."""
 
 
-def _owners(session: Session, warn: WarnFn) -> IngestWatcher:
-    from registry.owners_ingest import OwnersWatcher  # imported here: it imports this module
+WatcherFactory = Callable[[Session, WarnFn], IngestWatcher]
 
-    return OwnersWatcher(session, warn)
+
+def lazy(target: str) -> WatcherFactory:
+    """A factory for "module:Class" that imports it only when ingest runs (no import cycles)."""
+
+    def make(session: Session, warn: WarnFn) -> IngestWatcher:
+        module, name = target.split(":")
+        return getattr(importlib.import_module(module), name)(session, warn)
+
+    return make
 
 
 # Factories ingest instantiates for each run; features add theirs here.
-WATCHERS: list[Callable[[Session, WarnFn], IngestWatcher]] = [_owners]
+WATCHERS: list[WatcherFactory] = [
+    lazy("registry.owners_ingest:OwnersWatcher"),
+    lazy("registry.prompts:ExampleFilesWatcher"),
+    lazy("registry.search_index:SearchIndexWatcher"),
+]

@@ -14,9 +14,10 @@ from registry.models.ledger import (
     Tag,
 )
 from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
+from registry.models.prompts import ExampleFile
 
 __all__ = [
-    "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "HistoryRewrite",
-    "IngestRun", "IngestWarning", "Ledger", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person",
-    "Tag", "Team", "TeamMembership", "utcnow",
+    "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "ExampleFile",
+    "HistoryRewrite", "IngestRun", "IngestWarning", "Ledger", "OwnerAssignment", "OwnerEntry",
+    "OwnersVersion", "Person", "Tag", "Team", "TeamMembership", "utcnow",
 ]

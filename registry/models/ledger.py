@@ -101,7 +101,8 @@ class ClauseVersion(Base):
     body: Mapped[str] = mapped_column(Text)
     body_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(PATH)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id"))
+    # Indexed because a clause page lists its children by looking up versions that name it.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id"), index=True)
     level: Mapped[int] = mapped_column(Integer)
     changes: Mapped[str] = mapped_column(String(100))
     previous_key: Mapped[str | None] = mapped_column(KEY)

@@ -1,21 +1,36 @@
 """One error handler for the web edge: an HTML page, or a JSON body under /api/."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import SpecregError
+from registry.errors import SpecregError, UnknownClause, UnknownVersion
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str) -> tuple[Response | str, int]:
+def error_response(status: int, code: str, message: str, **help: Any) -> tuple[Response | str, int]:
     """Render an error as {"error", "message"} for the API or as a page for people."""
     if _wants_json():
         return jsonify({"error": code, "message": message}), status
-    return render_template("error.html", status=status, code=code, message=message), status
+    return render_template("error.html", status=status, code=code, message=message, **help), status
+
+
+def _not_found_help(exc: SpecregError) -> dict[str, Any]:
+    """Ways on from a 404 page: ids like the unknown one, or the clause without the as-of."""
+    key = (request.view_args or {}).get("id")
+    if isinstance(exc, UnknownClause) and key:
+        from registry.clause_detail import similar_ids
+        from registry.db import get_session
+
+        return {"suggestions": similar_ids(get_session(), key)}
+    if isinstance(exc, UnknownVersion) and key:
+        return {"clause_id": key}
+    return {}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -23,7 +38,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SpecregError)
     def _specreg(exc: SpecregError) -> tuple[Response | str, int]:
-        return error_response(exc.status, exc.code, exc.message)
+        help = {} if _wants_json() else _not_found_help(exc)
+        return error_response(exc.status, exc.code, exc.message, **help)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from registry.db import get_session
 from registry.owners import owned_by, owner_index, unowned, who_owns
 from registry.owners_history import team_history
 from registry.ownership import describe_source
-from registry.refs import Point, resolve
+from registry.refs import Point
+from registry.web.context import current_as_of
 
 bp = Blueprint("owners", __name__)
 
 
 def as_of() -> Point:
-    """The request's point: `?at=REF`, default the head."""
-    return resolve(get_session(), request.args.get("at") or None)
+    """The request's point: `?at=REF`, default the head (shared with every page: banner, links)."""
+    return current_as_of().point
 
 
 @bp.get("/owners")

@@ -1,0 +1,122 @@
+"""What every page shares: the as-of point, links that keep it, former-id redirects, filters."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g, redirect, request, url_for
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from registry.asof import AsOf, as_of
+from registry.clause_detail import current_id
+from registry.db import get_session
+from registry.errors import SpecregError
+from registry.prompts import Prompt
+from registry.refs import iso
+from registry.releases import Release, list_releases
+from registry.web.chart import bar_chart
+from registry.web.markdown import render_markdown
+
+AS_OF_BLUEPRINTS = ("pages", "clauses", "owners")
+
+
+def current_as_of() -> AsOf:
+    """The request's as-of point (`?at=REF`, default the head), resolved once per request."""
+    if "as_of" not in g:
+        g.as_of = as_of(get_session(), request.args.get("at"))
+        g.at = None if g.as_of.is_head else request.args.get("at", "").strip()
+    return g.as_of
+
+
+def redirect_former_id() -> Response | None:
+    """Send a request for a former clause id to the same page under the clause's current id."""
+    key = (request.view_args or {}).get("id")
+    if key is None:
+        return None
+    current = current_id(get_session(), key)
+    if current == key:
+        return None
+    args = request.args.to_dict(flat=True)
+    return redirect(url_for(request.endpoint, **{**(request.view_args or {}), **args, "id": current}))
+
+
+def _keep_at(endpoint: str, values: dict[str, Any]) -> None:
+    """Links from an as-of page stay in that as-of view unless they set `at` themselves."""
+    if "at" not in values and g.get("at") and endpoint.split(".", 1)[0] in AS_OF_BLUEPRINTS:
+        values["at"] = g.at
+
+
+def markdown_filter(text: str, links: dict[str, str] | None = None, prompts: Iterable[Prompt] = ()) -> Markup:
+    """Render clause Markdown; `links` maps anchors to clause ids, `prompts` says which exist."""
+    links = links or {}
+    existing = {p.name for p in prompts if p.exists}
+    return render_markdown(
+        text,
+        clause_url=lambda k: url_for("clauses.show", id=links[k]) if k in links else None,
+        prompt_url=lambda n: url_for("pages.prompt", name=n) if n in existing else None,
+    )
+
+
+def when(moment: datetime | None) -> Markup:
+    """A <time> element: the UTC date and minute, machine-readable ISO in the attribute."""
+    if moment is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(iso(moment), moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def ref_label(ref: str) -> str:
+    """A ref as people read it: full commit shas shortened, everything else as given."""
+    return ref[:10] if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref) else ref
+
+
+def this_url(**overrides: Any) -> str:
+    """The current page's URL with some query arguments changed (None removes one)."""
+    if request.endpoint is None or request.endpoint == "static":
+        return url_for("pages.home", **{k: v for k, v in overrides.items() if k == "at"})
+    args = {**request.args.to_dict(flat=True), **(request.view_args or {}), **overrides}
+    return url_for(request.endpoint, **args)
+
+
+def other_args(skip: str = "at") -> dict[str, str]:
+    """The request's query arguments except one, for hidden form fields."""
+    return {k: v for k, v in request.args.items() if k != skip}
+
+
+def _picker_releases() -> list[Release]:
+    try:
+        return list_releases(get_session())
+    except SpecregError:  # nothing ingested yet: the picker simply offers no tags
+        return []
+
+
+# Defence in depth behind the sanitizer: no page needs scripts, plugins or frames.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'; img-src 'self' https: http:; "
+                               "style-src 'self' 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _secure(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the as-of link keeper, template filters and globals."""
+    app.url_defaults(_keep_at)
+    app.after_request(_secure)
+    app.add_template_filter(markdown_filter, "markdown")
+    app.add_template_filter(when, "when")
+    app.add_template_filter(lambda sha: (sha or "")[:10], "short")
+    app.add_template_filter(ref_label, "ref")
+    app.add_template_global(_picker_releases, "picker_releases")
+    app.add_template_global(this_url, "this_url")
+    app.add_template_global(other_args, "other_args")
+    app.add_template_global(bar_chart, "bar_chart")
+    app.context_processor(lambda: {"as_of": g.get("as_of"), "at": g.get("at")})

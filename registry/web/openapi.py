@@ -1,0 +1,109 @@
+"""The OpenAPI 3.1 document for /api/v1 (a test checks it against the registered routes)."""
+from __future__ import annotations
+
+from typing import Any
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+NSTR = {"type": ["string", "null"]}
+OBJ = {"type": "object", "additionalProperties": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _obj(**props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _param(name: str, where: str, description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "description": description, "schema": STR}
+
+
+ID = _param("id", "path", "A clause id (current or former; a former id redirects). May contain `:` and `.`.")
+AT = _param("at", "query", "As-of ref: tag, branch, commit sha (or prefix) or ISO date. Default: the head.")
+FROM = _param("from", "query", "The older ref.")
+TO = _param("to", "query", "The newer ref.")
+
+
+def _op(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], errors: tuple[int, ...]) -> dict:
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+    for status in errors:
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(error=STR, message=STR),
+    "Point": _obj(ref=STR, commit=STR, date=STR, head=BOOL),
+    "ClauseSummary": _obj(id=STR, title=STR, document=STR, parent=NSTR, attributes=OBJ),
+    "Clause": _obj(id=STR, title=STR, document=STR, parent=NSTR, attributes=OBJ, text=STR, commit=STR,
+                   level=INT, changed_at=STR, current_id=STR, former_ids=_array(STR), parent_title=NSTR,
+                   children=_array(_obj(id=STR, title=STR)), versions=INT,
+                   prompts=_array(_obj(name=STR, path=STR, exists=BOOL, title=STR))),
+    "HistoryEntry": _obj(commit=STR, date=STR, author=STR, author_email=STR, changes=_array(STR), id=STR,
+                         title=STR, document=STR, previous_id=NSTR, attributes=OBJ, subject=STR),
+    "Op": _obj(op={"enum": ["equal", "delete", "insert"]}, text=STR),
+    "Release": _obj(name=STR, commit=STR, date=STR, message=STR),
+    "ChangelogEntry": _obj(id=STR, kinds=_array({"enum": ["added", "removed", "renamed", "moved", "modified"]}),
+                           old_id=NSTR, new_id=NSTR, title=STR, old_document=NSTR, new_document=NSTR,
+                           modified=_array(STR)),
+    "SearchHit": _obj(id=STR, version_id=STR, title=STR, document=STR, commit=STR, date=STR, current=BOOL,
+                      snippet=STR, highlights=_array(STR)),
+}
+_SIDE = {"oneOf": [{"type": "null"}, _obj(commit=STR, title=STR, attributes=OBJ, document=STR)]}
+_REF = _obj(ref=STR, commit=STR)
+
+PATHS: dict[str, Any] = {
+    "/api/v1/clauses": _op("Clauses in force at a point", _obj(at=_ref("Point"), clauses=_array(_ref("ClauseSummary"))),
+                           [AT], (400, 404)),
+    "/api/v1/clauses/{id}": _op("One clause at a point", _ref("Clause"), [ID, AT], (404,)),
+    "/api/v1/clauses/{id}/history": _op("Every version of a clause, oldest first",
+                                        _obj(id=STR, versions=_array(_ref("HistoryEntry"))), [ID], (404,)),
+    "/api/v1/clauses/{id}/diff": _op(
+        "Word-level diff of a clause between two refs (default: its latest change)",
+        _obj(id=STR, **{"from": _SIDE, "to": _SIDE}, ops=_array(_ref("Op")), from_ref=_REF, to_ref=_REF,
+             title_ops=_array(_ref("Op")), attribute_changes=_array(_obj(key=STR, **{"from": NSTR, "to": NSTR}))),
+        [ID, FROM, TO, AT], (404,)),
+    "/api/v1/releases": _op("Tags on the branch, newest first", _obj(releases=_array(_ref("Release"))), [], ()),
+    "/api/v1/changelog": _op(
+        "Clauses added, removed, renamed, moved and modified between two refs",
+        _obj(**{"from": _REF, "to": _REF}, counts=OBJ, clauses=_array(_ref("ChangelogEntry"))),
+        [{**FROM, "required": True}, {**TO, "required": True}], (400, 404)),
+    "/api/v1/search": _op(
+        "Full-text search over clause ids, titles and text",
+        _obj(query=STR, past=BOOL, results=_array(_ref("SearchHit"))),
+        [_param("q", "query", "Words to find; all must match, the last one as a prefix.", True), AT,
+         _param("past", "query", "`1` to search every version up to the point, not only current ones.")],
+        (400, 404)),
+    "/api/v1/openapi.json": _op("This document", OBJ, [], ()),
+    # Owners (docs/owners.md describes the bodies).
+    "/api/v1/clauses/{id}/owners": _op("A clause's owners and where each came from", OBJ, [ID, AT], (404,)),
+    "/api/v1/clauses/{id}/owners/history": _op("Every change of a clause's owners", OBJ, [ID, AT], (404,)),
+    "/api/v1/owners": _op("People and teams with their clause counts", OBJ, [AT], (404,)),
+    "/api/v1/owners/{who}": _op("A person's (email) or team's (team:NAME) clauses", OBJ,
+                                [_param("who", "path", "An email or team:NAME."), AT], (404,)),
+    "/api/v1/unowned": _op("Clauses nobody owns, and their share of the spec", OBJ, [AT], (404,)),
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole document."""
+    error = {"content": {"application/json": {"schema": _ref("Error")}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Specreg read API", "version": "1",
+                 "description": "Clauses, their history, diffs, releases and search. Errors are "
+                                "{\"error\": code, \"message\": text} with status 400 or 404."},
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"E400": {"description": "Bad request", **error},
+                          "E404": {"description": "Unknown clause, version or ref", **error}},
+        },
+    }
