@@ -1,0 +1,144 @@
+"""Benchmark: page and API times with 100k clause versions in the database.
+
+Fills a fresh database (SQLite in a temp dir, or --database-url) with a synthetic history written
+straight into the ledger tables, then times requests with the Flask test client and prints the
+median and 95th percentile per URL. Server time only: no network, no browser.
+
+    .venv/bin/python bench/web.py [--versions 100000] [--database-url URL] [--runs 30]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from itertools import accumulate
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.app import create_app  # noqa: E402
+from registry.config import Settings, normalize_database_url  # noqa: E402
+from registry.db import make_engine, session_scope  # noqa: E402
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Ledger, Tag  # noqa: E402
+from registry.schema import upgrade  # noqa: E402
+from registry.search_index import sync_search_index  # noqa: E402
+
+START = datetime(2020, 1, 1, tzinfo=timezone.utc)
+# A Zipf-like vocabulary: a few common words and a long tail, so searches are selective as in real text.
+WORDS = ("assistant user developer privacy honest data harm safe refuse explain context policy "
+         "request answer tool content clear brief instruction respect verify").split() + [f"w{i}" for i in range(3000)]
+CUMULATIVE = list(accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
+HOT = "doc0.c0"  # the clause every 50th commit changes: a long history to page through
+
+
+def _sha(n: int) -> str:
+    return hashlib.sha1(str(n).encode()).hexdigest()
+
+
+def _body(rng: random.Random) -> str:
+    return "\n".join(" ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=14)) for _ in range(rng.randint(2, 6)))
+
+
+def _version(cid: int, key: str, seq: int, doc: str, parent: int | None, level: int, body: str,
+             changes: str) -> dict:
+    return {"clause_id": cid, "seq": seq, "key": key, "title": key.replace(".", " ").title(),
+            "attributes": {"authority": "guideline"}, "body": body,
+            "body_hash": hashlib.sha256(body.encode()).hexdigest(), "document": doc, "parent_id": parent,
+            "level": level, "changes": changes, "previous_key": None, "removed": False, "abandoned": False}
+
+
+def fill(session: Session, versions: int, docs: int = 20, per_doc: int = 100, per_commit: int = 20) -> int:
+    """Write a synthetic history with about `versions` clause versions; returns the commit count."""
+    rng = random.Random(7)
+    n_clauses = docs * per_doc
+    commits = 1 + (versions - n_clauses) // per_commit
+    session.execute(insert(Commit), [{
+        "seq": s, "sha": _sha(s), "parents": _sha(s - 1) if s > 1 else "", "author_name": "Bench",
+        "author_email": "bench@example.org", "authored_at": START + timedelta(hours=6 * s),
+        "committer_name": "Bench", "committer_email": "bench@example.org",
+        "committed_at": START + timedelta(hours=6 * s), "message": f"Change {s}\n\nBody of change {s}.",
+        "abandoned": False} for s in range(1, commits + 1)])
+    meta, rows = {}, []
+    for d in range(docs):
+        doc = f"spec/doc{d}.md"
+        for i in range(per_doc):
+            cid, key = d * per_doc + i + 1, f"doc{d}.c{i}"
+            parent, level = (None, 1) if i == 0 else (d * per_doc + 1, 2)
+            meta[cid] = (key, doc, parent, level)
+            rows.append(_version(cid, key, 1, doc, parent, level, _body(rng), "added"))
+    session.execute(insert(Clause), [{"id": c, "key": m[0], "first_seq": 1} for c, m in meta.items()])
+    session.execute(insert(ClauseKey), [{"clause_id": c, "key": m[0], "first_seq": 1} for c, m in meta.items()])
+    session.execute(insert(DocumentVersion), [{
+        "path": f"spec/doc{d}.md", "seq": 1, "blob_sha": _sha(-d), "deleted": False, "abandoned": False,
+        "clause_ids": list(range(d * per_doc + 1, (d + 1) * per_doc + 1))} for d in range(docs)])
+    for seq in range(2, commits + 1):
+        touched = set(rng.sample(range(2, n_clauses + 1), per_commit - 1)) | ({1} if seq % 50 == 0 else set())
+        for cid in sorted(touched)[:per_commit]:
+            key, doc, parent, level = meta[cid]
+            rows.append(_version(cid, key, seq, doc, parent, level, _body(rng), "body"))
+        if len(rows) >= 20_000:
+            session.execute(insert(ClauseVersion), rows)
+            rows = []
+    session.execute(insert(ClauseVersion), rows)
+    session.execute(insert(Tag), [{"name": f"v{n}", "commit_sha": _sha(s), "tagged_at": None, "message": f"v{n}"}
+                                  for n, s in enumerate(range(commits // 10, commits + 1, commits // 10), 1)])
+    session.add(Ledger(id=1, repo_path="/bench", branch="main", includes=[], head_sha=_sha(commits),
+                       head_seq=commits))
+    sync_search_index(session)
+    return commits
+
+
+def timed(client, url: str, runs: int) -> tuple[float, float]:
+    """Median and 95th percentile in milliseconds, after one warm-up request."""
+    assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, url
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def main() -> None:
+    """Fill, then time each URL and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", type=int, default=100_000)
+    parser.add_argument("--database-url", help="an EMPTY database (default: SQLite in a temp dir)")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="specreg-bench-"))
+    url = normalize_database_url(args.database_url or f"sqlite:///{tmp / 'bench.db'}")
+    engine = make_engine(url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    with session_scope(engine, write=True) as session:
+        commits = fill(session, args.versions)
+    print(f"filled {args.versions:,} clause versions, {commits:,} commits in {time.perf_counter() - t0:.1f} s "
+          f"({engine.dialect.name})")
+    engine.dispose()
+    app = create_app({"TESTING": True}, settings=Settings(url, tmp, tmp))
+    client = app.test_client()
+    mid = "v5"
+    urls = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
+            f"/clauses/{HOT}?at={mid}", f"/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
+            "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1", "/releases", "/releases/v1...v9",
+            "/activity", "/", "/api/v1/clauses"]
+    print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8}")
+    for u in urls:
+        med, p95 = timed(client, u, args.runs if u not in ("/", "/api/v1/clauses") else max(5, args.runs // 5))
+        print(f"{u:<42} {med:>10.1f} {p95:>8.1f}")
+    app.extensions["specreg.engine"].dispose()
+
+
+if __name__ == "__main__":
+    main()
