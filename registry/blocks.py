@@ -7,7 +7,8 @@ or list items, and anything inside a fence, are not sections.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from collections.abc import Container, Sequence
 from typing import NamedTuple
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
@@ -39,15 +40,10 @@ class _Container:
 
 @dataclass
 class ScanResult:
-    """Top-level headings and the first lines of top-level paragraphs.
-
-    After a rescan, `window` is (start, old_end, delta): lines before `start` are unchanged, and
-    new line `i + delta` is old line `i` for every `i >= old_end`.
-    """
+    """Top-level headings and the first lines of top-level paragraphs."""
 
     headings: list[Heading]
     paragraphs: list[int]
-    window: tuple[int, int, int] | None = field(default=None, compare=False)
 
 
 def _fence_open(rest: str) -> re.Match[str] | None:
@@ -244,13 +240,34 @@ def scan(lines: list[str]) -> ScanResult:
     return _Scanner(lines).run()
 
 
-def rescan(old_lines: list[str], old: ScanResult, lines: list[str]) -> ScanResult:
-    """Scan a new version of a document, re-reading only the window around what changed.
+@dataclass
+class Window:
+    """A re-scan of only what changed: new lines [start, old_end + delta) were scanned afresh.
+
+    Lines before `start` are unchanged; new line `i + delta` is old line `i` for `i >= old_end`.
+    `scan` holds the window's events (lines relative to `start`); `atx` every ATX heading line.
+    """
+
+    start: int
+    old_end: int
+    delta: int
+    scan: ScanResult
+    atx: list[int]
+
+
+def atx_lines(result: ScanResult) -> list[int]:
+    """The lines of document-level ATX headings (where a fresh scan may safely begin)."""
+    return [h.line for h in result.headings if not h.setext]
+
+
+def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container[int],
+           lines: Sequence[str]) -> Window | None:
+    """Scan only the window of a new version that differs from the old one; None: scan it all.
 
     After a document-level ATX heading the scanner's state is always clean (no containers, no
-    open block), so scanning can restart at any such heading in the unchanged prefix. The window
-    ends at an unchanged ATX heading in the suffix, provided the window leaves the state clean
-    (no container or fence that would swallow it); otherwise the whole document is scanned.
+    open block), so a fresh scan can begin at one (`restarts` are the lines where a clause began,
+    so no rule marker reaches across). The window ends at an unchanged ATX heading, provided the
+    window leaves the state clean (no container or fence that would swallow the heading).
     """
     n_old, n_new = len(old_lines), len(lines)
     limit = min(n_old, n_new)
@@ -260,19 +277,13 @@ def rescan(old_lines: list[str], old: ScanResult, lines: list[str]) -> ScanResul
     suffix = 0
     while suffix < limit - prefix and old_lines[n_old - 1 - suffix] == lines[n_new - 1 - suffix]:
         suffix += 1
-    atx = [h.line for h in old.headings if not h.setext]
-    start = max((h for h in atx if h < prefix), default=0)
-    old_end = min((h for h in atx if h >= n_old - suffix and h > start), default=n_old)
+    start = max((h for h in old_atx if h < prefix and h in restarts), default=0)
+    old_end = min((h for h in old_atx if h >= n_old - suffix and h > start and h in restarts), default=n_old)
     delta = n_new - n_old
-    window_scanner = _Scanner(lines[start:old_end + delta])
-    window = window_scanner.run()
-    if old_end < n_old and (window_scanner.stack or window_scanner.leaf in ("fence", "code")):
-        return scan(lines)
-    def shift(h: Heading, d: int) -> Heading:
-        return Heading(h.line + d, h.end + d, h.level, h.text, h.setext)
-
-    headings = [h for h in old.headings if h.line < start] + [shift(h, start) for h in window.headings]
-    headings += [shift(h, delta) for h in old.headings if h.line >= old_end]
-    paragraphs = [p for p in old.paragraphs if p < start] + [p + start for p in window.paragraphs]
-    paragraphs += [p + delta for p in old.paragraphs if p >= old_end]
-    return ScanResult(headings, paragraphs, (start, old_end, delta))
+    scanner = _Scanner(list(lines[start:old_end + delta]))
+    result = scanner.run()
+    if old_end < n_old and (scanner.stack or scanner.leaf in ("fence", "code")):
+        return None
+    atx = [h for h in old_atx if h < start] + [h + start for h in atx_lines(result)]
+    atx += [h + delta for h in old_atx if h >= old_end]
+    return Window(start, old_end, delta, result, atx)

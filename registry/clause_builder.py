@@ -71,12 +71,13 @@ class ClauseBuilder:
         self.first_line: dict[str, int] = {}
         self.stack: list[tuple[int, str, tuple[str, ...]]] = []  # open headings: level, key, slugs
 
-    def add(self, starts: Sequence[Start], lo: int, hi: int) -> None:
-        """Build clauses for starts[lo:hi]."""
+    def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
+        """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
         lines, stack, first_line = self.lines, self.stack, self.first_line
+        last_end = len(lines) if end is None else end
         for n in range(lo, hi):
             s = starts[n]
-            end = starts[n + 1].line if n + 1 < len(starts) else len(lines)
+            end = starts[n + 1].line if n + 1 < len(starts) else last_end
             title, explicit, attrs, level = "", None, (), 0
             if s.heading is not None:
                 title, explicit, attrs = self.parse_heading(s.heading.text)
@@ -98,7 +99,8 @@ class ClauseBuilder:
     def replay(self, clauses: Sequence[Clause], shift: int = 0) -> None:
         """Take clauses from an earlier parse as they are (moved by `shift` lines)."""
         for c in clauses:
-            self.clauses.append(c if not shift else c._replace(start=c.start + shift, end=c.end + shift))
+            self.clauses.append(c if not shift else
+                                Clause(c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9]))
             self.first_line[c.key] = c.start + shift + 1
             if c.level:
                 while self.stack and self.stack[-1][0] >= c.level:
@@ -117,34 +119,38 @@ def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ..
     return stack
 
 
-def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[Clause],
-                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int]) -> None:
-    """Build clauses reusing the old parse before and after the changed window.
+def _shallower(stack: list[tuple[int, str, tuple[str, ...]]], level: int) -> list[tuple[int, str, tuple[str, ...]]]:
+    return [entry for entry in stack if entry[0] < level]
 
-    Every shortcut is checked (same region starts, same open headings, same ids in the window);
-    when one does not hold, the clauses are built the ordinary way, so the result never differs.
+
+def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[Clause],
+                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int]) -> bool:
+    """Reuse the old parse's clauses before and after the changed window; build the window's.
+
+    `starts` are the window's region starts. Every shortcut is checked (the window begins where an
+    old clause began, the same headings are open after it, the same ids inside it); False means a
+    check failed and the caller must build the document the ordinary way.
     """
     start, old_end, delta = window
+    new_end = old_end + delta
     k0 = bisect_left([c.end for c in old], start + 1)  # old clauses that end at or before `start`
-    if [s.line for s in starts[:k0]] != [c.start for c in old[:k0]]:
-        b.add(starts, 0, len(starts))
-        return
+    k1 = bisect_left([c.start for c in old], old_end)
+    if (k0 < len(old) and old[k0].start != start) or (starts and starts[0].line != start and k0):
+        return False
     b.replay(old[:k0])
     first_rebuilt = old[k0].start + 1 if k0 < len(old) else float("inf")  # warnings use 1-based lines
     b.warnings.extend(w for w in old_warnings if w.line < first_rebuilt)
-    new_end = old_end + delta
-    j1 = bisect_left([s.line for s in starts], new_end)
-    k1 = bisect_left([c.start for c in old], old_end)
-    b.add(starts, k0, j1)
+    b.add(starts, 0, len(starts), end=new_end if k1 < len(old) else None)
+    if k1 >= len(old):
+        return True
     reusable = (
-        k1 < len(old) and j1 < len(starts) and old[k1].start == old_end and starts[j1].line == new_end
-        and len(starts) - j1 == len(old) - k1
-        and b.stack == stack_after(old[:k1])
-        and {c.key for c in b.clauses[k0:]} == {c.key for c in old[k0:k1]}
-        and not any(w.line > old_end for w in old_warnings)  # their "first at line" may have moved
+        old[k1].start == old_end
+        # The suffix starts with a heading that closes every open heading at its level or deeper,
+        # so only the shallower ones must match for its parents and derived ids to be the same.
+        and _shallower(b.stack, old[k1].level) == _shallower(stack_after(old[:k1]), old[k1].level)
+        and not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before...
+        and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
     )
-    if not reusable:
-        b.add(starts, j1, len(starts))
-        return
-    b.replay(old[k1:], delta)
-
+    if reusable:
+        b.replay(old[k1:], delta)
+    return reusable

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from registry.blocks import Heading, ScanResult, rescan, scan
+from registry.blocks import Heading, Window, atx_lines, rescan, scan
 from registry.clause_builder import Clause, ClauseBuilder, ParseWarning, Start, build_with_window
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
@@ -23,7 +23,7 @@ class ParsedDocument:
     clauses: tuple[Clause, ...]
     warnings: tuple[ParseWarning, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    scan: ScanResult | None = field(default=None, repr=False, compare=False)
+    atx: list[int] | None = field(default=None, repr=False, compare=False)  # for the next re-scan
 
 
 def normalize(text: str) -> str:
@@ -87,13 +87,18 @@ def _attr_tokens(block: str) -> tuple[str | None, list[tuple[str, str]]] | None:
     return explicit, attrs
 
 
-def _starts(lines: list[str], result: ScanResult) -> list[Start]:
-    """Region starts: top-level headings and rule markers, in order."""
-    heading_at = {h.line: h for h in result.headings}
+def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
+            stop: int | None = None) -> list[Start] | None:
+    """Region starts: top-level headings and rule markers, in order.
+
+    With `stop` (a window that ends at the ATX heading on line `stop`), a marker still waiting for
+    the block it labels cannot be decided here, so the answer is None and the caller scans it all.
+    """
+    final = stop is None or stop >= len(lines)
+    heading_at = {h.line: h for h in headings}
     starts: list[Start] = []
     pending: tuple[int, str] | None = None  # a marker waiting for the heading it labels
-    events = sorted(set(heading_at) | set(result.paragraphs))
-    for line in events:
+    for line in sorted(set(heading_at) | set(paragraphs)):
         heading = heading_at.get(line)
         marker = None if heading and not heading.setext else _MARKER.match(lines[line].strip())
         if heading and heading.setext and marker:
@@ -116,14 +121,24 @@ def _starts(lines: list[str], result: ScanResult) -> list[Start]:
             starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
             pending = None
         if marker:
-            labels_next_block = line + 1 >= len(lines) or not lines[line + 1].strip() or line + 1 in heading_at
+            labels_next_block = (line + 1 >= len(lines) or not lines[line + 1].strip()
+                                 or line + 1 in heading_at or (not final and line + 1 == stop))
             if labels_next_block:
                 pending = (line, marker.group(1))
             else:
                 starts.append(Start(line, None, marker.group(1), line + 1))
     if pending:
+        if not final:
+            return None
         starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
     return starts
+
+
+def _window_starts(lines: list[str], w: Window) -> list[Start] | None:
+    """Region starts inside a re-scanned window, in document line numbers."""
+    headings = [Heading(h.line + w.start, h.end + w.start, h.level, h.text, h.setext) for h in w.scan.headings]
+    paragraphs = [p + w.start for p in w.scan.paragraphs]
+    return _starts(lines, headings, paragraphs, stop=w.old_end + w.delta)
 
 
 def parse(path: str, text: str, previous: ParsedDocument | None = None) -> ParsedDocument:
@@ -134,15 +149,19 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
     lines = normalize(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    if previous is not None and previous.scan is not None:
-        result = rescan(list(previous.lines), previous.scan, lines)
-    else:
-        result = scan(lines)
-    starts = _starts(lines, result)
     builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
-    if result.window is not None and previous is not None:
-        build_with_window(builder, starts, previous.clauses, previous.warnings, result.window)
+    window = None
+    if previous is not None and previous.atx is not None:
+        window = rescan(previous.lines, previous.atx, {c.start for c in previous.clauses}, lines)
+    starts = _window_starts(lines, window) if window is not None else None
+    if window is not None and starts is not None and \
+            build_with_window(builder, starts, previous.clauses, previous.warnings,
+                              (window.start, window.old_end, window.delta)):
+        atx = window.atx
     else:
-        builder.add(starts, 0, len(starts))
-    clauses, warnings = builder.clauses, builder.warnings
-    return ParsedDocument(path, tuple(clauses), tuple(warnings), tuple(lines), result)
+        builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
+        result = scan(lines)
+        atx = atx_lines(result)
+        everything = _starts(lines, result.headings, result.paragraphs)
+        builder.add(everything, 0, len(everything))
+    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx)
