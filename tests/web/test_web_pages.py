@@ -73,6 +73,7 @@ def test_the_as_of_view_shows_a_banner_the_old_text_and_links_that_keep_the_poin
     assert "Never state what you believe to be false." in html and "unsure" not in html
     assert "<h1>Be honest</h1>" in html and "<code>be_honest</code>" in html
     assert 'href="/clauses/rules?at=v1.0"' in html  # the parent link keeps the as-of
+    assert f'href="/clauses/honesty/diff?at=v1.0&amp;to={shas["start"]}"' in html  # and the timeline's
     assert "Start the rules" in html and "Reword honesty" not in html  # history up to the point
     home = text_of(client.get(f"/?at={shas['raise'][:8]}"))
     assert "Protect privacy" in home and "spec/data.md" not in home
