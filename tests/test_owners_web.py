@@ -109,3 +109,11 @@ def test_every_owner_command_and_route_is_documented():
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(("owners.", "owners_api.")):
             assert re.sub(r"<[^>]+>", "<>", rule.rule) in re.sub(r"<[^>]+>", "<>", docs), rule.rule
+
+
+def test_every_clause_page_shows_its_owners_and_their_history(client):
+    page = client.get("/clauses/say_unsure").get_data(as_text=True)
+    section = page[page.index('id="clause-owners"'):]
+    assert "inherited from document spec/rules.md" in section and "Ownership history (3 changes)" in section
+    then = client.get("/clauses/respect_privacy?at=v1").get_data(as_text=True)
+    assert "explicit entry" not in then and "grace@example.org" in then[then.index('id="clause-owners"'):]

@@ -7,6 +7,7 @@ from registry.blame import blame_clause
 from registry.clause_detail import clause_detail
 from registry.db import get_session
 from registry.diffs import version_diff
+from registry.owners import who_owns
 from registry.web.context import current_as_of, redirect_former_id
 
 bp = Blueprint("clauses", __name__, url_prefix="/clauses")
@@ -15,8 +16,10 @@ bp.before_request(redirect_former_id)
 
 @bp.get("/<id>")
 def show(id: str) -> str:
-    """The clause at the as-of point: rendered text, neighbours, prompts and history."""
-    return render_template("clause.html", detail=clause_detail(get_session(), id, current_as_of().point))
+    """The clause at the as-of point: rendered text, neighbours, owners, prompts and history."""
+    session, point = get_session(), current_as_of().point
+    return render_template("clause.html", detail=clause_detail(session, id, point),
+                           clause_owners=who_owns(session, id, point))
 
 
 @bp.get("/<id>/diff")
