@@ -122,16 +122,17 @@ def search(session: Session, query: str, point: Point, past: bool = False, limit
     if not words:
         raise BadRequest("give at least one word to search for")
     rows = session.execute(_statement(_matches(session, words), point, past, limit)).all()
-    best: dict[int, tuple[ClauseVersion, Commit, str]] = {}
-    for v, c, key in rows:
-        best.setdefault(v.clause_id, (v, c, key))  # rows are best first: keep each clause's first
-    in_force = versions_at(session, best, point.seq) if past else {}
-    hits = [
-        SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at,
-                  not past or (cid in in_force and in_force[cid].id == v.id),
-                  snippet(v.body or v.title, words))
-        for cid, (v, c, key) in list(best.items())[:limit]
-    ]
+    found: dict[int, list[tuple[ClauseVersion, Commit, str]]] = {}
+    for v, c, key in rows:  # best rank first, so clauses come out in order of their best match
+        found.setdefault(v.clause_id, []).append((v, c, key))
+    in_force = versions_at(session, found, point.seq) if past else {}
+    hits = []
+    for cid, matches in list(found.items())[:limit]:
+        # Show the clause as it is at the point when that version matches, else its newest match.
+        current = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0].id)]
+        v, c, key = current[0] if current else max(matches, key=lambda m: (m[0].seq, m[0].id))
+        hits.append(SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at, bool(current),
+                              snippet(v.body or v.title, words)))
     return SearchResults(query, past, hits)
 
 

@@ -58,6 +58,15 @@ def test_a_current_match_is_marked_current_in_a_past_search(session, spec):
     assert [(h.id, h.current) for h in hits] == [("honesty", True)]
 
 
+def test_a_past_search_shows_the_current_version_when_it_matches_else_the_newest_match(session, spec):
+    hits = {h.id: h for h in search(session, "privacy", resolve(session, None), past=True).hits}
+    assert (hits["respect_privacy"].title, hits["respect_privacy"].current) == ("Protect privacy", True)
+    honesty = search(session, "never", resolve(session, None), past=True).hits
+    assert [(h.key, h.commit, h.current) for h in honesty] == [("honesty", spec["rename"], True)]
+    gone = search(session, "short lived", resolve(session, None), past=True).hits
+    assert [(h.id, h.current, h.commit) for h in gone] == [("temp", False, spec["hostile"])]
+
+
 def test_a_title_or_id_match_ranks_above_a_text_match(session, repo):
     repo.commit("init", {"spec/a.md": "# Other {#other}\n\nMentions privacy once.\n\n"
                                       "# Privacy {#privacy}\n\nAbout data.\n"})

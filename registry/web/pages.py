@@ -33,8 +33,8 @@ def search() -> str:
 
 @bp.get("/releases")
 def releases() -> str:
-    """The repo's tags on the branch, newest first, with links to compare them."""
-    return render_template("releases.html", releases=list_releases(get_session()))
+    """The repo's tags on the branch up to the as-of point, newest first, with links to compare them."""
+    return render_template("releases.html", releases=list_releases(get_session(), current_as_of().point))
 
 
 @bp.get("/releases/compare")
@@ -52,6 +52,7 @@ def changelog(span: str) -> str:
     old, sep, new = span.partition("...")
     if not sep:
         raise BadRequest(f"compare two releases as OLD...NEW (three dots), not {span!r}")
+    current_as_of()  # the span names its own points; an `at` only sets the banner and links
     return render_template("changelog.html", log=build_changelog(get_session(), old, new))
 
 

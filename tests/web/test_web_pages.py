@@ -148,6 +148,12 @@ def test_releases_list_tags_newest_first_with_changelog_links(client):
     assert 'href="/releases/v2.0...v3.0"' in html
 
 
+def test_releases_as_of_a_point_list_only_the_tags_made_by_then(client):
+    html = text_of(client.get("/releases?at=v2.0"))
+    table = html[html.index('<table class="releases">'):]
+    assert ">v2.0<" in table and ">v1.0<" in table and ">v3.0<" not in table and "asof-banner" in html
+
+
 def test_the_compare_form_redirects_to_the_changelogs_permalink(client):
     response = client.get("/releases/compare?from=v1.0&to=v3.0")
     assert response.status_code == 302 and response.headers["Location"] == "/releases/v1.0...v3.0"
