@@ -28,9 +28,10 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
-# Backend-specific search objects that no model describes (see revision 0004): SQLite's FTS5
-# table and its shadow tables, PostgreSQL's expression index. Autogenerate must not drop them.
-_UNMODELLED = ("clause_search", "ix_clause_versions_search")
+# Backend-specific search objects that no model describes (revisions 0004, 0005): SQLite's FTS5
+# table and its shadow tables, PostgreSQL's generated tsvector column and its GIN index.
+# Autogenerate must not drop them.
+_UNMODELLED = ("clause_search", "ix_clause_versions_search", "search_vector")
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

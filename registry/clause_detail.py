@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.activity import Activity, history_activity
-from registry.models import Clause, ClauseKey, ClauseVersion, DocumentVersion
+from registry.models import Clause, ClauseKey, DocumentVersion
 from registry.prompts import Prompt, cited_prompts
 from registry.queries import ClauseView, HistoryEntry, clause_history, find_clause, show_clause, versions_at
 from registry.refs import Point
@@ -67,40 +66,30 @@ def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     lineage = session.get(Clause, view.clause_id)
     former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id)
                                          .order_by(ClauseKey.first_seq)) if k != lineage.key]
-    parent_v = session.scalar(select(ClauseVersion.parent_id).where(
-        ClauseVersion.clause_id == view.clause_id, ClauseVersion.seq <= point.seq,
-        ClauseVersion.abandoned.is_(False)).order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1))
-    neighbours = versions_at(session, [*_child_candidates(session, view.clause_id, point.seq),
-                                       *([parent_v] if parent_v else [])], point.seq)
-    keys = _current_keys(session, neighbours)
-    children = [ClauseRef(keys[cid], v.title) for cid, v in neighbours.items()
-                if v.parent_id == view.clause_id]
-    order = _document_order(session, view.document, point.seq)
-    children.sort(key=lambda c: order.get(c.id, len(order)))
-    parent = ClauseRef(keys[parent_v], neighbours[parent_v].title) if parent_v in neighbours else None
+    parent, children = _neighbours(session, view, point.seq)
     history = [e for e in clause_history(session, lineage.key) if e.seq <= point.seq]
     return ClauseDetail(view, lineage.key, former, parent, children, history,
                         cited_prompts(session, view.text, point.seq), clause_links(session, view.text),
                         history_activity(session, history, point))
 
 
-def _child_candidates(session: Session, clause_id: int, seq: int) -> list[int]:
-    """Lineages that named this clause as parent in some version up to seq."""
-    return list(session.scalars(select(ClauseVersion.clause_id).distinct().where(
-        ClauseVersion.parent_id == clause_id, ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))))
+def _neighbours(session: Session, view: ClauseView, seq: int) -> tuple[ClauseRef | None, list[ClauseRef]]:
+    """The clause's parent and children at seq, children in document order.
 
-
-def _current_keys(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    return dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(list(ids)))).all())
-
-
-def _document_order(session: Session, path: str, seq: int) -> dict[str, int]:
-    """Current ids of the document's clauses at seq, by position."""
+    Both are in its own document (a parent is always a heading of the same file), so one index
+    seek per clause of that document finds them; scanning versions by parent_id grew with history.
+    """
     ids = session.scalar(select(DocumentVersion.clause_ids).where(
-        DocumentVersion.path == path, DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
+        DocumentVersion.path == view.document, DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
         .order_by(DocumentVersion.seq.desc()).limit(1)) or []
-    keys = _current_keys(session, ids)
-    return {keys[cid]: i for i, cid in enumerate(ids) if cid in keys}
+    versions = versions_at(session, ids, seq)
+    keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(list(versions)))).all())
+    me = versions.get(view.clause_id)
+    up = me.parent_id if me is not None else None
+    parent = ClauseRef(keys[up], versions[up].title) if up in versions else None
+    children = [ClauseRef(keys[cid], versions[cid].title) for cid in ids
+                if cid in versions and versions[cid].parent_id == view.clause_id]
+    return parent, children
 
 
 def clause_links(session: Session, text: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.models import ClauseVersion, Commit, OwnerAssignment, OwnersVersion, Person, Team
@@ -65,8 +65,11 @@ def _lineages(session: Session, clause_id: int) -> set[int]:
 
 def _commit_events(session: Session, clause_id: int, seq: int) -> list[_Event]:
     lineages = _lineages(session, clause_id)
+    # Resolution reads only ids, documents and parents: a body, title or attribute edit of the
+    # clause or an ancestor cannot change its owners, and evaluating one costs several queries.
+    placed = or_(*(ClauseVersion.changes.contains(kind) for kind in ("added", "removed", "renamed", "moved")))
     seqs = select(ClauseVersion.seq).where(ClauseVersion.clause_id.in_(lineages),
-                                           ClauseVersion.abandoned.is_(False))
+                                           ClauseVersion.abandoned.is_(False), placed)
     owners = select(OwnersVersion.seq).where(OwnersVersion.abandoned.is_(False))
     commits = session.scalars(select(Commit).where(
         Commit.seq <= seq, Commit.abandoned.is_(False), Commit.seq.in_(seqs.union(owners))

@@ -1,8 +1,9 @@
 """Use case: full-text search over clause ids, titles and text, now or across past versions.
 
 One function hides the backends: SQLite matches the FTS5 table `clause_search`, PostgreSQL the
-tsvector expression that revision 0004 indexes with GIN. Both get the same query semantics:
-every word must match, the last one as a prefix (so a half-typed word still finds).
+stored tsvector column `search_vector` that revision 0005 indexes with GIN. Both get the same
+query semantics: every word must match, the last one as a prefix (so a half-typed word still
+finds), stop words are dropped and words are stemmed.
 """
 from __future__ import annotations
 
@@ -23,12 +24,8 @@ from registry.refs import Point, iso
 MAX_QUERY = 200
 MAX_TERMS = 12
 SNIPPET = 180
-# Must equal PG_DOCUMENT in migrations/versions/0004 so PostgreSQL can use the GIN index.
-PG_DOCUMENT = (
-    "setweight(to_tsvector('english'::regconfig, translate(key, '._:~-', '     ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, body), 'B')"
-)
+# PostgreSQL: a stored, GIN-indexed tsvector of id, title and text (revision 0005).
+PG_DOCUMENT = "clause_versions.search_vector"
 _WORD = re.compile(r"[^\W_]+")
 # PostgreSQL's English stop words: dropped on both backends so a query means the same on each.
 STOP_WORDS = frozenset("""

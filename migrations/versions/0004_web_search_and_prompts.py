@@ -8,8 +8,8 @@ Search is backend specific, so it is written by hand (and hidden from autogenera
 - SQLite: a contentless FTS5 table `clause_search` whose rowid is clause_versions.id, with the
   Porter stemmer (PostgreSQL's 'english' configuration stems too); ingest
   appends new versions to it (registry/search_index.py), and this revision indexes what exists.
-- PostgreSQL: a GIN index on a tsvector expression; registry/search.py queries the very same
-  expression (keep PG_DOCUMENT there and here identical, or the index goes unused).
+- PostgreSQL: a GIN index on a tsvector expression (revision 0005 replaces it with a stored
+  generated column, which is faster to recheck and rank).
 """
 from __future__ import annotations
 

@@ -101,8 +101,7 @@ class ClauseVersion(Base):
     body: Mapped[str] = mapped_column(Text)
     body_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(PATH)
-    # Indexed because a clause page lists its children by looking up versions that name it.
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id"))
     level: Mapped[int] = mapped_column(Integer)
     changes: Mapped[str] = mapped_column(String(100))
     previous_key: Mapped[str | None] = mapped_column(KEY)
