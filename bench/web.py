@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
 
+from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,8 @@ from registry.search_index import sync_search_index  # noqa: E402
 START = datetime(2020, 1, 1, tzinfo=timezone.utc)
 # A Zipf-like vocabulary: a few common words and a long tail, so searches are selective as in real text.
 WORDS = ("assistant user developer privacy honest data harm safe refuse explain context policy "
-         "request answer tool content clear brief instruction respect verify").split() + [f"w{i}" for i in range(3000)]
+         "request answer tool content clear brief instruction respect verify").split()
+WORDS += [f"w{i}" for i in range(3000)]
 CUMULATIVE = list(accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
 HOT = "doc0.c0"  # the clause every 50th commit changes: a long history to page through
 
@@ -96,7 +98,7 @@ def fill(session: Session, versions: int, docs: int = 20, per_doc: int = 100, pe
     return commits
 
 
-def timed(client, url: str, runs: int) -> tuple[float, float]:
+def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float]:
     """Median and 95th percentile in milliseconds, after one warm-up request."""
     assert client.get(url).status_code == 200, url
     times = []
@@ -134,7 +136,8 @@ def main() -> None:
     mid = "v5"
     urls = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
             f"/clauses/{HOT}?at={mid}", f"/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
-            "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1", "/releases", "/releases/v1...v9",
+            "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1",
+            "/releases", "/releases/v1...v9",
             "/activity", "/", "/api/v1/clauses"]
     print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8}")
     for u in urls:

@@ -60,8 +60,8 @@ _SIDE = {"oneOf": [{"type": "null"}, _obj(commit=STR, title=STR, attributes=OBJ,
 _REF = _obj(ref=STR, commit=STR)
 
 PATHS: dict[str, Any] = {
-    "/api/v1/clauses": _op("Clauses in force at a point", _obj(at=_ref("Point"), clauses=_array(_ref("ClauseSummary"))),
-                           [AT], (400, 404)),
+    "/api/v1/clauses": _op("Clauses in force at a point",
+                           _obj(at=_ref("Point"), clauses=_array(_ref("ClauseSummary"))), [AT], (400, 404)),
     "/api/v1/clauses/{id}": _op("One clause at a point", _ref("Clause"), [ID, AT], (404,)),
     "/api/v1/clauses/{id}/history": _op("Every version of a clause, oldest first",
                                         _obj(id=STR, versions=_array(_ref("HistoryEntry"))), [ID], (404,)),

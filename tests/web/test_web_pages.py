@@ -204,3 +204,15 @@ def test_every_page_has_a_title_one_h1_breadcrumbs_and_labelled_inputs(client, u
     for input_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
         assert f'for="{input_id}"' in html
     assert not re.search(r'<input(?![^>]*type="hidden")(?![^>]*\bid=)(?![^>]*type="radio")[^>]*>', html.split('<label class="check">')[0])
+
+
+def test_before_anything_is_ingested_pages_and_the_api_say_so(database_url, tmp_path):
+    from registry.app import create_app
+    from registry.config import Settings
+
+    app = create_app({"TESTING": True}, settings=Settings(database_url, tmp_path, tmp_path))
+    client = app.test_client()
+    page, api = client.get("/"), client.get("/api/v1/clauses")
+    assert page.status_code == 503 and "specreg ingest" in text_of(page)
+    assert api.status_code == 503 and api.get_json()["error"] == "schema_error"
+    app.extensions["specreg.engine"].dispose()
