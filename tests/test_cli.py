@@ -151,3 +151,19 @@ def test_python_dash_m_registry_runs_the_cli_and_json_output_stays_clean(spec):
     bad = subprocess.run([sys.executable, "-m", "registry", "show", "nope"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("argv", [["--json", "show", "be_honest"], ["show", "be_honest", "--json"],
+                                  ["--json", "show", "be_honest", "--json"]])
+def test_json_works_before_or_after_the_command(spec, capsys, argv):
+    assert main(["ingest"]) == 0
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "be_honest"
+
+
+def test_without_json_the_output_is_text(spec, capsys):
+    assert main(["ingest"]) == 0
+    capsys.readouterr()
+    assert main(["show", "be_honest"]) == 0
+    assert capsys.readouterr().out.startswith("be_honest: Be honest")

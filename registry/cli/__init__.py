@@ -20,13 +20,15 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser = argparse.ArgumentParser(
         prog="specreg",
         description="Specreg: a governance registry for Markdown spec documents kept in git.",
-        parents=[common],
     )
+    parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    # Subcommands take --json too; SUPPRESS keeps their default from undoing `specreg --json CMD`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print only JSON on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, common)
