@@ -80,3 +80,66 @@ class SchemaError(SpecregError):
 
     code = "schema_error"
     status = 503
+
+
+class Unauthorized(SpecregError):
+    """No acting user: not logged in, or an unknown, revoked or malformed token."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(SpecregError):
+    """The acting user may not do this (role, ownership, or their own proposal)."""
+
+    code = "forbidden"
+    status = 403
+
+
+class CsrfFailure(Forbidden):
+    """A form arrived without the session's CSRF token."""
+
+    code = "csrf_failed"
+
+
+class UnknownUser(NotFound):
+    """No account has this email."""
+
+    code = "unknown_user"
+
+
+class UnknownProposal(NotFound):
+    """No proposal has this number."""
+
+    code = "unknown_proposal"
+
+
+class IllegalTransition(Conflict):
+    """The proposal's state does not allow this action (merging a withdrawn proposal, say)."""
+
+    code = "illegal_transition"
+
+    def __init__(self, state: str, action: str, message: str | None = None) -> None:
+        super().__init__(message or f"a proposal that is {state} cannot be {_PAST.get(action, action)}")
+        self.state, self.action = state, action
+
+
+_PAST = {"submit": "submitted", "revise": "revised", "review": "reviewed", "merge": "merged",
+         "withdraw": "withdrawn", "reject": "rejected", "conflict": "marked conflicted",
+         "approve": "approved", "unapprove": "returned to open"}
+
+
+class PolicyNotSatisfied(Conflict):
+    """Merge refused: the policy in force at the proposal's base is not met; `missing` names each rule."""
+
+    code = "policy_not_satisfied"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("policy not satisfied: " + "; ".join(missing))
+        self.missing = missing
+
+
+class MergeConflict(Conflict):
+    """A touched clause changed on the branch since the proposal's base; the proposal must be revised."""
+
+    code = "merge_conflict"

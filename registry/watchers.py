@@ -58,4 +58,6 @@ WATCHERS: list[WatcherFactory] = [
     lazy("registry.owners_ingest:OwnersWatcher"),
     lazy("registry.prompts:ExampleFilesWatcher"),
     lazy("registry.search_index:SearchIndexWatcher"),
+    lazy("registry.policy_store:PolicyWatcher"),
+    lazy("registry.merge_watcher:MergeWatcher"),
 ]

@@ -7,12 +7,16 @@ from registry.gitsource.writer import (
     Rename,
     Write,
     checkout,
+    commit_onto,
+    compare_and_swap,
     import_history,
     init_repo,
     set_branch,
+    sync_worktree,
 )
 
 __all__ = [
     "Delete", "FileChange", "NewCommit", "Person", "RawCommit", "Rename", "SpecSource", "Tag",
-    "Write", "checkout", "import_history", "init_repo", "set_branch",
+    "Write", "checkout", "commit_onto", "compare_and_swap", "import_history", "init_repo", "set_branch",
+    "sync_worktree",
 ]

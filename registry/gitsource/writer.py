@@ -1,9 +1,10 @@
 """Write commits into a spec repo through one `git fast-import` stream (deterministic, no work tree needed)."""
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -165,5 +166,52 @@ def set_branch(path: str | Path, branch: str, sha: str) -> None:
     repo = git.Repo(path)
     try:
         repo.git.update_ref(f"refs/heads/{branch}", sha)
+    finally:
+        repo.close()
+
+
+def commit_onto(path: str | Path, parent: str, commit: NewCommit) -> str:
+    """Write one commit on top of `parent` without moving any branch; returns its sha.
+
+    The commit goes to a private temporary ref (so fast-import never touches the published
+    branch); `compare_and_swap` then publishes it.
+    """
+    temp = f"refs/specreg/tmp/{secrets.token_hex(8)}"
+    import_history(path, [replace(commit, branch=temp, start=parent, tag=None)])
+    repo = git.Repo(path)
+    try:
+        sha = repo.git.rev_parse("--verify", temp)
+        repo.git.update_ref("-d", temp)
+        return sha
+    finally:
+        repo.close()
+
+
+def compare_and_swap(path: str | Path, branch: str, new: str, old: str) -> bool:
+    """Move the branch from `old` to `new` only if it still points at `old` (git's own ref lock)."""
+    repo = git.Repo(path)
+    try:
+        repo.git.update_ref("-m", "specreg merge", f"refs/heads/{branch}", new, old)
+        return True
+    except git.GitCommandError:
+        return False
+    finally:
+        repo.close()
+
+
+def sync_worktree(path: str | Path, branch: str, old: str, new: str) -> bool:
+    """Bring a checked-out work tree of `branch` from `old` to `new` (best effort; False if left as is).
+
+    Only for people who open the repo's files: the registry itself reads git objects, never the
+    work tree. A bare repo, another checked-out branch or local edits leave the tree untouched.
+    """
+    repo = git.Repo(path)
+    try:
+        if repo.bare or repo.head.is_detached or repo.head.ref.path != f"refs/heads/{branch}":
+            return False
+        repo.git.read_tree("-m", "-u", old, new)
+        return True
+    except (git.GitCommandError, TypeError, ValueError):
+        return False
     finally:
         repo.close()

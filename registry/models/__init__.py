@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models; the schema itself comes from the Alembic migrations."""
+from registry.models.accounts import ROLES, Account, ApiToken, LoginSession
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
 from registry.models.ledger import (
@@ -15,9 +16,13 @@ from registry.models.ledger import (
 )
 from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.models.prompts import ExampleFile
+from registry.models.proposals import (
+    STATES, Comment, PolicyVersion, Proposal, ProposedChange, Review, Revision,
+)
 
 __all__ = [
-    "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion", "Commit", "DocumentVersion", "ExampleFile",
-    "HistoryRewrite", "IngestRun", "IngestWarning", "Ledger", "OwnerAssignment", "OwnerEntry",
-    "OwnersVersion", "Person", "Tag", "Team", "TeamMembership", "utcnow",
+    "ROLES", "STATES", "Account", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
+    "Comment", "Commit", "DocumentVersion", "ExampleFile", "HistoryRewrite", "IngestRun", "IngestWarning",
+    "Ledger", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
+    "Proposal", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
 ]

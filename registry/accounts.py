@@ -1,0 +1,206 @@
+"""Use cases for accounts: users with roles and passwords, built on the people owners already know.
+
+Roles are viewer (reads and comments), editor (also proposes) and admin (also manages users,
+dismisses vetoes). Approving is not a role: it follows ownership (see registry.approvals).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from registry import audit
+from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
+from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
+
+MIN_PASSWORD = 8
+# Checked against when the email is unknown, so a failed login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as use cases see them: plain values, no session state."""
+
+    person_id: int
+    email: str
+    name: str
+    role: str
+
+    def at_least(self, role: str) -> bool:
+        """True when the actor's role is this one or above."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def as_dict(self) -> dict[str, str]:
+        """{"email", "name", "role"}."""
+        return {"email": self.email, "name": self.name, "role": self.role}
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
+def require_role(actor: Actor | None, role: str, doing: str) -> Actor:
+    """The actor, when logged in with at least this role; Unauthorized or Forbidden otherwise."""
+    if actor is None:
+        raise Unauthorized(f"log in to {doing}")
+    if not actor.at_least(role):
+        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is a {actor.role}")
+    return actor
+
+
+def _person(session: Session, email: str) -> Person | None:
+    return session.scalar(select(Person).where(func.lower(Person.email) == normalize_email(email)))
+
+
+def _actor(person: Person, account: Account) -> Actor:
+    return Actor(person.id, person.email, person.name, account.role)
+
+
+def actor_for(session: Session, email: str) -> Actor:
+    """The enabled account with this email (the CLI's --as)."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        raise UnknownUser(f"no account has the email {email!r}; an admin adds it with `specreg user add`")
+    if account.disabled_at is not None:
+        raise Unauthorized(f"the account {person.email} is disabled")
+    return _actor(person, account)
+
+
+def actor_by_id(session: Session, person_id: int) -> Actor | None:
+    """The enabled account of a person, or None."""
+    account = session.get(Account, person_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    return _actor(session.get(Person, person_id), account)
+
+
+def has_admin(session: Session) -> bool:
+    """True once any enabled admin account exists (before that, the first admin may be created freely)."""
+    return session.scalar(select(func.count()).select_from(Account).where(
+        Account.role == "admin", Account.disabled_at.is_(None))) > 0
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def add_user(session: Session, actor: Actor | None, email: str, name: str, role: str = "viewer",
+             password: str | None = None) -> Actor:
+    """Create an account (and the person, when owners have not named them yet); admins only."""
+    if has_admin(session):
+        require_role(actor, "admin", "add users")
+    elif role != "admin":
+        raise BadRequest("the first account must be an admin (--role admin)")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    email = normalize_email(email)
+    if "@" not in email or not name.strip():
+        raise BadRequest("give an email address and a name")
+    person = _person(session, email)
+    if person is None:
+        person = Person(email=email, name=name.strip(), active=True)
+        session.add(person)
+        session.flush()
+    elif session.get(Account, person.id) is not None:
+        raise Conflict(f"{email} already has an account")
+    if password is not None:
+        _check_password(password)
+    session.add(Account(person_id=person.id, role=role,
+                        password_hash=generate_password_hash(password) if password else None))
+    session.flush()
+    audit.record(session, actor.email if actor else email, "user.create", f"user:{email}",
+                 None, {"name": person.name, "role": role, "password": password is not None})
+    return Actor(person.id, person.email, person.name, role)
+
+
+def find_account(session: Session, email: str) -> tuple[Person, Account]:
+    """The person and account with this email; UnknownUser when there is no account."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        raise UnknownUser(f"no account has the email {email!r}")
+    return person, account
+
+
+def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Actor:
+    """Change someone's role; admins only."""
+    require_role(actor, "admin", "change roles")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    person, account = find_account(session, email)
+    old, account.role = account.role, role
+    session.flush()
+    audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
+    return _actor(person, account)
+
+
+def set_password(session: Session, actor: Actor | None, email: str, password: str) -> None:
+    """Set a password: your own, or anyone's as an admin."""
+    if actor is None or (normalize_email(email) != actor.email and not actor.at_least("admin")):
+        raise Forbidden("only admins set other people's passwords")
+    _check_password(password)
+    person, account = find_account(session, email)
+    account.password_hash = generate_password_hash(password)
+    session.flush()
+    audit.record(session, actor.email, "user.password", f"user:{person.email}")
+
+
+def disable_user(session: Session, actor: Actor | None, email: str) -> None:
+    """Disable an account and revoke its sessions and tokens at once; admins only."""
+    require_role(actor, "admin", "disable users")
+    person, account = find_account(session, email)
+    now = utcnow()
+    account.disabled_at = account.disabled_at or now
+    for model in (ApiToken, LoginSession):
+        for row in session.scalars(select(model).where(model.person_id == person.id, model.revoked_at.is_(None))):
+            row.revoked_at = now
+    session.flush()
+    audit.record(session, actor.email, "user.disable", f"user:{person.email}")
+
+
+def authenticate(session: Session, email: str, password: str) -> Actor | None:
+    """The account for a correct email and password, else None; both outcomes are audited."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    stored = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
+    ok = check_password_hash(stored, password) and account is not None and account.password_hash is not None
+    if ok and account.disabled_at is None:
+        audit.record(session, person.email, "session.login", f"user:{person.email}")
+        return _actor(person, account)
+    audit.record(session, normalize_email(email), "session.login_failed", f"user:{normalize_email(email)}",
+                 None, {"reason": "disabled" if ok else "bad email or password"})
+    return None
+
+
+def sso_actor(session: Session, email: str) -> Actor:
+    """The account named by a trusted SSO header; first sight creates it as a viewer."""
+    email = normalize_email(email)
+    if "@" not in email:
+        raise Unauthorized("the SSO header does not hold an email address")
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        person = person or Person(email=email, name=email.split("@")[0], active=True)
+        session.add(person)
+        session.flush()
+        account = Account(person_id=person.id, role="viewer")
+        session.add(account)
+        session.flush()
+        audit.record(session, "sso", "user.create", f"user:{email}", None, {"role": "viewer", "via": "sso"})
+    if account.disabled_at is not None:
+        raise Unauthorized(f"the account {email} is disabled")
+    return _actor(person, account)
+
+
+def list_users(session: Session) -> list[dict[str, object]]:
+    """Every account with its role and whether it is enabled."""
+    rows = session.execute(select(Person, Account).join(Account, Account.person_id == Person.id)
+                           .order_by(Person.email))
+    return [{"email": p.email, "name": p.name, "role": a.role, "enabled": a.disabled_at is None,
+             "password": a.password_hash is not None} for p, a in rows]

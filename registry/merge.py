@@ -1,0 +1,173 @@
+"""Use case: merge an approved proposal into the spec repo as one commit, then ingest it.
+
+The whole merge is one critical section: the merge lock (BEGIN IMMEDIATE on SQLite, an advisory
+lock on PostgreSQL) is held from the first read to the commit of the transaction, so two merges
+never interleave and a double-clicked merge finds the proposal merged and makes no second commit.
+Inside it: catch up with the branch (which also completes a merge whose process died after its git
+commit), re-check the policy, write the clause texts into the documents at the current head,
+commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
+swap fails and the merge starts over from the new head.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from registry import audit, trailers
+from registry import proposal_store as store
+from registry.accounts import Actor
+from registry.approvals import may_approve, verdict
+from registry.clause_edit import Edit, EditError, apply_edits
+from registry.db import lock_writer
+from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
+from registry.gitsource import NewCommit, Person, SpecSource, Write, commit_onto, compare_and_swap, sync_worktree
+from registry.ingest import IngestOptions, ingest
+from registry.models import ClauseVersion, Proposal, ProposedChange, Review, utcnow
+from registry.parser import parse
+from registry.proposal_states import APPROVED, CONFLICTED, MERGED, OPEN, transition
+from registry.proposals import apply_verdict
+from registry.refs import iso
+
+REGISTRY = Person("Specreg", "specreg@localhost")
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did: merged (with its commit) or conflicted (with the reasons)."""
+
+    id: int
+    state: str
+    commit: str | None
+    conflicts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """{"id", "state", "commit"} (and "conflicts" when there are any)."""
+        out: dict[str, object] = {"id": self.id, "state": self.state, "commit": self.commit}
+        return out | ({"conflicts": self.conflicts} if self.conflicts else {})
+
+
+def _check_allowed(session: Session, actor: Actor | None, proposal: Proposal) -> None:
+    if actor is None:
+        raise Unauthorized("log in to merge")
+    if actor.person_id == proposal.proposer_id or actor.at_least("admin"):
+        return
+    if not may_approve(verdict(session, proposal).clauses, actor.email):
+        raise Forbidden("only the proposer, an owner of a touched clause or an admin may merge")
+
+
+def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedChange]],
+               bases: dict[int, ClauseVersion]) -> list[str]:
+    """Touched clauses that changed since the base, or no longer stand where they stood."""
+    found = []
+    for document, items in sorted(by_doc.items()):
+        content = source.read_file(head, document)
+        now = {c.key: c for c in parse(document, content.decode("utf-8")).clauses} if content else {}
+        for ch in items:
+            if ch.kind == "add":
+                if ch.key in now:
+                    found.append(f"{ch.key}: a clause with this id was added to {document} since the base")
+                continue
+            base, cur = bases[ch.id], now.get(ch.key)
+            if cur is None:
+                found.append(f"{ch.key}: no longer in {document} at the head (moved, renamed or removed)")
+            elif (cur.title, dict(cur.attributes), cur.body) != (base.title, dict(base.attributes), base.body):
+                found.append(f"{ch.key}: changed on the branch since the proposal's base")
+    return found
+
+
+def _counted_approvals(session: Session, proposal: Proposal) -> list[Review]:
+    revision = store.current_revision(session, proposal)
+    excluded = store.revision_authors(session, proposal)
+    return [r for r in store.reviews(session, proposal)
+            if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest
+            and store.person(session, r.reviewer_id).email not in excluded]
+
+
+def _message(session: Session, proposal: Proposal) -> str:
+    lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
+    for r in _counted_approvals(session, proposal):
+        who = store.person(session, r.reviewer_id)
+        lines.append((trailers.APPROVED_BY, trailers.approved_by(r.printed_name, who.email,
+                                                                 iso(r.created_at), r.meaning)))
+    seq, digest = audit.head(session)
+    lines.append((trailers.AUDIT_HEAD, f"{seq}:{digest}"))
+    return trailers.commit_message(proposal.title, proposal.rationale, lines)
+
+
+def _write(source: SpecSource, repo: Path, head: str, by_doc: dict[str, list[ProposedChange]],
+           proposal: Proposal, author: Person, message: str, committer: Person) -> str:
+    ops = []
+    for document, items in sorted(by_doc.items()):
+        content = source.read_file(head, document)
+        text = content.decode("utf-8") if content is not None else ""
+        edits = [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items]
+        new_text, _ = apply_edits(document, text, edits)
+        ops.append(Write(document, new_text.encode("utf-8")))
+    now = utcnow()
+    return commit_onto(repo, head, NewCommit(branch="", author=author, date=now, message=message, ops=ops,
+                                             committer=committer, commit_date=now))
+
+
+def _conflicted(session: Session, proposal: Proposal, actor: Actor, reasons: list[str]) -> MergeResult:
+    old, proposal.state, proposal.updated_at = proposal.state, transition(proposal.state, "conflict"), utcnow()
+    session.flush()
+    audit.record(session, actor.email, "proposal.conflict", f"proposal:{proposal.id}", {"state": old},
+                 {"state": proposal.state, "conflicts": reasons})
+    return MergeResult(proposal.id, proposal.state, None, reasons)
+
+
+def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number: int,
+          committer: Person = REGISTRY) -> MergeResult:
+    """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
+    lock_writer(session, "merge")
+    options = IngestOptions(branch=branch)
+    with SpecSource(repo) as source:
+        ingest(session, source, options)
+        proposal = store.get_proposal(session, number, lock=True)
+        if proposal.state == MERGED:
+            return MergeResult(proposal.id, MERGED, proposal.merged_sha)
+        _check_allowed(session, actor, proposal)
+        if proposal.state in (OPEN, APPROVED):
+            apply_verdict(session, proposal, actor)
+            if proposal.state != APPROVED:
+                raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
+        transition(proposal.state, "merge")
+        changes = store.changes(session, store.current_revision(session, proposal))
+        by_doc: dict[str, list[ProposedChange]] = {}
+        for ch in changes:
+            by_doc.setdefault(ch.document, []).append(ch)
+        bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
+        proposer = store.person(session, proposal.proposer_id)
+        message = _message(session, proposal)
+        for _attempt in range(ATTEMPTS):
+            head = source.resolve(branch)
+            reasons = _conflicts(source, head, by_doc, bases)
+            try:
+                sha = None if reasons else _write(source, repo, head, by_doc, proposal,
+                                                  Person(proposer.name, proposer.email), message, committer)
+            except EditError as exc:
+                reasons = [exc.message]
+            if reasons:
+                return _conflicted(session, proposal, actor, reasons)
+            if compare_and_swap(repo, branch, sha, head):
+                break
+            ingest(session, source, options)  # someone pushed meanwhile: catch up, then try again
+        else:
+            raise Conflict(f"the branch {branch} kept moving during the merge; try again")
+        _record_merge(session, proposal, actor, sha)
+        ingest(session, source, options)
+    sync_worktree(repo, branch, head, sha)
+    return MergeResult(proposal.id, MERGED, sha)
+
+
+def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str) -> None:
+    """The database half of a merge (a crash before it is repaired by the next ingest)."""
+    old = proposal.state
+    proposal.state, proposal.merged_sha = transition(proposal.state, "merge"), sha
+    proposal.merged_at = proposal.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
+                 {"state": MERGED, "commit": sha})

@@ -1,0 +1,55 @@
+"""The merge watcher: a commit whose trailer names a proposal completes that proposal.
+
+The git commit is the source of truth. If a merge's process died after moving the branch but
+before its database transaction committed, the proposal is still approved in the database; the
+next ingest sees the commit's `Proposal-Id:` trailer and records the merge, exactly once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from registry import audit, trailers
+from registry.gitsource import RawCommit
+from registry.models import Proposal, utcnow
+from registry.proposal_states import MERGED
+from registry.watchers import IngestWatcher, WarnFn
+
+
+class MergeWatcher(IngestWatcher):
+    """Collects Proposal-Id trailers while ingest reads commits; completes proposals in finish()."""
+
+    def __init__(self, session: Session, warn: WarnFn) -> None:
+        super().__init__(session, warn)
+        self.pending: list[tuple[str, datetime, str]] = []
+
+    def on_commit(self, commit: RawCommit, seq: int) -> None:
+        """Remember every proposal a commit names."""
+        for value in trailers.values(commit.message, trailers.PROPOSAL_ID):
+            self.pending.append((commit.sha, commit.committed_at, value.strip()))
+
+    def finish(self) -> None:
+        """Mark the named proposals merged (their commits are in the ledger by now)."""
+        for sha, when, value in self.pending:
+            complete(self.session, sha, when, value, self.warn)
+        self.pending = []
+
+
+def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnFn) -> None:
+    """Record that commit `sha` merged the proposal named by a trailer value (idempotent)."""
+    proposal = session.get(Proposal, int(value)) if value.isdigit() else None
+    if proposal is None:
+        warn(sha, "", f"the commit names proposal {value!r}, which this database does not have", None)
+    elif proposal.merged_sha == sha:
+        return
+    elif proposal.state == MERGED:
+        warn(sha, "", f"the commit names proposal #{proposal.id}, already merged as "
+             f"{proposal.merged_sha[:12] if proposal.merged_sha else '?'}; recorded once only", None)
+    else:
+        old = proposal.state
+        proposal.state, proposal.merged_sha, proposal.merged_at = MERGED, sha, when
+        proposal.updated_at = utcnow()
+        session.flush()
+        audit.record(session, "registry", "proposal.merge", f"proposal:{proposal.id}", {"state": old},
+                     {"state": MERGED, "commit": sha, "completed_by": "ingest"})

@@ -1,0 +1,52 @@
+"""Accounts on top of people: a role and a password hash, API tokens, server-side login sessions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("viewer", "editor", "admin")
+
+
+class Account(Base):
+    """A person who can log in; approving is not a role, it follows ownership."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    # None: no password login (SSO header or API tokens only).
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for the API and CLI; only its sha256 is stored, so a leak of the table is harmless."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so people can tell tokens apart
+    name: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginSession(Base):
+    """A browser login; the cookie holds a random key whose sha256 is stored, so it can be revoked."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,216 @@
+"""Pure approval policy: parse `policy.toml` and decide, per touched clause, what is still missing.
+
+Built-in rules nobody can configure away: every touched clause needs approvals from its owners
+(from the admins when it has no owner); the proposer and the author of any revision never count;
+an approval counts only for the revision and exact text (digest) it was given for; a pending
+request for changes blocks. `policy.toml` sets how many approvals: `[defaults]`, per authority
+level (`[authority.root]`) and per clause (`[clause."respect_privacy"]`); a clause must satisfy
+the strictest level that applies to it, before and after the change.
+"""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+POLICY_PATH = "policy.toml"
+_LEVEL_KEYS = {"min_approvals"}
+_TABLES = {"defaults", "authority", "clause"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How many approvals a clause needs: a default, per authority level and per clause id."""
+
+    default: int = 1
+    authority: Mapping[str, int] = field(default_factory=lambda: {"root": 2})
+    clause: Mapping[str, int] = field(default_factory=dict)
+
+    def required(self, key: str, authorities: Iterable[str]) -> tuple[int, str]:
+        """(approvals needed, the rule that asks for them): the strictest rule that applies."""
+        rules = [(self.default, "defaults")]
+        rules += [(self.authority[a], f"authority.{a}") for a in sorted(set(authorities)) if a in self.authority]
+        if key in self.clause:
+            rules.append((self.clause[key], f"clause.{key}"))
+        return max(rules, key=lambda r: r[0])
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class ParsedPolicy:
+    """A policy.toml version: the policy (None when it is unusable) and what was wrong with it."""
+
+    policy: Policy | None
+    warnings: tuple[str, ...] = ()
+
+
+def _count(where: str, table: object, problems: list[str]) -> int | None:
+    if not isinstance(table, dict):
+        problems.append(f"[{where}] must be a table with min_approvals = N")
+        return None
+    for k in sorted(set(table) - _LEVEL_KEYS):
+        problems.append(f"[{where}] has an unknown key {k!r} (ignored); known: min_approvals")
+    n = table.get("min_approvals")
+    if n is None:
+        return None
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"[{where}] min_approvals must be a whole number of at least 1, not {n!r}")
+    return n
+
+
+def parse_policy(text: str) -> ParsedPolicy:
+    """Parse policy.toml; a file that is not TOML or has an impossible value is unusable (None)."""
+    try:
+        data = tomllib.loads(text.lstrip("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        return ParsedPolicy(None, (f"policy.toml is not valid TOML ({exc}); the previous policy stays in force",))
+    notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause"
+                        for k in sorted(set(data) - _TABLES)]
+    try:
+        default = _count("defaults", data.get("defaults", {}), notes)
+        levels = {}
+        for table in ("authority", "clause"):
+            section = data.get(table, {})
+            if not isinstance(section, dict):
+                raise ValueError(f"[{table}] must hold tables like [{table}.NAME]")
+            levels[table] = {name: n for name, sub in section.items()
+                             if (n := _count(f"{table}.{name}", sub, notes)) is not None}
+    except ValueError as exc:
+        return ParsedPolicy(None, (f"{exc}; the previous policy stays in force",))
+    policy = Policy(default or DEFAULT_POLICY.default,
+                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"])
+    return ParsedPolicy(policy, tuple(notes))
+
+
+@dataclass(frozen=True)
+class Approver:
+    """A person as policy sees them."""
+
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ClauseFacts:
+    """A touched clause: its authority levels (before and after) and who may approve it."""
+
+    key: str
+    authorities: tuple[str, ...]
+    approvers: tuple[Approver, ...]  # its owners; the admins when it has none
+    unowned: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """A pending (not withdrawn, not dismissed) review."""
+
+    reviewer: Approver
+    kind: str  # approve or request_changes
+    revision: int
+    digest: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything evaluation needs about one proposal."""
+
+    proposer: str
+    revision_authors: frozenset[str]
+    revision: int
+    digest: str
+    clauses: tuple[ClauseFacts, ...]
+    reviews: tuple[ReviewFacts, ...]
+
+
+@dataclass(frozen=True)
+class ClauseStatus:
+    """Where one touched clause stands."""
+
+    key: str
+    rule: str
+    required: int
+    approved_by: tuple[str, ...]
+    eligible: tuple[str, ...]  # names of those whose approval would still count
+    unowned: bool
+
+    @property
+    def missing(self) -> int:
+        """Approvals still needed."""
+        return max(0, self.required - len(self.approved_by))
+
+    def message(self) -> str:
+        """What is missing, for people: "needs 1 more approval from the owners of X: A, B"."""
+        who = f"an admin ({self.key} has no owner)" if self.unowned else f"the owners of {self.key}"
+        names = ", ".join(self.eligible) if self.eligible else "nobody eligible is left"
+        return (f"{self.key}: needs {self.missing} more approval{'s' if self.missing > 1 else ''} from {who}: "
+                f"{names} [rule {self.rule}: {self.required}]")
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {"id": self.key, "rule": self.rule, "required": self.required,
+                "approved_by": list(self.approved_by), "missing": self.missing,
+                "eligible": list(self.eligible), "unowned": self.unowned}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The verdict: satisfied or not, per clause, the blocking vetoes, and why some reviews do not count."""
+
+    clauses: tuple[ClauseStatus, ...]
+    vetoes: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def satisfied(self) -> bool:
+        """True when every clause has its approvals and nothing blocks."""
+        return not self.vetoes and all(c.missing == 0 for c in self.clauses)
+
+    @property
+    def missing(self) -> list[str]:
+        """One line per unmet rule."""
+        return [c.message() for c in self.clauses if c.missing] + list(self.vetoes)
+
+    def as_dict(self) -> dict[str, object]:
+        """{"satisfied", "missing", "clauses", "notes"}."""
+        return {"satisfied": self.satisfied, "missing": self.missing,
+                "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes)}
+
+
+def _excluded(facts: Facts, email: str) -> str | None:
+    if email == facts.proposer:
+        return "the proposer"
+    if email in facts.revision_authors:
+        return "an author of a revision"
+    return None
+
+
+def evaluate(policy: Policy, facts: Facts) -> Evaluation:
+    """Apply the policy to the facts."""
+    notes: list[str] = []
+    counted: dict[str, Approver] = {}
+    for r in facts.reviews:
+        if r.kind != "approve":
+            continue
+        why = _excluded(facts, r.reviewer.email)
+        if why:
+            notes.append(f"the approval by {r.reviewer.name} does not count: {why}")
+        elif r.revision != facts.revision or r.digest != facts.digest:
+            notes.append(f"the approval by {r.reviewer.name} is stale: given for revision {r.revision}")
+        else:
+            counted[r.reviewer.email] = r.reviewer
+    vetoes = tuple(f"veto: {r.reviewer.name} requested changes on {r.at:%Y-%m-%d %H:%M} UTC; it blocks until "
+                   "they withdraw it or an admin dismisses it [rule: a pending veto blocks]"
+                   for r in facts.reviews if r.kind == "request_changes")
+    statuses = []
+    for c in facts.clauses:
+        required, rule = policy.required(c.key, c.authorities)
+        emails = {a.email for a in c.approvers}
+        approved = tuple(a.name for e, a in counted.items() if e in emails)
+        eligible = tuple(a.name for a in c.approvers
+                         if a.email not in counted and not _excluded(facts, a.email))
+        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned))
+    return Evaluation(tuple(statuses), vetoes, tuple(notes))

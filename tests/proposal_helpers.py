@@ -1,0 +1,119 @@
+"""A small governed spec (rules, owners, policy) and accounts, shared by the proposal tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from registry.accounts import Actor, add_user
+from registry.gitsource import SpecSource
+from registry.ingest import ingest
+from registry.proposals import ChangeInput, propose
+from repo_builder import RepoBuilder
+
+RULES = """# Rules {#rules}
+
+Intro.
+
+## Be honest {#be_honest authority=root}
+
+Never state what you believe to be false.
+
+## Respect privacy {#respect_privacy authority=system}
+
+Do not reveal personal data.
+
+## Be brief {#be_brief}
+
+Prefer short answers.
+
+### Lists {#lists}
+
+Use lists sparingly.
+"""
+STYLE = """# Style {#style}
+
+Write plainly.
+
+## Tone {#tone}
+
+Be warm.
+"""
+OWNERS = """[people]
+"ada@example.org" = "Ada Byron"
+"grace@example.org" = "Grace Hopper"
+"alan@example.org" = "Alan Turing"
+"barbara@example.org" = "Barbara Liskov"
+
+[owners]
+"spec/rules.md" = ["grace@example.org", "alan@example.org"]
+"respect_privacy" = ["grace@example.org"]
+"be_brief" = ["alan@example.org"]
+"""
+POLICY = """[defaults]
+min_approvals = 1
+
+[authority.root]
+min_approvals = 2
+"""
+PEOPLE = {  # email: (name, role)
+    "root@example.org": ("Root Admin", "admin"),
+    "ada@example.org": ("Ada Byron", "editor"),
+    "grace@example.org": ("Grace Hopper", "viewer"),
+    "alan@example.org": ("Alan Turing", "editor"),
+    "barbara@example.org": ("Barbara Liskov", "editor"),
+}
+
+
+@dataclass
+class World:
+    """The repo, the session and an Actor per short name (root, ada, grace, alan, barbara)."""
+
+    repo: RepoBuilder
+    session: Session
+    users: dict[str, Actor]
+
+    @property
+    def path(self) -> Path:
+        """The spec repo."""
+        return self.repo.path
+
+    def ingest(self) -> None:
+        """Read new commits into the ledger."""
+        with SpecSource(self.path) as source:
+            ingest(self.session, source)
+
+    def propose(self, who: str, changes: list[ChangeInput], title: str = "Change", draft: bool = False) -> int:
+        """A proposal by a user; its number."""
+        with SpecSource(self.path) as source:
+            return propose(self.session, source, self.users[who], title, "Because.", changes, draft).id
+
+    def change(self, who: str, key: str, body: str, heading: str | None = None) -> int:
+        """Propose a new body for one clause of rules.md (heading kept unless given)."""
+        return self.propose(who, [ChangeInput("change", key, f"{heading or HEADINGS[key]}\n\n{body}\n")])
+
+
+HEADINGS = {
+    "rules": "# Rules {#rules}",
+    "be_honest": "## Be honest {#be_honest authority=root}",
+    "respect_privacy": "## Respect privacy {#respect_privacy authority=system}",
+    "be_brief": "## Be brief {#be_brief}",
+    "lists": "### Lists {#lists}",
+    "style": "# Style {#style}",
+    "tone": "## Tone {#tone}",
+}
+
+
+def build_world(repo: RepoBuilder, session: Session) -> World:
+    """Commit the spec, owners and policy, ingest them, and create the accounts."""
+    repo.commit("Spec, owners and policy", {"spec/rules.md": RULES, "spec/style.md": STYLE,
+                                             "OWNERS.toml": OWNERS, "policy.toml": POLICY})
+    world = World(repo, session, {})
+    world.ingest()
+    admin = None
+    for email, (name, role) in PEOPLE.items():
+        actor = add_user(session, admin, email, name, role, password="correct horse")
+        admin = admin or actor
+        world.users[email.split("@")[0]] = actor
+    return world
