@@ -26,7 +26,7 @@ from registry.gitsource import NewCommit, Person, SpecSource, Write, commit_onto
 from registry.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Proposal, ProposedChange, Review, utcnow
 from registry.parser import parse
-from registry.proposal_states import APPROVED, CONFLICTED, MERGED, OPEN, transition
+from registry.proposal_states import APPROVED, MERGED, OPEN, transition
 from registry.proposals import apply_verdict
 from registry.refs import iso
 
@@ -86,14 +86,13 @@ def _counted_approvals(session: Session, proposal: Proposal) -> list[Review]:
             and store.person(session, r.reviewer_id).email not in excluded]
 
 
-def _message(session: Session, proposal: Proposal) -> str:
+def _message(session: Session, proposal: Proposal, anchor: tuple[int, str]) -> str:
     lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
     for r in _counted_approvals(session, proposal):
         who = store.person(session, r.reviewer_id)
         lines.append((trailers.APPROVED_BY, trailers.approved_by(r.printed_name, who.email,
                                                                  iso(r.created_at), r.meaning)))
-    seq, digest = audit.head(session)
-    lines.append((trailers.AUDIT_HEAD, f"{seq}:{digest}"))
+    lines.append((trailers.AUDIT_HEAD, f"{anchor[0]}:{anchor[1]}"))
     return trailers.commit_message(proposal.title, proposal.rationale, lines)
 
 
@@ -123,6 +122,9 @@ def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number
           committer: Person = REGISTRY) -> MergeResult:
     """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
     lock_writer(session, "merge")
+    # Anchor a head that is already committed: events this transaction records would vanish with
+    # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
+    anchor = audit.head(session)
     options = IngestOptions(branch=branch)
     with SpecSource(repo) as source:
         ingest(session, source, options)
@@ -141,7 +143,7 @@ def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number
             by_doc.setdefault(ch.document, []).append(ch)
         bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
         proposer = store.person(session, proposal.proposer_id)
-        message = _message(session, proposal)
+        message = _message(session, proposal, anchor)
         for _attempt in range(ATTEMPTS):
             head = source.resolve(branch)
             reasons = _conflicts(source, head, by_doc, bases)

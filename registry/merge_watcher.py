@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from registry import audit, trailers
 from registry.gitsource import RawCommit
+from registry.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
 from registry.proposal_states import MERGED
 from registry.watchers import IngestWatcher, WarnFn
@@ -51,5 +52,5 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
         proposal.state, proposal.merged_sha, proposal.merged_at = MERGED, sha, when
         proposal.updated_at = utcnow()
         session.flush()
-        audit.record(session, "registry", "proposal.merge", f"proposal:{proposal.id}", {"state": old},
+        audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
                      {"state": MERGED, "commit": sha, "completed_by": "ingest"})

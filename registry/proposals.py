@@ -238,3 +238,10 @@ def comment(session: Session, actor: Actor | None, number: int, text: str) -> Co
     audit.record(session, actor.email, "proposal.comment", f"proposal:{proposal.id}", None,
                  {"comment": row.id, "text": row.body})
     return row
+
+
+def current_changes(session: Session, number: int) -> list[ChangeInput]:
+    """The current revision's changes as inputs, for a revision that edits some of them."""
+    proposal = store.get_proposal(session, number)
+    return [ChangeInput(ch.kind, ch.key, ch.text, ch.document if ch.kind == "add" else None, ch.after_key)
+            for ch in store.changes(session, store.current_revision(session, proposal))]

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal
 from registry.refs import Point, iso
 from registry.worddiff import Op, word_diff
 
@@ -60,13 +60,15 @@ class HistoryEntry:
     attributes: dict[str, Any]
     body: str
     removed: bool
+    proposal: int | None = None  # the merged proposal that made this version, if any
 
     def as_dict(self) -> dict[str, Any]:
         """The `specreg history` JSON item."""
         return {"commit": self.commit, "date": iso(self.date), "author": self.author,
                 "author_email": self.author_email, "changes": self.changes, "id": self.id,
                 "title": self.title, "document": self.document, "previous_id": self.previous_id,
-                "attributes": self.attributes, "subject": self.message.split("\n", 1)[0]}
+                "attributes": self.attributes, "subject": self.message.split("\n", 1)[0],
+                "proposal": self.proposal}
 
 
 @dataclass(frozen=True)
@@ -193,10 +195,12 @@ def clause_history(session: Session, key: str) -> list[HistoryEntry]:
         .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
         .order_by(ClauseVersion.seq, ClauseVersion.id)
     ).all()
+    merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
+        Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
     return [
         HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
                      v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),
-                     v.body, v.removed)
+                     v.body, v.removed, merged.get(c.sha))
         for v, c in rows
     ]
 

@@ -1,0 +1,237 @@
+"""Proposal commands: propose, revise, submit, comment, review, dismiss, withdraw, reject, merge,
+proposal, proposals, queue."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from registry.cli.acting import acting, add_actor_option
+from registry.cli.context import Context
+
+
+def _parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, name: str, text: str,
+            handler: object, number: bool = True) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, parents=[common], help=text)
+    if number:
+        p.add_argument("number", type=int, metavar="N", help="the proposal's number")
+    add_actor_option(p)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the proposal commands."""
+    p = _parser(sub, common, "propose", "propose a change to a clause (or adding or removing one)",
+                cmd_propose, number=False)
+    p.add_argument("id", help="the clause id (a new id to add a clause)")
+    p.add_argument("--file", type=Path, help="the clause's full Markdown: heading line with {#id ...}, then body")
+    p.add_argument("--title", required=True)
+    p.add_argument("--rationale", required=True)
+    p.add_argument("--remove", action="store_true", help="propose removing the clause")
+    p.add_argument("--after", metavar="ID", help="add the new clause after this clause and its children")
+    p.add_argument("--document", metavar="PATH", help="add the new clause at the end of this document")
+    p.add_argument("--draft", action="store_true", help="keep it a draft until `specreg submit`")
+
+    p = _parser(sub, common, "revise", "a new revision (earlier approvals become stale)", cmd_revise)
+    p.add_argument("--file", type=Path, help="new Markdown for the clause (--clause, or the only one)")
+    p.add_argument("--clause", metavar="ID", help="which clause the file is for (adds it when new)")
+    p.add_argument("--drop", metavar="ID", action="append", default=[], help="take a clause out")
+    p.add_argument("--note", default="", help="what changed in this revision")
+
+    _parser(sub, common, "submit", "open a draft for review", cmd_submit)
+    p = _parser(sub, common, "comment", "comment on a proposal", cmd_comment)
+    p.add_argument("text")
+
+    p = _parser(sub, common, "review", "approve, request changes, or withdraw your request", cmd_review)
+    kind = p.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--approve", action="store_const", dest="kind", const="approve")
+    kind.add_argument("--request-changes", action="store_const", dest="kind", const="request_changes")
+    kind.add_argument("--withdraw-veto", action="store_const", dest="kind", const="withdraw_veto")
+    p.add_argument("--comment", default="")
+
+    p = _parser(sub, common, "dismiss", "dismiss a request for changes (admins)", cmd_dismiss)
+    p.add_argument("review", type=int, metavar="REVIEW_ID")
+    p.add_argument("--reason", required=True)
+    p = _parser(sub, common, "withdraw", "withdraw your proposal", cmd_withdraw)
+    p.add_argument("--reason", default="")
+    p = _parser(sub, common, "reject", "reject a proposal (owners of touched clauses, admins)", cmd_reject)
+    p.add_argument("--reason", required=True)
+    _parser(sub, common, "merge", "merge an approved proposal into the spec repo", cmd_merge)
+    _parser(sub, common, "proposal", "one proposal: revisions, reviews, comments, policy status", cmd_proposal)
+    p = _parser(sub, common, "proposals", "list proposals", cmd_proposals, number=False)
+    p.add_argument("--state", choices=("draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted"))
+    p.add_argument("--clause", metavar="ID", help="only proposals touching this clause")
+    _parser(sub, common, "queue", "proposals waiting for your approval", cmd_queue, number=False)
+
+
+def _read(path: Path | None) -> str:
+    from registry.errors import BadRequest
+
+    if path is None:
+        raise BadRequest("give the clause's new Markdown with --file (use - for stdin)")
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read {path}: {exc}") from exc
+
+
+def _out(ctx: Context, proposal_id: int, state: str, text: str) -> int:
+    ctx.emit({"id": proposal_id, "state": state}, text)
+    return 0
+
+
+def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
+    """Open a proposal for one clause."""
+    from registry.gitsource import SpecSource
+    from registry.proposals import ChangeInput, propose
+
+    if args.remove:
+        change = ChangeInput("remove", args.id)
+    elif args.after or args.document:
+        change = ChangeInput("add", args.id, _read(args.file), args.document, args.after)
+    else:
+        change = ChangeInput("change", args.id, _read(args.file))
+    with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
+        p = propose(session, source, acting(session, args), args.title, args.rationale, [change], args.draft)
+        pid, state = p.id, p.state
+    return _out(ctx, pid, state, f"proposal #{pid} is {state}")
+
+
+def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
+    """Revise a proposal: new text for one clause, or clauses dropped."""
+    from registry.errors import BadRequest
+    from registry.gitsource import SpecSource
+    from registry.proposals import ChangeInput, current_changes, revise
+
+    with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
+        changes = [c for c in current_changes(session, args.number) if c.key not in args.drop]
+        if args.file is not None:
+            key = args.clause or (changes[0].key if len(changes) == 1 else None)
+            if key is None:
+                raise BadRequest("the proposal touches several clauses; say which with --clause ID")
+            text = _read(args.file)
+            old = next((c for c in changes if c.key == key), None)
+            new = ChangeInput("change", key, text) if old is None or old.kind == "remove" \
+                else ChangeInput(old.kind, key, text, old.document, old.after)
+            changes = [new if c.key == key else c for c in changes] if old else changes + [new]
+        p = revise(session, source, acting(session, args), args.number, changes, args.note)
+        pid, state, rev = p.id, p.state, p.revision
+    return _out(ctx, pid, state, f"proposal #{pid} is {state} at revision {rev}")
+
+
+def _simple(args: argparse.Namespace, ctx: Context, action: str, *extra: object) -> int:
+    from registry import proposals
+
+    with ctx.session(write=True) as session:
+        p = getattr(proposals, action)(session, acting(session, args), args.number, *extra)
+        pid, state = p.id, p.state
+    return _out(ctx, pid, state, f"proposal #{pid} is {state}")
+
+
+def cmd_submit(args: argparse.Namespace, ctx: Context) -> int:
+    """Open a draft."""
+    return _simple(args, ctx, "submit")
+
+
+def cmd_withdraw(args: argparse.Namespace, ctx: Context) -> int:
+    """Withdraw a proposal."""
+    return _simple(args, ctx, "withdraw", args.reason)
+
+
+def cmd_reject(args: argparse.Namespace, ctx: Context) -> int:
+    """Reject a proposal."""
+    return _simple(args, ctx, "reject", args.reason)
+
+
+def cmd_comment(args: argparse.Namespace, ctx: Context) -> int:
+    """Comment on a proposal."""
+    from registry.proposals import comment
+
+    with ctx.session(write=True) as session:
+        row = comment(session, acting(session, args), args.number, args.text)
+        data = {"id": args.number, "comment": row.id}
+    ctx.emit(data, f"comment {row.id} added to proposal #{args.number}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
+    """Approve, request changes, or withdraw your request."""
+    from registry import reviews
+    from registry.proposal_store import get_proposal
+
+    with ctx.session(write=True) as session:
+        actor = acting(session, args)
+        if args.kind == "withdraw_veto":
+            review = reviews.withdraw_veto(session, actor, args.number)
+        else:
+            review = getattr(reviews, args.kind)(session, actor, args.number, args.comment)
+        data = {"id": args.number, "state": get_proposal(session, args.number).state, "review": review.id,
+                "kind": review.kind, "meaning": review.meaning, "digest": review.digest}
+    ctx.emit(data, f"review {review.id} on proposal #{args.number} ({review.meaning}); "
+                   f"the proposal is {data['state']}")
+    return 0
+
+
+def cmd_dismiss(args: argparse.Namespace, ctx: Context) -> int:
+    """Dismiss someone's request for changes."""
+    from registry.proposal_store import get_proposal
+    from registry.reviews import dismiss_veto
+
+    with ctx.session(write=True) as session:
+        dismiss_veto(session, acting(session, args), args.number, args.review, args.reason)
+        state = get_proposal(session, args.number).state
+    return _out(ctx, args.number, state, f"request {args.review} dismissed; proposal #{args.number} is {state}")
+
+
+def cmd_merge(args: argparse.Namespace, ctx: Context) -> int:
+    """Merge: {"id", "state", "commit"}; a refusal or a conflict exits 1 naming why."""
+    from registry.errors import MergeConflict
+    from registry.merge import merge
+
+    with ctx.session(write=True) as session:
+        result = merge(session, ctx.settings.repo, ctx.settings.branch, acting(session, args), args.number)
+    if result.conflicts:  # the conflicted state is committed; the command still fails
+        raise MergeConflict(f"proposal #{result.id} conflicts and must be revised: " + "; ".join(result.conflicts))
+    ctx.emit(result.as_dict(), f"proposal #{result.id} merged as {result.commit}")
+    return 0
+
+
+def cmd_proposal(args: argparse.Namespace, ctx: Context) -> int:
+    """One proposal in full."""
+    from registry.cli.proposal_text import detail_text
+    from registry.proposal_views import proposal_detail
+
+    with ctx.session() as session:
+        data = proposal_detail(session, args.number)
+    ctx.emit(data, detail_text(data))
+    return 0
+
+
+def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
+    """Proposals, newest first."""
+    from registry.proposal_views import list_proposals
+
+    with ctx.session() as session:
+        rows = list_proposals(session, args.state, args.clause)
+    lines = [f"#{r['id']:<4} {r['state']:<10} {r['title']}  ({', '.join(r['clauses'])}; {r['proposer']['name']})"
+             for r in rows]
+    ctx.emit(rows, "\n".join(lines) or "(no proposals)")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
+    """Proposals the acting user may approve and has not yet."""
+    from registry.errors import Unauthorized
+    from registry.proposal_views import review_queue
+
+    with ctx.session() as session:
+        actor = acting(session, args)
+        if actor is None:
+            raise Unauthorized("say who you are: --as EMAIL or SPECREG_TOKEN")
+        rows = review_queue(session, actor)
+    lines = [f"#{r['id']:<4} {r['state']:<10} {r['title']}  (you own {', '.join(r['as_owner_of'])})" for r in rows]
+    ctx.emit(rows, "\n".join(lines) or "(nothing waits for your review)")
+    return 0
