@@ -154,6 +154,9 @@ def _check(before: ParsedDocument, after: ParsedDocument, edits: Sequence[Edit])
     for e in edits:
         if e.kind == "remove":
             continue
+        if e.key not in new and ":" in e.key:
+            raise EditError(f"{e.key!r} is an id derived from the heading path; to retitle the clause, keep "
+                            "its id by writing it out: {#" + e.key + "}")
         if e.key not in new:
             raise EditError(f"the proposed text for {e.key!r} does not carry that id; start it with the "
                             "clause's heading line and its {#" + e.key + " ...} block (or its r[id] marker)")
@@ -162,16 +165,16 @@ def _check(before: ParsedDocument, after: ParsedDocument, edits: Sequence[Edit])
             raise EditError(f"{e.key}: keep the heading level (h{old[e.key].level}); moving a clause "
                             "to another place in the outline is not a text change")
         out[e.key] = ClauseText(c.key, c.title, dict(c.attributes), c.body, c.level, c.parent)
+    untouched = [(key, c) for key, c in old.items() if key not in kinds]
+    for key, _c in untouched:
+        if key not in new:
+            raise EditError(f"the edit would change the id of {key!r} in {before.path} (ids without "
+                            "an explicit {#id} follow the heading path); give the changed heading an explicit id")
     extra = sorted(set(new) - set(old) - {k for k, kind in kinds.items() if kind == "add"})
     if extra:
         raise EditError(f"the proposed text makes clause(s) {', '.join(extra)} in {before.path}; it must hold "
                         "exactly the clause it names (with its heading line and {#id}), nothing more")
-    for key, c in old.items():
-        if key in kinds:
-            continue
-        if key not in new:
-            raise EditError(f"the edit would change the id of {key!r} in {before.path} (ids without "
-                            "an explicit {#id} follow the heading path); give the changed heading an explicit id")
+    for key, c in untouched:
         if _state(new[key]) != _state(c):
             raise EditError(f"the edit would also change clause {key!r} in {before.path}; a proposed text "
                             "must hold exactly one clause and keep its heading level")

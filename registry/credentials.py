@@ -111,8 +111,8 @@ def revoke_sessions(session: Session, actor: Actor | None, email: str) -> int:
     if actor is None or (normalize_email(email) != actor.email and not actor.at_least("admin")):
         raise Forbidden("only admins revoke other people's sessions")
     person, _account = find_account(session, email)
-    rows = list(session.scalars(select(LoginSession).where(LoginSession.person_id == person.id,
-                                                           LoginSession.revoked_at.is_(None))))
+    rows = list(session.scalars(select(LoginSession).where(
+        LoginSession.person_id == person.id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow())))
     for row in rows:
         row.revoked_at = utcnow()
     session.flush()

@@ -126,7 +126,8 @@ class IllegalTransition(Conflict):
 
 _PAST = {"submit": "submitted", "revise": "revised", "review": "reviewed", "merge": "merged",
          "withdraw": "withdrawn", "reject": "rejected", "conflict": "marked conflicted",
-         "approve": "approved", "unapprove": "returned to open"}
+         "approve": "approved", "unapprove": "returned to open",
+         "settle_veto": "cleared of a veto"}
 
 
 class PolicyNotSatisfied(Conflict):

@@ -49,8 +49,7 @@ class ParsedPolicy:
 
 def _count(where: str, table: object, problems: list[str]) -> int | None:
     if not isinstance(table, dict):
-        problems.append(f"[{where}] must be a table with min_approvals = N")
-        return None
+        raise ValueError(f"[{where}] must be a table with min_approvals = N")
     for k in sorted(set(table) - _LEVEL_KEYS):
         problems.append(f"[{where}] has an unknown key {k!r} (ignored); known: min_approvals")
     n = table.get("min_approvals")

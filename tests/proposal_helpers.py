@@ -113,7 +113,7 @@ def build_world(repo: RepoBuilder, session: Session) -> World:
     world.ingest()
     admin = None
     for email, (name, role) in PEOPLE.items():
-        actor = add_user(session, admin, email, name, role, password="correct horse")
+        actor = add_user(session, admin, email, name, role)
         admin = admin or actor
         world.users[email.split("@")[0]] = actor
     return world

@@ -5,7 +5,7 @@ import argparse
 import getpass
 import sys
 
-from registry.cli.acting import acting, add_actor_option
+from registry.cli.acting import acting, add_actor_option, required
 from registry.cli.context import Context
 
 
@@ -139,13 +139,9 @@ def cmd_token_create(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_token_list(args: argparse.Namespace, ctx: Context) -> int:
     """List an account's tokens."""
     from registry.credentials import list_tokens
-    from registry.errors import Unauthorized
 
     with ctx.session() as session:
-        actor = acting(session, args)
-        if actor is None:
-            raise Unauthorized("say who is acting: --as EMAIL or SPECREG_TOKEN")
-        tokens = list_tokens(session, actor, args.email)
+        tokens = list_tokens(session, required(session, args), args.email)
     lines = [f"{t['id']:>4}  {t['prefix']}…  {t['name'] or '-'}  created {t['created_at']}"
              + (f"  REVOKED {t['revoked_at']}" if t["revoked_at"] else "") for t in tokens]
     ctx.emit(tokens, "\n".join(lines) or "(no tokens)")

@@ -33,3 +33,13 @@ def acting(session: Session, args: argparse.Namespace) -> Actor | None:
         return actor_for(session, args.actor)
     token = os.environ.get(TOKEN_ENV, "").strip()
     return actor_for_token(session, token) if token else None
+
+
+def required(session: Session, args: argparse.Namespace) -> Actor:
+    """The acting account; Unauthorized when nobody is named."""
+    from registry.errors import Unauthorized
+
+    actor = acting(session, args)
+    if actor is None:
+        raise Unauthorized(f"say who is acting: --as EMAIL or ${TOKEN_ENV}")
+    return actor

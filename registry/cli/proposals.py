@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from registry.cli.acting import acting, add_actor_option
+from registry.cli.acting import acting, add_actor_option, required
 from registry.cli.context import Context
 
 
@@ -224,14 +224,10 @@ def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
     """Proposals the acting user may approve and has not yet."""
-    from registry.errors import Unauthorized
     from registry.proposal_views import review_queue
 
     with ctx.session() as session:
-        actor = acting(session, args)
-        if actor is None:
-            raise Unauthorized("say who you are: --as EMAIL or SPECREG_TOKEN")
-        rows = review_queue(session, actor)
+        rows = review_queue(session, required(session, args))
     lines = [f"#{r['id']:<4} {r['state']:<10} {r['title']}  (you own {', '.join(r['as_owner_of'])})" for r in rows]
     ctx.emit(rows, "\n".join(lines) or "(nothing waits for your review)")
     return 0

@@ -1,0 +1,137 @@
+"""Accounts, roles, passwords, API tokens and login sessions (stored as hashes, revocable, audited)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from registry.accounts import (
+    actor_for, add_user, authenticate, disable_user, list_users, set_password, set_role, sso_actor,
+)
+from registry.credentials import (
+    actor_for_session, actor_for_token, create_token, end_session, list_tokens, revoke_sessions, revoke_token,
+    start_session,
+)
+from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
+from registry.models import ApiToken, AuditEvent, LoginSession, Person
+
+
+@pytest.fixture
+def admin(session):
+    return add_user(session, None, "Root@Example.org", "Root Admin", "admin", "correct horse")
+
+
+def actions(session) -> list[str]:
+    return [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+
+
+def test_the_first_account_needs_no_actor_but_must_be_an_admin(session):
+    with pytest.raises(BadRequest, match="first account must be an admin"):
+        add_user(session, None, "ada@example.org", "Ada", "editor")
+    admin = add_user(session, None, "root@example.org", "Root", "admin")
+    assert admin.role == "admin" and admin.email == "root@example.org"
+
+
+def test_after_the_first_admin_only_admins_add_users(session, admin):
+    with pytest.raises(Unauthorized):
+        add_user(session, None, "ada@example.org", "Ada", "editor")
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
+    with pytest.raises(Forbidden, match="needs the admin role"):
+        add_user(session, ada, "bob@example.org", "Bob")
+    with pytest.raises(Conflict, match="already has an account"):
+        add_user(session, admin, "ADA@example.org", "Ada")
+
+
+def test_an_account_builds_on_the_person_owners_already_know(session, admin):
+    session.add(Person(email="grace@example.org", name="Grace Hopper", active=True))
+    session.flush()
+    grace = add_user(session, admin, "grace@example.org", "G", "viewer")
+    assert grace.name == "Grace Hopper"
+    assert session.scalar(select(Person.id).where(Person.email == "grace@example.org")) == grace.person_id
+
+
+def test_passwords_are_hashed_and_logins_are_audited_both_ways(session, admin):
+    assert authenticate(session, "root@example.org", "correct horse") == admin
+    assert authenticate(session, "root@example.org", "wrong horse") is None
+    assert authenticate(session, "nobody@example.org", "correct horse") is None
+    assert actions(session)[-3:] == ["session.login", "session.login_failed", "session.login_failed"]
+    assert b"correct horse" not in repr(list_users(session)).encode()
+
+
+def test_a_short_password_is_refused_and_only_admins_set_other_peoples(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
+    with pytest.raises(BadRequest, match="at least 8"):
+        set_password(session, ada, "ada@example.org", "short")
+    set_password(session, ada, "ada@example.org", "a long passphrase")
+    assert authenticate(session, "ada@example.org", "a long passphrase") == ada
+    with pytest.raises(Forbidden):
+        set_password(session, ada, "root@example.org", "a long passphrase")
+
+
+def test_roles_change_by_admins_and_are_checked_by_name(session, admin):
+    add_user(session, admin, "ada@example.org", "Ada")
+    assert set_role(session, admin, "ada@example.org", "editor").role == "editor"
+    with pytest.raises(BadRequest, match="unknown role"):
+        set_role(session, admin, "ada@example.org", "owner")
+    with pytest.raises(UnknownUser):
+        set_role(session, admin, "nobody@example.org", "editor")
+
+
+def test_tokens_are_stored_hashed_shown_once_and_revocable(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
+    secret, row = create_token(session, ada, "ada@example.org", "laptop")
+    assert secret.startswith("srg_") and secret not in repr(session.get(ApiToken, row.id).__dict__)
+    assert actor_for_token(session, secret) == ada
+    assert list_tokens(session, ada)[0]["name"] == "laptop"
+    with pytest.raises(Forbidden):
+        create_token(session, ada, "root@example.org")
+    revoke_token(session, ada, row.id)
+    with pytest.raises(Unauthorized, match="revoked"):
+        actor_for_token(session, secret)
+    with pytest.raises(Unauthorized):
+        actor_for_token(session, "srg_made-up")
+
+
+def test_sessions_expire_are_revoked_at_logout_and_by_admins(session, admin):
+    key = start_session(session, admin)
+    assert actor_for_session(session, key) == admin
+    end_session(session, key)
+    assert actor_for_session(session, key) is None
+    old = start_session(session, admin, lifetime=timedelta(seconds=-1))
+    assert actor_for_session(session, old) is None
+    keys = [start_session(session, admin) for _ in range(2)]
+    assert revoke_sessions(session, admin, "root@example.org") == 2
+    assert all(actor_for_session(session, k) is None for k in keys)
+    assert session.scalar(select(LoginSession.key_hash).limit(1)) not in keys
+
+
+def test_disabling_an_account_revokes_its_tokens_and_sessions_at_once(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    secret, _ = create_token(session, ada, "ada@example.org")
+    key = start_session(session, ada)
+    disable_user(session, admin, "ada@example.org")
+    assert actor_for_session(session, key) is None
+    with pytest.raises(Unauthorized):
+        actor_for_token(session, secret)
+    with pytest.raises(Unauthorized, match="disabled"):
+        actor_for(session, "ada@example.org")
+    assert authenticate(session, "ada@example.org", "a long passphrase") is None
+
+
+def test_a_trusted_sso_header_creates_a_viewer_on_first_sight(session, admin):
+    first = sso_actor(session, "Newcomer@Example.org")
+    assert (first.email, first.role) == ("newcomer@example.org", "viewer")
+    assert sso_actor(session, "newcomer@example.org") == first
+    with pytest.raises(Unauthorized):
+        sso_actor(session, "not-an-email")
+
+
+def test_every_account_change_is_audited(session, admin):
+    add_user(session, admin, "ada@example.org", "Ada")
+    set_role(session, admin, "ada@example.org", "editor")
+    _, row = create_token(session, admin, "ada@example.org")
+    revoke_token(session, admin, row.id)
+    disable_user(session, admin, "ada@example.org")
+    assert actions(session) == ["user.create", "user.create", "user.role", "token.create", "token.revoke",
+                                "user.disable"]
