@@ -1,0 +1,147 @@
+"""The account and proposal commands: JSON contracts, acting users, exit codes."""
+from __future__ import annotations
+
+import io
+import json
+
+import git
+import pytest
+
+from proposal_helpers import OWNERS, POLICY, RULES, STYLE
+from registry.cli import main
+
+
+@pytest.fixture
+def cli(repo, database_url, monkeypatch, capsys, tmp_path):
+    """An ingested governed spec, accounts for root (admin), ada (editor), grace (viewer), and a runner."""
+    repo.commit("Spec", {"spec/rules.md": RULES, "spec/style.md": STYLE, "OWNERS.toml": OWNERS,
+                         "policy.toml": POLICY})
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
+
+    def run(*argv: str) -> tuple[int, object]:
+        code = main([*argv, "--json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    run("ingest")
+    run("user", "add", "root@example.org", "--name", "Root Admin", "--role", "admin")
+    run("user", "add", "ada@example.org", "--name", "Ada", "--role", "editor", "--as", "root@example.org")
+    run("user", "add", "grace@example.org", "--name", "Grace", "--as", "root@example.org")
+    run("user", "add", "alan@example.org", "--name", "Alan", "--role", "editor", "--as", "root@example.org")
+    new = tmp_path / "new.md"
+    new.write_text("## Respect privacy {#respect_privacy authority=system}\n\nNever reveal personal data.\n")
+    run.file = str(new)
+    run.repo = repo
+    return run
+
+
+def propose(cli, *extra: str) -> int:
+    code, data = cli("propose", "respect_privacy", "--file", cli.file, "--title", "Tighten privacy",
+                     "--rationale", "Clearer.", "--as", "ada@example.org", *extra)
+    assert code == 0, data
+    return data["id"]
+
+
+def test_the_first_user_needs_no_actor_and_later_ones_need_an_admin(cli):
+    code, data = cli("user", "add", "eve@example.org", "--name", "Eve")
+    assert (code, data["error"]) == (1, "unauthorized")
+    code, data = cli("user", "list")
+    assert [u["email"] for u in data] == ["ada@example.org", "alan@example.org", "grace@example.org",
+                                          "root@example.org"]
+
+
+def test_propose_returns_id_and_state(cli):
+    code, data = cli("propose", "respect_privacy", "--file", cli.file, "--title", "T", "--rationale", "R",
+                     "--as", "ada@example.org")
+    assert (code, data) == (0, {"id": 1, "state": "open"})
+
+
+def test_proposal_shows_revisions_reviews_and_policy(cli):
+    n = propose(cli)
+    code, data = cli("proposal", str(n))
+    assert code == 0
+    assert set(data) >= {"id", "state", "revisions", "reviews", "policy"}
+    assert set(data["policy"]) >= {"satisfied", "missing"}
+    assert data["policy"]["missing"] == ["respect_privacy: needs 1 more approval from the owners of "
+                                         "respect_privacy: Grace Hopper [rule defaults: 1]"]
+
+
+def test_the_full_journey_on_the_command_line(cli):
+    n = propose(cli)
+    code, data = cli("review", str(n), "--approve", "--as", "grace@example.org")
+    assert (code, data["state"], data["meaning"]) == (0, "approved", "approved as owner of respect_privacy")
+    code, data = cli("merge", str(n), "--as", "ada@example.org")
+    assert code == 0
+    assert data == {"id": n, "state": "merged", "commit": cli.repo.head()}
+    code, history = cli("history", "respect_privacy")
+    assert history[-1]["proposal"] == n and history[-1]["commit"] == data["commit"]
+    assert cli("proposals", "--state", "merged")[1][0]["id"] == n
+
+
+def test_a_refused_merge_exits_1_naming_the_unmet_rule(cli):
+    n = propose(cli)
+    code, data = cli("merge", str(n), "--as", "ada@example.org")
+    assert code == 1 and data["error"] == "policy_not_satisfied"
+    assert "respect_privacy: needs 1 more approval" in data["message"] and "[rule defaults: 1]" in data["message"]
+
+
+def test_a_conflicting_merge_exits_1_and_leaves_the_proposal_conflicted(cli):
+    n = propose(cli)
+    cli("review", str(n), "--approve", "--as", "grace@example.org")
+    cli.repo.commit("Direct", {"spec/rules.md": RULES.replace("Do not reveal", "Never ever reveal")})
+    code, data = cli("merge", str(n), "--as", "ada@example.org")
+    assert (code, data["error"]) == (1, "merge_conflict")
+    assert "respect_privacy: changed on the branch" in data["message"]
+    assert cli("proposal", str(n))[1]["state"] == "conflicted"
+
+
+def test_revise_comment_withdraw_and_the_queue(cli, monkeypatch):
+    n = propose(cli)
+    assert [p["id"] for p in cli("queue", "--as", "grace@example.org")[1]] == [n]
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        "## Respect privacy {#respect_privacy authority=system}\n\nKeep personal data private.\n"))
+    code, data = cli("revise", str(n), "--file", "-", "--note", "wording", "--as", "ada@example.org")
+    assert (code, data) == (0, {"id": n, "state": "open"})
+    assert cli("comment", str(n), "Better.", "--as", "grace@example.org")[0] == 0
+    detail = cli("proposal", str(n))[1]
+    assert [r["number"] for r in detail["revisions"]] == [1, 2] and detail["comments"][0]["text"] == "Better."
+    assert cli("withdraw", str(n), "--as", "ada@example.org")[1] == {"id": n, "state": "withdrawn"}
+
+
+def test_a_veto_and_its_dismissal(cli):
+    n = propose(cli)
+    code, veto = cli("review", str(n), "--request-changes", "--comment", "No.", "--as", "alan@example.org")
+    assert code == 0 and veto["kind"] == "request_changes"
+    cli("review", str(n), "--approve", "--as", "grace@example.org")
+    assert cli("proposal", str(n))[1]["state"] == "open"
+    code, data = cli("dismiss", str(n), str(veto["review"]), "--reason", "Answered.", "--as", "root@example.org")
+    assert (code, data) == (0, {"id": n, "state": "approved"})
+
+
+def test_an_api_token_in_the_environment_acts_until_revoked(cli, monkeypatch):
+    code, token = cli("token", "create", "ada@example.org", "--as", "ada@example.org")
+    assert code == 0 and token["token"].startswith("srg_")
+    monkeypatch.setenv("SPECREG_TOKEN", token["token"])
+    code, data = cli("propose", "lists", "--remove", "--title", "T", "--rationale", "R")
+    assert (code, data["state"]) == (0, "open")
+    assert cli("token", "list")[1][0]["prefix"] == token["prefix"]
+    assert cli("token", "revoke", str(token["id"]))[0] == 0
+    code, data = cli("propose", "lists", "--remove", "--title", "T", "--rationale", "R")
+    assert (code, data["error"]) == (1, "unauthorized")
+
+
+def test_commands_that_act_need_someone_acting(cli):
+    code, data = cli("propose", "lists", "--remove", "--title", "T", "--rationale", "R")
+    assert (code, data["error"]) == (1, "unauthorized")
+    code, data = cli("propose", "lists", "--remove", "--title", "T", "--rationale", "R", "--as", "grace@example.org")
+    assert (code, data["error"]) == (1, "forbidden")
+    assert cli("proposal", "99")[1]["error"] == "unknown_proposal"
+
+
+def test_a_merge_commit_names_the_proposer_as_author(cli):
+    n = propose(cli)
+    cli("review", str(n), "--approve", "--as", "grace@example.org")
+    sha = cli("merge", str(n), "--as", "ada@example.org")[1]["commit"]
+    with git.Repo(cli.repo.path) as r:
+        assert r.commit(sha).author.email == "ada@example.org"
