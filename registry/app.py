@@ -21,6 +21,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         DATABASE_URL=settings.database_url,
         SPEC_REPO=str(settings.repo),
         SPEC_BRANCH=settings.branch,
+        AUTH=settings.auth,
+        AUTH_HEADER=settings.auth_header,
         JSON_SORT_KEYS=False,
     )
     if test_config:
@@ -28,17 +30,20 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     app.json.sort_keys = False  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
 
     from registry import db
-    from registry.web import context
+    from registry.web import auth, context
     from registry.web.api import bp as api
     from registry.web.clause_pages import bp as clauses
     from registry.web.errors import register_error_handlers
     from registry.web.owner_pages import bp as owner_pages
     from registry.web.owners_api import bp as owners_api
     from registry.web.pages import bp as pages
+    from registry.web.proposal_pages import bp as proposal_pages
+    from registry.web.proposals_api import bp as proposals_api
 
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)
-    for blueprint in (pages, clauses, api, owner_pages, owners_api):
+    auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key)
+    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api):
         app.register_blueprint(blueprint)
     return app

@@ -1,4 +1,4 @@
-"""Settings from the environment: SPECREG_DATABASE_URL, SPECREG_REPO, SPECREG_INSTANCE."""
+"""Settings from the environment: SPECREG_DATABASE_URL, SPECREG_REPO, SPECREG_INSTANCE, SPECREG_AUTH..."""
 from __future__ import annotations
 
 import os
@@ -17,6 +17,9 @@ class Settings:
     repo: Path
     instance: Path
     branch: str = "main"
+    auth: str = "local"  # local (accounts with passwords) or header (a trusted reverse proxy's SSO header)
+    auth_header: str = "X-Remote-User"
+    secret_key: str | None = None  # signs session cookies; None: a random key kept in the instance folder
 
 
 def normalize_database_url(url: str) -> str:
@@ -38,4 +41,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         repo=repo,
         instance=instance,
         branch=env.get("SPECREG_BRANCH") or "main",
+        auth=_auth_mode(env.get("SPECREG_AUTH") or "local"),
+        auth_header=env.get("SPECREG_AUTH_HEADER") or "X-Remote-User",
+        secret_key=env.get("SPECREG_SECRET_KEY") or None,
     )
+
+
+def _auth_mode(value: str) -> str:
+    from registry.errors import ConfigError
+
+    if value not in ("local", "header"):
+        raise ConfigError(f"SPECREG_AUTH must be local or header, not {value!r}")
+    return value

@@ -80,6 +80,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["specreg.engine"] = engine
     app.extensions["specreg.sessions"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Requests that change state take SQLite's write lock at BEGIN (upgrading a read lock later fails).
+    app.extensions["specreg.write_sessions"] = sessionmaker(
+        bind=engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
@@ -90,8 +93,9 @@ def init_app(app: Flask) -> None:
 
 def get_session() -> Session:
     """The current request's session."""
-    from flask import current_app, g
+    from flask import current_app, g, has_request_context, request
 
     if "db_session" not in g:
-        g.db_session = current_app.extensions["specreg.sessions"]()
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        g.db_session = current_app.extensions["specreg.write_sessions" if writes else "specreg.sessions"]()
     return g.db_session

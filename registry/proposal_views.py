@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 from registry import proposal_store as store
 from registry.accounts import Actor
 from registry.approvals import may_approve, verdict
-from registry.errors import BadRequest
+from registry.errors import BadRequest, UnknownVersion
+from registry.gitsource import SpecSource
 from registry.models import STATES, ClauseVersion, Commit, Person, Proposal, ProposedChange, Review, Revision
 from registry.proposal_states import ACTIVE, APPROVED, OPEN
-from registry.queries import version_at
+from registry.parser import parse
+from registry.queries import show_clause, version_at
 from registry.refs import head_point, iso
 from registry.worddiff import word_diff
 
@@ -121,3 +123,36 @@ def review_queue(session: Session, actor: Actor) -> list[dict[str, Any]]:
         if mine and not done:
             out.append(_summary(session, p) | {"as_owner_of": mine, "policy": v.as_dict()})
     return out
+
+
+def clause_markdown(session: Session, source: SpecSource, key: str) -> dict[str, Any]:
+    """A clause's full Markdown at the head (heading line and body), as an editor starts from."""
+    point = head_point(session)
+    view = show_clause(session, key, point)
+    content = source.read_file(point.sha, view.document)
+    doc = parse(view.document, content.decode("utf-8") if content is not None else "")
+    found = next((c for c in doc.clauses if c.key == view.id), None)
+    if found is None:
+        raise UnknownVersion(f"clause {key!r} is not in {view.document} at {point.sha[:12]}; run `specreg ingest`")
+    text = "\n".join(doc.lines[found.start:found.end]).rstrip() + "\n"
+    return {"id": view.id, "document": view.document, "commit": point.sha, "text": text, "title": view.title,
+            "attributes": view.attributes, "body": view.text}
+
+
+def allowed_actions(session: Session, number: int, actor: Actor | None) -> dict[str, bool]:
+    """Which buttons the proposal page offers this user (the use cases check again)."""
+    p = store.get_proposal(session, number)
+    if actor is None:
+        return {}
+    mine, admin = actor.person_id == p.proposer_id, actor.at_least("admin")
+    owner = bool(may_approve(verdict(session, p).clauses, actor.email))
+    reviewable = p.state in (OPEN, APPROVED) and not mine
+    return {"comment": True, "approve": reviewable and owner,
+            "request_changes": reviewable and (owner or actor.at_least("editor")),
+            "revise": p.state in ACTIVE and (mine or admin) and actor.at_least("editor"),
+            "submit": p.state == "draft" and (mine or admin), "withdraw": p.state in ACTIVE and (mine or admin),
+            "reject": p.state in (OPEN, APPROVED, "conflicted") and (owner or admin),
+            "merge": p.state == APPROVED and (mine or owner or admin), "dismiss": admin and p.state in ACTIVE,
+            "withdraw_veto": p.state in ACTIVE and any(
+                r.pending and r.kind == "request_changes" and r.reviewer_id == actor.person_id
+                for r in store.reviews(session, p))}

@@ -91,9 +91,10 @@ def _picker_releases() -> list[Release]:
         return []
 
 
-# Defence in depth behind the sanitizer: no page needs scripts, plugins or frames.
+# Defence in depth behind the sanitizer: no plugins or frames, and scripts only from our own static
+# files (the proposal editor's live preview); never inline, so injected markup cannot run.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
                                "frame-ancestors 'none'; form-action 'self'; img-src 'self' https: http:; "
                                "style-src 'self' 'unsafe-inline'",
     "X-Content-Type-Options": "nosniff",

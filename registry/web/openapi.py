@@ -94,16 +94,26 @@ PATHS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     """The whole document."""
+    from registry.web.openapi_proposals import add_proposals
+
+    add_proposals(PATHS, SCHEMAS)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Specreg read API", "version": "1",
-                 "description": "Clauses, their history, diffs, releases and search. Errors are "
-                                "{\"error\": code, \"message\": text} with status 400 or 404."},
+        "info": {"title": "Specreg API", "version": "1",
+                 "description": "Clauses, their history, diffs, releases, search, owners and proposals. "
+                                "Reads are open; writes need a bearer token. Errors are "
+                                "{\"error\": code, \"message\": text}."},
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
             "responses": {"E400": {"description": "Bad request", **error},
-                          "E404": {"description": "Unknown clause, version or ref", **error}},
+                          "E401": {"description": "No valid bearer token", **error},
+                          "E403": {"description": "Not allowed for this account (role, ownership)", **error},
+                          "E404": {"description": "Unknown clause, version, ref or proposal", **error},
+                          "E409": {"description": "Illegal in the proposal's state, policy not satisfied "
+                                                  "or a merge conflict", **error}},
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
+                                          "description": "An API token from `specreg token create`."}},
         },
     }

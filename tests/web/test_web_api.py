@@ -81,6 +81,12 @@ def test_errors_are_json_with_error_and_message(client, url, status, error):
     assert response.get_json()["error"] == error
 
 
+def api_methods(app, path: str) -> set[str]:
+    """The methods the app serves at one OpenAPI path (HEAD and OPTIONS left out)."""
+    return {m.lower() for rule in app.url_map.iter_rules()
+            if re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) == path for m in rule.methods} - {"head", "options"}
+
+
 def api_routes(app) -> set[str]:
     """Every /api/v1 route as an OpenAPI path (`<id>` becomes `{id}`)."""
     return {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
@@ -92,8 +98,10 @@ def test_the_openapi_document_describes_exactly_the_real_routes(client, app):
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == api_routes(app)
     for path, item in document["paths"].items():
-        declared = {p["name"] for p in item["get"]["parameters"] if p["in"] == "path"}
-        assert declared == set(re.findall(r"{(\w+)}", path)), path
+        for method, operation in item.items():
+            declared = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), (path, method)
+        assert set(item) == api_methods(app, path), path
 
 
 def test_every_route_is_in_the_docs(app):

@@ -1,0 +1,147 @@
+"""Who is asking: login sessions (local accounts), a trusted SSO header, or an API token; and CSRF.
+
+- Pages: a server-side login session whose key sits in Flask's signed cookie (revocable: logout,
+  `specreg user revoke-sessions`, disabling the account). With SPECREG_AUTH=header the configured
+  header names the user instead; it is trusted only in that mode, ignored otherwise.
+- API (/api/): only `Authorization: Bearer TOKEN`; cookies are never read there, so a page
+  elsewhere cannot make a logged-in browser change anything through the API.
+- Every state-changing request to a page carries the session's CSRF token (a form field or the
+  X-CSRF-Token header); GET never changes state.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from registry.accounts import Actor, actor_for, authenticate, sso_actor
+from registry.credentials import actor_for_session, actor_for_token, end_session, start_session
+from registry.db import get_session
+from registry.errors import CsrfFailure, NotFound, Unauthorized, UnknownUser
+
+bp = Blueprint("auth", __name__)
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def current_actor() -> Actor | None:
+    """The acting user of this request, or None."""
+    return g.get("actor")
+
+
+def _bearer() -> Actor | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("use `Authorization: Bearer TOKEN` (create one with `specreg token create`)")
+    return actor_for_token(get_session(), token)
+
+
+def _from_header(email: str) -> Actor | None:
+    """The SSO user; their account is created on their first state-changing request, never on a GET."""
+    if request.method in UNSAFE:
+        return sso_actor(get_session(), email)
+    try:
+        return actor_for(get_session(), email)
+    except (UnknownUser, Unauthorized):
+        g.sso_pending = email
+        return None
+
+
+def load_actor() -> None:
+    """Set g.actor from the token (API), the SSO header (header mode) or the login session."""
+    if request.path.startswith("/api/"):
+        g.actor = _bearer()
+    elif current_app.config["AUTH"] == "header":
+        email = request.headers.get(current_app.config["AUTH_HEADER"], "").strip()
+        g.actor = _from_header(email) if email else None
+    else:
+        key = session.get("sid")
+        g.actor = actor_for_session(get_session(), key) if key else None
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing page request without the session's CSRF token."""
+    if request.method not in UNSAFE or request.path.startswith("/api/"):
+        return
+    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        raise CsrfFailure("the form's security token is missing or out of date; reload the page and try again")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a full URL: no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.home")
+
+
+@bp.get("/login")
+def login_form() -> str:
+    """The login page (local accounts only)."""
+    if current_app.config["AUTH"] != "local":
+        raise NotFound("sign-in happens at the single sign-on proxy in front of Specreg")
+    return render_template("login.html", next=request.args.get("next", ""))
+
+
+@bp.post("/login")
+def login() -> Response | tuple[str, int]:
+    """Check the password; start a server-side session (the failure is audited too)."""
+    db = get_session()
+    actor = authenticate(db, request.form.get("email", ""), request.form.get("password", ""))
+    key = start_session(db, actor) if actor else None
+    db.commit()
+    if key is None:
+        return render_template("login.html", next=request.form.get("next", ""), failed=True), 401
+    session.clear()  # a fresh cookie (and CSRF token) at the privilege change
+    session["sid"] = key
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the server-side session."""
+    if session.get("sid"):
+        end_session(get_session(), session["sid"])
+        get_session().commit()
+    session.clear()
+    return redirect(url_for("pages.home"))
+
+
+def _secret_key(app: Flask, configured: str | None) -> str:
+    """The configured key, else one generated once and kept (owner-only) in the instance folder."""
+    if configured:
+        return configured
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def init_app(app: Flask, auth: str, header: str, secret: str | None) -> None:
+    """Sessions, cookie settings, the actor and CSRF checks, and the login routes."""
+    app.config.setdefault("AUTH", auth)
+    app.config.setdefault("AUTH_HEADER", header)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app, secret)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.before_request(check_csrf)
+    app.before_request(load_actor)
+    app.add_template_global(csrf_token, "csrf_token")
+    app.context_processor(lambda: {"actor": g.get("actor"), "sso_pending": g.get("sso_pending"),
+                                   "auth_mode": app.config["AUTH"]})
+    app.register_blueprint(bp)

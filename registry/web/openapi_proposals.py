@@ -1,0 +1,78 @@
+"""The proposal endpoints' part of the OpenAPI document (docs/proposals.md describes the bodies)."""
+from __future__ import annotations
+
+from typing import Any
+
+from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref
+
+
+def _write(summary: str, request: dict[str, Any] | None, schema: dict[str, Any], params: list[dict[str, Any]],
+           status: int = 200) -> dict[str, Any]:
+    """A POST that needs a bearer token; errors as {"error", "message"}."""
+    responses: dict[str, Any] = {str(status): {"description": "Done",
+                                               "content": {"application/json": {"schema": schema}}}}
+    for code in (400, 401, 403, 404, 409):
+        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
+    op: dict[str, Any] = {"summary": summary, "parameters": params, "security": [{"token": []}], "responses": responses}
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+    return {"post": op}
+
+
+N = {"name": "n", "in": "path", "required": True, "description": "The proposal's number.", "schema": INT}
+CHANGE = _obj(kind={"enum": ["change", "add", "remove"]}, id=STR, text=NSTR, document=NSTR, after=NSTR)
+STATE = _obj(id=INT, state={"enum": ["draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted"]})
+REASON = _obj(reason=STR)
+
+
+def add_proposals(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Put the proposal endpoints and schemas into the document (idempotent)."""
+    schemas.update(SCHEMAS)
+    schemas["HistoryEntry"]["properties"]["proposal"] = {"type": ["integer", "null"]}
+    paths.update(PATHS)
+
+
+SCHEMAS: dict[str, Any] = {}
+SCHEMAS["ProposalSummary"] = _obj(id=INT, title=STR, state=STR, proposer=OBJ, created_at=STR, updated_at=STR,
+                                  revision=INT, clauses=_array(STR), commit=NSTR)
+SCHEMAS["Proposal"] = _obj(id=INT, title=STR, rationale=STR, state=STR, proposer=OBJ, created_at=STR,
+                           updated_at=STR, revision=INT, closed_reason=NSTR, merge={"type": ["object", "null"]},
+                           revisions=_array(OBJ), reviews=_array(OBJ), comments=_array(OBJ),
+                           policy=_obj(satisfied=BOOL, missing=_array(STR), clauses=_array(OBJ), notes=_array(STR),
+                                       source=OBJ), drift=_array(STR))
+PATHS: dict[str, Any] = {
+    # Proposals (docs/proposals.md): reads are open; writes need `Authorization: Bearer TOKEN`.
+    "/api/v1/proposals": {
+        **_op("Proposals, newest first", _obj(proposals=_array(_ref("ProposalSummary"))),
+              [_param("state", "query", "Only proposals in this state."),
+               _param("clause", "query", "Only proposals touching this clause id.")], (400,)),
+        **_write("Open a proposal (or a draft)", {**_obj(title=STR, rationale=STR, changes=_array(CHANGE)),
+                                                  "properties": {"title": STR, "rationale": STR,
+                                                                 "changes": _array(CHANGE), "draft": BOOL}},
+                 STATE, [], 201)},
+    "/api/v1/proposals/{n}": _op("One proposal: revisions, reviews, comments, policy status", _ref("Proposal"),
+                                 [N], (404,)),
+    "/api/v1/proposals/{n}/revisions": _write("A new revision; earlier approvals become stale",
+                                              {**_obj(changes=_array(CHANGE)), "properties": {
+                                                  "changes": _array(CHANGE), "note": STR}}, STATE, [N], 201),
+    "/api/v1/proposals/{n}/comments": _write("Comment", _obj(text=STR), STATE, [N], 201),
+    "/api/v1/proposals/{n}/reviews": _write(
+        "Approve (as an owner of the clauses it touches) or request changes",
+        {**_obj(kind={"enum": ["approve", "request_changes"]}), "properties": {
+            "kind": {"enum": ["approve", "request_changes"]}, "comment": STR}}, STATE, [N], 201),
+    "/api/v1/proposals/{n}/withdraw-veto": _write("Withdraw your own request for changes", None, STATE, [N]),
+    "/api/v1/proposals/{n}/reviews/{review_id}/dismiss": _write(
+        "Dismiss a request for changes (admins)", REASON, STATE,
+        [N, {**N, "name": "review_id", "description": "The review's id."}]),
+    "/api/v1/proposals/{n}/submit": _write("Open a draft for review", None, STATE, [N]),
+    "/api/v1/proposals/{n}/withdraw": _write("The proposer (or an admin) withdraws it", REASON, STATE, [N]),
+    "/api/v1/proposals/{n}/reject": _write("An owner of a touched clause or an admin rejects it", REASON, STATE, [N]),
+    "/api/v1/proposals/{n}/merge": _write(
+        "Merge an approved proposal: one commit, policy re-checked; 409 names the unmet rule or the conflict",
+        None, _obj(id=INT, state=STR, commit=NSTR), [N]),
+    "/api/v1/review-queue": {"get": {**_op("Proposals waiting for the token owner's approval",
+                                           _obj(proposals=_array(OBJ)), [], (401,))["get"],
+                                     "security": [{"token": []}]}},
+    "/api/v1/me": {"get": {**_op("The token's account", _obj(email=STR, name=STR, role=STR), [], (401,))["get"],
+                           "security": [{"token": []}]}},
+}

@@ -1,0 +1,168 @@
+"""Proposal pages: propose from a clause page, the proposal page with its actions, lists, the queue.
+
+Every form posts (with the CSRF token), calls one use case, commits and redirects back to the
+proposal page, so a reload never repeats an action.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+
+from registry import proposals, reviews
+from registry.accounts import require_role
+from registry.clause_edit import EditError, parse_single
+from registry.db import get_session
+from registry.gitsource import SpecSource
+from registry.merge import merge as merge_proposal
+from registry.proposal_views import (
+    allowed_actions, clause_markdown, list_proposals, proposal_detail, review_queue,
+)
+from registry.proposals import ChangeInput
+from registry.web.auth import current_actor
+from registry.web.markdown import render_markdown
+from registry.worddiff import word_diff
+
+bp = Blueprint("proposals", __name__)
+STATES = ("open", "approved", "conflicted", "draft", "merged", "rejected", "withdrawn")
+
+
+def _source() -> SpecSource:
+    return SpecSource(current_app.config["SPEC_REPO"])
+
+
+def _done(n: int, message: str) -> Response:
+    get_session().commit()
+    flash(message)
+    return redirect(url_for("proposals.show", n=n))
+
+
+@bp.get("/proposals")
+def index() -> str:
+    """Proposals by state (default: the open ones)."""
+    state, clause = request.args.get("state", "open"), request.args.get("clause") or None
+    rows = list_proposals(get_session(), None if state == "all" else state, clause)
+    return render_template("proposals/list.html", rows=rows, state=state, states=STATES, clause=clause)
+
+
+@bp.get("/proposals/queue")
+def queue() -> str:
+    """What waits for the logged-in user's approval."""
+    actor = require_role(current_actor(), "viewer", "see your review queue")
+    return render_template("proposals/queue.html", rows=review_queue(get_session(), actor))
+
+
+@bp.get("/clauses/<id>/propose")
+def propose_form(id: str) -> str:
+    """An editor on the clause's current Markdown, with a live preview and diff."""
+    require_role(current_actor(), "editor", "propose changes")
+    with _source() as source:
+        clause = clause_markdown(get_session(), source, id)
+    return render_template("proposals/edit.html", clause=clause, text=clause["text"], form={}, preview=None)
+
+
+@bp.post("/clauses/<id>/propose")
+def propose(id: str) -> Response | str:
+    """Preview (no change), or open the proposal."""
+    form = request.form
+    with _source() as source:
+        clause = clause_markdown(get_session(), source, id)
+        if form.get("action") == "preview":
+            return render_template("proposals/edit.html", clause=clause, text=form.get("text", ""), form=form,
+                                   preview=preview_of(clause["id"], form.get("text", ""), clause["body"]))
+        p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
+                              [ChangeInput("change", clause["id"], form.get("text", ""))], form.get("draft") == "1")
+    return _done(p.id, f"Proposal #{p.id} is {p.state}.")
+
+
+def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
+    """The proposed clause rendered, and a word diff of its body against the current one."""
+    try:
+        c = parse_single(text, key)
+    except EditError as exc:
+        return {"error": exc.message}
+    return {"error": None, "title": c.title, "attributes": c.attributes, "html": str(render_markdown(c.body)),
+            "diff": [{"op": o.op, "text": o.text} for o in word_diff(current_body, c.body)]}
+
+
+@bp.post("/proposals/preview")
+def preview() -> Response:
+    """The live preview's JSON (posted by static/propose.js with the CSRF header)."""
+    data = request.get_json(silent=True) or {}
+    return jsonify(preview_of(str(data.get("id", "")), str(data.get("text", "")), str(data.get("body", ""))))
+
+
+@bp.get("/proposals/<int:n>")
+def show(n: int) -> str:
+    """Revisions, the diff, reviews, comments, policy status and the actions this user may take."""
+    session = get_session()
+    return render_template("proposals/show.html", p=proposal_detail(session, n),
+                           can=allowed_actions(session, n, current_actor()))
+
+
+@bp.get("/proposals/<int:n>/revise")
+def revise_form(n: int) -> str:
+    """The editor on the proposal's current text."""
+    p = proposal_detail(get_session(), n)
+    change = p["revisions"][-1]["changes"][0]
+    return render_template("proposals/revise.html", p=p, change=change, text=change["text"] or "")
+
+
+@bp.post("/proposals/<int:n>/revise")
+def revise(n: int) -> Response:
+    """A new revision of one clause of the proposal (the others stay as they are)."""
+    key, text = request.form.get("id", ""), request.form.get("text", "")
+    with _source() as source:
+        changes = [ChangeInput(c.kind, c.key, text, c.document, c.after) if c.key == key else c
+                   for c in proposals.current_changes(get_session(), n)]
+        p = proposals.revise(get_session(), source, current_actor(), n, changes, request.form.get("note", ""))
+    return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
+
+
+@bp.post("/proposals/<int:n>/comment")
+def comment(n: int) -> Response:
+    """Add a comment."""
+    proposals.comment(get_session(), current_actor(), n, request.form.get("text", ""))
+    return _done(n, "Comment added.")
+
+
+@bp.post("/proposals/<int:n>/review")
+def review(n: int) -> Response:
+    """Approve or request changes."""
+    kind = "approve" if request.form.get("kind") == "approve" else "request_changes"
+    r = getattr(reviews, kind)(get_session(), current_actor(), n, request.form.get("comment", ""))
+    return _done(n, f"Recorded: {r.meaning}.")
+
+
+@bp.post("/proposals/<int:n>/withdraw-veto")
+def withdraw_veto(n: int) -> Response:
+    """Take back your request for changes."""
+    reviews.withdraw_veto(get_session(), current_actor(), n)
+    return _done(n, "Your request for changes is withdrawn.")
+
+
+@bp.post("/proposals/<int:n>/reviews/<int:review_id>/dismiss")
+def dismiss(n: int, review_id: int) -> Response:
+    """An admin dismisses a request for changes with a reason."""
+    reviews.dismiss_veto(get_session(), current_actor(), n, review_id, request.form.get("reason", ""))
+    return _done(n, "The request for changes is dismissed.")
+
+
+@bp.post("/proposals/<int:n>/submit", defaults={"action": "submit"})
+@bp.post("/proposals/<int:n>/withdraw", defaults={"action": "withdraw"})
+@bp.post("/proposals/<int:n>/reject", defaults={"action": "reject"})
+def close(n: int, action: str) -> Response:
+    """Submit a draft, withdraw or reject."""
+    args = () if action == "submit" else (request.form.get("reason", ""),)
+    p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
+    return _done(n, f"Proposal #{n} is {p.state}.")
+
+
+@bp.post("/proposals/<int:n>/merge")
+def merge(n: int) -> Response:
+    """Merge; a conflict is recorded and shown."""
+    config = current_app.config
+    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
+    if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
+        return _done(n, "Not merged: " + "; ".join(result.conflicts) + ". Revise the proposal against the current text.")
+    return _done(n, f"Merged as commit {result.commit[:12]}.")
