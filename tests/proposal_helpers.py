@@ -63,6 +63,7 @@ PEOPLE = {  # email: (name, role)
     "grace@example.org": ("Grace Hopper", "viewer"),
     "alan@example.org": ("Alan Turing", "editor"),
     "barbara@example.org": ("Barbara Liskov", "editor"),
+    "vic@example.org": ("Vic Viewer", "viewer"),
 }
 
 

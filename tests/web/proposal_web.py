@@ -1,0 +1,78 @@
+"""Fixtures for the proposal pages and API: a governed spec, accounts with tokens and sessions, an app."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.pool import NullPool
+
+from proposal_helpers import HEADINGS, build_world
+from registry.accounts import Actor
+from registry.app import create_app
+from registry.config import Settings
+from registry.credentials import create_token, start_session
+from registry.db import make_engine, session_scope
+from repo_builder import RepoBuilder
+
+
+@dataclass
+class Gov:
+    """The app, its repo, and per user: the Actor, an API token and a login session key."""
+
+    app: Flask
+    repo: RepoBuilder
+    users: dict[str, Actor]
+    tokens: dict[str, str]
+    keys: dict[str, str]
+
+    def api(self, who: str | None) -> dict[str, str]:
+        """Headers that act as a user through the API (none for anonymous)."""
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+
+    def browser(self, who: str | None) -> FlaskClient:
+        """A test client logged in as a user (or anonymous), with a known CSRF token."""
+        client = self.app.test_client()
+        with client.session_transaction() as sess:
+            sess["csrf"] = "csrf-token"
+            if who:
+                sess["sid"] = self.keys[who]
+        return client
+
+    def propose(self, key: str = "respect_privacy", body: str = "Never reveal personal data.") -> int:
+        """A new open proposal by Ada through the API; its number."""
+        data = {"title": "Tighten", "rationale": "Clearer.",
+                "changes": [{"kind": "change", "id": key, "text": f"{HEADINGS[key]}\n\n{body}\n"}]}
+        response = self.app.test_client().post("/api/v1/proposals", json=data, headers=self.api("ada"))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+
+def make_gov(url: str, repo: RepoBuilder, instance: Path, **config: object) -> Iterator[Gov]:
+    """Build the world in its own committed database and an app over it."""
+    engine = make_engine(url, poolclass=NullPool)
+    with session_scope(engine, write=True) as s:
+        world = build_world(repo, s)
+        tokens = {n: create_token(s, a, a.email)[0] for n, a in world.users.items()}
+        keys = {n: start_session(s, a) for n, a in world.users.items()}
+    engine.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config},
+                     settings=Settings(url, repo.path, instance))
+    yield Gov(app, repo, world.users, tokens, keys)
+    app.extensions["specreg.engine"].dispose()
+
+
+@pytest.fixture
+def gov(database_url: str, repo: RepoBuilder, tmp_path: Path) -> Iterator[Gov]:
+    """A fresh governed world per test."""
+    yield from make_gov(database_url, repo, tmp_path / "instance")
+
+
+@pytest.fixture(scope="module")
+def shared_gov(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gov]:
+    """One governed world for a module whose tests each work on proposals of their own."""
+    root = tmp_path_factory.mktemp("gov")
+    yield from make_gov(databases.fresh(), RepoBuilder(root / "spec"), root / "instance")
