@@ -249,9 +249,10 @@ class CommitApplier:
         if (cid, key) in self._keys_seen:
             return False
         self._keys_seen.add((cid, key))
-        return self.session.scalar(
-            select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)
-        ) is None
+        with self.session.no_autoflush:  # buffered rows are not in the database yet: no flush needed
+            return self.session.scalar(
+                select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)
+            ) is None
 
     def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int],
                   stayed: set[str]) -> None:

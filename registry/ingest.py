@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -182,9 +183,8 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
                             run.warn, run.row.id, watchers)
     total, done = source.count(head, since), 0
-    for chunk in _chunks(source.log(head, since), options.batch_commits):
-        wanted = list(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c)))
-        blobs = dict(source.blobs(wanted))
+    batches = _chunks(source.log(head, since), options.batch_commits)
+    for chunk, blobs in _with_blobs(batches, source, applier):
         for commit in chunk:
             ledger.head_seq += 1
             applier.apply(commit, ledger.head_seq, blobs)
@@ -199,6 +199,27 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     session.flush()
     return IngestReport(head=head, commits=done, versions=applier.versions_written,
                         warnings=run.warnings, rewritten=rewritten, run_id=run.row.id)
+
+
+def _with_blobs(batches: Iterator[list[RawCommit]], source: SpecSource,
+                applier: CommitApplier) -> Iterator[tuple[list[RawCommit], dict[str, bytes]]]:
+    """Each batch with its blobs; the next batch's blobs are read in a thread meanwhile.
+
+    git decompresses blobs in its own process and the pipe read releases the GIL, so reading
+    one batch ahead overlaps git's work with parsing on a second core.
+    """
+    def fetch(chunk: list[RawCommit]) -> dict[str, bytes]:
+        return dict(source.blobs(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c))))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blobs") as pool:
+        chunk = next(batches, None)
+        pending = pool.submit(fetch, chunk) if chunk else None
+        while chunk is not None:
+            following = next(batches, None)
+            blobs = pending.result()
+            pending = pool.submit(fetch, following) if following else None
+            yield chunk, blobs
+            chunk = following
 
 
 def _seq_of(session: Session, sha: str | None) -> int:

@@ -95,17 +95,21 @@ class LedgerState:
     def last(self, cid: int) -> ClauseState | None:
         """The lineage's latest state on the branch, or None if it has none."""
         if cid not in self._last:
-            v = self.session.scalars(
-                select(ClauseVersion)
-                .where(ClauseVersion.clause_id == cid, ClauseVersion.abandoned.is_(False))
-                .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc())
-                .limit(1)
-            ).first()
+            with self.session.no_autoflush:
+                v = self._latest_version(cid)
             self._last[cid] = None if v is None else ClauseState(
                 v.key, v.title, tuple(sorted(v.attributes.items())), v.body, v.document, v.parent_id,
                 v.level, v.removed
             )
         return self._last[cid]
+
+    def _latest_version(self, cid: int) -> ClauseVersion | None:
+        return self.session.scalars(
+            select(ClauseVersion)
+            .where(ClauseVersion.clause_id == cid, ClauseVersion.abandoned.is_(False))
+            .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc())
+            .limit(1)
+        ).first()
 
     def remember(self, cid: int, state: ClauseState | None) -> None:
         """Record a lineage's new state after a version was written."""
