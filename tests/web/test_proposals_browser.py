@@ -1,0 +1,88 @@
+"""The governance journey in a real Chromium: log in, propose with the live preview, a second user
+approves from their review queue, the proposer merges, and the clause history shows the proposal."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from proposal_web import Gov, shared_gov  # noqa: F401 - fixture
+from registry.accounts import set_password
+from registry.db import make_engine, session_scope
+from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the system Chromium fixture
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long passphrase"
+
+
+@pytest.fixture(scope="module")
+def gov_url(shared_gov: Gov) -> Iterator[str]:
+    """The governed app over HTTP, with passwords for Ada (proposer) and Grace (owner)."""
+    from werkzeug.serving import make_server
+
+    engine = make_engine(shared_gov.app.config["DATABASE_URL"])
+    with session_scope(engine, write=True) as s:
+        for email in ("ada@example.org", "grace@example.org"):
+            set_password(s, shared_gov.users["root"], email, PASSWORD)
+    engine.dispose()
+    server = make_server("127.0.0.1", 0, shared_gov.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def logged_in(browser, base_url: str, email: str, request: pytest.FixtureRequest):  # noqa: F811
+    """A page in its own browser context, logged in through the login form."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    backend = request.node.callspec.params.get("databases", "db")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.shot = lambda name: page.screenshot(path=str(ARTIFACTS / f"{backend}-{name}.png"), full_page=True)
+    page.goto("/")
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    return page
+
+
+def test_propose_approve_merge_and_the_history_shows_it(browser, gov_url, request):  # noqa: F811
+    ada = logged_in(browser, gov_url, "ada@example.org", request)
+    assert "Ada Byron" in ada.locator("header.site").inner_text()
+    ada.goto("/clauses/respect_privacy")
+    ada.get_by_role("link", name="Propose a change").click()
+    ada.get_by_label("Title").fill("Say what private means")
+    ada.get_by_label("Rationale: why this change").fill("Readers asked what counts as personal data.")
+    editor = ada.locator("textarea#text")
+    editor.fill(editor.input_value().replace("Do not reveal personal data.",
+                                             "Do not reveal personal data, such as a home address."))
+    ada.locator("#preview-diff ins").first.wait_for()  # the live preview answered
+    assert "home address" in ada.locator("#preview-body").inner_text()
+    ada.shot("propose")
+    ada.get_by_role("button", name="Propose", exact=True).click()
+    ada.wait_for_url("**/proposals/*")
+    number = ada.url.rsplit("/", 1)[1]
+    assert "needs 1 more approval from the owners of respect_privacy: Grace Hopper" in ada.content()
+
+    grace = logged_in(browser, gov_url, "grace@example.org", request)
+    grace.get_by_role("link", name="My review queue").click()
+    grace.get_by_role("link", name="Say what private means").click()
+    grace.get_by_role("button", name="Approve revision 1").click()
+    grace.wait_for_url(f"**/proposals/{number}")
+    assert "approved as owner of respect_privacy" in grace.content()
+    grace.shot("proposal-approved")
+
+    ada.reload()
+    ada.get_by_role("button", name="Merge into the spec").click()
+    ada.wait_for_url(f"**/proposals/{number}")
+    assert "Merged as commit" in ada.locator("p.flash").inner_text()
+    ada.goto("/clauses/respect_privacy")
+    assert "such as a home address" in ada.locator(".clause-text").inner_text()
+    ada.get_by_role("link", name=f"proposal #{number}").click()
+    ada.wait_for_url(f"**/proposals/{number}")
+    assert ada.locator("h1 .state").inner_text() == "merged"
+    ada.shot("proposal-merged")
