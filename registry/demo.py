@@ -200,7 +200,11 @@ def _diff(before: Tree, after: Tree) -> list[Write | Delete]:
 
 
 def build_demo_repo(dest: Path, source: Path | None = None) -> Path:
-    """Build the demo spec repo at dest (replacing an earlier demo build) and check out main."""
+    """Build the demo spec repo at dest and check out main.
+
+    An earlier build is replaced, unless it is this same build with commits on top (proposals
+    merged by the registry): that one is kept, so the demo's merged proposals survive a re-run.
+    """
     commits = load_history(source or DEFAULT_SOURCE)
     dest = Path(dest).absolute()
     if dest.exists() and not dest.is_dir():
@@ -214,6 +218,9 @@ def build_demo_repo(dest: Path, source: Path | None = None) -> Path:
         init_repo(staging, MAIN)
         import_history(staging, commits)
         checkout(staging, MAIN)
+        if _builds_on(dest, staging):
+            shutil.rmtree(staging)  # the same demo with merged proposals on top: keep them
+            return dest
         _remove_previous_build(dest, _root_commit(staging))
         staging.rename(dest)
     except BaseException:
@@ -229,6 +236,20 @@ def _root_commit(path: Path) -> str | None:
             return list(src.first_parent_shas(src.resolve(MAIN)))[-1]
     except SourceError:
         return None
+
+
+def _builds_on(dest: Path, staging: Path) -> bool:
+    """True when dest is this very build plus commits on top (merged proposals), and has no local edits."""
+    if not (dest / ".git").is_dir():
+        return False
+    with SpecSource(staging) as built:
+        head = built.resolve(MAIN)
+    try:
+        with SpecSource(dest) as existing:
+            return (existing.has_commit(head) and existing.is_ancestor(head, existing.resolve(MAIN))
+                    and not existing.dirty_paths())
+    except SourceError:
+        return False
 
 
 def _remove_previous_build(dest: Path, root: str | None) -> None:

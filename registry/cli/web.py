@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from registry.cli.context import Context
 
@@ -31,6 +32,19 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _seed(ctx: Context, repo: Path) -> None:
+    """On a database without accounts: the demo users (README) and proposals in every state."""
+    from registry.demo_seed import DEMO_PASSWORD, needs_seed, seed
+    from registry.gitsource import SpecSource
+
+    with SpecSource(repo) as source, ctx.session(write=True) as session:
+        if not needs_seed(session):
+            return
+        made = seed(session, source, repo, ctx.settings.branch)
+    ctx.note(f"Demo accounts created (password {DEMO_PASSWORD!r}, see the README) and proposals "
+             f"{', '.join(made)}")
+
+
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     """The README's main job: demo repo, schema, ingest, then serve."""
     from registry.cli.ledger import cmd_ingest, cmd_init
@@ -40,6 +54,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     ctx.note(f"Demo spec repo built at {repo}")
     cmd_init(args, ctx)
     cmd_ingest(argparse.Namespace(repo=repo, branch=None, include=[], similarity=None), ctx)
+    _seed(ctx, repo)
     if args.no_serve:
         return 0
     return cmd_serve(args, ctx)
