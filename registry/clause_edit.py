@@ -64,6 +64,14 @@ def digest(document_edits: Sequence[tuple[str, Sequence[Edit]]]) -> str:
     return hashlib.sha256(json.dumps(canon, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def digest_of(changes: Sequence[tuple[str, Edit]]) -> str:
+    """The digest of a revision's (document, edit) pairs: documents sorted, edits in the given order."""
+    groups: dict[str, list[Edit]] = {}
+    for document, edit in changes:
+        groups.setdefault(document, []).append(edit)
+    return digest(sorted(groups.items()))
+
+
 def _subtree_end(clauses: Sequence[Clause], index: int) -> int:
     """The line after the clause at index and every clause nested under it."""
     root = clauses[index].key
@@ -149,36 +157,39 @@ def _check(before: ParsedDocument, after: ParsedDocument, edits: Sequence[Edit])
     """Each edited clause is where and what it should be; every untouched clause reads as before."""
     old = {c.key: c for c in before.clauses}
     new = {c.key: c for c in after.clauses}
-    kinds = {e.key: e.kind for e in edits}
-    out: dict[str, ClauseText] = {}
-    for e in edits:
-        if e.kind == "remove":
-            continue
-        if e.key not in new and ":" in e.key:
-            raise EditError(f"{e.key!r} is an id derived from the heading path; to retitle the clause, keep "
-                            "its id by writing it out: {#" + e.key + "}")
-        if e.key not in new:
-            raise EditError(f"the proposed text for {e.key!r} does not carry that id; start it with the "
-                            "clause's heading line and its {#" + e.key + " ...} block (or its r[id] marker)")
-        c = new[e.key]
-        if e.kind == "change" and (c.level, c.parent) != (old[e.key].level, old[e.key].parent):
-            raise EditError(f"{e.key}: keep the heading level (h{old[e.key].level}); moving a clause "
-                            "to another place in the outline is not a text change")
-        out[e.key] = ClauseText(c.key, c.title, dict(c.attributes), c.body, c.level, c.parent)
+    out = {e.key: _check_edited(e, old, new) for e in edits if e.kind != "remove"}
+    _check_untouched(before.path, old, new, {e.key: e.kind for e in edits})
+    return out
+
+
+def _check_edited(e: Edit, old: dict[str, Clause], new: dict[str, Clause]) -> ClauseText:
+    if e.key not in new and ":" in e.key:
+        raise EditError(f"{e.key!r} is an id derived from the heading path; to retitle the clause, keep "
+                        "its id by writing it out: {#" + e.key + "}")
+    if e.key not in new:
+        raise EditError(f"the proposed text for {e.key!r} does not carry that id; start it with the "
+                        "clause's heading line and its {#" + e.key + " ...} block (or its r[id] marker)")
+    c = new[e.key]
+    if e.kind == "change" and (c.level, c.parent) != (old[e.key].level, old[e.key].parent):
+        raise EditError(f"{e.key}: keep the heading level (h{old[e.key].level}); moving a clause "
+                        "to another place in the outline is not a text change")
+    return ClauseText(c.key, c.title, dict(c.attributes), c.body, c.level, c.parent)
+
+
+def _check_untouched(path: str, old: dict[str, Clause], new: dict[str, Clause], kinds: dict[str, str]) -> None:
     untouched = [(key, c) for key, c in old.items() if key not in kinds]
     for key, _c in untouched:
         if key not in new:
-            raise EditError(f"the edit would change the id of {key!r} in {before.path} (ids without "
+            raise EditError(f"the edit would change the id of {key!r} in {path} (ids without "
                             "an explicit {#id} follow the heading path); give the changed heading an explicit id")
     extra = sorted(set(new) - set(old) - {k for k, kind in kinds.items() if kind == "add"})
     if extra:
-        raise EditError(f"the proposed text makes clause(s) {', '.join(extra)} in {before.path}; it must hold "
+        raise EditError(f"the proposed text makes clause(s) {', '.join(extra)} in {path}; it must hold "
                         "exactly the clause it names (with its heading line and {#id}), nothing more")
     for key, c in untouched:
         if _state(new[key]) != _state(c):
-            raise EditError(f"the edit would also change clause {key!r} in {before.path}; a proposed text "
+            raise EditError(f"the edit would also change clause {key!r} in {path}; a proposed text "
                             "must hold exactly one clause and keep its heading level")
-    return out
 
 
 def _restore_style(original: str, result: str) -> str:

@@ -68,7 +68,10 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str = "main")
         users[email.split("@")[0]] = add_user(session, admin, email, name, role, DEMO_PASSWORD)
         admin = admin or users["ada"]
     d = _Demo(session, source, repo, branch, users)
-    made = []
+    return _merged_and_conflicted(d) + [f"#{n}" for n in _open_and_closed(d)]
+
+
+def _merged_and_conflicted(d: _Demo) -> list[str]:
     # Two proposals on the same clause, both approved: the first merges, the second then conflicts.
     first = d.change("grace", "be_concise", "as long as the question needs and no longer.",
                      "as long as the question needs: no longer, and no shorter.", "Not too short either",
@@ -77,7 +80,11 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str = "main")
                       "The clause covers every response, not only answers to questions.")
     d.approve("ada", first, "Fine by me.")
     d.approve("ada", second)
-    made += [f"#{first} {d.merge('grace', first)}", f"#{second} {d.merge('alan', second)}"]
+    return [f"#{first} {d.merge('grace', first)}", f"#{second} {d.merge('alan', second)}"]
+
+
+def _open_and_closed(d: _Demo) -> list[int]:
+    session, users = d.session, d.users
     approved = d.change("alan", "express_uncertainty", "it should say so,", "it should say so plainly,",
                         "Say uncertainty plainly", "A hedge that hides in a subordinate clause is easy to miss.")
     d.approve("ada", approved, "Yes.")
@@ -97,4 +104,4 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str = "main")
                         "Every position", "Leaving positions out is a way of steering.")
     proposals.reject(session, users["alan"], rejected, "Exhaustive is impossible; 'main' is deliberate.")
     proposals.comment(session, users["katherine"], approved, "Looks right to me.")
-    return made + [f"#{n}" for n in (approved, waiting, vetoed, draft, withdrawn, rejected)]
+    return [approved, waiting, vetoed, draft, withdrawn, rejected]

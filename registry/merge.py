@@ -31,7 +31,7 @@ from registry.proposals import apply_verdict
 from registry.refs import iso
 
 REGISTRY = Person("Specreg", "specreg@localhost")
-ATTEMPTS = 5
+ATTEMPTS = 5  # compare-and-swap tries before giving up on a branch that keeps moving
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,39 @@ def _message(session: Session, proposal: Proposal, anchor: tuple[int, str]) -> s
     return trailers.commit_message(proposal.title, proposal.rationale, lines)
 
 
-def _write(source: SpecSource, repo: Path, head: str, by_doc: dict[str, list[ProposedChange]],
-           proposal: Proposal, author: Person, message: str, committer: Person) -> str:
-    ops = []
-    for document, items in sorted(by_doc.items()):
-        content = source.read_file(head, document)
-        text = content.decode("utf-8") if content is not None else ""
-        edits = [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items]
-        new_text, _ = apply_edits(document, text, edits)
-        ops.append(Write(document, new_text.encode("utf-8")))
-    now = utcnow()
-    return commit_onto(repo, head, NewCommit(branch="", author=author, date=now, message=message, ops=ops,
-                                             committer=committer, commit_date=now))
+@dataclass(frozen=True)
+class _Plan:
+    """What the commit will hold: the changes by document, their bases, author, committer, message."""
+
+    by_doc: dict[str, list[ProposedChange]]
+    bases: dict[int, ClauseVersion]
+    author: Person
+    committer: Person
+    message: str
+
+    @classmethod
+    def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person) -> _Plan:
+        """The plan for the proposal's current revision."""
+        changes = store.changes(session, store.current_revision(session, proposal))
+        by_doc: dict[str, list[ProposedChange]] = {}
+        for ch in changes:
+            by_doc.setdefault(ch.document, []).append(ch)
+        bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
+        proposer = store.person(session, proposal.proposer_id)
+        return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
+                   _message(session, proposal, anchor))
+
+    def commit(self, source: SpecSource, repo: Path, head: str) -> str:
+        """Write the texts into the documents as they are at head; one commit on top of it."""
+        ops = []
+        for document, items in sorted(self.by_doc.items()):
+            content = source.read_file(head, document)
+            text = content.decode("utf-8") if content is not None else ""
+            new_text, _ = apply_edits(document, text, [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items])
+            ops.append(Write(document, new_text.encode("utf-8")))
+        now = utcnow()
+        return commit_onto(repo, head, NewCommit(branch="", author=self.author, date=now, message=self.message,
+                                                 ops=ops, committer=self.committer, commit_date=now))
 
 
 def _conflicted(session: Session, proposal: Proposal, actor: Actor, reasons: list[str]) -> MergeResult:
@@ -118,6 +139,33 @@ def _conflicted(session: Session, proposal: Proposal, actor: Actor, reasons: lis
     return MergeResult(proposal.id, proposal.state, None, reasons)
 
 
+def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) -> None:
+    """Who may merge, the policy now, and the state; each refusal is a named error."""
+    _check_allowed(session, actor, proposal)
+    if proposal.state in (OPEN, APPROVED):
+        apply_verdict(session, proposal, actor)
+        if proposal.state != APPROVED:
+            raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
+    transition(proposal.state, "merge")
+
+
+def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str]:
+    """(old head, new commit) once the branch moved onto the commit, or the reasons it conflicts."""
+    for _attempt in range(ATTEMPTS):
+        head = source.resolve(branch)
+        reasons = _conflicts(source, head, plan.by_doc, plan.bases)
+        try:
+            sha = None if reasons else plan.commit(source, repo, head)
+        except EditError as exc:
+            reasons = [exc.message]
+        if reasons:
+            return reasons
+        if compare_and_swap(repo, branch, sha, head):
+            return head, sha
+        ingest(session, source, IngestOptions(branch=branch))  # someone pushed meanwhile: catch up, retry
+    raise Conflict(f"the branch {branch} kept moving during the merge; try again")
+
+
 def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number: int,
           committer: Person = REGISTRY) -> MergeResult:
     """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
@@ -125,42 +173,18 @@ def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
     anchor = audit.head(session)
-    options = IngestOptions(branch=branch)
     with SpecSource(repo) as source:
-        ingest(session, source, options)
+        ingest(session, source, IngestOptions(branch=branch))
         proposal = store.get_proposal(session, number, lock=True)
         if proposal.state == MERGED:
             return MergeResult(proposal.id, MERGED, proposal.merged_sha)
-        _check_allowed(session, actor, proposal)
-        if proposal.state in (OPEN, APPROVED):
-            apply_verdict(session, proposal, actor)
-            if proposal.state != APPROVED:
-                raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
-        transition(proposal.state, "merge")
-        changes = store.changes(session, store.current_revision(session, proposal))
-        by_doc: dict[str, list[ProposedChange]] = {}
-        for ch in changes:
-            by_doc.setdefault(ch.document, []).append(ch)
-        bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
-        proposer = store.person(session, proposal.proposer_id)
-        message = _message(session, proposal, anchor)
-        for _attempt in range(ATTEMPTS):
-            head = source.resolve(branch)
-            reasons = _conflicts(source, head, by_doc, bases)
-            try:
-                sha = None if reasons else _write(source, repo, head, by_doc, proposal,
-                                                  Person(proposer.name, proposer.email), message, committer)
-            except EditError as exc:
-                reasons = [exc.message]
-            if reasons:
-                return _conflicted(session, proposal, actor, reasons)
-            if compare_and_swap(repo, branch, sha, head):
-                break
-            ingest(session, source, options)  # someone pushed meanwhile: catch up, then try again
-        else:
-            raise Conflict(f"the branch {branch} kept moving during the merge; try again")
+        _check_mergeable(session, actor, proposal)
+        outcome = _publish(session, source, repo, branch, _Plan.of(session, proposal, anchor, committer))
+        if isinstance(outcome, list):
+            return _conflicted(session, proposal, actor, outcome)
+        head, sha = outcome
         _record_merge(session, proposal, actor, sha)
-        ingest(session, source, options)
+        ingest(session, source, IngestOptions(branch=branch))
     sync_worktree(repo, branch, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
 

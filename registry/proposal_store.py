@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.clause_edit import Edit, digest_of
 from registry.db import is_sqlite
 from registry.errors import UnknownProposal
 from registry.models import Comment, Person, Proposal, ProposedChange, Review, Revision
@@ -60,6 +61,11 @@ def revision_authors(session: Session, proposal: Proposal) -> set[str]:
     """Emails of everyone who wrote a revision (the proposer included)."""
     return set(session.scalars(select(Person.email).join(Revision, Revision.author_id == Person.id)
                                .where(Revision.proposal_id == proposal.id)))
+
+
+def recomputed_digest(session: Session, revision: Revision) -> str:
+    """The digest of the revision's stored text, computed afresh (for verification: issue 6)."""
+    return digest_of([(ch.document, Edit(ch.kind, ch.key, ch.text, ch.after_key)) for ch in changes(session, revision)])
 
 
 def person(session: Session, person_id: int | None) -> Person | None:

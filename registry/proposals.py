@@ -16,7 +16,7 @@ from registry import audit
 from registry import proposal_store as store
 from registry.accounts import Actor, require_role
 from registry.approvals import may_approve, verdict
-from registry.clause_edit import ClauseText, Edit, apply_edits, digest
+from registry.clause_edit import ClauseText, Edit, apply_edits, digest_of
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
@@ -86,7 +86,8 @@ def _check_document(source: SpecSource, head: Point, path: str) -> None:
         raise BadRequest(f"{path!r} is not a spec document (see the include rules in the README)")
 
 
-def _prepare(session: Session, source: SpecSource, changes: Sequence[ChangeInput]) -> tuple[Point, list[_Prepared], str]:
+def _prepare(session: Session, source: SpecSource,
+             changes: Sequence[ChangeInput]) -> tuple[Point, list[_Prepared], str]:
     """Resolve every change at the head, write it into its document there, and digest the text."""
     if not changes:
         raise BadRequest("a proposal changes at least one clause")
@@ -100,13 +101,15 @@ def _prepare(session: Session, source: SpecSource, changes: Sequence[ChangeInput
         if content is None and any(p.change.kind != "add" for p in items):
             raise UnknownVersion(f"{document} is missing at {head.sha[:12]}; run `specreg ingest`")
         text = content.decode("utf-8") if content is not None else ""
-        edits = [Edit(p.change.kind, p.change.key, p.change.text, p.change.after) for p in items]
+        edits = [_edit(p.change) for p in items]
         _new_text, results = apply_edits(document, text, edits)
         for p in items:
             p.result = results.get(p.change.key)
-    canon = [(doc, [Edit(p.change.kind, p.change.key, p.change.text, p.change.after) for p in items])
-             for doc, items in sorted(groups.items())]
-    return head, prepared, digest(canon)
+    return head, prepared, digest_of([(p.document, _edit(p.change)) for p in prepared])
+
+
+def _edit(ch: ChangeInput) -> Edit:
+    return Edit(ch.kind, ch.key, ch.text, ch.after)
 
 
 def _write_revision(session: Session, proposal: Proposal, number: int, actor: Actor, head: Point,

@@ -47,6 +47,16 @@ def test_a_proposal_records_its_base_revision_digest_and_the_parsed_clause(world
     assert {"op": "delete", "text": "Do not"} in change["diff"] or any(o["op"] != "equal" for o in change["diff"])
 
 
+def test_a_revision_digest_can_be_recomputed_from_what_is_stored(world):
+    from registry import proposal_store as store
+
+    n = world.propose("ada", [ChangeInput("change", "tone", text("tone", "Warm.")),
+                              ChangeInput("remove", "lists"),
+                              ChangeInput("add", "be_kind", "## Be kind {#be_kind}\n\nKind.\n", after="be_honest")])
+    revision = store.current_revision(world.session, store.get_proposal(world.session, n))
+    assert store.recomputed_digest(world.session, revision) == revision.digest
+
+
 def test_a_proposal_can_add_and_remove_clauses(world):
     n = world.propose("ada", [
         ChangeInput("add", "be_kind", "## Be kind {#be_kind}\n\nBe kind.\n", after="respect_privacy"),

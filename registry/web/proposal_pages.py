@@ -164,5 +164,6 @@ def merge(n: int) -> Response:
     config = current_app.config
     result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
     if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
-        return _done(n, "Not merged: " + "; ".join(result.conflicts) + ". Revise the proposal against the current text.")
+        reasons = "; ".join(result.conflicts)
+        return _done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
     return _done(n, f"Merged as commit {result.commit[:12]}.")

@@ -51,3 +51,7 @@ def client(app: Flask) -> FlaskClient:
 def shas(spec) -> dict[str, str]:
     """Commit shas of the test spec by name."""
     return spec[1]
+
+
+# The proposal pages' and API's fixtures (a governed spec with accounts): see proposal_web.py.
+from proposal_web import gov, shared_gov  # noqa: E402,F401

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from proposal_helpers import HEADINGS, RULES
-from proposal_web import gov  # noqa: F401 - the fixture
 
 CSRF = {"csrf_token": "csrf-token"}
 

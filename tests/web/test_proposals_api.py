@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 from proposal_helpers import HEADINGS, RULES
-from proposal_web import gov  # noqa: F401 - the fixture
 from registry.cli import main as cli
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from proposal_helpers import HEADINGS
-from proposal_web import gov, shared_gov  # noqa: F401 - fixtures
 
 WHO = [None, "vic", "barbara", "grace", "ada", "root"]
 TEXT = f"{HEADINGS['respect_privacy']}\n\nKeep it private.\n"
