@@ -24,7 +24,7 @@ from registry.db import lock_writer
 from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
 from registry.gitsource import NewCommit, Person, SpecSource, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ingest import IngestOptions, ingest
-from registry.models import ClauseVersion, Proposal, ProposedChange, Review, utcnow
+from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
 from registry.parser import parse
 from registry.proposal_states import APPROVED, MERGED, OPEN, transition
 from registry.proposals import apply_verdict
@@ -78,17 +78,9 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
     return found
 
 
-def _counted_approvals(session: Session, proposal: Proposal) -> list[Review]:
-    revision = store.current_revision(session, proposal)
-    excluded = store.revision_authors(session, proposal)
-    return [r for r in store.reviews(session, proposal)
-            if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest
-            and store.person(session, r.reviewer_id).email not in excluded]
-
-
 def _message(session: Session, proposal: Proposal, anchor: tuple[int, str]) -> str:
     lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
-    for r in _counted_approvals(session, proposal):
+    for r in store.counted_approvals(session, proposal):
         who = store.person(session, r.reviewer_id)
         lines.append((trailers.APPROVED_BY, trailers.approved_by(r.printed_name, who.email,
                                                                  iso(r.created_at), r.meaning)))

@@ -14,6 +14,7 @@ from registry.gitsource import SpecSource
 from registry.models import STATES, ClauseVersion, Commit, Person, Proposal, ProposedChange, Review, Revision
 from registry.proposal_states import ACTIVE, APPROVED, OPEN
 from registry.parser import parse
+from registry.policy_store import policy_at
 from registry.queries import show_clause, version_at
 from registry.refs import head_point, iso
 from registry.worddiff import word_diff
@@ -68,6 +69,23 @@ def drifted(session: Session, proposal: Proposal) -> list[str]:
                                  != (base.title, base.attributes, base.body, base.document)):
             out.append(f"{ch.key} changed on the branch since this revision's base")
     return out
+
+
+def merged_by_commit(session: Session, sha: str) -> dict[str, Any] | None:
+    """The proposal a commit merged, with its approvers and the policy that applied (None: no proposal).
+
+    What "which proposal introduced this text" needs: {"id", "title", "rationale", "proposer",
+    "approvers": [{"name", "email", "time", "meaning"}], "policy": {"path", "commit", "defaults"}}.
+    """
+    p = session.scalar(select(Proposal).where(Proposal.merged_sha == sha))
+    if p is None:
+        return None
+    approvers = [{"name": r.printed_name, "email": store.person(session, r.reviewer_id).email,
+                  "time": iso(r.created_at), "meaning": r.meaning} for r in store.counted_approvals(session, p)]
+    base = store.current_revision(session, p).base_seq
+    return {"id": p.id, "title": p.title, "rationale": p.rationale,
+            "proposer": _who(store.person(session, p.proposer_id)), "approvers": approvers,
+            "policy": policy_at(session, base).as_dict()}
 
 
 def proposal_detail(session: Session, number: int) -> dict[str, Any]:

@@ -76,6 +76,19 @@ def test_the_commit_names_the_proposer_the_registry_the_proposal_and_each_approv
     assert world.session.get(AuditEvent, int(seq)).hash == digest
 
 
+def test_a_merged_commit_answers_which_proposal_approvers_and_policy_brought_it(world):
+    from registry.proposal_views import merged_by_commit
+
+    n = approved(world)
+    sha = do_merge(world, n).commit
+    found = merged_by_commit(world.session, sha)
+    assert (found["id"], found["proposer"]["email"], found["rationale"]) == (n, "ada@example.org", "Because.")
+    assert [(a["name"], a["meaning"]) for a in found["approvers"]] == [
+        ("Grace Hopper", "approved as owner of respect_privacy")]
+    assert found["policy"]["path"] == "policy.toml" and not found["policy"]["defaults"]
+    assert merged_by_commit(world.session, "0" * 40) is None
+
+
 def test_a_second_merge_of_the_same_proposal_returns_the_first_commit(world):
     n = approved(world)
     first = do_merge(world, n)

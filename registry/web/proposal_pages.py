@@ -13,6 +13,7 @@ from registry import proposals, reviews
 from registry.accounts import require_role
 from registry.clause_edit import EditError, parse_single
 from registry.db import get_session
+from registry.errors import BadRequest
 from registry.gitsource import SpecSource
 from registry.merge import merge as merge_proposal
 from registry.proposal_views import (
@@ -63,15 +64,17 @@ def propose_form(id: str) -> str:
 
 @bp.post("/clauses/<id>/propose")
 def propose(id: str) -> Response | str:
-    """Preview (no change), or open the proposal."""
+    """Preview (no change), or open the proposal: new text, or removing the clause."""
     form = request.form
     with _source() as source:
         clause = clause_markdown(get_session(), source, id)
         if form.get("action") == "preview":
             return render_template("proposals/edit.html", clause=clause, text=form.get("text", ""), form=form,
                                    preview=preview_of(clause["id"], form.get("text", ""), clause["body"]))
+        change = ChangeInput("remove", clause["id"]) if form.get("action") == "remove" \
+            else ChangeInput("change", clause["id"], form.get("text", ""))
         p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
-                              [ChangeInput("change", clause["id"], form.get("text", ""))], form.get("draft") == "1")
+                              [change], form.get("draft") == "1")
     return _done(p.id, f"Proposal #{p.id} is {p.state}.")
 
 
@@ -102,9 +105,12 @@ def show(n: int) -> str:
 
 @bp.get("/proposals/<int:n>/revise")
 def revise_form(n: int) -> str:
-    """The editor on the proposal's current text."""
+    """The editor on one clause of the proposal (`?id=`, default the first with text)."""
     p = proposal_detail(get_session(), n)
-    change = p["revisions"][-1]["changes"][0]
+    texts = [c for c in p["revisions"][-1]["changes"] if c["kind"] != "remove"]
+    change = next((c for c in texts if c["id"] == request.args.get("id")), texts[0] if texts else None)
+    if change is None:
+        raise BadRequest("this proposal only removes clauses; there is no text to revise")
     return render_template("proposals/revise.html", p=p, change=change, text=change["text"] or "")
 
 

@@ -60,6 +60,14 @@ def test_proposing_from_the_page_opens_the_proposal(gov):
     assert "needs 1 more approval from the owners of respect_privacy: Grace Hopper" in shown
 
 
+def test_a_removal_can_be_proposed_from_the_editor(gov):
+    browser = gov.browser("ada")
+    response = browser.post("/clauses/lists/propose", data={**CSRF, "action": "remove", "title": "Drop lists",
+                                                            "rationale": "Covered by be_brief.", "text": ""})
+    shown = page(browser, response.headers["Location"])
+    assert "This clause is removed." in shown
+
+
 def test_the_proposal_page_shows_reviews_policy_and_only_the_buttons_you_may_use(gov):
     n = gov.propose()
     owner = page(gov.browser("grace"), f"/proposals/{n}")
