@@ -49,9 +49,11 @@ class _Demo:
         return proposals.propose(self.session, self.source, self.users[who], title, rationale, [change], draft).id
 
     def approve(self, who: str, n: int, comment: str = "") -> None:
+        """Approve as that user."""
         reviews.approve(self.session, self.users[who], n, comment)
 
     def merge(self, who: str, n: int) -> str:
+        """Merge as that user; the resulting state."""
         return merge(self.session, self.repo, self.branch, self.users[who], n).state
 
 

@@ -135,3 +135,26 @@ def test_ten_merges_at_once_disjoint_all_merge_same_clause_pairs_give_one_and_on
         assert {p.id: p.state for p in s.query(Proposal)} == {n: states[n] for n in numbers}
         assert {p.merged_sha for p in s.query(Proposal) if p.merged_sha} == \
             {c.hexsha for c in commits if trailers.values(c.message, "Proposal-Id")}
+
+
+def test_a_double_click_merging_one_proposal_twice_at_once_makes_one_commit(engine, repo):
+    with session_scope(engine, write=True) as s:
+        world = build_world(repo, s)
+        n = world.change("ada", "respect_privacy", "Never reveal personal data.")
+        reviews.approve(s, world.users["grace"], n)
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def click() -> None:
+        barrier.wait()
+        with session_scope(engine, write=True) as session:
+            results.append(merge(session, repo.path, "main", world.users["ada"], n))
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.state for r in results] == ["merged", "merged"]
+    assert results[0].commit == results[1].commit == _branch_commits(repo.path)[0].hexsha
+    assert len(_branch_commits(repo.path)) == 2

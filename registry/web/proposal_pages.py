@@ -91,6 +91,7 @@ def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
 @bp.post("/proposals/preview")
 def preview() -> Response:
     """The live preview's JSON (posted by static/propose.js with the CSRF header)."""
+    require_role(current_actor(), "editor", "preview a proposal")
     data = request.get_json(silent=True) or {}
     return jsonify(preview_of(str(data.get("id", "")), str(data.get("text", "")), str(data.get("body", ""))))
 
