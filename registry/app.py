@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
 
     from registry import db
     from registry.web import auth, context
+    from registry.web.account_pages import bp as account
     from registry.web.api import bp as api
     from registry.web.clause_pages import bp as clauses
     from registry.web.errors import register_error_handlers
@@ -44,6 +45,6 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key)
-    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api):
+    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account):
         app.register_blueprint(blueprint)
     return app

@@ -129,3 +129,26 @@ def test_comments_are_shown_escaped(gov):
     gov.browser("vic").post(f"/proposals/{n}/comment", data={**CSRF, "text": "<img src=x onerror=alert(1)>"})
     shown = page(gov.browser(None), f"/proposals/{n}")
     assert "&lt;img src=x onerror=alert(1)&gt;" in shown and "<img src=x" not in shown
+
+
+def test_the_account_page_creates_shows_once_and_revokes_tokens(gov):
+    browser = gov.browser("vic")
+    assert browser.post("/account/tokens", data={**CSRF, "name": "laptop"}).status_code == 302
+    shown = page(browser, "/account")
+    token = shown.split('<code class="token">')[1].split("</code>")[0]
+    assert token.startswith("srg_") and "laptop" in shown
+    assert token not in page(browser, "/account")  # shown once
+    me = gov.app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.get_json()["email"] == "vic@example.org"
+    row = next(r for r in shown.split("<tr>") if "laptop" in r)
+    token_id = row.split("/account/tokens/")[1].split("/revoke")[0]
+    browser.post(f"/account/tokens/{token_id}/revoke", data=CSRF)
+    assert gov.app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert gov.browser(None).get("/account").status_code == 401
+
+
+def test_log_out_everywhere(gov):
+    browser = gov.browser("vic")
+    other = gov.browser("vic")
+    browser.post("/account/sessions/revoke", data=CSRF)
+    assert other.get("/account").status_code == 401

@@ -1,0 +1,48 @@
+"""The account page: who you are, your API tokens (create one, shown once; revoke), log out everywhere."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+
+from registry.accounts import require_role
+from registry.credentials import create_token, list_tokens, revoke_sessions, revoke_token
+from registry.db import get_session
+from registry.web.auth import current_actor
+
+bp = Blueprint("account", __name__)
+
+
+@bp.get("/account")
+def show() -> str:
+    """Your account and tokens; a token just created is shown here once."""
+    actor = require_role(current_actor(), "viewer", "see your account")
+    return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor),
+                           new_token=session.pop("new_token", None))
+
+
+@bp.post("/account/tokens")
+def create() -> Response:
+    """A new API token for yourself."""
+    secret, _row = create_token(get_session(), current_actor(), getattr(current_actor(), "email", ""),
+                                request.form.get("name", ""))
+    get_session().commit()
+    session["new_token"] = secret  # shown on the next page only (the cookie is signed and HttpOnly)
+    return redirect(url_for("account.show"))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke(token_id: int) -> Response:
+    """Revoke one of your tokens."""
+    revoke_token(get_session(), current_actor(), token_id)
+    get_session().commit()
+    flash("Token revoked.")
+    return redirect(url_for("account.show"))
+
+
+@bp.post("/account/sessions/revoke")
+def logout_everywhere() -> Response:
+    """End every login session of yours, this one included."""
+    actor = require_role(current_actor(), "viewer", "log out")
+    revoke_sessions(get_session(), actor, actor.email)
+    get_session().commit()
+    session.clear()
+    return redirect(url_for("pages.home"))
