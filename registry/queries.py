@@ -62,13 +62,18 @@ class HistoryEntry:
     removed: bool
     proposal: int | None = None  # the merged proposal that made this version, if any
 
+    @property
+    def unapproved(self) -> bool:
+        """No merged proposal made this version: a direct push (see registry.unapproved)."""
+        return self.proposal is None
+
     def as_dict(self) -> dict[str, Any]:
         """The `specreg history` JSON item."""
         return {"commit": self.commit, "date": iso(self.date), "author": self.author,
                 "author_email": self.author_email, "changes": self.changes, "id": self.id,
                 "title": self.title, "document": self.document, "previous_id": self.previous_id,
                 "attributes": self.attributes, "subject": self.message.split("\n", 1)[0],
-                "proposal": self.proposal}
+                "proposal": self.proposal, "unapproved": self.unapproved}
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ def clause_history(session: Session, key: str) -> list[HistoryEntry]:
         .order_by(ClauseVersion.seq, ClauseVersion.id)
     ).all()
     merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
-        Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
+        Proposal.state == "merged", Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
     return [
         HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
                      v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),
