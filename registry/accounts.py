@@ -1,7 +1,9 @@
 """Use cases for accounts: users with roles and passwords, built on the people owners already know.
 
 Roles are viewer (reads and comments), editor (also proposes) and admin (also manages users,
-dismisses vetoes). Approving is not a role: it follows ownership (see registry.approvals).
+dismisses vetoes, assigns owners). Approving is not a role: it follows ownership (see
+registry.approvals). A person with an account is active while the account is enabled; OWNERS.toml
+only (de)activates people without one (registry.owners_ingest).
 """
 from __future__ import annotations
 
@@ -111,6 +113,7 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
         raise Conflict(f"{email} already has an account")
     if password is not None:
         _check_password(password)
+    person.active = True  # an account holder's activity follows the account, not OWNERS.toml
     session.add(Account(person_id=person.id, role=role,
                         password_hash=generate_password_hash(password) if password else None))
     session.flush()
@@ -157,6 +160,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     person, account = find_account(session, email)
     now = utcnow()
     account.disabled_at = account.disabled_at or now
+    person.active = False  # nor can they be assigned as an owner any more
     for model in (ApiToken, LoginSession):
         for row in session.scalars(select(model).where(model.person_id == person.id, model.revoked_at.is_(None))):
             row.revoked_at = now
@@ -186,7 +190,8 @@ def sso_actor(session: Session, email: str) -> Actor:
     person = _person(session, email)
     account = session.get(Account, person.id) if person is not None else None
     if account is None:
-        person = person or Person(email=email, name=email.split("@")[0], active=True)
+        person = person or Person(email=email, name=email.split("@")[0])
+        person.active = True
         session.add(person)
         session.flush()
         account = Account(person_id=person.id, role="viewer")

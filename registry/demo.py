@@ -9,7 +9,6 @@ import tomllib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from registry.errors import ConfigError, SourceError, SpecregError
 from registry.gitsource import (

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
-from registry.models import OwnerEntry, OwnersVersion, Person, Team, TeamMembership
+from registry.models import Account, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.owners_file import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, parse_owners
 from registry.owners_store import OwnersStore
 from registry.queries import list_clauses
@@ -173,11 +173,16 @@ class OwnersWatcher(IngestWatcher):
                 self.warn(p.sha, OWNERS_PATH, f"pattern {e.key!r} matches no clause at this commit", e.line)
 
     def _sync_active(self) -> None:
-        """A person is active while the newest usable OWNERS.toml lists them in [people]."""
+        """A person without an account is active while the newest usable OWNERS.toml lists them.
+
+        People with an account (`specreg user add`, SSO) are left alone: the account commands
+        manage them, so an OWNERS.toml that does not list an admin never deactivates them.
+        """
         latest = self.session.scalars(
             select(OwnersVersion).where(OwnersVersion.abandoned.is_(False), OwnersVersion.status != "invalid")
             .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
         ).first()
         listed = list(latest.listed) if latest is not None else []
-        self.session.execute(update(Person).values(active=Person.email.in_(listed)),
+        self.session.execute(update(Person).where(Person.id.not_in(select(Account.person_id)))
+                             .values(active=Person.email.in_(listed)),
                              execution_options={"synchronize_session": False})

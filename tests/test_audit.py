@@ -124,13 +124,12 @@ def test_ingest_batches_are_audited(anchored):
 
 def test_owner_assignments_are_audited(session, repo):
     from ledger_helpers import run_ingest
+    from registry.accounts import add_user
     from registry.assignments import assign
-    from registry.models import Person
 
     repo.commit("one", {"spec/a.md": DOC})
     run_ingest(session, repo)
-    session.add(Person(email="ada@example.org", name="Ada Byron", active=True))
-    session.flush()
-    assign(session, "rules", "ada@example.org", "covering for the team", "ada@example.org")
+    admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin")
+    assign(session, admin, "rules", "ada@example.org", "covering for the team")
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "owner.assign")).one()
     assert (event.actor, event.subject, event.new["reason"]) == ("ada@example.org", "clause:rules", "covering for the team")

@@ -14,6 +14,7 @@ def cli(database_url, repo, monkeypatch, capsys):
     """Run `specreg ARGS...`; returns (status, stdout, stderr)."""
     monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
     monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
     build(repo)
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -23,6 +24,9 @@ def cli(database_url, repo, monkeypatch, capsys):
         return status, out, err
 
     assert run("ingest", "--json")[0] == 0
+    assert run("user", "add", "ada@example.org", "--name", "Ada Byron", "--role", "admin")[0] == 0
+    assert run("user", "add", "grace@example.org", "--name", "Grace Hopper", "--role", "editor",
+               "--as", "ada@example.org")[0] == 0
     return run
 
 
@@ -68,13 +72,38 @@ def test_owned_by_and_unowned_print_json(cli):
 def test_assign_then_unassign_through_the_cli(cli):
     data = as_json(cli("assign", "lexicon", "grace@example.org", "--reason", "cover", "--as", "ada@example.org",
                        "--json"))
-    assert (data["action"], data["by"], data["reason"]) == ("assign", "ada@example.org", "cover")
+    assert list(data) == ["id", "owner", "action", "reason", "by", "at", "assignment"]
+    assert (data["id"], data["owner"], data["action"], data["by"], data["reason"]) == (
+        "lexicon", "grace@example.org", "assign", "ada@example.org", "cover")
     owners = as_json(cli("who-owns", "lexicon", "--json"))["owners"]
     assert owners[-1]["source"] == "registry"
     status, out, _ = cli("unassign", "lexicon", "grace@example.org", "--reason", "done", "--as", "ada@example.org")
     assert status == 0 and "unassigned" in out
     history = as_json(cli("owner-history", "lexicon", "--json"))
     assert [h["kind"] for h in history][-2:] == ["assignment", "assignment"]
+
+
+def test_assign_acts_as_the_account_of_the_api_token_in_the_environment(cli, monkeypatch):
+    token = as_json(cli("token", "create", "ada@example.org", "--as", "ada@example.org", "--json"))
+    monkeypatch.setenv("SPECREG_TOKEN", token["token"])
+    data = as_json(cli("assign", "lexicon", "team:safety", "--reason", "safety reviews", "--json"))
+    assert (data["owner"], data["by"]) == ("team:safety", "ada@example.org")
+    assert cli("token", "revoke", str(token["id"]))[0] == 0
+    status, out, _ = cli("unassign", "lexicon", "team:safety", "--reason", "done", "--json")
+    assert status == 1 and json.loads(out)["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("actor, code", [
+    ((), "unauthorized"),
+    (("--as", "grace@example.org"), "forbidden"),
+    (("--as", "nobody@example.org"), "unknown_user"),
+])
+@pytest.mark.parametrize("action", ["assign", "unassign"])
+def test_only_an_admin_assigns_or_unassigns_owners(cli, action, actor, code):
+    status, out, _ = cli(action, "lexicon", "alan@example.org", "--reason", "r", *actor, "--json")
+    assert status == 1 and json.loads(out)["error"] == code
+    history = as_json(cli("owner-history", "lexicon", "--json"))
+    assert [h["kind"] for h in history] == ["commit", "commit"]
 
 
 def test_owner_history_prints_json_with_commits(cli):
@@ -88,7 +117,7 @@ def test_owner_history_prints_json_with_commits(cli):
     (("who-owns", "nope"), "unknown_clause"),
     (("who-owns", "rules", "--at", "v9"), "unknown_ref"),
     (("owned-by", "nobody@example.org"), "unknown_owner"),
-    (("assign", "rules", "grace@example.org", "--reason", "r", "--as", "nobody@example.org"), "unknown_owner"),
+    (("assign", "rules", "nobody@example.org", "--reason", "r", "--as", "ada@example.org"), "unknown_owner"),
     (("unassign", "rules", "grace@example.org", "--reason", "r", "--as", "ada@example.org"), "conflict"),
 ])
 def test_unknown_ids_refs_and_people_are_one_line_errors(cli, args, code):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ledger_helpers import run_ingest
 from owners_helpers import LEX, OWNERS_V1, OWNERS_V2, PEOPLE, RULES, build, emails
+from registry.accounts import add_user, disable_user
 from registry.errors import UnknownOwner, UnknownVersion
 from registry.models import IngestWarning, OwnersVersion, Person
 from registry.owners import clause_ownership_history, owned_by, unowned, who_owns
@@ -145,6 +146,45 @@ def test_people_removed_from_the_file_are_deactivated_never_deleted(session, rep
     assert people == {"ada@example.org": True, "grace@example.org": True, "alan@example.org": False}
     assert emails(session, "lex.truth", "v2") == ["alan@example.org"]  # history still names him
     assert emails(session, "lex.truth") == ["ada@example.org"]
+
+
+ALAN_LEAVES = OWNERS_V1.replace('"alan@example.org" = "Alan Turing"\n', "") \
+    .replace('"lex.*" = ["alan@example.org"]\n', "")
+
+
+def active(session) -> dict[str, bool]:
+    """Every person's email and whether they are active."""
+    session.expire_all()
+    return {p.email: p.active for p in session.scalars(select(Person).order_by(Person.id))}
+
+
+def test_an_owners_change_never_deactivates_people_with_an_account(session, repo):
+    build(repo)
+    run_ingest(session, repo)
+    root = add_user(session, None, "root@example.org", "Root Admin", "admin")  # never in OWNERS.toml
+    add_user(session, root, "alan@example.org", "Alan Turing", "editor")  # in it, then taken out
+    repo.commit("Alan leaves", {"OWNERS.toml": ALAN_LEAVES})
+    run_ingest(session, repo)
+    assert active(session) == {"ada@example.org": True, "grace@example.org": True, "alan@example.org": True,
+                               "root@example.org": True}
+    repo.commit("Grace leaves too", {"OWNERS.toml": ALAN_LEAVES.replace('"grace@example.org" = "Grace Hopper"\n', "")})
+    run_ingest(session, repo)
+    assert active(session)["grace@example.org"] is False  # no account: the file decides
+    assert active(session)["root@example.org"] is True
+
+
+def test_an_account_not_the_owners_file_decides_whether_its_holder_is_active(session, repo):
+    build(repo)
+    repo.commit("Alan leaves", {"OWNERS.toml": ALAN_LEAVES})
+    run_ingest(session, repo)
+    assert active(session)["alan@example.org"] is False
+    root = add_user(session, None, "root@example.org", "Root Admin", "admin")
+    add_user(session, root, "alan@example.org", "Alan Turing", "editor")
+    assert active(session)["alan@example.org"] is True
+    disable_user(session, root, "alan@example.org")
+    repo.commit("Alan is back in the file", {"OWNERS.toml": OWNERS_V2})
+    run_ingest(session, repo)
+    assert active(session)["alan@example.org"] is False
 
 
 def test_team_membership_has_history(session, repo):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.pool import NullPool
 
 from owners_helpers import OWNERS_V2, build
+from registry.accounts import add_user
 from registry.app import create_app
 from registry.assignments import assign
 from registry.db import make_engine, session_scope
@@ -22,7 +23,8 @@ def client(database_url, repo, tmp_path):
     engine = make_engine(database_url, poolclass=NullPool)
     with SpecSource(repo.path) as source, session_scope(engine, write=True) as session:
         ingest(session, source)
-        assign(session, "lexicon", "grace@example.org", "<script>x</script> cover", "ada@example.org")
+        admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin")
+        assign(session, admin, "lexicon", "grace@example.org", "<script>x</script> cover")
     engine.dispose()
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SPEC_REPO": str(repo.path)})
     with app.test_client() as c:

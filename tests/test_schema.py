@@ -26,3 +26,29 @@ def test_the_head_revision_read_from_files_matches_alembic():
     from alembic.script import ScriptDirectory
 
     assert ScriptDirectory.from_config(_config()).get_heads() == [head_revision()]
+
+
+def test_migration_0008_makes_account_holders_active_while_their_account_is_enabled(database_url):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from registry.models import Account, Person
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0007")
+    with Session(engine) as s, s.begin():  # the state an OWNERS.toml change left before the fix
+        for email, active, disabled in (("root@example.org", False, None), ("gone@example.org", True, True),
+                                        ("file@example.org", False, None)):
+            s.add(person := Person(email=email, name=email, active=active))
+            s.flush()
+            if email != "file@example.org":  # file@ has no account: OWNERS.toml decides for them
+                s.add(Account(person_id=person.id, role="admin",
+                              disabled_at=datetime.now(timezone.utc) if disabled else None))
+    upgrade(engine)
+    with Session(engine) as s:
+        assert dict(s.execute(select(Person.email, Person.active).order_by(Person.id)).all()) == {
+            "root@example.org": True, "gone@example.org": False, "file@example.org": False}
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from registry.cli.acting import add_actor_option, required
 from registry.cli.context import Context
 
 if TYPE_CHECKING:
@@ -31,14 +32,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--at", metavar="REF", help="stop at this ref (default: now)")
     p.set_defaults(handler=cmd_owner_history)
 
-    for name, handler, text in (("assign", cmd_assign, "give a clause an owner in the registry"),
-                                ("unassign", cmd_unassign, "end a registry assignment")):
+    for name, handler, text in (("assign", cmd_assign, "give a clause an owner in the registry (admins)"),
+                                ("unassign", cmd_unassign, "end a registry assignment (admins)")):
         p = sub.add_parser(name, parents=[common], help=text)
         p.add_argument("id")
         p.add_argument("owner", metavar="PERSON_OR_TEAM")
         p.add_argument("--reason", required=True, help="why (kept in the ownership history)")
-        p.add_argument("--as", dest="actor", required=True, metavar="EMAIL",
-                       help="the person making the change (a known, active person)")
+        add_actor_option(p)
         p.set_defaults(handler=handler)
 
 
@@ -113,13 +113,11 @@ def cmd_owner_history(args: argparse.Namespace, ctx: Context) -> int:
 
 def _assignment(args: argparse.Namespace, ctx: Context, action: str) -> int:
     from registry import assignments
-    from registry.refs import iso
 
     with ctx.session(write=True) as session:
-        row = getattr(assignments, action)(session, args.id, args.owner, args.reason, args.actor)
-        data = {"id": args.id, "owner": args.owner, "action": row.action, "reason": row.reason,
-                "by": args.actor.strip().lower(), "at": iso(row.created_at)}
-    ctx.emit(data, f"{row.action}ed {args.owner} {'to' if action == 'assign' else 'from'} {args.id}")
+        row = getattr(assignments, action)(session, required(session, args), args.id, args.owner, args.reason)
+        data = assignments.assignment_dict(session, row)
+    ctx.emit(data, f"{data['action']}ed {data['owner']} {'to' if action == 'assign' else 'from'} {data['id']}")
     return 0
 
 

@@ -18,7 +18,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(Text)
-    # False once the newest OWNERS.toml no longer lists them.
+    # Without an account: False once the newest OWNERS.toml no longer lists them.
+    # With one: follows the account (False once it is disabled); OWNERS.toml leaves it alone.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -38,6 +38,19 @@ def _op(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], erro
     return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
 
+def _write(summary: str, request: dict[str, Any] | None, schema: dict[str, Any], params: list[dict[str, Any]],
+           status: int = 200) -> dict[str, Any]:
+    """A POST that needs a bearer token; errors as {"error", "message"}."""
+    responses: dict[str, Any] = {str(status): {"description": "Done",
+                                               "content": {"application/json": {"schema": schema}}}}
+    for code in (400, 401, 403, 404, 409):
+        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
+    op: dict[str, Any] = {"summary": summary, "parameters": params, "security": [{"token": []}], "responses": responses}
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+    return {"post": op}
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(error=STR, message=STR),
     "Point": _obj(ref=STR, commit=STR, date=STR, head=BOOL),
@@ -54,6 +67,8 @@ SCHEMAS: dict[str, Any] = {
     "ChangelogEntry": _obj(id=STR, kinds=_array({"enum": ["added", "removed", "renamed", "moved", "modified"]}),
                            old_id=NSTR, new_id=NSTR, title=STR, old_document=NSTR, new_document=NSTR,
                            modified=_array(STR)),
+    "Assignment": _obj(id=STR, owner=STR, action={"enum": ["assign", "unassign"]}, reason=STR, by=STR, at=STR,
+                       assignment=INT),
     "SearchHit": _obj(id=STR, version_id=STR, title=STR, document=STR, commit=STR, date=STR, current=BOOL,
                       snippet=STR, highlights=_array(STR)),
 }
@@ -90,6 +105,12 @@ PATHS: dict[str, Any] = {
     "/api/v1/owners/{who}": _op("A person's (email) or team's (team:NAME) clauses", OBJ,
                                 [_param("who", "path", "An email or team:NAME."), AT], (404,)),
     "/api/v1/unowned": _op("Clauses nobody owns, and their share of the spec", OBJ, [AT], (404,)),
+    "/api/v1/clauses/{id}/owners/assign": _write(
+        "Add a registry owner to the clause (admins); the reason is kept in the ownership history",
+        _obj(owner=STR, reason=STR), _ref("Assignment"), [ID], 201),
+    "/api/v1/clauses/{id}/owners/unassign": _write(
+        "End a registry assignment (admins); owners from OWNERS.toml change only by editing the file",
+        _obj(owner=STR, reason=STR), _ref("Assignment"), [ID], 201),
 }
 
 
@@ -112,8 +133,8 @@ def openapi_document() -> dict[str, Any]:
                           "E401": {"description": "No valid bearer token", **error},
                           "E403": {"description": "Not allowed for this account (role, ownership)", **error},
                           "E404": {"description": "Unknown clause, version, ref or proposal", **error},
-                          "E409": {"description": "Illegal in the proposal's state, policy not satisfied "
-                                                  "or a merge conflict", **error}},
+                          "E409": {"description": "Illegal in the proposal's state, policy not satisfied, "
+                                                  "a merge conflict, or an owner assigned twice", **error}},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
                                           "description": "An API token from `specreg token create`."}},
         },

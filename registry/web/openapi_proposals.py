@@ -3,20 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref
-
-
-def _write(summary: str, request: dict[str, Any] | None, schema: dict[str, Any], params: list[dict[str, Any]],
-           status: int = 200) -> dict[str, Any]:
-    """A POST that needs a bearer token; errors as {"error", "message"}."""
-    responses: dict[str, Any] = {str(status): {"description": "Done",
-                                               "content": {"application/json": {"schema": schema}}}}
-    for code in (400, 401, 403, 404, 409):
-        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
-    op: dict[str, Any] = {"summary": summary, "parameters": params, "security": [{"token": []}], "responses": responses}
-    if request is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
-    return {"post": op}
+from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref, _write
 
 
 N = {"name": "n", "in": "path", "required": True, "description": "The proposal's number.", "schema": INT}

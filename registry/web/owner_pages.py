@@ -1,18 +1,22 @@
 """Owner pages: the owners index, a page per person and team, the unowned report, a clause's owners.
 
-Every page honours `?at=REF`. Assigning owners from the web waits for accounts (issue 5).
+Every page honours `?at=REF`. A clause's owners page carries, for admins at the head, the forms
+that assign and unassign registry owners (POST with the CSRF token, then back to the page).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
+from registry import assignments
 from registry.db import get_session
 from registry.owners import owned_by, owner_index, unowned, who_owns
 from registry.owners_history import team_history
 from registry.ownership import describe_source
 from registry.refs import Point
+from registry.web.auth import current_actor
 from registry.web.context import current_as_of
 
 bp = Blueprint("owners", __name__)
@@ -48,9 +52,23 @@ def unowned_report() -> str:
 
 @bp.get("/clauses/<id>/owners")
 def clause(id: str) -> str:
-    """A clause's owners, where each came from, and its ownership history."""
-    point = as_of()
-    return render_template("owners/clause.html", point=point, owners=who_owns(get_session(), id, point))
+    """A clause's owners, where each came from, its ownership history and (admins) the assignment forms."""
+    session, point, actor = get_session(), as_of(), current_actor()
+    manage = point.is_head and actor is not None and actor.at_least("admin")
+    return render_template("owners/clause.html", point=point, owners=who_owns(session, id, point),
+                           assigned=assignments.assigned_owners(session, id) if manage else None)
+
+
+@bp.post("/clauses/<id>/owners/assign", defaults={"action": "assign"})
+@bp.post("/clauses/<id>/owners/unassign", defaults={"action": "unassign"})
+def change(id: str, action: str) -> Response:
+    """Assign a registry owner or end an assignment (admins), then back to the clause's owners."""
+    form, session = request.form, get_session()
+    row = getattr(assignments, action)(session, current_actor(), id, form.get("owner", ""), form.get("reason", ""))
+    done = assignments.assignment_dict(session, row)
+    session.commit()
+    flash(f"{action.capitalize()}ed {done['owner']} {'to' if action == 'assign' else 'from'} {done['id']}.")
+    return redirect(url_for("owners.clause", id=done["id"]))
 
 
 @bp.app_template_filter("owner_source")

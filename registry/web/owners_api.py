@@ -1,12 +1,15 @@
-"""Owner endpoints of the JSON API (read-only until accounts exist; see issue 5)."""
+"""Owner endpoints of the JSON API: reads are open; assigning needs an admin's bearer token."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from registry import assignments
 from registry.db import get_session
 from registry.owners import clause_ownership_history, owned_by, owner_index, point_dict, unowned, who_owns
 from registry.owners_history import team_history
+from registry.web.auth import current_actor
 from registry.web.owner_pages import as_of
+from registry.web.proposals_api import body
 
 bp = Blueprint("owners_api", __name__, url_prefix="/api/v1")
 
@@ -23,6 +26,18 @@ def clause_owner_history(id: str) -> Response:
     point = as_of()
     history = clause_ownership_history(get_session(), id, point)
     return jsonify({"id": id, "at": point_dict(point), "history": [c.as_dict() for c in history]})
+
+
+@bp.post("/clauses/<id>/owners/assign", defaults={"action": "assign"})
+@bp.post("/clauses/<id>/owners/unassign", defaults={"action": "unassign"})
+def change_owner(id: str, action: str) -> tuple[Response, int]:
+    """{"owner", "reason"}: add a registry owner or end an assignment (admins); 201 with the record."""
+    data, session = body(), get_session()
+    row = getattr(assignments, action)(session, current_actor(), id, str(data.get("owner") or ""),
+                                       str(data.get("reason") or ""))
+    result = assignments.assignment_dict(session, row)
+    session.commit()
+    return jsonify(result), 201
 
 
 @bp.get("/owners")

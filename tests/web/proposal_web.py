@@ -51,6 +51,17 @@ class Gov:
         return response.get_json()["id"]
 
 
+    def set_assignment(self, key: str, owner: str, present: bool) -> None:
+        """Make a registry assignment exist (or not) directly, as root: a known state for a test to start from."""
+        from registry.assignments import assign, assigned_owners, unassign
+
+        engine = make_engine(self.app.config["DATABASE_URL"], poolclass=NullPool)
+        with session_scope(engine, write=True) as s:
+            if (owner in assigned_owners(s, key)) != present:
+                (assign if present else unassign)(s, self.users["root"], key, owner, "test setup")
+        engine.dispose()
+
+
 def make_gov(url: str, repo: RepoBuilder, instance: Path, **config: object) -> Iterator[Gov]:
     """Build the world in its own committed database and an app over it."""
     engine = make_engine(url, poolclass=NullPool)

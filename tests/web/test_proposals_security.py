@@ -2,7 +2,8 @@
 
 Roles in the matrix: anonymous; vic (viewer, owns nothing); barbara (editor, owns nothing);
 grace (viewer, owns respect_privacy); ada (editor, the proposer); root (admin, owns nothing here).
-Every cell acts on its own fresh proposal by Ada on respect_privacy.
+Every cell acts on its own fresh proposal by Ada on respect_privacy; the owner assignment cells
+start instead from a known assignment state (OWNER_STATE).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ TEXT = f"{HEADINGS['respect_privacy']}\n\nKeep it private.\n"
 REVISION = {"changes": [{"kind": "change", "id": "respect_privacy", "text": TEXT}]}
 NEW = {"title": "T", "rationale": "R", "changes": [{"kind": "change", "id": "be_brief",
                                                     "text": f"{HEADINGS['be_brief']}\n\nShort.\n"}]}
+
+ASSIGN = {"owner": "grace@example.org", "reason": "cover"}
 
 # action: (api path, api body, page path, page form, {who: expected status}); {n} is the proposal.
 MATRIX = {
@@ -39,17 +42,32 @@ MATRIX = {
                              {None: 401, "vic": 403, "barbara": 403, "grace": 409, "ada": 409, "root": 409}),
     "submit (not a draft)": ("/api/v1/proposals/{n}/submit", {}, "/proposals/{n}/submit", {},
                              {None: 401, "vic": 403, "barbara": 403, "grace": 403, "ada": 409, "root": 409}),
+    "assign owner": ("/api/v1/clauses/be_brief/owners/assign", ASSIGN, "/clauses/be_brief/owners/assign", ASSIGN,
+                     {None: 401, "vic": 403, "barbara": 403, "grace": 403, "ada": 403, "root": 201}),
+    "unassign owner": ("/api/v1/clauses/tone/owners/unassign", ASSIGN, "/clauses/tone/owners/unassign", ASSIGN,
+                       {None: 401, "vic": 403, "barbara": 403, "grace": 403, "ada": 403, "root": 201}),
 }
+# Owner actions need no proposal: (clause, whether Grace is assigned to it when the cell starts).
+OWNER_STATE = {"assign owner": ("be_brief", False), "unassign owner": ("tone", True)}
 CELLS = [(action, who) for action in MATRIX for who in WHO]
 IDS = [f"{action}-{who or 'anonymous'}" for action, who in CELLS]
 # A page redirects back to the proposal (302) where the API answers 200 or 201.
 PAGE_OK = {200: 302, 201: 302}
 
 
+def prepare(gov, action: str) -> int | None:
+    """A cell's starting point: a fresh proposal (its number), or the assignment state an owner action needs."""
+    if action in OWNER_STATE:
+        key, assigned = OWNER_STATE[action]
+        gov.set_assignment(key, "grace@example.org", assigned)
+        return None
+    return gov.propose()
+
+
 @pytest.mark.parametrize(("action", "who"), CELLS, ids=IDS)
 def test_api_permissions(shared_gov, action, who):
     api, body, _page, _form, expected = MATRIX[action]
-    n = shared_gov.propose()
+    n = prepare(shared_gov, action)
     response = shared_gov.app.test_client().post(api.format(n=n), json=body, headers=shared_gov.api(who))
     assert response.status_code == expected[who], response.get_json()
     if response.status_code >= 400:
@@ -59,17 +77,17 @@ def test_api_permissions(shared_gov, action, who):
 @pytest.mark.parametrize(("action", "who"), CELLS, ids=IDS)
 def test_page_permissions(shared_gov, action, who):
     _api, _body, page, form, expected = MATRIX[action]
-    n = shared_gov.propose()
+    n = prepare(shared_gov, action)
     response = shared_gov.browser(who).post(page.format(n=n), data={**form, "csrf_token": "csrf-token"})
     assert response.status_code == PAGE_OK.get(expected[who], expected[who])
     if response.status_code == 302:
-        assert "/proposals/" in response.headers["Location"]
+        assert ("/owners" if action in OWNER_STATE else "/proposals/") in response.headers["Location"]
 
 
 @pytest.mark.parametrize("action", list(MATRIX))
 def test_every_form_needs_the_csrf_token_even_for_an_admin(shared_gov, action):
     _api, _body, page, form, _expected = MATRIX[action]
-    n = shared_gov.propose()
+    n = prepare(shared_gov, action)
     browser = shared_gov.browser("root")
     for token in (None, "wrong-token"):
         data = dict(form) if token is None else {**form, "csrf_token": token}
@@ -78,7 +96,9 @@ def test_every_form_needs_the_csrf_token_even_for_an_admin(shared_gov, action):
 
 
 @pytest.mark.parametrize("path", ["/proposals/{n}/merge", "/proposals/{n}/review", "/proposals/{n}/withdraw",
-                                  "/proposals/{n}/comment", "/logout", "/api/v1/proposals/{n}/merge"])
+                                  "/proposals/{n}/comment", "/logout", "/api/v1/proposals/{n}/merge",
+                                  "/clauses/tone/owners/assign", "/clauses/tone/owners/unassign",
+                                  "/api/v1/clauses/tone/owners/assign", "/api/v1/clauses/tone/owners/unassign"])
 def test_nothing_changes_state_over_get(shared_gov, path):
     n = shared_gov.propose()
     assert shared_gov.browser("root").get(path.format(n=n)).status_code == 405
