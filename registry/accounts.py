@@ -50,7 +50,8 @@ def require_role(actor: Actor | None, role: str, doing: str) -> Actor:
     if actor is None:
         raise Unauthorized(f"log in to {doing}")
     if not actor.at_least(role):
-        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is a {actor.role}")
+        article = "an" if actor.role[:1] in "aeiou" else "a"
+        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is {article} {actor.role}")
     return actor
 
 
@@ -166,6 +167,18 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
             row.revoked_at = now
     session.flush()
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
+
+
+def enable_user(session: Session, actor: Actor | None, email: str) -> None:
+    """Enable a disabled account again (its old sessions and tokens stay revoked); admins only."""
+    require_role(actor, "admin", "enable users")
+    person, account = find_account(session, email)
+    if account.disabled_at is None:
+        return
+    account.disabled_at = None
+    person.active = True
+    session.flush()
+    audit.record(session, actor.email, "user.enable", f"user:{person.email}")
 
 
 def authenticate(session: Session, email: str, password: str) -> Actor | None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from registry.accounts import (
-    actor_for, add_user, authenticate, disable_user, list_users, set_password, set_role, sso_actor,
+    actor_for, add_user, authenticate, disable_user, enable_user, list_users, set_password, set_role, sso_actor,
 )
 from registry.credentials import (
     actor_for_session, actor_for_token, create_token, end_session, list_tokens, revoke_sessions, revoke_token,
@@ -117,6 +117,20 @@ def test_disabling_an_account_revokes_its_tokens_and_sessions_at_once(session, a
     with pytest.raises(Unauthorized, match="disabled"):
         actor_for(session, "ada@example.org")
     assert authenticate(session, "ada@example.org", "a long passphrase") is None
+
+
+def test_an_admin_can_enable_a_disabled_account_whose_old_credentials_stay_revoked(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    secret, _ = create_token(session, ada, "ada@example.org")
+    disable_user(session, admin, "ada@example.org")
+    with pytest.raises(Forbidden, match="enable users needs the admin role; ada@example.org is an editor"):
+        enable_user(session, ada, "ada@example.org")
+    enable_user(session, admin, "ada@example.org")
+    assert authenticate(session, "ada@example.org", "a long passphrase") is not None
+    assert session.scalar(select(Person).where(Person.email == "ada@example.org")).active
+    with pytest.raises(Unauthorized):
+        actor_for_token(session, secret)
+    assert actions(session)[-2:] == ["user.enable", "session.login"]
 
 
 def test_a_trusted_sso_header_creates_a_viewer_on_first_sight(session, admin):

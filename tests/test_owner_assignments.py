@@ -103,7 +103,7 @@ def test_assignment_input_is_checked(ledger, who, key, owner, reason, error):
 
 @pytest.mark.parametrize("action", [assign, unassign], ids=["assign", "unassign"])
 def test_only_an_admin_assigns_or_unassigns_and_the_role_is_checked_before_the_input(ledger, who, action):
-    with pytest.raises(Forbidden, match="assign owners needs the admin role; grace@example.org is a editor"):
+    with pytest.raises(Forbidden, match="assign owners needs the admin role; grace@example.org is an editor"):
         action(ledger, who["grace"], "lexicon", "alan@example.org", "r")
     with pytest.raises(Forbidden):
         action(ledger, who["grace"], "nope", "nobody@example.org", "")

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = users.add_parser("disable", parents=[common], help="disable an account, revoking its sessions and tokens")
     p.add_argument("email")
     p.set_defaults(handler=cmd_user_disable)
+    p = users.add_parser("enable", parents=[common], help="enable a disabled account again")
+    p.add_argument("email")
+    p.set_defaults(handler=cmd_user_enable)
     p = users.add_parser("revoke-sessions", parents=[common], help="log an account out everywhere")
     p.add_argument("email")
     p.set_defaults(handler=cmd_user_revoke_sessions)
@@ -111,6 +114,16 @@ def cmd_user_disable(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.session(write=True) as session:
         disable_user(session, acting(session, args), args.email)
     ctx.emit({"email": args.email.strip().lower(), "enabled": False}, f"{args.email} disabled")
+    return 0
+
+
+def cmd_user_enable(args: argparse.Namespace, ctx: Context) -> int:
+    """Enable a disabled account."""
+    from registry.accounts import enable_user
+
+    with ctx.session(write=True) as session:
+        enable_user(session, acting(session, args), args.email)
+    ctx.emit({"email": args.email.strip().lower(), "enabled": True}, f"{args.email} enabled")
     return 0
 
 
