@@ -35,16 +35,19 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.api import bp as api
     from registry.web.clause_pages import bp as clauses
     from registry.web.errors import register_error_handlers
+    from registry.web.evidence_api import bp as evidence_api
     from registry.web.owner_pages import bp as owner_pages
     from registry.web.owners_api import bp as owners_api
     from registry.web.pages import bp as pages
     from registry.web.proposal_pages import bp as proposal_pages
     from registry.web.proposals_api import bp as proposals_api
+    from registry.web.report_pages import bp as report_pages
 
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key)
-    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account):
+    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account,
+                      report_pages, evidence_api):
         app.register_blueprint(blueprint)
     return app

@@ -56,6 +56,23 @@ class Coverage:
     uncovered: list[ClauseView]
     broken: list[tuple[ClauseView, list[Prompt]]]  # cite prompts whose files do not exist
 
+    @property
+    def share(self) -> float:
+        """Clauses citing at least one existing prompt, as a fraction of all clauses."""
+        total = len(self.covered) + len(self.uncovered)
+        return len(self.covered) / total if total else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """{"clauses", "covered", "uncovered", "share", "with_prompts", "without_prompts", "missing_files"}."""
+        def item(v: ClauseView, prompts: list[Prompt] | None = None) -> dict[str, object]:
+            out: dict[str, object] = {"id": v.id, "title": v.title, "document": v.document}
+            return out if prompts is None else out | {"prompts": [p.as_dict() for p in prompts]}
+        return {"clauses": len(self.covered) + len(self.uncovered), "covered": len(self.covered),
+                "uncovered": len(self.uncovered), "share": round(self.share, 4),
+                "with_prompts": [item(v, ps) for v, ps in self.covered],
+                "without_prompts": [item(v) for v in self.uncovered],
+                "missing_files": [item(v, ps) for v, ps in self.broken]}
+
 
 def footnote_refs(text: str) -> list[str]:
     """Names cited as `[^name]` in a clause text, first citation order, without repeats."""

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "registry.cli.ledger",
     "registry.cli.owners",
     "registry.cli.audit",
+    "registry.cli.report",
     "registry.cli.accounts",
     "registry.cli.proposals",
     "registry.cli.web",

@@ -1,0 +1,56 @@
+"""Evidence export: `specreg report`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from registry.cli.context import Context
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add report."""
+    p = sub.add_parser("report", parents=[common],
+                       help="evidence export for a release or a range: HTML (printable), JSON or CSV")
+    p.add_argument("--release", metavar="TAG", help="from the previous release's tag (exclusive) to TAG")
+    p.add_argument("--from", dest="from_ref", metavar="REF", help="start after this ref (default: the first commit)")
+    p.add_argument("--to", dest="to_ref", metavar="REF", help="end at this ref, inclusive (default: the head)")
+    # Checked by the handler, not argparse `choices`, so a bad format is a one-line error with exit 1.
+    p.add_argument("--format", dest="fmt", metavar="html|json|csv", help="default: html (json with --json)")
+    p.add_argument("-o", "--output", metavar="FILE", default="-", help="where to write; - is stdout (default)")
+    p.add_argument("--repo", help="spec repo holding the Audit-Head anchors for verify (default: the ingested one)")
+    p.set_defaults(handler=cmd_report)
+
+
+def _write(path: str, text: str) -> None:
+    from registry.errors import BadRequest
+
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:  # CSV brings its own \r\n
+            f.write(text)
+    except OSError as exc:
+        raise BadRequest(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
+    """Build the report, render it in one format, write it to a file or stdout."""
+    from registry.errors import BadRequest
+    from registry.evidence import evidence_report
+    from registry.evidence_render import check_format, render
+
+    fmt = check_format(args.fmt or ("json" if ctx.json else "html"))
+    if ctx.json and args.output == "-" and fmt != "json":
+        raise BadRequest(f"--json prints only JSON on stdout: use --format json, or -o FILE for {fmt}")
+    with ctx.session() as session:
+        report = evidence_report(session, args.release, args.from_ref, args.to_ref, args.repo)
+    _write(args.output, render(report, fmt))
+    if args.output != "-":
+        counts = report.counts
+        ctx.emit({"output": args.output, "format": fmt, "range": report.range.as_dict(), "counts": counts,
+                  "verify_ok": not report.findings},
+                 f"wrote the {fmt} evidence report for {report.range.label} to {args.output}: "
+                 f"{counts['changes']} clause changes, {counts['unapproved_commits']} unapproved commits, "
+                 f"{counts['unowned']} unowned clauses, verify {'OK' if not report.findings else 'FAILED'}")
+    return 0

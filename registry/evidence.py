@@ -1,0 +1,167 @@
+"""Use case: the evidence report for a release or a range of history, as one object.
+
+Every clause change in the span with its proposal, approvers and owners at that change; the
+unapproved changes; the clauses nobody owns and the evaluation-prompt coverage at the end of the
+span; and the result of `verify`. The renderers (registry/evidence_render.py) only format it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.audit import Finding
+from registry.models import ClauseVersion, Commit, Ledger, utcnow
+from registry.owners import Unowned, unowned
+from registry.owners_store import OwnersStore
+from registry.prompts import Coverage, footnote_refs, prompt_coverage
+from registry.proposal_views import merged_by_commit
+from registry.refs import iso
+from registry.report_range import ReportRange, report_range
+from registry.unapproved import UnapprovedChange, unapproved_changes
+from registry.verify import verify
+
+
+@dataclass(frozen=True)
+class ChangeOwner:
+    """An owner of a clause at the moment it changed."""
+
+    name: str
+    email: str
+    team: str | None
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"name", "email", "team", "source"}."""
+        return {"name": self.name, "email": self.email, "team": self.team, "source": self.source}
+
+
+@dataclass(frozen=True)
+class ClauseChange:
+    """One clause version made in the span, and the accountability behind it."""
+
+    seq: int
+    commit: str
+    date: datetime
+    author: str
+    author_email: str
+    subject: str
+    id: str
+    previous_id: str | None
+    title: str
+    document: str
+    changes: list[str]
+    proposal: dict[str, Any] | None  # merged_by_commit's {"id", "title", "rationale", "proposer", ...}
+    owners: list[ChangeOwner]
+    unapproved: bool
+    prompts: list[str]  # evaluation prompts the new text cites
+
+    @property
+    def approvers(self) -> list[dict[str, str]]:
+        """[{"name", "email", "time", "meaning"}] of the approvals the merge counted."""
+        return list(self.proposal["approvers"]) if self.proposal else []
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON item of `changes`."""
+        proposal = None if self.proposal is None else {k: self.proposal[k] for k in (
+            "id", "title", "proposer", "rationale", "policy") if k in self.proposal}
+        return {"seq": self.seq, "commit": self.commit, "date": iso(self.date), "author": self.author,
+                "author_email": self.author_email, "subject": self.subject, "id": self.id,
+                "previous_id": self.previous_id, "title": self.title, "document": self.document,
+                "changes": self.changes, "proposal": proposal, "approvers": self.approvers,
+                "owners": [o.as_dict() for o in self.owners], "unapproved": self.unapproved,
+                "prompts": self.prompts}
+
+
+@dataclass(frozen=True)
+class EvidenceReport:
+    """Everything the export shows; renderers are pure functions of it."""
+
+    range: ReportRange
+    generated_at: datetime
+    repo: dict[str, Any]  # {"branch", "head", "date"}: the spec repo's branch as last ingested
+    audit_head: tuple[int, str]
+    changes: list[ClauseChange]
+    unapproved: list[UnapprovedChange]
+    unowned: Unowned
+    coverage: Coverage
+    findings: list[Finding]
+
+    @property
+    def proposals(self) -> list[dict[str, Any]]:
+        """Each merged proposal behind a change in the span, once, in merge order."""
+        seen: dict[int, dict[str, Any]] = {}
+        for c in self.changes:
+            if c.proposal is not None and c.proposal["id"] not in seen:
+                seen[c.proposal["id"]] = c.proposal | {"commit": c.commit, "date": iso(c.date)}
+        return list(seen.values())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Totals for the cover and for cross-checking the formats."""
+        return {"commits": self.range.commits, "changes": len(self.changes),
+                "proposals": len(self.proposals), "approved_changes": sum(1 for c in self.changes if c.proposal),
+                "unapproved_commits": len(self.unapproved),
+                "unapproved_changes": sum(1 for c in self.changes if c.unapproved),
+                "clauses": self.unowned.total, "unowned": len(self.unowned.clauses),
+                "covered": len(self.coverage.covered), "uncovered": len(self.coverage.uncovered),
+                "findings": len(self.findings)}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON export (docs/evidence.md describes every field)."""
+        return {
+            "report": "evidence", "range": self.range.as_dict(), "generated_at": iso(self.generated_at),
+            "repo": self.repo, "audit_head": {"seq": self.audit_head[0], "hash": self.audit_head[1]},
+            "counts": self.counts, "changes": [c.as_dict() for c in self.changes],
+            "proposals": self.proposals, "unapproved": [u.as_dict() for u in self.unapproved],
+            "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
+            "verify": {"ok": not self.findings, "findings": [f.as_dict() for f in self.findings]},
+        }
+
+
+def _owners(store: OwnersStore, v: ClauseVersion, moment: datetime) -> list[ChangeOwner]:
+    """Owners when the version was made; a removed clause's are those it had just before."""
+    found = store.owners_of(v.clause_id, v.seq - 1 if v.removed else v.seq, moment)
+    return [ChangeOwner(store.name_of(o.email), o.email, o.team, o.source) for o in (found[1] if found else [])]
+
+
+def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> list[ClauseChange]:
+    """Every clause version in the span, oldest first; `flagged` holds the unapproved commits."""
+    rows = session.execute(
+        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.seq > span.lo, ClauseVersion.seq <= span.hi, ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq, ClauseVersion.id))
+    store, proposals, out = OwnersStore(session), {}, []
+    for v, c in rows:
+        if c.sha not in proposals:  # one lookup per commit: a merge writes many versions
+            proposals[c.sha] = merged_by_commit(session, c.sha)
+        out.append(ClauseChange(c.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.subject,
+                                v.key, v.previous_key, v.title, v.document, v.change_set, proposals[c.sha],
+                                _owners(store, v, c.committed_at), c.sha in flagged,
+                                [] if v.removed else footnote_refs(v.body)))
+    return out
+
+
+def _repo(session: Session) -> dict[str, Any]:
+    ledger = session.get(Ledger, 1)
+    head = session.scalar(select(Commit).where(Commit.sha == ledger.head_sha)) if ledger else None
+    # No filesystem path: the report is served over the web and handed to outsiders.
+    return {"branch": ledger.branch if ledger else None, "head": head.sha if head else None,
+            "date": iso(head.committed_at) if head else None}
+
+
+def evidence_report(session: Session, release: str | None = None, from_ref: str | None = None,
+                    to_ref: str | None = None, repo: str | None = None,
+                    now: datetime | None = None) -> EvidenceReport:
+    """Build the report for a release or for (from_ref, to_ref]; `repo` is where verify reads anchors."""
+    span = report_range(session, release, from_ref, to_ref)
+    flagged = [u for u in unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)
+               if span.lo < u.seq <= span.hi]  # whatever the bounds convention, keep exactly the span
+    changes = clause_changes(session, span, {u.commit for u in flagged})
+    return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged,
+                          unowned(session, span.end_point), prompt_coverage(session, span.end_point),
+                          verify(session, repo))
