@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--repo", help="spec repo holding the Audit-Head anchors for verify (default: the ingested one)")
     p.set_defaults(handler=cmd_report)
 
+    p = sub.add_parser("coverage", parents=[common],
+                       help="which clauses cite evaluation prompts (examples/NAME.md), and which have none")
+    p.add_argument("--at", metavar="REF", help="tag, branch, commit sha or ISO date (default: the head)")
+    p.set_defaults(handler=cmd_coverage)
+
 
 def _write(path: str, text: str) -> None:
     from registry.errors import BadRequest
@@ -53,4 +58,22 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
                  f"wrote the {fmt} evidence report for {report.range.label} to {args.output}: "
                  f"{counts['changes']} clause changes, {counts['unapproved_commits']} unapproved commits, "
                  f"{counts['unowned']} unowned clauses, verify {'OK' if not report.findings else 'FAILED'}")
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace, ctx: Context) -> int:
+    """Clause-to-evaluation coverage at a ref."""
+    from registry.owners import point_dict
+    from registry.prompts import prompt_coverage
+    from registry.refs import resolve
+
+    with ctx.session() as session:
+        point = resolve(session, args.at)
+        cov = prompt_coverage(session, point)
+    lines = [f"{len(cov.covered)} of {len(cov.covered) + len(cov.uncovered)} clauses cite evaluation prompts "
+             f"({cov.share:.0%}) @ {point.ref} ({point.sha[:12]})"]
+    lines += [f"  {v.id}: {', '.join(p.path for p in ps)}" for v, ps in cov.covered]
+    lines += ["without prompts:"] + [f"  {v.id}" for v in cov.uncovered] if cov.uncovered else []
+    lines += [f"missing file {p.path} cited by {v.id}" for v, ps in cov.broken for p in ps]
+    ctx.emit({"at": point_dict(point), **cov.as_dict()}, "\n".join(lines))
     return 0

@@ -116,14 +116,17 @@ PATHS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     """The whole document."""
+    from registry.web.openapi_evidence import add_evidence
     from registry.web.openapi_proposals import add_proposals
 
     add_proposals(PATHS, SCHEMAS)
+    add_evidence(PATHS, SCHEMAS)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Specreg API", "version": "1",
-                 "description": "Clauses, their history, diffs, releases, search, owners and proposals. "
+                 "description": "Clauses, their history, diffs, releases, search, owners, proposals and "
+                                "evidence reports. "
                                 "Reads are open; writes need a bearer token. Errors are "
                                 "{\"error\": code, \"message\": text}."},
         "paths": PATHS,

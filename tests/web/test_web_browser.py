@@ -126,3 +126,16 @@ def test_the_main_pages_render_without_script_errors(page, name, url):
     page.goto(url)
     page.shot(name)
     assert errors == []
+
+
+def test_the_evidence_report_prints_without_the_site_chrome_one_section_a_page(page):
+    page.goto("/report?release=v3.0")
+    page.shot("report")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible() and not page.locator(".report-toolbar").is_visible()
+    assert page.locator("#evidence-report").is_visible()
+    page.shot("report-print")
+    page.goto("/report/export?release=v3.0&format=html")
+    pdf = page.pdf(format="A4")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pdf.startswith(b"%PDF") and pages >= 7  # the cover, then each of six sections on a new page
