@@ -22,7 +22,7 @@ from registry.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.proposal_views import merged_by_commit
 from registry.refs import iso
 from registry.report_range import ReportRange, report_range
-from registry.unapproved import UnapprovedChange, unapproved_changes
+from registry.unapproved import RewriteView, UnapprovedChange, history_rewrites, unapproved_changes
 from registry.verify import verify
 
 
@@ -87,6 +87,7 @@ class EvidenceReport:
     audit_head: tuple[int, str]
     changes: list[ClauseChange]
     unapproved: list[UnapprovedChange]
+    rewrites: list[RewriteView]  # history rewrites whose old head falls in the span
     unowned: Unowned
     coverage: Coverage
     findings: list[Finding]
@@ -105,7 +106,7 @@ class EvidenceReport:
         """Totals for the cover and for cross-checking the formats."""
         return {"commits": self.range.commits, "changes": len(self.changes),
                 "proposals": len(self.proposals), "approved_changes": sum(1 for c in self.changes if c.proposal),
-                "unapproved_commits": len(self.unapproved),
+                "unapproved_commits": len(self.unapproved), "rewrites": len(self.rewrites),
                 "unapproved_changes": sum(1 for c in self.changes if c.unapproved),
                 "clauses": self.unowned.total, "unowned": len(self.unowned.clauses),
                 "covered": len(self.coverage.covered), "uncovered": len(self.coverage.uncovered),
@@ -118,6 +119,7 @@ class EvidenceReport:
             "repo": self.repo, "audit_head": {"seq": self.audit_head[0], "hash": self.audit_head[1]},
             "counts": self.counts, "changes": [c.as_dict() for c in self.changes],
             "proposals": self.proposals, "unapproved": [u.as_dict() for u in self.unapproved],
+            "rewrites": [w.as_dict() for w in self.rewrites],
             "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
             "verify": {"ok": not self.findings, "findings": [f.as_dict() for f in self.findings]},
         }
@@ -162,6 +164,7 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
     flagged = [u for u in unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)
                if span.lo < u.seq <= span.hi]  # whatever the bounds convention, keep exactly the span
     changes = clause_changes(session, span, {u.commit for u in flagged})
-    return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged,
+    rewrites = history_rewrites(session, since_seq=span.lo, until_seq=span.hi)
+    return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged, rewrites,
                           unowned(session, span.end_point), prompt_coverage(session, span.end_point),
                           verify(session, repo))

@@ -70,6 +70,11 @@ def approver_text(a: dict[str, str]) -> str:
     return f"{a['name']} <{a['email']}>; {a['time']}; {a['meaning']}"
 
 
+def ack_text(a: Any) -> str:
+    """`Name <email>; time; reason` of an acknowledgement."""
+    return f"{a.name} <{a.email}>; {iso(a.at)}; {a.reason}"
+
+
 def _change_row(c: ClauseChange) -> dict[str, Any]:
     p = c.proposal or {}
     proposer = p.get("proposer") or {}
@@ -101,7 +106,12 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
     for u in report.unapproved:
         yield {"record": "unapproved", "seq": u.seq, "commit": u.commit, "date": iso(u.date), "author": u.author,
                "author_email": u.author_email, "subject": u.subject, "clause_id": _lines(u.clauses),
-               "value": _lines(["; ".join(str(v) for v in a.values()) for a in u.acknowledgements])}
+               "value": _lines([ack_text(a) for a in u.acknowledgements])}
+    for w in report.rewrites:
+        yield {"record": "rewrite", "seq": w.seq, "commit": w.old_head, "date": iso(w.detected_at),
+               "subject": f"history rewritten: {w.old_head} replaced by {w.new_head} (fork {w.fork or 'none'})",
+               "clause_id": _lines([c.commit for c in w.set_aside]),
+               "value": _lines([ack_text(a) for a in w.acknowledgements])}
     for v in report.unowned.clauses:
         yield {"record": "unowned", "clause_id": v.id, "title": v.title, "document": v.document}
     missing = {v.id: ps for v, ps in report.coverage.broken}
@@ -116,7 +126,7 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
 
 
 def render_csv(report: EvidenceReport) -> str:
-    """One row per clause change (record `change`) plus meta, unapproved, unowned, coverage, finding rows."""
+    """Meta rows, one row per clause change (record `change`), then unapproved, rewrite, unowned, coverage, finding."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
@@ -140,7 +150,7 @@ _ENV = Environment(loader=FileSystemLoader(PROJECT_ROOT / "templates" / "report"
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["when"] = _when
 _ENV.filters["short"] = lambda sha: (sha or "")[:12]
-_ENV.filters["approver"] = approver_text
+_ENV.filters["ack"] = ack_text
 
 
 def _context(report: EvidenceReport, links: LinkFn | None) -> dict[str, Any]:

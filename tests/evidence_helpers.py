@@ -68,6 +68,7 @@ class Facts:
     approvers: dict[tuple[str, str], list[str]]  # (commit, clause) -> approver emails
     owners: dict[tuple[str, str], list[str]]  # (commit, clause) -> owner emails
     unapproved: list[str]  # commits
+    rewrites: list[str]  # old heads
     unowned: list[str]
     coverage: dict[str, list[str]]  # clause -> prompt names (empty: none)
     findings: int
@@ -83,7 +84,8 @@ def facts_from_json(text: str) -> Facts:
     return Facts([(c["commit"], c["id"], c["proposal"]["id"] if c["proposal"] else None, c["unapproved"]) for c in ch],
                  {(c["commit"], c["id"]): [a["email"] for a in c["approvers"]] for c in ch},
                  {(c["commit"], c["id"]): [o["email"] for o in c["owners"]] for c in ch},
-                 [u["commit"] for u in data["unapproved"]], [c["id"] for c in data["unowned"]["clauses"]],
+                 [u["commit"] for u in data["unapproved"]], [w["old_head"] for w in data["rewrites"]],
+                 [c["id"] for c in data["unowned"]["clauses"]],
                  cov, len(data["verify"]["findings"]), data["counts"])
 
 
@@ -107,7 +109,8 @@ def facts_from_csv(text: str) -> Facts:
                    r["unapproved"] == "yes") for r in ch],
                  {(r["commit"], r["clause_id"]): [_email(a) for a in lines(r["approvers"])] for r in ch},
                  {(r["commit"], r["clause_id"]): [_email(o) for o in lines(r["owners"])] for r in ch},
-                 [r["commit"] for r in of("unapproved")], [r["clause_id"] for r in of("unowned")],
+                 [r["commit"] for r in of("unapproved")], [r["commit"] for r in of("rewrite")],
+                 [r["clause_id"] for r in of("unowned")],
                  {r["clause_id"]: lines(r["prompts"]) for r in of("coverage")}, len(of("finding")),
                  {r["key"][len("count_"):]: int(r["value"]) for r in of("meta") if r["key"].startswith("count_")})
 
@@ -131,8 +134,8 @@ class ReportParser(HTMLParser):
         if tag == "td":
             self._text = ""  # the count is the row's last cell
         cls = a.get("class", "")
-        if cls in ("change", "approver", "owner", "unapproved", "unowned", "coverage", "finding", "approval",
-                   "proposal"):
+        if cls in ("change", "approver", "owner", "unapproved", "rewrite", "unowned", "coverage", "finding",
+                   "approval", "proposal"):
             self.rows.append((cls, a))
 
     def handle_data(self, data: str) -> None:
@@ -161,6 +164,7 @@ def facts_from_html(text: str) -> Facts:
             (approvers if cls == "approver" else owners)[current].append(a["data-email"])
     rows = lambda kind: [a for c, a in p.rows if c == kind]  # noqa: E731
     return Facts(changes, approvers, owners, [a["data-commit"] for a in rows("unapproved")],
+                 [a["data-commit"] for a in rows("rewrite")],
                  [a["data-clause"] for a in rows("unowned")],
                  {a["data-clause"]: a["data-prompts"].split() for a in rows("coverage")},
                  len(rows("finding")), p.counts)
@@ -174,7 +178,7 @@ def read(fmt: str, text: str) -> Facts:
 def same(a: Facts, b: Facts) -> dict[str, Any]:
     """Differences between two readings (empty: they agree); counts compare on the keys both have."""
     diff = {k: (getattr(a, k), getattr(b, k)) for k in ("changes", "approvers", "owners", "unapproved",
-                                                        "unowned", "coverage", "findings")
+                                                        "rewrites", "unowned", "coverage", "findings")
             if getattr(a, k) != getattr(b, k)}
     shared = set(a.counts) & set(b.counts)
     if {k: a.counts[k] for k in shared} != {k: b.counts[k] for k in shared}:

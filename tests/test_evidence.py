@@ -175,7 +175,7 @@ def test_the_three_formats_parse_and_agree(history, kw):
     assert same(facts["json"], facts["html"]) == {}
     assert len(facts["json"].changes) == len(r.changes) == facts["json"].counts["changes"]
     assert set(facts["html"].counts) == {"changes", "approved_changes", "unapproved_changes", "proposals",
-                                         "unapproved_commits", "unowned", "uncovered", "findings"}
+                                         "unapproved_commits", "rewrites", "unowned", "uncovered", "findings"}
 
 
 def test_the_formats_agree_when_verify_fails(history, tmp_path):
@@ -221,8 +221,8 @@ def test_csv_has_one_row_per_change_and_documented_row_kinds(history):
     rows = csv_rows(render_csv(report(history, release="v2.0")))
     kinds = [r["record"] for r in rows]
     assert kinds.count("change") == 2 and kinds.count("unapproved") == 1 and kinds.count("unowned") >= 0
-    assert set(kinds) <= {"meta", "change", "unapproved", "unowned", "coverage", "finding"}
-    assert kinds == sorted(kinds, key=["meta", "change", "unapproved", "unowned", "coverage", "finding"].index)
+    order = ["meta", "change", "unapproved", "rewrite", "unowned", "coverage", "finding"]
+    assert set(kinds) <= set(order) and kinds == sorted(kinds, key=order.index)
     meta = {r["key"]: r["value"] for r in rows if r["record"] == "meta"}
     assert (meta["release"], meta["from_ref"], meta["to_ref"], meta["verify"]) == ("v2.0", "v1.0", "v2.0", "ok")
     merged = next(r for r in rows if r["record"] == "change")
