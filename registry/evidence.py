@@ -161,8 +161,7 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
                     now: datetime | None = None) -> EvidenceReport:
     """Build the report for a release or for (from_ref, to_ref]; `repo` is where verify reads anchors."""
     span = report_range(session, release, from_ref, to_ref)
-    flagged = [u for u in unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)
-               if span.lo < u.seq <= span.hi]  # whatever the bounds convention, keep exactly the span
+    flagged = unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)  # (lo, hi], like the span
     changes = clause_changes(session, span, {u.commit for u in flagged})
     rewrites = history_rewrites(session, since_seq=span.lo, until_seq=span.hi)
     return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged, rewrites,

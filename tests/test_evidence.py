@@ -249,3 +249,30 @@ def test_a_removed_clause_keeps_the_owners_it_had_just_before(history):
     assert set(removed) == {"be_brief", "lists"}
     assert [o.email for o in removed["be_brief"].owners] == ["alan@example.org"]
     assert removed["be_brief"].prompts == []
+
+
+def test_acknowledgements_and_history_rewrites_are_in_every_format(history):
+    from proposal_helpers import STYLE
+    from registry.acknowledge import acknowledge_commit
+
+    world = history.world
+    ack = acknowledge_commit(world.session, world.users["root"], history.shas["after"], "Typo-level =tone fix.")
+    base = world.repo.head()
+    gone = world.repo.commit("Will be rewritten", {"spec/style.md": STYLE.replace("Be warm.", "Be cold.")})
+    world.ingest()
+    world.repo.reset(base)
+    world.repo.commit("Replacement", {"spec/style.md": STYLE.replace("Be warm.", "Be kind.")})
+    world.ingest()
+    r = report(history, from_ref="v2.0")
+    assert [w.old_head for w in r.rewrites] == [gone] and r.counts["rewrites"] == 1
+    assert gone not in {c.commit for c in r.changes} | {u.commit for u in r.unapproved}
+    after = next(u for u in r.unapproved if u.commit == history.shas["after"])
+    assert after.acknowledgements == [ack]
+    facts = {fmt: read(fmt, render(r, fmt)) for fmt in FORMATS}
+    assert facts["json"].rewrites == facts["csv"].rewrites == facts["html"].rewrites == [gone]
+    assert same(facts["json"], facts["csv"]) == {} and same(facts["json"], facts["html"]) == {}
+    assert "Root Admin &lt;root@example.org&gt;; " in render_html(r) and "; Typo-level =tone fix." in render_html(r)
+    row = next(x for x in csv_rows(render_csv(r)) if x["record"] == "unapproved" and x["commit"] == history.shas["after"])
+    assert row["value"].startswith("Root Admin <root@example.org>; ") and row["value"].endswith("Typo-level =tone fix.")
+    [item] = [u for u in json.loads(render_json(r))["unapproved"] if u["commit"] == history.shas["after"]]
+    assert (item["acknowledged"], item["acknowledgements"][0]["reason"]) == (True, "Typo-level =tone fix.")
