@@ -18,6 +18,7 @@ from registry.audit import Finding
 from registry.models import ClauseVersion, Commit, Ledger, utcnow
 from registry.owners import Unowned, unowned
 from registry.owners_store import OwnersStore
+from registry.owners_timeline import owners_by_version
 from registry.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.proposal_views import merged_by_commit
 from registry.refs import iso
@@ -125,26 +126,23 @@ class EvidenceReport:
         }
 
 
-def _owners(store: OwnersStore, v: ClauseVersion, moment: datetime) -> list[ChangeOwner]:
-    """Owners when the version was made; a removed clause's are those it had just before."""
-    found = store.owners_of(v.clause_id, v.seq - 1 if v.removed else v.seq, moment)
-    return [ChangeOwner(store.name_of(o.email), o.email, o.team, o.source) for o in (found[1] if found else [])]
-
-
 def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> list[ClauseChange]:
     """Every clause version in the span, oldest first; `flagged` holds the unapproved commits."""
-    rows = session.execute(
+    rows = list(session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
         .where(ClauseVersion.seq > span.lo, ClauseVersion.seq <= span.hi, ClauseVersion.abandoned.is_(False))
-        .order_by(ClauseVersion.seq, ClauseVersion.id))
-    store, proposals, out = OwnersStore(session), {}, []
+        .order_by(ClauseVersion.seq, ClauseVersion.id)))
+    store = OwnersStore(session)
+    owners = owners_by_version(session, rows, span.lo, store)
+    proposals: dict[str, dict[str, Any] | None] = {}
+    out = []
     for v, c in rows:
         if c.sha not in proposals:  # one lookup per commit: a merge writes many versions
             proposals[c.sha] = merged_by_commit(session, c.sha)
+        people = [ChangeOwner(store.name_of(o.email), o.email, o.team, o.source) for o in owners[v.id]]
         out.append(ClauseChange(c.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.subject,
                                 v.key, v.previous_key, v.title, v.document, v.change_set, proposals[c.sha],
-                                _owners(store, v, c.committed_at), c.sha in flagged,
-                                [] if v.removed else footnote_refs(v.body)))
+                                people, c.sha in flagged, [] if v.removed else footnote_refs(v.body)))
     return out
 
 
