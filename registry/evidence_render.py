@@ -19,6 +19,7 @@ from registry.config import PROJECT_ROOT
 from registry.errors import BadRequest
 from registry.evidence import ClauseChange, EvidenceReport
 from registry.refs import iso
+from registry.unapproved import AcknowledgementView
 
 FORMATS = ("html", "json", "csv")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -70,7 +71,7 @@ def approver_text(a: dict[str, str]) -> str:
     return f"{a['name']} <{a['email']}>; {a['time']}; {a['meaning']}"
 
 
-def ack_text(a: Any) -> str:
+def ack_text(a: AcknowledgementView) -> str:
     """`Name <email>; time; reason` of an acknowledgement."""
     return f"{a.name} <{a.email}>; {iso(a.at)}; {a.reason}"
 
