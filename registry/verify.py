@@ -1,4 +1,9 @@
-"""Use case: run every integrity check over the database and the spec repo it ingested."""
+"""Use case: run every integrity check over the database and the spec repo it ingested.
+
+The database alone: the audit chain recomputes, and every review's digest is its revision's text.
+Against the spec repo's branch: the Audit-Head anchors are still in the chain, every merged
+proposal has exactly one commit, and every registry commit's trailers match the database.
+"""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -7,32 +12,45 @@ from registry.audit import Finding, parse_anchor, verify_anchors, verify_chain
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
 from registry.models import Ledger
+from registry.record_checks import TRAILER_KEYS, CommitTrailers, check_merges, check_reviews, check_trailers, collect
+from registry.trailers import AUDIT_HEAD
 
-ANCHOR_TRAILER = "Audit-Head"
+ANCHOR_TRAILER = AUDIT_HEAD
 
 
-def repo_anchors(source: SpecSource, branch: str) -> tuple[list[tuple[str, int, str]], list[Finding]]:
+def branch_trailers(source: SpecSource, branch: str) -> dict[str, CommitTrailers]:
+    """The registry trailers of every commit on the branch (first-parent), in branch order."""
+    head = source.resolve(branch)
+    found = [(sha, key, value) for key in TRAILER_KEYS for sha, value in source.trailers(head, key)]
+    order = {sha: i for i, sha in enumerate(source.first_parent_shas(head))}
+    return collect(sorted(found, key=lambda t: -order[t[0]]))
+
+
+def repo_anchors(commits: dict[str, CommitTrailers]) -> tuple[list[tuple[str, int, str]], list[Finding]]:
     """Audit heads anchored in the branch's commits, and findings for malformed ones."""
     anchors, findings = [], []
-    for commit, value in source.trailers(source.resolve(branch), ANCHOR_TRAILER):
-        parsed = parse_anchor(value)
-        if parsed is None:
-            findings.append(Finding("anchor", f"commit {commit[:12]}", f"malformed Audit-Head {value!r}"))
-        else:
-            anchors.append((commit, *parsed))
+    for c in commits.values():
+        for value in c.get(ANCHOR_TRAILER):
+            parsed = parse_anchor(value)
+            if parsed is None:
+                findings.append(Finding("anchor", f"commit {c.sha[:12]}", f"malformed Audit-Head {value!r}"))
+            else:
+                anchors.append((c.sha, *parsed))
     return anchors, findings
 
 
 def verify(session: Session, repo: str | None = None) -> list[Finding]:
     """Every finding from every check; an empty list means the record holds."""
-    findings = verify_chain(session)
+    findings = verify_chain(session) + check_reviews(session)
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:
         return findings
     try:
         with SpecSource(path) as source:
-            anchors, bad = repo_anchors(source, ledger.branch if ledger else "main")
+            commits = branch_trailers(source, ledger.branch if ledger else "main")
     except SourceError as exc:
         return findings + [Finding("anchor", path, f"cannot read the spec repo: {exc.message}")]
-    return findings + bad + verify_anchors(session, anchors)
+    anchors, bad = repo_anchors(commits)
+    return (findings + bad + verify_anchors(session, anchors) + check_merges(session, commits)
+            + check_trailers(session, commits))

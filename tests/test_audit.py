@@ -39,7 +39,7 @@ def test_the_database_refuses_to_change_or_delete_an_event(database_url, stateme
 
 @pytest.fixture
 def anchored(repo, database_url, monkeypatch):
-    """Five events, a registry commit anchoring event 4, then the repo ingested (one more event)."""
+    """Five events, a commit anchoring event 4, then the repo ingested (one more event)."""
     monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
     monkeypatch.setenv("SPECREG_REPO", str(repo.path))
     engine = make_engine(database_url)
@@ -48,7 +48,7 @@ def anchored(repo, database_url, monkeypatch):
             audit.record(s, "ada@example.org", "comment", f"proposal:{n}", new={"text": f"comment {n}"})
         seq, digest = audit.head(s)
     repo.commit("one", {"spec/a.md": DOC})
-    repo.commit(f"Merge proposal 1\n\nProposal-Id: 1\nAudit-Head: {seq}:{digest}\n",
+    repo.commit(f"A registry commit\n\nAudit-Head: {seq}:{digest}\n",
                 {"spec/a.md": DOC.replace("Intro", "Introduction")})
     assert main(["ingest", "--json"]) == 0
     yield engine

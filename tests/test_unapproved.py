@@ -163,3 +163,35 @@ def test_the_database_refuses_to_change_or_delete_an_acknowledgement(database_ur
     with pytest.raises(DBAPIError, match="append-only"), session_scope(engine, write=True) as s:
         s.execute(statement)
     engine.dispose()
+
+
+def test_the_cli_lists_unapproved_changes_and_an_admin_acknowledges_one(repo, database_url, monkeypatch, capsys):
+    import json
+
+    from registry.cli import main
+
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
+    first = repo.commit("Spec", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS})
+
+    def run(*argv: str) -> tuple[int, object]:
+        code = main([*argv, "--json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    run("ingest")
+    run("user", "add", "root@example.org", "--name", "Root Admin", "--role", "admin")
+    run("user", "add", "ada@example.org", "--name", "Ada", "--role", "editor", "--as", "root@example.org")
+    code, data = run("unapproved")
+    assert code == 0 and [c["commit"] for c in data] == [first]
+    assert set(data[0]) >= {"commit", "date", "author", "clauses"} and "respect_privacy" in data[0]["clauses"]
+    assert run("acknowledge", first[:10], "--reason", "Initial import", "--as", "ada@example.org")[1]["error"] == \
+        "forbidden"
+    code, data = run("acknowledge", first[:10], "--reason", "Initial import", "--as", "root@example.org")
+    assert code == 0 and data["commit"] == first and data["acknowledgement"]["reason"] == "Initial import"
+    code, data = run("unapproved")
+    assert data[0]["acknowledged"] is True and data[0]["acknowledgements"][0]["email"] == "root@example.org"
+    assert run("unapproved", "--rewrites") == (0, [])
+    assert run("acknowledge", "--reason", "x", "--as", "root@example.org")[1]["error"] == "bad_request"
+    assert main(["unapproved"]) == 0
+    assert "acknowledged by Root Admin" in capsys.readouterr().out

@@ -1,17 +1,42 @@
-"""Accountability commands: verify."""
+"""Accountability commands: verify, unapproved, acknowledge, in-force."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+from registry.cli.acting import add_actor_option
 from registry.cli.context import Context
+
+if TYPE_CHECKING:
+    from registry.in_force import InForce
+    from registry.unapproved import AcknowledgementView
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add verify."""
+    """Add verify, unapproved, acknowledge and in-force."""
     p = sub.add_parser("verify", parents=[common],
-                       help="check the audit chain and its anchors in the spec repo's commits")
+                       help="check the audit chain, its anchors, approvals and merge commits against git")
     p.add_argument("--repo", help="spec repo holding the Audit-Head anchors (default: the ingested one)")
     p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser("unapproved", parents=[common],
+                       help="commits that changed clauses without a merged proposal, and history rewrites")
+    p.add_argument("--rewrites", action="store_true", help="list the history rewrites instead")
+    p.set_defaults(handler=cmd_unapproved)
+
+    p = sub.add_parser("acknowledge", parents=[common],
+                       help="record why an unapproved change (or a rewrite) is accepted; it stays flagged")
+    p.add_argument("commit", nargs="?", metavar="COMMIT", help="the unapproved commit's sha (or a prefix)")
+    p.add_argument("--rewrite", type=int, metavar="N", help="acknowledge history rewrite N instead")
+    p.add_argument("--reason", required=True, help="why it is accepted (kept and audited)")
+    add_actor_option(p)
+    p.set_defaults(handler=cmd_acknowledge)
+
+    p = sub.add_parser("in-force", parents=[common],
+                       help="a clause's text at a moment, its owners then and the proposal behind it")
+    p.add_argument("id", help="the clause id (as it was then, or now)")
+    p.add_argument("--at", required=True, metavar="DATETIME", help="an ISO date or datetime (or a tag or commit)")
+    p.set_defaults(handler=cmd_in_force)
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
@@ -23,3 +48,80 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     lines = [f"FAIL {f.check}: {f.where}: {f.message}" for f in findings] or ["OK: every check holds"]
     ctx.emit({"ok": not findings, "findings": [f.as_dict() for f in findings]}, "\n".join(lines))
     return 1 if findings else 0
+
+
+def _acks(acks: list[AcknowledgementView]) -> list[str]:
+    return [f"    acknowledged by {a.name} <{a.email}> on {a.at:%Y-%m-%d}: {a.reason}" for a in acks]
+
+
+def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
+    """Unapproved changes (or, with --rewrites, history rewrites), oldest first."""
+    from registry.refs import iso
+    from registry.unapproved import history_rewrites, unapproved_changes
+
+    with ctx.session() as session:
+        if args.rewrites:
+            rewrites = history_rewrites(session)
+            lines = [f"rewrite {r.id}  {iso(r.detected_at)}  {r.old_head[:12]} left the branch; "
+                     f"{len(r.set_aside)} commit(s) set aside after {(r.fork or 'the root')[:12]}" for r in rewrites]
+            ctx.emit([r.as_dict() for r in rewrites], "\n".join(lines) or "No history rewrites.")
+            return 0
+        changes = unapproved_changes(session)
+    lines = []
+    for c in changes:
+        lines.append(f"{iso(c.date)}  {c.commit[:12]}  {c.author:<18}  {c.subject}")
+        lines.append(f"    clauses: {', '.join(c.clauses)}")
+        lines += _acks(c.acknowledgements)
+    ctx.emit([c.as_dict() for c in changes], "\n".join(lines) or "No unapproved changes.")
+    return 0
+
+
+def cmd_acknowledge(args: argparse.Namespace, ctx: Context) -> int:
+    """Record an admin's reason next to an unapproved change or a history rewrite."""
+    from registry.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
+    from registry.cli.acting import acting
+    from registry.errors import BadRequest
+
+    if (args.commit is None) == (args.rewrite is None):
+        raise BadRequest("name either a COMMIT or --rewrite N")
+    with ctx.session(write=True) as session:
+        actor = acting(session, args)
+        if args.rewrite is not None:
+            ack, subject = acknowledge_rewrite(session, actor, args.rewrite, args.reason), {"rewrite": args.rewrite}
+        else:
+            sha = find_commit(session, args.commit).sha
+            ack, subject = acknowledge_commit(session, actor, sha, args.reason), {"commit": sha}
+    ctx.emit(subject | {"acknowledgement": ack.as_dict(), "unapproved": True},
+             f"Acknowledged {next(iter(subject.values()))} (it stays flagged as unapproved).")
+    return 0
+
+
+def _in_force_text(r: InForce) -> str:
+    from registry.refs import iso
+
+    lines = [f"{r.id} as in force at {iso(r.at)}" + (f" (now {r.current_id})" if r.current_id != r.id else ""),
+             f"version: commit {r.commit[:12]} of {iso(r.date)}"]
+    if r.proposal is None:
+        lines.append("UNAPPROVED CHANGE: no merged proposal is behind this text (a direct commit)")
+    else:
+        p = r.proposal
+        lines.append(f"proposal #{p['id']}: {p['title']} (proposed by {p['proposer']['name']})")
+        lines += [f"  approved by {a['name']} <{a['email']}> at {a['time']}: {a['meaning']}" for a in r.approvers]
+        policy = p["policy"]
+        lines.append("  policy: built-in defaults" if policy["defaults"]
+                     else f"  policy: {policy['path']} at {policy['commit'][:12]}")
+    lines.append("owners then: " + (", ".join(f"{o.name} <{o.email}>" for o in r.owners) or "nobody"))
+    n = r.next_change
+    lines.append(f"next change: {iso(n.date)} in {n.commit[:12]} ({', '.join(n.kinds)})" if n else
+                 "next change: none (still in force)")
+    return "\n".join(lines + ["", r.text])
+
+
+def cmd_in_force(args: argparse.Namespace, ctx: Context) -> int:
+    """A clause's text in force at a moment, with its owners and approvals then."""
+    from registry.in_force import in_force
+
+    with ctx.session() as session:
+        result = in_force(session, args.id, args.at)
+    ctx.emit(result.as_dict(), _in_force_text(result))
+    return 0
