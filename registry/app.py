@@ -32,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry import db
     from registry.web import auth, context
     from registry.web.account_pages import bp as account
+    from registry.web.accountability_api import bp as accountability_api
+    from registry.web.accountability_pages import bp as accountability
     from registry.web.api import bp as api
     from registry.web.clause_pages import bp as clauses
     from registry.web.errors import register_error_handlers
@@ -48,6 +50,6 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key)
     for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account,
-                      report_pages, evidence_api):
+                      report_pages, evidence_api, accountability, accountability_api):
         app.register_blueprint(blueprint)
     return app

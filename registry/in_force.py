@@ -51,6 +51,7 @@ class InForce:
     text: str
     commit: str
     date: datetime  # when the version's commit landed
+    author: str  # the version's commit author
     owners: list[OwnerView]
     proposal: dict[str, Any] | None
     approvers: list[dict[str, str]]
@@ -138,4 +139,4 @@ def in_force(session: Session, key: str, when: str) -> InForce:
     proposal, approvers = _proposal(session, commit.sha)
     owners = who_owns(session, clause.key, point).owners
     return InForce(v.key, clause.key, moment, point, v.title, dict(v.attributes), v.document, v.body,
-                   commit.sha, commit.committed_at, owners, proposal, approvers, _next(session, clause.id, point.seq))
+                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, approvers, _next(session, clause.id, point.seq))

@@ -119,9 +119,13 @@ def _spec_files(source: SpecSource, head: str, options: IngestOptions) -> SpecFi
     return from_options(options.includes, toml.decode("utf-8", "replace") if toml is not None else None)
 
 
-def _sync_tags(session: Session, source: SpecSource) -> None:
-    """Make the tags table match the repo's tags (writes nothing when they already match)."""
+def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
+    """Make the tags table match the repo's tags (writes nothing when they already match).
+
+    A tag that appears, moves or disappears changes what a release means, so it is audited.
+    """
     current = {t.name: t for t in session.scalars(select(Tag))}
+    before = {name: t.commit_sha for name, t in current.items()}
     seen = set()
     for tag in source.tags():
         seen.add(tag.name)
@@ -133,6 +137,11 @@ def _sync_tags(session: Session, source: SpecSource) -> None:
     gone = set(current) - seen
     if gone:
         session.execute(delete(Tag).where(Tag.name.in_(gone)))
+    after = {name: sha for name, sha in session.execute(select(Tag.name, Tag.commit_sha))}
+    changed = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+    if changed:
+        audit.record(session, INGEST_ACTOR, "ingest.tags", f"branch:{branch}",
+                     {n: before.get(n) for n in changed}, {n: after.get(n) for n in changed})
 
 
 def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run: _Run) -> str | None:
@@ -163,7 +172,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     lock_writer(session, "ingest")
     ledger = _ledger(session, source, options.branch)
     head = source.resolve(options.branch)
-    _sync_tags(session, source)
+    _sync_tags(session, source, ledger.branch)
     if ledger.head_sha == head:
         return IngestReport(head=head)
     files = _spec_files(source, head, options)

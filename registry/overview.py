@@ -9,6 +9,7 @@ from registry.activity import RecentChange, recent_changes
 from registry.queries import ClauseView, list_clauses
 from registry.refs import Point
 from registry.releases import Release, list_releases
+from registry.unapproved import unapproved_count
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Overview:
     documents: list[DocumentOutline]
     releases: list[Release]
     recent: list[RecentChange]
+    unapproved: tuple[int, int]  # unapproved changes up to the point, and how many are not acknowledged
 
 
 def outline(views: list[ClauseView]) -> list[DocumentOutline]:
@@ -54,6 +56,6 @@ def outline(views: list[ClauseView]) -> list[DocumentOutline]:
 
 
 def spec_overview(session: Session, point: Point, releases: int = 5, recent: int = 12) -> Overview:
-    """The spec's documents, latest releases and recently changed clauses, as of the point."""
+    """The spec's documents, latest releases, recent changes and unapproved ones, as of the point."""
     return Overview(outline(list_clauses(session, point)), list_releases(session, point)[:releases],
-                    recent_changes(session, point, recent))
+                    recent_changes(session, point, recent), unapproved_count(session, point.seq))

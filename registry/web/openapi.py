@@ -116,11 +116,13 @@ PATHS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     """The whole document."""
+    from registry.web.openapi_accountability import add_accountability
     from registry.web.openapi_evidence import add_evidence
     from registry.web.openapi_proposals import add_proposals
 
     add_proposals(PATHS, SCHEMAS)
     add_evidence(PATHS, SCHEMAS)
+    add_accountability(PATHS, SCHEMAS)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}
     return {
         "openapi": "3.1.0",
