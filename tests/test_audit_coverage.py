@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from proposal_helpers import HEADINGS, RULES, build_world
 from registry import audit, proposals, reviews
-from registry.accounts import authenticate, disable_user, set_password, set_role, sso_actor
+from registry.accounts import authenticate, disable_user, enable_user, set_password, set_role, sso_actor
 from registry.acknowledge import acknowledge_commit, acknowledge_rewrite
 from registry.assignments import assign, unassign
 from registry.credentials import create_token, end_session, revoke_sessions, revoke_token, start_session
@@ -27,7 +27,8 @@ EXPECTED = {
     "vetoes and dismissals": {"review.request_changes", "review.withdraw_veto", "review.dismiss"},
     "merges": {"proposal.merge"},
     "owner assignments": {"owner.assign", "owner.unassign"},
-    "user and token changes": {"user.create", "user.role", "user.password", "user.disable", "token.create",
+    "user and token changes": {"user.create", "user.role", "user.password", "user.disable", "user.enable",
+                               "token.create",
                                "token.revoke"},
     "logins and failed logins": {"session.login", "session.login_failed", "session.logout", "session.revoke"},
     "acknowledgements": {"unapproved.acknowledge", "rewrite.acknowledge"},
@@ -53,8 +54,9 @@ def drive_everything(world) -> None:
     revoke_token(s, root, create_token(s, root, "ada@example.org")[1].id)
     sso_actor(s, "newcomer@example.org")
     disable_user(s, root, "newcomer@example.org")
-    assign(s, "lists", "ada@example.org", "covering", "root@example.org")
-    unassign(s, "lists", "ada@example.org", "back", "root@example.org")
+    enable_user(s, root, "newcomer@example.org")
+    assign(s, root, "lists", "ada@example.org", "covering")
+    unassign(s, root, "lists", "ada@example.org", "back")
 
     draft = world.propose("ada", [ChangeInput("change", "tone", text("tone", "Be kind."))], draft=True)
     proposals.submit(s, ada, draft)
