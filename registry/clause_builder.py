@@ -96,16 +96,22 @@ class ClauseBuilder:
             self.clauses.append(Clause(key, title, attrs, body(lines, s.body_from, end), level, parent,
                                        s.line, end, bool(s.marker or explicit), slugs))
 
-    def replay(self, clauses: Sequence[Clause], shift: int = 0) -> None:
-        """Take clauses from an earlier parse as they are (moved by `shift` lines)."""
-        for c in clauses:
-            self.clauses.append(c if not shift else
-                                Clause(c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9]))
-            self.first_line[c.key] = c.start + shift + 1
-            if c.level:
-                while self.stack and self.stack[-1][0] >= c.level:
-                    self.stack.pop()
-                self.stack.append((c.level, c.key, c.slugs))
+    def replay(self, clauses: Sequence[Clause], shift: int = 0, last: bool = False) -> None:
+        """Take clauses from an earlier parse as they are (moved by `shift` lines).
+
+        With `last`, nothing is built after them, so the open-heading stack is not kept up.
+        """
+        if shift:
+            clauses = [Clause(c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9])
+                       for c in clauses]
+        self.clauses.extend(clauses)
+        self.first_line.update({c.key: c.start + 1 for c in clauses})
+        if not last:
+            for c in clauses:
+                if c.level:
+                    while self.stack and self.stack[-1][0] >= c.level:
+                        self.stack.pop()
+                    self.stack.append((c.level, c.key, c.slugs))
 
 
 def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ...]]]:
@@ -152,5 +158,5 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
         and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
     )
     if reusable:
-        b.replay(old[k1:], delta)
+        b.replay(old[k1:], delta, last=True)
     return reusable

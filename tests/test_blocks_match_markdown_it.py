@@ -51,3 +51,12 @@ def test_rescanning_only_the_changed_window_agrees_with_a_full_scan(lines, inser
     assert window.atx == atx_lines(full)
     assert [(h.line + lo, h.level) for h in window.scan.headings] == [(h.line, h.level) for h in full.headings if lo <= h.line < hi]
     assert [p + lo for p in window.scan.paragraphs] == [p for p in full.paragraphs if lo <= p < hi]
+
+
+def test_a_one_line_edit_is_rescanned_between_the_nearest_headings_only():
+    lines = [line for n in range(30) for line in (f"## Rule {n}", "", f"Body of rule {n}.", "")]
+    edited = list(lines)
+    edited[42] = "Body of rule ten, edited."
+    old_atx = atx_lines(scan(lines))
+    window = rescan(tuple(lines), old_atx, set(old_atx), edited)
+    assert (window.start, window.old_end) == (40, 44)
