@@ -70,6 +70,9 @@ class ClauseBuilder:
         self.warnings: list[ParseWarning] = []
         self.first_line: dict[str, int] = {}
         self.stack: list[tuple[int, str, tuple[str, ...]]] = []  # open headings: level, key, slugs
+        # After a windowed build: (k0, j1, k1) = new clauses [:k0] are the old [:k0] and new [j1:]
+        # are the old [k1:] (moved by whole lines), so ingest can skip them too.
+        self.reused: tuple[int, int, int] | None = None
 
     def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
         """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
@@ -148,6 +151,7 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     b.warnings.extend(w for w in old_warnings if w.line < first_rebuilt)
     b.add(starts, 0, len(starts), end=new_end if k1 < len(old) else None)
     if k1 >= len(old):
+        b.reused = (k0, len(b.clauses), len(old))
         return True
     reusable = (
         old[k1].start == old_end
@@ -158,5 +162,6 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
         and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
     )
     if reusable:
+        b.reused = (k0, len(b.clauses), k1)
         b.replay(old[k1:], delta, last=True)
     return reusable

@@ -29,6 +29,8 @@ class DocEdit:
     parsed: ParsedDocument | None
     blob: str | None
     previous: ParsedDocument | None = None  # this path's last applied parse in this run
+    todo: Sequence[ParsedClause] = ()  # clauses ingest must look at (all, or the parser's window)
+    kept: list[tuple[str, int]] = field(default_factory=list)  # (id, lineage) of unchanged clauses
 
     @property
     def clauses(self) -> tuple[ParsedClause, ...]:
@@ -61,6 +63,7 @@ class CommitApplier:
         self.rows = _Rows()
         self.versions_written = 0
         self._keys_seen: set[tuple[int, str]] = set()
+        self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
         self._latest: dict[str, ParsedDocument] = {}
         self._parsed: OrderedDict[tuple[str, str], ParsedDocument] = OrderedDict()
 
@@ -152,7 +155,13 @@ class CommitApplier:
         # same id elsewhere is the duplicate, never the clause that was already there.
         stayed: set[str] = set()
         for e in edits:
-            for c in e.clauses:
+            e.todo, e.kept = self._reusable(e)
+            if e.kept:  # unchanged clauses the parser took from the previous version: known lineages
+                keys = [key for key, _ in e.kept]
+                doc_keys[e.path].update(zip(keys, keys))
+                assigned.update(e.kept)
+                stayed.update(keys)
+            for c in e.todo:
                 cid = state.key_to_id.get(c.key)
                 if cid is not None and state.doc_of.get(cid) == e.path:
                     doc_keys[e.path][c.key] = c.key
@@ -185,7 +194,7 @@ class CommitApplier:
         arrivals: list[tuple[DocEdit, ParsedClause]] = []
         for e in edits:
             local = doc_keys[e.path]
-            for c in e.clauses:
+            for c in e.todo:
                 if c.key in local:
                     continue
                 key, cid = c.key, state.key_to_id.get(c.key)
@@ -202,6 +211,21 @@ class CommitApplier:
                     arrivals.append((e, c))
                     assigned[key] = -1  # placeholder until renames are matched
         return arrivals
+
+    def _reusable(self, e: DocEdit) -> tuple[Sequence[ParsedClause], list[tuple[str, int]]]:
+        """(clauses to work through, (id, lineage) of clauses unchanged since the last applied version).
+
+        Only when the last applied version of this document is the parser's previous one and its
+        ids were all kept as written (no duplicate renamed), so the state lines up clause for clause.
+        """
+        parsed, ids = e.parsed, self.state.doc_clauses.get(e.path)
+        if parsed is None or parsed.reused is None or parsed.base is not e.previous or not self._clean.get(e.path) \
+                or ids is None or len(ids) != len(e.previous.clauses):
+            return e.clauses, []
+        k0, j1, k1 = parsed.reused
+        kept = list(zip([c.key for c in parsed.clauses[:k0]], ids[:k0]))
+        kept += zip([c.key for c in parsed.clauses[j1:]], ids[k1:])
+        return parsed.clauses[k0:j1], kept
 
     def _new_lineage(self, key: str, seq: int) -> int:
         """Start a lineage for a genuinely new clause."""
@@ -258,9 +282,9 @@ class CommitApplier:
                   stayed: set[str]) -> None:
         # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
         # document's previous version cannot have changed: skip building its state (the hot path).
-        prev = {c.key: c for c in e.previous.clauses} if e.previous is not None else {}
+        prev = {c.key: c for c in e.previous.clauses} if e.previous is not None and not e.kept else {}
         ids: list[int] = []
-        for c in e.clauses:
+        for c in e.todo:
             cid = assigned[local[c.key]]
             ids.append(cid)
             p = prev.get(c.key)
@@ -273,6 +297,10 @@ class CommitApplier:
             if new != old:
                 self._version(cid, seq, new, old.key if old is not None and old.key != new.key else None)
         current = self.state.doc_clauses.get(e.path)
+        if e.kept and current is not None and e.parsed is not None:
+            k0, _, k1 = e.parsed.reused
+            ids = current[:k0] + ids + current[k1:]
+        self._clean[e.path] = all(key == value for key, value in local.items())
         if e.parsed is not None and current == ids:
             return  # same clauses in the same order: no new document version needed
         self.state.set_document(e.path, ids if e.parsed is not None else None)

@@ -18,7 +18,7 @@ from registry.gitsource import RawCommit, SpecSource
 from registry.identity import DEFAULT_SIMILARITY
 from registry.ledger_state import LedgerState
 from registry.models import (
-    ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
+    Clause, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
 )
 from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
@@ -143,6 +143,20 @@ def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
                      {n: before.get(n) for n in changed}, {n: after.get(n) for n in changed})
 
 
+def _restore_keys(session: Session, fork_seq: int) -> None:
+    """Give lineages renamed in set-aside history back the id they had at the fork."""
+    touched = select(ClauseVersion.clause_id).where(ClauseVersion.seq > fork_seq).distinct()
+    for clause in session.scalars(select(Clause).where(Clause.id.in_(touched))):
+        last = session.scalars(
+            select(ClauseVersion.key)
+            .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
+            .order_by(ClauseVersion.seq.desc()).limit(1)
+        ).first()
+        if last is not None and last != clause.key:
+            clause.key = last
+    session.flush()
+
+
 def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run: _Run) -> str | None:
     """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
     on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
@@ -159,6 +173,7 @@ def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run
     run.warn(head, "", f"history rewritten: {ledger.head_sha[:12]} is no longer on {ledger.branch}; "
              f"{abandoned} commit(s) after {fork[:12] if fork else 'the root'} were set aside "
              "(their versions are kept) and ingest continues from there")
+    _restore_keys(session, fork_seq)
     audit.record(session, INGEST_ACTOR, "ingest.rewrite", f"branch:{ledger.branch}",
                  old={"head": ledger.head_sha}, new={"head": head, "fork": fork, "set_aside": abandoned})
     ledger.head_sha = fork

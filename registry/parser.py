@@ -24,6 +24,9 @@ class ParsedDocument:
     warnings: tuple[ParseWarning, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
     atx: list[int] | None = field(default=None, repr=False, compare=False)  # for the next re-scan
+    # (k0, j1, k1): clauses [:k0] and [j1:] are the previous parse's [:k0] and [k1:], unchanged
+    reused: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+    base: ParsedDocument | None = field(default=None, repr=False, compare=False)  # what `reused` is against
 
 
 def normalize(text: str) -> str:
@@ -157,11 +160,13 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
     if window is not None and starts is not None and \
             build_with_window(builder, starts, previous.clauses, previous.warnings,
                               (window.start, window.old_end, window.delta)):
-        atx = window.atx
+        atx, reused = window.atx, builder.reused
     else:
+        reused = None
         builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
         result = scan(lines)
         atx = atx_lines(result)
         everything = _starts(lines, result.headings, result.paragraphs)
         builder.add(everything, 0, len(everything))
-    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx)
+    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx, reused,
+                          previous if reused is not None else None)

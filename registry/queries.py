@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
@@ -95,8 +95,14 @@ class ClauseDiff:
 
 
 def find_clause(session: Session, key: str) -> Clause:
-    """The lineage with this current id, else the newest lineage that once had it."""
-    clause = session.scalar(select(Clause).where(Clause.key == key).order_by(Clause.id.desc()).limit(1))
+    """The lineage with this current id, else the newest lineage that once had it.
+
+    A lineage seen only in rewritten-away history may still hold an id; one on the branch wins.
+    """
+    on_branch = exists().where(ClauseVersion.clause_id == Clause.id, ClauseVersion.abandoned.is_(False))
+    clause = session.scalar(
+        select(Clause).where(Clause.key == key).order_by(on_branch.desc(), Clause.id.desc()).limit(1)
+    )
     if clause is not None:
         return clause
     former = session.scalar(

@@ -138,3 +138,24 @@ def test_a_long_history_of_small_edits_matches_a_fresh_full_parse(session, repo)
     run_ingest(session, repo)
     assert changes(session, "spec.rules:rules.scope") == [["added"]] + [["body"]] * 5
     assert show_clause(session, "spec.rules:rules.scope", resolve(session, None)).text == "Every reply 5."
+
+
+def test_two_clauses_may_swap_ids_in_one_commit(session, repo):
+    a = "## Alpha {#x}\n\nThe first clause says something long about privacy and data.\n"
+    b = "## Beta {#y}\n\nThe second clause is about tone, warmth and brevity in replies.\n"
+    repo.commit("init", {"spec/rules.md": doc(a, b)})
+    repo.commit("swap", {"spec/rules.md": doc(a.replace("{#x}", "{#y}"), b.replace("{#y}", "{#x}"))})
+    run_ingest(session, repo)
+    assert show_clause(session, "y", resolve(session, None)).title == "Alpha"
+    assert show_clause(session, "x", resolve(session, None)).title == "Beta"
+
+
+def test_an_id_renamed_in_rewritten_away_history_is_the_old_id_again(session, repo):
+    first = repo.commit("init", {"spec/rules.md": doc(HONEST)})
+    repo.commit("rename", {"spec/rules.md": doc(HONEST.replace("be_honest", "honesty"))})
+    run_ingest(session, repo)
+    repo.reset(first)
+    repo.commit("edit instead", {"spec/rules.md": doc(HONEST.replace("unsure", "not sure"))})
+    run_ingest(session, repo)
+    assert changes(session, "be_honest") == [["added"], ["body"]]
+    assert show_clause(session, "be_honest", resolve(session, None)).text.endswith("not sure.")

@@ -149,3 +149,13 @@ def test_parsing_with_the_previous_version_gives_the_same_result_as_a_full_parse
     incremental = parse("d.md", new_text, previous)
     assert incremental.clauses == full.clauses
     assert incremental.warnings == full.warnings
+
+
+def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
+    text = "".join(f"## Rule {n} {{#r{n}}}\n\nBody {n}.\n\n" for n in range(10))
+    previous = parse("d.md", text)
+    edited = parse("d.md", text.replace("Body 4.", "Body four, longer.\nSecond line."), previous)
+    k0, j1, k1 = edited.reused
+    assert (k0, j1, k1) == (4, 5, 5)
+    assert edited.clauses[:k0] == previous.clauses[:k0]
+    assert [c.body for c in edited.clauses[j1:]] == [c.body for c in previous.clauses[k1:]]

@@ -70,7 +70,9 @@ class Clause(Base):
     __tablename__ = "clauses"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(KEY, unique=True)
+    # Not unique in the database: ids can swap between lineages within one commit, and a lineage
+    # seen only in rewritten-away history keeps its last id. Ingest keeps current ids unique.
+    key: Mapped[str] = mapped_column(KEY, index=True)
     first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
 
 
