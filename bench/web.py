@@ -138,7 +138,8 @@ def main() -> None:
             f"/clauses/{HOT}?at={mid}", f"/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
             "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1",
             "/releases", "/releases/v1...v9",
-            "/activity", "/", "/api/v1/clauses"]
+            "/activity", "/", "/api/v1/clauses",
+            "/unapproved", f"/incident?clause={HOT}&at=2021-06-01", f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
     print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8}")
     for u in urls:
         med, p95 = timed(client, u, args.runs if u not in ("/", "/api/v1/clauses") else max(5, args.runs // 5))

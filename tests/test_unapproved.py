@@ -13,7 +13,9 @@ from registry.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthori
 from registry.merge import merge
 from registry.models import Acknowledgement, AuditEvent
 from registry.queries import clause_history
-from registry.unapproved import history_rewrites, unapproved_changes, unapproved_count
+from registry.unapproved import (
+    history_rewrites, page_of, seq_range, unapproved_changes, unapproved_count, unapproved_page,
+)
 from repo_builder import GRACE
 
 
@@ -88,6 +90,17 @@ def test_ranges_are_after_since_and_up_to_until(world):
     assert shas(world, since_seq=seqs[first], until_seq=seqs[a]) == [a]
     assert unapproved_count(world.session) == (3, 3)
     assert unapproved_count(world.session, seqs[a]) == (2, 2)
+
+
+def test_the_report_pages_newest_first_and_finds_the_page_of_a_commit(world):
+    first = world.repo.head()
+    a = direct(world, "Prefer short answers.", "Prefer shorter answers.")
+    b = direct(world, "Use lists sparingly.", "Use lists rarely.")
+    assert [c.commit for c in unapproved_page(world.session, 1, per_page=2)] == [b, a]
+    assert [c.commit for c in unapproved_page(world.session, 2, per_page=2)] == [first]
+    assert unapproved_page(world.session, 3, per_page=2) == []
+    assert [page_of(world.session, sha, per_page=2) for sha in (b, a, first, "0" * 40)] == [1, 1, 2, 1]
+    assert seq_range(world.session, first, None) == (unapproved_changes(world.session)[0].seq, None)
 
 
 def test_an_admin_acknowledges_with_a_reason_which_is_recorded_and_audited_and_the_flag_stays(world):
@@ -192,6 +205,7 @@ def test_the_cli_lists_unapproved_changes_and_an_admin_acknowledges_one(repo, da
     code, data = run("unapproved")
     assert data[0]["acknowledged"] is True and data[0]["acknowledgements"][0]["email"] == "root@example.org"
     assert run("unapproved", "--rewrites") == (0, [])
+    assert run("unapproved", "--since", first) == (0, [])
     assert run("acknowledge", "--reason", "x", "--as", "root@example.org")[1]["error"] == "bad_request"
     assert main(["unapproved"]) == 0
     assert "acknowledged by Root Admin" in capsys.readouterr().out

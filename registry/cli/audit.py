@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("unapproved", parents=[common],
                        help="commits that changed clauses without a merged proposal, and history rewrites")
     p.add_argument("--rewrites", action="store_true", help="list the history rewrites instead")
+    p.add_argument("--since", metavar="REF", help="only changes after this tag, commit or date")
+    p.add_argument("--until", metavar="REF", help="only changes up to this tag, commit or date")
     p.set_defaults(handler=cmd_unapproved)
 
     p = sub.add_parser("acknowledge", parents=[common],
@@ -57,16 +59,17 @@ def _acks(acks: list[AcknowledgementView]) -> list[str]:
 def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
     """Unapproved changes (or, with --rewrites, history rewrites), oldest first."""
     from registry.refs import iso
-    from registry.unapproved import history_rewrites, unapproved_changes
+    from registry.unapproved import history_rewrites, seq_range, unapproved_changes
 
     with ctx.session() as session:
+        since, until = seq_range(session, args.since, args.until)
         if args.rewrites:
-            rewrites = history_rewrites(session)
+            rewrites = history_rewrites(session, since, until)
             lines = [f"rewrite {r.id}  {iso(r.detected_at)}  {r.old_head[:12]} left the branch; "
                      f"{len(r.set_aside)} commit(s) set aside after {(r.fork or 'the root')[:12]}" for r in rewrites]
             ctx.emit([r.as_dict() for r in rewrites], "\n".join(lines) or "No history rewrites.")
             return 0
-        changes = unapproved_changes(session)
+        changes = unapproved_changes(session, since, until)
     lines = []
     for c in changes:
         lines.append(f"{iso(c.date)}  {c.commit[:12]}  {c.author:<18}  {c.subject}")

@@ -10,7 +10,7 @@ from registry.acknowledge import acknowledge_commit, acknowledge_rewrite, find_c
 from registry.db import get_session
 from registry.errors import BadRequest
 from registry.in_force import in_force as clause_in_force
-from registry.unapproved import history_rewrites, unapproved_changes
+from registry.unapproved import history_rewrites, seq_range, unapproved_changes
 from registry.web.auth import current_actor
 from registry.web.proposals_api import body
 
@@ -26,10 +26,11 @@ def _reason() -> str:
 
 @bp.get("/unapproved")
 def unapproved() -> Response:
-    """{"changes": [...], "rewrites": [...]}: the `specreg unapproved` items, oldest first."""
+    """{"changes": [...], "rewrites": [...]}, oldest first; `since` and `until` (REFs) narrow the range."""
     session = get_session()
-    return jsonify({"changes": [c.as_dict() for c in unapproved_changes(session)],
-                    "rewrites": [r.as_dict() for r in history_rewrites(session)]})
+    since, until = seq_range(session, request.args.get("since"), request.args.get("until"))
+    return jsonify({"changes": [c.as_dict() for c in unapproved_changes(session, since, until)],
+                    "rewrites": [r.as_dict() for r in history_rewrites(session, since, until)]})
 
 
 @bp.post("/unapproved/<commit>/acknowledge")

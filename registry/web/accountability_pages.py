@@ -14,7 +14,7 @@ from registry.db import get_session
 from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersion
 from registry.in_force import in_force, moment_and_point
 from registry.search import search
-from registry.unapproved import history_rewrites, unapproved_changes
+from registry.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
 from registry.web.auth import current_actor
 
 bp = Blueprint("accountability", __name__)
@@ -22,18 +22,21 @@ bp = Blueprint("accountability", __name__)
 
 @bp.get("/unapproved")
 def report() -> str:
-    """Unapproved changes, newest first, and the history rewrites ingest recorded."""
-    session = get_session()
-    changes = unapproved_changes(session)[::-1]
-    return render_template("unapproved.html", changes=changes, rewrites=history_rewrites(session)[::-1],
-                           open_count=sum(1 for c in changes if not c.acknowledged))
+    """Unapproved changes, newest first (`?page=N` or the page of `?commit=SHA`), and the history rewrites."""
+    session, commit = get_session(), request.args.get("commit", "")
+    page = request.args.get("page", type=int) or (page_of(session, commit) if commit else 1)
+    total, open_count = unapproved_count(session)
+    return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
+                           pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
+                           rewrites=history_rewrites(session)[::-1])
 
 
 def _back(anchor: str, message: str) -> Response:
     """Commit, say what happened, and return to the report at the acknowledged row."""
     get_session().commit()
     flash(message)
-    return redirect(url_for("accountability.report", _anchor=anchor))
+    commit = anchor[2:] if anchor.startswith("c-") else None
+    return redirect(url_for("accountability.report", commit=commit, _anchor=anchor))
 
 
 @bp.post("/unapproved/<commit>/acknowledge")

@@ -27,7 +27,8 @@ COMMIT = _param("commit", "path", "The unapproved commit's sha (or a unique pref
 PATHS: dict[str, Any] = {
     "/api/v1/unapproved": _op("Commits that changed clauses without a merged proposal, and history rewrites",
                               _obj(changes=_array(_ref("UnapprovedChange")), rewrites=_array(_ref("HistoryRewrite"))),
-                              [], ()),
+                              [_param("since", "query", "Only changes after this REF (tag, commit or date)."),
+                               _param("until", "query", "Only changes up to this REF.")], (404,)),
     "/api/v1/unapproved/{commit}/acknowledge": _write(
         "An admin records why an unapproved change is accepted (it stays flagged)", REASON,
         _obj(commit=STR, acknowledgement=_ref("Acknowledgement"), unapproved=BOOL), [COMMIT], 201),

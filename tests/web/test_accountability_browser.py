@@ -71,7 +71,7 @@ def test_an_investigator_searches_a_clause_and_reads_what_was_in_force_and_who_a
     assert "by proposal" in page.locator("section[aria-labelledby=next-h]").inner_text()
     page.shot("incident-unapproved")
     notice.get_by_role("link").click()
-    page.wait_for_url("**/unapproved#c-*")
+    page.wait_for_url("**/unapproved?commit=*#c-*")
     assert page.get_by_role("heading", level=1).inner_text() == "Unapproved changes"
     page.shot("unapproved-report")
 

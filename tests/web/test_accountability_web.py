@@ -72,7 +72,8 @@ def test_an_admin_acknowledges_from_the_report_and_the_flag_stays(gov):
     browser = gov.browser("root")
     assert 'name="reason"' in page(browser, "/unapproved")
     response = browser.post(f"/unapproved/{push}/acknowledge", data={**CSRF, "reason": "Hotfix <b>now</b>"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/unapproved#c-{push}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/unapproved?commit={push}#c-{push}")  # the page listing it
     body = page(browser, "/unapproved")
     assert "Acknowledged by Root Admin" in body and "Hotfix &lt;b&gt;now&lt;/b&gt;" in body
     assert "<strong>1</strong> not acknowledged" in body
@@ -94,6 +95,9 @@ def test_the_api_lists_and_acknowledges(gov):
     push = direct(gov)
     data = client.get("/api/v1/unapproved").get_json()
     assert [c["commit"] for c in data["changes"]][-1] == push and data["rewrites"] == []
+    assert [c["commit"] for c in client.get(f"/api/v1/unapproved?since={data['changes'][0]['commit']}")
+            .get_json()["changes"]] == [push]
+    assert client.get("/api/v1/unapproved?until=nonsense").status_code == 404
     url = f"/api/v1/unapproved/{push[:10]}/acknowledge"
     assert client.post(url, json={"reason": "x"}).status_code == 401
     assert client.post(url, json={"reason": "x"}, headers=gov.api("ada")).status_code == 403
