@@ -14,7 +14,8 @@ from registry import audit, trailers
 from registry.gitsource import RawCommit
 from registry.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
-from registry.proposal_states import MERGED
+from registry.proposal_states import APPROVED, MERGED
+from registry.record_checks import TRAILER_KEYS, CommitTrailers, collect, merge_mismatches
 from registry.watchers import IngestWatcher, WarnFn
 
 
@@ -26,19 +27,27 @@ class MergeWatcher(IngestWatcher):
         self.pending: list[tuple[str, datetime, str]] = []
 
     def on_commit(self, commit: RawCommit, seq: int) -> None:
-        """Remember every proposal a commit names."""
+        """Remember every proposal a commit names, with the commit's registry trailers."""
         for value in trailers.values(commit.message, trailers.PROPOSAL_ID):
-            self.pending.append((commit.sha, commit.committed_at, value.strip()))
+            found = collect((commit.sha, key, v) for key in TRAILER_KEYS
+                            for v in trailers.values(commit.message, key))[commit.sha]
+            self.pending.append((commit.sha, commit.committed_at, value.strip(), found))
 
     def finish(self) -> None:
         """Mark the named proposals merged (their commits are in the ledger by now)."""
-        for sha, when, value in self.pending:
-            complete(self.session, sha, when, value, self.warn)
+        for sha, when, value, found in self.pending:
+            complete(self.session, sha, when, value, self.warn, found)
         self.pending = []
 
 
-def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnFn) -> None:
-    """Record that commit `sha` merged the proposal named by a trailer value (idempotent)."""
+def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnFn,
+             found: CommitTrailers | None = None) -> None:
+    """Record that commit `sha` merged the proposal named by a trailer value (idempotent).
+
+    With the commit's trailers, the commit must also be what the registry would have written for
+    that proposal (one Audit-Head, the approvals, the approved text); otherwise it stays a direct,
+    unapproved change and the warning says why.
+    """
     proposal = session.get(Proposal, int(value)) if value.isdigit() else None
     if proposal is None:
         warn(sha, "", f"the commit names proposal {value!r}, which this database does not have", None)
@@ -47,6 +56,12 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     elif proposal.state == MERGED:
         warn(sha, "", f"the commit names proposal #{proposal.id}, already merged as "
              f"{proposal.merged_sha[:12] if proposal.merged_sha else '?'}; recorded once only", None)
+    elif proposal.state != APPROVED:
+        warn(sha, "", f"the commit names proposal #{proposal.id}, which is {proposal.state}, not approved; "
+             "not recorded as its merge (the commit counts as an unapproved change)", None)
+    elif found is not None and (why := merge_mismatches(session, proposal, found)):
+        warn(sha, "", f"the commit names proposal #{proposal.id} but is not its approved merge ("
+             + "; ".join(why) + "); not recorded as its merge (the commit counts as an unapproved change)", None)
     else:
         old = proposal.state
         proposal.state, proposal.merged_sha, proposal.merged_at = MERGED, sha, when

@@ -113,6 +113,17 @@ def check_trailers(session: Session, commits: dict[str, CommitTrailers]) -> list
     return findings
 
 
+def merge_mismatches(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
+    """Why commit `c` is not the registry's merge of proposal `p` (empty when it is).
+
+    Ingest asks this before it lets a commit that names a proposal complete it, so a direct push
+    that merely carries `Proposal-Id:` cannot pass for an approved merge.
+    """
+    heads = c.get(AUDIT_HEAD)
+    found = [] if len(heads) == 1 else [f"carries {len(heads)} Audit-Head trailers; a registry commit carries one"]
+    return found + _approvals(session, p, c) + _texts(session, p, c.sha)
+
+
 def _approvals(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
     expected = Counter(approved_by(r.printed_name, store.person(session, r.reviewer_id).email, iso(r.created_at),
                                    r.meaning) for r in store.counted_approvals(session, p))

@@ -158,3 +158,21 @@ def test_a_double_click_merging_one_proposal_twice_at_once_makes_one_commit(engi
     assert [r.state for r in results] == ["merged", "merged"]
     assert results[0].commit == results[1].commit == _branch_commits(repo.path)[0].hexsha
     assert len(_branch_commits(repo.path)) == 2
+
+
+@pytest.mark.parametrize("forged_text", ["New text.", "Something the owners never saw."])
+def test_a_direct_push_naming_an_approved_proposal_does_not_complete_it(session, repo, forged_text):
+    from proposal_helpers import RULES
+    from registry.models import IngestWarning
+    from registry.unapproved import unapproved_changes
+
+    world = build_world(repo, session)
+    n = world.change("ada", "respect_privacy", "New text.")
+    reviews.approve(session, world.users["grace"], n)
+    forged = RULES.replace("Do not reveal personal data.", forged_text)
+    repo.commit(f"Sneak it in\n\nProposal-Id: {n}\n", {"spec/rules.md": forged})
+    world.ingest()
+    assert session.get(Proposal, n).state == "approved"
+    warning = session.query(IngestWarning).filter(IngestWarning.commit_sha == repo.head()).one()
+    assert f"names proposal #{n} but is not its approved merge" in warning.message
+    assert repo.head() in [u.commit for u in unapproved_changes(session)]
