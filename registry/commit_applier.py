@@ -1,8 +1,7 @@
 """Turn one commit's changed documents into clause versions: identity matching and change sets."""
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,30 +12,10 @@ from registry.gitsource import RawCommit
 from registry.identity import Candidate, match_renames
 from registry.ledger_state import ClauseState, LedgerState, changes_between
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
+from registry.doc_edits import DocEdit, DocumentReader, WarnFn
 from registry.parser import Clause as ParsedClause
-from registry.parser import ParsedDocument, parse
 from registry.specfiles import SpecFiles
 from registry.watchers import IngestWatcher
-
-WarnFn = Callable[[str | None, str, str, int | None], None]
-
-
-@dataclass
-class DocEdit:
-    """A spec document the commit changed: its new parse, or None when it left the spec."""
-
-    path: str
-    parsed: ParsedDocument | None
-    blob: str | None
-    previous: ParsedDocument | None = None  # this path's last applied parse in this run
-    todo: Sequence[ParsedClause] = ()  # clauses ingest must look at (all, or the parser's window)
-    kept: list[tuple[str, int]] = field(default_factory=list)  # (id, lineage) of unchanged clauses
-
-    @property
-    def clauses(self) -> tuple[ParsedClause, ...]:
-        """The new version's clauses (none when the document is gone)."""
-        return self.parsed.clauses if self.parsed is not None else ()
-
 
 @dataclass
 class _Rows:
@@ -64,8 +43,7 @@ class CommitApplier:
         self.versions_written = 0
         self._keys_seen: set[tuple[int, str]] = set()
         self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
-        self._latest: dict[str, ParsedDocument] = {}
-        self._parsed: OrderedDict[tuple[str, str], ParsedDocument] = OrderedDict()
+        self.reader = DocumentReader(files, max_bytes, warn)
 
     def wanted_blobs(self, commit: RawCommit) -> list[str]:
         """Blob shas this commit's spec documents and watched files need, in order."""
@@ -78,7 +56,7 @@ class CommitApplier:
     def apply(self, commit: RawCommit, seq: int, blobs: Mapping[str, bytes]) -> None:
         """Record the commit and a version for every clause it changed; tell the watchers."""
         self.rows.commits.append(_commit_row(commit, seq) | {"run_id": self.run_id})
-        edits, file_renames = self._edits(commit, blobs)
+        edits, file_renames = self.reader.edits(commit, blobs, self.state.doc_clauses)
         if edits:
             self._apply_edits(commit.sha, seq, edits, file_renames)
         for w in self.watchers:
@@ -89,62 +67,6 @@ class CommitApplier:
                 if w.watches(ch.path):
                     gone = ch.status == "D" or not ch.new_blob
                     w.on_file(commit, seq, ch.path, None if gone else blobs.get(ch.new_blob, b""))
-
-    def _edits(self, commit: RawCommit, blobs: Mapping[str, bytes]) -> tuple[list[DocEdit], dict[str, str]]:
-        edits: dict[str, DocEdit] = {}
-        renames: dict[str, str] = {}
-        for ch in commit.changes:
-            if ch.old_path and ch.old_path != ch.path and ch.status == "R":
-                self._latest.pop(ch.old_path, None)
-                if ch.old_path in self.state.doc_clauses:
-                    edits[ch.old_path] = DocEdit(ch.old_path, None, None)
-                    if self.files.matches(ch.path):
-                        renames[ch.old_path] = ch.path
-            if ch.status == "D" or not ch.new_blob:
-                self._latest.pop(ch.path, None)
-                if ch.path in self.state.doc_clauses:
-                    edits[ch.path] = DocEdit(ch.path, None, None)
-                continue
-            if not self.files.matches(ch.path):
-                continue
-            previous = self._latest.get(ch.path)
-            parsed = self._parse(commit.sha, ch.path, ch.new_blob, blobs.get(ch.new_blob), previous)
-            if parsed is not None:
-                edits[ch.path] = DocEdit(ch.path, parsed, ch.new_blob, previous)
-                self._latest[ch.path] = parsed  # the path's next version re-scans only what changed
-        return sorted(edits.values(), key=lambda e: e.path), renames
-
-    def _parse(self, sha: str, path: str, blob: str, content: bytes | None,
-               previous: ParsedDocument | None) -> ParsedDocument | None:
-        """Parse a blob once (cached by path and blob); a bad file is a warning and keeps its old state."""
-        cached = self._parsed.get((path, blob))
-        if cached is not None:
-            self._parsed.move_to_end((path, blob))
-            return cached
-        if content is None:
-            self.warn(sha, path, "blob missing from the repository; file skipped", None)
-            return None
-        if len(content) > self.max_bytes:
-            self.warn(sha, path, f"file is {len(content)} bytes, over the {self.max_bytes}-byte limit; "
-                      "file skipped, its previous version stays current", None)
-            return None
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.warn(sha, path, f"not UTF-8 (byte {exc.start}); file skipped, its previous "
-                      "version stays current", None)
-            return None
-        try:
-            parsed = parse(path, text, previous)
-        except Exception as exc:  # a parser bug must not stop the whole ingest
-            self.warn(sha, path, f"could not be parsed ({type(exc).__name__}: {exc}); file skipped", None)
-            return None
-        for w in parsed.warnings:
-            self.warn(sha, path, w.message, w.line)
-        self._parsed[(path, blob)] = parsed
-        if len(self._parsed) > 512:
-            self._parsed.popitem(last=False)
-        return parsed
 
     def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
         state = self.state
