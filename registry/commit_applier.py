@@ -42,6 +42,7 @@ class CommitApplier:
         self.rows = _Rows()
         self.versions_written = 0
         self._keys_seen: set[tuple[int, str]] = set()
+        self._created: set[int] = set()  # lineages this run started
         self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
         self.reader = DocumentReader(files, max_bytes, warn)
 
@@ -153,6 +154,7 @@ class CommitApplier:
         """Start a lineage for a genuinely new clause."""
         state = self.state
         cid = state.new_lineage()
+        self._created.add(cid)
         state.remember(cid, None)
         self.rows.clauses.append({"id": cid, "key": key, "first_seq": seq})
         self._keys_seen.add((cid, key))
@@ -195,6 +197,8 @@ class CommitApplier:
         if (cid, key) in self._keys_seen:
             return False
         self._keys_seen.add((cid, key))
+        if cid in self._created:
+            return True  # every id this run's own lineages had is in _keys_seen
         with self.session.no_autoflush:  # buffered rows are not in the database yet: no flush needed
             return self.session.scalar(
                 select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)

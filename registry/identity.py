@@ -27,12 +27,15 @@ def words(c: Candidate) -> list[str]:
     return _WORD.findall(f"{c.title}\n{c.body}".lower())
 
 
-def similarity(a: Sequence[str], b: Sequence[str]) -> float:
-    """Share of tokens the two texts have in common, in order (0..1)."""
+def similarity(a: Sequence[str], b: Sequence[str], floor: float = 0.0) -> float:
+    """Share of tokens the two texts have in common, in order (0..1); 0 when surely below floor."""
     if not a and not b:
         return 0.0  # two empty clauses say nothing about being the same clause
+    if a == b:
+        return 1.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() == 0 or matcher.quick_ratio() == 0:
+    # Cheap upper bounds first: most pairs are plainly different clauses.
+    if matcher.real_quick_ratio() < max(floor, 1e-9) or matcher.quick_ratio() < max(floor, 1e-9):
         return 0.0
     return matcher.ratio()
 
@@ -76,7 +79,7 @@ def match_renames(
     for new in rest_new:
         new_words = words(new)
         for old in rest_gone:
-            score = similarity(gone_words[old.key], new_words)
+            score = similarity(gone_words[old.key], new_words, threshold)
             if score >= threshold:
                 scored.append((score, new.key, old.key))
     # Best first; ties broken by ids so the result never depends on input order.
