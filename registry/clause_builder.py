@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -133,12 +133,15 @@ def _shallower(stack: list[tuple[int, str, tuple[str, ...]]], level: int) -> lis
 
 
 def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[Clause],
-                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int]) -> bool:
+                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int],
+                      rest: Callable[[int], Sequence[Start]]) -> bool:
     """Reuse the old parse's clauses before and after the changed window; build the window's.
 
     `starts` are the window's region starts. Every shortcut is checked (the window begins where an
     old clause began, the same headings are open after it, the same ids inside it); False means a
-    check failed and the caller must build the document the ordinary way.
+    check failed and the caller must build the document the ordinary way. When only the old
+    clauses after the window cannot be reused, they are rebuilt from `rest(line)`: the region
+    starts of the new version from that (unchanged, ATX) line on.
     """
     start, old_end, delta = window
     new_end = old_end + delta
@@ -164,4 +167,10 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     if reusable:
         b.reused = (k0, len(b.clauses), k1)
         b.replay(old[k1:], delta, last=True)
-    return reusable
+    elif old[k1].start == old_end:
+        suffix = rest(new_end)
+        b.add(suffix, 0, len(suffix))
+        b.reused = (k0, len(b.clauses), len(old))
+    else:
+        return False
+    return True

@@ -142,8 +142,8 @@ class CommitApplier:
         ids were all kept as written (no duplicate renamed), so the state lines up clause for clause.
         """
         parsed, ids = e.parsed, self.state.doc_clauses.get(e.path)
-        if parsed is None or parsed.reused is None or parsed.base is not e.previous or not self._clean.get(e.path) \
-                or ids is None or len(ids) != len(e.previous.clauses):
+        if parsed is None or parsed.reused is None or e.previous is None or parsed.base != e.previous.serial \
+                or not self._clean.get(e.path) or ids is None or len(ids) != len(e.previous.clauses):
             return e.clauses, []
         k0, j1, k1 = parsed.reused
         kept = list(zip([c.key for c in parsed.clauses[:k0]], ids[:k0]))

@@ -1,6 +1,7 @@
 """Split one Markdown document into clauses: pure, `(path, text) -> ParsedDocument`."""
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from registry.clause_builder import Clause, ClauseBuilder, ParseWarning, Start, 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
 _ATTR_TOKEN = re.compile(r'\s*(?:#([A-Za-z0-9_][\w.:\-]*)|\.([\w\-]+)|([A-Za-z_][\w\-]*)=("[^"]*"|\'[^\']*\'|[^\s"\']+))')
+_SERIALS = itertools.count(1)
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 
 
@@ -26,7 +28,10 @@ class ParsedDocument:
     atx: list[int] | None = field(default=None, repr=False, compare=False)  # for the next re-scan
     # (k0, j1, k1): clauses [:k0] and [j1:] are the previous parse's [:k0] and [k1:], unchanged
     reused: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
-    base: ParsedDocument | None = field(default=None, repr=False, compare=False)  # what `reused` is against
+    serial: int = field(default_factory=lambda: next(_SERIALS), repr=False, compare=False)
+    # The serial of the parse `reused` refers to (a number, not a reference: a reference would
+    # keep every earlier version of the document alive).
+    base: int | None = field(default=None, repr=False, compare=False)
 
 
 def normalize(text: str) -> str:
@@ -144,6 +149,13 @@ def _window_starts(lines: list[str], w: Window) -> list[Start] | None:
     return _starts(lines, headings, paragraphs, stop=w.old_end + w.delta)
 
 
+def _starts_from(lines: list[str], at: int) -> list[Start]:
+    """Region starts from line `at` (an ATX heading, where a fresh scan may begin) to the end."""
+    rest = scan(lines[at:])
+    headings = [Heading(h.line + at, h.end + at, h.level, h.text, h.setext) for h in rest.headings]
+    return _starts(lines, headings, [p + at for p in rest.paragraphs])
+
+
 def parse(path: str, text: str, previous: ParsedDocument | None = None) -> ParsedDocument:
     """Split a Markdown document into clauses with ids, attributes, parents and bodies.
 
@@ -159,7 +171,7 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
     starts = _window_starts(lines, window) if window is not None else None
     if window is not None and starts is not None and \
             build_with_window(builder, starts, previous.clauses, previous.warnings,
-                              (window.start, window.old_end, window.delta)):
+                              (window.start, window.old_end, window.delta), lambda at: _starts_from(lines, at)):
         atx, reused = window.atx, builder.reused
     else:
         reused = None
@@ -169,4 +181,4 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
         everything = _starts(lines, result.headings, result.paragraphs)
         builder.add(everything, 0, len(everything))
     return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx, reused,
-                          previous if reused is not None else None)
+                          base=previous.serial if reused is not None else None)
