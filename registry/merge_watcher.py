@@ -45,8 +45,9 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     """Record that commit `sha` merged the proposal named by a trailer value (idempotent).
 
     With the commit's trailers, the commit must also be what the registry would have written for
-    that proposal (one Audit-Head, the approvals, the approved text); otherwise it stays a direct,
-    unapproved change and the warning says why.
+    that proposal (record_checks.merge_mismatches: one Audit-Head naming an existing event, the
+    approvals, the approved texts and no other change); otherwise it stays a direct, unapproved
+    change and the warning says which part failed.
     """
     proposal = session.get(Proposal, int(value)) if value.isdigit() else None
     if proposal is None:

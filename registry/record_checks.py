@@ -4,8 +4,12 @@
 - Every merged proposal has exactly one commit on the branch carrying its `Proposal-Id:`, and it
   is the commit the database records; no commit names a proposal that is not merged.
 - Every registry commit's trailers match the database: its `Approved-by:` lines are the approvals
-  that counted, its `Audit-Head:` anchors an event before the merge's own, and the clause texts
-  at that commit are the texts that were approved.
+  that counted, its `Audit-Head:` names an existing event (seq and hash) before the merge's own,
+  the clause texts at that commit are the texts that were approved, and it changed nothing else
+  (registry.merge_scope).
+
+`merge_mismatches` is the one rule for "this commit is proposal N's approved merge": ingest asks
+it before completing a proposal from a commit's trailer, verify asks it of every such commit.
 """
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from registry import proposal_store as store
 from registry.audit import Finding, parse_anchor
-from registry.models import AuditEvent, ClauseVersion, Commit, Proposal, Review, Revision
-from registry.proposal_states import MERGED
+from registry.merge_scope import scope_mismatches
+from registry.models import AuditEvent, ClauseVersion, Commit, Proposal, ProposedChange, Review, Revision
+from registry.proposal_states import APPROVED, MERGED
 from registry.refs import iso
 from registry.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID, approved_by
 
@@ -90,7 +95,10 @@ def check_merges(session: Session, commits: dict[str, CommitTrailers]) -> list[F
             p = session.get(Proposal, int(number)) if number.isdigit() else None
             state = f"is {p.state} in the database" if p else "does not exist in the database"
             for sha in shas:
-                findings.append(Finding("trailers", f"commit {sha[:12]}", f"names proposal {number}, which {state}"))
+                why = merge_mismatches(session, p, commits[sha]) if p is not None and p.state == APPROVED else []
+                findings.append(Finding("trailers", f"commit {sha[:12]}", f"names proposal {number}, which {state}"
+                                        + (f"; it is not that proposal's approved merge ({'; '.join(why)})"
+                                           if why else "")))
     return findings
 
 
@@ -108,8 +116,7 @@ def check_trailers(session: Session, commits: dict[str, CommitTrailers]) -> list
         if len(numbers) != 1 or p is None or p.merged_sha != c.sha:
             continue  # check_merges names these
         where = f"commit {c.sha[:12]} (proposal {p.id})"
-        findings += [Finding("trailers", where, m) for m in _approvals(session, p, c) + _anchor(session, p, c)]
-        findings += [Finding("merge", where, m) for m in _texts(session, p, c.sha)]
+        findings += [Finding(check, where, m) for check, found in _recognition(session, p, c).items() for m in found]
     return findings
 
 
@@ -117,11 +124,15 @@ def merge_mismatches(session: Session, p: Proposal, c: CommitTrailers) -> list[s
     """Why commit `c` is not the registry's merge of proposal `p` (empty when it is).
 
     Ingest asks this before it lets a commit that names a proposal complete it, so a direct push
-    that merely carries `Proposal-Id:` cannot pass for an approved merge.
+    that carries a proposal's trailers (even copied from its real merge) but changes anything
+    else cannot pass for an approved merge.
     """
-    heads = c.get(AUDIT_HEAD)
-    found = [] if len(heads) == 1 else [f"carries {len(heads)} Audit-Head trailers; a registry commit carries one"]
-    return found + _approvals(session, p, c) + _texts(session, p, c.sha)
+    return [m for found in _recognition(session, p, c).values() for m in found]
+
+
+def _recognition(session: Session, p: Proposal, c: CommitTrailers) -> dict[str, list[str]]:
+    """The rule's failures by the verify check that names them: the trailers, then the contents."""
+    return {"trailers": _anchor(session, p, c) + _approvals(session, p, c), "merge": _contents(session, p, c.sha)}
 
 
 def _approvals(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
@@ -140,26 +151,39 @@ def _anchor(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
     if len(heads) != 1:
         return [f"carries {len(heads)} Audit-Head trailers; a registry commit carries exactly one"]
     parsed = parse_anchor(heads[0])
+    event = session.get(AuditEvent, parsed[0]) if parsed else None
+    if parsed is None or event is None or event.hash != parsed[1]:
+        # A registry merge anchors the head of a committed chain; a made-up or altered anchor is
+        # no merge (verify's anchor check also names a missing or rewritten event).
+        return [f"Audit-Head {heads[0].strip()!r} names no audit event with that seq and hash"]
     merge_event = session.scalar(select(AuditEvent.seq).where(
         AuditEvent.action == "proposal.merge", AuditEvent.subject == f"proposal:{p.id}").order_by(AuditEvent.seq))
-    if parsed and merge_event is not None and parsed[0] >= merge_event:
+    if merge_event is not None and parsed[0] >= merge_event:
         return [f"Audit-Head anchors event {parsed[0]}, but the merge was recorded as event {merge_event}: "
                 "a merge anchors the chain as it stood before it"]
-    return []  # a malformed or unknown anchor is the anchor check's finding
+    return []
 
 
-def _texts(session: Session, p: Proposal, sha: str) -> list[str]:
-    """Touched clauses whose text at the merge commit is not the approved text."""
+def _contents(session: Session, p: Proposal, sha: str) -> list[str]:
+    """What the commit changed against what was approved: the texts, and nothing beyond them."""
     seq = session.scalar(select(Commit.seq).where(Commit.sha == sha))
     if seq is None:
         return [f"the merge commit {sha[:12]} is not in the ledger; run `specreg ingest`"]
+    changes = store.changes(session, store.current_revision(session, p))
+    return _texts(session, changes, seq) + scope_mismatches(session, changes, seq)
+
+
+def _texts(session: Session, changes: list[ProposedChange], seq: int) -> list[str]:
+    """Touched clauses whose text at the merge commit is not the approved text."""
     out = []
-    for ch in store.changes(session, store.current_revision(session, p)):
-        v = session.scalar(select(ClauseVersion).where(ClauseVersion.key == ch.key, ClauseVersion.seq <= seq,
-                                                       ClauseVersion.abandoned.is_(False))
+    for ch in changes:
+        # A removal is looked up by lineage: ingest may see a removed clause and an added one with
+        # like text as a rename, and then the lineage lives on under the added clause's id.
+        by = ClauseVersion.clause_id == ch.clause_id if ch.kind == "remove" else ClauseVersion.key == ch.key
+        v = session.scalar(select(ClauseVersion).where(by, ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))
                            .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1))
         if ch.kind == "remove":
-            ok = v is None or v.removed
+            ok = v is None or v.removed or v.key != ch.key
         else:
             ok = v is not None and not v.removed and (v.title, dict(v.attributes), v.body) == (
                 ch.title, dict(ch.attributes or {}), ch.body)

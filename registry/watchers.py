@@ -53,7 +53,8 @@ def lazy(target: str) -> WatcherFactory:
     return make
 
 
-# Factories ingest instantiates for each run; features add theirs here.
+# Factories ingest instantiates for each run; features add theirs here. The merge watcher stays
+# last: it judges a commit by everything the others recorded at its seq (OWNERS.toml, policy.toml).
 WATCHERS: list[WatcherFactory] = [
     lazy("registry.owners_ingest:OwnersWatcher"),
     lazy("registry.prompts:ExampleFilesWatcher"),
