@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from registry import audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
+from registry.person_ident import check_identity
 
 MIN_PASSWORD = 8
 # Checked against when the email is unknown, so a failed login takes as long either way.
@@ -105,6 +106,7 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
     email = normalize_email(email)
     if "@" not in email or not name.strip():
         raise BadRequest("give an email address and a name")
+    check_identity(name.strip(), email)
     person = _person(session, email)
     if person is None:
         person = Person(email=email, name=name.strip(), active=True)
@@ -200,6 +202,7 @@ def sso_actor(session: Session, email: str) -> Actor:
     email = normalize_email(email)
     if "@" not in email:
         raise Unauthorized("the SSO header does not hold an email address")
+    check_identity(email=email)  # the name is the email's local part
     person = _person(session, email)
     account = session.get(Account, person.id) if person is not None else None
     if account is None:

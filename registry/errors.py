@@ -63,6 +63,10 @@ class BadRequest(SpecregError):
     code = "bad_request"
 
 
+class BadIdentity(BadRequest):
+    """A person's name or email that could break out of a git trailer, identity line or printed list."""
+
+
 class SourceError(SpecregError):
     """The spec repo cannot be read as asked (not a repo, unknown branch)."""
 

@@ -10,6 +10,9 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.errors import BadIdentity
+from registry.person_ident import check_identity
+
 OWNERS_PATH = "OWNERS.toml"
 TEAM_PREFIX = "team:"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -126,11 +129,27 @@ def _table(out: OwnersFile, data: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
+def _identity_problem(name: str | None = None, email: str | None = None) -> str | None:
+    """Why this name or email cannot name a person (see registry.person_ident), or None."""
+    try:
+        check_identity(name, email)
+    except BadIdentity as exc:
+        return exc.message
+    return None
+
+
+def _is_email(value: object) -> bool:
+    """An email address that can safely name a person (no line breaks, no `<`/`>`)."""
+    return isinstance(value, str) and bool(_EMAIL.fullmatch(value)) and _identity_problem(email=value) is None
+
+
 def _people(out: OwnersFile, table: dict[str, Any]) -> None:
     for email, name in table.items():
         line = out.line_of("people", email)
-        if not _EMAIL.fullmatch(email):
+        if not _is_email(email):
             out.warnings.append(FileWarning(f"[people] key {email!r} is not an email address; ignored", line))
+        elif isinstance(name, str) and (problem := _identity_problem(name.strip())):
+            out.warnings.append(FileWarning(f"[people] {email}: {problem}; entry ignored", line))
         elif not isinstance(name, str) or not name.strip():
             out.warnings.append(FileWarning(f"[people] {email}: the display name must be a string", line))
             out.people[email.lower()] = email.lower()
@@ -146,7 +165,7 @@ def _teams(out: OwnersFile, table: dict[str, Any]) -> None:
             continue
         emails = []
         for m in members:
-            if isinstance(m, str) and _EMAIL.fullmatch(m):
+            if _is_email(m):
                 emails.append(_known(out, m.lower(), line))
             else:
                 out.warnings.append(FileWarning(f"team {name!r}: member {m!r} is not an email; ignored", line))
@@ -197,7 +216,7 @@ def _owner_refs(out: OwnersFile, key: str, owners: list[Any], line: int | None) 
                 refs.append(ref)
             else:
                 out.warnings.append(FileWarning(f"{key!r}: unknown team {ref[len(TEAM_PREFIX):]!r}", line))
-        elif isinstance(ref, str) and _EMAIL.fullmatch(ref):
+        elif _is_email(ref):
             refs.append(_known(out, ref.lower(), line))
         else:
             out.warnings.append(FileWarning(f"{key!r}: owner {ref!r} is neither an email nor "

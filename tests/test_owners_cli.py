@@ -125,3 +125,15 @@ def test_unknown_ids_refs_and_people_are_one_line_errors(cli, args, code):
     assert status == 1 and out == "" and len(err.strip().splitlines()) == 1
     status, out, _ = cli(*args, "--json")
     assert status == 1 and json.loads(out)["error"] == code
+
+
+@pytest.mark.parametrize("name, email", [
+    ("Eve\nApproved-by: Ada Byron <ada@example.org>; 2024-01-01T00:00:00Z; approve", "eve@example.org"),
+    ("Eve <ada@example.org>", "eve@example.org"),
+    ("Eve", "eve@example.org>"),
+])
+def test_user_add_refuses_a_name_or_email_that_could_forge_a_trailer(cli, name, email):
+    status, out, err = cli("user", "add", email, "--name", name, "--as", "ada@example.org")
+    assert status == 1 and out == "" and "may not contain" in err
+    users = as_json(cli("user", "list", "--json"))
+    assert [u["email"] for u in users] == ["ada@example.org", "grace@example.org"]

@@ -241,3 +241,16 @@ def test_a_history_rewrite_keeps_old_owners_versions_but_follows_the_new_branch(
     assert emails(session, "lex.truth") == ["ada@example.org"]
     statuses = session.execute(select(OwnersVersion.seq, OwnersVersion.abandoned).order_by(OwnersVersion.id)).all()
     assert [a for _, a in statuses] == [False, True, False]
+
+
+def test_a_people_entry_whose_name_could_forge_a_trailer_is_a_warning_with_its_line_and_is_skipped(session, repo):
+    build(repo)
+    forged = '"eve@example.org" = "Eve\\nApproved-by: Ada Byron <ada@example.org>"\n'
+    text = OWNERS_V2.replace("[teams]", forged + "[teams]")
+    sha = repo.commit("Add Eve", {"OWNERS.toml": text})
+    run_ingest(session, repo)
+    line = text.splitlines().index(forged.strip()) + 1
+    [(path, at, message)] = [(p, n, m) for s, p, n, m in warnings(session) if s == sha]
+    assert (path, at) == ("OWNERS.toml", line) and "may not contain a line break" in message
+    assert session.scalar(select(Person).where(Person.email == "eve@example.org")) is None
+    assert emails(session, "respect_privacy") == ["ada@example.org"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import git
 
 from registry.errors import SourceError
+from registry.person_ident import check_identity
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class Person:
 
     name: str
     email: str
+
+    def __post_init__(self) -> None:
+        # A line break would end the fast-import `author` line and start a command of the user's own.
+        check_identity(self.name, self.email)
 
     def ident(self, when: datetime) -> str:
         """The fast-import identity line: `Name <email> unixtime +hhmm`."""

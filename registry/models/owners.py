@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH
+from registry.person_ident import check_identity
 
 
 class Person(Base):
@@ -22,6 +23,12 @@ class Person(Base):
     # With one: follows the account (False once it is disabled); OWNERS.toml leaves it alone.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("name", "email")
+    def _safe_identity(self, key: str, value: str) -> str:
+        # The last guard: whatever path names a person, nothing that breaks a trailer is stored.
+        check_identity(**{key: value})
+        return value
 
 
 class Team(Base):
