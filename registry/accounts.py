@@ -8,6 +8,7 @@ only (de)activates people without one (registry.owners_ingest).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,8 +20,12 @@ from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcn
 from registry.person_ident import check_identity
 
 MIN_PASSWORD = 8
-# Checked against when the email is unknown, so a failed login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of nobody's password, made like real ones; made on the first login, not at import."""
+    return generate_password_hash("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,9 @@ def authenticate(session: Session, email: str, password: str) -> Actor | None:
     """The account for a correct email and password, else None; both outcomes are audited."""
     person = _person(session, email)
     account = session.get(Account, person.id) if person is not None else None
-    stored = account.password_hash if account is not None and account.password_hash else _DUMMY_HASH
+    # An unknown email (or an account without a password) still costs one scrypt check, so the time
+    # a failed login takes does not tell which accounts exist.
+    stored = account.password_hash if account is not None and account.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password) and account is not None and account.password_hash is not None
     if ok and account.disabled_at is None:
         audit.record(session, person.email, "session.login", f"user:{person.email}")

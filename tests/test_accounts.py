@@ -1,6 +1,8 @@
 """Accounts, roles, passwords, API tokens and login sessions (stored as hashes, revocable, audited)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -57,6 +59,48 @@ def test_passwords_are_hashed_and_logins_are_audited_both_ways(session, admin):
     assert authenticate(session, "nobody@example.org", "correct horse") is None
     assert actions(session)[-3:] == ["session.login", "session.login_failed", "session.login_failed"]
     assert b"correct horse" not in repr(list_users(session)).encode()
+
+
+@pytest.mark.parametrize(("email", "password", "dummy"), [
+    ("root@example.org", "correct horse", False),
+    ("root@example.org", "wrong horse", False),
+    ("nobody@example.org", "correct horse", True),
+    ("nopassword@example.org", "correct horse", True),
+    ("disabled@example.org", "correct horse", False),
+], ids=["right password", "wrong password", "unknown email", "account without a password", "disabled account"])
+def test_every_login_attempt_spends_one_password_check_so_timing_does_not_reveal_accounts(
+        session, admin, monkeypatch, email, password, dummy):
+    from registry import accounts
+
+    add_user(session, admin, "nopassword@example.org", "No Password")
+    add_user(session, admin, "disabled@example.org", "Dis Abled", password="correct horse")
+    disable_user(session, admin, "disabled@example.org")
+    checked: list[str] = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real_check(h, p))
+    authenticate(session, email, password)
+    assert len(checked) == 1 and (checked[0] == accounts._dummy_hash()) == dummy
+    stored = session.get(accounts.Account, admin.person_id).password_hash
+    assert checked[0].split("$")[0] == stored.split("$")[0]  # the dummy costs what a real check costs
+
+
+def test_the_dummy_hash_is_made_once_on_first_use_not_at_import(session, admin, monkeypatch):
+    from registry import accounts
+
+    probe = ("import werkzeug.security as ws; made = []; real = ws.generate_password_hash; "
+             "ws.generate_password_hash = lambda *a, **k: made.append(1) or real(*a, **k); "
+             "import registry.app, registry.accounts; print(len(made))")
+    from registry.config import PROJECT_ROOT
+
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert run.stdout == "0\n"
+    made: list[str] = []
+    real_make = accounts.generate_password_hash
+    monkeypatch.setattr(accounts, "generate_password_hash", lambda p: made.append(p) or real_make(p))
+    accounts._dummy_hash.cache_clear()
+    for _ in range(3):
+        assert authenticate(session, "nobody@example.org", "guess") is None
+    assert len(made) == 1
 
 
 def test_a_short_password_is_refused_and_only_admins_set_other_peoples(session, admin):
