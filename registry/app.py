@@ -48,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)
-    auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key)
+    auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
     for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account,
                       report_pages, evidence_api, accountability, accountability_api):
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ class Settings:
     auth: str = "local"  # local (accounts with passwords) or header (a trusted reverse proxy's SSO header)
     auth_header: str = "X-Remote-User"
     secret_key: str | None = None  # signs session cookies; None: a random key kept in the instance folder
+    secure_cookies: bool = False  # send the session cookie over HTTPS only (off for the local http demo)
 
 
 def normalize_database_url(url: str) -> str:
@@ -44,7 +45,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth=_auth_mode(env.get("SPECREG_AUTH") or "local"),
         auth_header=env.get("SPECREG_AUTH_HEADER") or "X-Remote-User",
         secret_key=env.get("SPECREG_SECRET_KEY") or None,
+        secure_cookies=_flag("SPECREG_SECURE_COOKIES", env.get("SPECREG_SECURE_COOKIES") or "0"),
     )
+
+
+def _flag(name: str, value: str) -> bool:
+    from registry.errors import ConfigError
+
+    if value.strip().lower() not in ("0", "1", "true", "false"):
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+    return value.strip().lower() in ("1", "true")
 
 
 def _auth_mode(value: str) -> str:

@@ -132,13 +132,16 @@ def _secret_key(app: Flask, configured: str | None) -> str:
     return path.read_text().strip()
 
 
-def init_app(app: Flask, auth: str, header: str, secret: str | None) -> None:
+def init_app(app: Flask, auth: str, header: str, secret: str | None, secure_cookies: bool = False) -> None:
     """Sessions, cookie settings, the actor and CSRF checks, and the login routes."""
     app.config.setdefault("AUTH", auth)
     app.config.setdefault("AUTH_HEADER", header)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app, secret)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    # Scripts never read the cookie, and other sites' forms and subrequests do not carry it; Secure
+    # (HTTPS only) is opt-in because the local demo runs over plain http.
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=secure_cookies)
     app.before_request(check_csrf)
     app.before_request(load_actor)
     app.add_template_global(csrf_token, "csrf_token")
