@@ -1,10 +1,10 @@
 """The database lifecycle: engines, sessions (one per request on `g`, `session_scope()` elsewhere)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from flask import Flask
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -91,11 +93,25 @@ def init_app(app: Flask) -> None:
             session.close()
 
 
+def read_only(view: V) -> V:
+    """Mark a POST view that changes nothing (a preview): its request gets a read session."""
+    view.read_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def request_writes() -> bool:
+    """True when this request may change state: not a GET, and not a view marked read_only."""
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False)
+
+
 def get_session() -> Session:
-    """The current request's session."""
-    from flask import current_app, g, has_request_context, request
+    """The current request's session; only requests that may write take SQLite's write lock."""
+    from flask import current_app, g
 
     if "db_session" not in g:
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        g.db_session = current_app.extensions["specreg.write_sessions" if writes else "specreg.sessions"]()
+        g.db_session = current_app.extensions["specreg.write_sessions" if request_writes() else "specreg.sessions"]()
     return g.db_session

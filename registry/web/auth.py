@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from registry.accounts import Actor, actor_for, authenticate, sso_actor
 from registry.credentials import actor_for_session, actor_for_token, end_session, start_session
-from registry.db import get_session
+from registry.db import get_session, request_writes
 from registry.errors import CsrfFailure, NotFound, Unauthorized, UnknownUser
 
 bp = Blueprint("auth", __name__)
@@ -43,7 +43,7 @@ def _bearer() -> Actor | None:
 
 def _from_header(email: str) -> Actor | None:
     """The SSO user; their account is created on their first state-changing request, never on a GET."""
-    if request.method in UNSAFE:
+    if request_writes():
         return sso_actor(get_session(), email)
     try:
         return actor_for(get_session(), email)

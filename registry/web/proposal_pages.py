@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from registry import proposals, reviews
 from registry.accounts import require_role
 from registry.clause_edit import EditError, parse_single
-from registry.db import get_session
+from registry.db import get_session, read_only
 from registry.errors import BadRequest
 from registry.gitsource import SpecSource
 from registry.merge import merge as merge_proposal
@@ -65,6 +65,7 @@ def propose_form(id: str) -> str:
 @bp.post("/clauses/<id>/propose")
 def propose(id: str) -> Response | str:
     """Preview (no change), or open the proposal: new text, or removing the clause."""
+    require_role(current_actor(), "editor", "propose changes")  # the preview too, as on the editor page
     form = request.form
     with _source() as source:
         clause = clause_markdown(get_session(), source, id)
@@ -89,8 +90,9 @@ def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
 
 
 @bp.post("/proposals/preview")
+@read_only
 def preview() -> Response:
-    """The live preview's JSON (posted by static/propose.js with the CSRF header)."""
+    """The live preview's JSON (posted by static/propose.js with the CSRF header); changes nothing."""
     require_role(current_actor(), "editor", "preview a proposal")
     data = request.get_json(silent=True) or {}
     return jsonify(preview_of(str(data.get("id", "")), str(data.get("text", "")), str(data.get("body", ""))))

@@ -175,3 +175,41 @@ def test_a_new_sso_user_gets_a_viewer_account_on_their_first_action_not_on_a_get
                        headers=headers).status_code == 302
     page = client.get("/proposals", headers=headers).get_data(as_text=True)
     assert 'newcomer <span class="role">(viewer)</span>' in page
+
+
+PREVIEW = {"id": "respect_privacy", "text": f"{HEADINGS['respect_privacy']}\n\nKeep it **private**.\n",
+           "body": "Do not reveal personal data."}
+PREVIEW_STATUS = {None: 401, "vic": 403, "grace": 403, "barbara": 200, "ada": 200, "root": 200}
+
+
+@pytest.mark.parametrize("who", WHO, ids=[w or "anonymous" for w in WHO])
+def test_the_live_preview_needs_an_editor_and_the_csrf_header(shared_gov, who):
+    browser = shared_gov.browser(who)
+    assert browser.post("/proposals/preview", json=PREVIEW).status_code == 403  # no CSRF header
+    response = browser.post("/proposals/preview", json=PREVIEW, headers={"X-CSRF-Token": "csrf-token"})
+    assert response.status_code == PREVIEW_STATUS[who]
+    if response.status_code == 200:
+        assert "<strong>private</strong>" in response.get_json()["html"]
+
+
+@pytest.mark.parametrize("who", WHO, ids=[w or "anonymous" for w in WHO])
+def test_the_preview_button_needs_an_editor_too(shared_gov, who):
+    form = {"csrf_token": "csrf-token", "action": "preview", "title": "T", "rationale": "R", "text": PREVIEW["text"]}
+    response = shared_gov.browser(who).post("/clauses/respect_privacy/propose", data=form)
+    assert response.status_code == PREVIEW_STATUS[who]
+    assert ("<strong>private</strong>" in response.get_data(as_text=True)) == (response.status_code == 200)
+
+
+@pytest.mark.parametrize(("path", "body", "session"), [
+    ("/proposals/preview", {"json": PREVIEW}, "specreg.sessions"),
+    ("/proposals/{n}/comment", {"data": {"text": "hi"}}, "specreg.write_sessions"),  # the contrast: a write
+])
+def test_the_live_preview_uses_a_read_session_and_never_takes_the_write_lock(gov, monkeypatch, path, body, session):
+    n = gov.propose()
+    opened: list[str] = []
+    for kind in ("specreg.sessions", "specreg.write_sessions"):
+        maker = gov.app.extensions[kind]
+        monkeypatch.setitem(gov.app.extensions, kind, lambda kind=kind, maker=maker: opened.append(kind) or maker())
+    response = gov.browser("ada").post(path.format(n=n), headers={"X-CSRF-Token": "csrf-token"}, **body)
+    assert response.status_code in (200, 302)
+    assert opened == [session]
