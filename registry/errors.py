@@ -144,6 +144,12 @@ class PolicyNotSatisfied(Conflict):
         self.missing = missing
 
 
+class StaleRevision(Conflict):
+    """A review was given for a revision that is no longer the proposal's current one."""
+
+    code = "stale_revision"
+
+
 class MergeConflict(Conflict):
     """A touched clause changed on the branch since the proposal's base; the proposal must be revised."""
 

@@ -13,20 +13,35 @@ from registry import audit
 from registry import proposal_store as store
 from registry.accounts import Actor, require_role
 from registry.approvals import may_approve, meaning, verdict
-from registry.errors import BadRequest, Conflict, Forbidden, NotFound
+from registry.errors import BadRequest, Conflict, Forbidden, NotFound, StaleRevision
 from registry.models import Proposal, Review, utcnow
 from registry.proposal_states import allowed, transition
 from registry.proposals import apply_verdict
 from registry.refs import iso
 
 
-def _open_for_review(session: Session, actor: Actor | None, number: int) -> tuple[Proposal, Actor]:
+def _open_for_review(session: Session, actor: Actor | None, number: int,
+                     seen: int | None) -> tuple[Proposal, Actor]:
     proposal = store.get_proposal(session, number, lock=True)
     actor = require_role(actor, "viewer", "review")
     transition(proposal.state, "review")  # raises when the state does not take reviews
     if actor.person_id == proposal.proposer_id:
         raise Forbidden("nobody reviews their own proposal")
+    _check_seen(proposal, seen)
     return proposal, actor
+
+
+def _check_seen(proposal: Proposal, seen: int | None) -> None:
+    """Refuse a review given for a revision other than the current one (checked under the proposal's lock)."""
+    if seen is None:
+        return
+    if isinstance(seen, bool) or not isinstance(seen, int) or seen < 1:
+        raise BadRequest(f"the revision you reviewed must be a revision number (1 or more), not {seen!r}")
+    if seen != proposal.revision:
+        # The proposer saved a newer text after the reviewer loaded this one: the review would count
+        # for text the reviewer never saw.
+        raise StaleRevision(f"you reviewed revision {seen}, but proposal #{proposal.id} is now at revision "
+                            f"{proposal.revision}; read revision {proposal.revision} and review it again")
 
 
 def _pending_by(session: Session, proposal: Proposal, actor: Actor, kind: str) -> list[Review]:
@@ -47,9 +62,10 @@ def _record(session: Session, proposal: Proposal, actor: Actor, kind: str, means
     return review
 
 
-def approve(session: Session, actor: Actor | None, number: int, comment: str = "") -> Review:
-    """Approve the current revision as an owner of the clauses it touches (or as admin of unowned ones)."""
-    proposal, actor = _open_for_review(session, actor, number)
+def approve(session: Session, actor: Actor | None, number: int, comment: str = "",
+            revision: int | None = None) -> Review:
+    """Approve the current revision (`revision`: the one the reviewer saw) as an owner of the clauses it touches."""
+    proposal, actor = _open_for_review(session, actor, number, revision)
     clauses = verdict(session, proposal).clauses
     if not may_approve(clauses, actor.email):
         raise Forbidden(f"{actor.email} owns none of the clauses this proposal touches "
@@ -66,9 +82,10 @@ def approve(session: Session, actor: Actor | None, number: int, comment: str = "
     return review
 
 
-def request_changes(session: Session, actor: Actor | None, number: int, comment: str) -> Review:
+def request_changes(session: Session, actor: Actor | None, number: int, comment: str,
+                    revision: int | None = None) -> Review:
     """Veto: an owner of a touched clause, an editor or an admin blocks the merge until it is settled."""
-    proposal, actor = _open_for_review(session, actor, number)
+    proposal, actor = _open_for_review(session, actor, number, revision)
     clauses = verdict(session, proposal).clauses
     owned = may_approve(clauses, actor.email)
     if not owned and not actor.at_least("editor"):

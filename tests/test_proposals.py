@@ -8,7 +8,7 @@ from proposal_helpers import HEADINGS, build_world
 from registry import reviews
 from registry.clause_edit import EditError
 from registry.errors import (
-    BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, Unauthorized, UnknownClause,
+    BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, StaleRevision, Unauthorized, UnknownClause,
 )
 from registry.gitsource import SpecSource
 from registry.models import AuditEvent
@@ -147,6 +147,26 @@ def test_a_revision_makes_earlier_approvals_stale(world):
     assert "stale" in d["policy"]["notes"][0]
     reviews.approve(world.session, world.users["grace"], n)
     assert detail(world, n)["state"] == "approved"
+
+
+@pytest.mark.parametrize(("kind", "who", "comment"), [("approve", "grace", ""),
+                                                      ("request_changes", "barbara", "too vague")])
+def test_a_review_for_a_revision_the_proposer_has_since_replaced_is_refused_and_not_recorded(world, kind, who,
+                                                                                              comment):
+    n = world.change("ada", "respect_privacy", "First try.")
+    do_revise(world, "ada", n, [ChangeInput("change", "respect_privacy", text("respect_privacy", "Second."))])
+    with pytest.raises(StaleRevision, match="you reviewed revision 1, but proposal #\\d+ is now at revision 2"):
+        getattr(reviews, kind)(world.session, world.users[who], n, comment, revision=1)
+    assert detail(world, n)["reviews"] == []
+    review = getattr(reviews, kind)(world.session, world.users[who], n, comment, revision=2)
+    assert detail(world, n)["reviews"][0]["revision"] == 2 and review.kind == kind
+
+
+@pytest.mark.parametrize("seen", [0, -1, "1", 1.0, True])
+def test_a_reviewed_revision_that_is_not_a_revision_number_is_a_bad_request(world, seen):
+    n = world.change("ada", "respect_privacy", "x")
+    with pytest.raises(BadRequest, match="must be a revision number"):
+        reviews.approve(world.session, world.users["grace"], n, revision=seen)
 
 
 def test_an_admin_who_writes_a_revision_can_no_longer_approve(world):

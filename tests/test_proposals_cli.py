@@ -110,6 +110,16 @@ def test_revise_comment_withdraw_and_the_queue(cli, monkeypatch):
     assert cli("withdraw", str(n), "--as", "ada@example.org")[1] == {"id": n, "state": "withdrawn"}
 
 
+def test_review_with_a_revision_that_is_no_longer_current_exits_1_and_records_nothing(cli):
+    n = propose(cli)
+    assert cli("revise", str(n), "--file", cli.file, "--note", "again", "--as", "ada@example.org")[0] == 0
+    code, data = cli("review", str(n), "--approve", "--revision", "1", "--as", "grace@example.org")
+    assert (code, data["error"]) == (1, "stale_revision") and "now at revision 2" in data["message"]
+    assert cli("proposal", str(n))[1]["reviews"] == []
+    code, data = cli("review", str(n), "--approve", "--revision", "2", "--as", "grace@example.org")
+    assert (code, data["state"]) == (0, "approved")
+
+
 def test_a_veto_and_its_dismissal(cli):
     n = propose(cli)
     code, veto = cli("review", str(n), "--request-changes", "--comment", "No.", "--as", "alan@example.org")

@@ -49,6 +49,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     kind.add_argument("--request-changes", action="store_const", dest="kind", const="request_changes")
     kind.add_argument("--withdraw-veto", action="store_const", dest="kind", const="withdraw_veto")
     p.add_argument("--comment", default="")
+    p.add_argument("--revision", type=int, metavar="N",
+                   help="the revision you read; refused (exit 1, stale_revision) when it is no longer current")
 
     p = _parser(sub, common, "dismiss", "dismiss a request for changes (admins)", cmd_dismiss)
     p.add_argument("review", type=int, metavar="REVIEW_ID")
@@ -160,14 +162,17 @@ def cmd_comment(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
     """Approve, request changes, or withdraw your request."""
     from registry import reviews
+    from registry.errors import BadRequest
     from registry.proposal_store import get_proposal
 
     with ctx.session(write=True) as session:
         actor = acting(session, args)
         if args.kind == "withdraw_veto":
+            if args.revision is not None:
+                raise BadRequest("--revision goes with --approve or --request-changes, not --withdraw-veto")
             review = reviews.withdraw_veto(session, actor, args.number)
         else:
-            review = getattr(reviews, args.kind)(session, actor, args.number, args.comment)
+            review = getattr(reviews, args.kind)(session, actor, args.number, args.comment, args.revision)
         data = {"id": args.number, "state": get_proposal(session, args.number).state, "review": review.id,
                 "kind": review.kind, "meaning": review.meaning, "digest": review.digest}
     ctx.emit(data, f"review {review.id} on proposal #{args.number} ({review.meaning}); "

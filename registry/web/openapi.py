@@ -139,7 +139,8 @@ def openapi_document() -> dict[str, Any]:
                           "E403": {"description": "Not allowed for this account (role, ownership)", **error},
                           "E404": {"description": "Unknown clause, version, ref or proposal", **error},
                           "E409": {"description": "Illegal in the proposal's state, policy not satisfied, "
-                                                  "a merge conflict, or an owner assigned twice", **error}},
+                                                  "a merge conflict, a review of a revision that is no "
+                                                  "longer current, or an owner assigned twice", **error}},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
                                           "description": "An API token from `specreg token create`."}},
         },

@@ -44,9 +44,11 @@ PATHS: dict[str, Any] = {
                                                   "changes": _array(CHANGE), "note": STR}}, STATE, [N], 201),
     "/api/v1/proposals/{n}/comments": _write("Comment", _obj(text=STR), STATE, [N], 201),
     "/api/v1/proposals/{n}/reviews": _write(
-        "Approve (as an owner of the clauses it touches) or request changes",
+        "Approve (as an owner of the clauses it touches) or request changes; 409 stale_revision when "
+        "`revision` (the revision the reviewer read) is no longer the current one",
         {**_obj(kind={"enum": ["approve", "request_changes"]}), "properties": {
-            "kind": {"enum": ["approve", "request_changes"]}, "comment": STR}}, STATE, [N], 201),
+            "kind": {"enum": ["approve", "request_changes"]}, "comment": STR,
+            "revision": {**INT, "minimum": 1}}}, STATE, [N], 201),
     "/api/v1/proposals/{n}/withdraw-veto": _write("Withdraw your own request for changes", None, STATE, [N]),
     "/api/v1/proposals/{n}/reviews/{review_id}/dismiss": _write(
         "Dismiss a request for changes (admins)", REASON, STATE,

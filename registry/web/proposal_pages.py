@@ -13,7 +13,7 @@ from registry import proposals, reviews
 from registry.accounts import require_role
 from registry.clause_edit import EditError, parse_single
 from registry.db import get_session, read_only
-from registry.errors import BadRequest
+from registry.errors import BadRequest, StaleRevision
 from registry.gitsource import SpecSource
 from registry.merge import merge as merge_proposal
 from registry.proposal_views import (
@@ -135,11 +135,27 @@ def comment(n: int) -> Response:
     return _done(n, "Comment added.")
 
 
+def _revision_seen() -> int | None:
+    """The form's hidden `revision`: the revision the reviewer was shown."""
+    raw = request.form.get("revision", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"revision must be a revision number, not {raw!r}")
+    return int(raw)
+
+
 @bp.post("/proposals/<int:n>/review")
 def review(n: int) -> Response:
-    """Approve or request changes."""
+    """Approve or request changes, for the revision the page showed; a newer one sends the reviewer back."""
     kind = "approve" if request.form.get("kind") == "approve" else "request_changes"
-    r = getattr(reviews, kind)(get_session(), current_actor(), n, request.form.get("comment", ""))
+    try:
+        r = getattr(reviews, kind)(get_session(), current_actor(), n, request.form.get("comment", ""),
+                                   _revision_seen())
+    except StaleRevision as exc:  # nothing was recorded: show the new revision with the reason
+        get_session().rollback()
+        flash(f"Not recorded: {exc.message}.")
+        return redirect(url_for("proposals.show", n=n))
     return _done(n, f"Recorded: {r.meaning}.")
 
 

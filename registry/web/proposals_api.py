@@ -88,12 +88,13 @@ def comment(n: int) -> tuple[Response, int]:
 
 @bp.post("/proposals/<int:n>/reviews")
 def review(n: int) -> tuple[Response, int]:
-    """{"kind": "approve" | "request_changes", "comment"}."""
+    """{"kind": "approve" | "request_changes", "comment", "revision"}; 409 stale_revision when not current."""
     data = body()
     kind = data.get("kind")
     if kind not in ("approve", "request_changes"):
         raise BadRequest('"kind" must be "approve" or "request_changes"')
-    r = getattr(reviews, kind)(get_session(), current_actor(), n, str(data.get("comment", "")))
+    r = getattr(reviews, kind)(get_session(), current_actor(), n, str(data.get("comment", "")),
+                               data.get("revision"))
     return _state(n, 201, review=r.id, meaning=r.meaning, digest=r.digest)
 
 

@@ -113,6 +113,22 @@ def test_revising_from_the_page(gov):
     assert "Revision 2 saved" in shown and "revision 2 of 2" in shown
 
 
+def test_the_review_form_sends_the_revision_it_shows_and_a_replaced_one_is_refused_with_a_flash(gov):
+    n = gov.propose()
+    grace = gov.browser("grace")
+    form = page(grace, f"/proposals/{n}").split('class="stack review-form"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="revision" value="1">' in form
+    text = f"{HEADINGS['respect_privacy']}\n\nKeep personal data private.\n"
+    gov.browser("ada").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy", "text": text})
+    response = grace.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/proposals/{n}")
+    shown = page(grace, f"/proposals/{n}")
+    assert "Not recorded: you reviewed revision 1, but proposal" in shown and "No reviews yet." in shown
+    assert grace.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "x"}).status_code == 400
+    grace.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "2"})
+    assert "Recorded: approved as owner of respect_privacy." in page(grace, f"/proposals/{n}")
+
+
 def test_lists_by_state_and_the_review_queue(gov):
     n = gov.propose()
     listed = page(gov.browser(None), "/proposals")

@@ -52,6 +52,19 @@ def test_revisions_comments_vetoes_and_dismissal(gov):
     assert (status, data["state"]) == (200, "approved")
 
 
+def test_a_review_of_a_replaced_revision_is_409_stale_revision_and_the_current_one_is_accepted(gov):
+    n = gov.propose()
+    text = f"{HEADINGS['respect_privacy']}\n\nKeep personal data private.\n"
+    post(gov, "ada", f"/api/v1/proposals/{n}/revisions",
+         {"changes": [{"kind": "change", "id": "respect_privacy", "text": text}]})
+    status, error = post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve", "revision": 1})
+    assert (status, error["error"]) == (409, "stale_revision")
+    assert "now at revision 2" in error["message"]
+    assert get(gov, f"/api/v1/proposals/{n}")[1]["reviews"] == []
+    status, review = post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve", "revision": 2})
+    assert (status, review["state"]) == (201, "approved")
+
+
 def test_withdrawing_a_veto_and_closing(gov):
     n = gov.propose()
     post(gov, "barbara", f"/api/v1/proposals/{n}/reviews", {"kind": "request_changes", "comment": "No"})
