@@ -12,16 +12,13 @@ from registry.errors import BadRequest
 from registry.in_force import in_force as clause_in_force
 from registry.unapproved import history_rewrites, seq_range, unapproved_changes
 from registry.web.auth import current_actor
-from registry.web.proposals_api import body
+from registry.web.bodies import REASON, json_body
 
 bp = Blueprint("accountability_api", __name__, url_prefix="/api/v1")
 
 
 def _reason() -> str:
-    reason = body().get("reason")
-    if not isinstance(reason, str):
-        raise BadRequest('send {"reason": "..."}')
-    return reason
+    return json_body(REASON)["reason"]
 
 
 @bp.get("/unapproved")

@@ -134,7 +134,9 @@ def openapi_document() -> dict[str, Any]:
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
-            "responses": {"E400": {"description": "Bad request", **error},
+            "responses": {"E400": {"description": "Bad request: a malformed parameter, or a body that is not "
+                                                  "a JSON object, has a field of the wrong type or misses one "
+                                                  "(the message names the field)", **error},
                           "E401": {"description": "No valid bearer token", **error},
                           "E403": {"description": "Not allowed for this account (role, ownership)", **error},
                           "E404": {"description": "Unknown clause, version, ref or proposal", **error},

@@ -54,7 +54,8 @@ PATHS: dict[str, Any] = {
         "Dismiss a request for changes (admins)", REASON, STATE,
         [N, {**N, "name": "review_id", "description": "The review's id."}]),
     "/api/v1/proposals/{n}/submit": _write("Open a draft for review", None, STATE, [N]),
-    "/api/v1/proposals/{n}/withdraw": _write("The proposer (or an admin) withdraws it", REASON, STATE, [N]),
+    "/api/v1/proposals/{n}/withdraw": _write("The proposer (or an admin) withdraws it",
+                                             {"type": "object", "properties": {"reason": STR}}, STATE, [N]),
     "/api/v1/proposals/{n}/reject": _write("An owner of a touched clause or an admin rejects it", REASON, STATE, [N]),
     "/api/v1/proposals/{n}/merge": _write(
         "Merge an approved proposal: one commit, policy re-checked; 409 names the unmet rule or the conflict",

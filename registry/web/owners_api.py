@@ -9,9 +9,10 @@ from registry.owners import clause_ownership_history, owned_by, owner_index, poi
 from registry.owners_history import team_history
 from registry.web.auth import current_actor
 from registry.web.owner_pages import as_of
-from registry.web.proposals_api import body
+from registry.web.bodies import Field, Schema, json_body
 
 bp = Blueprint("owners_api", __name__, url_prefix="/api/v1")
+ASSIGN: Schema = {"owner": Field(str, required=True), "reason": Field(str, required=True)}
 
 
 @bp.get("/clauses/<id>/owners")
@@ -32,9 +33,8 @@ def clause_owner_history(id: str) -> Response:
 @bp.post("/clauses/<id>/owners/unassign", defaults={"action": "unassign"})
 def change_owner(id: str, action: str) -> tuple[Response, int]:
     """{"owner", "reason"}: add a registry owner or end an assignment (admins); 201 with the record."""
-    data, session = body(), get_session()
-    row = getattr(assignments, action)(session, current_actor(), id, str(data.get("owner") or ""),
-                                       str(data.get("reason") or ""))
+    data, session = json_body(ASSIGN), get_session()
+    row = getattr(assignments, action)(session, current_actor(), id, data["owner"], data["reason"])
     result = assignments.assignment_dict(session, row)
     session.commit()
     return jsonify(result), 201

@@ -10,32 +10,32 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from registry import proposals, reviews
 from registry.db import get_session
-from registry.errors import BadRequest, MergeConflict
+from registry.errors import MergeConflict
 from registry.gitsource import SpecSource
 from registry.merge import merge as merge_proposal
 from registry.proposal_store import get_proposal
 from registry.proposal_views import list_proposals, proposal_detail, review_queue
 from registry.proposals import ChangeInput
 from registry.web.auth import current_actor
+from registry.web.bodies import NOTHING, REASON, Field, Schema, json_body
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
 
+CHANGE: Schema = {"kind": Field(str, default="change", choices=("change", "add", "remove")),
+                  "id": Field(str, required=True), "text": Field(str), "document": Field(str), "after": Field(str)}
+CREATE: Schema = {"title": Field(str, required=True), "rationale": Field(str, required=True),
+                  "changes": Field(list, required=True, items=CHANGE), "draft": Field(bool, default=False)}
+REVISE: Schema = {"changes": Field(list, required=True, items=CHANGE), "note": Field(str, default="")}
+COMMENT: Schema = {"text": Field(str, required=True)}
+REVIEW: Schema = {"kind": Field(str, required=True, choices=("approve", "request_changes")),
+                  "comment": Field(str, default=""), "revision": Field(int, minimum=1)}
+OPTIONAL_REASON: Schema = {"reason": Field(str, default="")}
+CLOSE = {"submit": NOTHING, "withdraw": OPTIONAL_REASON, "reject": REASON}
 
-def body() -> dict[str, Any]:
-    """The request's JSON object."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("send a JSON object (Content-Type: application/json)")
-    return data
 
-
-def changes_from(data: dict[str, Any]) -> list[ChangeInput]:
-    """`changes`: [{"kind", "id", "text", "document", "after"}] as use-case inputs."""
-    items = data.get("changes")
-    if not isinstance(items, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in items):
-        raise BadRequest('"changes" must be a list of {"kind", "id", "text", "document", "after"} objects')
-    return [ChangeInput(str(c.get("kind", "change")), c["id"], c.get("text"), c.get("document"), c.get("after"))
-            for c in items]
+def changes_from(items: list[dict[str, Any]]) -> list[ChangeInput]:
+    """Validated `changes` items as use-case inputs."""
+    return [ChangeInput(c["kind"], c["id"], c["text"], c["document"], c["after"]) for c in items]
 
 
 def _state(n: int, status: int = 200, **extra: Any) -> tuple[Response, int]:
@@ -57,10 +57,10 @@ def index() -> Response:
 @bp.post("/proposals")
 def create() -> tuple[Response, int]:
     """Open (or with "draft": true, draft) a proposal: {"title", "rationale", "changes"}."""
-    data = body()
+    data = json_body(CREATE)
     with _repo() as source:
-        p = proposals.propose(get_session(), source, current_actor(), str(data.get("title", "")),
-                              str(data.get("rationale", "")), changes_from(data), bool(data.get("draft")))
+        p = proposals.propose(get_session(), source, current_actor(), data["title"], data["rationale"],
+                              changes_from(data["changes"]), data["draft"])
     return _state(p.id, 201)
 
 
@@ -73,34 +73,31 @@ def show(n: int) -> Response:
 @bp.post("/proposals/<int:n>/revisions")
 def revise(n: int) -> tuple[Response, int]:
     """A new revision: {"changes", "note"}; earlier approvals become stale."""
-    data = body()
+    data = json_body(REVISE)
     with _repo() as source:
-        p = proposals.revise(get_session(), source, current_actor(), n, changes_from(data), str(data.get("note", "")))
+        p = proposals.revise(get_session(), source, current_actor(), n, changes_from(data["changes"]), data["note"])
     return _state(n, 201, revision=p.revision)
 
 
 @bp.post("/proposals/<int:n>/comments")
 def comment(n: int) -> tuple[Response, int]:
     """{"text"}."""
-    row = proposals.comment(get_session(), current_actor(), n, str(body().get("text", "")))
+    row = proposals.comment(get_session(), current_actor(), n, json_body(COMMENT)["text"])
     return _state(n, 201, comment=row.id)
 
 
 @bp.post("/proposals/<int:n>/reviews")
 def review(n: int) -> tuple[Response, int]:
     """{"kind": "approve" | "request_changes", "comment", "revision"}; 409 stale_revision when not current."""
-    data = body()
-    kind = data.get("kind")
-    if kind not in ("approve", "request_changes"):
-        raise BadRequest('"kind" must be "approve" or "request_changes"')
-    r = getattr(reviews, kind)(get_session(), current_actor(), n, str(data.get("comment", "")),
-                               data.get("revision"))
+    data = json_body(REVIEW)
+    r = getattr(reviews, data["kind"])(get_session(), current_actor(), n, data["comment"], data["revision"])
     return _state(n, 201, review=r.id, meaning=r.meaning, digest=r.digest)
 
 
 @bp.post("/proposals/<int:n>/withdraw-veto")
 def withdraw_veto(n: int) -> tuple[Response, int]:
     """Take back your own request for changes."""
+    json_body(NOTHING)
     r = reviews.withdraw_veto(get_session(), current_actor(), n)
     return _state(n, review=r.id)
 
@@ -108,7 +105,7 @@ def withdraw_veto(n: int) -> tuple[Response, int]:
 @bp.post("/proposals/<int:n>/reviews/<int:review_id>/dismiss")
 def dismiss(n: int, review_id: int) -> tuple[Response, int]:
     """An admin dismisses a request for changes: {"reason"}."""
-    reviews.dismiss_veto(get_session(), current_actor(), n, review_id, str(body().get("reason", "")))
+    reviews.dismiss_veto(get_session(), current_actor(), n, review_id, json_body(REASON)["reason"])
     return _state(n, review=review_id)
 
 
@@ -117,15 +114,15 @@ def dismiss(n: int, review_id: int) -> tuple[Response, int]:
 @bp.post("/proposals/<int:n>/reject", defaults={"action": "reject"})
 def close(n: int, action: str) -> tuple[Response, int]:
     """Submit a draft, withdraw, or reject ({"reason"} for the last two)."""
-    reason = (request.get_json(silent=True) or {}).get("reason", "") if action != "submit" else None
-    args = () if reason is None else (str(reason),)
-    getattr(proposals, action)(get_session(), current_actor(), n, *args)
+    data = json_body(CLOSE[action])
+    getattr(proposals, action)(get_session(), current_actor(), n, *data.values())
     return _state(n)
 
 
 @bp.post("/proposals/<int:n>/merge")
 def merge(n: int) -> tuple[Response, int]:
     """{"id", "state", "commit"}; 409 policy_not_satisfied or merge_conflict (the conflict is recorded)."""
+    json_body(NOTHING)
     config = current_app.config
     result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
     get_session().commit()

@@ -1,0 +1,90 @@
+"""One validator for JSON API write bodies: a schema per endpoint, a 400 naming the field that is wrong.
+
+Every write endpoint reads its body through `json_body(SCHEMA)`, so a body that is not an object,
+a field of the wrong type or a missing field is refused the same way before any use case runs.
+Fields the schema does not name are ignored (clients may send more than an endpoint reads).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from registry.errors import BadRequest
+
+_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One body field: its JSON type, whether it must be there, its default, allowed values, list items."""
+
+    kind: type
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    items: dict[str, Field] | None = None  # a list of objects, each checked against this schema
+    minimum: int | None = None
+
+
+Schema = dict[str, Field]
+NOTHING: Schema = {}  # an endpoint that reads no body still refuses one that is not an object
+REASON: Schema = {"reason": Field(str, required=True)}
+
+
+def _json_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    for kind in (bool, int, float, str, list, dict):  # bool before int: True is an int in Python
+        if isinstance(value, kind):
+            return {float: "a number"}.get(kind) or _NAMES[kind]
+    return type(value).__name__
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _field(name: str, value: Any, f: Field) -> Any:
+    if not _is(value, f.kind):
+        raise BadRequest(f'"{name}" must be {_NAMES[f.kind]}, not {_json_name(value)}')
+    if f.choices and value not in f.choices:
+        raise BadRequest(f'"{name}" must be one of {", ".join(map(repr, f.choices))}, not {value!r}')
+    if f.minimum is not None and value < f.minimum:
+        raise BadRequest(f'"{name}" must be at least {f.minimum}, not {value!r}')
+    if f.items is not None:
+        return [validate(item, f.items, f"{name}[{i}]") for i, item in enumerate(value)]
+    return value
+
+
+def validate(data: Any, schema: Schema, where: str = "") -> dict[str, Any]:
+    """The schema's fields from `data` (defaults filled in); BadRequest naming the first field that is wrong."""
+    if not isinstance(data, dict):
+        what = f'"{where}"' if where else "the body"
+        raise BadRequest(f"{what} must be a JSON object, not {_json_name(data)}")
+    out: dict[str, Any] = {}
+    for name, f in schema.items():
+        path = f"{where}.{name}" if where else name
+        if data.get(name) is None:  # absent and null mean the same: not given
+            if f.required:
+                raise BadRequest(f'"{path}" is required ({_NAMES[f.kind]})')
+            out[name] = f.default
+            continue
+        out[name] = _field(path, data[name], f)
+    return out
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON body checked against `schema`; an empty body counts as {}."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return validate({}, schema)
+    if not request.is_json:
+        raise BadRequest("send a JSON object (Content-Type: application/json)")
+    try:  # parsed here, not by get_json: a literal null must not read as "no JSON at all"
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON ({exc}); send a JSON object") from exc
+    return validate(data, schema)
