@@ -178,6 +178,34 @@ def revise(session: Session, source: SpecSource, actor: Actor | None, number: in
     return proposal
 
 
+def revise_clause(session: Session, source: SpecSource, actor: Actor | None, number: int, key: str | None,
+                  text: str | None, drop: Sequence[str] = (), note: str = "") -> Proposal:
+    """A new revision with new text for one clause (`key`, or the only one) and/or clauses dropped."""
+    store.get_proposal(session, number, lock=True)  # the changes read below stay current until we write
+    changes = current_changes(session, number)
+    unknown = sorted(set(drop) - {c.key for c in changes})
+    if unknown:
+        raise BadRequest(f"proposal #{number} does not touch {', '.join(unknown)}; it touches "
+                         f"{', '.join(c.key for c in changes)}")
+    changes = [c for c in changes if c.key not in drop]
+    if text is not None:
+        changes = _with_text(changes, key, text)
+    return revise(session, source, actor, number, changes, note)
+
+
+def _with_text(changes: list[ChangeInput], key: str | None, text: str) -> list[ChangeInput]:
+    """The changes with `text` for `key`: kept in place (a removal becomes a change), or added as a change."""
+    if not key:
+        if len(changes) != 1:
+            raise BadRequest(f"the proposal touches several clauses ({', '.join(c.key for c in changes)}); "
+                             "say which one the new text is for")
+        key = changes[0].key
+    old = next((c for c in changes if c.key == key), None)
+    if old is None:
+        return [*changes, ChangeInput("change", key, text)]
+    new = ChangeInput("change", key, text) if old.kind == "remove" else replace(old, text=text)
+    return [new if c.key == key else c for c in changes]
+
 def apply_verdict(session: Session, proposal: Proposal, actor: Actor | None) -> None:
     """Move open <-> approved as the policy now says, and audit the move."""
     new = after_verdict(proposal.state, verdict(session, proposal).evaluation.satisfied)

@@ -120,6 +120,13 @@ def test_review_with_a_revision_that_is_no_longer_current_exits_1_and_records_no
     assert (code, data["state"]) == (0, "approved")
 
 
+def test_revise_refuses_to_drop_a_clause_the_proposal_does_not_touch(cli):
+    n = propose(cli)
+    code, data = cli("revise", str(n), "--drop", "tone", "--as", "ada@example.org")
+    assert (code, data["error"]) == (1, "bad_request") and "does not touch tone" in data["message"]
+    assert cli("proposal", str(n))[1]["revision"] == 1
+
+
 def test_a_veto_and_its_dismissal(cli):
     n = propose(cli)
     code, veto = cli("review", str(n), "--request-changes", "--comment", "No.", "--as", "alan@example.org")

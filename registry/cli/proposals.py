@@ -104,22 +104,13 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
     """Revise a proposal: new text for one clause, or clauses dropped."""
-    from registry.errors import BadRequest
     from registry.gitsource import SpecSource
-    from registry.proposals import ChangeInput, current_changes, revise
+    from registry.proposals import revise_clause
 
+    text = None if args.file is None else _read(args.file)
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
-        changes = [c for c in current_changes(session, args.number) if c.key not in args.drop]
-        if args.file is not None:
-            key = args.clause or (changes[0].key if len(changes) == 1 else None)
-            if key is None:
-                raise BadRequest("the proposal touches several clauses; say which with --clause ID")
-            text = _read(args.file)
-            old = next((c for c in changes if c.key == key), None)
-            new = ChangeInput("change", key, text) if old is None or old.kind == "remove" \
-                else ChangeInput(old.kind, key, text, old.document, old.after)
-            changes = [new if c.key == key else c for c in changes] if old else changes + [new]
-        p = revise(session, source, acting(session, args), args.number, changes, args.note)
+        p = revise_clause(session, source, acting(session, args), args.number, args.clause, text, args.drop,
+                          args.note)
         pid, state, rev = p.id, p.state, p.revision
     return _out(ctx, pid, state, f"proposal #{pid} is {state} at revision {rev}")
 

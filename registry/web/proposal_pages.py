@@ -120,11 +120,10 @@ def revise_form(n: int) -> str:
 @bp.post("/proposals/<int:n>/revise")
 def revise(n: int) -> Response:
     """A new revision of one clause of the proposal (the others stay as they are)."""
-    key, text = request.form.get("id", ""), request.form.get("text", "")
+    form = request.form
     with _source() as source:
-        changes = [ChangeInput(c.kind, c.key, text, c.document, c.after) if c.key == key else c
-                   for c in proposals.current_changes(get_session(), n)]
-        p = proposals.revise(get_session(), source, current_actor(), n, changes, request.form.get("note", ""))
+        p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
+                                    form.get("text", ""), note=form.get("note", ""))
     return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 
