@@ -167,3 +167,28 @@ def test_without_json_the_output_is_text(spec, capsys):
     capsys.readouterr()
     assert main(["show", "be_honest"]) == 0
     assert capsys.readouterr().out.startswith("be_honest: Be honest")
+
+
+@pytest.mark.parametrize(("argv", "names"), [
+    (["propose", "respect_privacy", "--json"], "specreg propose: the following arguments are required: --title"),
+    (["--json", "review", "1"], "specreg review: one of the arguments --approve --request-changes --withdraw-veto"),
+    (["review", "1", "--approve", "--revision", "two", "--json"], "argument --revision: invalid int value: 'two'"),
+    (["proposals", "--state", "pending", "--json"], "argument --state: invalid choice: 'pending'"),
+    (["user", "add", "eve@example.org", "--json"], "specreg user add: the following arguments are required: --name"),
+    (["--json", "frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+    (["--json"], "the following arguments are required: COMMAND"),
+    (["show", "be_honest", "--json", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_with_json_a_usage_error_is_a_json_error_on_stdout_and_exit_status_2(capsys, argv, names):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["error"] == "usage" and names in data["message"] and data["usage"].startswith("usage: specreg")
+    assert err == ""
+
+
+def test_without_json_a_usage_error_is_argparse_usage_on_stderr_and_exit_status_2(capsys):
+    assert main(["propose", "respect_privacy", "--", "--json"]) == 2  # after --, --json is an argument
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: specreg propose")
+    assert "specreg propose: error: the following arguments are required: --title, --rationale" in err

@@ -5,8 +5,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from registry.cli.context import Context
+from registry.cli.context import Context, print_error
 from registry.errors import SpecregError
 
 # Each module has `register(subparsers, common)`; handlers import heavy modules lazily.
@@ -21,9 +22,24 @@ COMMAND_MODULES = (
 )
 
 
+class UsageError(Exception):
+    """Arguments the parser refuses (missing, unknown, a bad value); `parser` is the (sub)command's."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises UsageError instead of printing and exiting, so main can answer in JSON."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="specreg",
         description="Specreg: a governance registry for Markdown spec documents kept in git.",
     )
@@ -38,9 +54,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether --json was asked for, read from the raw arguments (they did not parse)."""
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    return "--json" in options
+
+
+def _usage(exc: UsageError, as_json: bool) -> int:
+    """A usage error: JSON on stdout with --json, else argparse's usage and message on stderr; exit 2."""
+    if as_json:
+        print_error(True, "usage", f"{exc.parser.prog}: {exc.message}", usage=exc.parser.format_usage().strip())
+    else:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; SpecregErrors become a one-line message (or JSON) and exit status 1."""
-    args = build_parser().parse_args(argv)
+    """Run one command; SpecregErrors become a one-line message (or JSON) and exit 1, usage errors exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _usage(exc, _wants_json(argv))
     ctx = Context(json=args.json)
     try:
         return args.handler(args, ctx) or 0

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
+def print_error(as_json: bool, code: str, message: str, **extra: str) -> None:
+    """An error as {"error", "message", ...} on stdout (JSON), or one line on stderr."""
+    if as_json:
+        print(json.dumps({"error": code, "message": message, **extra}))
+    else:
+        print(f"specreg: error: {message}", file=sys.stderr)
+
+
 class Context:
     """Settings, a lazily created engine, and the output channel for one command."""
 
@@ -56,10 +64,7 @@ class Context:
 
     def fail(self, code: str, message: str) -> None:
         """Report an error: JSON on stdout with --json, else one line on stderr."""
-        if self.json:
-            print(json.dumps({"error": code, "message": message}))
-        else:
-            print(f"specreg: error: {message}", file=sys.stderr)
+        print_error(self.json, code, message)
 
     def close(self) -> None:
         """Release the engine's connections."""
