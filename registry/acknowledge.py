@@ -14,6 +14,7 @@ from registry import audit
 from registry.accounts import Actor, require_role
 from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
 from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Proposal
+from registry.refs import commit_by_prefix
 from registry.unapproved import AcknowledgementView, is_unapproved
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
@@ -24,12 +25,10 @@ def find_commit(session: Session, ref: str) -> Commit:
     ref = ref.strip()
     if not _HEX.fullmatch(ref):
         raise BadRequest(f"name the commit by its sha (or a prefix of at least 4 hex digits), not {ref!r}")
-    found = list(session.scalars(select(Commit).where(Commit.sha.like(ref.lower() + "%")).limit(2)))
-    if not found:
+    found = commit_by_prefix(session, ref)
+    if found is None:
         raise UnknownRef(f"no ingested commit starts with {ref}")
-    if len(found) > 1:
-        raise UnknownRef(f"commit prefix {ref} is ambiguous; give more characters")
-    return found[0]
+    return found
 
 
 def _why_not(session: Session, commit: Commit) -> str:

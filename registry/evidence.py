@@ -21,7 +21,7 @@ from registry.owners_store import OwnersStore
 from registry.owners_timeline import owners_by_version
 from registry.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.proposal_views import merged_by_commit
-from registry.refs import iso
+from registry.refs import commit_by_sha, iso
 from registry.report_range import ReportRange, report_range
 from registry.unapproved import RewriteView, UnapprovedChange, history_rewrites, unapproved_changes
 from registry.verify import verify
@@ -148,7 +148,7 @@ def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> li
 
 def _repo(session: Session) -> dict[str, Any]:
     ledger = session.get(Ledger, 1)
-    head = session.scalar(select(Commit).where(Commit.sha == ledger.head_sha)) if ledger else None
+    head = commit_by_sha(session, ledger.head_sha) if ledger else None
     # No filesystem path: the report is served over the web and handed to outsiders.
     return {"branch": ledger.branch if ledger else None, "head": head.sha if head else None,
             "date": iso(head.committed_at) if head else None}

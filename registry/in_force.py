@@ -18,7 +18,7 @@ from registry.policy_store import policy_at
 from registry.proposal_states import MERGED
 from registry.proposal_views import merged_by_commit
 from registry.queries import find_clause, version_at
-from registry.refs import Point, iso, parse_moment, resolve
+from registry.refs import Point, iso, parse_moment, resolve, seq_of
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _proposal(session: Session, sha: str) -> tuple[dict[str, Any] | None, list[d
         return None, []
     approvers = found.pop("approvers")
     policy = found["policy"]
-    seq = session.scalar(select(Commit.seq).where(Commit.sha == policy["commit"])) if policy["commit"] else None
+    seq = seq_of(session, policy["commit"])
     policy["text"] = policy_at(session, seq).text if seq is not None else None
     return found, approvers
 

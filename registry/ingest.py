@@ -20,6 +20,7 @@ from registry.ledger_state import LedgerState
 from registry.models import (
     Clause, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
 )
+from registry.refs import seq_of
 from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
 
@@ -161,7 +162,7 @@ def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run
     """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
     on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
     fork = next((sha for sha in source.first_parent_shas(head) if sha in on_branch), None)
-    fork_seq = session.scalar(select(Commit.seq).where(Commit.sha == fork)) if fork else 0
+    fork_seq = seq_of(session, fork) or 0
     abandoned = session.scalar(
         select(func.count()).select_from(Commit).where(Commit.seq > fork_seq, Commit.abandoned.is_(False))
     ) or 0
@@ -201,7 +202,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     watchers = [make(session, run.warn) for make in WATCHERS]
     if rewritten:
         for w in watchers:
-            w.on_rewind(_seq_of(session, since))
+            w.on_rewind(seq_of(session, since) or 0)
     state = LedgerState.load(session)
     applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
                             run.warn, run.row.id, watchers)
@@ -233,11 +234,6 @@ def _with_blobs(batches: Iterator[list[RawCommit]], source: SpecSource,
     """
     for chunk in batches:
         yield chunk, dict(source.blobs(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c))))
-
-
-def _seq_of(session: Session, sha: str | None) -> int:
-    """A commit's seq, 0 for None (before the root)."""
-    return session.scalar(select(Commit.seq).where(Commit.sha == sha)) or 0 if sha else 0
 
 
 def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:

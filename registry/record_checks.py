@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from registry import proposal_store as store
 from registry.audit import Finding, parse_anchor
 from registry.merge_scope import scope_mismatches
-from registry.models import AuditEvent, ClauseVersion, Commit, Proposal, ProposedChange, Review, Revision
+from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
 from registry.proposal_states import APPROVED, MERGED
-from registry.refs import iso
+from registry.refs import iso, seq_of
 from registry.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID, approved_by
 
 TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD)
@@ -166,7 +166,7 @@ def _anchor(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
 
 def _contents(session: Session, p: Proposal, sha: str) -> list[str]:
     """What the commit changed against what was approved: the texts, and nothing beyond them."""
-    seq = session.scalar(select(Commit.seq).where(Commit.sha == sha))
+    seq = seq_of(session, sha)
     if seq is None:
         return [f"the merge commit {sha[:12]} is not in the ledger; run `specreg ingest`"]
     changes = store.changes(session, store.current_revision(session, p))

@@ -43,8 +43,29 @@ def parse_moment(text: str) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-def _on_branch(session: Session, sha: str) -> Commit | None:
-    return session.scalar(select(Commit).where(Commit.sha == sha))
+def commit_by_sha(session: Session, sha: str | None) -> Commit | None:
+    """The ingested commit with this sha: its live row when it has one, else its newest set-aside row.
+
+    A branch force-pushed away and back holds the same commit once live and once or more abandoned.
+    """
+    if not sha:
+        return None
+    return session.scalars(select(Commit).where(Commit.sha == sha)
+                           .order_by(Commit.abandoned, Commit.seq.desc()).limit(1)).first()
+
+
+def seq_of(session: Session, sha: str | None) -> int | None:
+    """The seq of commit_by_sha, None when the commit was never ingested."""
+    commit = commit_by_sha(session, sha)
+    return commit.seq if commit else None
+
+
+def commit_by_prefix(session: Session, prefix: str) -> Commit | None:
+    """The ingested commit whose sha starts with prefix (see commit_by_sha); UnknownRef when ambiguous."""
+    shas = list(session.scalars(select(Commit.sha).where(Commit.sha.like(prefix.lower() + "%")).distinct().limit(2)))
+    if len(shas) > 1:
+        raise UnknownRef(f"commit prefix {prefix} is ambiguous; give more characters")
+    return commit_by_sha(session, shas[0]) if shas else None
 
 
 def head_point(session: Session) -> Point:
@@ -64,17 +85,15 @@ def resolve(session: Session, ref: str | None) -> Point:
         return head
     tag = session.get(Tag, ref)
     if tag is not None:
-        commit = _on_branch(session, tag.commit_sha)
+        commit = commit_by_sha(session, tag.commit_sha)
         if commit is None:
             raise UnknownRef(f"tag {ref} points at {tag.commit_sha[:12]}, which is not on the "
                              f"first-parent history of {head.ref}")
         return _point(ref, commit, "tag")
     if _HEX.fullmatch(ref):
-        found = list(session.scalars(select(Commit).where(Commit.sha.like(ref.lower() + "%")).limit(3)))
-        if len(found) > 1:
-            raise UnknownRef(f"commit prefix {ref} is ambiguous; give more characters")
+        found = commit_by_prefix(session, ref)
         if found:
-            return _point(ref, found[0], "commit")
+            return _point(ref, found, "commit")
     moment = parse_moment(ref)
     if moment is not None:
         return at_moment(session, moment, ref)
@@ -109,4 +128,5 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-__all__ = ["Point", "at_moment", "head_point", "iso", "parse_moment", "resolve"]
+__all__ = ["Point", "at_moment", "commit_by_prefix", "commit_by_sha", "head_point", "iso", "parse_moment",
+           "resolve", "seq_of"]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import inspect, text
@@ -55,11 +57,39 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after). Idempotent."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
         before = current_revision(conn)
         command.upgrade(_config(conn), "head")
         after = current_revision(conn)
+        _check_foreign_keys(conn)
     return before, after or head_revision()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite only: no foreign key enforcement while migrations run (set outside the transaction).
+
+    Batch migrations rebuild a SQLite table by copying it, dropping it and renaming the copy; with
+    enforcement on, dropping a table that other tables' rows refer to fails. _check_foreign_keys
+    checks the result before the transaction commits.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    """SQLite only: refuse (roll back) a migration that left a row pointing at nothing."""
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise SchemaError(f"the migration left {len(broken)} broken reference(s), first: {tuple(broken[0])}")
 
 
 def require_current(connection: Connection) -> None:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Person, Proposal
 from registry.proposal_states import MERGED
-from registry.refs import iso, resolve
+from registry.refs import iso, resolve, seq_of
 
 PER_PAGE = 100
 
@@ -164,7 +164,7 @@ def unapproved_page(session: Session, page: int, per_page: int = PER_PAGE) -> li
 
 def page_of(session: Session, sha: str, per_page: int = PER_PAGE) -> int:
     """The report page that lists this commit (1 when it is not an unapproved change)."""
-    seq = session.scalar(select(Commit.seq).where(Commit.sha == sha))
+    seq = seq_of(session, sha)
     if seq is None:
         return 1
     newer = session.scalar(select(func.count()).select_from(Commit).where(*_unapproved(seq, None))) or 0
@@ -195,7 +195,7 @@ def history_rewrites(session: Session, since_seq: int | None = None,
     out: list[RewriteView] = []
     earlier: list[tuple[int, int]] = []  # (fork, head] ranges of earlier rewrites: their commits are theirs
     for r in session.scalars(select(HistoryRewrite).order_by(HistoryRewrite.id)):
-        head, fork = _seq(session, r.old_head), _seq(session, r.fork_sha)
+        head, fork = _seq_before(session, r.old_head, r.run_id), _seq_before(session, r.fork_sha, r.run_id)
         mine = [c for c in session.scalars(select(Commit).where(Commit.seq > fork, Commit.seq <= head,
                                                                 Commit.abandoned.is_(True)).order_by(Commit.seq))
                 if not any(low < c.seq <= high for low, high in earlier)]
@@ -208,6 +208,10 @@ def history_rewrites(session: Session, since_seq: int | None = None,
     return out
 
 
-def _seq(session: Session, sha: str | None) -> int:
-    """A commit's seq; 0 (before the root) for None."""
-    return (session.scalar(select(Commit.seq).where(Commit.sha == sha)) or 0) if sha else 0
+def _seq_before(session: Session, sha: str | None, run_id: int) -> int:
+    """A commit's seq as it was on the branch before ingest run `run_id`; 0 (before the root) for None.
+
+    A commit set aside and later restored has a newer row too; the rewrite means the older one.
+    """
+    return (session.scalar(select(func.max(Commit.seq)).where(
+        Commit.sha == sha, or_(Commit.run_id < run_id, Commit.run_id.is_(None)))) or 0) if sha else 0

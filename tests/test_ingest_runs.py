@@ -10,6 +10,8 @@ from registry.gitsource import SpecSource
 from registry.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestWarning, Ledger
 from registry.queries import clause_history
+from registry.refs import resolve
+from registry.unapproved import history_rewrites
 
 A = "# Alpha {#alpha}\n\nAlpha body one.\n"
 B = "# Beta {#beta}\n\nBeta body one.\n"
@@ -71,6 +73,30 @@ def test_a_branch_moved_back_without_new_commits_is_recorded_once(session, repo)
     assert count(session, HistoryRewrite) == 1
     assert [e.body for e in clause_history(session, "alpha")] == ["Alpha body one."]
 
+
+
+def test_a_branch_force_pushed_away_and_then_back_ingests_the_restored_commits_again(session, repo):
+    first = repo.commit("one", {"spec/a.md": A})
+    repo.commit("two", {"spec/a.md": A.replace("one", "two")})
+    third = repo.commit("three", {"spec/a.md": A.replace("one", "three"), "spec/b.md": B})
+    run_ingest(session, repo)
+    repo.reset(first)
+    other = repo.commit("two, rewritten", {"spec/a.md": A.replace("one", "2")})
+    assert run_ingest(session, repo).rewritten
+    repo.reset(third)
+    report = run_ingest(session, repo)
+    assert report.rewritten and report.commits == 2
+    assert [e.body for e in clause_history(session, "alpha")] == [f"Alpha body {n}." for n in ("one", "two", "three")]
+    second = repo.head("main~1")
+    assert [(e.commit, e.seq) for e in clause_history(session, "beta")] == [(third, 6)]  # the live row
+    live = session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False)).order_by(Commit.seq)).all()
+    assert live == [first, second, third]
+    rewrites = session.scalars(select(HistoryRewrite).order_by(HistoryRewrite.id)).all()
+    assert [(r.old_head, r.new_head, r.fork_sha, r.abandoned_commits) for r in rewrites] == [
+        (third, other, first, 2), (other, third, first, 1)]
+    assert [[c.commit for c in r.set_aside] for r in history_rewrites(session)] == [[second, third], [other]]
+    assert resolve(session, third[:12]).seq == resolve(session, None).seq  # the live row, not the ambiguity
+    assert not run_ingest(session, repo).rewritten
 
 @pytest.mark.parametrize(("content", "reason"), [
     (b"# Bad {#bad}\n\n\xff\xfe not utf-8\n", "not UTF-8"),

@@ -52,3 +52,30 @@ def test_migration_0008_makes_account_holders_active_while_their_account_is_enab
         assert dict(s.execute(select(Person.email, Person.active).order_by(Person.id)).all()) == {
             "root@example.org": True, "gone@example.org": False, "file@example.org": False}
     engine.dispose()
+
+
+def test_migration_0010_keeps_ingested_history_and_then_takes_a_restored_commit_again(database_url, tmp_path):
+    from sqlalchemy import func, select
+
+    from registry.db import session_scope
+    from registry.gitsource import SpecSource
+    from registry.ingest import ingest
+    from registry.models import Commit
+    from repo_builder import RepoBuilder
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0009")
+    repo = RepoBuilder(tmp_path / "spec")
+    first = repo.commit("one", {"spec/a.md": "# A {#a}\n\nOne.\n"})
+    second = repo.commit("two", {"spec/a.md": "# A {#a}\n\nTwo.\n"})
+    with session_scope(engine, write=True) as s, SpecSource(repo.path) as source:
+        ingest(s, source)  # rows in commits that clause versions refer to: SQLite must rebuild the table
+    assert upgrade(engine) == ("0009", head_revision())
+    for head in (first, second):
+        repo.reset(head)
+        with session_scope(engine, write=True) as s, SpecSource(repo.path) as source:
+            ingest(s, source)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Commit).where(Commit.sha == second)) == 2
+    engine.dispose()

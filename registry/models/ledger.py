@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -32,9 +32,13 @@ class Commit(Base):
     """A commit on the branch's first-parent chain; `seq` is its position, oldest first."""
 
     __tablename__ = "commits"
+    # A force-push that later restores set-aside commits ingests them again as new rows, so a sha
+    # is unique only among live commits; its abandoned rows stay (migration 0010).
+    __table_args__ = (Index("uq_commits_sha_live", "sha", unique=True,
+                            sqlite_where=text("NOT abandoned"), postgresql_where=text("NOT abandoned")),)
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    sha: Mapped[str] = mapped_column(SHA, unique=True)
+    sha: Mapped[str] = mapped_column(SHA, index=True)
     parents: Mapped[str] = mapped_column(Text, default="")
     author_name: Mapped[str] = mapped_column(Text)
     author_email: Mapped[str] = mapped_column(Text)
