@@ -161,6 +161,9 @@ def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan
 def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number: int,
           committer: Person = REGISTRY) -> MergeResult:
     """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
+    # Refuse an unknown proposal or someone who may not merge before doing any work (ingest reads
+    # the branch and records runs and events); checked again under the lock once ingest caught up.
+    _check_allowed(session, actor, store.get_proposal(session, number))
     lock_writer(session, "merge")
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import git
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from proposal_helpers import HEADINGS, OWNERS, RULES, build_world
+from proposal_helpers import HEADINGS, OWNERS, RULES, STYLE, build_world
 from registry import merge as merge_module
 from registry import reviews, trailers
-from registry.errors import Forbidden, IllegalTransition, PolicyNotSatisfied
+from registry.errors import Forbidden, IllegalTransition, PolicyNotSatisfied, Unauthorized, UnknownProposal
 from registry.gitsource import SpecSource
 from registry.merge import merge
-from registry.models import AuditEvent
+from registry.models import AuditEvent, IngestRun
 from registry.proposal_views import proposal_detail
 from registry.proposals import ChangeInput, revise
 from registry.queries import clause_history, show_clause
@@ -177,6 +177,22 @@ def test_who_may_press_merge(world, who):
     else:  # an owner of a touched clause may
         assert do_merge(world, n, who).state == "merged"
 
+
+@pytest.mark.parametrize(("who", "number", "error"), [
+    ("vic", None, Forbidden),  # a viewer who owns none of the touched clauses
+    ("barbara", None, Forbidden),  # an editor who is neither the proposer, an owner nor an admin
+    (None, None, Unauthorized),  # nobody logged in
+    ("ada", 999, UnknownProposal),
+])
+def test_a_merge_that_may_not_happen_is_refused_before_ingest_reads_the_branch(world, who, number, error):
+    n = approved(world)
+    world.repo.commit("Direct push", {"spec/style.md": STYLE.replace("Be warm.", "Be kind.")})  # work for ingest
+    runs = world.session.scalar(select(func.count()).select_from(IngestRun))
+    events = world.session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(error):
+        merge(world.session, world.path, "main", world.users.get(who), number or n)
+    assert world.session.scalar(select(func.count()).select_from(IngestRun)) == runs
+    assert world.session.scalar(select(func.count()).select_from(AuditEvent)) == events
 
 def test_adds_and_removes_merge_too(world):
     n = world.propose("ada", [ChangeInput("add", "be_kind", "## Be kind {#be_kind}\n\nBe kind.\n", after="be_brief"),
