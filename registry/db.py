@@ -1,4 +1,21 @@
-"""The database lifecycle: engines, sessions (one per request on `g`, `session_scope()` elsewhere)."""
+"""The database lifecycle: engines, sessions (one per request on `g`, `session_scope()` elsewhere).
+
+Lock order. SQLite has one write lock, taken at BEGIN IMMEDIATE, so writers there never deadlock.
+On PostgreSQL a writer takes only the locks it needs, each held until its transaction ends, and
+always in this order; taking a lock that comes before one it already holds can deadlock:
+
+1. advisory lock "merge": merge, first thing (after refusing who may not merge).
+2. advisory lock "ingest": ingest, first thing; merge through the ingest it runs before anything else.
+3. the ledger row (FOR UPDATE): ingest, right after its advisory lock.
+4. advisory lock "audit": audit.record, and proposal_store.get_proposal(lock=True) before the row.
+5. proposal rows (FOR UPDATE): get_proposal(lock=True) in reviews, revisions, submit, withdraw,
+   reject, merge, and ingest completing a merge from a commit's trailer.
+
+So a merge catches up with the branch before it locks its proposal, and nobody holds a proposal
+row while waiting for the audit lock: a merge and a review of the same proposal queue on the audit
+lock instead of each holding what the other needs. Re-taking a lock already held is free
+(advisory and row locks are re-entrant within a transaction).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -53,7 +70,7 @@ def is_sqlite(session: Session) -> bool:
 
 
 def lock_writer(session: Session, name: str) -> None:
-    """Serialize writers of one kind (ingest, merge) across processes until the transaction ends."""
+    """Serialize writers of one kind (merge, ingest, audit) until the transaction ends; see the lock order above."""
     if is_sqlite(session):
         return  # BEGIN IMMEDIATE already holds the only write lock SQLite has
     key = sum(ord(c) * 31**i for i, c in enumerate(name)) % (2**31)

@@ -7,6 +7,10 @@ Inside it: catch up with the branch (which also completes a merge whose process 
 commit), re-check the policy, write the clause texts into the documents at the current head,
 commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
 swap fails and the merge starts over from the new head.
+
+Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
+the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
+for the merge instead of deadlocking with it. Who may merge is checked before any of it.
 """
 from __future__ import annotations
 

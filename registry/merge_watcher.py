@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from registry import audit, trailers
+from registry import proposal_store as store
+from registry.errors import UnknownProposal
 from registry.gitsource import RawCommit
 from registry.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
@@ -40,6 +42,14 @@ class MergeWatcher(IngestWatcher):
         self.pending = []
 
 
+def _locked(session: Session, value: str) -> Proposal | None:
+    """The proposal a trailer value names, its row locked in the lock order (registry.db); None if unknown."""
+    try:
+        return store.get_proposal(session, int(value), lock=True) if value.isdigit() else None
+    except UnknownProposal:
+        return None
+
+
 def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnFn,
              found: CommitTrailers | None = None) -> None:
     """Record that commit `sha` merged the proposal named by a trailer value (idempotent).
@@ -49,7 +59,7 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     approvals, the approved texts and no other change); otherwise it stays a direct, unapproved
     change and the warning says which part failed.
     """
-    proposal = session.get(Proposal, int(value)) if value.isdigit() else None
+    proposal = _locked(session, value)
     if proposal is None:
         warn(sha, "", f"the commit names proposal {value!r}, which this database does not have", None)
     elif proposal.merged_sha == sha:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.clause_edit import Edit, digest_of
-from registry.db import is_sqlite
+from registry.db import is_sqlite, lock_writer
 from registry.errors import UnknownProposal
 from registry.models import Comment, Person, Proposal, ProposedChange, Review, Revision
 
@@ -14,6 +14,8 @@ def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:
     """The proposal with this number; `lock` holds its row until the transaction ends (PostgreSQL)."""
     q = select(Proposal).where(Proposal.id == number)
     if lock and not is_sqlite(session):
+        # Lock order (registry.db): the audit lock before any proposal row, never the other way round.
+        lock_writer(session, "audit")
         q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serializes writers
     proposal = session.scalar(q)
     if proposal is None:
