@@ -206,7 +206,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     state = LedgerState.load(session)
     applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
                             run.warn, run.row.id, watchers)
-    total, done = source.count(head, since), 0
+    total, done, stopped = source.count(head, since), 0, False
     batches = _chunks(source.log(head, since), options.batch_commits)
     for chunk, blobs in _with_blobs(batches, source, applier):
         for commit in chunk:
@@ -219,10 +219,14 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
         _advance(session, ledger, run, chunk[-1], done, applier.versions_written)
         if checkpoint:
             checkpoint()
-    run.row.status, run.row.finished_at = "done", utcnow()
+            stopped = not _still_ours(session, ledger, run)
+            if stopped:
+                break
+    run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
     session.flush()
-    return IngestReport(head=head, commits=done, versions=applier.versions_written,
-                        warnings=run.warnings, rewritten=rewritten, run_id=run.row.id)
+    return IngestReport(head=run.row.head_after if stopped else head, commits=done,
+                        versions=applier.versions_written, warnings=run.warnings, rewritten=rewritten,
+                        run_id=run.row.id)
 
 
 def _with_blobs(batches: Iterator[list[RawCommit]], source: SpecSource,
@@ -234,6 +238,23 @@ def _with_blobs(batches: Iterator[list[RawCommit]], source: SpecSource,
     """
     for chunk in batches:
         yield chunk, dict(source.blobs(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c))))
+
+
+def _still_ours(session: Session, ledger: Ledger, run: _Run) -> bool:
+    """After a checkpoint committed (which let go of the locks): take them again, and check the head.
+
+    Another ingest (or a merge) may have run in between; if it moved the head, this run's reading of
+    the ledger is stale, so it stops (with a warning) and writes nothing more.
+    """
+    ours = ledger.head_sha
+    lock_writer(session, "ingest")
+    session.refresh(ledger, with_for_update=True)
+    if ledger.head_sha == ours:
+        return True
+    run.warn(ours, "", f"another ingest moved the ledger from {ours[:12]} to "
+             f"{(ledger.head_sha or 'nothing')[:12]} while this run committed a batch; this run stops "
+             "there and the other one reads what follows")
+    return False
 
 
 def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:

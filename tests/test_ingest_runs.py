@@ -8,7 +8,7 @@ from ledger_helpers import changes, current_ids, run_ingest
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ingest import IngestOptions, ingest
-from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestWarning, Ledger
+from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestRun, IngestWarning, Ledger
 from registry.queries import clause_history
 from registry.refs import resolve
 from registry.unapproved import history_rewrites
@@ -166,6 +166,29 @@ def test_a_crash_mid_ingest_keeps_every_committed_batch_and_the_next_run_complet
         assert [e.body for e in clause_history(s, "alpha")] == [f"Alpha body {n}." for n in range(5)]
     engine.dispose()
 
+
+def test_a_run_that_finds_another_writer_moved_the_head_at_a_checkpoint_stops_without_duplicates(database_url, repo):
+    for n in range(5):
+        repo.commit(f"c{n}", {"spec/a.md": A.replace("one", str(n))})
+    engine = make_engine(database_url)
+    others = []
+
+    def commit_then_another_writer_ingests() -> None:
+        session.commit()  # releases the writer lock: another ingest may run now
+        if not others:
+            with SpecSource(repo.path) as source, session_scope(engine, write=True) as other:
+                others.append(ingest(other, source))
+
+    with SpecSource(repo.path) as source, session_scope(engine, write=True) as session:
+        report = ingest(session, source, IngestOptions(batch_commits=2), checkpoint=commit_then_another_writer_ingests)
+    assert (report.commits, report.head, others[0].commits) == (2, repo.head("main~3"), 3)
+    assert "another ingest moved the ledger" in report.warnings[-1].message
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Commit)) == 5
+        assert (s.get(Ledger, 1).head_sha, s.get(Ledger, 1).head_seq) == (repo.head(), 5)
+        assert [e.body for e in clause_history(s, "alpha")] == [f"Alpha body {n}." for n in range(5)]
+        assert s.scalars(select(IngestRun.status).order_by(IngestRun.id)).all() == ["stopped", "done"]
+    engine.dispose()
 
 def test_a_database_that_tracks_one_branch_refuses_another(session, repo):
     repo.commit("one", {"spec/a.md": A})
