@@ -8,6 +8,7 @@ from sqlalchemy.types import TypeDecorator
 from registry.config import load_settings
 from registry.db import make_engine
 from registry.models import Base
+from registry.schema import check_foreign_keys, sqlite_foreign_keys_off
 
 config = context.config
 target_metadata = Base.metadata
@@ -51,6 +52,7 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        check_foreign_keys(connection)
 
 
 def run_migrations_offline() -> None:
@@ -70,7 +72,8 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
     engine = make_engine(url)
-    with engine.connect() as conn:
+    # The `alembic` command line gets the same SQLite table rebuilds as `specreg init`.
+    with engine.connect() as conn, sqlite_foreign_keys_off(conn):
         _run(conn)
     engine.dispose()
 

@@ -57,20 +57,19 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after). Idempotent."""
     from alembic import command
 
-    with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
+    with engine.connect() as conn, sqlite_foreign_keys_off(conn), conn.begin():
         before = current_revision(conn)
-        command.upgrade(_config(conn), "head")
+        command.upgrade(_config(conn), "head")  # migrations/env.py checks the references before commit
         after = current_revision(conn)
-        _check_foreign_keys(conn)
     return before, after or head_revision()
 
 
 @contextmanager
-def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+def sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
     """SQLite only: no foreign key enforcement while migrations run (set outside the transaction).
 
     Batch migrations rebuild a SQLite table by copying it, dropping it and renaming the copy; with
-    enforcement on, dropping a table that other tables' rows refer to fails. _check_foreign_keys
+    enforcement on, dropping a table that other tables' rows refer to fails. check_foreign_keys
     checks the result before the transaction commits.
     """
     if conn.dialect.name != "sqlite":
@@ -84,7 +83,7 @@ def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
         raw.execute("PRAGMA foreign_keys=ON")
 
 
-def _check_foreign_keys(conn: Connection) -> None:
+def check_foreign_keys(conn: Connection) -> None:
     """SQLite only: refuse (roll back) a migration that left a row pointing at nothing."""
     if conn.dialect.name == "sqlite":
         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
