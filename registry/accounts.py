@@ -18,6 +18,7 @@ from registry import audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.person_ident import check_identity
+from registry.refs import iso
 
 MIN_PASSWORD = 8
 
@@ -56,9 +57,12 @@ def require_role(actor: Actor | None, role: str, doing: str) -> Actor:
     if actor is None:
         raise Unauthorized(f"log in to {doing}")
     if not actor.at_least(role):
-        article = "an" if actor.role[:1] in "aeiou" else "a"
-        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is {article} {actor.role}")
+        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is {_article(actor.role)} {actor.role}")
     return actor
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _person(session: Session, email: str) -> Person | None:
@@ -88,15 +92,31 @@ def actor_by_id(session: Session, person_id: int) -> Actor | None:
     return _actor(session.get(Person, person_id), account)
 
 
+def _enabled_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Account).where(
+        Account.role == "admin", Account.disabled_at.is_(None)))
+
+
 def has_admin(session: Session) -> bool:
     """True once any enabled admin account exists (before that, the first admin may be created freely)."""
-    return session.scalar(select(func.count()).select_from(Account).where(
-        Account.role == "admin", Account.disabled_at.is_(None))) > 0
+    return _enabled_admins(session) > 0
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise BadRequest(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _check_email(email: str) -> None:
+    local, at, domain = email.partition("@")
+    if not at or not local or not domain or "@" in domain:
+        raise BadRequest(f"{email!r} is not an email address (name@domain)")
+
+
+def _keep_an_admin(session: Session, account: Account, email: str, doing: str) -> None:
+    """Refuse a change that would leave no enabled admin: nobody could manage users any more."""
+    if account.role == "admin" and account.disabled_at is None and _enabled_admins(session) <= 1:
+        raise Conflict(f"{email} is the last active admin; make another account an admin before you {doing}")
 
 
 def add_user(session: Session, actor: Actor | None, email: str, name: str, role: str = "viewer",
@@ -109,9 +129,12 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     email = normalize_email(email)
-    if "@" not in email or not name.strip():
-        raise BadRequest("give an email address and a name")
+    if not name.strip():
+        raise BadRequest("give the person's name")
+    _check_email(email)
     check_identity(name.strip(), email)
+    if password is not None:  # checked before anything is written
+        _check_password(password)
     person = _person(session, email)
     if person is None:
         person = Person(email=email, name=name.strip(), active=True)
@@ -119,8 +142,6 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
         session.flush()
     elif session.get(Account, person.id) is not None:
         raise Conflict(f"{email} already has an account")
-    if password is not None:
-        _check_password(password)
     person.active = True  # an account holder's activity follows the account, not OWNERS.toml
     session.add(Account(person_id=person.id, role=role,
                         password_hash=generate_password_hash(password) if password else None))
@@ -145,6 +166,8 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     person, account = find_account(session, email)
+    if role != "admin":
+        _keep_an_admin(session, account, person.email, f"make {person.email} {_article(role)} {role}")
     old, account.role = account.role, role
     session.flush()
     audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
@@ -166,6 +189,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Disable an account and revoke its sessions and tokens at once; admins only."""
     require_role(actor, "admin", "disable users")
     person, account = find_account(session, email)
+    _keep_an_admin(session, account, person.email, f"disable {person.email}")
     now = utcnow()
     account.disabled_at = account.disabled_at or now
     person.active = False  # nor can they be assigned as an owner any more
@@ -227,8 +251,21 @@ def sso_actor(session: Session, email: str) -> Actor:
 
 
 def list_users(session: Session) -> list[dict[str, object]]:
-    """Every account with its role and whether it is enabled."""
-    rows = session.execute(select(Person, Account).join(Account, Account.person_id == Person.id)
-                           .order_by(Person.email))
+    """Every account: role, enabled, has a password, last password login (or None), live API tokens."""
+    last_login = (select(LoginSession.person_id, func.max(LoginSession.created_at).label("at"))
+                  .group_by(LoginSession.person_id).subquery())
+    tokens = (select(ApiToken.person_id, func.count().label("n")).where(ApiToken.revoked_at.is_(None))
+              .group_by(ApiToken.person_id).subquery())
+    rows = session.execute(
+        select(Person, Account, last_login.c.at, tokens.c.n).join(Account, Account.person_id == Person.id)
+        .outerjoin(last_login, last_login.c.person_id == Person.id).outerjoin(tokens, tokens.c.person_id == Person.id)
+        .order_by(Person.email))
     return [{"email": p.email, "name": p.name, "role": a.role, "enabled": a.disabled_at is None,
-             "password": a.password_hash is not None} for p, a in rows]
+             "password": a.password_hash is not None, "last_login": iso(at), "tokens": n or 0}
+            for p, a, at, n in rows]
+
+
+def list_users_for(session: Session, actor: Actor | None) -> list[dict[str, object]]:
+    """Every account, for an admin (the web page and the API; the CLI trusts whoever has the database)."""
+    require_role(actor, "admin", "manage users")
+    return list_users(session)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.accounts import (
-    actor_for, add_user, authenticate, disable_user, enable_user, list_users, set_password, set_role, sso_actor,
+    actor_for, add_user, authenticate, disable_user, enable_user, list_users, list_users_for, set_password, set_role,
+    sso_actor,
 )
 from registry.credentials import (
     actor_for_session, actor_for_token, create_token, end_session, list_tokens, revoke_sessions, revoke_token,
@@ -193,3 +194,66 @@ def test_every_account_change_is_audited(session, admin):
     disable_user(session, admin, "ada@example.org")
     assert actions(session) == ["user.create", "user.create", "user.role", "token.create", "token.revoke",
                                 "user.disable"]
+
+
+@pytest.mark.parametrize(("email", "name", "message"), [
+    ("not-an-email", "Ada", "'not-an-email' is not an email address"),
+    ("@example.org", "Ada", "is not an email address"),
+    ("ada@", "Ada", "is not an email address"),
+    ("ada@b@example.org", "Ada", "is not an email address"),
+    ("ada@example.org", "  ", "give the person's name"),
+    ("ada@example.org", "Ada <x@y>", "may not contain '<'"),
+    ("ada smith@example.org", "Ada", "may not contain a space"),
+])
+def test_bad_emails_and_names_are_refused_with_a_clear_message(session, admin, email, name, message):
+    with pytest.raises(BadRequest, match=message):
+        add_user(session, admin, email, name)
+
+
+def test_a_short_initial_password_is_refused_before_anyone_is_written(session, admin):
+    with pytest.raises(BadRequest, match="at least 8"):
+        add_user(session, admin, "ada@example.org", "Ada", "editor", "short")
+    assert session.scalar(select(Person).where(Person.email == "ada@example.org")) is None
+
+
+@pytest.mark.parametrize("change", ["demote", "disable"])
+def test_the_last_active_admin_can_be_neither_demoted_nor_disabled(session, admin, change):
+    act = {"demote": lambda who: set_role(session, admin, who, "editor"),
+           "disable": lambda who: disable_user(session, admin, who)}[change]
+    with pytest.raises(Conflict, match="root@example.org is the last active admin"):
+        act("root@example.org")
+    assert [u["role"] for u in list_users(session)] == ["admin"]
+    add_user(session, admin, "ada@example.org", "Ada", "admin")
+    act("root@example.org")  # with a second admin it is allowed
+    assert actor_for(session, "ada@example.org").role == "admin"
+
+
+def test_a_disabled_admin_does_not_count_as_the_other_admin(session, admin):
+    add_user(session, admin, "ada@example.org", "Ada", "admin")
+    disable_user(session, admin, "ada@example.org")
+    with pytest.raises(Conflict, match="last active admin"):
+        set_role(session, admin, "root@example.org", "viewer")
+    assert set_role(session, admin, "ada@example.org", "viewer").role == "viewer"  # disabled: no guard needed
+
+
+def test_the_user_list_shows_the_last_login_and_live_token_count(session, admin):
+    add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    ada = authenticate(session, "ada@example.org", "a long passphrase")
+    start_session(session, ada)
+    create_token(session, admin, "ada@example.org")
+    _, revoked = create_token(session, admin, "ada@example.org")
+    revoke_token(session, admin, revoked.id)
+    users = {u["email"]: u for u in list_users(session)}
+    assert users["ada@example.org"]["tokens"] == 1
+    assert str(users["ada@example.org"]["last_login"]).endswith("Z")
+    assert users["root@example.org"] == {"email": "root@example.org", "name": "Root Admin", "role": "admin",
+                                        "enabled": True, "password": True, "last_login": None, "tokens": 0}
+
+
+def test_only_admins_list_users_through_the_edges(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
+    assert [u["email"] for u in list_users_for(session, admin)] == ["ada@example.org", "root@example.org"]
+    with pytest.raises(Forbidden, match="manage users needs the admin role"):
+        list_users_for(session, ada)
+    with pytest.raises(Unauthorized):
+        list_users_for(session, None)
