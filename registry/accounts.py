@@ -176,7 +176,8 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
 
 def set_password(session: Session, actor: Actor | None, email: str, password: str) -> None:
     """Set a password: your own, or anyone's as an admin."""
-    if actor is None or (normalize_email(email) != actor.email and not actor.at_least("admin")):
+    actor = require_role(actor, "viewer", "set a password")
+    if normalize_email(email) != actor.email and not actor.at_least("admin"):
         raise Forbidden("only admins set other people's passwords")
     _check_password(password)
     person, account = find_account(session, email)

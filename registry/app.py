@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry import db
     from registry.web import auth, context
     from registry.web.account_pages import bp as account
+    from registry.web.admin_pages import bp as admin
     from registry.web.accountability_api import bp as accountability_api
     from registry.web.accountability_pages import bp as accountability
     from registry.web.api import bp as api
@@ -44,12 +45,14 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.proposal_pages import bp as proposal_pages
     from registry.web.proposals_api import bp as proposals_api
     from registry.web.report_pages import bp as report_pages
+    from registry.web.users_api import bp as users_api
 
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
     for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account,
-                      report_pages, evidence_api, accountability, accountability_api):
+                      report_pages, evidence_api, accountability, accountability_api, admin,
+                      users_api):
         app.register_blueprint(blueprint)
     return app

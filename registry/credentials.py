@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import audit
-from registry.accounts import Actor, find_account, actor_by_id, normalize_email
+from registry.accounts import Actor, actor_by_id, find_account, normalize_email, require_role
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.models import ApiToken, LoginSession, utcnow
 from registry.refs import iso
@@ -108,7 +108,8 @@ def end_session(session: Session, key: str) -> None:
 
 def revoke_sessions(session: Session, actor: Actor | None, email: str) -> int:
     """Revoke every live session of an account (yours, or anyone's as an admin); returns how many."""
-    if actor is None or (normalize_email(email) != actor.email and not actor.at_least("admin")):
+    actor = require_role(actor, "viewer", "revoke sessions")
+    if normalize_email(email) != actor.email and not actor.at_least("admin"):
         raise Forbidden("only admins revoke other people's sessions")
     person, _account = find_account(session, email)
     rows = list(session.scalars(select(LoginSession).where(

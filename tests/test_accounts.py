@@ -257,3 +257,10 @@ def test_only_admins_list_users_through_the_edges(session, admin):
         list_users_for(session, ada)
     with pytest.raises(Unauthorized):
         list_users_for(session, None)
+
+
+def test_setting_a_password_or_revoking_sessions_without_an_actor_asks_to_log_in(session, admin):
+    with pytest.raises(Unauthorized, match="log in to set a password"):
+        set_password(session, None, "root@example.org", "a long passphrase")
+    with pytest.raises(Unauthorized, match="log in to revoke sessions"):
+        revoke_sessions(session, None, "root@example.org")

@@ -119,17 +119,19 @@ def openapi_document() -> dict[str, Any]:
     from registry.web.openapi_accountability import add_accountability
     from registry.web.openapi_evidence import add_evidence
     from registry.web.openapi_proposals import add_proposals
+    from registry.web.openapi_users import add_users
 
     add_proposals(PATHS, SCHEMAS)
     add_evidence(PATHS, SCHEMAS)
     add_accountability(PATHS, SCHEMAS)
+    add_users(PATHS, SCHEMAS)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Specreg API", "version": "1",
-                 "description": "Clauses, their history, diffs, releases, search, owners, proposals and "
-                                "evidence reports. "
-                                "Reads are open; writes need a bearer token. Errors are "
+                 "description": "Clauses, their history, diffs, releases, search, owners, proposals, "
+                                "evidence reports and (for admins) users. "
+                                "Reads are open (the user list is for admins); writes need a bearer token. Errors are "
                                 "{\"error\": code, \"message\": text}."},
         "paths": PATHS,
         "components": {
@@ -142,7 +144,9 @@ def openapi_document() -> dict[str, Any]:
                           "E404": {"description": "Unknown clause, version, ref or proposal", **error},
                           "E409": {"description": "Illegal in the proposal's state, policy not satisfied, "
                                                   "a merge conflict, a review of a revision that is no "
-                                                  "longer current, or an owner assigned twice", **error}},
+                                                  "longer current, an owner assigned twice, an account that "
+                                                  "exists, or a change that would leave no enabled admin",
+                                   **error}},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
                                           "description": "An API token from `specreg token create`."}},
         },

@@ -27,6 +27,12 @@ ENDPOINTS = {
     "unassign": "/api/v1/clauses/tone/owners/unassign",
     "acknowledge commit": "/api/v1/unapproved/abcd1234/acknowledge",
     "acknowledge rewrite": "/api/v1/rewrites/1/acknowledge",
+    "add user": "/api/v1/users",
+    "role": "/api/v1/users/nobody@example.org/role",
+    "password": "/api/v1/users/nobody@example.org/password",
+    "disable": "/api/v1/users/nobody@example.org/disable",
+    "enable": "/api/v1/users/nobody@example.org/enable",
+    "revoke sessions": "/api/v1/users/nobody@example.org/revoke-sessions",
 }
 CHANGE = {"kind": "change", "id": "tone", "text": "## Tone {#tone}\n\nWarm.\n"}
 NEW = {"title": "T", "rationale": "R", "changes": [CHANGE]}
@@ -62,6 +68,11 @@ BAD_FIELDS = [
     ("unassign", {**ASSIGN, "reason": 3}, '"reason" must be a string'),
     ("acknowledge commit", {}, '"reason" is required'),
     ("acknowledge rewrite", {"reason": False}, '"reason" must be a string, not true or false'),
+    ("add user", {"name": "X"}, '"email" is required'),
+    ("add user", {"email": "x@example.org", "name": "X", "role": "owner"}, '"role" must be one of'),
+    ("add user", {"email": "x@example.org", "name": "X", "password": 12345678}, '"password" must be a string'),
+    ("role", {}, '"role" is required'),
+    ("password", {"password": ["a long passphrase"]}, '"password" must be a string, not a list'),
 ]
 NOT_OBJECTS = [([], "not a list"), ("text", "not a string"), (42, "not an integer"), (None, "not null")]
 CELLS = [(e, body, f"the body must be a JSON object, {why}") for e in ENDPOINTS for body, why in NOT_OBJECTS]
