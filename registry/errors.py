@@ -1,6 +1,9 @@
 """One error hierarchy; every edge turns these into an HTML page, a JSON body or a CLI message."""
 from __future__ import annotations
 
+from datetime import timedelta
+from math import ceil
+
 
 class SpecregError(Exception):
     """Base of every error a user can cause; `code` names it in JSON bodies."""
@@ -154,3 +157,15 @@ class MergeConflict(Conflict):
     """A touched clause changed on the branch since the proposal's base; the proposal must be revised."""
 
     code = "merge_conflict"
+
+
+class TooManyAttempts(SpecregError):
+    """A password login refused for a while after repeated failures (for the email or the client)."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after: timedelta) -> None:
+        self.retry_after = retry_after
+        self.minutes = max(1, ceil(retry_after.total_seconds() / 60))
+        super().__init__(f"too many failed attempts; try again in {self.minutes} minute{'s' * (self.minutes != 1)}")

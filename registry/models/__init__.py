@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models; the schema itself comes from the Alembic migrations."""
-from registry.models.accounts import ROLES, Account, ApiToken, LoginSession
+from registry.models.accounts import ROLES, Account, ApiToken, LoginFailure, LoginSession
 from registry.models.acknowledgements import Acknowledgement
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
@@ -24,6 +24,6 @@ from registry.models.proposals import (
 __all__ = [
     "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
     "Comment", "Commit", "DocumentVersion", "ExampleFile", "HistoryRewrite", "IngestRun", "IngestWarning",
-    "Ledger", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
+    "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
     "Proposal", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
 ]

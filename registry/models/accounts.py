@@ -1,9 +1,9 @@
-"""Accounts on top of people: a role and a password hash, API tokens, server-side login sessions."""
+"""Accounts on top of people: a role and a password hash, API tokens, server-side login sessions, failed logins."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -50,3 +50,20 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """A failed password login, kept only while it can still count towards a throttle (registry.logins).
+
+    Not an account row: the email is whatever was typed, so unknown emails are throttled alike and
+    a refusal says nothing about which accounts exist. The audit trail keeps the failures for good.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),
+                      Index("ix_login_failures_client_at", "client", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))  # the address the request came from ("" when unknown)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -17,10 +17,12 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from registry.accounts import Actor, actor_for, authenticate, sso_actor
+from registry.accounts import Actor, actor_for, sso_actor
 from registry.credentials import actor_for_session, actor_for_token, end_session, start_session
 from registry.db import get_session, request_writes
-from registry.errors import CsrfFailure, NotFound, Unauthorized, UnknownUser
+from registry.errors import CsrfFailure, NotFound, TooManyAttempts, Unauthorized, UnknownUser
+from registry.logins import log_in
+from registry.models import utcnow
 
 bp = Blueprint("auth", __name__)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -98,13 +100,18 @@ def login_form() -> str:
 
 @bp.post("/login")
 def login() -> Response | tuple[str, int]:
-    """Check the password; start a server-side session (the failure is audited too)."""
-    db = get_session()
-    actor = authenticate(db, request.form.get("email", ""), request.form.get("password", ""))
+    """Check the password; start a server-side session (the failure is audited too); 429 while throttled."""
+    db, form = get_session(), request.form
+    try:
+        actor = log_in(db, form.get("email", ""), form.get("password", ""), request.remote_addr or "",
+                       current_app.config["CLOCK"]())
+    except TooManyAttempts as exc:
+        page = render_template("login.html", next=form.get("next", ""), refused=exc.message)
+        return Response(page, 429, {"Retry-After": str(exc.minutes * 60)}, mimetype="text/html")
     key = start_session(db, actor) if actor else None
     db.commit()
     if key is None:
-        return render_template("login.html", next=request.form.get("next", ""), failed=True), 401
+        return render_template("login.html", next=form.get("next", ""), failed=True), 401
     session.clear()  # a fresh cookie (and CSRF token) at the privilege change
     session["sid"] = key
     return redirect(_safe_next(request.form.get("next")))
@@ -136,6 +143,7 @@ def init_app(app: Flask, auth: str, header: str, secret: str | None, secure_cook
     """Sessions, cookie settings, the actor and CSRF checks, and the login routes."""
     app.config.setdefault("AUTH", auth)
     app.config.setdefault("AUTH_HEADER", header)
+    app.config.setdefault("CLOCK", utcnow)  # the login throttle's clock; tests move it instead of sleeping
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app, secret)
     # Scripts never read the cookie, and other sites' forms and subrequests do not carry it; Secure
