@@ -18,12 +18,12 @@ PASSWORD = "a long passphrase"
 
 @pytest.fixture(scope="module")
 def gov_url(shared_gov: Gov) -> Iterator[str]:
-    """The governed app over HTTP, with passwords for Ada (proposer) and Grace (owner)."""
+    """The governed app over HTTP, with passwords for Ada (proposer), Grace (owner) and Root (admin)."""
     from werkzeug.serving import make_server
 
     engine = make_engine(shared_gov.app.config["DATABASE_URL"])
     with session_scope(engine, write=True) as s:
-        for email in ("ada@example.org", "grace@example.org"):
+        for email in ("ada@example.org", "grace@example.org", "root@example.org"):
             set_password(s, shared_gov.users["root"], email, PASSWORD)
     engine.dispose()
     server = make_server("127.0.0.1", 0, shared_gov.app, threaded=True)
