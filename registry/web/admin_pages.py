@@ -6,7 +6,7 @@ admin) shows the page again with the error and, for a new account, the form as i
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from registry.accounts import (
@@ -49,8 +49,14 @@ def refused(exc: SpecregError) -> tuple[str, int]:
     return _page(f"Could not {doing}: {exc.message}", exc.status)
 
 
-def _done(message: str) -> Response:
+def _done(message: str, ended_for: str | None = None) -> Response:
+    """Commit, say what happened, back to the list; to the login page when the admin just ended their own session."""
     get_session().commit()
+    own = ended_for is not None and normalize_email(ended_for) == current_actor().email
+    if own and current_app.config["AUTH"] == "local":
+        session.clear()
+        flash(f"{message} That included this session: log in again to go on.")
+        return redirect(url_for("auth.login_form"))
     flash(message)
     return redirect(url_for("admin.users"))
 
@@ -89,7 +95,7 @@ def password(email: str) -> Response:
 def disable(email: str) -> Response:
     """Disable an account: its sessions and API tokens are revoked at once."""
     disable_user(get_session(), current_actor(), email)
-    return _done(f"Disabled {normalize_email(email)}: their sessions and API tokens are revoked.")
+    return _done(f"Disabled {normalize_email(email)}: their sessions and API tokens are revoked.", email)
 
 
 @bp.post("/users/<path:email>/enable")
@@ -103,4 +109,4 @@ def enable(email: str) -> Response:
 def revoke(email: str) -> Response:
     """Log an account out everywhere."""
     count = revoke_sessions(get_session(), current_actor(), email)
-    return _done(f"Revoked {count} session{'' if count == 1 else 's'} of {normalize_email(email)}.")
+    return _done(f"Revoked {count} session{'' if count == 1 else 's'} of {normalize_email(email)}.", email)

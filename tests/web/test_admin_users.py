@@ -156,3 +156,15 @@ def test_an_unknown_account_is_named_in_the_error(gov):
     response = gov.browser("root").post("/admin/users/nobody@example.org/disable", data=CSRF)
     assert response.status_code == 404
     assert "Could not disable nobody@example.org: no account has the email" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("action", "said"), [("revoke-sessions", "Revoked 1 session of root@example.org."),
+                                              ("disable", "Disabled root@example.org")])
+def test_an_admin_who_ends_their_own_session_lands_on_the_login_page_told_why(gov, action, said):
+    gov.app.test_client().post("/api/v1/users/ada@example.org/role", json={"role": "admin"}, headers=gov.api("root"))
+    browser = gov.browser("root")
+    done = browser.post(f"/admin/users/root@example.org/{action}", data=CSRF)
+    assert done.status_code == 302 and done.headers["Location"] == "/login"
+    page = browser.get("/login").get_data(as_text=True)
+    assert said in page and "That included this session: log in again to go on." in page
+    assert browser.get("/admin/users").status_code == 401
