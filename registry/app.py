@@ -55,4 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
                       report_pages, evidence_api, accountability, accountability_api, admin,
                       users_api):
         app.register_blueprint(blueprint)
+    if settings.proxy_hops:
+        # Behind a reverse proxy every request comes from the proxy's address: trust exactly that many
+        # X-Forwarded-For hops, so login throttling and the audit trail see the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     return app

@@ -21,6 +21,7 @@ class Settings:
     auth_header: str = "X-Remote-User"
     secret_key: str | None = None  # signs session cookies; None: a random key kept in the instance folder
     secure_cookies: bool = False  # send the session cookie over HTTPS only (off for the local http demo)
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client (0: none trusted)
 
 
 def normalize_database_url(url: str) -> str:
@@ -46,6 +47,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth_header=env.get("SPECREG_AUTH_HEADER") or "X-Remote-User",
         secret_key=env.get("SPECREG_SECRET_KEY") or None,
         secure_cookies=_flag("SPECREG_SECURE_COOKIES", env.get("SPECREG_SECURE_COOKIES") or "0"),
+        proxy_hops=_count("SPECREG_PROXY_HOPS", env.get("SPECREG_PROXY_HOPS") or "0"),
     )
 
 
@@ -55,6 +57,14 @@ def _flag(name: str, value: str) -> bool:
     if value.strip().lower() not in ("0", "1", "true", "false"):
         raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
     return value.strip().lower() in ("1", "true")
+
+
+def _count(name: str, value: str) -> int:
+    from registry.errors import ConfigError
+
+    if not value.strip().isdigit() or int(value) > 10:
+        raise ConfigError(f"{name} must be a whole number from 0 to 10, not {value!r}")
+    return int(value)
 
 
 def _auth_mode(value: str) -> str:

@@ -62,7 +62,7 @@ class Gov:
         engine.dispose()
 
 
-def make_gov(url: str, repo: RepoBuilder, instance: Path, **config: object) -> Iterator[Gov]:
+def make_gov(url: str, repo: RepoBuilder, instance: Path, proxy_hops: int = 0, **config: object) -> Iterator[Gov]:
     """Build the world in its own committed database and an app over it."""
     engine = make_engine(url, poolclass=NullPool)
     with session_scope(engine, write=True) as s:
@@ -71,7 +71,7 @@ def make_gov(url: str, repo: RepoBuilder, instance: Path, **config: object) -> I
         keys = {n: start_session(s, a) for n, a in world.users.items()}
     engine.dispose()
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config},
-                     settings=Settings(url, repo.path, instance))
+                     settings=Settings(url, repo.path, instance, proxy_hops=proxy_hops))
     yield Gov(app, repo, world.users, tokens, keys)
     app.extensions["specreg.engine"].dispose()
 

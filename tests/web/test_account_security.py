@@ -56,3 +56,15 @@ def test_secure_cookies_are_switched_on_by_the_environment(tmp_path: Path, value
 def test_a_secure_cookies_value_that_is_not_a_flag_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="SPECREG_SECURE_COOKIES must be 1 or 0, not 'yes please'"):
         load_settings({"SPECREG_INSTANCE": str(tmp_path), "SPECREG_SECURE_COOKIES": "yes please"})
+
+
+@pytest.mark.parametrize(("value", "hops"), [(None, 0), ("", 0), ("0", 0), ("1", 1), ("2", 2)])
+def test_proxy_hops_come_from_the_environment(tmp_path: Path, value, hops):
+    env = {"SPECREG_INSTANCE": str(tmp_path)} | ({} if value is None else {"SPECREG_PROXY_HOPS": value})
+    assert load_settings(env).proxy_hops == hops
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "11", "1.5"])
+def test_proxy_hops_that_are_not_a_small_whole_number_are_a_clear_error(tmp_path: Path, value):
+    with pytest.raises(ConfigError, match="SPECREG_PROXY_HOPS must be a whole number from 0 to 10"):
+        load_settings({"SPECREG_INSTANCE": str(tmp_path), "SPECREG_PROXY_HOPS": value})

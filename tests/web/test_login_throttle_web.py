@@ -12,11 +12,11 @@ CSRF = {"csrf_token": "csrf-token"}
 START = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def clocked(database_url, repo, tmp_path: Path):
+@pytest.fixture(params=[0], ids=["direct"])
+def clocked(request, database_url, repo, tmp_path: Path):
     """A governed world whose login throttle reads `clocked.now` (a list of one datetime)."""
     now = [START]
-    for gov in make_gov(database_url, repo, tmp_path / "instance", CLOCK=lambda: now[0]):
+    for gov in make_gov(database_url, repo, tmp_path / "instance", request.param, CLOCK=lambda: now[0]):
         gov.now = now
         response = gov.app.test_client().post("/api/v1/users/vic@example.org/password",
                                               json={"password": "a long passphrase"}, headers=gov.api("root"))
@@ -24,12 +24,14 @@ def clocked(database_url, repo, tmp_path: Path):
         yield gov
 
 
-def attempt(gov, password: str, email: str = "vic@example.org", client: str = "192.0.2.1"):
+def attempt(gov, password: str, email: str = "vic@example.org", client: str = "192.0.2.1",
+            forwarded_for: str | None = None):
     browser = gov.app.test_client()
     with browser.session_transaction() as sess:
         sess["csrf"] = "csrf-token"
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return browser.post("/login", data={**CSRF, "email": email, "password": password},
-                        environ_base={"REMOTE_ADDR": client})
+                        environ_base={"REMOTE_ADDR": client}, headers=headers)
 
 
 def test_the_sixth_attempt_is_refused_even_with_the_right_password_and_succeeds_after_the_window(clocked):
@@ -70,3 +72,19 @@ def test_api_tokens_are_not_throttled(clocked):
     assert attempt(clocked, "a long passphrase").status_code == 429
     me = clocked.app.test_client().get("/api/v1/me", headers=clocked.api("vic"))
     assert me.status_code == 200 and me.get_json()["email"] == "vic@example.org"
+
+
+@pytest.mark.parametrize("clocked", [1], ids=["behind one proxy"], indirect=True)
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(clocked):
+    proxy = "10.0.0.1"
+    for n in range(20):
+        attempt(clocked, "wrong guess", f"guess{n}@example.org", client=proxy, forwarded_for="198.51.100.7")
+    assert attempt(clocked, "a long passphrase", client=proxy, forwarded_for="198.51.100.7").status_code == 429
+    assert attempt(clocked, "a long passphrase", client=proxy, forwarded_for="192.0.2.1").status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(clocked):
+    for n in range(20):
+        attempt(clocked, "wrong guess", f"guess{n}@example.org", client="198.51.100.7", forwarded_for=f"203.0.113.{n}")
+    forged = attempt(clocked, "a long passphrase", client="198.51.100.7", forwarded_for="192.0.2.99")
+    assert forged.status_code == 429
