@@ -163,3 +163,12 @@ def test_a_merge_commit_names_the_proposer_as_author(cli):
     sha = cli("merge", str(n), "--as", "ada@example.org")[1]["commit"]
     with git.Repo(cli.repo.path) as r:
         assert r.commit(sha).author.email == "ada@example.org"
+
+
+def test_the_user_list_in_a_terminal_shows_role_state_last_login_and_tokens(cli, capsys):
+    cli("token", "create", "ada@example.org", "--as", "root@example.org")
+    assert main(["user", "list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "editor" in lines["ada@example.org"] and "enabled" in lines["ada@example.org"]
+    assert "last login never" in lines["ada@example.org"] and "1 token(s)" in lines["ada@example.org"]
+    assert "0 token(s)" in lines["grace@example.org"]

@@ -80,8 +80,8 @@ def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         users = list_users(session)
-    lines = [f"{u['email']:<32} {u['role']:<7} {'enabled' if u['enabled'] else 'disabled':<9} {u['name']}"
-             for u in users]
+    lines = [f"{u['email']:<32} {u['role']:<7} {'enabled' if u['enabled'] else 'disabled':<9} "
+             f"last login {u['last_login'] or 'never':<25} {u['tokens']} token(s)  {u['name']}" for u in users]
     ctx.emit(users, "\n".join(lines) or "(no accounts)")
     return 0
 
