@@ -199,14 +199,36 @@ def _restore_style(original: str, result: str) -> str:
     return ("\ufeff" + result) if original.startswith("\ufeff") else result
 
 
-def parse_single(text: str, key: str | None = None) -> ClauseText:
-    """Parse a standalone clause text (a preview): exactly one top-level clause, optionally with this id."""
+def _single(text: str) -> Clause:
+    """The one top-level clause a standalone text holds; EditError saying what is wrong otherwise."""
     doc = parse("proposal.md", clean_text(text))
+    if not doc.clauses:
+        raise EditError("the text has no heading line; start it with the clause's heading line and its "
+                        "{#id ...} block (## Title {#some_id}), then its body")
     tops = [c for c in doc.clauses if c.parent is None]
-    if not doc.clauses or len(doc.clauses) != 1 or len(tops) != 1:
+    if len(doc.clauses) != 1 or len(tops) != 1:
         raise EditError(f"the text holds {len(doc.clauses)} clauses; give exactly one clause: its heading "
                         "line with its {#id ...} block, then its body")
-    c = doc.clauses[0]
+    return doc.clauses[0]
+
+
+def parse_single(text: str, key: str | None = None) -> ClauseText:
+    """Parse a standalone clause text (a preview): exactly one top-level clause, optionally with this id."""
+    c = _single(text)
     if key is not None and c.explicit and c.key != key:
         raise EditError(f"the text is clause {c.key!r}, not {key!r}")
     return ClauseText(c.key, c.title, dict(c.attributes), c.body, c.level, None)
+
+
+def new_clause_id(text: str) -> str:
+    """The id a new clause's text gives itself (its {#id} or r[id] marker); EditError when it gives none."""
+    c = _single(text)
+    if c.explicit:
+        return c.key
+    if c.title.rstrip().endswith("}") and "{" in c.title:
+        # The parser leaves a block it cannot read in the title, so say what a block must look like.
+        raise EditError(f"the {{...}} block on the heading line ({c.title[c.title.rindex('{'):]}) is not "
+                        "an attribute block; write {#some_id key=value}: an id after #, then key=value pairs "
+                        "(quote a value with spaces)")
+    raise EditError("a new clause needs an id: end its heading line with {#some_id} (ids are letters, digits, "
+                    "_ . : -)")

@@ -157,6 +157,22 @@ def clause_markdown(session: Session, source: SpecSource, key: str) -> dict[str,
             "attributes": view.attributes, "body": view.text}
 
 
+def new_clause_place(session: Session, after: str | None, document: str | None) -> dict[str, Any]:
+    """Where a new clause would go (after a clause, or at the end of a document) and an example heading."""
+    point = head_point(session)
+    if after:
+        view = show_clause(session, after, point)
+        example = ("r[new.rule.id]\nThe rule's text." if view.level == 0 else
+                   f"{'#' * view.level} Title {{#new_id}}\n\nThe clause's text.")
+        return {"after": view.id, "after_title": view.title, "document": view.document, "commit": point.sha,
+                "example": example}
+    if not document:
+        raise BadRequest("say where the new clause goes: after a clause (?after=ID) or at the end of a "
+                         "document (?document=PATH)")
+    return {"after": None, "after_title": None, "document": document, "commit": point.sha,
+            "example": "## Title {#new_id}\n\nThe clause's text."}
+
+
 def allowed_actions(session: Session, number: int, actor: Actor | None) -> dict[str, bool]:
     """Which buttons the proposal page offers this user (the use cases check again)."""
     p = store.get_proposal(session, number)

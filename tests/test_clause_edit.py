@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.clause_edit import Edit, EditError, apply_edits, digest, parse_single
+from registry.clause_edit import Edit, EditError, apply_edits, digest, new_clause_id, parse_single
 from registry.parser import parse
 
 DOC = """# Rules {#rules}
@@ -140,3 +140,21 @@ def test_parse_single_reads_one_clause_for_a_preview():
         parse_single("## A {#a}\n\nx\n\n## B {#b}\n\ny\n")
     with pytest.raises(EditError, match="not 'other'"):
         parse_single("## A {#a}\n\nx\n", "other")
+
+
+@pytest.mark.parametrize(("text", "key"), [("## Be kind {#be_kind authority=user}\n\nKind.\n", "be_kind"),
+                                           ("r[lex.kind]\nBe kind.\n", "lex.kind")])
+def test_a_new_clause_takes_its_id_from_its_heading_or_marker(text, key):
+    assert new_clause_id(text) == key
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("Just a body.\n", "no heading line"),
+    ("## Be kind\n\nKind.\n", "a new clause needs an id"),
+    ("## Be kind {#be kind}\n\nKind.\n", r"\(\{#be kind\}\) is not an attribute block"),
+    ("## Be kind {#be_kind k=\"open}\n\nKind.\n", "is not an attribute block"),
+    ("## A {#a}\n\nx\n\n### B {#b}\n\ny\n", "holds 2 clauses"),
+])
+def test_a_new_clause_without_a_readable_id_is_refused_with_the_reason(text, message):
+    with pytest.raises(EditError, match=message):
+        new_clause_id(text)

@@ -11,13 +11,13 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 
 from registry import proposals, reviews
 from registry.accounts import require_role
-from registry.clause_edit import EditError, parse_single
+from registry.clause_edit import EditError, new_clause_id, parse_single
 from registry.db import get_session, read_only
-from registry.errors import BadRequest, StaleRevision
+from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
 from registry.merge import merge as merge_proposal
 from registry.proposal_views import (
-    allowed_actions, clause_markdown, list_proposals, proposal_detail, review_queue,
+    allowed_actions, clause_markdown, list_proposals, new_clause_place, proposal_detail, review_queue,
 )
 from registry.proposals import ChangeInput
 from registry.web.auth import current_actor
@@ -62,27 +62,69 @@ def propose_form(id: str) -> str:
     return render_template("proposals/edit.html", clause=clause, text=clause["text"], form={}, preview=None)
 
 
-@bp.post("/clauses/<id>/propose")
-def propose(id: str) -> Response | str:
-    """Preview (no change), or open the proposal: new text, or removing the clause."""
-    require_role(current_actor(), "editor", "propose changes")  # the preview too, as on the editor page
+def _open(source: SpecSource, change: ChangeInput) -> Response:
+    """Open the proposal the posted form describes (title, rationale, draft) with this one change."""
     form = request.form
-    with _source() as source:
-        clause = clause_markdown(get_session(), source, id)
-        if form.get("action") == "preview":
-            return render_template("proposals/edit.html", clause=clause, text=form.get("text", ""), form=form,
-                                   preview=preview_of(clause["id"], form.get("text", ""), clause["body"]))
-        change = ChangeInput("remove", clause["id"]) if form.get("action") == "remove" \
-            else ChangeInput("change", clause["id"], form.get("text", ""))
-        p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
-                              [change], form.get("draft") == "1")
+    p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
+                          [change], form.get("draft") == "1")
     return _done(p.id, f"Proposal #{p.id} is {p.state}.")
 
 
+def _kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
+    """The form again with everything the user wrote and why nothing was saved."""
+    get_session().rollback()
+    return render_template(template, error=exc.message, preview=None, **page), exc.status
+
+
+@bp.post("/clauses/<id>/propose")
+def propose(id: str) -> Response | tuple[str, int] | str:
+    """Preview (no change), or open the proposal: new text, or removing the clause."""
+    require_role(current_actor(), "editor", "propose changes")  # the preview too, as on the editor page
+    form, text = request.form, request.form.get("text", "")
+    with _source() as source:
+        clause = clause_markdown(get_session(), source, id)
+        page = {"clause": clause, "text": text, "form": form}
+        if form.get("action") == "preview":
+            return render_template("proposals/edit.html", preview=preview_of(clause["id"], text, clause["body"]),
+                                   **page)
+        change = ChangeInput("remove", clause["id"]) if form.get("action") == "remove" \
+            else ChangeInput("change", clause["id"], text)
+        try:
+            return _open(source, change)
+        except SpecregError as exc:
+            return _kept("proposals/edit.html", exc, **page)
+
+
+@bp.get("/proposals/new")
+def add_form() -> str:
+    """An empty editor for a new clause: after a clause (`?after=ID`) or at a document's end (`?document=PATH`)."""
+    require_role(current_actor(), "editor", "propose changes")
+    place = new_clause_place(get_session(), request.args.get("after"), request.args.get("document"))
+    return render_template("proposals/add.html", place=place, text="", form={}, preview=None)
+
+
+@bp.post("/proposals/new")
+def add() -> Response | tuple[str, int] | str:
+    """Preview (no change), or open a proposal adding the clause; its id comes from its heading line."""
+    require_role(current_actor(), "editor", "propose changes")
+    form, text = request.form, request.form.get("text", "")
+    place = new_clause_place(get_session(), form.get("after"), form.get("document"))
+    page = {"place": place, "text": text, "form": form}
+    if form.get("action") == "preview":
+        return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
+    with _source() as source:
+        try:
+            return _open(source, ChangeInput("add", new_clause_id(text), text, place["document"], place["after"]))
+        except SpecregError as exc:
+            return _kept("proposals/add.html", exc, **page)
+
+
 def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
-    """The proposed clause rendered, and a word diff of its body against the current one."""
+    """The proposed clause rendered, and a word diff of its body against the current one ("" key: a new clause)."""
     try:
-        c = parse_single(text, key)
+        c = parse_single(text, key or None)
+        if not key:
+            new_clause_id(text)  # a new clause must name itself; say so while the user types
     except EditError as exc:
         return {"error": exc.message}
     return {"error": None, "title": c.title, "attributes": c.attributes, "html": str(render_markdown(c.body)),
