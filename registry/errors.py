@@ -148,7 +148,7 @@ class PolicyNotSatisfied(Conflict):
 
 
 class StaleRevision(Conflict):
-    """A review was given for a revision that is no longer the proposal's current one."""
+    """A review or a revision was based on a revision that is no longer the proposal's current one."""
 
     code = "stale_revision"
 

@@ -10,7 +10,7 @@ review, revision or veto change. merged, rejected and withdrawn are final.
 """
 from __future__ import annotations
 
-from registry.errors import IllegalTransition
+from registry.errors import BadRequest, IllegalTransition, StaleRevision
 
 DRAFT, OPEN, APPROVED, MERGED = "draft", "open", "approved", "merged"
 REJECTED, WITHDRAWN, CONFLICTED = "rejected", "withdrawn", "conflicted"
@@ -77,3 +77,20 @@ def after_verdict(state: str, satisfied: bool) -> str:
     if state == APPROVED and not satisfied:
         return transition(state, "unapprove")
     return state
+
+
+def check_current(number: int, current: int, seen: int | None, did: str, redo: str) -> None:
+    """Refuse an action on a revision (`seen`) that is no longer the current one; None skips the check.
+
+    `did` says what the user did with the revision they had ("reviewed", "started from"), `redo`
+    what to do on the current one. Callers check under the proposal's lock, before writing anything.
+    """
+    if seen is None:
+        return
+    if isinstance(seen, bool) or not isinstance(seen, int) or seen < 1:
+        raise BadRequest(f"the revision you {did} must be a revision number (1 or more), not {seen!r}")
+    if seen != current:
+        # Someone saved a newer revision after this user loaded theirs: acting now would count for,
+        # or overwrite, text the user never saw.
+        raise StaleRevision(f"you {did} revision {seen}, but proposal #{number} is now at revision {current}; "
+                            f"read revision {current} and {redo}")

@@ -21,7 +21,7 @@ from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unkno
 from registry.gitsource import SpecSource
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
 from registry.policy import POLICY_PATH
-from registry.proposal_states import DRAFT, OPEN, after_verdict, transition
+from registry.proposal_states import DRAFT, OPEN, after_verdict, check_current, transition
 from registry.queries import find_clause, version_at
 from registry.refs import Point, head_point
 from registry.specfiles import from_options
@@ -160,10 +160,11 @@ def _may_edit(actor: Actor | None, proposal: Proposal, doing: str) -> Actor:
 
 
 def revise(session: Session, source: SpecSource, actor: Actor | None, number: int,
-           changes: Sequence[ChangeInput], note: str = "") -> Proposal:
-    """A new revision against the current head; earlier approvals become stale."""
+           changes: Sequence[ChangeInput], note: str = "", seen: int | None = None) -> Proposal:
+    """A new revision against the current head (`seen`: the revision its author started from); approvals go stale."""
     proposal = store.get_proposal(session, number, lock=True)
     actor = _may_edit(actor, proposal, "revise this proposal")
+    check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
     old_state = proposal.state
     state = transition(proposal.state, "revise")
     head, prepared, text_digest = _prepare(session, source, changes)
@@ -179,9 +180,10 @@ def revise(session: Session, source: SpecSource, actor: Actor | None, number: in
 
 
 def revise_clause(session: Session, source: SpecSource, actor: Actor | None, number: int, key: str | None,
-                  text: str | None, drop: Sequence[str] = (), note: str = "") -> Proposal:
+                  text: str | None, drop: Sequence[str] = (), note: str = "", seen: int | None = None) -> Proposal:
     """A new revision with new text for one clause (`key`, or the only one) and/or clauses dropped."""
-    store.get_proposal(session, number, lock=True)  # the changes read below stay current until we write
+    proposal = store.get_proposal(session, number, lock=True)  # the changes read below stay current until we write
+    check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
     changes = current_changes(session, number)
     unknown = sorted(set(drop) - {c.key for c in changes})
     if unknown:
@@ -190,7 +192,7 @@ def revise_clause(session: Session, source: SpecSource, actor: Actor | None, num
     changes = [c for c in changes if c.key not in drop]
     if text is not None:
         changes = _with_text(changes, key, text)
-    return revise(session, source, actor, number, changes, note)
+    return revise(session, source, actor, number, changes, note, seen)
 
 
 def _with_text(changes: list[ChangeInput], key: str | None, text: str) -> list[ChangeInput]:

@@ -13,9 +13,9 @@ from registry import audit
 from registry import proposal_store as store
 from registry.accounts import Actor, require_role
 from registry.approvals import may_approve, meaning, verdict
-from registry.errors import BadRequest, Conflict, Forbidden, NotFound, StaleRevision
+from registry.errors import BadRequest, Conflict, Forbidden, NotFound
 from registry.models import Proposal, Review, utcnow
-from registry.proposal_states import allowed, transition
+from registry.proposal_states import allowed, check_current, transition
 from registry.proposals import apply_verdict
 from registry.refs import iso
 
@@ -27,21 +27,8 @@ def _open_for_review(session: Session, actor: Actor | None, number: int,
     transition(proposal.state, "review")  # raises when the state does not take reviews
     if actor.person_id == proposal.proposer_id:
         raise Forbidden("nobody reviews their own proposal")
-    _check_seen(proposal, seen)
+    check_current(proposal.id, proposal.revision, seen, "reviewed", "review it again")
     return proposal, actor
-
-
-def _check_seen(proposal: Proposal, seen: int | None) -> None:
-    """Refuse a review given for a revision other than the current one (checked under the proposal's lock)."""
-    if seen is None:
-        return
-    if isinstance(seen, bool) or not isinstance(seen, int) or seen < 1:
-        raise BadRequest(f"the revision you reviewed must be a revision number (1 or more), not {seen!r}")
-    if seen != proposal.revision:
-        # The proposer saved a newer text after the reviewer loaded this one: the review would count
-        # for text the reviewer never saw.
-        raise StaleRevision(f"you reviewed revision {seen}, but proposal #{proposal.id} is now at revision "
-                            f"{proposal.revision}; read revision {proposal.revision} and review it again")
 
 
 def _pending_by(session: Session, proposal: Proposal, actor: Actor, kind: str) -> list[Review]:

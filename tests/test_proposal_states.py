@@ -5,9 +5,9 @@ import itertools
 
 import pytest
 
-from registry.errors import IllegalTransition
+from registry.errors import BadRequest, IllegalTransition, StaleRevision
 from registry.models import STATES
-from registry.proposal_states import ACTIONS, after_verdict, allowed, transition
+from registry.proposal_states import ACTIONS, after_verdict, allowed, check_current, transition
 
 LEGAL = {
     ("draft", "submit"): "open",
@@ -78,3 +78,19 @@ def test_an_unknown_action_is_a_programming_error():
 ])
 def test_the_verdict_moves_only_between_open_and_approved(state, satisfied, expected):
     assert after_verdict(state, satisfied) == expected
+
+
+@pytest.mark.parametrize(("current", "seen", "error"), [
+    (3, None, None), (3, 3, None), (1, 1, None),
+    (3, 2, StaleRevision), (3, 4, StaleRevision),
+    (3, 0, BadRequest), (3, -1, BadRequest), (3, "3", BadRequest), (3, 3.0, BadRequest), (1, True, BadRequest),
+])
+def test_an_action_on_a_revision_counts_only_when_that_revision_is_current(current, seen, error):
+    if error is None:
+        check_current(7, current, seen, "reviewed", "review it again")
+        return
+    with pytest.raises(error) as raised:
+        check_current(7, current, seen, "started from", "make your change to it again")
+    if error is StaleRevision:
+        assert raised.value.message == (f"you started from revision {seen}, but proposal #7 is now at revision "
+                                        f"{current}; read revision {current} and make your change to it again")

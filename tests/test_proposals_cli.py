@@ -120,6 +120,15 @@ def test_review_with_a_revision_that_is_no_longer_current_exits_1_and_records_no
     assert (code, data["state"]) == (0, "approved")
 
 
+def test_revise_from_a_revision_that_is_no_longer_current_exits_1_and_records_nothing(cli):
+    n = propose(cli)
+    assert cli("revise", str(n), "--file", cli.file, "--revision", "1", "--as", "ada@example.org")[0] == 0
+    code, data = cli("revise", str(n), "--file", cli.file, "--revision", "1", "--as", "root@example.org")
+    assert (code, data["error"]) == (1, "stale_revision") and "you started from revision 1" in data["message"]
+    assert len(cli("proposal", str(n))[1]["revisions"]) == 2
+    assert cli("revise", str(n), "--file", cli.file, "--revision", "2", "--as", "root@example.org")[0] == 0
+
+
 def test_revise_refuses_to_drop_a_clause_the_proposal_does_not_touch(cli):
     n = propose(cli)
     code, data = cli("revise", str(n), "--drop", "tone", "--as", "ada@example.org")

@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--clause", metavar="ID", help="which clause the file is for (adds it when new)")
     p.add_argument("--drop", metavar="ID", action="append", default=[], help="take a clause out")
     p.add_argument("--note", default="", help="what changed in this revision")
+    p.add_argument("--revision", type=int, metavar="M",
+                   help="the revision you started from; refused (exit 1, stale_revision) when it is no longer current")
 
     _parser(sub, common, "submit", "open a draft for review", cmd_submit)
     p = _parser(sub, common, "comment", "comment on a proposal", cmd_comment)
@@ -110,7 +112,7 @@ def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
     text = None if args.file is None else _read(args.file)
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
         p = revise_clause(session, source, acting(session, args), args.number, args.clause, text, args.drop,
-                          args.note)
+                          args.note, args.revision)
         pid, state, rev = p.id, p.state, p.revision
     return _out(ctx, pid, state, f"proposal #{pid} is {state} at revision {rev}")
 

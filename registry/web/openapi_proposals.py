@@ -39,9 +39,11 @@ PATHS: dict[str, Any] = {
                  STATE, [], 201)},
     "/api/v1/proposals/{n}": _op("One proposal: revisions, reviews, comments, policy status", _ref("Proposal"),
                                  [N], (404,)),
-    "/api/v1/proposals/{n}/revisions": _write("A new revision; earlier approvals become stale",
-                                              {**_obj(changes=_array(CHANGE)), "properties": {
-                                                  "changes": _array(CHANGE), "note": STR}}, STATE, [N], 201),
+    "/api/v1/proposals/{n}/revisions": _write(
+        "A new revision; earlier approvals become stale. 409 stale_revision when `revision` (the revision "
+        "the author started from) is no longer the current one; nothing is recorded then",
+        {**_obj(changes=_array(CHANGE)), "properties": {"changes": _array(CHANGE), "note": STR,
+                                                        "revision": {**INT, "minimum": 1}}}, STATE, [N], 201),
     "/api/v1/proposals/{n}/comments": _write("Comment", _obj(text=STR), STATE, [N], 201),
     "/api/v1/proposals/{n}/reviews": _write(
         "Approve (as an owner of the clauses it touches) or request changes; 409 stale_revision when "

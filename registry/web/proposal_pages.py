@@ -148,24 +148,41 @@ def show(n: int) -> str:
                            can=allowed_actions(session, n, current_actor()))
 
 
+def _revise_page(n: int, key: str | None, text: str | None = None, error: str | None = None) -> str:
+    """The editor on one clause of the proposal's current revision (`key`, default the first with text).
+
+    After a refused save, `text` is what the user wrote: it stays in the editor, and the clause's text
+    in the current revision is shown beside it, so nothing is lost and nothing is overwritten unseen.
+    """
+    p = proposal_detail(get_session(), n)
+    texts = [c for c in p["revisions"][-1]["changes"] if c["kind"] != "remove"]
+    change = next((c for c in texts if c["id"] == key), None)
+    if change is None and (text is None or not key):
+        change = texts[0] if texts else None
+    if change is None and text is None:
+        raise BadRequest("this proposal only removes clauses; there is no text to revise")
+    change = change or {"id": key, "text": None, "base": None}  # the current revision no longer has it
+    return render_template("proposals/revise.html", p=p, change=change, error=error,
+                           text=(change["text"] or "") if text is None else text)
+
+
 @bp.get("/proposals/<int:n>/revise")
 def revise_form(n: int) -> str:
     """The editor on one clause of the proposal (`?id=`, default the first with text)."""
-    p = proposal_detail(get_session(), n)
-    texts = [c for c in p["revisions"][-1]["changes"] if c["kind"] != "remove"]
-    change = next((c for c in texts if c["id"] == request.args.get("id")), texts[0] if texts else None)
-    if change is None:
-        raise BadRequest("this proposal only removes clauses; there is no text to revise")
-    return render_template("proposals/revise.html", p=p, change=change, text=change["text"] or "")
+    return _revise_page(n, request.args.get("id"))
 
 
 @bp.post("/proposals/<int:n>/revise")
-def revise(n: int) -> Response:
-    """A new revision of one clause of the proposal (the others stay as they are)."""
+def revise(n: int) -> Response | tuple[str, int]:
+    """A new revision of one clause, based on the revision the page showed (the others stay as they are)."""
     form = request.form
-    with _source() as source:
-        p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
-                                    form.get("text", ""), note=form.get("note", ""))
+    try:
+        with _source() as source:
+            p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
+                                        form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
+    except SpecregError as exc:  # nothing was recorded: the page again, with the user's text and the reason
+        get_session().rollback()
+        return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message), exc.status
     return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 
@@ -177,7 +194,7 @@ def comment(n: int) -> Response:
 
 
 def _revision_seen() -> int | None:
-    """The form's hidden `revision`: the revision the reviewer was shown."""
+    """The form's hidden `revision`: the revision the page showed (to a reviewer, or to the author revising)."""
     raw = request.form.get("revision", "").strip()
     if not raw:
         return None

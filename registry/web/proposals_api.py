@@ -25,7 +25,8 @@ CHANGE: Schema = {"kind": Field(str, default="change", choices=("change", "add",
                   "id": Field(str, required=True), "text": Field(str), "document": Field(str), "after": Field(str)}
 CREATE: Schema = {"title": Field(str, required=True), "rationale": Field(str, required=True),
                   "changes": Field(list, required=True, items=CHANGE), "draft": Field(bool, default=False)}
-REVISE: Schema = {"changes": Field(list, required=True, items=CHANGE), "note": Field(str, default="")}
+REVISE: Schema = {"changes": Field(list, required=True, items=CHANGE), "note": Field(str, default=""),
+                  "revision": Field(int, minimum=1)}
 COMMENT: Schema = {"text": Field(str, required=True)}
 REVIEW: Schema = {"kind": Field(str, required=True, choices=("approve", "request_changes")),
                   "comment": Field(str, default=""), "revision": Field(int, minimum=1)}
@@ -72,10 +73,11 @@ def show(n: int) -> Response:
 
 @bp.post("/proposals/<int:n>/revisions")
 def revise(n: int) -> tuple[Response, int]:
-    """A new revision: {"changes", "note"}; earlier approvals become stale."""
+    """A new revision: {"changes", "note", "revision"}; 409 stale_revision when `revision` is not current."""
     data = json_body(REVISE)
     with _repo() as source:
-        p = proposals.revise(get_session(), source, current_actor(), n, changes_from(data["changes"]), data["note"])
+        p = proposals.revise(get_session(), source, current_actor(), n, changes_from(data["changes"]), data["note"],
+                             data["revision"])
     return _state(n, 201, revision=p.revision)
 
 

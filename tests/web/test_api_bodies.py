@@ -51,6 +51,8 @@ BAD_FIELDS = [
     ("create", {**NEW, "draft": "yes"}, '"draft" must be true or false, not a string'),
     ("revise", {"note": "n"}, '"changes" is required'),
     ("revise", {"changes": [CHANGE], "note": []}, '"note" must be a string, not a list'),
+    ("revise", {"changes": [CHANGE], "revision": "1"}, '"revision" must be an integer, not a string'),
+    ("revise", {"changes": [CHANGE], "revision": 0}, '"revision" must be at least 1'),
     ("comment", {}, '"text" is required'),
     ("comment", {"text": {"a": 1}}, '"text" must be a string, not an object'),
     ("review", {"comment": "ok"}, '"kind" is required'),

@@ -131,3 +131,42 @@ def test_a_removal_without_a_rationale_is_refused_and_the_form_kept(gov):
     body = response.get_data(as_text=True)
     assert response.status_code == 400 and "Not saved: a proposal needs a title and a rationale" in body
     assert 'value="Drop lists"' in body and proposals(gov) == []
+
+
+def test_the_revise_form_sends_the_revision_it_started_from(gov):
+    n = gov.propose()
+    form = page(gov.browser("ada"), f"/proposals/{n}/revise").split('class="stack propose"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="revision" value="1">' in form
+
+
+def test_a_revision_saved_meanwhile_is_not_overwritten_and_the_late_editor_keeps_their_text(gov):
+    n = gov.propose()
+    ada_text = f"{HEADINGS['respect_privacy']}\n\nKeep personal data private, says Ada.\n"
+    root_text = f"{HEADINGS['respect_privacy']}\n\nGuard <personal> data, says Root.\n"
+    saved = gov.browser("ada").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
+                                                                     "text": ada_text, "revision": "1"})
+    assert saved.status_code == 302
+    late = gov.browser("root").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
+                                                                    "text": root_text, "revision": "1"})
+    body = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert f"Not saved: you started from revision 1, but proposal #{n} is now at revision 2" in body
+    assert f">{escape(root_text)}</textarea>" in body  # the late editor's text is kept
+    assert "Keep personal data private, says Ada." in body.split('class="current-text"')[1]  # and Ada's shown
+    assert '<input type="hidden" name="revision" value="2">' in body
+    current = current_changes(gov, n)[0]
+    assert current["body"] == "Keep personal data private, says Ada."
+    again = gov.browser("root").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
+                                                                     "text": root_text, "revision": "2"})
+    assert again.status_code == 302 and current_changes(gov, n)[0]["body"] == "Guard <personal> data, says Root."
+
+
+def test_a_refused_revision_keeps_the_text_and_says_why(gov):
+    n = gov.propose()
+    text = "## Respect privacy\n\nNo id here.\n"
+    response = gov.browser("ada").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
+                                                                        "text": text, "revision": "1"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not saved: the proposed text for &#39;respect_privacy&#39;" in body
+    assert f">{escape(text)}</textarea>" in body and 'class="current-text"' in body
+    assert len(gov.app.test_client().get(f"/api/v1/proposals/{n}").get_json()["revisions"]) == 1

@@ -65,6 +65,24 @@ def test_a_review_of_a_replaced_revision_is_409_stale_revision_and_the_current_o
     assert (status, review["state"]) == (201, "approved")
 
 
+def test_a_revision_started_from_a_replaced_revision_is_409_stale_revision_and_records_nothing(gov):
+    n = gov.propose()
+    mine = {"changes": [{"kind": "change", "id": "respect_privacy",
+                         "text": f"{HEADINGS['respect_privacy']}\n\nKeep personal data private.\n"}]}
+    theirs = {"changes": [{"kind": "change", "id": "respect_privacy",
+                           "text": f"{HEADINGS['respect_privacy']}\n\nGuard personal data.\n"}]}
+    assert post(gov, "ada", f"/api/v1/proposals/{n}/revisions", {**mine, "revision": 1})[0] == 201
+    status, error = post(gov, "root", f"/api/v1/proposals/{n}/revisions", {**theirs, "revision": 1})
+    assert (status, error["error"]) == (409, "stale_revision")
+    assert f"you started from revision 1, but proposal #{n} is now at revision 2" in error["message"]
+    detail = get(gov, f"/api/v1/proposals/{n}")[1]
+    assert detail["revision"] == 2 and detail["revisions"][-1]["changes"][0]["body"] == "Keep personal data private."
+    status, error = post(gov, "root", f"/api/v1/proposals/{n}/revisions", {**theirs, "revision": "2"})
+    assert (status, error["error"]) == (400, "bad_request") and '"revision" must be an integer' in error["message"]
+    status, data = post(gov, "root", f"/api/v1/proposals/{n}/revisions", {**theirs, "revision": 2})
+    assert (status, data["revision"]) == (201, 3)
+
+
 def test_withdrawing_a_veto_and_closing(gov):
     n = gov.propose()
     post(gov, "barbara", f"/api/v1/proposals/{n}/reviews", {"kind": "request_changes", "comment": "No"})
