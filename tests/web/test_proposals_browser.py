@@ -86,3 +86,21 @@ def test_propose_approve_merge_and_the_history_shows_it(browser, gov_url, reques
     ada.wait_for_url(f"**/proposals/{number}")
     assert ada.locator("h1 .state").inner_text() == "merged"
     ada.shot("proposal-merged")
+
+
+def test_propose_a_new_clause_with_the_live_preview(browser, gov_url, request):  # noqa: F811
+    ada = logged_in(browser, gov_url, "ada@example.org", request)
+    ada.goto("/clauses/be_brief")
+    ada.get_by_role("link", name="Propose a new clause after this one").click()
+    ada.get_by_label("Title").fill("Ask before guessing")
+    ada.get_by_label("Rationale: why this change").fill("Guesses mislead.")
+    editor = ada.locator("textarea#text")
+    editor.fill("## Ask first\n\nAsk a question when the request is unclear.")
+    ada.locator("#preview-error", has_text="a new clause needs an id").wait_for()  # the live preview answered
+    editor.fill("## Ask first {#ask_first}\n\nAsk a *question* when the request is unclear.")
+    ada.locator("#preview-body em", has_text="question").wait_for()
+    assert ada.locator("#preview-error").is_hidden()
+    ada.shot("propose-new-clause")
+    ada.get_by_role("button", name="Propose", exact=True).click()
+    ada.wait_for_url("**/proposals/*")
+    assert "ask_first" in ada.locator("main").inner_text() and "Proposal #" in ada.locator("p.flash").inner_text()
