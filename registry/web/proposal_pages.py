@@ -148,7 +148,7 @@ def show(n: int) -> str:
                            can=allowed_actions(session, n, current_actor()))
 
 
-def _revise_page(n: int, key: str | None, text: str | None = None, error: str | None = None) -> str:
+def _revise_page(n: int, key: str | None, text: str | None = None, error: str | None = None, note: str = "") -> str:
     """The editor on one clause of the proposal's current revision (`key`, default the first with text).
 
     After a refused save, `text` is what the user wrote: it stays in the editor, and the clause's text
@@ -162,7 +162,7 @@ def _revise_page(n: int, key: str | None, text: str | None = None, error: str | 
     if change is None and text is None:
         raise BadRequest("this proposal only removes clauses; there is no text to revise")
     change = change or {"id": key, "text": None, "base": None}  # the current revision no longer has it
-    return render_template("proposals/revise.html", p=p, change=change, error=error,
+    return render_template("proposals/revise.html", p=p, change=change, error=error, note=note,
                            text=(change["text"] or "") if text is None else text)
 
 
@@ -182,7 +182,8 @@ def revise(n: int) -> Response | tuple[str, int]:
                                         form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
     except SpecregError as exc:  # nothing was recorded: the page again, with the user's text and the reason
         get_session().rollback()
-        return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message), exc.status
+        return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message,
+                            form.get("note", "")), exc.status
     return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 

@@ -146,12 +146,12 @@ def test_a_revision_saved_meanwhile_is_not_overwritten_and_the_late_editor_keeps
     saved = gov.browser("ada").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
                                                                      "text": ada_text, "revision": "1"})
     assert saved.status_code == 302
-    late = gov.browser("root").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy",
+    late = gov.browser("root").post(f"/proposals/{n}/revise", data={**CSRF, "id": "respect_privacy", "note": "guard",
                                                                     "text": root_text, "revision": "1"})
     body = late.get_data(as_text=True)
     assert late.status_code == 409
     assert f"Not saved: you started from revision 1, but proposal #{n} is now at revision 2" in body
-    assert f">{escape(root_text)}</textarea>" in body  # the late editor's text is kept
+    assert f">{escape(root_text)}</textarea>" in body and 'name="note" value="guard"' in body  # all kept
     assert "Keep personal data private, says Ada." in body.split('class="current-text"')[1]  # and Ada's shown
     assert '<input type="hidden" name="revision" value="2">' in body
     current = current_changes(gov, n)[0]
