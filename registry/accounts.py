@@ -18,6 +18,7 @@ from registry import audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.person_ident import check_identity
+from registry.reevaluation import reevaluate
 from registry.refs import iso
 
 MIN_PASSWORD = 8
@@ -148,6 +149,8 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
     session.flush()
     audit.record(session, actor.email if actor else email, "user.create", f"user:{email}",
                  None, {"name": person.name, "role": role, "password": password is not None})
+    if role == "admin":  # a new admin approves clauses nobody owns
+        reevaluate(session, actor=actor.email if actor else email)
     return Actor(person.id, person.email, person.name, role)
 
 
@@ -171,6 +174,7 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
     old, account.role = account.role, role
     session.flush()
     audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
+    reevaluate(session, actor=actor.email)  # admins approve clauses nobody owns
     return _actor(person, account)
 
 
@@ -199,6 +203,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
             row.revoked_at = now
     session.flush()
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
+    reevaluate(session, actor=actor.email)  # a disabled admin no longer approves clauses nobody owns
 
 
 def enable_user(session: Session, actor: Actor | None, email: str) -> None:
@@ -211,6 +216,7 @@ def enable_user(session: Session, actor: Actor | None, email: str) -> None:
     person.active = True
     session.flush()
     audit.record(session, actor.email, "user.enable", f"user:{person.email}")
+    reevaluate(session, actor=actor.email)
 
 
 def authenticate(session: Session, email: str, password: str) -> Actor | None:

@@ -17,6 +17,7 @@ from registry.models import Clause, OwnerAssignment, Person, Team
 from registry.owners_file import TEAM_PREFIX
 from registry.owners_store import OwnerRef, OwnersStore
 from registry.queries import find_clause, version_at
+from registry.reevaluation import reevaluate, touching
 from registry.refs import head_point, iso
 
 
@@ -43,6 +44,8 @@ def _record(session: Session, actor: Actor, clause_id: int, who: OwnerRef, actio
     session.flush()
     audit.record(session, actor.email, f"owner.{action}", f"clause:{session.get(Clause, clause_id).key}",
                  new={"owner": who.ref, "reason": row.reason, "assignment": row.id})
+    # Assignments are not inherited, so only proposals changing this very clause can be affected.
+    reevaluate(session, touching(session, [clause_id]), actor=actor.email)
     return row
 
 

@@ -9,7 +9,9 @@ always in this order; taking a lock that comes before one it already holds can d
 3. the ledger row (FOR UPDATE): ingest, right after its advisory lock.
 4. advisory lock "audit": audit.record, and proposal_store.get_proposal(lock=True) before the row.
 5. proposal rows (FOR UPDATE): get_proposal(lock=True) in reviews, revisions, submit, withdraw,
-   reject, merge, and ingest completing a merge from a commit's trailer.
+   reject, merge, ingest completing a merge from a commit's trailer, and reevaluation (after ingest
+   changed ownership, an owner assignment, an account change), which locks rows one by one in id
+   order, each after the audit lock.
 
 So a merge catches up with the branch before it locks its proposal, and nobody holds a proposal
 row while waiting for the audit lock: a merge and a review of the same proposal queue on the audit

@@ -217,6 +217,8 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
                 progress(done, total)
         applier.flush()
         _advance(session, ledger, run, chunk[-1], done, applier.versions_written)
+        for w in watchers:
+            w.advanced()
         if checkpoint:
             checkpoint()
             stopped = not _still_ours(session, ledger, run)

@@ -31,7 +31,7 @@ from registry.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
 from registry.parser import parse
 from registry.proposal_states import APPROVED, MERGED, OPEN, transition
-from registry.proposals import apply_verdict
+from registry.reevaluation import follow_verdict
 from registry.refs import iso
 
 REGISTRY = Person("Specreg", "specreg@localhost")
@@ -139,7 +139,7 @@ def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) 
     """Who may merge, the policy now, and the state; each refusal is a named error."""
     _check_allowed(session, actor, proposal)
     if proposal.state in (OPEN, APPROVED):
-        apply_verdict(session, proposal, actor)
+        follow_verdict(session, proposal, actor.email)
         if proposal.state != APPROVED:
             raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
     transition(proposal.state, "merge")

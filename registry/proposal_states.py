@@ -6,7 +6,8 @@
     open/approved/conflicted --reject--> rejected
 
 `approve` and `unapprove` are not user actions: they follow the policy's verdict after each
-review, revision or veto change. merged, rejected and withdrawn are final.
+review, revision or veto change, and after ownership changes (registry.reevaluation). merged,
+rejected and withdrawn are final.
 """
 from __future__ import annotations
 

@@ -17,6 +17,9 @@ def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:
         # Lock order (registry.db): the audit lock before any proposal row, never the other way round.
         lock_writer(session, "audit")
         q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serializes writers
+    if lock:
+        # The row as it stands once locked, even when this session read it earlier (a merge does).
+        q = q.execution_options(populate_existing=True)
     proposal = session.scalar(q)
     if proposal is None:
         raise UnknownProposal(f"no proposal #{number}")

@@ -21,8 +21,9 @@ from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unkno
 from registry.gitsource import SpecSource
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
 from registry.policy import POLICY_PATH
-from registry.proposal_states import DRAFT, OPEN, after_verdict, check_current, transition
+from registry.proposal_states import DRAFT, OPEN, check_current, transition
 from registry.queries import find_clause, version_at
+from registry.reevaluation import follow_verdict
 from registry.refs import Point, head_point
 from registry.specfiles import from_options
 
@@ -175,7 +176,7 @@ def revise(session: Session, source: SpecSource, actor: Actor | None, number: in
     audit.record(session, actor.email, "proposal.revise", f"proposal:{proposal.id}",
                  {"state": old_state, "revision": old.number, "digest": old.digest},
                  _summary(proposal, revision, prepared) | {"note": revision.note})
-    apply_verdict(session, proposal, actor)
+    follow_verdict(session, proposal, actor.email)
     return proposal
 
 
@@ -207,16 +208,6 @@ def _with_text(changes: list[ChangeInput], key: str | None, text: str) -> list[C
         return [*changes, ChangeInput("change", key, text)]
     new = ChangeInput("change", key, text) if old.kind == "remove" else replace(old, text=text)
     return [new if c.key == key else c for c in changes]
-
-def apply_verdict(session: Session, proposal: Proposal, actor: Actor | None) -> None:
-    """Move open <-> approved as the policy now says, and audit the move."""
-    new = after_verdict(proposal.state, verdict(session, proposal).evaluation.satisfied)
-    if new != proposal.state:
-        old, proposal.state, proposal.updated_at = proposal.state, new, utcnow()
-        session.flush()
-        audit.record(session, actor.email if actor else "registry", "proposal.state", f"proposal:{proposal.id}",
-                     {"state": old}, {"state": new, "why": "policy satisfied" if new == "approved" else
-                                      "policy no longer satisfied"})
 
 
 def _close(session: Session, proposal: Proposal, actor: Actor, action: str, reason: str) -> Proposal:

@@ -16,7 +16,7 @@ from registry.approvals import may_approve, meaning, verdict
 from registry.errors import BadRequest, Conflict, Forbidden, NotFound
 from registry.models import Proposal, Review, utcnow
 from registry.proposal_states import allowed, check_current, transition
-from registry.proposals import apply_verdict
+from registry.reevaluation import follow_verdict
 from registry.refs import iso
 
 
@@ -65,7 +65,7 @@ def approve(session: Session, actor: Actor | None, number: int, comment: str = "
     if any(r.revision_id == revision.id for r in _pending_by(session, proposal, actor, "approve")):
         raise Conflict(f"you already approved revision {revision.number}")
     review = _record(session, proposal, actor, "approve", meaning(clauses, actor.email), comment)
-    apply_verdict(session, proposal, actor)
+    follow_verdict(session, proposal, actor.email)
     return review
 
 
@@ -83,7 +83,7 @@ def request_changes(session: Session, actor: Actor | None, number: int, comment:
         raise Conflict("you already requested changes; your request is still pending")
     means = f"requested changes as owner of {', '.join(owned)}" if owned else f"requested changes as {actor.role}"
     review = _record(session, proposal, actor, "request_changes", means, comment)
-    apply_verdict(session, proposal, actor)
+    follow_verdict(session, proposal, actor.email)
     return review
 
 
@@ -116,7 +116,7 @@ def withdraw_veto(session: Session, actor: Actor | None, number: int) -> Review:
     session.flush()
     audit.record(session, actor.email, "review.withdraw_veto", f"proposal:{proposal.id}",
                  {"review": review.id, "pending": True}, {"review": review.id, "pending": False})
-    apply_verdict(session, proposal, actor)
+    follow_verdict(session, proposal, actor.email)
     return review
 
 
@@ -132,5 +132,5 @@ def dismiss_veto(session: Session, actor: Actor | None, number: int, review_id: 
     audit.record(session, actor.email, "review.dismiss", f"proposal:{proposal.id}",
                  {"review": review.id, "pending": True},
                  {"review": review.id, "pending": False, "reason": review.dismiss_reason})
-    apply_verdict(session, proposal, actor)
+    follow_verdict(session, proposal, actor.email)
     return review

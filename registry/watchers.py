@@ -39,6 +39,9 @@ class IngestWatcher:
     def finish(self) -> None:
         """Write what was buffered (called after each batch and at the end of the run)."""
 
+    def advanced(self) -> None:
+        """The ledger head moved past the batch: act on the ledger as it now stands (before any checkpoint)."""
+
 
 WatcherFactory = Callable[[Session, WarnFn], IngestWatcher]
 
@@ -53,12 +56,14 @@ def lazy(target: str) -> WatcherFactory:
     return make
 
 
-# Factories ingest instantiates for each run; features add theirs here. The merge watcher stays
-# last: it judges a commit by everything the others recorded at its seq (OWNERS.toml, policy.toml).
+# Factories ingest instantiates for each run; features add theirs here. The merge watcher comes
+# after the readers: it judges a commit by everything they recorded at its seq (OWNERS.toml,
+# policy.toml). The ownership watcher re-checks proposals only in `advanced`, after every finish.
 WATCHERS: list[WatcherFactory] = [
     lazy("registry.owners_ingest:OwnersWatcher"),
     lazy("registry.prompts:ExampleFilesWatcher"),
     lazy("registry.search_index:SearchIndexWatcher"),
     lazy("registry.policy_store:PolicyWatcher"),
     lazy("registry.merge_watcher:MergeWatcher"),
+    lazy("registry.reevaluation:OwnershipWatcher"),
 ]
