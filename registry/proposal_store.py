@@ -18,7 +18,8 @@ def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:
         lock_writer(session, "audit")
         q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serializes writers
     if lock:
-        # The row as it stands once locked, even when this session read it earlier (a merge does).
+        # The row as it stands once locked, even when this session already holds it from an earlier
+        # read (a merge reads it before catching up): decisions under the lock need the committed state.
         q = q.execution_options(populate_existing=True)
     proposal = session.scalar(q)
     if proposal is None:

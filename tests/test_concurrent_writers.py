@@ -135,3 +135,16 @@ def test_ingest_completing_a_crashed_merge_while_someone_reviews_it_never_deadlo
     assert isinstance(results["other"], SpecregError), results  # it found the proposal merged
     with session_scope(engine) as s:
         assert s.get(Proposal, n).state == "merged"
+
+
+def test_a_locked_read_sees_the_proposal_as_committed_since_the_session_first_read_it(engine, repo):
+    # Reevaluation and merge decide from the state read under the lock, in sessions that read the row before.
+    with session_scope(engine, write=True) as s:
+        world = build_world(repo, s)
+        n = world.change("ada", "respect_privacy", "x")
+    with session_scope(engine, write=True) as first:
+        held = proposal_store.get_proposal(first, n)
+        assert held.state == "open"
+        with session_scope(engine, write=True) as other:
+            reviews.approve(other, world.users["grace"], n)
+        assert proposal_store.get_proposal(first, n, lock=True).state == "approved"
