@@ -129,3 +129,22 @@ def database_url(databases: Databases) -> str:
 def repo(tmp_path: Path) -> RepoBuilder:
     """An empty deterministic spec repo."""
     return RepoBuilder(tmp_path / "spec")
+
+
+@pytest.fixture
+def json_cli(repo: RepoBuilder, database_url: str, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]):
+    """`run(*argv)`: `specreg ARGV --json` on this test's database and repo, giving (exit code, parsed stdout)."""
+    import json
+
+    from registry.cli import main
+
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
+
+    def run(*argv: str) -> tuple[int, object]:
+        code = main([*argv, "--json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    return run

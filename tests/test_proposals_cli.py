@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import git
 import pytest
@@ -12,18 +11,11 @@ from registry.cli import main
 
 
 @pytest.fixture
-def cli(repo, database_url, monkeypatch, capsys, tmp_path):
+def cli(repo, json_cli, tmp_path):
     """An ingested governed spec, accounts for root (admin), ada (editor), grace (viewer), and a runner."""
     repo.commit("Spec", {"spec/rules.md": RULES, "spec/style.md": STYLE, "OWNERS.toml": OWNERS,
                          "policy.toml": POLICY})
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
-
-    def run(*argv: str) -> tuple[int, object]:
-        code = main([*argv, "--json"])
-        return code, json.loads(capsys.readouterr().out)
-
+    run = json_cli
     run("ingest")
     run("user", "add", "root@example.org", "--name", "Root Admin", "--role", "admin")
     run("user", "add", "ada@example.org", "--name", "Ada", "--role", "editor", "--as", "root@example.org")

@@ -178,20 +178,11 @@ def test_the_database_refuses_to_change_or_delete_an_acknowledgement(database_ur
     engine.dispose()
 
 
-def test_the_cli_lists_unapproved_changes_and_an_admin_acknowledges_one(repo, database_url, monkeypatch, capsys):
-    import json
-
+def test_the_cli_lists_unapproved_changes_and_an_admin_acknowledges_one(repo, json_cli, capsys):
     from registry.cli import main
 
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    monkeypatch.delenv("SPECREG_TOKEN", raising=False)
+    run = json_cli
     first = repo.commit("Spec", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS})
-
-    def run(*argv: str) -> tuple[int, object]:
-        code = main([*argv, "--json"])
-        return code, json.loads(capsys.readouterr().out)
-
     run("ingest")
     run("user", "add", "root@example.org", "--name", "Root Admin", "--role", "admin")
     run("user", "add", "ada@example.org", "--name", "Ada", "--role", "editor", "--as", "root@example.org")
