@@ -174,7 +174,8 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
     old, account.role = account.role, role
     session.flush()
     audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
-    reevaluate(session, actor=actor.email)  # admins approve clauses nobody owns
+    if (old == "admin") != (role == "admin"):
+        reevaluate(session, actor=actor.email)  # admins approve clauses nobody owns; other roles approve nothing
     return _actor(person, account)
 
 
@@ -203,7 +204,8 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
             row.revoked_at = now
     session.flush()
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
-    reevaluate(session, actor=actor.email)  # a disabled admin no longer approves clauses nobody owns
+    if account.role == "admin":  # a disabled admin no longer approves clauses nobody owns (owners still count)
+        reevaluate(session, actor=actor.email)
 
 
 def enable_user(session: Session, actor: Actor | None, email: str) -> None:
@@ -216,7 +218,8 @@ def enable_user(session: Session, actor: Actor | None, email: str) -> None:
     person.active = True
     session.flush()
     audit.record(session, actor.email, "user.enable", f"user:{person.email}")
-    reevaluate(session, actor=actor.email)
+    if account.role == "admin":
+        reevaluate(session, actor=actor.email)
 
 
 def authenticate(session: Session, email: str, password: str) -> Actor | None:
