@@ -3,4 +3,5 @@ import sys
 
 from registry.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned reader process imports this module too: it must not run main
+    sys.exit(main())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Container, Sequence
 from typing import NamedTuple
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
@@ -260,16 +260,22 @@ def atx_lines(result: ScanResult) -> list[int]:
     return [h.line for h in result.headings if not h.setext]
 
 
-def _common(equal: Callable[[int], bool], limit: int) -> int:
-    """The largest m <= limit with equal(m), by bisection (slice compares run in C, not per line)."""
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if equal(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+def _common_prefix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+    """How many of the first `limit` lines a and b share."""
+    n = 0
+    for x, y in zip(a, b):
+        if n == limit or x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+    """How many of the last lines (at most `limit`) a and b share."""
+    n, i, j = 0, len(a) - 1, len(b) - 1
+    while n < limit and a[i - n] == b[j - n]:
+        n += 1
+    return n
 
 
 def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container[int],
@@ -281,11 +287,11 @@ def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container
     so no rule marker reaches across). The window ends at an unchanged ATX heading, provided the
     window leaves the state clean (no container or fence that would swallow the heading).
     """
-    old_lines, lines = list(old_lines), list(lines)  # a tuple never equals a list: compare like with like
     n_old, n_new = len(old_lines), len(lines)
     limit = min(n_old, n_new)
-    prefix = _common(lambda m: old_lines[:m] == lines[:m], limit)
-    suffix = _common(lambda m: old_lines[n_old - m:] == lines[n_new - m:], limit - prefix)
+    # A line-by-line walk from each end: edits are small, and it stops at the first difference.
+    prefix = _common_prefix(old_lines, lines, limit)
+    suffix = _common_suffix(old_lines, lines, limit - prefix)
     start = max((h for h in old_atx if h < prefix and h in restarts), default=0)
     old_end = min((h for h in old_atx if h >= n_old - suffix and h > start and h in restarts), default=n_old)
     delta = n_new - n_old

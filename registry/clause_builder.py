@@ -105,16 +105,21 @@ class ClauseBuilder:
         With `last`, nothing is built after them, so the open-heading stack is not kept up.
         """
         if shift:
-            clauses = [Clause(c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9])
-                       for c in clauses]
+            clauses = shifted(clauses, shift)
         self.clauses.extend(clauses)
-        self.first_line.update({c.key: c.start + 1 for c in clauses})
         if not last:
+            self.first_line.update({c.key: c.start + 1 for c in clauses})
             for c in clauses:
                 if c.level:
                     while self.stack and self.stack[-1][0] >= c.level:
                         self.stack.pop()
                     self.stack.append((c.level, c.key, c.slugs))
+
+
+def shifted(clauses: Sequence[Clause], shift: int) -> list[Clause]:
+    """The same clauses moved down by `shift` lines (up when negative)."""
+    make = Clause._make  # tuple.__new__: cheaper than the class call for hundreds of thousands
+    return [make((c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9])) for c in clauses]
 
 
 def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ...]]]:

@@ -12,10 +12,9 @@ from registry.gitsource import RawCommit
 from registry.identity import Candidate, match_renames
 from registry.ledger_state import ClauseState, LedgerState, changes_between
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
-from registry.doc_edits import DocEdit, DocumentReader, WarnFn
+from registry.doc_edits import CommitDocs, DocEdit
 from registry.parser import Clause as ParsedClause
-from registry.specfiles import SpecFiles
-from registry.watchers import IngestWatcher
+from registry.watchers import IngestWatcher, WarnFn
 
 @dataclass
 class _Rows:
@@ -32,11 +31,10 @@ class _Rows:
 class CommitApplier:
     """Applies commits in order to the ledger state, buffering rows until `flush`."""
 
-    def __init__(self, session: Session, state: LedgerState, files: SpecFiles,
-                 similarity: float, max_bytes: int, warn: WarnFn, run_id: int | None = None,
-                 watchers: Sequence[IngestWatcher] = ()) -> None:
-        self.session, self.state, self.files = session, state, files
-        self.similarity, self.max_bytes, self.warn = similarity, max_bytes, warn
+    def __init__(self, session: Session, state: LedgerState, similarity: float, warn: WarnFn,
+                 run_id: int | None = None, watchers: Sequence[IngestWatcher] = ()) -> None:
+        self.session, self.state = session, state
+        self.similarity, self.warn = similarity, warn
         self.run_id = run_id
         self.watchers = list(watchers)
         self.rows = _Rows()
@@ -44,20 +42,22 @@ class CommitApplier:
         self._keys_seen: set[tuple[int, str]] = set()
         self._created: set[int] = set()  # lineages this run started
         self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
-        self.reader = DocumentReader(files, max_bytes, warn)
 
-    def wanted_blobs(self, commit: RawCommit) -> list[str]:
-        """Blob shas this commit's spec documents and watched files need, in order."""
+    def watched_blobs(self, commit: RawCommit) -> list[str]:
+        """Blob shas of the files this commit changed that a watcher reads, in order."""
         return [c.new_blob for c in commit.changes
-                if c.new_blob and c.status != "D" and (self.files.matches(c.path) or self._watched(c.path))]
+                if c.new_blob and c.status != "D" and any(w.watches(c.path) for w in self.watchers)]
 
-    def _watched(self, path: str) -> bool:
-        return any(w.watches(path) for w in self.watchers)
+    def apply(self, docs: CommitDocs, seq: int, blobs: Mapping[str, bytes]) -> None:
+        """Record the commit and a version for every clause it changed; tell the watchers.
 
-    def apply(self, commit: RawCommit, seq: int, blobs: Mapping[str, bytes]) -> None:
-        """Record the commit and a version for every clause it changed; tell the watchers."""
+        `blobs` holds the content of the watched files the commit changed.
+        """
+        commit = docs.commit
         self.rows.commits.append(_commit_row(commit, seq) | {"run_id": self.run_id})
-        edits, file_renames = self.reader.edits(commit, blobs, self.state.doc_clauses)
+        for sha, path, message, line in docs.warnings:
+            self.warn(sha, path, message, line)
+        edits, file_renames = docs.for_ledger(self.state.doc_clauses)
         if edits:
             self._apply_edits(commit.sha, seq, edits, file_renames)
         for w in self.watchers:
@@ -253,7 +253,9 @@ class CommitApplier:
         for model, data in ((Commit, rows.commits), (Clause, rows.clauses), (ClauseKey, rows.keys),
                             (ClauseVersion, rows.versions), (DocumentVersion, rows.documents)):
             if data:
-                s.execute(insert(model), data)
+                # Core executemany on the table: the ORM's bulk path adds per-row bookkeeping
+                # (no objects are made here, so there is nothing for it to do).
+                s.execute(insert(model.__table__), data)
         if rows.renamed:
             s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
         self.rows = _Rows()

@@ -1,11 +1,9 @@
 """Use case: read the spec repo's branch, first-parent and oldest first, into the clause ledger."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -14,7 +12,9 @@ from registry import audit
 from registry.commit_applier import CommitApplier
 from registry.db import lock_writer
 from registry.errors import ConfigError
+from registry.doc_edits import CommitDocs
 from registry.gitsource import RawCommit, SpecSource
+from registry.history_stream import ReadJob, parsed_history
 from registry.identity import DEFAULT_SIMILARITY
 from registry.ledger_state import LedgerState
 from registry.models import (
@@ -24,7 +24,6 @@ from registry.refs import seq_of
 from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
 
-T = TypeVar("T")
 INGEST_ACTOR = "registry:ingest"
 Progress = Callable[[int, int], None]
 
@@ -38,6 +37,8 @@ class IngestOptions:
     similarity: float = DEFAULT_SIMILARITY
     max_file_bytes: int = 2_000_000
     batch_commits: int = 500
+    # From this many new commits on, reading and parsing run in a second process (see history_stream).
+    reader_process_from: int = 1000
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,6 @@ class IngestReport:
         """The JSON form: {"head", "commits", "versions", "warnings": [...]}."""
         return {"head": self.head, "commits": self.commits, "versions": self.versions,
                 "rewritten": self.rewritten, "warnings": [w.as_dict() for w in self.warnings]}
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class _Run:
@@ -199,31 +194,17 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     since, rewritten = ledger.head_sha, False
     if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
         since, rewritten = _rewind(session, source, ledger, head, run), True
-    watchers = [make(session, run.warn) for make in WATCHERS]
-    if rewritten:
-        for w in watchers:
-            w.on_rewind(seq_of(session, since) or 0)
-    state = LedgerState.load(session)
-    applier = CommitApplier(session, state, files, options.similarity, options.max_file_bytes,
-                            run.warn, run.row.id, watchers)
-    total, done, stopped = source.count(head, since), 0, False
-    batches = _chunks(source.log(head, since), options.batch_commits)
-    for chunk, blobs in _with_blobs(batches, source, applier):
-        for commit in chunk:
-            ledger.head_seq += 1
-            applier.apply(commit, ledger.head_seq, blobs)
-            done += 1
-            if progress:
-                progress(done, total)
-        applier.flush()
-        _advance(session, ledger, run, chunk[-1], done, applier.versions_written)
-        for w in watchers:
-            w.advanced()
-        if checkpoint:
-            checkpoint()
-            stopped = not _still_ours(session, ledger, run)
-            if stopped:
-                break
+    total = source.count(head, since)
+    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
+    # The reader starts first: it reads the first batch while this process loads the ledger state.
+    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
+        watchers = [make(session, run.warn) for make in WATCHERS]
+        if rewritten:
+            for w in watchers:
+                w.on_rewind(seq_of(session, since) or 0)
+        applier = CommitApplier(session, LedgerState.load(session), options.similarity, run.warn, run.row.id,
+                                watchers)
+        done, stopped = _apply(session, source, batches, ledger, run, applier, total, progress, checkpoint)
     run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
     session.flush()
     return IngestReport(head=run.row.head_after if stopped else head, commits=done,
@@ -231,15 +212,29 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
                         run_id=run.row.id)
 
 
-def _with_blobs(batches: Iterator[list[RawCommit]], source: SpecSource,
-                applier: CommitApplier) -> Iterator[tuple[list[RawCommit], dict[str, bytes]]]:
-    """Each batch with the blobs its spec documents and watched files need, read in one pass.
-
-    (Reading the next batch in a thread was measured slower: the reader holds the GIL often
-    enough to slow parsing more than the overlap saves.)
-    """
-    for chunk in batches:
-        yield chunk, dict(source.blobs(dict.fromkeys(b for c in chunk for b in applier.wanted_blobs(c))))
+def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,
+           run: _Run, applier: CommitApplier, total: int, progress: Progress | None,
+           checkpoint: Callable[[], None] | None) -> tuple[int, bool]:
+    """Apply the batches in order, moving the ledger head after each; (commits applied, stopped early)."""
+    done = 0
+    for batch in batches:
+        wanted = dict.fromkeys(b for docs in batch for b in applier.watched_blobs(docs.commit))
+        blobs = dict(source.blobs(wanted))
+        for docs in batch:
+            ledger.head_seq += 1
+            applier.apply(docs, ledger.head_seq, blobs)
+            done += 1
+            if progress:
+                progress(done, total)
+        applier.flush()
+        _advance(session, ledger, run, batch[-1].commit, done, applier.versions_written)
+        for w in applier.watchers:
+            w.advanced()
+        if checkpoint:
+            checkpoint()
+            if not _still_ours(session, ledger, run):
+                return done, True
+    return done, False
 
 
 def _still_ours(session: Session, ledger: Ledger, run: _Run) -> bool:
