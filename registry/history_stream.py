@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from registry.clause_builder import Clause, shifted
 from registry.doc_edits import CommitDocs, DocEdit, DocumentReader
 from registry.errors import SourceError
-from registry.gitsource import SpecSource
+from registry.gitsource import RawCommit, SpecSource
+from registry.gitsource.blobs import Answers
 from registry.parser import ParsedDocument
 from registry.specfiles import SpecFiles
 
@@ -47,18 +48,39 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def read_batches(source: SpecSource, job: ReadJob) -> Iterator[list[CommitDocs]]:
-    """Batches of commits, oldest first, each commit with its spec documents read and parsed."""
+    """Batches of commits, oldest first, each commit with its spec documents read and parsed.
+
+    The next batch's blobs are asked for before this batch is parsed, so git reads them meanwhile.
+    """
     reader = DocumentReader(job.files, job.max_bytes)
-    for chunk in chunks(source.log(job.head, job.since), job.batch):
-        blobs = dict(source.blobs(dict.fromkeys(b for c in chunk for b in reader.wanted_blobs(c))))
-        yield [reader.read(c, blobs) for c in chunk]
+    log = chunks(source.log(job.head, job.since), job.batch)
+
+    def ask(chunk: list[RawCommit] | None) -> Iterator[tuple[str, bytes]] | None:
+        return source.blobs(dict.fromkeys(b for c in chunk for b in reader.wanted_blobs(c))) if chunk else None
+
+    chunk = next(log, None)
+    ahead = ask(chunk)
+    try:
+        while chunk is not None and ahead is not None:
+            blobs = dict(ahead)
+            following = next(log, None)
+            ahead = ask(following)
+            yield [reader.read(c, blobs) for c in chunk]
+            chunk = following
+    finally:
+        if isinstance(ahead, Answers):
+            ahead.close()  # stopped early: answers nobody will read must not wait in git's pipe
 
 
 @contextmanager
 def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterator[Iterator[list[CommitDocs]]]:
     """The batches of `read_batches`, read here or in a reader process (stopped on leaving)."""
     if in_process:
-        yield read_batches(source, job)
+        batches = read_batches(source, job)
+        try:
+            yield batches
+        finally:
+            batches.close()
         return
     context = multiprocessing.get_context(_start_method())
     receiver, sender = context.Pipe(duplex=False)

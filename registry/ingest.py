@@ -25,6 +25,7 @@ from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
 
 INGEST_ACTOR = "registry:ingest"
+READER_BATCH = 50  # commits per message from a reader process (their blobs fit git's 1 MiB pipe)
 Progress = Callable[[int, int], None]
 
 
@@ -195,16 +196,21 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
         since, rewritten = _rewind(session, source, ledger, head, run), True
     total = source.count(head, since)
-    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
+    in_process = total < options.reader_process_from
+    # A reader process sends small batches, so the writer starts (and ends) soon after it does;
+    # the writer still commits every `batch_commits` commits.
+    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes,
+                  options.batch_commits if in_process else min(options.batch_commits, READER_BATCH))
     # The reader starts first: it reads the first batch while this process loads the ledger state.
-    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
+    with parsed_history(source, job, in_process) as batches:
         watchers = [make(session, run.warn) for make in WATCHERS]
         if rewritten:
             for w in watchers:
                 w.on_rewind(seq_of(session, since) or 0)
         applier = CommitApplier(session, LedgerState.load(session), options.similarity, run.warn, run.row.id,
                                 watchers)
-        done, stopped = _apply(session, source, batches, ledger, run, applier, total, progress, checkpoint)
+        done, stopped = _apply(session, source, batches, ledger, run, applier, (total, options.batch_commits),
+                               progress, checkpoint)
     run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
     session.flush()
     return IngestReport(head=run.row.head_after if stopped else head, commits=done,
@@ -213,28 +219,37 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
 
 
 def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,
-           run: _Run, applier: CommitApplier, total: int, progress: Progress | None,
+           run: _Run, applier: CommitApplier, sizes: tuple[int, int], progress: Progress | None,
            checkpoint: Callable[[], None] | None) -> tuple[int, bool]:
-    """Apply the batches in order, moving the ledger head after each; (commits applied, stopped early)."""
-    done = 0
+    """Apply the batches in order, writing every `sizes[1]` commits; (commits applied, stopped early)."""
+    (total, every), done, last = sizes, 0, None
     for batch in batches:
         wanted = dict.fromkeys(b for docs in batch for b in applier.watched_blobs(docs.commit))
         blobs = dict(source.blobs(wanted))
         for docs in batch:
             ledger.head_seq += 1
             applier.apply(docs, ledger.head_seq, blobs)
-            done += 1
+            done, last = done + 1, docs.commit
             if progress:
                 progress(done, total)
-        applier.flush()
-        _advance(session, ledger, run, batch[-1].commit, done, applier.versions_written)
-        for w in applier.watchers:
-            w.advanced()
-        if checkpoint:
-            checkpoint()
-            if not _still_ours(session, ledger, run):
+            if done % every == 0 and not _write(session, ledger, run, applier, last, done, checkpoint):
                 return done, True
+    if last is not None and done % every:
+        return done, not _write(session, ledger, run, applier, last, done, checkpoint)
     return done, False
+
+
+def _write(session: Session, ledger: Ledger, run: _Run, applier: CommitApplier, last: RawCommit, done: int,
+           checkpoint: Callable[[], None] | None) -> bool:
+    """Write what was applied, move the ledger head to `last`, checkpoint; False: another writer took over."""
+    applier.flush()
+    _advance(session, ledger, run, last, done, applier.versions_written)
+    for w in applier.watchers:
+        w.advanced()
+    if checkpoint:
+        checkpoint()
+        return _still_ours(session, ledger, run)
+    return True
 
 
 def _still_ours(session: Session, ledger: Ledger, run: _Run) -> bool:

@@ -1,16 +1,15 @@
 """Read a spec repo's first-parent history: one `git log --raw` pass and one `cat-file --batch`."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from subprocess import PIPE
 
 import git
 
 from registry.errors import SourceError
+from registry.gitsource.blobs import BlobReader, reap
 
 NULL_SHA = "0" * 40
 # \x01 starts each commit record; fields are NUL separated (git log -z keeps paths NUL separated too).
@@ -105,14 +104,6 @@ def _parse_record(record: str) -> RawCommit:
     )
 
 
-def _reap(proc: git.Git.AutoInterrupt) -> None:
-    """Wait for a git process we may have stopped reading early; its exit status no longer matters."""
-    try:
-        proc.wait()
-    except git.GitCommandError:
-        pass
-
-
 class SpecSource:
     """An open spec repository; use as a context manager so the repo is closed after use."""
 
@@ -122,6 +113,7 @@ class SpecSource:
             self._repo = git.Repo(self.path)
         except (git.NoSuchPathError, git.InvalidGitRepositoryError) as exc:
             raise SourceError(f"not a git repository: {self.path}") from exc
+        self._blobs = BlobReader(self._repo)
 
     def __enter__(self) -> SpecSource:
         return self
@@ -131,6 +123,7 @@ class SpecSource:
 
     def close(self) -> None:
         """Stop git helper processes held by the repo."""
+        self._blobs.close()
         self._repo.close()
 
     def resolve(self, rev: str) -> str:
@@ -189,7 +182,7 @@ class SpecSource:
                 yield _parse_record(buf.decode("utf-8", errors="replace"))
         finally:
             proc.stdout.close()
-            _reap(proc)
+            reap(proc)
 
     def tags(self) -> list[Tag]:
         """All tags that point (possibly through tag objects) at commits."""
@@ -225,8 +218,11 @@ class SpecSource:
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
     def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """Yield (sha, content) for each requested blob, in request order, via one cat-file process."""
-        return BlobReader(self._repo).read(shas)
+        """(sha, content) for each requested blob, in request order, via the source's cat-file process.
+
+        git starts on the request at once: ask for the next batch before working through this one.
+        """
+        return self._blobs.read(shas)
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """Content of one file at one commit, or None when absent."""
@@ -235,46 +231,3 @@ class SpecSource:
                                        strip_newline_in_stdout=False)
         except git.GitCommandError:
             return None
-
-
-class BlobReader:
-    """One `git cat-file --batch` process, fed by a writer thread so pipes never deadlock."""
-
-    def __init__(self, repo: git.Repo) -> None:
-        self._repo = repo
-
-    def read(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """Yield each blob's content in the order requested."""
-        wanted = list(shas)
-        if not wanted:
-            return
-        proc = self._repo.git.cat_file("--batch", as_process=True, istream=PIPE)
-
-        def feed() -> None:
-            try:
-                for sha in wanted:
-                    proc.stdin.write(sha.encode() + b"\n")
-            except (BrokenPipeError, ValueError):
-                pass  # reader gave up; nothing left to feed
-            finally:
-                try:
-                    proc.stdin.close()
-                except (BrokenPipeError, OSError):
-                    pass
-
-        writer = threading.Thread(target=feed, name="cat-file-feed", daemon=True)
-        writer.start()
-        out = proc.stdout
-        try:
-            for sha in wanted:
-                header = out.readline().decode().split()
-                if len(header) != 3:
-                    raise SourceError(f"blob {sha} missing from the repository")
-                size = int(header[2])
-                data = out.read(size)
-                out.read(1)  # the newline after each object
-                yield sha, data
-        finally:
-            out.close()
-            writer.join(timeout=5)
-            _reap(proc)
