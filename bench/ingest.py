@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.gitsource import NewCommit, Person, Write, import_history, init_repo  # noqa: E402
+from registry.gitsource.writer import NewCommit, Person, Write, import_history, init_repo  # noqa: E402
 
 WORDS = ("assistant user developer must should never always respond refuse explain context policy "
          "privacy data harm safety honest clear brief tone format example request instruction "

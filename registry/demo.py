@@ -11,9 +11,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from registry.errors import ConfigError, SourceError, SpecregError
-from registry.gitsource import (
-    Delete, NewCommit, Person, SpecSource, Write, checkout, import_history, init_repo,
-)
+from registry.gitsource import SpecSource
+from registry.gitsource.writer import Delete, NewCommit, Person, Write, checkout, import_history, init_repo
 
 # Computing a path is not I/O; nothing is read until a build is asked for.
 DEFAULT_SOURCE = Path(__file__).resolve().parent.parent / "spec_repo"

@@ -26,7 +26,8 @@ from registry.approvals import may_approve, verdict
 from registry.clause_edit import Edit, EditError, apply_edits
 from registry.db import lock_writer
 from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
-from registry.gitsource import NewCommit, Person, SpecSource, Write, commit_onto, compare_and_swap, sync_worktree
+from registry.gitsource import SpecSource
+from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
 from registry.parser import parse

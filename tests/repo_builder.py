@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from registry.gitsource import Delete, NewCommit, Person, Rename, Write, import_history, init_repo, set_branch
+from registry.gitsource.writer import Delete, NewCommit, Person, Rename, Write, import_history, init_repo, set_branch
 
 ADA = Person("Ada Byron", "ada@example.org")
 GRACE = Person("Grace Hopper", "grace@example.org")

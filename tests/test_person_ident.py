@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from registry.accounts import add_user, sso_actor
 from registry.errors import BadIdentity, BadRequest
-from registry.gitsource import Person as GitPerson
+from registry.gitsource.writer import Person as GitPerson
 from registry.models import Person
 from registry.owners_file import parse_owners
 from registry.person_ident import check_identity

@@ -1,14 +1,18 @@
 """What starting a command costs: modules the one-commit `specreg ingest` path must not import."""
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
+DOC = "# Rules {#rules}\n\n## Be honest {#be_honest}\n\nSay what is true.\n"
 
-def _loaded_after(code: str) -> set[str]:
-    """The modules a fresh interpreter holds after running `code`."""
+
+def _loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` (which must print nothing)."""
     out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True, env=env).stdout
     return set(out.split())
 
 
@@ -16,3 +20,17 @@ def test_loading_the_models_imports_no_database_dialect():
     # A postgresql_where= on a model made every SQLite command import the PostgreSQL dialect (~45 ms).
     loaded = _loaded_after("import registry.models")
     assert not {m for m in loaded if m.startswith("sqlalchemy.dialects.")}
+
+
+def test_ingesting_a_new_commit_imports_neither_the_git_writer_nor_another_backends_dialect(
+        repo, database_url, tmp_path):
+    repo.commit("one", {"spec/rules.md": DOC})
+    env = dict(os.environ, SPECREG_DATABASE_URL=database_url, SPECREG_REPO=str(repo.path))
+    report = tmp_path / "report.json"
+    loaded = _loaded_after("import contextlib\nfrom registry.cli import main\n"
+                           f"with open({str(report)!r}, 'w') as out, contextlib.redirect_stdout(out):\n"
+                           "    assert main(['ingest', '--json']) == 0", env)
+    assert json.loads(report.read_text())["commits"] == 1
+    assert "registry.gitsource.writer" not in loaded
+    other = "postgresql" if database_url.startswith("sqlite") else "sqlite"
+    assert f"sqlalchemy.dialects.{other}" not in loaded
