@@ -136,7 +136,7 @@ def specreg(args: list[str], env: dict[str, str]) -> tuple[float, dict, int]:
     """Run the CLI in a child; returns wall seconds, its JSON output and its peak RSS in MiB."""
     # VmHWM is this program's own peak: Linux keeps ru_maxrss across exec, so a child started while
     # this process was big (generating the repo) would report this process's peak instead.
-    code = ("import resource, sys, re; from registry.cli import main; rc = main(sys.argv[1:]); "
+    code = ("import resource, sys, re; from registry.cli import run; rc = run(sys.argv[1:]); "
             "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()) if sys.platform == 'linux' else None; "
             "sys.stderr.write('\\nMAXRSS %d\\n' % (int(hwm.group(1)) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)); "
             "sys.exit(rc)")

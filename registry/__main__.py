@@ -1,7 +1,7 @@
 """`python -m registry` runs the command line."""
 import sys
 
-from registry.cli import main
+from registry.cli import run
 
 if __name__ == "__main__":  # a spawned reader process imports this module too: it must not run main
-    sys.exit(main())
+    sys.exit(run())
