@@ -5,7 +5,8 @@
     .venv/bin/python bench/ingest.py --postgres      # also run the database side on PostgreSQL
 
 Prints one table: git's read (one `git log --raw` pass + one `git cat-file --batch`), Specreg's full
-ingest (CLI, database writes included), the ratio, peak memory for half and all of the history, and
+ingest (CLI, database writes included), the ratio, peak memory for half and all of the history (the
+ingest process, and its largest child: the history reader process, or git), and
 the wall time of `specreg ingest` for one new commit.
 """
 from __future__ import annotations
@@ -132,21 +133,23 @@ def git_read(repo: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, len(shas)
 
 
-def specreg(args: list[str], env: dict[str, str]) -> tuple[float, dict, int]:
-    """Run the CLI in a child; returns wall seconds, its JSON output and its peak RSS in MiB."""
+def specreg(args: list[str], env: dict[str, str]) -> tuple[float, dict, tuple[int, int]]:
+    """Run the CLI in a child; wall seconds, its JSON output, and peak RSS in MiB (it, its largest child)."""
     # VmHWM is this program's own peak: Linux keeps ru_maxrss across exec, so a child started while
-    # this process was big (generating the repo) would report this process's peak instead.
+    # this process was big (generating the repo) would report this process's peak instead. Its own
+    # children (the history reader process of a long ingest, git) report through RUSAGE_CHILDREN.
     code = ("import resource, sys, re; from registry.cli import run; rc = run(sys.argv[1:]); "
             "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()) if sys.platform == 'linux' else None; "
-            "sys.stderr.write('\\nMAXRSS %d\\n' % (int(hwm.group(1)) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)); "
+            "sys.stderr.write('\\nMAXRSS %d %d\\n' % (int(hwm.group(1)) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
             "sys.exit(rc)")
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args, "--json"], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if done.returncode:
         sys.exit(f"specreg {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    rss = int(done.stderr.rsplit("MAXRSS", 1)[1]) // 1024
-    return wall, json.loads(done.stdout), rss
+    own, children = (int(kb) // 1024 for kb in done.stderr.rsplit("MAXRSS", 1)[1].split())
+    return wall, json.loads(done.stdout), (own, children)
 
 
 def database(kind: str, scratch: Path) -> tuple[str, callable]:
@@ -199,13 +202,14 @@ def main() -> int:
     git_s, blobs = min((git_read(repo) for _ in range(3)), key=lambda r: r[0])
     print(f"repo: {repo}  ({blobs} changed .md blobs read by git)")
     print(f"{'backend':<11}{'git read':>10}{'full ingest':>13}{'ratio':>8}{'versions':>10}"
-          f"{'peak MiB (half / full)':>26}{'1 new commit':>15}")
+          f"{'peak MiB (half / full)':>26}{'reader process':>16}{'1 new commit':>15}")
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
             m = measure(repo, kind, Path(tmp))
             full = m["full"]
             print(f"{kind:<11}{git_s:>9.2f}s{full['seconds']:>12.2f}s{full['seconds'] / git_s:>7.1f}x"
-                  f"{full['versions']:>10}{m['half']['rss']:>15} / {full['rss']:<8}{m['incremental']:>14.2f}s")
+                  f"{full['versions']:>10}{m['half']['rss'][0]:>15} / {full['rss'][0]:<8}"
+                  f"{m['half']['rss'][1]:>8} / {full['rss'][1]:<5}{m['incremental']:>14.2f}s")
     return 0
 
 

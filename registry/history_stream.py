@@ -7,15 +7,13 @@ reads in this process, which is cheaper than starting another.
 """
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from registry.clause_builder import Clause, shifted
 from registry.doc_edits import CommitDocs, DocEdit, DocumentReader
@@ -24,6 +22,10 @@ from registry.gitsource import RawCommit, SpecSource
 from registry.gitsource.blobs import Answers
 from registry.parser import ParsedDocument
 from registry.specfiles import SpecFiles
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a reader process starts (not for one commit)
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 
@@ -82,6 +84,8 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         finally:
             batches.close()
         return
+    import multiprocessing
+
     context = multiprocessing.get_context(_start_method())
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_serve, args=(job, sender), name="specreg-history-reader", daemon=True)
@@ -100,6 +104,8 @@ def _start_method() -> str:
     # fork starts at once and shares what is already imported, but it is only safe while this
     # process has a single thread (a forked child inherits other threads' locks, held or not).
     single = threading.active_count() == 1
+    import multiprocessing
+
     return "fork" if single and "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
@@ -128,7 +134,7 @@ def _send_quietly(conn: Connection, message: tuple[str, str]) -> None:
         pass  # the writer is gone; nobody to tell
 
 
-def _received(conn: Connection, process: multiprocessing.process.BaseProcess) -> Iterator[list[CommitDocs]]:
+def _received(conn: Connection, process: BaseProcess) -> Iterator[list[CommitDocs]]:
     """Decode the reader's batches until it ends; its errors are raised here."""
     decoder = _Decoder()
     while True:
