@@ -202,7 +202,7 @@ def main() -> int:
     git_s, blobs = min((git_read(repo) for _ in range(3)), key=lambda r: r[0])
     print(f"repo: {repo}  ({blobs} changed .md blobs read by git)")
     print(f"{'backend':<11}{'git read':>10}{'full ingest':>13}{'ratio':>8}{'versions':>10}"
-          f"{'peak MiB (half / full)':>26}{'reader process':>16}{'1 new commit':>15}")
+          f"{'peak MiB (half / full)':>26}{'largest child':>16}{'1 new commit':>15}")
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
             m = measure(repo, kind, Path(tmp))

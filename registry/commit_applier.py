@@ -72,6 +72,7 @@ class CommitApplier:
     def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
         state = self.state
         before = {cid for e in edits for cid in state.doc_clauses.get(e.path, [])}
+        state.preload(before)
         assigned: dict[str, int] = {}
         doc_keys: dict[str, dict[str, str]] = {e.path: {} for e in edits}
         # Clauses that stay in their document keep their lineage first, so that a newcomer with the
