@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,11 +28,17 @@ if TYPE_CHECKING:  # multiprocessing is imported only when a reader process star
     from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
+# Commits per message from a reader process: the writer starts (and ends) soon after the reader, and
+# a message's blobs fit git's 1 MiB pipe. The writer still commits every `ReadJob.batch` commits.
+READER_BATCH = 50
 
 
 @dataclass(frozen=True)
 class ReadJob:
-    """What to read: the repo, the first-parent range (since, head], the spec file rule, limits."""
+    """What to read: the repo, the first-parent range (since, head], the spec file rule, limits.
+
+    `batch` is how many commits the writer applies between commits to the database.
+    """
 
     repo: str
     head: str
@@ -88,7 +94,8 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
 
     context = multiprocessing.get_context(_start_method())
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_serve, args=(job, sender), name="specreg-history-reader", daemon=True)
+    small = replace(job, batch=min(job.batch, READER_BATCH))
+    process = context.Process(target=_serve, args=(small, sender), name="specreg-history-reader", daemon=True)
     process.start()
     sender.close()
     try:

@@ -25,7 +25,6 @@ from registry.specfiles import SpecFiles, from_options
 from registry.watchers import WATCHERS
 
 INGEST_ACTOR = "registry:ingest"
-READER_BATCH = 50  # commits per message from a reader process (their blobs fit git's 1 MiB pipe)
 Progress = Callable[[int, int], None]
 
 
@@ -196,20 +195,16 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
         since, rewritten = _rewind(session, source, ledger, head, run), True
     total = source.count(head, since)
-    in_process = total < options.reader_process_from
-    # A reader process sends small batches, so the writer starts (and ends) soon after it does;
-    # the writer still commits every `batch_commits` commits.
-    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes,
-                  options.batch_commits if in_process else min(options.batch_commits, READER_BATCH))
+    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
-    with parsed_history(source, job, in_process) as batches:
+    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
         watchers = [make(session, run.warn) for make in WATCHERS]
         if rewritten:
             for w in watchers:
                 w.on_rewind(seq_of(session, since) or 0)
         applier = CommitApplier(session, LedgerState.load(session), options.similarity, run.warn, run.row.id,
                                 watchers)
-        done, stopped = _apply(session, source, batches, ledger, run, applier, (total, options.batch_commits),
+        done, stopped = _apply(session, source, batches, ledger, run, applier, total, options.batch_commits,
                                progress, checkpoint)
     run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
     session.flush()
@@ -219,10 +214,10 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
 
 
 def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,
-           run: _Run, applier: CommitApplier, sizes: tuple[int, int], progress: Progress | None,
+           run: _Run, applier: CommitApplier, total: int, every: int, progress: Progress | None,
            checkpoint: Callable[[], None] | None) -> tuple[int, bool]:
-    """Apply the batches in order, writing every `sizes[1]` commits; (commits applied, stopped early)."""
-    (total, every), done, last = sizes, 0, None
+    """Apply the batches in order, writing every `every` commits; (commits applied, stopped early)."""
+    done, last = 0, None
     for batch in batches:
         wanted = dict.fromkeys(b for docs in batch for b in applier.watched_blobs(docs.commit))
         blobs = dict(source.blobs(wanted))

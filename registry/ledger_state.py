@@ -103,36 +103,27 @@ class LedgerState:
     def last(self, cid: int) -> ClauseState | None:
         """The lineage's latest state on the branch, or None if it has none."""
         if cid not in self._last:
-            with self.session.no_autoflush:
-                self._last[cid] = _state(self._latest_version(cid))
+            self.preload((cid,))
         return self._last[cid]
 
     def preload(self, cids: Iterable[int]) -> None:
         """Load the latest states of lineages not cached yet, in one query per 500 (not one each)."""
         missing = sorted({cid for cid in cids if cid not in self._last})
+        live = ClauseVersion.abandoned.is_(False)
         for at in range(0, len(missing), 500):
             chunk = missing[at:at + 500]
-            live = ClauseVersion.abandoned.is_(False)
             top = (select(ClauseVersion.clause_id, func.max(ClauseVersion.seq).label("seq"))
                    .where(ClauseVersion.clause_id.in_(chunk), live).group_by(ClauseVersion.clause_id).subquery())
             found: dict[int, ClauseVersion] = {}
-            with self.session.no_autoflush:
+            with self.session.no_autoflush:  # buffered rows are not in the database yet: no flush needed
                 for v in self.session.scalars(
                     select(ClauseVersion).join(top, and_(ClauseVersion.clause_id == top.c.clause_id,
                                                          ClauseVersion.seq == top.c.seq))
                     .where(live).order_by(ClauseVersion.id)
                 ):
-                    found[v.clause_id] = v  # ascending ids: the last one kept wins, as in _latest_version
+                    found[v.clause_id] = v  # of two versions at the latest seq, the later one wins
             for cid in chunk:
                 self._last[cid] = _state(found.get(cid))
-
-    def _latest_version(self, cid: int) -> ClauseVersion | None:
-        return self.session.scalars(
-            select(ClauseVersion)
-            .where(ClauseVersion.clause_id == cid, ClauseVersion.abandoned.is_(False))
-            .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc())
-            .limit(1)
-        ).first()
 
     def remember(self, cid: int, state: ClauseState | None) -> None:
         """Record a lineage's new state after a version was written."""

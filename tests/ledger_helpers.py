@@ -24,3 +24,15 @@ def changes(session: Session, key: str) -> list[list[str]]:
 def current_ids(session: Session, ref: str | None = None) -> list[str]:
     """Ids of the clauses in force at ref (default: head), in document order."""
     return [v.id for v in list_clauses(session, resolve(session, ref))]
+
+
+def render_sections(head: str, sections: list[dict]) -> str:
+    """A spec document: `head`, then each section's heading, body and (with `fence`) an example fence."""
+    out = [head]
+    for s in sections:
+        authority = f" authority={s['authority']}" if s.get("authority") else ""
+        attrs = f" {{#{s['id']}{authority}}}" if s["id"] else ""
+        out.append(f"{'#' * s['level']} {s['title']}{attrs}\n\n{s['body']}\n")
+        if s["fence"]:
+            out.append("~~~\n# not a heading\n~~~\n")
+    return "\n".join(out)

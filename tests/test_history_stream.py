@@ -23,6 +23,7 @@ from registry.ingest import IngestOptions, IngestReport, ingest
 from registry.models import ClauseKey, ClauseVersion, Commit, DocumentVersion, IngestWarning, Ledger
 from registry.models import Clause as ClauseRow
 from registry.specfiles import SpecFiles
+from ledger_helpers import render_sections
 from repo_builder import RepoBuilder
 
 HERE = IngestOptions(batch_commits=3, reader_process_from=10**9)
@@ -31,13 +32,7 @@ TITLES = ["Scope", "Privacy", "Honesty", "Tone", "Format", "Safety"]
 
 
 def _render(doc: str, sections: list[dict]) -> str:
-    out = [f"# {doc} {{#{doc}}}\n\nIntro.\n"]
-    for s in sections:
-        attrs = f" {{#{s['id']} authority={s['authority']}}}" if s["id"] else ""
-        out.append(f"{'#' * s['level']} {s['title']}{attrs}\n\n{s['body']}\n")
-        if s["fence"]:
-            out.append("~~~\n# not a heading\n~~~\n")
-    return "\n".join(out)
+    return render_sections(f"# {doc} {{#{doc}}}\n\nIntro.\n", sections)
 
 
 def _random_history(path: Path, seed: int, commits: int = 24) -> RepoBuilder:

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from ledger_helpers import run_ingest
+from ledger_helpers import render_sections, run_ingest
 from registry.parser import parse
 from registry.queries import list_clauses
 from registry.refs import resolve
@@ -18,13 +18,7 @@ TITLES = ["Scope", "Privacy", "Honesty", "Tone", "Format", "Safety", "Limits", "
 
 
 def _render(sections: list[dict]) -> str:
-    out = ["# Spec {#spec}\n\nIntro.\n"]
-    for s in sections:
-        attrs = f" {{#{s['id']}}}" if s["id"] else ""
-        out.append(f"{'#' * s['level']} {s['title']}{attrs}\n\n{s['body']}\n")
-        if s["fence"]:
-            out.append("~~~\n# not a heading\n~~~\n")
-    return "\n".join(out)
+    return render_sections("# Spec {#spec}\n\nIntro.\n", sections)
 
 
 def _edit(rng: random.Random, sections: list[dict], serial: list[int]) -> None:

@@ -119,7 +119,7 @@ class Answers:
     otherwise be taken for the next request's.
     """
 
-    def __init__(self, reader: BlobReader, proc: git.Git.AutoInterrupt | None, wanted: list[str]) -> None:
+    def __init__(self, reader: BlobReader, proc: git.Git.AutoInterrupt, wanted: list[str]) -> None:
         self.reader, self.proc, self.wanted = reader, proc, wanted
         self.done = 0
 
