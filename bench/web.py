@@ -30,7 +30,7 @@ from registry.config import Settings, normalize_database_url  # noqa: E402
 from registry.db import make_engine, session_scope  # noqa: E402
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Ledger, Tag  # noqa: E402
 from registry.schema import upgrade  # noqa: E402
-from registry.search_index import sync_search_index  # noqa: E402
+from registry.history.search_index import sync_search_index  # noqa: E402
 
 START = datetime(2020, 1, 1, tzinfo=timezone.utc)
 # A Zipf-like vocabulary: a few common words and a long tail, so searches are selective as in real text.

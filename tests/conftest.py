@@ -39,6 +39,36 @@ def _pg_admin() -> Engine:
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
+SCRATCH_PREFIX = "specreg_test_"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftover(name: str) -> bool:
+    """A scratch database whose creating process is gone (a killed run), or one from before pids were named."""
+    pid = name[len(SCRATCH_PREFIX):].split("_")[0]
+    return not pid.isdigit() or not _alive(int(pid))
+
+
+def sweep_leftover_databases() -> list[str]:
+    """Drop the scratch PostgreSQL databases that killed test runs left behind; their names."""
+    with _pg_admin().connect() as conn:
+        names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": SCRATCH_PREFIX + "%"}).scalars().all()
+        gone = [n for n in names if _leftover(n)]
+        for name in gone:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return gone
+
+
 class Databases:
     """Makes fresh migrated databases of one backend by copying a migrated template."""
 
@@ -56,7 +86,8 @@ class Databases:
         engine.dispose()
 
     def _new_name(self) -> str:
-        return f"specreg_test_{uuid.uuid4().hex[:12]}"
+        # The pid in the name lets a later run tell a killed run's leftovers from a live worker's.
+        return f"{SCRATCH_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
 
     def _url(self, name: str) -> str:
         if self.backend == "sqlite":
@@ -92,6 +123,7 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
             if os.environ.get("SPECREG_REQUIRE_POSTGRES"):
                 pytest.fail(f"{reason} (SPECREG_REQUIRE_POSTGRES is set, so this is an error)")
             pytest.skip(reason)
+        sweep_leftover_databases()
     dbs = Databases(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
     yield dbs
     dbs.drop_all()

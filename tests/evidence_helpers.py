@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from proposal_helpers import HEADINGS, RULES, STYLE, World, build_world
-from registry import reviews
+from registry.proposals import reviews
 from registry.gitsource import SpecSource
-from registry.merge import merge
-from registry.proposals import ChangeInput, propose
+from registry.proposals.merge import merge
+from registry.proposals.authoring import ChangeInput, propose
 from repo_builder import GRACE, RepoBuilder
 
 PROMPT = "# Prompt ab12: a long answer\n\n**User:** Explain everything.\n"

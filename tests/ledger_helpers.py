@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry.gitsource import SpecSource
-from registry.ingest import IngestOptions, IngestReport, ingest
-from registry.queries import clause_history, list_clauses
-from registry.refs import resolve
+from registry.ledger.ingest import IngestOptions, IngestReport, ingest
+from registry.history.queries import clause_history, list_clauses
+from registry.ledger.refs import resolve
 from repo_builder import RepoBuilder
 
 

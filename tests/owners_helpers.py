@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry.owners import who_owns
-from registry.refs import resolve
+from registry.owners.queries import who_owns
+from registry.ledger.refs import resolve
 from repo_builder import RepoBuilder
 
 RULES = """# Rules {#rules}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from registry.accounts import Actor, add_user
+from registry.accounts.users import Actor, add_user
 from registry.gitsource import SpecSource
-from registry.ingest import ingest
-from registry.proposals import ChangeInput, propose
+from registry.ledger.ingest import ingest
+from registry.proposals.authoring import ChangeInput, propose
 from repo_builder import RepoBuilder
 
 RULES = """# Rules {#rules}

@@ -7,7 +7,7 @@ Create Date: 2026-11-30 05:46:45.550628
 Search is backend specific, so it is written by hand (and hidden from autogenerate in env.py):
 - SQLite: a contentless FTS5 table `clause_search` whose rowid is clause_versions.id, with the
   Porter stemmer (PostgreSQL's 'english' configuration stems too); ingest
-  appends new versions to it (registry/search_index.py), and this revision indexes what exists.
+  appends new versions to it (registry/history/search_index.py), and this revision indexes what exists.
 - PostgreSQL: a GIN index on a tsvector expression (revision 0005 replaces it with a stored
   generated column, which is faster to recheck and rank).
 """

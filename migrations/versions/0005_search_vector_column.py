@@ -22,7 +22,7 @@ down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The document registry/search.py matches; the same expression revision 0004 indexed.
+# The document registry/history/search.py matches; the same expression revision 0004 indexed.
 PG_DOCUMENT = (
     "setweight(to_tsvector('english'::regconfig, translate(key, '._:~-', '     ')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, title), 'A') || "

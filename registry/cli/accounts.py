@@ -65,7 +65,7 @@ def _password(args: argparse.Namespace, required: bool) -> str | None:
 
 def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
     """Add an account."""
-    from registry.accounts import add_user
+    from registry.accounts.users import add_user
 
     password = _password(args, False)
     with ctx.session(write=True) as session:
@@ -76,7 +76,7 @@ def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
     """Every account."""
-    from registry.accounts import list_users
+    from registry.accounts.users import list_users
 
     with ctx.session() as session:
         users = list_users(session)
@@ -88,7 +88,7 @@ def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_role(args: argparse.Namespace, ctx: Context) -> int:
     """Change a role."""
-    from registry.accounts import set_role
+    from registry.accounts.users import set_role
 
     with ctx.session(write=True) as session:
         user = set_role(session, acting(session, args), args.email, args.role)
@@ -98,7 +98,7 @@ def cmd_user_role(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
     """Set a password."""
-    from registry.accounts import set_password
+    from registry.accounts.users import set_password
 
     password = _password(args, True) or ""
     with ctx.session(write=True) as session:
@@ -109,7 +109,7 @@ def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_disable(args: argparse.Namespace, ctx: Context) -> int:
     """Disable an account."""
-    from registry.accounts import disable_user
+    from registry.accounts.users import disable_user
 
     with ctx.session(write=True) as session:
         disable_user(session, acting(session, args), args.email)
@@ -119,7 +119,7 @@ def cmd_user_disable(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_enable(args: argparse.Namespace, ctx: Context) -> int:
     """Enable a disabled account."""
-    from registry.accounts import enable_user
+    from registry.accounts.users import enable_user
 
     with ctx.session(write=True) as session:
         enable_user(session, acting(session, args), args.email)
@@ -129,7 +129,7 @@ def cmd_user_enable(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_revoke_sessions(args: argparse.Namespace, ctx: Context) -> int:
     """Revoke every login session of an account."""
-    from registry.credentials import revoke_sessions
+    from registry.accounts.credentials import revoke_sessions
 
     with ctx.session(write=True) as session:
         count = revoke_sessions(session, acting(session, args), args.email)
@@ -139,7 +139,7 @@ def cmd_user_revoke_sessions(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_token_create(args: argparse.Namespace, ctx: Context) -> int:
     """Create a token and print it once."""
-    from registry.credentials import create_token
+    from registry.accounts.credentials import create_token
 
     with ctx.session(write=True) as session:
         secret, row = create_token(session, acting(session, args), args.email, args.name)
@@ -151,7 +151,7 @@ def cmd_token_create(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_token_list(args: argparse.Namespace, ctx: Context) -> int:
     """List an account's tokens."""
-    from registry.credentials import list_tokens
+    from registry.accounts.credentials import list_tokens
 
     with ctx.session() as session:
         tokens = list_tokens(session, required(session, args), args.email)
@@ -163,7 +163,7 @@ def cmd_token_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace, ctx: Context) -> int:
     """Revoke a token."""
-    from registry.credentials import revoke_token
+    from registry.accounts.credentials import revoke_token
 
     with ctx.session(write=True) as session:
         row = revoke_token(session, acting(session, args), args.id)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from registry.accounts import Actor
+    from registry.accounts.users import Actor
 
 TOKEN_ENV = "SPECREG_TOKEN"
 
@@ -26,8 +26,8 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
 
 def acting(session: Session, args: argparse.Namespace) -> Actor | None:
     """The acting account, or None when neither --as nor SPECREG_TOKEN says."""
-    from registry.accounts import actor_for
-    from registry.credentials import actor_for_token
+    from registry.accounts.users import actor_for
+    from registry.accounts.credentials import actor_for_token
 
     if getattr(args, "actor", None):
         return actor_for(session, args.actor)

@@ -8,8 +8,8 @@ from registry.cli.acting import add_actor_option
 from registry.cli.context import Context
 
 if TYPE_CHECKING:
-    from registry.in_force import InForce
-    from registry.unapproved import AcknowledgementView
+    from registry.accountability.in_force import InForce
+    from registry.accountability.unapproved import AcknowledgementView
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     """Exit 0 when every check holds, 1 with each finding named when not."""
-    from registry.verify import verify
+    from registry.accountability.verify import verify
 
     with ctx.session() as session:
         findings = verify(session, args.repo)
@@ -58,8 +58,8 @@ def _acks(acks: list[AcknowledgementView]) -> list[str]:
 
 def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
     """Unapproved changes (or, with --rewrites, history rewrites), oldest first."""
-    from registry.refs import iso
-    from registry.unapproved import history_rewrites, seq_range, unapproved_changes
+    from registry.ledger.refs import iso
+    from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
 
     with ctx.session() as session:
         since, until = seq_range(session, args.since, args.until)
@@ -81,7 +81,7 @@ def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_acknowledge(args: argparse.Namespace, ctx: Context) -> int:
     """Record an admin's reason next to an unapproved change or a history rewrite."""
-    from registry.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
+    from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
     from registry.cli.acting import acting
     from registry.errors import BadRequest
 
@@ -100,7 +100,7 @@ def cmd_acknowledge(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _in_force_text(r: InForce) -> str:
-    from registry.refs import iso
+    from registry.ledger.refs import iso
 
     lines = [f"{r.id} as in force at {iso(r.at)}" + (f" (now {r.current_id})" if r.current_id != r.id else ""),
              f"version: commit {r.commit[:12]} of {iso(r.date)}"]
@@ -122,7 +122,7 @@ def _in_force_text(r: InForce) -> str:
 
 def cmd_in_force(args: argparse.Namespace, ctx: Context) -> int:
     """A clause's text in force at a moment, with its owners and approvals then."""
-    from registry.in_force import in_force
+    from registry.accountability.in_force import in_force
 
     with ctx.session() as session:
         result = in_force(session, args.id, args.at)

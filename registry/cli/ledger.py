@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from registry.cli.context import Context
 
 if TYPE_CHECKING:
-    from registry.queries import ClauseDiff
+    from registry.history.queries import ClauseDiff
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -62,7 +62,7 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     """Ingest new commits of the branch, committing after each batch."""
     from registry.cli.progress import ProgressBar
     from registry.gitsource import SpecSource
-    from registry.ingest import IngestOptions, ingest
+    from registry.ledger.ingest import IngestOptions, ingest
 
     repo = args.repo or ctx.settings.repo
     options = IngestOptions(branch=args.branch or ctx.settings.branch, includes=tuple(args.include))
@@ -88,8 +88,8 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
     """List the clauses in force at a ref."""
-    from registry.queries import list_clauses
-    from registry.refs import resolve
+    from registry.history.queries import list_clauses
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         views = list_clauses(session, resolve(session, args.at))
@@ -106,8 +106,8 @@ def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
     """Every version of a clause, oldest first."""
-    from registry.queries import clause_history
-    from registry.refs import iso
+    from registry.history.queries import clause_history
+    from registry.ledger.refs import iso
 
     with ctx.session() as session:
         entries = clause_history(session, args.id)
@@ -120,8 +120,8 @@ def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     """A clause's text at a ref."""
-    from registry.queries import show_clause
-    from registry.refs import resolve
+    from registry.history.queries import show_clause
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         view = show_clause(session, args.id, resolve(session, args.at))
@@ -135,8 +135,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
     """A word-level diff of one clause between two refs."""
-    from registry.queries import clause_diff
-    from registry.refs import resolve
+    from registry.history.queries import clause_diff
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         d = clause_diff(session, args.id, resolve(session, args.from_ref), resolve(session, args.to_ref))
@@ -146,7 +146,7 @@ def cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
 
 def _diff_text(d: ClauseDiff, from_ref: str, to_ref: str, color: bool) -> str:
     """The diff for a terminal: header, title/attribute/document changes, then the word diff."""
-    from registry.worddiff import as_text
+    from registry.spec.worddiff import as_text
 
     red, green, reset = ("\033[31m", "\033[32m", "\033[0m") if color else ("", "", "")
     old, new = d.old, d.new

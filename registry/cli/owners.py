@@ -8,7 +8,7 @@ from registry.cli.acting import add_actor_option, required
 from registry.cli.context import Context
 
 if TYPE_CHECKING:
-    from registry.owners import ClauseOwners
+    from registry.owners.queries import ClauseOwners
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _owners_text(result: ClauseOwners) -> str:
-    from registry.ownership import describe_source
-    from registry.refs import iso
+    from registry.owners.resolution import describe_source
+    from registry.ledger.refs import iso
 
     lines = [f"{result.id} @ {result.at.ref} ({result.at.sha[:12]})"]
     for o in result.owners:
@@ -55,8 +55,8 @@ def _owners_text(result: ClauseOwners) -> str:
 
 def cmd_who_owns(args: argparse.Namespace, ctx: Context) -> int:
     """A clause's owners at a ref, where each came from and since when."""
-    from registry.owners import who_owns
-    from registry.refs import resolve
+    from registry.owners.queries import who_owns
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         result = who_owns(session, args.id, resolve(session, args.at))
@@ -66,9 +66,9 @@ def cmd_who_owns(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_owned_by(args: argparse.Namespace, ctx: Context) -> int:
     """Every clause a person or team owns at a ref."""
-    from registry.owners import owned_by
-    from registry.ownership import describe_source
-    from registry.refs import resolve
+    from registry.owners.queries import owned_by
+    from registry.owners.resolution import describe_source
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         result = owned_by(session, args.owner, resolve(session, args.at))
@@ -82,8 +82,8 @@ def cmd_owned_by(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_unowned(args: argparse.Namespace, ctx: Context) -> int:
     """Clauses with no owner and the share of the spec they are."""
-    from registry.owners import unowned
-    from registry.refs import resolve
+    from registry.owners.queries import unowned
+    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         result = unowned(session, resolve(session, args.at))
@@ -96,8 +96,8 @@ def cmd_unowned(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_owner_history(args: argparse.Namespace, ctx: Context) -> int:
     """Every change of a clause's effective owners, when and why."""
-    from registry.owners import clause_ownership_history
-    from registry.refs import iso, resolve
+    from registry.owners.queries import clause_ownership_history
+    from registry.ledger.refs import iso, resolve
 
     with ctx.session() as session:
         changes = clause_ownership_history(session, args.id, resolve(session, args.at))
@@ -112,7 +112,7 @@ def cmd_owner_history(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _assignment(args: argparse.Namespace, ctx: Context, action: str) -> int:
-    from registry import assignments
+    from registry.owners import assignments
 
     with ctx.session(write=True) as session:
         row = getattr(assignments, action)(session, required(session, args), args.id, args.owner, args.reason)

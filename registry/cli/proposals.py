@@ -90,7 +90,7 @@ def _out(ctx: Context, proposal_id: int, state: str, text: str) -> int:
 def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     """Open a proposal for one clause."""
     from registry.gitsource import SpecSource
-    from registry.proposals import ChangeInput, propose
+    from registry.proposals.authoring import ChangeInput, propose
 
     if args.remove:
         change = ChangeInput("remove", args.id)
@@ -107,7 +107,7 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
     """Revise a proposal: new text for one clause, or clauses dropped."""
     from registry.gitsource import SpecSource
-    from registry.proposals import revise_clause
+    from registry.proposals.authoring import revise_clause
 
     text = None if args.file is None else _read(args.file)
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
@@ -118,7 +118,7 @@ def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _simple(args: argparse.Namespace, ctx: Context, action: str, *extra: object) -> int:
-    from registry import proposals
+    from registry.proposals import authoring as proposals
 
     with ctx.session(write=True) as session:
         p = getattr(proposals, action)(session, acting(session, args), args.number, *extra)
@@ -143,7 +143,7 @@ def cmd_reject(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_comment(args: argparse.Namespace, ctx: Context) -> int:
     """Comment on a proposal."""
-    from registry.proposals import comment
+    from registry.proposals.authoring import comment
 
     with ctx.session(write=True) as session:
         row = comment(session, acting(session, args), args.number, args.text)
@@ -154,9 +154,9 @@ def cmd_comment(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
     """Approve, request changes, or withdraw your request."""
-    from registry import reviews
+    from registry.proposals import reviews
     from registry.errors import BadRequest
-    from registry.proposal_store import get_proposal
+    from registry.proposals.store import get_proposal
 
     with ctx.session(write=True) as session:
         actor = acting(session, args)
@@ -175,8 +175,8 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_dismiss(args: argparse.Namespace, ctx: Context) -> int:
     """Dismiss someone's request for changes."""
-    from registry.proposal_store import get_proposal
-    from registry.reviews import dismiss_veto
+    from registry.proposals.store import get_proposal
+    from registry.proposals.reviews import dismiss_veto
 
     with ctx.session(write=True) as session:
         dismiss_veto(session, acting(session, args), args.number, args.review, args.reason)
@@ -187,7 +187,7 @@ def cmd_dismiss(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_merge(args: argparse.Namespace, ctx: Context) -> int:
     """Merge: {"id", "state", "commit"}; a refusal or a conflict exits 1 naming why."""
     from registry.errors import MergeConflict
-    from registry.merge import merge
+    from registry.proposals.merge import merge
 
     with ctx.session(write=True) as session:
         result = merge(session, ctx.settings.repo, ctx.settings.branch, acting(session, args), args.number)
@@ -200,7 +200,7 @@ def cmd_merge(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_proposal(args: argparse.Namespace, ctx: Context) -> int:
     """One proposal in full."""
     from registry.cli.proposal_text import detail_text
-    from registry.proposal_views import proposal_detail
+    from registry.proposals.reads import proposal_detail
 
     with ctx.session() as session:
         data = proposal_detail(session, args.number)
@@ -210,7 +210,7 @@ def cmd_proposal(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
     """Proposals, newest first."""
-    from registry.proposal_views import list_proposals
+    from registry.proposals.reads import list_proposals
 
     with ctx.session() as session:
         rows = list_proposals(session, args.state, args.clause)
@@ -222,7 +222,7 @@ def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
     """Proposals the acting user may approve and has not yet."""
-    from registry.proposal_views import review_queue
+    from registry.proposals.reads import review_queue
 
     with ctx.session() as session:
         rows = review_queue(session, required(session, args))

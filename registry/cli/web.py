@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
 def _seed(ctx: Context, repo: Path) -> None:
     """On a database without accounts: the demo users (README) and proposals in every state."""
-    from registry.demo_seed import DEMO_PASSWORD, needs_seed, seed
+    from registry.demo.seed import DEMO_PASSWORD, needs_seed, seed
     from registry.gitsource import SpecSource
 
     with SpecSource(repo) as source, ctx.session(write=True) as session:
@@ -48,7 +48,7 @@ def _seed(ctx: Context, repo: Path) -> None:
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     """The README's main job: demo repo, schema, ingest, then serve."""
     from registry.cli.ledger import cmd_ingest, cmd_init
-    from registry.demo import build_demo_repo
+    from registry.demo.repo import build_demo_repo
 
     repo = build_demo_repo(ctx.settings.repo)
     ctx.note(f"Demo spec repo built at {repo}")

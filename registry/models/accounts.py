@@ -53,7 +53,7 @@ class LoginSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed password login, kept only while it can still count towards a throttle (registry.logins).
+    """A failed password login, kept only while it can still count towards a throttle (registry.accounts.logins).
 
     Not an account row: the email is whatever was typed, so unknown emails are throttled alike and
     a refusal says nothing about which accounts exist. The audit trail keeps the failures for good.

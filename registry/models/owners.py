@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH
-from registry.person_ident import check_identity
+from registry.gitsource.person_ident import check_identity
 
 
 class Person(Base):

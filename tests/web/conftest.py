@@ -13,7 +13,7 @@ from registry.app import create_app
 from registry.config import Settings
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.ingest import ingest
+from registry.ledger.ingest import ingest
 from repo_builder import RepoBuilder
 from spec_fixture import build_spec
 

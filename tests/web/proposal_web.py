@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.pool import NullPool
 
 from proposal_helpers import HEADINGS, build_world
-from registry.accounts import Actor
+from registry.accounts.users import Actor
 from registry.app import create_app
 from registry.config import Settings
-from registry.credentials import create_token, start_session
+from registry.accounts.credentials import create_token, start_session
 from registry.db import make_engine, session_scope
 from repo_builder import RepoBuilder
 
@@ -53,7 +53,7 @@ class Gov:
 
     def set_assignment(self, key: str, owner: str, present: bool) -> None:
         """Make a registry assignment exist (or not) directly, as root: a known state for a test to start from."""
-        from registry.assignments import assign, assigned_owners, unassign
+        from registry.owners.assignments import assign, assigned_owners, unassign
 
         engine = make_engine(self.app.config["DATABASE_URL"], poolclass=NullPool)
         with session_scope(engine, write=True) as s:

@@ -36,7 +36,7 @@ def direct(gov) -> str:
                           author=GRACE)
     from registry.db import make_engine, session_scope
     from registry.gitsource import SpecSource
-    from registry.ingest import ingest
+    from registry.ledger.ingest import ingest
 
     engine = make_engine(gov.app.config["DATABASE_URL"])
     with SpecSource(gov.repo.path) as source, session_scope(engine, write=True) as s:

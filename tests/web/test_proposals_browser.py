@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from proposal_web import Gov
-from registry.accounts import set_password
+from registry.accounts.users import set_password
 from registry.db import make_engine, session_scope
 from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the system Chromium fixture
 

@@ -105,7 +105,7 @@ def test_nothing_changes_state_over_get(shared_gov, path):
 
 
 def test_a_real_login_logout_and_failed_login(gov):
-    from registry.accounts import set_password
+    from registry.accounts.users import set_password
     from registry.db import make_engine, session_scope
 
     engine = make_engine(gov.app.config["DATABASE_URL"])
@@ -129,7 +129,7 @@ def test_a_real_login_logout_and_failed_login(gov):
 
 
 def test_a_revoked_session_is_logged_out_at_once(gov):
-    from registry.credentials import revoke_sessions
+    from registry.accounts.credentials import revoke_sessions
     from registry.db import make_engine, session_scope
 
     browser = gov.browser("ada")

@@ -1,0 +1,1 @@
+"""Accountability: unapproved changes, acknowledgements, verify, the text in force at a moment."""

@@ -1,0 +1,142 @@
+"""Use case: the incident lookup. Which text of a clause was in force at a moment, who owned it,
+which proposal put that text there (proposer, rationale, approvers, the policy that applied) or
+that nothing did (an unapproved change), and what changed next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import UnknownVersion
+from registry.models import Clause, ClauseVersion, Commit, Proposal
+from registry.owners.queries import OwnerView, who_owns
+from registry.proposals.policy_store import policy_at
+from registry.proposals.states import MERGED
+from registry.proposals.reads import merged_by_commit
+from registry.history.queries import find_clause, version_at
+from registry.ledger.refs import Point, iso, parse_moment, resolve, seq_of
+
+
+@dataclass(frozen=True)
+class NextChange:
+    """The clause's first version after the moment."""
+
+    commit: str
+    date: datetime
+    kinds: list[str]
+    id: str
+    proposal: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"commit", "date", "kinds", "id", "proposal", "unapproved"}."""
+        return {"commit": self.commit, "date": iso(self.date), "kinds": self.kinds, "id": self.id,
+                "proposal": self.proposal, "unapproved": self.proposal is None}
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A clause's text at a moment and the record behind it."""
+
+    id: str  # the id the clause had at that moment
+    current_id: str
+    at: datetime
+    point: Point
+    title: str
+    attributes: dict[str, Any]
+    document: str
+    text: str
+    commit: str
+    date: datetime  # when the version's commit landed
+    author: str  # the version's commit author
+    owners: list[OwnerView]
+    proposal: dict[str, Any] | None
+    approvers: list[dict[str, str]]
+    next_change: NextChange | None
+
+    @property
+    def unapproved(self) -> bool:
+        """No merged proposal put this text there: a direct push."""
+        return self.proposal is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `specreg in-force --json` object (exactly these keys)."""
+        return {"id": self.id, "at": iso(self.at), "text": self.text, "commit": self.commit,
+                "owners": [o.as_dict() for o in self.owners], "proposal": self.proposal,
+                "approvers": self.approvers, "unapproved": self.unapproved,
+                "next_change": self.next_change.as_dict() if self.next_change else None}
+
+
+def moment_and_point(session: Session, when: str) -> tuple[datetime, Point]:
+    """An ISO moment (or any REF: tag, commit) and the commit in force then."""
+    point = resolve(session, when.strip())
+    moment = parse_moment(when.strip()) if point.kind == "date" else None
+    return moment or session.get(Commit, point.seq).committed_at, point
+
+
+def lineage_at(session: Session, key: str, seq: int) -> Clause:
+    """The lineage that had this id at seq (an id someone quotes from then), else the usual lookup."""
+    candidate = session.scalar(
+        select(ClauseVersion.clause_id).where(ClauseVersion.key == key, ClauseVersion.seq <= seq,
+                                              ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1))
+    if candidate is not None:
+        v = version_at(session, candidate, seq)
+        if v is not None and v.key == key:
+            return session.get(Clause, candidate)
+    return find_clause(session, key)
+
+
+def _next(session: Session, clause_id: int, seq: int) -> NextChange | None:
+    row = session.execute(
+        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq > seq, ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq, ClauseVersion.id).limit(1)).first()
+    if row is None:
+        return None
+    v, c = row
+    number = session.scalar(select(Proposal.id).where(Proposal.merged_sha == c.sha, Proposal.state == MERGED))
+    return NextChange(c.sha, c.committed_at, v.change_set, v.key, number)
+
+
+def _not_in_force(session: Session, clause: Clause, key: str, point: Point, moment: datetime) -> UnknownVersion:
+    """Say why there was no text then: not added yet, or removed (and when)."""
+    after = _next(session, clause.id, point.seq)
+    later = f"; it was added on {iso(after.date)} in commit {after.commit[:12]}" if after else ""
+    removed = session.scalar(select(ClauseVersion).where(
+        ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq.desc()).limit(1))
+    if removed is not None:
+        gone = session.get(Commit, removed.seq)
+        later = f"; it was removed on {iso(gone.committed_at)} in commit {gone.sha[:12]}" + (
+            f", and came back on {iso(after.date)}" if after else "")
+    return UnknownVersion(f"clause {key!r} was not in force at {iso(moment)}{later}")
+
+
+def _proposal(session: Session, sha: str) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The proposal a commit merged (with its policy's text) and its approvers; (None, []) for none."""
+    found = merged_by_commit(session, sha)
+    if found is None:
+        return None, []
+    approvers = found.pop("approvers")
+    policy = found["policy"]
+    seq = seq_of(session, policy["commit"])
+    policy["text"] = policy_at(session, seq).text if seq is not None else None
+    return found, approvers
+
+
+def in_force(session: Session, key: str, when: str) -> InForce:
+    """The clause (by the id it had then, or now) at a moment; UnknownVersion when it had no text then."""
+    moment, point = moment_and_point(session, when)
+    clause = lineage_at(session, key, point.seq)
+    v = version_at(session, clause.id, point.seq)
+    if v is None:
+        raise _not_in_force(session, clause, key, point, moment)
+    commit = session.get(Commit, v.seq)
+    proposal, approvers = _proposal(session, commit.sha)
+    owners = who_owns(session, clause.key, point).owners
+    return InForce(v.key, clause.key, moment, point, v.title, dict(v.attributes), v.document, v.body,
+                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, approvers, _next(session, clause.id, point.seq))

@@ -1,0 +1,56 @@
+"""Use case: run every integrity check over the database and the spec repo it ingested.
+
+The database alone: the audit chain recomputes, and every review's digest is its revision's text.
+Against the spec repo's branch: the Audit-Head anchors are still in the chain, every merged
+proposal has exactly one commit, and every registry commit's trailers match the database.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
+from registry.errors import SourceError
+from registry.gitsource import SpecSource
+from registry.models import Ledger
+from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, check_merges, check_reviews, check_trailers, collect
+from registry.gitsource.trailers import AUDIT_HEAD
+
+ANCHOR_TRAILER = AUDIT_HEAD
+
+
+def branch_trailers(source: SpecSource, branch: str) -> dict[str, CommitTrailers]:
+    """The registry trailers of every commit on the branch (first-parent), in branch order."""
+    head = source.resolve(branch)
+    found = [(sha, key, value) for key in TRAILER_KEYS for sha, value in source.trailers(head, key)]
+    order = {sha: i for i, sha in enumerate(source.first_parent_shas(head))}
+    return collect(sorted(found, key=lambda t: -order[t[0]]))
+
+
+def repo_anchors(commits: dict[str, CommitTrailers]) -> tuple[list[tuple[str, int, str]], list[Finding]]:
+    """Audit heads anchored in the branch's commits, and findings for malformed ones."""
+    anchors, findings = [], []
+    for c in commits.values():
+        for value in c.get(ANCHOR_TRAILER):
+            parsed = parse_anchor(value)
+            if parsed is None:
+                findings.append(Finding("anchor", f"commit {c.sha[:12]}", f"malformed Audit-Head {value!r}"))
+            else:
+                anchors.append((c.sha, *parsed))
+    return anchors, findings
+
+
+def verify(session: Session, repo: str | None = None) -> list[Finding]:
+    """Every finding from every check; an empty list means the record holds."""
+    findings = verify_chain(session) + check_reviews(session)
+    ledger = session.get(Ledger, 1)
+    path = repo or (ledger.repo_path if ledger else None)
+    if path is None:
+        return findings
+    try:
+        with SpecSource(path) as source:
+            commits = branch_trailers(source, ledger.branch if ledger else "main")
+    except SourceError as exc:
+        return findings + [Finding("anchor", path, f"cannot read the spec repo: {exc.message}")]
+    anchors, bad = repo_anchors(commits)
+    return (findings + bad + verify_anchors(session, anchors) + check_merges(session, commits)
+            + check_trailers(session, commits))

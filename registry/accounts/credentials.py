@@ -1,0 +1,121 @@
+"""Use cases for credentials: API tokens and server-side login sessions, both stored only as hashes.
+
+A token or a session key is shown once (to the CLI user, or set in a signed cookie) and kept as its
+sha256, so the database never holds anything a thief could replay; revoking one is a row update.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.accounts.users import Actor, actor_by_id, find_account, normalize_email, require_role
+from registry.errors import Forbidden, NotFound, Unauthorized
+from registry.models import ApiToken, LoginSession, utcnow
+from registry.ledger.refs import iso
+
+TOKEN_PREFIX = "srg_"
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, actor: Actor | None, email: str, name: str = "") -> tuple[str, ApiToken]:
+    """A new token for an account (your own, or anyone's as an admin); the plaintext is returned once."""
+    if actor is None:
+        raise Unauthorized("say who is acting (--as EMAIL or SPECREG_TOKEN) to create a token")
+    if normalize_email(email) != actor.email and not actor.at_least("admin"):
+        raise Forbidden("only admins create tokens for other people")
+    person, account = find_account(session, email)
+    if account.disabled_at is not None:
+        raise Forbidden(f"the account {person.email} is disabled")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(person_id=person.id, token_hash=_hash(secret), prefix=secret[:12], name=name.strip())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor.email, "token.create", f"token:{row.id}", None,
+                 {"user": person.email, "prefix": row.prefix, "name": row.name})
+    return secret, row
+
+
+def revoke_token(session: Session, actor: Actor | None, token_id: int) -> ApiToken:
+    """Revoke a token: your own, or anyone's as an admin."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token has the id {token_id}")
+    if actor is None or (row.person_id != actor.person_id and not actor.at_least("admin")):
+        raise Forbidden("only admins revoke other people's tokens")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+        audit.record(session, actor.email, "token.revoke", f"token:{row.id}", None, {"prefix": row.prefix})
+    return row
+
+
+def list_tokens(session: Session, actor: Actor, email: str | None = None) -> list[dict[str, object]]:
+    """Tokens of an account (default: your own), never their secrets."""
+    email = normalize_email(email or actor.email)
+    if email != actor.email and not actor.at_least("admin"):
+        raise Forbidden("only admins list other people's tokens")
+    person, _account = find_account(session, email)
+    rows = session.scalars(select(ApiToken).where(ApiToken.person_id == person.id).order_by(ApiToken.id))
+    return [{"id": t.id, "prefix": t.prefix, "name": t.name, "created_at": iso(t.created_at),
+             "revoked_at": iso(t.revoked_at)} for t in rows]
+
+
+def actor_for_token(session: Session, secret: str) -> Actor:
+    """The account behind a bearer token; Unauthorized for an unknown, revoked or disabled one."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret.strip())))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("unknown or revoked API token")
+    actor = actor_by_id(session, row.person_id)
+    if actor is None:
+        raise Unauthorized("the token's account is disabled")
+    return actor
+
+
+def start_session(session: Session, actor: Actor, lifetime: timedelta = SESSION_LIFETIME) -> str:
+    """A new login session for the actor; returns the key the browser keeps."""
+    key = secrets.token_urlsafe(32)
+    session.add(LoginSession(key_hash=_hash(key), person_id=actor.person_id, expires_at=utcnow() + lifetime))
+    session.flush()
+    return key
+
+
+def actor_for_session(session: Session, key: str) -> Actor | None:
+    """The account a live (unexpired, unrevoked) session key belongs to, or None."""
+    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == _hash(key)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return actor_by_id(session, row.person_id)
+
+
+def end_session(session: Session, key: str) -> None:
+    """Log out: revoke this session."""
+    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == _hash(key)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+        actor = actor_by_id(session, row.person_id)
+        audit.record(session, actor.email if actor else "unknown", "session.logout", f"session:{row.id}")
+
+
+def revoke_sessions(session: Session, actor: Actor | None, email: str) -> int:
+    """Revoke every live session of an account (yours, or anyone's as an admin); returns how many."""
+    actor = require_role(actor, "viewer", "revoke sessions")
+    if normalize_email(email) != actor.email and not actor.at_least("admin"):
+        raise Forbidden("only admins revoke other people's sessions")
+    person, _account = find_account(session, email)
+    rows = list(session.scalars(select(LoginSession).where(
+        LoginSession.person_id == person.id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow())))
+    for row in rows:
+        row.revoked_at = utcnow()
+    session.flush()
+    audit.record(session, actor.email, "session.revoke", f"user:{person.email}", None, {"sessions": len(rows)})
+    return len(rows)

@@ -1,0 +1,281 @@
+"""Use cases for accounts: users with roles and passwords, built on the people owners already know.
+
+Roles are viewer (reads and comments), editor (also proposes) and admin (also manages users,
+dismisses vetoes, assigns owners). Approving is not a role: it follows ownership (see
+registry.proposals.verdict). A person with an account is active while the account is enabled; OWNERS.toml
+only (de)activates people without one (registry.owners.recorder).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from registry.audit import events as audit
+from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
+from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
+from registry.gitsource.person_ident import check_identity
+from registry.proposals.reevaluation import reevaluate
+from registry.ledger.refs import iso
+
+MIN_PASSWORD = 8
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of nobody's password, made like real ones; made on the first login, not at import."""
+    return generate_password_hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as use cases see them: plain values, no session state."""
+
+    person_id: int
+    email: str
+    name: str
+    role: str
+
+    def at_least(self, role: str) -> bool:
+        """True when the actor's role is this one or above."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def as_dict(self) -> dict[str, str]:
+        """{"email", "name", "role"}."""
+        return {"email": self.email, "name": self.name, "role": self.role}
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
+def require_role(actor: Actor | None, role: str, doing: str) -> Actor:
+    """The actor, when logged in with at least this role; Unauthorized or Forbidden otherwise."""
+    if actor is None:
+        raise Unauthorized(f"log in to {doing}")
+    if not actor.at_least(role):
+        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is {_article(actor.role)} {actor.role}")
+    return actor
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _person(session: Session, email: str) -> Person | None:
+    return session.scalar(select(Person).where(func.lower(Person.email) == normalize_email(email)))
+
+
+def _actor(person: Person, account: Account) -> Actor:
+    return Actor(person.id, person.email, person.name, account.role)
+
+
+def actor_for(session: Session, email: str) -> Actor:
+    """The enabled account with this email (the CLI's --as)."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        raise UnknownUser(f"no account has the email {email!r}; an admin adds it with `specreg user add`")
+    if account.disabled_at is not None:
+        raise Unauthorized(f"the account {person.email} is disabled")
+    return _actor(person, account)
+
+
+def actor_by_id(session: Session, person_id: int) -> Actor | None:
+    """The enabled account of a person, or None."""
+    account = session.get(Account, person_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    return _actor(session.get(Person, person_id), account)
+
+
+def _enabled_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Account).where(
+        Account.role == "admin", Account.disabled_at.is_(None)))
+
+
+def has_admin(session: Session) -> bool:
+    """True once any enabled admin account exists (before that, the first admin may be created freely)."""
+    return _enabled_admins(session) > 0
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _check_email(email: str) -> None:
+    local, at, domain = email.partition("@")
+    if not at or not local or not domain or "@" in domain:
+        raise BadRequest(f"{email!r} is not an email address (name@domain)")
+
+
+def _keep_an_admin(session: Session, account: Account, email: str, doing: str) -> None:
+    """Refuse a change that would leave no enabled admin: nobody could manage users any more."""
+    if account.role == "admin" and account.disabled_at is None and _enabled_admins(session) <= 1:
+        raise Conflict(f"{email} is the last active admin; make another account an admin before you {doing}")
+
+
+def add_user(session: Session, actor: Actor | None, email: str, name: str, role: str = "viewer",
+             password: str | None = None) -> Actor:
+    """Create an account (and the person, when owners have not named them yet); admins only."""
+    if has_admin(session):
+        require_role(actor, "admin", "add users")
+    elif role != "admin":
+        raise BadRequest("the first account must be an admin (--role admin)")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    email = normalize_email(email)
+    if not name.strip():
+        raise BadRequest("give the person's name")
+    _check_email(email)
+    check_identity(name.strip(), email)
+    if password is not None:  # checked before anything is written
+        _check_password(password)
+    person = _person(session, email)
+    if person is None:
+        person = Person(email=email, name=name.strip(), active=True)
+        session.add(person)
+        session.flush()
+    elif session.get(Account, person.id) is not None:
+        raise Conflict(f"{email} already has an account")
+    person.active = True  # an account holder's activity follows the account, not OWNERS.toml
+    session.add(Account(person_id=person.id, role=role,
+                        password_hash=generate_password_hash(password) if password else None))
+    session.flush()
+    audit.record(session, actor.email if actor else email, "user.create", f"user:{email}",
+                 None, {"name": person.name, "role": role, "password": password is not None})
+    if role == "admin":  # a new admin approves clauses nobody owns
+        reevaluate(session, actor=actor.email if actor else email)
+    return Actor(person.id, person.email, person.name, role)
+
+
+def find_account(session: Session, email: str) -> tuple[Person, Account]:
+    """The person and account with this email; UnknownUser when there is no account."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        raise UnknownUser(f"no account has the email {email!r}")
+    return person, account
+
+
+def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Actor:
+    """Change someone's role; admins only."""
+    require_role(actor, "admin", "change roles")
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    person, account = find_account(session, email)
+    if role != "admin":
+        _keep_an_admin(session, account, person.email, f"make {person.email} {_article(role)} {role}")
+    old, account.role = account.role, role
+    session.flush()
+    audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
+    if (old == "admin") != (role == "admin"):
+        reevaluate(session, actor=actor.email)  # admins approve clauses nobody owns; other roles approve nothing
+    return _actor(person, account)
+
+
+def set_password(session: Session, actor: Actor | None, email: str, password: str) -> None:
+    """Set a password: your own, or anyone's as an admin."""
+    actor = require_role(actor, "viewer", "set a password")
+    if normalize_email(email) != actor.email and not actor.at_least("admin"):
+        raise Forbidden("only admins set other people's passwords")
+    _check_password(password)
+    person, account = find_account(session, email)
+    account.password_hash = generate_password_hash(password)
+    session.flush()
+    audit.record(session, actor.email, "user.password", f"user:{person.email}")
+
+
+def disable_user(session: Session, actor: Actor | None, email: str) -> None:
+    """Disable an account and revoke its sessions and tokens at once; admins only."""
+    require_role(actor, "admin", "disable users")
+    person, account = find_account(session, email)
+    _keep_an_admin(session, account, person.email, f"disable {person.email}")
+    now = utcnow()
+    account.disabled_at = account.disabled_at or now
+    person.active = False  # nor can they be assigned as an owner any more
+    for model in (ApiToken, LoginSession):
+        for row in session.scalars(select(model).where(model.person_id == person.id, model.revoked_at.is_(None))):
+            row.revoked_at = now
+    session.flush()
+    audit.record(session, actor.email, "user.disable", f"user:{person.email}")
+    if account.role == "admin":  # a disabled admin no longer approves clauses nobody owns (owners still count)
+        reevaluate(session, actor=actor.email)
+
+
+def enable_user(session: Session, actor: Actor | None, email: str) -> None:
+    """Enable a disabled account again (its old sessions and tokens stay revoked); admins only."""
+    require_role(actor, "admin", "enable users")
+    person, account = find_account(session, email)
+    if account.disabled_at is None:
+        return
+    account.disabled_at = None
+    person.active = True
+    session.flush()
+    audit.record(session, actor.email, "user.enable", f"user:{person.email}")
+    if account.role == "admin":
+        reevaluate(session, actor=actor.email)
+
+
+def authenticate(session: Session, email: str, password: str) -> Actor | None:
+    """The account for a correct email and password, else None; both outcomes are audited."""
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    # An unknown email (or an account without a password) still costs one scrypt check, so the time
+    # a failed login takes does not tell which accounts exist.
+    stored = account.password_hash if account is not None and account.password_hash else _dummy_hash()
+    ok = check_password_hash(stored, password) and account is not None and account.password_hash is not None
+    if ok and account.disabled_at is None:
+        audit.record(session, person.email, "session.login", f"user:{person.email}")
+        return _actor(person, account)
+    audit.record(session, normalize_email(email), "session.login_failed", f"user:{normalize_email(email)}",
+                 None, {"reason": "disabled" if ok else "bad email or password"})
+    return None
+
+
+def sso_actor(session: Session, email: str) -> Actor:
+    """The account named by a trusted SSO header; first sight creates it as a viewer."""
+    email = normalize_email(email)
+    if "@" not in email:
+        raise Unauthorized("the SSO header does not hold an email address")
+    check_identity(email=email)  # the name is the email's local part
+    person = _person(session, email)
+    account = session.get(Account, person.id) if person is not None else None
+    if account is None:
+        person = person or Person(email=email, name=email.split("@")[0])
+        person.active = True
+        session.add(person)
+        session.flush()
+        account = Account(person_id=person.id, role="viewer")
+        session.add(account)
+        session.flush()
+        audit.record(session, "sso", "user.create", f"user:{email}", None, {"role": "viewer", "via": "sso"})
+    if account.disabled_at is not None:
+        raise Unauthorized(f"the account {email} is disabled")
+    return _actor(person, account)
+
+
+def list_users(session: Session) -> list[dict[str, object]]:
+    """Every account: role, enabled, has a password, last password login (or None), live API tokens."""
+    last_login = (select(LoginSession.person_id, func.max(LoginSession.created_at).label("at"))
+                  .group_by(LoginSession.person_id).subquery())
+    tokens = (select(ApiToken.person_id, func.count().label("n")).where(ApiToken.revoked_at.is_(None))
+              .group_by(ApiToken.person_id).subquery())
+    rows = session.execute(
+        select(Person, Account, last_login.c.at, tokens.c.n).join(Account, Account.person_id == Person.id)
+        .outerjoin(last_login, last_login.c.person_id == Person.id).outerjoin(tokens, tokens.c.person_id == Person.id)
+        .order_by(Person.email))
+    return [{"email": p.email, "name": p.name, "role": a.role, "enabled": a.disabled_at is None,
+             "password": a.password_hash is not None, "last_login": iso(at), "tokens": n or 0}
+            for p, a, at, n in rows]
+
+
+def list_users_for(session: Session, actor: Actor | None) -> list[dict[str, object]]:
+    """Every account, for an admin (the web page and the API; the CLI trusts whoever has the database)."""
+    require_role(actor, "admin", "manage users")
+    return list_users(session)

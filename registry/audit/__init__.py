@@ -1,0 +1,1 @@
+"""The append-only, hash-chained event log: every area records its state changes here."""

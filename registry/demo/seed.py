@@ -1,0 +1,110 @@
+"""The demo's accounts and proposals: every state of the workflow, made through the real use cases.
+
+Runs once, on a database without accounts, after the demo history is ingested. The passwords are
+printed in the README: this is a demo, never a deployment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.proposals import authoring as proposals
+from registry.proposals import reviews
+from registry.accounts.users import Actor, add_user
+from registry.gitsource import SpecSource
+from registry.proposals.merge import merge
+from registry.models import Account
+from registry.proposals.authoring import ChangeInput
+from registry.proposals.reads import clause_markdown
+
+DEMO_PASSWORD = "specreg-demo"
+# email: (name, role). Approving follows OWNERS.toml, not these roles.
+DEMO_USERS = {
+    "ada@example.org": ("Ada Byron", "admin"),
+    "grace@example.org": ("Grace Hopper", "editor"),
+    "margaret@example.org": ("Margaret Hamilton", "editor"),
+    "alan@example.org": ("Alan Turing", "editor"),
+    "barbara@example.org": ("Barbara Liskov", "editor"),
+    "katherine@example.org": ("Katherine Johnson", "viewer"),
+}
+
+
+@dataclass
+class _Demo:
+    session: Session
+    source: SpecSource
+    repo: Path
+    branch: str
+    users: dict[str, Actor]
+
+    def change(self, who: str, key: str, old: str, new: str, title: str, rationale: str,
+               draft: bool = False) -> int:
+        """Propose replacing `old` with `new` in the clause's current Markdown."""
+        text = clause_markdown(self.session, self.source, key)["text"]
+        if old not in text:
+            raise ValueError(f"demo seed: {old!r} is not in {key}")
+        change = ChangeInput("change", key, text.replace(old, new, 1))
+        return proposals.propose(self.session, self.source, self.users[who], title, rationale, [change], draft).id
+
+    def approve(self, who: str, n: int, comment: str = "") -> None:
+        """Approve as that user."""
+        reviews.approve(self.session, self.users[who], n, comment)
+
+    def merge(self, who: str, n: int) -> str:
+        """Merge as that user; the resulting state."""
+        return merge(self.session, self.repo, self.branch, self.users[who], n).state
+
+
+def needs_seed(session: Session) -> bool:
+    """True on a database that has no accounts yet."""
+    return session.scalar(select(func.count()).select_from(Account)) == 0
+
+
+def seed(session: Session, source: SpecSource, repo: Path, branch: str = "main") -> list[str]:
+    """Create the demo users and proposals in every state; returns one line per proposal."""
+    users: dict[str, Actor] = {}
+    admin = None
+    for email, (name, role) in DEMO_USERS.items():
+        users[email.split("@")[0]] = add_user(session, admin, email, name, role, DEMO_PASSWORD)
+        admin = admin or users["ada"]
+    d = _Demo(session, source, repo, branch, users)
+    return _merged_and_conflicted(d) + [f"#{n}" for n in _open_and_closed(d)]
+
+
+def _merged_and_conflicted(d: _Demo) -> list[str]:
+    # Two proposals on the same clause, both approved: the first merges, the second then conflicts.
+    first = d.change("grace", "be_concise", "as long as the question needs and no longer.",
+                     "as long as the question needs: no longer, and no shorter.", "Not too short either",
+                     "Terse answers that leave out what was asked for are a failure too.")
+    second = d.change("alan", "be_concise", "An answer should be", "A response should be", "Response, not answer",
+                      "The clause covers every response, not only answers to questions.")
+    d.approve("ada", first, "Fine by me.")
+    d.approve("ada", second)
+    return [f"#{first} {d.merge('grace', first)}", f"#{second} {d.merge('alan', second)}"]
+
+
+def _open_and_closed(d: _Demo) -> list[int]:
+    session, users = d.session, d.users
+    approved = d.change("alan", "express_uncertainty", "it should say so,", "it should say so plainly,",
+                        "Say uncertainty plainly", "A hedge that hides in a subordinate clause is easy to miss.")
+    d.approve("ada", approved, "Yes.")
+    waiting = d.change("alan", "comply_with_laws", "should not take part", "must not take part",
+                       "Must, not should", "A root clause is not a recommendation.")
+    d.approve("grace", waiting)  # root: a second owner (Margaret) still has to approve
+    vetoed = d.change("grace", "retention", "what the product actually", "what the product really",
+                      "Retention wording", "A plainer word.")
+    reviews.request_changes(session, users["margaret"], vetoed, "\"really\" is vaguer than \"actually\".")
+    d.approve("barbara", vetoed)
+    draft = d.change("margaret", "tone", "warm, calm and plain-spoken", "warm, calm, direct and plain-spoken",
+                     "Tone: direct as well", "Still thinking about this one.", draft=True)
+    withdrawn = d.change("barbara", "personas", "a different name and personality",
+                         "a different name, personality and voice", "Voices too", "Voice is part of a persona.")
+    proposals.withdraw(session, users["barbara"], withdrawn, "Covered by the developer customisation clause.")
+    rejected = d.change("grace", "fair_perspectives", "describes the main positions", "describes every position",
+                        "Every position", "Leaving positions out is a way of steering.")
+    proposals.reject(session, users["alan"], rejected, "Exhaustive is impossible; 'main' is deliberate.")
+    proposals.comment(session, users["katherine"], approved, "Looks right to me.")
+    return [approved, waiting, vetoed, draft, withdrawn, rejected]

@@ -1,0 +1,1 @@
+"""The evidence report for a release or a range, and its renderers."""

@@ -1,0 +1,1 @@
+"""Read use cases over the ledger: refs and as-of, clause detail, diffs, blame, releases, search, activity, prompts."""

@@ -1,0 +1,133 @@
+"""Use cases: how much the spec (or one clause) changed over time, and what changed last."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.models import Clause, ClauseVersion, Commit
+from registry.history.queries import HistoryEntry
+from registry.ledger.refs import Point, iso
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Clause versions written in [start, end)."""
+
+    start: date
+    end: date
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "count": self.count}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A change count per day, week or month, from the spec's first commit to a point."""
+
+    unit: str
+    buckets: list[Bucket]
+
+    @property
+    def total(self) -> int:
+        """All changes counted."""
+        return sum(b.count for b in self.buckets)
+
+
+@dataclass(frozen=True)
+class RecentChange:
+    """A clause version, newest first on the home page."""
+
+    id: str  # the lineage's current id, for links
+    key: str
+    title: str
+    changes: list[str]
+    commit: str
+    date: datetime
+    author: str
+    subject: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"id": self.id, "version_id": self.key, "title": self.title, "changes": self.changes,
+                "commit": self.commit, "date": iso(self.date), "author": self.author, "subject": self.subject}
+
+
+def _unit(span: timedelta) -> str:
+    if span <= timedelta(days=62):
+        return "day"
+    return "week" if span <= timedelta(days=550) else "month"
+
+
+def _step(start: date, unit: str) -> date:
+    if unit == "day":
+        return start + timedelta(days=1)
+    if unit == "week":
+        return start + timedelta(days=7)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def _floor(day: date, unit: str) -> date:
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if unit == "month" else day
+
+
+def bucketize(events: Iterable[tuple[datetime, int]], first: datetime, last: datetime) -> Activity:
+    """Sum (moment, count) events into equal calendar buckets covering first..last (pure)."""
+    unit = _unit(last - first)
+    start, end = _floor(first.date(), unit), last.date()
+    edges = [start]
+    while edges[-1] <= end:
+        edges.append(_step(edges[-1], unit))
+    counts = [0] * (len(edges) - 1)
+    for moment, n in events:
+        day = moment.date()
+        if start <= day < edges[-1]:
+            counts[_index(edges, day)] += n
+    return Activity(unit, [Bucket(edges[i], edges[i + 1], c) for i, c in enumerate(counts)])
+
+
+def _index(edges: list[date], day: date) -> int:
+    lo, hi = 0, len(edges) - 1
+    while hi - lo > 1:  # binary search: edges[lo] <= day < edges[hi]
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if edges[mid] <= day else (lo, mid)
+    return lo
+
+
+def _span(session: Session, point: Point) -> tuple[datetime, datetime]:
+    first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
+    return first, session.scalar(select(Commit.committed_at).where(Commit.seq == point.seq))
+
+
+def spec_activity(session: Session, point: Point) -> Activity:
+    """Clause versions per period over the whole spec, up to the point."""
+    rows = session.execute(
+        select(Commit.committed_at, func.count(ClauseVersion.id))
+        .join(ClauseVersion, ClauseVersion.seq == Commit.seq)
+        .where(Commit.seq <= point.seq, Commit.abandoned.is_(False), ClauseVersion.abandoned.is_(False))
+        .group_by(Commit.seq, Commit.committed_at)
+    ).all()
+    return bucketize(rows, *_span(session, point))
+
+
+def history_activity(session: Session, history: list[HistoryEntry], point: Point) -> Activity:
+    """One clause's versions per period, on the same time axis as the whole spec."""
+    return bucketize([(e.date, 1) for e in history if e.seq <= point.seq], *_span(session, point))
+
+
+def recent_changes(session: Session, point: Point, limit: int = 12) -> list[RecentChange]:
+    """The newest clause versions at or before the point."""
+    stmt = (select(ClauseVersion, Commit, Clause.key)
+            .join(Commit, Commit.seq == ClauseVersion.seq).join(Clause, Clause.id == ClauseVersion.clause_id)
+            .where(ClauseVersion.seq <= point.seq, ClauseVersion.abandoned.is_(False))
+            .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(limit))
+    return [RecentChange(current, v.key, v.title, v.change_set, c.sha, c.committed_at, c.author_name,
+                         c.subject) for v, c, current in session.execute(stmt)]

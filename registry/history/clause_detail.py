@@ -1,0 +1,113 @@
+"""Use case: everything the clause page shows about one clause at a point."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.history.activity import Activity, history_activity
+from registry.models import Clause, ClauseKey, DocumentVersion
+from registry.history.prompts import Prompt, cited_prompts
+from registry.history.queries import ClauseView, HistoryEntry, clause_history, find_clause, show_clause, versions_at
+from registry.ledger.refs import Point
+
+# `[text](#target)` and reference definitions `[label]: #target`: in-text links to other clauses.
+_ANCHOR = re.compile(r"(?:\]\(|^\[[^\]]+\]:[ \t]*)#([^\s)\"']+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    """A link to another clause: its current id (the URL) and its title at the point."""
+
+    id: str
+    title: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"id": self.id, "title": self.title}
+
+
+@dataclass(frozen=True)
+class ClauseDetail:
+    """A clause at a point with its neighbours, former ids, history and prompts."""
+
+    view: ClauseView
+    current_id: str
+    former_ids: list[str]
+    parent: ClauseRef | None
+    children: list[ClauseRef]
+    history: list[HistoryEntry]  # versions up to the point, oldest first
+    prompts: list[Prompt]
+    links: dict[str, str]  # anchors in the text that name clauses -> those clauses' current ids
+    activity: Activity
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `specreg show` JSON object plus what the page shows."""
+        return self.view.detail() | {
+            "current_id": self.current_id, "former_ids": self.former_ids,
+            "parent_title": self.parent.title if self.parent else None,
+            "children": [c.as_dict() for c in self.children],
+            "versions": len(self.history), "prompts": [p.as_dict() for p in self.prompts],
+        }
+
+
+def current_id(session: Session, key: str) -> str:
+    """The id the clause known as `key` has now (itself unless it is a former id)."""
+    return find_clause(session, key).key
+
+
+def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
+    """The clause page's content; UnknownClause / UnknownVersion when there is nothing to show."""
+    view = show_clause(session, key, point)
+    lineage = session.get(Clause, view.clause_id)
+    former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id)
+                                         .order_by(ClauseKey.first_seq)) if k != lineage.key]
+    parent, children = _neighbours(session, view, point.seq)
+    history = [e for e in clause_history(session, lineage.key) if e.seq <= point.seq]
+    return ClauseDetail(view, lineage.key, former, parent, children, history,
+                        cited_prompts(session, view.text, point.seq), clause_links(session, view.text),
+                        history_activity(session, history, point))
+
+
+def _neighbours(session: Session, view: ClauseView, seq: int) -> tuple[ClauseRef | None, list[ClauseRef]]:
+    """The clause's parent and children at seq, children in document order.
+
+    Both are in its own document (a parent is always a heading of the same file), so one index
+    seek per clause of that document finds them; scanning versions by parent_id grew with history.
+    """
+    ids = session.scalar(select(DocumentVersion.clause_ids).where(
+        DocumentVersion.path == view.document, DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
+        .order_by(DocumentVersion.seq.desc()).limit(1)) or []
+    versions = versions_at(session, ids, seq)
+    keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(list(versions)))).all())
+    me = versions.get(view.clause_id)
+    up = me.parent_id if me is not None else None
+    parent = ClauseRef(keys[up], versions[up].title) if up in versions else None
+    children = [ClauseRef(keys[cid], versions[cid].title) for cid in ids
+                if cid in versions and versions[cid].parent_id == view.clause_id]
+    return parent, children
+
+
+def clause_links(session: Session, text: str) -> dict[str, str]:
+    """Anchors in a Markdown text that name clauses (current or former ids) -> their current ids."""
+    targets = set(_ANCHOR.findall(text))
+    if not targets:
+        return {}
+    found = {k: k for k in session.scalars(select(Clause.key).where(Clause.key.in_(targets)))}
+    rest = targets - set(found)
+    if rest:
+        rows = session.execute(select(ClauseKey.key, Clause.key).join(Clause, Clause.id == ClauseKey.clause_id)
+                               .where(ClauseKey.key.in_(rest)).order_by(ClauseKey.first_seq))
+        found |= {old: new for old, new in rows}
+    return found
+
+
+def similar_ids(session: Session, key: str, limit: int = 5) -> list[str]:
+    """Current clause ids that look like `key`, for a helpful not-found page."""
+    keys = list(session.scalars(select(Clause.key)))
+    close = difflib.get_close_matches(key, keys, n=limit, cutoff=0.6)
+    return close or [k for k in keys if key.lower() in k.lower()][:limit]

@@ -1,0 +1,229 @@
+"""Read use cases over the ledger: clauses at a point, one clause, its history, a diff."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from registry.errors import UnknownClause, UnknownVersion
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal
+from registry.ledger.refs import Point, iso
+from registry.spec.worddiff import Op, word_diff
+
+
+@dataclass(frozen=True)
+class ClauseView:
+    """A clause as it stood at a point."""
+
+    clause_id: int
+    id: str
+    title: str
+    document: str
+    parent: str | None
+    attributes: dict[str, Any]
+    text: str
+    level: int
+    commit: str
+    date: datetime
+
+    def summary(self) -> dict[str, Any]:
+        """The `specreg clauses` JSON item."""
+        return {"id": self.id, "title": self.title, "document": self.document,
+                "parent": self.parent, "attributes": self.attributes}
+
+    def detail(self) -> dict[str, Any]:
+        """The `specreg show` JSON object."""
+        return self.summary() | {"text": self.text, "commit": self.commit, "level": self.level,
+                                 "changed_at": iso(self.date)}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a clause with the commit that made it."""
+
+    version_id: int
+    seq: int
+    commit: str
+    date: datetime
+    author: str
+    author_email: str
+    message: str
+    changes: list[str]
+    id: str
+    title: str
+    document: str
+    previous_id: str | None
+    attributes: dict[str, Any]
+    body: str
+    removed: bool
+    proposal: int | None = None  # the merged proposal that made this version, if any
+
+    @property
+    def unapproved(self) -> bool:
+        """No merged proposal made this version: a direct push (see registry.accountability.unapproved)."""
+        return self.proposal is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `specreg history` JSON item."""
+        return {"commit": self.commit, "date": iso(self.date), "author": self.author,
+                "author_email": self.author_email, "changes": self.changes, "id": self.id,
+                "title": self.title, "document": self.document, "previous_id": self.previous_id,
+                "attributes": self.attributes, "subject": self.message.split("\n", 1)[0],
+                "proposal": self.proposal, "unapproved": self.unapproved}
+
+
+@dataclass(frozen=True)
+class ClauseDiff:
+    """A clause between two points: title, attributes and a word-level body diff."""
+
+    id: str
+    old: ClauseView | None
+    new: ClauseView | None
+    ops: list[Op]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `specreg diff --json` object."""
+        def side(v: ClauseView | None) -> dict[str, Any] | None:
+            return None if v is None else {"commit": v.commit, "title": v.title,
+                                           "attributes": v.attributes, "document": v.document}
+        return {"id": self.id, "from": side(self.old), "to": side(self.new),
+                "ops": [{"op": o.op, "text": o.text} for o in self.ops]}
+
+
+def find_clause(session: Session, key: str) -> Clause:
+    """The lineage with this current id, else the newest lineage that once had it.
+
+    A lineage seen only in rewritten-away history may still hold an id; one on the branch wins.
+    """
+    on_branch = exists().where(ClauseVersion.clause_id == Clause.id, ClauseVersion.abandoned.is_(False))
+    clause = session.scalar(
+        select(Clause).where(Clause.key == key).order_by(on_branch.desc(), Clause.id.desc()).limit(1)
+    )
+    if clause is not None:
+        return clause
+    former = session.scalar(
+        select(ClauseKey.clause_id).where(ClauseKey.key == key)
+        .order_by(ClauseKey.first_seq.desc()).limit(1)
+    )
+    if former is None:
+        raise UnknownClause(f"no clause has the id {key!r}")
+    return session.get(Clause, former)
+
+
+def _in_force(seq: int, clause_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The id of the version in force at seq of the lineage `clause_id` names (correlated).
+
+    One (clause_id, seq) index seek per lineage; a GROUP BY over every version was ~40x slower
+    at 100k versions, because it reads each row to test `abandoned`. The last written wins
+    when one commit wrote two versions.
+    """
+    v = aliased(ClauseVersion)
+    return (select(v.id).where(v.clause_id == clause_id, v.seq <= seq, v.abandoned.is_(False))
+            .order_by(v.seq.desc(), v.id.desc()).limit(1).scalar_subquery())
+
+
+def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | None:
+    """The lineage's version in force at seq (None if it did not exist or was removed)."""
+    v = session.scalars(
+        select(ClauseVersion)
+        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq,
+               ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq.desc()).limit(1)
+    ).first()
+    return None if v is None or v.removed else v
+
+
+def versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[int, ClauseVersion]:
+    """For many lineages at once: the version in force at seq, leaving out removed ones."""
+    ids = sorted(set(clause_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(ClauseVersion).select_from(Clause)
+                           .join(ClauseVersion, ClauseVersion.id == _in_force(seq, Clause.id))
+                           .where(Clause.id.in_(ids)))
+    return {v.clause_id: v for v in rows if not v.removed}
+
+
+def outline_at(session: Session, seq: int) -> dict[str, list[int]]:
+    """Each document present at seq with its clause lineages in document order."""
+    latest = (
+        select(DocumentVersion.path, func.max(DocumentVersion.seq).label("seq"))
+        .where(DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
+        .group_by(DocumentVersion.path).subquery()
+    )
+    rows = session.execute(
+        select(DocumentVersion.path, DocumentVersion.clause_ids, DocumentVersion.deleted)
+        .join(latest, and_(DocumentVersion.path == latest.c.path, DocumentVersion.seq == latest.c.seq))
+        .where(DocumentVersion.abandoned.is_(False))
+        .order_by(DocumentVersion.path)
+    )
+    return {path: list(ids) for path, ids, deleted in rows if not deleted}
+
+
+def _view(v: ClauseVersion, commit: Commit, parent_key: str | None) -> ClauseView:
+    return ClauseView(v.clause_id, v.key, v.title, v.document, parent_key, dict(v.attributes),
+                      v.body, v.level, commit.sha, commit.committed_at)
+
+
+def list_clauses(session: Session, point: Point) -> list[ClauseView]:
+    """Every clause in force at the point, by document then document order."""
+    rows = session.execute(
+        select(ClauseVersion, Commit).select_from(Clause)
+        .join(ClauseVersion, ClauseVersion.id == _in_force(point.seq, Clause.id))
+        .join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.removed.is_(False))
+    ).all()
+    by_id = {v.clause_id: (v, c) for v, c in rows}
+    out: list[ClauseView] = []
+    for _path, ids in outline_at(session, point.seq).items():
+        for cid in ids:
+            if cid in by_id:
+                v, c = by_id[cid]
+                parent = by_id.get(v.parent_id)
+                out.append(_view(v, c, parent[0].key if parent else None))
+    return out
+
+
+def show_clause(session: Session, key: str, point: Point) -> ClauseView:
+    """One clause as it stood at the point."""
+    clause = find_clause(session, key)
+    v = version_at(session, clause.id, point.seq)
+    if v is None:
+        raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
+    parent = version_at(session, v.parent_id, point.seq) if v.parent_id else None
+    return _view(v, session.get(Commit, v.seq), parent.key if parent else None)
+
+
+def clause_history(session: Session, key: str) -> list[HistoryEntry]:
+    """Every version of the clause on the branch, oldest first."""
+    clause = find_clause(session, key)
+    rows = session.execute(
+        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
+        .order_by(ClauseVersion.seq, ClauseVersion.id)
+    ).all()
+    merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
+        Proposal.state == "merged", Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
+    return [
+        HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
+                     v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),
+                     v.body, v.removed, merged.get(c.sha))
+        for v, c in rows
+    ]
+
+
+def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDiff:
+    """The clause at two points and a word diff of its text; it must exist at one of them."""
+    clause = find_clause(session, key)
+    views = []
+    for point in (old, new):
+        v = version_at(session, clause.id, point.seq)
+        views.append(None if v is None else _view(v, session.get(Commit, v.seq), None))
+    if views[0] is None and views[1] is None:
+        raise UnknownVersion(f"clause {key!r} existed at neither {old.ref} nor {new.ref}")
+    ops = word_diff(views[0].text if views[0] else "", views[1].text if views[1] else "")
+    return ClauseDiff(clause.key, views[0], views[1], ops)

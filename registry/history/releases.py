@@ -1,0 +1,126 @@
+"""Use cases: the repo's releases (tags on the branch) and the changelog between two of them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import BadRequest
+from registry.models import Clause, ClauseVersion, Commit, Tag
+from registry.history.queries import outline_at, versions_at
+from registry.ledger.refs import Point, iso, resolve
+
+KINDS = ("added", "removed", "renamed", "moved", "modified")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A tag on the branch's first-parent history."""
+
+    name: str
+    commit: str
+    seq: int
+    date: datetime
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"name": self.name, "commit": self.commit, "date": iso(self.date), "message": self.message}
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """One clause that differs between two points, and how."""
+
+    id: str  # the lineage's current id, for links
+    kinds: list[str]
+    old_id: str | None
+    new_id: str | None
+    title: str
+    old_document: str | None
+    new_document: str | None
+    details: list[str]  # for "modified": which of title, attributes, body changed
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"id": self.id, "kinds": self.kinds, "old_id": self.old_id, "new_id": self.new_id,
+                "title": self.title, "old_document": self.old_document,
+                "new_document": self.new_document, "modified": self.details}
+
+
+@dataclass(frozen=True)
+class Changelog:
+    """Every clause that differs between two points, in document order."""
+
+    old: Point
+    new: Point
+    entries: list[ChangelogEntry]
+
+    def section(self, kind: str) -> list[ChangelogEntry]:
+        """Entries of one kind (a clause can be in several, e.g. renamed and modified)."""
+        return [e for e in self.entries if kind in e.kinds]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        side = lambda p: {"ref": p.ref, "commit": p.sha}  # noqa: E731
+        return {"from": side(self.old), "to": side(self.new),
+                "counts": {k: len(self.section(k)) for k in KINDS},
+                "clauses": [e.as_dict() for e in self.entries]}
+
+
+def list_releases(session: Session, point: Point | None = None) -> list[Release]:
+    """Tags on the branch, newest first (only those at or before the point, when given)."""
+    stmt = (select(Tag, Commit).join(Commit, Commit.sha == Tag.commit_sha)
+            .where(Commit.abandoned.is_(False)).order_by(Commit.seq.desc(), Tag.name.desc()))
+    if point is not None:
+        stmt = stmt.where(Commit.seq <= point.seq)
+    return [Release(t.name, c.sha, c.seq, t.tagged_at or c.committed_at, t.message or t.name)
+            for t, c in session.execute(stmt)]
+
+
+def _kinds(old: ClauseVersion | None, new: ClauseVersion | None) -> tuple[list[str], list[str]]:
+    """Net kinds of change from old to new, and which parts a modification touched."""
+    if old is None:
+        return (["added"] if new is not None else []), []
+    if new is None:
+        return ["removed"], []
+    kinds = []
+    if old.key != new.key:
+        kinds.append("renamed")
+    if (old.document, old.parent_id, old.level) != (new.document, new.parent_id, new.level):
+        kinds.append("moved")
+    details = [part for part, a, b in (("title", old.title, new.title),
+                                       ("attributes", old.attributes, new.attributes),
+                                       ("body", old.body, new.body)) if a != b]
+    return kinds + (["modified"] if details else []), details
+
+
+def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Changelog:
+    """Clauses added, removed, renamed, moved or modified between two refs (net of the span)."""
+    if not from_ref or not to_ref:
+        raise BadRequest("a changelog needs two refs: from and to (tags, commits or dates)")
+    old, new = resolve(session, from_ref), resolve(session, to_ref)
+    lo, hi = sorted((old.seq, new.seq))
+    touched = set(session.scalars(select(ClauseVersion.clause_id).distinct().where(
+        ClauseVersion.seq > lo, ClauseVersion.seq <= hi, ClauseVersion.abandoned.is_(False))))
+    before, after = versions_at(session, touched, old.seq), versions_at(session, touched, new.seq)
+    keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(touched))).all())
+    order = _positions(session, old.seq) | _positions(session, new.seq)  # removed ones sort as before
+    entries = []
+    for cid in sorted(touched, key=lambda c: order.get(c, ("~", 0))):
+        a, b = before.get(cid), after.get(cid)
+        kinds, details = _kinds(a, b)
+        if kinds:
+            shown = b or a
+            entries.append(ChangelogEntry(keys[cid], kinds, a.key if a else None, b.key if b else None,
+                                          shown.title, a.document if a else None,
+                                          b.document if b else None, details))
+    return Changelog(old, new, entries)
+
+
+def _positions(session: Session, seq: int) -> dict[int, tuple[str, int]]:
+    """Each lineage's (document, index) in the outline at seq, for sorting."""
+    return {cid: (path, i) for path, ids in outline_at(session, seq).items() for i, cid in enumerate(ids)}

@@ -1,0 +1,151 @@
+"""Use case: full-text search over clause ids, titles and text, now or across past versions.
+
+One function hides the backends: SQLite matches the FTS5 table `clause_search`, PostgreSQL the
+stored tsvector column `search_vector` that revision 0005 indexes with GIN. Both get the same
+query semantics: every word must match, the last one as a prefix (so a half-typed word still
+finds), stop words are dropped and words are stemmed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, Select, exists, func, literal_column, select, text
+from sqlalchemy.orm import Session, aliased
+
+from registry.db import is_sqlite
+from registry.errors import BadRequest
+from registry.models import Clause, ClauseVersion, Commit
+from registry.history.queries import versions_at
+from registry.ledger.refs import Point, iso
+
+MAX_QUERY = 200
+MAX_TERMS = 12
+SNIPPET = 180
+# PostgreSQL: a stored, GIN-indexed tsvector of id, title and text (revision 0005).
+PG_DOCUMENT = "clause_versions.search_vector"
+_WORD = re.compile(r"[^\W_]+")
+# PostgreSQL's English stop words: dropped on both backends so a query means the same on each.
+STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+her hers herself it its itself they them their theirs themselves what which who whom this that
+these those am is are was were be been being have has had having do does did doing a an the and
+but if or because as until while of at by for with about against between into through during
+before after above below to from up down in out on off over under again further then once here
+there when where why how all any both each few more most other some such no nor not only own
+same so than too very s t can will just don should now
+""".split())
+
+Segment = tuple[str, bool]  # a run of snippet text, and whether it matched
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A matching clause version: the lineage's current id, and the id and text it had then."""
+
+    id: str
+    key: str
+    title: str
+    document: str
+    commit: str
+    date: datetime
+    current: bool
+    snippet: list[Segment]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form; `snippet` is plain text, `highlights` the matched words in it."""
+        return {"id": self.id, "version_id": self.key, "title": self.title, "document": self.document,
+                "commit": self.commit, "date": iso(self.date), "current": self.current,
+                "snippet": "".join(t for t, _ in self.snippet),
+                "highlights": [t for t, hit in self.snippet if hit]}
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What a search found, best first."""
+
+    query: str
+    past: bool
+    hits: list[SearchHit]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"query": self.query, "past": self.past, "results": [h.as_dict() for h in self.hits]}
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, lowercased, without stop words unless that leaves none.
+
+    Punctuation (`_`, `.`, `:` in ids) separates words, as both backends' tokenizers do.
+    """
+    words = _WORD.findall(query.lower())
+    return ([w for w in words if w not in STOP_WORDS] or words)[:MAX_TERMS]
+
+
+def _matches(session: Session, words: list[str]) -> Any:
+    """A subquery of (version_id, rank) for versions matching every word; lower rank is better."""
+    if is_sqlite(session):
+        expr = " ".join(f'"{w}"' for w in words) + "*"  # words are alphanumeric: nothing to escape
+        return (text("SELECT rowid AS version_id, bm25(clause_search, 4.0, 3.0, 1.0) AS rank "
+                     "FROM clause_search WHERE clause_search MATCH :expr")
+                .bindparams(expr=expr).columns(version_id=Integer, rank=Float).subquery("m"))
+    query = func.to_tsquery(literal_column("'english'::regconfig"), " & ".join(words) + ":*")
+    document = literal_column(PG_DOCUMENT)
+    return (select(ClauseVersion.id.label("version_id"), (-func.ts_rank(document, query)).label("rank"))
+            .where(document.op("@@")(query)).subquery("m"))
+
+
+def _statement(m: Any, point: Point, past: bool, limit: int) -> Select:
+    v, newer = ClauseVersion, aliased(ClauseVersion)
+    stmt = (select(v, Commit, Clause.key)
+            .join(m, m.c.version_id == v.id)
+            .join(Commit, Commit.seq == v.seq)
+            .join(Clause, Clause.id == v.clause_id)
+            .where(v.seq <= point.seq, v.abandoned.is_(False), v.removed.is_(False)))
+    if not past:  # only the version in force at the point: no later version up to it
+        stmt = stmt.where(~exists().where(newer.clause_id == v.clause_id, newer.seq > v.seq,
+                                          newer.seq <= point.seq, newer.abandoned.is_(False)))
+    return stmt.order_by(m.c.rank, v.seq.desc(), v.id.desc()).limit(limit * 10 if past else limit)
+
+
+def search(session: Session, query: str, point: Point, past: bool = False, limit: int = 50) -> SearchResults:
+    """Clauses in force at the point matching every word (or, with past, any version up to it)."""
+    query = query.strip()
+    if len(query) > MAX_QUERY:
+        raise BadRequest(f"a search may be at most {MAX_QUERY} characters")
+    words = terms(query)
+    if not words:
+        raise BadRequest("give at least one word to search for")
+    rows = session.execute(_statement(_matches(session, words), point, past, limit)).all()
+    found: dict[int, list[tuple[ClauseVersion, Commit, str]]] = {}
+    for v, c, key in rows:  # best rank first, so clauses come out in order of their best match
+        found.setdefault(v.clause_id, []).append((v, c, key))
+    in_force = versions_at(session, found, point.seq) if past else {}
+    hits = []
+    for cid, matches in list(found.items())[:limit]:
+        # Show the clause as it is at the point when that version matches, else its newest match.
+        current = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0].id)]
+        v, c, key = current[0] if current else max(matches, key=lambda m: (m[0].seq, m[0].id))
+        hits.append(SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at, bool(current),
+                              snippet(v.body or v.title, words)))
+    return SearchResults(query, past, hits)
+
+
+def snippet(body: str, words: list[str], width: int = SNIPPET) -> list[Segment]:
+    """A window of the text around the first matching word, split into matched and plain runs."""
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    flat = " ".join(body.split())
+    first = pattern.search(flat)
+    start = max(0, (first.start() if first else 0) - width // 3)
+    if start:
+        start = flat.find(" ", start) + 1 or start  # begin at a word
+    window = flat[start:start + width]
+    segments: list[Segment] = [("…", False)] if start else []
+    pos = 0
+    for m in pattern.finditer(window):
+        segments += [(window[pos:m.start()], False), (m.group(), True)]
+        pos = m.end()
+    segments.append((window[pos:] + ("…" if start + width < len(flat) else ""), False))
+    return [s for s in segments if s[0]]

@@ -1,0 +1,280 @@
+"""Turn one commit's changed documents into clause versions: identity matching and change sets."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.gitsource import RawCommit
+from registry.spec.identity import Candidate, match_renames
+from registry.ledger.state import ClauseState, LedgerState, changes_between
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
+from registry.ledger.documents import CommitDocs, DocEdit
+from registry.spec.parser import Clause as ParsedClause
+from registry.ledger.hooks import IngestWatcher, WarnFn
+
+@dataclass
+class _Rows:
+    """Rows waiting for one bulk insert per table (in foreign-key order)."""
+
+    commits: list[dict[str, Any]] = field(default_factory=list)
+    clauses: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    renamed: dict[int, str] = field(default_factory=dict)
+
+
+class CommitApplier:
+    """Applies commits in order to the ledger state, buffering rows until `flush`."""
+
+    def __init__(self, session: Session, state: LedgerState, similarity: float, warn: WarnFn,
+                 run_id: int | None = None, watchers: Sequence[IngestWatcher] = ()) -> None:
+        self.session, self.state = session, state
+        self.similarity, self.warn = similarity, warn
+        self.run_id = run_id
+        self.watchers = list(watchers)
+        self.rows = _Rows()
+        self.versions_written = 0
+        self._keys_seen: set[tuple[int, str]] = set()
+        self._created: set[int] = set()  # lineages this run started
+        self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
+
+    def watched_blobs(self, commit: RawCommit) -> list[str]:
+        """Blob shas of the files this commit changed that a watcher reads, in order."""
+        return [c.new_blob for c in commit.changes
+                if c.new_blob and c.status != "D" and any(w.watches(c.path) for w in self.watchers)]
+
+    def apply(self, docs: CommitDocs, seq: int, blobs: Mapping[str, bytes]) -> None:
+        """Record the commit and a version for every clause it changed; tell the watchers.
+
+        `blobs` holds the content of the watched files the commit changed.
+        """
+        commit = docs.commit
+        self.rows.commits.append(_commit_row(commit, seq) | {"run_id": self.run_id})
+        for sha, path, message, line in docs.warnings:
+            self.warn(sha, path, message, line)
+        edits, file_renames = docs.for_ledger(self.state.doc_clauses)
+        if edits:
+            self._apply_edits(commit.sha, seq, edits, file_renames)
+        for w in self.watchers:
+            w.on_commit(commit, seq)
+            for ch in commit.changes:
+                if ch.status == "R" and ch.old_path and w.watches(ch.old_path):
+                    w.on_file(commit, seq, ch.old_path, None)
+                if w.watches(ch.path):
+                    gone = ch.status == "D" or not ch.new_blob
+                    w.on_file(commit, seq, ch.path, None if gone else blobs.get(ch.new_blob, b""))
+
+    def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
+        state = self.state
+        before = {cid for e in edits for cid in state.doc_clauses.get(e.path, [])}
+        state.preload(before)
+        assigned: dict[str, int] = {}
+        doc_keys: dict[str, dict[str, str]] = {e.path: {} for e in edits}
+        # Clauses that stay in their document keep their lineage first, so that a newcomer with the
+        # same id elsewhere is the duplicate, never the clause that was already there.
+        stayed: set[str] = set()
+        for e in edits:
+            e.todo, e.kept = self._reusable(e)
+            if e.kept:  # unchanged clauses the parser took from the previous version: known lineages
+                keys = [key for key, _ in e.kept]
+                doc_keys[e.path].update(zip(keys, keys))
+                assigned.update(e.kept)
+                stayed.update(keys)
+            for c in e.todo:
+                cid = state.key_to_id.get(c.key)
+                if cid is not None and state.doc_of.get(cid) == e.path:
+                    doc_keys[e.path][c.key] = c.key
+                    assigned[c.key] = cid
+                    stayed.add(c.key)
+        arrivals = self._arrivals(sha, edits, doc_keys, assigned)
+        taken = set(assigned.values())
+        gone = [cid for cid in before if cid not in taken]
+        renames = self._match(gone, arrivals, doc_keys, file_renames)
+        for e, c in arrivals:
+            key = doc_keys[e.path][c.key]
+            cid = renames.get(key)
+            if cid is None:
+                cid = self._new_lineage(key, seq)
+            elif state.id_to_key.get(cid) != key:
+                self._set_key(cid, key, seq)
+            assigned[key] = cid
+        for e in edits:
+            self._document(seq, e, doc_keys[e.path], assigned, stayed)
+        kept = set(assigned.values())
+        for cid in sorted(before - kept):
+            last = state.last(cid)
+            if last is not None and not last.removed:
+                self._version(cid, seq, last._replace(removed=True), None)
+
+    def _arrivals(self, sha: str, edits: list[DocEdit], doc_keys: dict[str, dict[str, str]],
+                  assigned: dict[str, int]) -> list[tuple[DocEdit, ParsedClause]]:
+        """Give moved and re-added clauses their lineage; return the ids nobody holds (new or renamed)."""
+        state, edited = self.state, {e.path for e in edits}
+        arrivals: list[tuple[DocEdit, ParsedClause]] = []
+        for e in edits:
+            local = doc_keys[e.path]
+            for c in e.todo:
+                if c.key in local:
+                    continue
+                key, cid = c.key, state.key_to_id.get(c.key)
+                elsewhere = state.doc_of.get(cid) if cid is not None else None
+                if key in assigned or (elsewhere is not None and elsewhere not in edited):
+                    key = _free_key(key, assigned, state.key_to_id)
+                    self.warn(sha, e.path, f"duplicate id {c.key!r} (also in {elsewhere or e.path}); "
+                              f"kept here as {key!r}", c.start + 1)
+                    cid = None
+                local[c.key] = key
+                if cid is not None:
+                    assigned[key] = cid
+                else:
+                    arrivals.append((e, c))
+                    assigned[key] = -1  # placeholder until renames are matched
+        return arrivals
+
+    def _reusable(self, e: DocEdit) -> tuple[Sequence[ParsedClause], list[tuple[str, int]]]:
+        """(clauses to work through, (id, lineage) of clauses unchanged since the last applied version).
+
+        Only when the last applied version of this document is the parser's previous one and its
+        ids were all kept as written (no duplicate renamed), so the state lines up clause for clause.
+        """
+        parsed, ids = e.parsed, self.state.doc_clauses.get(e.path)
+        if parsed is None or parsed.reused is None or e.previous is None or parsed.base != e.previous.serial \
+                or not self._clean.get(e.path) or ids is None or len(ids) != len(e.previous.clauses):
+            return e.clauses, []
+        k0, j1, k1 = parsed.reused
+        kept = list(zip([c.key for c in parsed.clauses[:k0]], ids[:k0]))
+        kept += zip([c.key for c in parsed.clauses[j1:]], ids[k1:])
+        return parsed.clauses[k0:j1], kept
+
+    def _new_lineage(self, key: str, seq: int) -> int:
+        """Start a lineage for a genuinely new clause."""
+        state = self.state
+        cid = state.new_lineage()
+        self._created.add(cid)
+        state.remember(cid, None)
+        self.rows.clauses.append({"id": cid, "key": key, "first_seq": seq})
+        self._keys_seen.add((cid, key))
+        self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
+        state.key_to_id[key] = cid
+        state.id_to_key[cid] = key
+        return cid
+
+    def _match(self, gone: list[int], arrivals: list[tuple[DocEdit, ParsedClause]],
+               doc_keys: dict[str, dict[str, str]], file_renames: dict[str, str]) -> dict[str, int]:
+        """Pair new ids with disappeared lineages (renames): {new key: lineage id}."""
+        if not gone or not arrivals:
+            return {}
+        old: list[Candidate] = []
+        by_key: dict[str, int] = {}
+        for cid in gone:
+            last = self.state.last(cid)
+            if last is None:
+                continue
+            old.append(Candidate(last.key, last.document, last.title, last.body))
+            by_key[last.key] = cid
+        new = [Candidate(doc_keys[e.path][c.key], e.path, c.title, c.body) for e, c in arrivals
+               if self.state.key_to_id.get(doc_keys[e.path][c.key]) is None]
+        pairs = match_renames(old, new, self.similarity, file_renames)
+        return {new_key: by_key[old_key] for new_key, old_key in pairs.items()}
+
+    def _set_key(self, cid: int, key: str, seq: int) -> None:
+        """Give an existing lineage a new current id, keeping the old one findable."""
+        old = self.state.id_to_key.get(cid)
+        if old is not None and self.state.key_to_id.get(old) == cid:
+            del self.state.key_to_id[old]
+        self.state.key_to_id[key] = cid
+        self.state.id_to_key[cid] = key
+        if self._key_is_new(cid, key):
+            self.rows.keys.append({"clause_id": cid, "key": key, "first_seq": seq})
+        self.rows.renamed[cid] = key
+
+    def _key_is_new(self, cid: int, key: str) -> bool:
+        """True the first time a lineage carries this id (an id can come back after a rename)."""
+        if (cid, key) in self._keys_seen:
+            return False
+        self._keys_seen.add((cid, key))
+        if cid in self._created:
+            return True  # every id this run's own lineages had is in _keys_seen
+        with self.session.no_autoflush:  # buffered rows are not in the database yet: no flush needed
+            return self.session.scalar(
+                select(ClauseKey.id).where(ClauseKey.clause_id == cid, ClauseKey.key == key)
+            ) is None
+
+    def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int],
+                  stayed: set[str]) -> None:
+        # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
+        # document's previous version cannot have changed: skip building its state (the hot path).
+        prev = {c.key: c for c in e.previous.clauses} if e.previous is not None and not e.kept else {}
+        ids: list[int] = []
+        for c in e.todo:
+            cid = assigned[local[c.key]]
+            ids.append(cid)
+            p = prev.get(c.key)
+            if p is not None and c.key in stayed and (c.parent is None or c.parent in stayed) \
+                    and p[:6] == c[:6]:
+                continue
+            parent = assigned.get(local.get(c.parent, c.parent)) if c.parent else None
+            new = ClauseState(local[c.key], c.title, tuple(sorted(c.attributes)), c.body, e.path, parent, c.level)
+            old = self.state.last(cid)
+            if new != old:
+                self._version(cid, seq, new, old.key if old is not None and old.key != new.key else None)
+        current = self.state.doc_clauses.get(e.path)
+        if e.kept and current is not None and e.parsed is not None:
+            k0, _, k1 = e.parsed.reused
+            ids = current[:k0] + ids + current[k1:]
+        self._clean[e.path] = all(key == value for key, value in local.items())
+        if e.parsed is not None and current == ids:
+            return  # same clauses in the same order: no new document version needed
+        self.state.set_document(e.path, ids if e.parsed is not None else None)
+        self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
+                                    "deleted": e.parsed is None, "abandoned": False})
+
+    def _version(self, cid: int, seq: int, new: ClauseState, previous_key: str | None) -> None:
+        changes = changes_between(self.state.last(cid), new)
+        if not changes:
+            return
+        self.rows.versions.append({
+            "clause_id": cid, "seq": seq, "key": new.key, "title": new.title,
+            "attributes": dict(new.attributes), "body": new.body, "body_hash": new.body_hash,
+            "document": new.document, "parent_id": new.parent_id, "level": new.level,
+            "changes": ",".join(changes), "previous_key": previous_key, "removed": new.removed,
+            "abandoned": False,
+        })
+        self.state.remember(cid, new)
+        self.versions_written += 1
+
+    def flush(self) -> None:
+        """Write buffered rows with one bulk insert per table."""
+        rows, s = self.rows, self.session
+        for model, data in ((Commit, rows.commits), (Clause, rows.clauses), (ClauseKey, rows.keys),
+                            (ClauseVersion, rows.versions), (DocumentVersion, rows.documents)):
+            if data:
+                # Core executemany on the table: the ORM's bulk path adds per-row bookkeeping
+                # (no objects are made here, so there is nothing for it to do).
+                s.execute(insert(model.__table__), data)
+        if rows.renamed:
+            s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
+        self.rows = _Rows()
+        for w in self.watchers:
+            w.finish()
+
+
+def _free_key(key: str, *taken: Mapping[str, object]) -> str:
+    n = 2
+    while any(f"{key}~{n}" in t for t in taken):
+        n += 1
+    return f"{key}~{n}"
+
+
+def _commit_row(c: RawCommit, seq: int) -> dict[str, Any]:
+    return {
+        "seq": seq, "sha": c.sha, "parents": " ".join(c.parents), "author_name": c.author_name,
+        "author_email": c.author_email, "authored_at": c.authored_at,
+        "committer_name": c.committer_name, "committer_email": c.committer_email,
+        "committed_at": c.committed_at, "message": c.message, "abandoned": False,
+    }

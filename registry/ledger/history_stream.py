@@ -1,0 +1,217 @@
+"""The branch's new commits with their spec documents parsed, batch by batch.
+
+Reading (git log and cat-file) and parsing are about half of a full ingest's work and need nothing
+from the database, so a long run does them in a second process while this one writes the ledger:
+the reader works on batch N+1 while the writer applies batch N. A short run (one new commit, say)
+reads in this process, which is cheaper than starting another.
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from registry.spec.clause_builder import Clause, shifted
+from registry.ledger.documents import CommitDocs, DocEdit, DocumentReader
+from registry.errors import SourceError
+from registry.gitsource import RawCommit, SpecSource
+from registry.gitsource.blobs import Answers
+from registry.spec.parser import ParsedDocument
+from registry.spec.specfiles import SpecFiles
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a reader process starts (not for one commit)
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+T = TypeVar("T")
+# Commits per message from a reader process: the writer starts (and ends) soon after the reader, and
+# a message's blobs fit git's 1 MiB pipe. The writer still commits every `ReadJob.batch` commits.
+READER_BATCH = 50
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """What to read: the repo, the first-parent range (since, head], the spec file rule, limits.
+
+    `batch` is how many commits the writer applies between commits to the database.
+    """
+
+    repo: str
+    head: str
+    since: str | None
+    files: SpecFiles
+    max_bytes: int
+    batch: int
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of up to `size` items, in order."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def read_batches(source: SpecSource, job: ReadJob) -> Iterator[list[CommitDocs]]:
+    """Batches of commits, oldest first, each commit with its spec documents read and parsed.
+
+    The next batch's blobs are asked for before this batch is parsed, so git reads them meanwhile.
+    """
+    reader = DocumentReader(job.files, job.max_bytes)
+    log = chunks(source.log(job.head, job.since), job.batch)
+
+    def ask(chunk: list[RawCommit] | None) -> Iterator[tuple[str, bytes]] | None:
+        return source.blobs(dict.fromkeys(b for c in chunk for b in reader.wanted_blobs(c))) if chunk else None
+
+    chunk = next(log, None)
+    ahead = ask(chunk)
+    try:
+        while chunk is not None and ahead is not None:
+            blobs = dict(ahead)
+            following = next(log, None)
+            ahead = ask(following)
+            yield [reader.read(c, blobs) for c in chunk]
+            chunk = following
+    finally:
+        if isinstance(ahead, Answers):
+            ahead.close()  # stopped early: answers nobody will read must not wait in git's pipe
+
+
+@contextmanager
+def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterator[Iterator[list[CommitDocs]]]:
+    """The batches of `read_batches`, read here or in a reader process (stopped on leaving)."""
+    if in_process:
+        batches = read_batches(source, job)
+        try:
+            yield batches
+        finally:
+            batches.close()
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context(_start_method())
+    receiver, sender = context.Pipe(duplex=False)
+    small = replace(job, batch=min(job.batch, READER_BATCH))
+    process = context.Process(target=_serve, args=(small, sender), name="specreg-history-reader", daemon=True)
+    process.start()
+    sender.close()
+    try:
+        yield _received(receiver, process)
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()  # the writer stopped early: the reader's work is not needed
+        process.join()
+
+
+def _start_method() -> str:
+    # fork starts at once and shares what is already imported, but it is only safe while this
+    # process has a single thread (a forked child inherits other threads' locks, held or not).
+    single = threading.active_count() == 1
+    import multiprocessing
+
+    return "fork" if single and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _serve(job: ReadJob, conn: Connection) -> None:
+    """The reader process: send ("batch", commits) messages, then ("end", None) or ("error", ...)."""
+    try:
+        encoder = _Encoder()
+        with SpecSource(job.repo) as source:
+            for batch in read_batches(source, job):
+                conn.send(("batch", [encoder.commit(docs) for docs in batch]))
+        conn.send(("end", None))
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass  # the writer stopped reading or was interrupted: nothing to report
+    except SourceError as exc:
+        _send_quietly(conn, ("source_error", exc.message))
+    except Exception:  # a bug: the writer re-raises it with the reader's traceback
+        _send_quietly(conn, ("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _send_quietly(conn: Connection, message: tuple[str, str]) -> None:
+    try:
+        conn.send(message)
+    except (BrokenPipeError, OSError):
+        pass  # the writer is gone; nobody to tell
+
+
+def _received(conn: Connection, process: BaseProcess) -> Iterator[list[CommitDocs]]:
+    """Decode the reader's batches until it ends; its errors are raised here."""
+    decoder = _Decoder()
+    while True:
+        try:
+            kind, payload = conn.recv()
+        except EOFError:
+            process.join(timeout=5)
+            raise SourceError(f"the history reader process ended unexpectedly (exit code {process.exitcode}); "
+                              "batches written before it are kept, run ingest again to continue") from None
+        if kind == "end":
+            return
+        if kind == "source_error":
+            raise SourceError(payload)
+        if kind == "error":
+            raise RuntimeError(f"the history reader process failed:\n{payload}")
+        yield [decoder.commit(wire) for wire in payload]
+
+
+# The wire form of a parse. The writer keeps each path's last parse it received, so a parse the
+# parser built from that one (its unchanged prefix and suffix reused) travels as the changed clauses
+# only: sending every clause of every version would cost more than parsing them. Clauses travel as
+# plain tuples, which pickle several times faster than named tuples.
+class _Encoder:
+    def __init__(self) -> None:
+        self.sent: dict[str, int] = {}  # path -> serial of the parse last sent for it
+
+    def commit(self, docs: CommitDocs) -> tuple[Any, ...]:
+        return docs.commit, [self._edit(e) for e in docs.edits], docs.renames, docs.warnings
+
+    def _edit(self, e: DocEdit) -> tuple[Any, ...]:
+        p = e.parsed
+        previous = e.previous.serial if e.previous is not None else None
+        if p is None:
+            return e.path, None, previous
+        sent = self.sent.get(e.path)
+        self.sent[e.path] = p.serial
+        if p.serial == sent:
+            body: tuple[Any, ...] = ("same",)
+        elif p.reused is not None and e.previous is not None and p.base == e.previous.serial == sent:
+            k0, j1, _ = p.reused
+            body = ("delta", [tuple(c) for c in p.clauses[k0:j1]], len(p.lines) - len(e.previous.lines))
+        else:
+            body = ("full", [tuple(c) for c in p.clauses])
+        return e.path, (e.blob, p.serial, p.reused, p.base, body), previous
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.latest: dict[str, ParsedDocument] = {}  # path -> the last parse received for it
+
+    def commit(self, wire: tuple[Any, ...]) -> CommitDocs:
+        commit, edits, renames, warnings = wire
+        return CommitDocs(commit, [self._edit(*e) for e in edits], renames, warnings)
+
+    def _edit(self, path: str, parse: tuple[Any, ...] | None, previous_serial: int | None) -> DocEdit:
+        have = self.latest.get(path)
+        previous = have if have is not None and have.serial == previous_serial else None
+        if parse is None:
+            return DocEdit(path, None, None)
+        blob, serial, reused, base, body = parse
+        if body[0] == "same":
+            parsed = have
+        else:
+            if body[0] == "delta":  # the encoder sent a delta only against the parse we hold
+                k0, _, k1 = reused
+                tail = have.clauses[k1:]
+                window = tuple(map(Clause._make, body[1]))
+                clauses = have.clauses[:k0] + window + (tuple(shifted(tail, body[2])) if body[2] else tail)
+            else:
+                clauses = tuple(map(Clause._make, body[1]))
+            parsed = ParsedDocument(path, clauses, reused=reused, serial=serial, base=base)
+        self.latest[path] = parsed
+        return DocEdit(path, parsed, blob, previous)

@@ -1,0 +1,275 @@
+"""Use case: read the spec repo's branch, first-parent and oldest first, into the clause ledger."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.ledger.commit_applier import CommitApplier
+from registry.db import lock_writer
+from registry.errors import ConfigError
+from registry.ledger.documents import CommitDocs
+from registry.gitsource import RawCommit, SpecSource
+from registry.ledger.history_stream import ReadJob, parsed_history
+from registry.spec.identity import DEFAULT_SIMILARITY
+from registry.ledger.state import LedgerState
+from registry.models import (
+    Clause, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
+)
+from registry.ledger.refs import seq_of
+from registry.spec.specfiles import SpecFiles, from_options
+from registry.ledger.hooks import WATCHERS
+
+INGEST_ACTOR = "registry:ingest"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read the repo: branch, spec file globs, rename threshold, limits, batch size."""
+
+    branch: str = "main"
+    includes: tuple[str, ...] = ()
+    similarity: float = DEFAULT_SIMILARITY
+    max_file_bytes: int = 2_000_000
+    batch_commits: int = 500
+    # From this many new commits on, reading and parsing run in a second process (see history_stream).
+    reader_process_from: int = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem ingest stepped over, with where it was."""
+
+    commit: str | None
+    path: str
+    message: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {"commit": self.commit, "path": self.path, "message": self.message, "line": self.line}
+
+
+@dataclass
+class IngestReport:
+    """What a run did."""
+
+    head: str | None
+    commits: int = 0
+    versions: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    rewritten: bool = False
+    run_id: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: {"head", "commits", "versions", "warnings": [...]}."""
+        return {"head": self.head, "commits": self.commits, "versions": self.versions,
+                "rewritten": self.rewritten, "warnings": [w.as_dict() for w in self.warnings]}
+
+
+class _Run:
+    """One ingest run's bookkeeping: the run row and its warnings."""
+
+    def __init__(self, session: Session, ledger: Ledger) -> None:
+        self.session = session
+        self.row = IngestRun(branch=ledger.branch, head_before=ledger.head_sha)
+        session.add(self.row)
+        session.flush()
+        self.warnings: list[Problem] = []
+
+    def warn(self, commit: str | None, path: str, message: str, line: int | None = None) -> None:
+        """Keep a warning in the report and the database."""
+        self.warnings.append(Problem(commit, path, message, line))
+        self.session.execute(insert(IngestWarning), [{
+            "run_id": self.row.id, "commit_sha": commit, "path": path, "line": line, "message": message,
+        }])
+
+
+def _ledger(session: Session, source: SpecSource, branch: str) -> Ledger:
+    """The ledger row, created on first ingest; refuses a database that tracks another branch."""
+    ledger = session.get(Ledger, 1, with_for_update=True)
+    if ledger is None:
+        ledger = Ledger(id=1, repo_path=str(source.path.resolve()), branch=branch, includes=[], head_seq=0)
+        session.add(ledger)
+        session.flush()
+        return ledger
+    if ledger.branch != branch:
+        raise ConfigError(f"this database tracks branch {ledger.branch!r}; it cannot also hold "
+                          f"{branch!r} (use another database, or --branch {ledger.branch})")
+    if ledger.head_sha and not source.has_commit(ledger.head_sha) and \
+            Path(ledger.repo_path) != source.path.resolve():
+        raise ConfigError(f"this database holds the history of {ledger.repo_path}; "
+                          f"{source.path} does not contain it (use another database)")
+    ledger.repo_path = str(source.path.resolve())
+    return ledger
+
+
+def _spec_files(source: SpecSource, head: str, options: IngestOptions) -> SpecFiles:
+    toml = source.read_file(head, "specreg.toml")
+    return from_options(options.includes, toml.decode("utf-8", "replace") if toml is not None else None)
+
+
+def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
+    """Make the tags table match the repo's tags (writes nothing when they already match).
+
+    A tag that appears, moves or disappears changes what a release means, so it is audited.
+    """
+    current = {t.name: t for t in session.scalars(select(Tag))}
+    before = {name: t.commit_sha for name, t in current.items()}
+    seen = set()
+    for tag in source.tags():
+        seen.add(tag.name)
+        row = current.get(tag.name)
+        if row is None:
+            session.add(Tag(name=tag.name, commit_sha=tag.commit, tagged_at=tag.tagged_at, message=tag.message))
+        elif row.commit_sha != tag.commit:
+            row.commit_sha, row.tagged_at, row.message = tag.commit, tag.tagged_at, tag.message
+    gone = set(current) - seen
+    if gone:
+        session.execute(delete(Tag).where(Tag.name.in_(gone)))
+    after = {name: sha for name, sha in session.execute(select(Tag.name, Tag.commit_sha))}
+    changed = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+    if changed:
+        audit.record(session, INGEST_ACTOR, "ingest.tags", f"branch:{branch}",
+                     {n: before.get(n) for n in changed}, {n: after.get(n) for n in changed})
+
+
+def _restore_keys(session: Session, fork_seq: int) -> None:
+    """Give lineages renamed in set-aside history back the id they had at the fork."""
+    touched = select(ClauseVersion.clause_id).where(ClauseVersion.seq > fork_seq).distinct()
+    for clause in session.scalars(select(Clause).where(Clause.id.in_(touched))):
+        last = session.scalars(
+            select(ClauseVersion.key)
+            .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
+            .order_by(ClauseVersion.seq.desc()).limit(1)
+        ).first()
+        if last is not None and last != clause.key:
+            clause.key = last
+    session.flush()
+
+
+def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run: _Run) -> str | None:
+    """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
+    on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
+    fork = next((sha for sha in source.first_parent_shas(head) if sha in on_branch), None)
+    fork_seq = seq_of(session, fork) or 0
+    abandoned = session.scalar(
+        select(func.count()).select_from(Commit).where(Commit.seq > fork_seq, Commit.abandoned.is_(False))
+    ) or 0
+    for model in (Commit, ClauseVersion, DocumentVersion):
+        session.execute(update(model).where(model.seq > fork_seq, model.abandoned.is_(False))
+                        .values(abandoned=True))
+    session.add(HistoryRewrite(run_id=run.row.id, old_head=ledger.head_sha, new_head=head,
+                               fork_sha=fork, abandoned_commits=abandoned))
+    run.warn(head, "", f"history rewritten: {ledger.head_sha[:12]} is no longer on {ledger.branch}; "
+             f"{abandoned} commit(s) after {fork[:12] if fork else 'the root'} were set aside "
+             "(their versions are kept) and ingest continues from there")
+    _restore_keys(session, fork_seq)
+    audit.record(session, INGEST_ACTOR, "ingest.rewrite", f"branch:{ledger.branch}",
+                 old={"head": ledger.head_sha}, new={"head": head, "fork": fork, "set_aside": abandoned})
+    ledger.head_sha = fork
+    return fork
+
+
+def ingest(session: Session, source: SpecSource, options: IngestOptions = IngestOptions(),
+           progress: Progress | None = None, checkpoint: Callable[[], None] | None = None) -> IngestReport:
+    """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each batch."""
+    lock_writer(session, "ingest")
+    ledger = _ledger(session, source, options.branch)
+    head = source.resolve(options.branch)
+    _sync_tags(session, source, ledger.branch)
+    if ledger.head_sha == head:
+        return IngestReport(head=head)
+    files = _spec_files(source, head, options)
+    run = _Run(session, ledger)
+    if ledger.includes and ledger.includes != files.describe():
+        run.warn(None, "", f"spec file rule changed from {ledger.includes} to {files.describe()}; "
+                 "earlier history keeps what the old rule selected")
+    ledger.includes = files.describe()
+    since, rewritten = ledger.head_sha, False
+    if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
+        since, rewritten = _rewind(session, source, ledger, head, run), True
+    total = source.count(head, since)
+    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
+    # The reader starts first: it reads the first batch while this process loads the ledger state.
+    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
+        watchers = [make(session, run.warn) for make in WATCHERS]
+        if rewritten:
+            for w in watchers:
+                w.on_rewind(seq_of(session, since) or 0)
+        applier = CommitApplier(session, LedgerState.load(session), options.similarity, run.warn, run.row.id,
+                                watchers)
+        done, stopped = _apply(session, source, batches, ledger, run, applier, total, options.batch_commits,
+                               progress, checkpoint)
+    run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
+    session.flush()
+    return IngestReport(head=run.row.head_after if stopped else head, commits=done,
+                        versions=applier.versions_written, warnings=run.warnings, rewritten=rewritten,
+                        run_id=run.row.id)
+
+
+def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,
+           run: _Run, applier: CommitApplier, total: int, every: int, progress: Progress | None,
+           checkpoint: Callable[[], None] | None) -> tuple[int, bool]:
+    """Apply the batches in order, writing every `every` commits; (commits applied, stopped early)."""
+    done, last = 0, None
+    for batch in batches:
+        wanted = dict.fromkeys(b for docs in batch for b in applier.watched_blobs(docs.commit))
+        blobs = dict(source.blobs(wanted))
+        for docs in batch:
+            ledger.head_seq += 1
+            applier.apply(docs, ledger.head_seq, blobs)
+            done, last = done + 1, docs.commit
+            if progress:
+                progress(done, total)
+            if done % every == 0 and not _write(session, ledger, run, applier, last, done, checkpoint):
+                return done, True
+    if last is not None and done % every:
+        return done, not _write(session, ledger, run, applier, last, done, checkpoint)
+    return done, False
+
+
+def _write(session: Session, ledger: Ledger, run: _Run, applier: CommitApplier, last: RawCommit, done: int,
+           checkpoint: Callable[[], None] | None) -> bool:
+    """Write what was applied, move the ledger head to `last`, checkpoint; False: another writer took over."""
+    applier.flush()
+    _advance(session, ledger, run, last, done, applier.versions_written)
+    for w in applier.watchers:
+        w.advanced()
+    if checkpoint:
+        checkpoint()
+        return _still_ours(session, ledger, run)
+    return True
+
+
+def _still_ours(session: Session, ledger: Ledger, run: _Run) -> bool:
+    """After a checkpoint committed (which let go of the locks): take them again, and check the head.
+
+    Another ingest (or a merge) may have run in between; if it moved the head, this run's reading of
+    the ledger is stale, so it stops (with a warning) and writes nothing more.
+    """
+    ours = ledger.head_sha
+    lock_writer(session, "ingest")
+    session.refresh(ledger, with_for_update=True)
+    if ledger.head_sha == ours:
+        return True
+    run.warn(ours, "", f"another ingest moved the ledger from {ours[:12]} to "
+             f"{(ledger.head_sha or 'nothing')[:12]} while this run committed a batch; this run stops "
+             "there and the other one reads what follows")
+    return False
+
+
+def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:
+    """Move the ledger head past a written batch (audited), so a crash later resumes after it."""
+    audit.record(session, INGEST_ACTOR, "ingest", f"branch:{ledger.branch}",
+                 old={"head": ledger.head_sha, "commits": run.row.commits, "versions": run.row.versions},
+                 new={"head": last.sha, "commits": done, "versions": versions, "run": run.row.id})
+    ledger.head_sha = last.sha
+    ledger.updated_at = utcnow()
+    run.row.head_after, run.row.commits, run.row.versions = last.sha, done, versions
+    session.flush()

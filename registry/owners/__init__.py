@@ -1,0 +1,1 @@
+"""Owners: OWNERS.toml, the resolution rules, ownership history and registry assignments."""

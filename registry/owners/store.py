@@ -1,0 +1,150 @@
+"""Reads ownership inputs from the database: OWNERS versions, clause trees, assignments, people."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.errors import UnknownOwner
+from registry.models import (
+    Commit, OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership,
+)
+from registry.owners.owners_toml import TEAM_PREFIX, Entry
+from registry.owners.resolution import Node, Owner, Resolver, Rules
+from registry.history.queries import version_at
+from registry.ledger.refs import Point, parse_moment
+
+
+@dataclass(frozen=True)
+class OwnerRef:
+    """A person or a team, as named on the command line or in a URL."""
+
+    kind: str  # person or team
+    id: int
+    name: str  # the email, or the team's name
+
+    @property
+    def ref(self) -> str:
+        """The OWNERS.toml spelling: an email or team:NAME."""
+        return self.name if self.kind == "person" else TEAM_PREFIX + self.name
+
+
+def moment_of(session: Session, point: Point) -> datetime | None:
+    """The wall-clock moment registry assignments are read at: None (now) at the head."""
+    if point.is_head:
+        return None
+    if point.kind == "date":
+        return parse_moment(point.ref)
+    return session.scalar(select(Commit.committed_at).where(Commit.seq == point.seq))
+
+
+class OwnersStore:
+    """One reader's view; OWNERS versions and people are cached for its lifetime (a request)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rules: dict[int, Rules] = {}
+        self._people: dict[str, Person] | None = None
+
+    def version_at(self, seq: int) -> OwnersVersion | None:
+        """The OWNERS version in force at seq; invalid versions never are (the previous one stays)."""
+        return self.session.scalars(
+            select(OwnersVersion)
+            .where(OwnersVersion.seq <= seq, OwnersVersion.abandoned.is_(False),
+                   OwnersVersion.status != "invalid")
+            .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
+        ).first()
+
+    def rules_at(self, seq: int) -> Rules:
+        """The resolution rules in force at seq (empty before any OWNERS.toml or after its deletion)."""
+        version = self.version_at(seq)
+        if version is None:
+            return Rules()
+        if version.id not in self._rules:
+            self._rules[version.id] = self._load(version.id)
+        return self._rules[version.id]
+
+    def _load(self, version_id: int) -> Rules:
+        entries = [Entry(e.key, tuple(e.owners), e.inherit, e.line) for e in self.session.scalars(
+            select(OwnerEntry).where(OwnerEntry.version_id == version_id).order_by(OwnerEntry.position))]
+        return Rules.build(entries, self.members(version_id))
+
+    def members(self, version_id: int) -> dict[str, list[str]]:
+        """Team name -> member emails in one OWNERS version."""
+        teams: dict[str, list[str]] = {}
+        for team, email in self.session.execute(
+            select(Team.name, Person.email).join(TeamMembership, TeamMembership.team_id == Team.id)
+            .join(Person, Person.id == TeamMembership.person_id)
+            .where(TeamMembership.version_id == version_id).order_by(TeamMembership.id)
+        ):
+            teams.setdefault(team, []).append(email)
+        return teams
+
+    def chain(self, clause_id: int, seq: int) -> dict[str, Node] | None:
+        """The clause and its ancestors at seq, by id; None when the clause is absent there."""
+        nodes: dict[str, Node] = {}
+        v, first = version_at(self.session, clause_id, seq), None
+        while v is not None and v.key not in nodes:
+            parent = version_at(self.session, v.parent_id, seq) if v.parent_id else None
+            nodes[v.key] = Node(v.key, v.document, parent.key if parent else None)
+            first = first or v.key
+            v = parent
+        return nodes if first else None
+
+    def owners_of(self, clause_id: int, seq: int, moment: datetime | None) -> tuple[str, list[Owner]] | None:
+        """(current id, effective owners) of one clause at (seq, moment); None if it is absent."""
+        nodes = self.chain(clause_id, seq)
+        if nodes is None:
+            return None
+        key = next(iter(nodes))
+        assigned = self.assigned(moment, clause_id).get(clause_id, [])
+        return key, Resolver(self.rules_at(seq), nodes).owners(key, assigned)
+
+    def assigned(self, moment: datetime | None, clause_id: int | None = None) -> dict[int, list[str]]:
+        """Registry assignments in force at a moment (None: now): clause lineage -> owner refs."""
+        q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name)
+             .outerjoin(Person, Person.id == OwnerAssignment.person_id)
+             .outerjoin(Team, Team.id == OwnerAssignment.team_id)
+             .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
+        if moment is not None:
+            q = q.where(OwnerAssignment.created_at <= moment)
+        if clause_id is not None:
+            q = q.where(OwnerAssignment.clause_id == clause_id)
+        out: dict[int, list[str]] = {}
+        for cid, action, email, team in self.session.execute(q):
+            ref = email if email is not None else TEAM_PREFIX + team
+            refs = out.setdefault(cid, [])
+            if action == "assign" and ref not in refs:
+                refs.append(ref)
+            elif action == "unassign" and ref in refs:
+                refs.remove(ref)
+        return out
+
+    def people(self) -> dict[str, Person]:
+        """Every person ever known, by email."""
+        if self._people is None:
+            self._people = {p.email: p for p in self.session.scalars(select(Person))}
+        return self._people
+
+    def team_names(self) -> list[str]:
+        """Every team ever declared, by name."""
+        return list(self.session.scalars(select(Team.name).order_by(Team.name)))
+
+    def name_of(self, email: str) -> str:
+        """A person's display name (their email when nobody listed them)."""
+        person = self.people().get(email)
+        return person.name if person else email
+
+    def find_owner(self, text: str) -> OwnerRef:
+        """A person (by email) or a team (team:NAME or a bare team name); UnknownOwner otherwise."""
+        name = text[len(TEAM_PREFIX):] if text.startswith(TEAM_PREFIX) else text
+        if not text.startswith(TEAM_PREFIX):
+            person = self.session.scalar(select(Person).where(func.lower(Person.email) == text.lower()))
+            if person is not None:
+                return OwnerRef("person", person.id, person.email)
+        team = self.session.scalar(select(Team).where(Team.name == name))
+        if team is not None:
+            return OwnerRef("team", team.id, team.name)
+        raise UnknownOwner(f"no person or team is called {text!r}")

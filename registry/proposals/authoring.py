@@ -1,0 +1,271 @@
+"""Use cases for proposals: propose, revise, submit, comment, withdraw, reject.
+
+Each takes a session and plain values, flushes and never commits. A proposal's text is checked by
+writing it into its document at the base (registry.spec.clause_edit), so a proposal that could never
+merge cleanly is refused when it is made, not when it is approved.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.proposals import store
+from registry.accounts.users import Actor, require_role
+from registry.proposals.verdict import may_approve, verdict
+from registry.spec.clause_edit import ClauseText, Edit, apply_edits, digest_of
+from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownClause, UnknownVersion
+from registry.gitsource import SpecSource
+from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
+from registry.proposals.policy import POLICY_PATH
+from registry.proposals.states import DRAFT, OPEN, check_current, transition
+from registry.history.queries import find_clause, version_at
+from registry.proposals.reevaluation import follow_verdict
+from registry.ledger.refs import Point, head_point
+from registry.spec.specfiles import from_options
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    """One clause to change, add or remove, as a user gives it."""
+
+    kind: str  # change, add or remove
+    key: str
+    text: str | None = None  # the clause's full Markdown (not for a remove)
+    document: str | None = None  # add: the document (default: the `after` clause's)
+    after: str | None = None  # add: insert after this clause and its children (default: the end)
+
+
+@dataclass
+class _Prepared:
+    """A change resolved against the head: canonical ids, its document and base version."""
+
+    change: ChangeInput
+    document: str
+    base: ClauseVersion | None
+    clause_id: int | None
+    result: ClauseText | None = None
+
+
+def _resolve(session: Session, source: SpecSource, head: Point, ch: ChangeInput) -> _Prepared:
+    if ch.kind not in ("change", "add", "remove"):
+        raise BadRequest(f"unknown kind of change {ch.kind!r}: change, add or remove")
+    if ch.kind != "add":
+        clause = find_clause(session, ch.key)
+        v = version_at(session, clause.id, head.seq)
+        if v is None:
+            raise UnknownVersion(f"clause {ch.key!r} does not exist at the head; propose adding it")
+        return _Prepared(replace(ch, key=v.key, after=None), v.document, v, clause.id)
+    try:
+        existing = find_clause(session, ch.key)
+        if version_at(session, existing.id, head.seq) is not None:
+            raise Conflict(f"clause {ch.key!r} already exists; propose a change to it")
+    except UnknownClause:
+        pass
+    document, after = ch.document, ch.after
+    if after is not None:
+        anchor = version_at(session, find_clause(session, after).id, head.seq)
+        if anchor is None:
+            raise UnknownVersion(f"clause {after!r} (to add after) does not exist at the head")
+        document, after = document or anchor.document, anchor.key
+    if not document:
+        raise BadRequest(f"say where {ch.key!r} goes: after a clause, or at the end of a document")
+    _check_document(source, head, document)
+    return _Prepared(replace(ch, after=after), document, None, None)
+
+
+def _check_document(source: SpecSource, head: Point, path: str) -> None:
+    """An added clause must land in a spec document, never in policy.toml, OWNERS.toml or an example."""
+    parts = PurePosixPath(path).parts
+    if path.startswith("/") or ".." in parts or path in (POLICY_PATH, "OWNERS.toml"):
+        raise BadRequest(f"{path!r} is not a spec document")
+    toml = source.read_file(head.sha, "specreg.toml")
+    if not from_options((), toml.decode("utf-8", "replace") if toml else None).matches(path):
+        raise BadRequest(f"{path!r} is not a spec document (see the include rules in the README)")
+
+
+def _prepare(session: Session, source: SpecSource,
+             changes: Sequence[ChangeInput]) -> tuple[Point, list[_Prepared], str]:
+    """Resolve every change at the head, write it into its document there, and digest the text."""
+    if not changes:
+        raise BadRequest("a proposal changes at least one clause")
+    head = head_point(session)
+    prepared = [_resolve(session, source, head, ch) for ch in changes]
+    groups: dict[str, list[_Prepared]] = {}
+    for p in prepared:
+        groups.setdefault(p.document, []).append(p)
+    for document, items in sorted(groups.items()):
+        content = source.read_file(head.sha, document)
+        if content is None and any(p.change.kind != "add" for p in items):
+            raise UnknownVersion(f"{document} is missing at {head.sha[:12]}; run `specreg ingest`")
+        text = content.decode("utf-8") if content is not None else ""
+        edits = [_edit(p.change) for p in items]
+        _new_text, results = apply_edits(document, text, edits)
+        for p in items:
+            p.result = results.get(p.change.key)
+    return head, prepared, digest_of([(p.document, _edit(p.change)) for p in prepared])
+
+
+def _edit(ch: ChangeInput) -> Edit:
+    return Edit(ch.kind, ch.key, ch.text, ch.after)
+
+
+def _write_revision(session: Session, proposal: Proposal, number: int, actor: Actor, head: Point,
+                    prepared: list[_Prepared], text_digest: str, note: str) -> Revision:
+    revision = Revision(proposal_id=proposal.id, number=number, author_id=actor.person_id, base_seq=head.seq,
+                        base_sha=head.sha, digest=text_digest, note=note.strip())
+    session.add(revision)
+    session.flush()
+    for position, p in enumerate(prepared):
+        r = p.result
+        session.add(ProposedChange(
+            revision_id=revision.id, position=position, kind=p.change.kind, key=p.change.key,
+            clause_id=p.clause_id, base_version_id=p.base.id if p.base else None, document=p.document,
+            after_key=p.change.after, parent_key=r.parent if r else None,
+            text=None if p.change.kind == "remove" else p.change.text, title=r.title if r else None,
+            attributes=r.attributes if r else None, body=r.body if r else None))
+    session.flush()
+    return revision
+
+
+def _summary(proposal: Proposal, revision: Revision, prepared: list[_Prepared]) -> dict[str, object]:
+    return {"state": proposal.state, "revision": revision.number, "digest": revision.digest,
+            "base": revision.base_sha, "clauses": [f"{p.change.kind} {p.change.key}" for p in prepared]}
+
+
+def propose(session: Session, source: SpecSource, actor: Actor | None, title: str, rationale: str,
+            changes: Sequence[ChangeInput], draft: bool = False) -> Proposal:
+    """Open (or draft) a proposal; editors and admins only."""
+    actor = require_role(actor, "editor", "propose changes")
+    if not title.strip() or not rationale.strip():
+        raise BadRequest("a proposal needs a title and a rationale")
+    head, prepared, text_digest = _prepare(session, source, changes)
+    proposal = Proposal(title=title.strip(), rationale=rationale.strip(), proposer_id=actor.person_id,
+                        state=DRAFT if draft else OPEN, revision=1)
+    session.add(proposal)
+    session.flush()
+    revision = _write_revision(session, proposal, 1, actor, head, prepared, text_digest, "")
+    audit.record(session, actor.email, "proposal.create", f"proposal:{proposal.id}", None,
+                 {"title": proposal.title} | _summary(proposal, revision, prepared))
+    return proposal
+
+
+def _may_edit(actor: Actor | None, proposal: Proposal, doing: str) -> Actor:
+    actor = require_role(actor, "editor", doing)
+    if actor.person_id != proposal.proposer_id and not actor.at_least("admin"):
+        raise Forbidden(f"only the proposer or an admin may {doing}")
+    return actor
+
+
+def revise(session: Session, source: SpecSource, actor: Actor | None, number: int,
+           changes: Sequence[ChangeInput], note: str = "", seen: int | None = None) -> Proposal:
+    """A new revision against the current head (`seen`: the revision its author started from); approvals go stale."""
+    proposal = store.get_proposal(session, number, lock=True)
+    actor = _may_edit(actor, proposal, "revise this proposal")
+    check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
+    old_state = proposal.state
+    state = transition(proposal.state, "revise")
+    head, prepared, text_digest = _prepare(session, source, changes)
+    old = store.current_revision(session, proposal)
+    revision = _write_revision(session, proposal, old.number + 1, actor, head, prepared, text_digest, note)
+    proposal.revision, proposal.state, proposal.updated_at = revision.number, state, utcnow()
+    session.flush()
+    audit.record(session, actor.email, "proposal.revise", f"proposal:{proposal.id}",
+                 {"state": old_state, "revision": old.number, "digest": old.digest},
+                 _summary(proposal, revision, prepared) | {"note": revision.note})
+    follow_verdict(session, proposal, actor.email)
+    return proposal
+
+
+def revise_clause(session: Session, source: SpecSource, actor: Actor | None, number: int, key: str | None,
+                  text: str | None, drop: Sequence[str] = (), note: str = "", seen: int | None = None) -> Proposal:
+    """A new revision with new text for one clause (`key`, or the only one) and/or clauses dropped."""
+    proposal = store.get_proposal(session, number, lock=True)  # the changes read below stay current until we write
+    check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
+    changes = current_changes(session, number)
+    unknown = sorted(set(drop) - {c.key for c in changes})
+    if unknown:
+        raise BadRequest(f"proposal #{number} does not touch {', '.join(unknown)}; it touches "
+                         f"{', '.join(c.key for c in changes)}")
+    changes = [c for c in changes if c.key not in drop]
+    if text is not None:
+        changes = _with_text(changes, key, text)
+    return revise(session, source, actor, number, changes, note, seen)
+
+
+def _with_text(changes: list[ChangeInput], key: str | None, text: str) -> list[ChangeInput]:
+    """The changes with `text` for `key`: kept in place (a removal becomes a change), or added as a change."""
+    if not key:
+        if len(changes) != 1:
+            raise BadRequest(f"the proposal touches several clauses ({', '.join(c.key for c in changes)}); "
+                             "say which one the new text is for")
+        key = changes[0].key
+    old = next((c for c in changes if c.key == key), None)
+    if old is None:
+        return [*changes, ChangeInput("change", key, text)]
+    new = ChangeInput("change", key, text) if old.kind == "remove" else replace(old, text=text)
+    return [new if c.key == key else c for c in changes]
+
+
+def _close(session: Session, proposal: Proposal, actor: Actor, action: str, reason: str) -> Proposal:
+    old = proposal.state
+    proposal.state = transition(proposal.state, action)
+    proposal.closed_reason, proposal.updated_at = reason.strip() or None, utcnow()
+    session.flush()
+    audit.record(session, actor.email, f"proposal.{action}", f"proposal:{proposal.id}", {"state": old},
+                 {"state": proposal.state, "reason": proposal.closed_reason})
+    return proposal
+
+
+def submit(session: Session, actor: Actor | None, number: int) -> Proposal:
+    """Open a draft for review."""
+    proposal = store.get_proposal(session, number, lock=True)
+    actor = _may_edit(actor, proposal, "submit this proposal")
+    return _close(session, proposal, actor, "submit", "")
+
+
+def withdraw(session: Session, actor: Actor | None, number: int, reason: str = "") -> Proposal:
+    """The proposer (or an admin) takes the proposal back."""
+    proposal = store.get_proposal(session, number, lock=True)
+    if actor is None:
+        raise Unauthorized("log in to withdraw a proposal")
+    if actor.person_id != proposal.proposer_id and not actor.at_least("admin"):
+        raise Forbidden("only the proposer or an admin may withdraw a proposal")
+    return _close(session, proposal, actor, "withdraw", reason)
+
+
+def reject(session: Session, actor: Actor | None, number: int, reason: str) -> Proposal:
+    """An owner of a touched clause (or an admin) closes the proposal without merging it."""
+    proposal = store.get_proposal(session, number, lock=True)
+    if actor is None:
+        raise Unauthorized("log in to reject a proposal")
+    if not reason.strip():
+        raise BadRequest("say why the proposal is rejected")
+    if not actor.at_least("admin") and not may_approve(verdict(session, proposal).clauses, actor.email):
+        raise Forbidden("only an owner of a clause it touches, or an admin, may reject a proposal")
+    return _close(session, proposal, actor, "reject", reason)
+
+
+def comment(session: Session, actor: Actor | None, number: int, text: str) -> Comment:
+    """Anyone logged in may comment, in any state."""
+    proposal = store.get_proposal(session, number)
+    actor = require_role(actor, "viewer", "comment")
+    if not text.strip():
+        raise BadRequest("a comment needs some text")
+    row = Comment(proposal_id=proposal.id, author_id=actor.person_id, revision=proposal.revision,
+                  body=text.strip())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor.email, "proposal.comment", f"proposal:{proposal.id}", None,
+                 {"comment": row.id, "text": row.body})
+    return row
+
+
+def current_changes(session: Session, number: int) -> list[ChangeInput]:
+    """The current revision's changes as inputs, for a revision that edits some of them."""
+    proposal = store.get_proposal(session, number)
+    return [ChangeInput(ch.kind, ch.key, ch.text, ch.document if ch.kind == "add" else None, ch.after_key)
+            for ch in store.changes(session, store.current_revision(session, proposal))]

@@ -1,0 +1,200 @@
+"""Use case: merge an approved proposal into the spec repo as one commit, then ingest it.
+
+The whole merge is one critical section: the merge lock (BEGIN IMMEDIATE on SQLite, an advisory
+lock on PostgreSQL) is held from the first read to the commit of the transaction, so two merges
+never interleave and a double-clicked merge finds the proposal merged and makes no second commit.
+Inside it: catch up with the branch (which also completes a merge whose process died after its git
+commit), re-check the policy, write the clause texts into the documents at the current head,
+commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
+swap fails and the merge starts over from the new head.
+
+Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
+the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
+for the merge instead of deadlocking with it. Who may merge is checked before any of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.gitsource import trailers
+from registry.proposals import store
+from registry.accounts.users import Actor
+from registry.proposals.verdict import may_approve, verdict
+from registry.spec.clause_edit import Edit, EditError, apply_edits
+from registry.db import lock_writer
+from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
+from registry.gitsource import SpecSource
+from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
+from registry.ledger.ingest import IngestOptions, ingest
+from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
+from registry.spec.parser import parse
+from registry.proposals.states import APPROVED, MERGED, OPEN, transition
+from registry.proposals.reevaluation import follow_verdict
+from registry.ledger.refs import iso
+
+REGISTRY = Person("Specreg", "specreg@localhost")
+ATTEMPTS = 5  # compare-and-swap tries before giving up on a branch that keeps moving
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did: merged (with its commit) or conflicted (with the reasons)."""
+
+    id: int
+    state: str
+    commit: str | None
+    conflicts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """{"id", "state", "commit"} (and "conflicts" when there are any)."""
+        out: dict[str, object] = {"id": self.id, "state": self.state, "commit": self.commit}
+        return out | ({"conflicts": self.conflicts} if self.conflicts else {})
+
+
+def _check_allowed(session: Session, actor: Actor | None, proposal: Proposal) -> None:
+    if actor is None:
+        raise Unauthorized("log in to merge")
+    if actor.person_id == proposal.proposer_id or actor.at_least("admin"):
+        return
+    if not may_approve(verdict(session, proposal).clauses, actor.email):
+        raise Forbidden("only the proposer, an owner of a touched clause or an admin may merge")
+
+
+def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedChange]],
+               bases: dict[int, ClauseVersion]) -> list[str]:
+    """Touched clauses that changed since the base, or no longer stand where they stood."""
+    found = []
+    for document, items in sorted(by_doc.items()):
+        content = source.read_file(head, document)
+        now = {c.key: c for c in parse(document, content.decode("utf-8")).clauses} if content else {}
+        for ch in items:
+            if ch.kind == "add":
+                if ch.key in now:
+                    found.append(f"{ch.key}: a clause with this id was added to {document} since the base")
+                continue
+            base, cur = bases[ch.id], now.get(ch.key)
+            if cur is None:
+                found.append(f"{ch.key}: no longer in {document} at the head (moved, renamed or removed)")
+            elif (cur.title, dict(cur.attributes), cur.body) != (base.title, dict(base.attributes), base.body):
+                found.append(f"{ch.key}: changed on the branch since the proposal's base")
+    return found
+
+
+def _message(session: Session, proposal: Proposal, anchor: tuple[int, str]) -> str:
+    lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
+    for r in store.counted_approvals(session, proposal):
+        who = store.person(session, r.reviewer_id)
+        lines.append((trailers.APPROVED_BY, trailers.approved_by(r.printed_name, who.email,
+                                                                 iso(r.created_at), r.meaning)))
+    lines.append((trailers.AUDIT_HEAD, f"{anchor[0]}:{anchor[1]}"))
+    return trailers.commit_message(proposal.title, proposal.rationale, lines)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the commit will hold: the changes by document, their bases, author, committer, message."""
+
+    by_doc: dict[str, list[ProposedChange]]
+    bases: dict[int, ClauseVersion]
+    author: Person
+    committer: Person
+    message: str
+
+    @classmethod
+    def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person) -> _Plan:
+        """The plan for the proposal's current revision."""
+        changes = store.changes(session, store.current_revision(session, proposal))
+        by_doc: dict[str, list[ProposedChange]] = {}
+        for ch in changes:
+            by_doc.setdefault(ch.document, []).append(ch)
+        bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
+        proposer = store.person(session, proposal.proposer_id)
+        return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
+                   _message(session, proposal, anchor))
+
+    def commit(self, source: SpecSource, repo: Path, head: str) -> str:
+        """Write the texts into the documents as they are at head; one commit on top of it."""
+        ops = []
+        for document, items in sorted(self.by_doc.items()):
+            content = source.read_file(head, document)
+            text = content.decode("utf-8") if content is not None else ""
+            new_text, _ = apply_edits(document, text, [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items])
+            ops.append(Write(document, new_text.encode("utf-8")))
+        now = utcnow()
+        return commit_onto(repo, head, NewCommit(branch="", author=self.author, date=now, message=self.message,
+                                                 ops=ops, committer=self.committer, commit_date=now))
+
+
+def _conflicted(session: Session, proposal: Proposal, actor: Actor, reasons: list[str]) -> MergeResult:
+    old, proposal.state, proposal.updated_at = proposal.state, transition(proposal.state, "conflict"), utcnow()
+    session.flush()
+    audit.record(session, actor.email, "proposal.conflict", f"proposal:{proposal.id}", {"state": old},
+                 {"state": proposal.state, "conflicts": reasons})
+    return MergeResult(proposal.id, proposal.state, None, reasons)
+
+
+def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) -> None:
+    """Who may merge, the policy now, and the state; each refusal is a named error."""
+    _check_allowed(session, actor, proposal)
+    if proposal.state in (OPEN, APPROVED):
+        follow_verdict(session, proposal, actor.email)
+        if proposal.state != APPROVED:
+            raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
+    transition(proposal.state, "merge")
+
+
+def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str]:
+    """(old head, new commit) once the branch moved onto the commit, or the reasons it conflicts."""
+    for _attempt in range(ATTEMPTS):
+        head = source.resolve(branch)
+        reasons = _conflicts(source, head, plan.by_doc, plan.bases)
+        try:
+            sha = None if reasons else plan.commit(source, repo, head)
+        except EditError as exc:
+            reasons = [exc.message]
+        if reasons:
+            return reasons
+        if compare_and_swap(repo, branch, sha, head):
+            return head, sha
+        ingest(session, source, IngestOptions(branch=branch))  # someone pushed meanwhile: catch up, retry
+    raise Conflict(f"the branch {branch} kept moving during the merge; try again")
+
+
+def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number: int,
+          committer: Person = REGISTRY) -> MergeResult:
+    """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
+    # Refuse an unknown proposal or someone who may not merge before doing any work (ingest reads
+    # the branch and records runs and events); checked again under the lock once ingest caught up.
+    _check_allowed(session, actor, store.get_proposal(session, number))
+    lock_writer(session, "merge")
+    # Anchor a head that is already committed: events this transaction records would vanish with
+    # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
+    anchor = audit.head(session)
+    with SpecSource(repo) as source:
+        ingest(session, source, IngestOptions(branch=branch))
+        proposal = store.get_proposal(session, number, lock=True)
+        if proposal.state == MERGED:
+            return MergeResult(proposal.id, MERGED, proposal.merged_sha)
+        _check_mergeable(session, actor, proposal)
+        outcome = _publish(session, source, repo, branch, _Plan.of(session, proposal, anchor, committer))
+        if isinstance(outcome, list):
+            return _conflicted(session, proposal, actor, outcome)
+        head, sha = outcome
+        _record_merge(session, proposal, actor, sha)
+        ingest(session, source, IngestOptions(branch=branch))
+    sync_worktree(repo, branch, head, sha)
+    return MergeResult(proposal.id, MERGED, sha)
+
+
+def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str) -> None:
+    """The database half of a merge (a crash before it is repaired by the next ingest)."""
+    old = proposal.state
+    proposal.state, proposal.merged_sha = transition(proposal.state, "merge"), sha
+    proposal.merged_at = proposal.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
+                 {"state": MERGED, "commit": sha})

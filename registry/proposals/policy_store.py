@@ -1,0 +1,83 @@
+"""policy.toml in the database: a watcher records every version during ingest; `policy_at` reads one.
+
+A version that does not parse is recorded as invalid and never used: the previous one stays in
+force (like OWNERS.toml). Before any policy.toml, or after it is deleted, the built-in defaults apply.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from registry.gitsource import RawCommit
+from registry.models import Commit, PolicyVersion
+from registry.proposals.policy import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
+from registry.ledger.hooks import IngestWatcher, WarnFn
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """The policy in force at a point and where it came from (None: the built-in defaults)."""
+
+    policy: Policy
+    commit: str | None
+    text: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        """{"path", "commit", "defaults"}."""
+        return {"path": POLICY_PATH, "commit": self.commit, "defaults": self.commit is None}
+
+
+class PolicyWatcher(IngestWatcher):
+    """Reads the root policy.toml at every commit that changes it."""
+
+    def __init__(self, session: Session, warn: WarnFn) -> None:
+        super().__init__(session, warn)
+        self.pending: list[PolicyVersion] = []
+
+    def watches(self, path: str) -> bool:
+        """Only the file at the repo root."""
+        return path == POLICY_PATH
+
+    def on_file(self, commit: RawCommit, seq: int, path: str, content: bytes | None) -> None:
+        """Check the version now (warnings carry this commit); write it in finish()."""
+        if content is None:
+            self.pending.append(PolicyVersion(seq=seq, status="deleted", text=""))
+            return
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            self.warn(commit.sha, path, "policy.toml is not UTF-8; the previous policy stays in force", None)
+            self.pending.append(PolicyVersion(seq=seq, status="invalid", text=""))
+            return
+        parsed = parse_policy(text)
+        for message in parsed.warnings:
+            self.warn(commit.sha, path, message, None)
+        self.pending.append(PolicyVersion(seq=seq, status="valid" if parsed.policy else "invalid", text=text))
+
+    def on_rewind(self, fork_seq: int) -> None:
+        """Versions after the fork leave the branch but stay recorded."""
+        self.session.execute(update(PolicyVersion).where(PolicyVersion.seq > fork_seq,
+                                                         PolicyVersion.abandoned.is_(False))
+                             .values(abandoned=True))
+
+    def finish(self) -> None:
+        """Write the batch's versions (their commits exist by now)."""
+        self.session.add_all(self.pending)
+        self.session.flush()
+        self.pending = []
+
+
+def policy_at(session: Session, seq: int) -> PolicySource:
+    """The policy in force at a commit: its newest usable policy.toml, else the defaults."""
+    row = session.execute(
+        select(PolicyVersion, Commit.sha).join(Commit, Commit.seq == PolicyVersion.seq)
+        .where(PolicyVersion.seq <= seq, PolicyVersion.abandoned.is_(False), PolicyVersion.status != "invalid")
+        .order_by(PolicyVersion.seq.desc(), PolicyVersion.id.desc()).limit(1)
+    ).first()
+    if row is None or row[0].status == "deleted":
+        return PolicySource(DEFAULT_POLICY, None, None)
+    version, sha = row
+    policy = parse_policy(version.text).policy
+    return PolicySource(policy or DEFAULT_POLICY, sha, version.text)

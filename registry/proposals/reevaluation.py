@@ -1,0 +1,125 @@
+"""Use case: keep a proposal's open/approved state in step with the policy when ownership moves.
+
+After every review, revision or veto change the proposal follows the policy's verdict
+(`follow_verdict`). Who may approve can change without touching the proposal: an OWNERS.toml or
+policy.toml commit, a clause moved, renamed or removed (owners are inherited from where a clause
+stands), a registry assignment, an admin account disabled, enabled or given another role (admins
+approve clauses nobody owns). `reevaluate` re-checks the active proposals after such a change, so
+lists, review queues and "ready to merge" tell the truth; merge checks the policy again anyway.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.proposals import store
+from registry.proposals.verdict import verdict
+from registry.gitsource import RawCommit
+from registry.ledger.ingest import INGEST_ACTOR
+from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, Revision, utcnow
+from registry.owners.owners_toml import OWNERS_PATH
+from registry.proposals.policy import POLICY_PATH
+from registry.proposals.states import APPROVED, OPEN, after_verdict
+from registry.ledger.hooks import IngestWatcher, WarnFn
+
+OWNERSHIP_CHANGED = "ownership changed"
+POLICY_CHANGED = "policy changed"
+HISTORY_REWRITTEN = "history rewritten"
+# Clause changes that can change who owns a clause: its place in the outline or its id, or its return.
+_RESHAPING = ("moved", "renamed", "removed")
+
+
+@dataclass(frozen=True)
+class Move:
+    """One proposal's state change."""
+
+    id: int
+    old: str
+    new: str
+
+
+def follow_verdict(session: Session, proposal: Proposal, actor: str, reason: str | None = None) -> Move | None:
+    """Move open <-> approved as the policy now says, and audit the move (None: it stays)."""
+    new = after_verdict(proposal.state, verdict(session, proposal).evaluation.satisfied)
+    if new == proposal.state:
+        return None
+    old, proposal.state, proposal.updated_at = proposal.state, new, utcnow()
+    session.flush()
+    why = {"state": new, "why": "policy satisfied" if new == APPROVED else "policy no longer satisfied"}
+    audit.record(session, actor, "proposal.state", f"proposal:{proposal.id}", {"state": old},
+                 why | ({"reason": reason} if reason else {}))
+    return Move(proposal.id, old, new)
+
+
+def reevaluate(session: Session, proposals: Iterable[int] | None = None, *, actor: str,
+               reason: str = OWNERSHIP_CHANGED) -> list[Move]:
+    """Re-check the policy for open and approved proposals (all, or these numbers); move and audit each change."""
+    q = select(Proposal.id).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)
+    if proposals is not None:
+        q = q.where(Proposal.id.in_(list(proposals)))
+    moves = []
+    for number in session.scalars(q).all():
+        # Locked in the order registry.db documents (the audit lock, then the row), and read again:
+        # a review may have moved it between the query above and the lock.
+        proposal = store.get_proposal(session, number, lock=True)
+        if proposal.state in (OPEN, APPROVED) and (move := follow_verdict(session, proposal, actor, reason)):
+            moves.append(move)
+    return moves
+
+
+def touching(session: Session, clause_ids: Collection[int]) -> list[int]:
+    """Proposals whose current revision changes or removes one of these clause lineages."""
+    return list(session.scalars(
+        select(Proposal.id).join(Revision, (Revision.proposal_id == Proposal.id)
+                                 & (Revision.number == Proposal.revision))
+        .join(ProposedChange, ProposedChange.revision_id == Revision.id)
+        .where(ProposedChange.clause_id.in_(clause_ids)).distinct().order_by(Proposal.id)))
+
+
+class OwnershipWatcher(IngestWatcher):
+    """Re-checks proposals after an ingested batch that may have changed who approves what."""
+
+    def __init__(self, session: Session, warn: WarnFn) -> None:
+        super().__init__(session, warn)
+        self.first_seq: int | None = None
+        self.reasons: set[str] = set()
+
+    def watches(self, path: str) -> bool:
+        """OWNERS.toml and policy.toml at the repo root."""
+        return path in (OWNERS_PATH, POLICY_PATH)
+
+    def on_commit(self, commit: RawCommit, seq: int) -> None:
+        """Remember where the batch starts."""
+        if self.first_seq is None:
+            self.first_seq = seq
+
+    def on_file(self, commit: RawCommit, seq: int, path: str, content: bytes | None) -> None:
+        """A new OWNERS.toml or policy.toml version."""
+        self.reasons.add(OWNERSHIP_CHANGED if path == OWNERS_PATH else POLICY_CHANGED)
+
+    def on_rewind(self, fork_seq: int) -> None:
+        """Set-aside history took its OWNERS.toml and policy.toml versions with it: re-check now."""
+        if self.session.get(Ledger, 1).head_sha is None:
+            self.reasons.add(HISTORY_REWRITTEN)  # nothing is left to judge by; the first batch does it
+            return
+        reevaluate(self.session, actor=INGEST_ACTOR, reason=HISTORY_REWRITTEN)
+
+    def advanced(self) -> None:
+        """Once the ledger head is past the batch: re-check when the batch changed ownership or policy."""
+        if self.first_seq is not None and self._reshaped(self.first_seq):
+            self.reasons.add(OWNERSHIP_CHANGED)
+        if self.reasons:
+            reevaluate(self.session, actor=INGEST_ACTOR, reason="; ".join(sorted(self.reasons)))
+        self.first_seq, self.reasons = None, set()
+
+    def _reshaped(self, since: int) -> bool:
+        """True when the batch moved, renamed or removed a clause, or brought back one a proposal touches."""
+        back = ClauseVersion.changes.contains("added") & ClauseVersion.clause_id.in_(
+            select(ProposedChange.clause_id).where(ProposedChange.clause_id.is_not(None)))
+        return self.session.scalar(select(ClauseVersion.id).where(
+            ClauseVersion.seq >= since, ClauseVersion.abandoned.is_(False),
+            or_(back, *(ClauseVersion.changes.contains(c) for c in _RESHAPING))).limit(1)) is not None

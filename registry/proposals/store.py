@@ -1,0 +1,91 @@
+"""Reads proposals and their parts from the database (shared by the proposal use cases and views)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.spec.clause_edit import Edit, digest_of
+from registry.db import is_sqlite, lock_writer
+from registry.errors import UnknownProposal
+from registry.models import Comment, Person, Proposal, ProposedChange, Review, Revision
+
+
+def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:
+    """The proposal with this number; `lock` holds its row until the transaction ends (PostgreSQL)."""
+    q = select(Proposal).where(Proposal.id == number)
+    if lock and not is_sqlite(session):
+        # Lock order (registry.db): the audit lock before any proposal row, never the other way round.
+        lock_writer(session, "audit")
+        q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serializes writers
+    if lock:
+        # The row as it stands once locked, even when this session already holds it from an earlier
+        # read (a merge reads it before catching up): decisions under the lock need the committed state.
+        q = q.execution_options(populate_existing=True)
+    proposal = session.scalar(q)
+    if proposal is None:
+        raise UnknownProposal(f"no proposal #{number}")
+    return proposal
+
+
+def revisions(session: Session, proposal: Proposal) -> list[Revision]:
+    """Every revision, oldest first."""
+    return list(session.scalars(select(Revision).where(Revision.proposal_id == proposal.id)
+                                .order_by(Revision.number)))
+
+
+def current_revision(session: Session, proposal: Proposal) -> Revision:
+    """The revision reviewers look at now."""
+    return session.scalars(select(Revision).where(Revision.proposal_id == proposal.id,
+                                                  Revision.number == proposal.revision)).one()
+
+
+def changes(session: Session, revision: Revision) -> list[ProposedChange]:
+    """A revision's clause changes in order."""
+    return list(session.scalars(select(ProposedChange).where(ProposedChange.revision_id == revision.id)
+                                .order_by(ProposedChange.position)))
+
+
+def reviews(session: Session, proposal: Proposal) -> list[Review]:
+    """Every review, oldest first (withdrawn and dismissed ones too)."""
+    return list(session.scalars(select(Review).where(Review.proposal_id == proposal.id)
+                                .order_by(Review.created_at, Review.id)))
+
+
+def comments(session: Session, proposal: Proposal) -> list[Comment]:
+    """Every comment, oldest first."""
+    return list(session.scalars(select(Comment).where(Comment.proposal_id == proposal.id)
+                                .order_by(Comment.created_at, Comment.id)))
+
+
+def revision_numbers(session: Session, proposal: Proposal) -> dict[int, int]:
+    """Revision id -> number."""
+    rows = session.execute(select(Revision.id, Revision.number).where(Revision.proposal_id == proposal.id))
+    return {rid: number for rid, number in rows}
+
+
+def revision_authors(session: Session, proposal: Proposal) -> set[str]:
+    """Emails of everyone who wrote a revision (the proposer included)."""
+    return set(session.scalars(select(Person.email).join(Revision, Revision.author_id == Person.id)
+                               .where(Revision.proposal_id == proposal.id)))
+
+
+def counted_approvals(session: Session, proposal: Proposal) -> list[Review]:
+    """Pending approvals of the current revision's exact text by someone who wrote no revision.
+
+    These are the approvals a merge names in its `Approved-by:` trailers.
+    """
+    revision = current_revision(session, proposal)
+    excluded = revision_authors(session, proposal)
+    return [r for r in reviews(session, proposal)
+            if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest
+            and person(session, r.reviewer_id).email not in excluded]
+
+
+def recomputed_digest(session: Session, revision: Revision) -> str:
+    """The digest of the revision's stored text, computed afresh (for verification: issue 6)."""
+    return digest_of([(ch.document, Edit(ch.kind, ch.key, ch.text, ch.after_key)) for ch in changes(session, revision)])
+
+
+def person(session: Session, person_id: int | None) -> Person | None:
+    """A person by id."""
+    return session.get(Person, person_id) if person_id is not None else None

@@ -1,0 +1,108 @@
+"""Gather what policy needs about a proposal (owners, authorities, reviews) and evaluate it.
+
+Approving follows ownership: who may approve a touched clause are its effective owners now (the
+newest OWNERS.toml plus registry assignments); a clause nobody owns is approved by the admins. An
+added clause is owned as its place in the outline says (parent, document, default). The policy
+itself is read at the proposal's base, never from anything the proposal writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.proposals import store
+from registry.errors import UnknownClause
+from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
+from registry.owners.store import OwnersStore
+from registry.owners.resolution import Node, Resolver
+from registry.proposals.policy import Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
+from registry.proposals.policy_store import PolicySource, policy_at
+from registry.history.queries import find_clause
+from registry.ledger.refs import head_point
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's verdict on the current revision, and the policy.toml it came from."""
+
+    evaluation: Evaluation
+    source: PolicySource
+    clauses: tuple[ClauseFacts, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """{"satisfied", "missing", "clauses", "notes", "source"}."""
+        return self.evaluation.as_dict() | {"source": self.source.as_dict()}
+
+
+def admins(session: Session) -> tuple[Approver, ...]:
+    """Enabled admin accounts: the approvers of clauses nobody owns."""
+    rows = session.execute(select(Person.email, Person.name).join(Account, Account.person_id == Person.id)
+                           .where(Account.role == "admin", Account.disabled_at.is_(None))
+                           .order_by(Person.email))
+    return tuple(Approver(e, n) for e, n in rows)
+
+
+def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange, seq: int) -> list[str]:
+    if change.clause_id is not None:
+        found = owners.owners_of(change.clause_id, seq, None)
+        if found is not None:
+            return [o.email for o in found[1]]
+    # An added clause (or one gone since): resolve it where it will stand in the outline.
+    nodes: dict[str, Node] = {}
+    if change.parent_key:
+        try:
+            nodes = owners.chain(find_clause(session, change.parent_key).id, seq) or {}
+        except UnknownClause:
+            nodes = {}
+    nodes = {change.key: Node(change.key, change.document, change.parent_key if nodes else None), **nodes}
+    return [o.email for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
+
+
+def clause_facts(session: Session, changes: list[ProposedChange]) -> tuple[ClauseFacts, ...]:
+    """Each touched clause with its authority levels (before and after) and its approvers."""
+    seq = head_point(session).seq
+    owners = OwnersStore(session)
+    fallback = admins(session)
+    out = []
+    for ch in changes:
+        base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
+        authorities = {a for a in ((base.attributes if base else {}).get("authority"),
+                                   (ch.attributes or {}).get("authority")) if a}
+        emails = _owner_emails(session, owners, ch, seq)
+        approvers = tuple(Approver(e, owners.name_of(e)) for e in emails)
+        out.append(ClauseFacts(ch.key, tuple(sorted(authorities)), approvers or fallback, not approvers))
+    return tuple(out)
+
+
+def verdict(session: Session, proposal: Proposal) -> Verdict:
+    """Evaluate the policy at the current revision's base against the proposal as it stands now."""
+    revision = store.current_revision(session, proposal)
+    numbers = store.revision_numbers(session, proposal)
+    clauses = clause_facts(session, store.changes(session, revision))
+    reviews = []
+    for r in store.reviews(session, proposal):
+        if r.pending:
+            who = store.person(session, r.reviewer_id)
+            reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
+                                       r.digest, r.created_at))
+    proposer = store.person(session, proposal.proposer_id)
+    facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
+                  revision.digest, clauses, tuple(reviews))
+    source = policy_at(session, revision.base_seq)
+    return Verdict(evaluate(source.policy, facts), source, clauses)
+
+
+def may_approve(clauses: tuple[ClauseFacts, ...], email: str) -> list[str]:
+    """The touched clauses this person may approve (as owner, or as admin of an unowned clause)."""
+    return [c.key for c in clauses if any(a.email == email for a in c.approvers)]
+
+
+def meaning(clauses: tuple[ClauseFacts, ...], email: str) -> str:
+    """What an approval by this person means, in words kept with the approval."""
+    owned = [c.key for c in clauses if not c.unowned and any(a.email == email for a in c.approvers)]
+    admin = [c.key for c in clauses if c.unowned and any(a.email == email for a in c.approvers)]
+    parts = [f"approved as owner of {', '.join(owned)}"] if owned else []
+    parts += [f"approved as admin for unowned {', '.join(admin)}"] if admin else []
+    return "; ".join(parts)

@@ -1,0 +1,181 @@
+"""Pure: turn region starts into clauses (ids, parents, bodies), reusing an earlier parse where safe."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from registry.spec.blocks import Heading
+
+
+class Clause(NamedTuple):
+    """One clause of a document version (a tuple: there are hundreds of thousands per ingest)."""
+
+    key: str
+    title: str
+    attributes: tuple[tuple[str, str], ...]
+    body: str
+    level: int  # heading level 1-6; 0 for a rule-marker paragraph
+    parent: str | None
+    start: int  # first line of the clause's region (0-based)
+    end: int  # line after the region
+    explicit: bool
+    slugs: tuple[str, ...] = ()  # the heading path as slugs, for derived ids of children
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    """Something odd in a document that did not stop the parse."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class Start:
+    """Where a clause's region begins: a heading, a rule marker, or a marker labelling a heading."""
+
+    line: int
+    heading: Heading | None
+    marker: str | None
+    body_from: int
+
+
+def body(lines: Sequence[str], start: int, end: int) -> str:
+    """The region's lines without surrounding blank lines."""
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def _unique(key: str, taken: dict[str, int]) -> str:
+    """A key for a duplicate: `id~2`, `id~3`, ... so its text is kept under a distinct id."""
+    n = 2
+    while f"{key}~{n}" in taken:
+        n += 1
+    return f"{key}~{n}"
+
+
+class ClauseBuilder:
+    """Walks region starts in order, tracking open headings (for parents and derived ids)."""
+
+    def __init__(self, lines: Sequence[str], doc: str, heading_parser, slugify) -> None:
+        self.lines, self.doc = lines, doc
+        self.parse_heading, self.slugify = heading_parser, slugify
+        self.clauses: list[Clause] = []
+        self.warnings: list[ParseWarning] = []
+        self.first_line: dict[str, int] = {}
+        self.stack: list[tuple[int, str, tuple[str, ...]]] = []  # open headings: level, key, slugs
+        # After a windowed build: (k0, j1, k1) = new clauses [:k0] are the old [:k0] and new [j1:]
+        # are the old [k1:] (moved by whole lines), so ingest can skip them too.
+        self.reused: tuple[int, int, int] | None = None
+
+    def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
+        """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
+        lines, stack, first_line = self.lines, self.stack, self.first_line
+        last_end = len(lines) if end is None else end
+        for n in range(lo, hi):
+            s = starts[n]
+            end = starts[n + 1].line if n + 1 < len(starts) else last_end
+            title, explicit, attrs, level = "", None, (), 0
+            if s.heading is not None:
+                title, explicit, attrs = self.parse_heading(s.heading.text)
+                level = s.heading.level
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+            slugs = (stack[-1][2] if stack else ()) + ((self.slugify(title),) if s.heading else ())
+            key = s.marker or explicit or f"{self.doc}:{'.'.join(slugs)}"
+            parent = stack[-1][1] if stack else None
+            if key in first_line:
+                self.warnings.append(ParseWarning(s.line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
+                key = _unique(key, first_line)
+            first_line[key] = s.line + 1
+            if s.heading is not None:
+                stack.append((level, key, slugs))
+            self.clauses.append(Clause(key, title, attrs, body(lines, s.body_from, end), level, parent,
+                                       s.line, end, bool(s.marker or explicit), slugs))
+
+    def replay(self, clauses: Sequence[Clause], shift: int = 0, last: bool = False) -> None:
+        """Take clauses from an earlier parse as they are (moved by `shift` lines).
+
+        With `last`, nothing is built after them, so the open-heading stack is not kept up.
+        """
+        if shift:
+            clauses = shifted(clauses, shift)
+        self.clauses.extend(clauses)
+        if not last:
+            self.first_line.update({c.key: c.start + 1 for c in clauses})
+            for c in clauses:
+                if c.level:
+                    while self.stack and self.stack[-1][0] >= c.level:
+                        self.stack.pop()
+                    self.stack.append((c.level, c.key, c.slugs))
+
+
+def shifted(clauses: Sequence[Clause], shift: int) -> list[Clause]:
+    """The same clauses moved down by `shift` lines (up when negative)."""
+    make = Clause._make  # tuple.__new__: cheaper than the class call for hundreds of thousands
+    return [make((c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9])) for c in clauses]
+
+
+def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ...]]]:
+    """The open headings after these clauses."""
+    stack: list[tuple[int, str, tuple[str, ...]]] = []
+    for c in clauses:
+        if c.level:
+            while stack and stack[-1][0] >= c.level:
+                stack.pop()
+            stack.append((c.level, c.key, c.slugs))
+    return stack
+
+
+def _shallower(stack: list[tuple[int, str, tuple[str, ...]]], level: int) -> list[tuple[int, str, tuple[str, ...]]]:
+    return [entry for entry in stack if entry[0] < level]
+
+
+def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[Clause],
+                      old_warnings: Sequence[ParseWarning], window: tuple[int, int, int],
+                      rest: Callable[[int], Sequence[Start]]) -> bool:
+    """Reuse the old parse's clauses before and after the changed window; build the window's.
+
+    `starts` are the window's region starts. Every shortcut is checked (the window begins where an
+    old clause began, the same headings are open after it, the same ids inside it); False means a
+    check failed and the caller must build the document the ordinary way. When only the old
+    clauses after the window cannot be reused, they are rebuilt from `rest(line)`: the region
+    starts of the new version from that (unchanged, ATX) line on.
+    """
+    start, old_end, delta = window
+    new_end = old_end + delta
+    k0 = bisect_left([c.end for c in old], start + 1)  # old clauses that end at or before `start`
+    k1 = bisect_left([c.start for c in old], old_end)
+    if (k0 < len(old) and old[k0].start != start) or (starts and starts[0].line != start and k0):
+        return False
+    b.replay(old[:k0])
+    first_rebuilt = old[k0].start + 1 if k0 < len(old) else float("inf")  # warnings use 1-based lines
+    b.warnings.extend(w for w in old_warnings if w.line < first_rebuilt)
+    b.add(starts, 0, len(starts), end=new_end if k1 < len(old) else None)
+    if k1 >= len(old):
+        b.reused = (k0, len(b.clauses), len(old))
+        return True
+    reusable = (
+        old[k1].start == old_end
+        # The suffix starts with a heading that closes every open heading at its level or deeper,
+        # so only the shallower ones must match for its parents and derived ids to be the same.
+        and _shallower(b.stack, old[k1].level) == _shallower(stack_after(old[:k1]), old[k1].level)
+        and not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before...
+        and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
+    )
+    if reusable:
+        b.reused = (k0, len(b.clauses), k1)
+        b.replay(old[k1:], delta, last=True)
+    elif old[k1].start == old_end:
+        suffix = rest(new_end)
+        b.add(suffix, 0, len(suffix))
+        b.reused = (k0, len(b.clauses), len(old))
+    else:
+        return False
+    return True

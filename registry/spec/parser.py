@@ -1,0 +1,184 @@
+"""Split one Markdown document into clauses: pure, `(path, text) -> ParsedDocument`."""
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from registry.spec.blocks import Heading, Window, atx_lines, rescan, scan
+from registry.spec.clause_builder import Clause, ClauseBuilder, ParseWarning, Start, build_with_window
+
+_MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
+_ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
+_ATTR_TOKEN = re.compile(r'\s*(?:#([A-Za-z0-9_][\w.:\-]*)|\.([\w\-]+)|([A-Za-z_][\w\-]*)=("[^"]*"|\'[^\']*\'|[^\s"\']+))')
+_SERIALS = itertools.count(1)
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document version split into clauses, in document order."""
+
+    path: str
+    clauses: tuple[Clause, ...]
+    warnings: tuple[ParseWarning, ...] = field(default=())
+    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    atx: list[int] | None = field(default=None, repr=False, compare=False)  # for the next re-scan
+    # (k0, j1, k1): clauses [:k0] and [j1:] are the previous parse's [:k0] and [k1:], unchanged
+    reused: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+    serial: int = field(default_factory=lambda: next(_SERIALS), repr=False, compare=False)
+    # The serial of the parse `reused` refers to (a number, not a reference: a reference would
+    # keep every earlier version of the document alive).
+    base: int | None = field(default=None, repr=False, compare=False)
+
+
+def normalize(text: str) -> str:
+    """Drop a BOM and turn CRLF/CR line ends into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+@lru_cache(maxsize=65536)
+def slugify(text: str) -> str:
+    """A lowercase ASCII slug of a heading title."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "section"
+
+
+def document_slug(path: str) -> str:
+    """The document part of a derived id: the path without `.md`, `/` turned into `.`."""
+    stem = path[:-3] if path.lower().endswith(".md") else path
+    return stem.replace("/", ".")
+
+
+@lru_cache(maxsize=65536)  # headings repeat across the versions of a document
+def parse_heading(text: str) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
+    """Split heading text into (title, explicit id, attributes) from a trailing `{#id k=v}` block."""
+    text = text.strip()
+    explicit: str | None = None
+    attrs: list[tuple[str, str]] = []
+    m = _ATTR_BLOCK.search(text)
+    parsed = _attr_tokens(m.group(1)) if m else None
+    if parsed is not None:
+        explicit, attrs = parsed
+        text = text[: m.start()]
+    text = _CLOSING_HASHES.sub("", text).strip()
+    return text, explicit, tuple(attrs)
+
+
+def _attr_tokens(block: str) -> tuple[str | None, list[tuple[str, str]]] | None:
+    """Parse the inside of `{...}`; None when it is not an attribute block."""
+    pos, explicit, attrs = 0, None, []
+    block = block.rstrip()
+    while pos < len(block):
+        m = _ATTR_TOKEN.match(block, pos)
+        if not m:
+            return None
+        if m.group(1):
+            explicit = m.group(1)
+        elif m.group(2):
+            attrs.append(("class", m.group(2)))
+        else:
+            value = m.group(4)
+            if value[:1] in "\"'":
+                value = value[1:-1]
+            attrs.append((m.group(3), value))
+        pos = m.end()
+    if explicit is None and not attrs:
+        return None
+    return explicit, attrs
+
+
+def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
+            stop: int | None = None) -> list[Start] | None:
+    """Region starts: top-level headings and rule markers, in order.
+
+    With `stop` (a window that ends at the ATX heading on line `stop`), a marker still waiting for
+    the block it labels cannot be decided here, so the answer is None and the caller scans it all.
+    """
+    final = stop is None or stop >= len(lines)
+    heading_at = {h.line: h for h in headings}
+    starts: list[Start] = []
+    pending: tuple[int, str] | None = None  # a marker waiting for the heading it labels
+    for line in sorted(set(heading_at) | set(paragraphs)):
+        heading = heading_at.get(line)
+        marker = None if heading and not heading.setext else _MARKER.match(lines[line].strip())
+        if heading and heading.setext and marker:
+            # `r[id]` as the first line of a setext heading labels that heading.
+            text = " ".join(l.strip() for l in lines[line + 1:heading.end - 1])
+            heading = Heading(line, heading.end, heading.level, text, True)
+            starts.append(Start(line, heading, marker.group(1), heading.end))
+            pending = None
+            continue
+        if heading:
+            if pending and all(not lines[k].strip() for k in range(pending[0] + 1, line)):
+                starts.append(Start(pending[0], heading, pending[1], heading.end))
+            else:
+                if pending:
+                    starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+                starts.append(Start(line, heading, None, heading.end))
+            pending = None
+            continue
+        if pending:
+            starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+            pending = None
+        if marker:
+            labels_next_block = (line + 1 >= len(lines) or not lines[line + 1].strip()
+                                 or line + 1 in heading_at or (not final and line + 1 == stop))
+            if labels_next_block:
+                pending = (line, marker.group(1))
+            else:
+                starts.append(Start(line, None, marker.group(1), line + 1))
+    if pending:
+        if not final:
+            return None
+        starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+    return starts
+
+
+def _window_starts(lines: list[str], w: Window) -> list[Start] | None:
+    """Region starts inside a re-scanned window, in document line numbers."""
+    headings = [Heading(h.line + w.start, h.end + w.start, h.level, h.text, h.setext) for h in w.scan.headings]
+    paragraphs = [p + w.start for p in w.scan.paragraphs]
+    return _starts(lines, headings, paragraphs, stop=w.old_end + w.delta)
+
+
+def _starts_from(lines: list[str], at: int) -> list[Start]:
+    """Region starts from line `at` (an ATX heading, where a fresh scan may begin) to the end."""
+    rest = scan(lines[at:])
+    headings = [Heading(h.line + at, h.end + at, h.level, h.text, h.setext) for h in rest.headings]
+    return _starts(lines, headings, [p + at for p in rest.paragraphs])
+
+
+def parse(path: str, text: str, previous: ParsedDocument | None = None) -> ParsedDocument:
+    """Split a Markdown document into clauses with ids, attributes, parents and bodies.
+
+    Given the previous version's parse, only the changed window is re-scanned (same result).
+    """
+    lines = normalize(text).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
+    window = None
+    if previous is not None and previous.atx is not None:
+        window = rescan(previous.lines, previous.atx, {c.start for c in previous.clauses}, lines)
+    starts = _window_starts(lines, window) if window is not None else None
+    if window is not None and starts is not None and \
+            build_with_window(builder, starts, previous.clauses, previous.warnings,
+                              (window.start, window.old_end, window.delta), lambda at: _starts_from(lines, at)):
+        atx, reused = window.atx, builder.reused
+    else:
+        reused = None
+        builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
+        result = scan(lines)
+        atx = atx_lines(result)
+        everything = _starts(lines, result.headings, result.paragraphs)
+        builder.add(everything, 0, len(everything))
+    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx, reused,
+                          base=previous.serial if reused is not None else None)

@@ -1,0 +1,58 @@
+"""Accountability endpoints of the JSON API: unapproved changes, acknowledgements, in force at a moment.
+
+Reads are open like the rest of the API; acknowledging needs `Authorization: Bearer TOKEN` (an admin).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
+from registry.db import get_session
+from registry.errors import BadRequest
+from registry.accountability.in_force import in_force as clause_in_force
+from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
+from registry.web.auth import current_actor
+from registry.web.bodies import REASON, json_body
+
+bp = Blueprint("accountability_api", __name__, url_prefix="/api/v1")
+
+
+def _reason() -> str:
+    return json_body(REASON)["reason"]
+
+
+@bp.get("/unapproved")
+def unapproved() -> Response:
+    """{"changes": [...], "rewrites": [...]}, oldest first; `since` and `until` (REFs) narrow the range."""
+    session = get_session()
+    since, until = seq_range(session, request.args.get("since"), request.args.get("until"))
+    return jsonify({"changes": [c.as_dict() for c in unapproved_changes(session, since, until)],
+                    "rewrites": [r.as_dict() for r in history_rewrites(session, since, until)]})
+
+
+@bp.post("/unapproved/<commit>/acknowledge")
+def acknowledge(commit: str) -> tuple[Response, int]:
+    """An admin's reason for an unapproved commit: 201 {"commit", "acknowledgement", "unapproved"}."""
+    session = get_session()
+    reason = _reason()
+    sha = find_commit(session, commit).sha
+    ack = acknowledge_commit(session, current_actor(), sha, reason)
+    session.commit()
+    return jsonify({"commit": sha, "acknowledgement": ack.as_dict(), "unapproved": True}), 201
+
+
+@bp.post("/rewrites/<int:n>/acknowledge")
+def acknowledge_rewrite_api(n: int) -> tuple[Response, int]:
+    """An admin's reason for a history rewrite: 201 {"rewrite", "acknowledgement"}."""
+    ack = acknowledge_rewrite(get_session(), current_actor(), n, _reason())
+    get_session().commit()
+    return jsonify({"rewrite": n, "acknowledgement": ack.as_dict()}), 201
+
+
+@bp.get("/clauses/<id>/in-force")
+def in_force(id: str) -> Response:
+    """The clause's text in force at `at` (required): the `specreg in-force --json` object."""
+    at = request.args.get("at", "").strip()
+    if not at:
+        raise BadRequest("give the moment: ?at=2025-03-14T09:30Z (an ISO date or datetime, a tag or a commit)")
+    return jsonify(clause_in_force(get_session(), id, at).as_dict())

@@ -1,0 +1,51 @@
+"""The accountability endpoints' part of the OpenAPI document (docs/accountability.md describes them)."""
+from __future__ import annotations
+
+from typing import Any
+
+from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref
+from registry.web.proposals.openapi import N, REASON, _write
+
+ACK = _obj(id=INT, name=STR, email=STR, at=STR, reason=STR)
+SCHEMAS: dict[str, Any] = {
+    "Acknowledgement": ACK,
+    "UnapprovedChange": _obj(commit=STR, date=STR, author=STR, author_email=STR, subject=STR, clauses=_array(STR),
+                             seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+    "HistoryRewrite": _obj(id=INT, seq=INT, detected_at=STR, old_head=STR, new_head=STR, fork=NSTR,
+                           set_aside=_array(_obj(commit=STR, seq=INT, date=STR, author=STR, subject=STR)),
+                           acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+    "InForce": _obj(id=STR, at=STR, text=STR, commit=STR, owners=_array(OBJ),
+                    proposal={"oneOf": [{"type": "null"}, _obj(id=INT, title=STR, rationale=STR, proposer=OBJ,
+                                                                policy=_obj(path=STR, commit=NSTR, defaults=BOOL,
+                                                                            text=NSTR))]},
+                    approvers=_array(_obj(name=STR, email=STR, time=STR, meaning=STR)), unapproved=BOOL,
+                    next_change={"oneOf": [{"type": "null"}, _obj(commit=STR, date=STR, kinds=_array(STR), id=STR,
+                                                                   proposal={"type": ["integer", "null"]},
+                                                                   unapproved=BOOL)]}),
+}
+COMMIT = _param("commit", "path", "The unapproved commit's sha (or a unique prefix of at least 4 hex digits).")
+PATHS: dict[str, Any] = {
+    "/api/v1/unapproved": _op("Commits that changed clauses without a merged proposal, and history rewrites",
+                              _obj(changes=_array(_ref("UnapprovedChange")), rewrites=_array(_ref("HistoryRewrite"))),
+                              [_param("since", "query", "Only changes after this REF (tag, commit or date)."),
+                               _param("until", "query", "Only changes up to this REF.")], (404,)),
+    "/api/v1/unapproved/{commit}/acknowledge": _write(
+        "An admin records why an unapproved change is accepted (it stays flagged)", REASON,
+        _obj(commit=STR, acknowledgement=_ref("Acknowledgement"), unapproved=BOOL), [COMMIT], 201),
+    "/api/v1/rewrites/{n}/acknowledge": _write(
+        "An admin records why a history rewrite is accepted", REASON,
+        _obj(rewrite=INT, acknowledgement=_ref("Acknowledgement")), [{**N, "description": "The rewrite's number."}],
+        201),
+    "/api/v1/clauses/{id}/in-force": _op(
+        "The clause's text in force at a moment, its owners then, and the proposal and approvals behind it",
+        _ref("InForce"),
+        [_param("id", "path", "The clause id as it was at that moment, or its id now."),
+         _param("at", "query", "The moment: an ISO date (end of that day, UTC) or datetime (UTC unless it says), "
+                               "or a tag or commit.", True)], (400, 404)),
+}
+
+
+def add_accountability(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Put the accountability endpoints and schemas into the document (idempotent)."""
+    schemas.update(SCHEMAS)
+    paths.update(PATHS)

@@ -1,0 +1,77 @@
+"""Accountability pages: the unapproved-changes report (with acknowledgements) and the incident lookup.
+
+The acknowledgement forms post with the CSRF token, call one use case, commit and redirect back.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+from registry.db import get_session
+from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersion
+from registry.accountability.in_force import in_force, moment_and_point
+from registry.history.search import search
+from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
+from registry.web.auth import current_actor
+
+bp = Blueprint("accountability", __name__)
+
+
+@bp.get("/unapproved")
+def report() -> str:
+    """Unapproved changes, newest first (`?page=N` or the page of `?commit=SHA`), and the history rewrites."""
+    session, commit = get_session(), request.args.get("commit", "")
+    page = request.args.get("page", type=int) or (page_of(session, commit) if commit else 1)
+    total, open_count = unapproved_count(session)
+    return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
+                           pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
+                           rewrites=history_rewrites(session)[::-1])
+
+
+def _back(anchor: str, message: str) -> Response:
+    """Commit, say what happened, and return to the report at the acknowledged row."""
+    get_session().commit()
+    flash(message)
+    commit = anchor[2:] if anchor.startswith("c-") else None
+    return redirect(url_for("accountability.report", commit=commit, _anchor=anchor))
+
+
+@bp.post("/unapproved/<commit>/acknowledge")
+def acknowledge(commit: str) -> Response:
+    """An admin's reason for one unapproved commit."""
+    ack = acknowledge_commit(get_session(), current_actor(), commit, request.form.get("reason", ""))
+    return _back(f"c-{commit}", f"Acknowledged commit {commit[:10]}: “{ack.reason}”. It stays flagged as unapproved.")
+
+
+@bp.post("/rewrites/<int:n>/acknowledge")
+def acknowledge_rewrite_form(n: int) -> Response:
+    """An admin's reason for one history rewrite."""
+    ack = acknowledge_rewrite(get_session(), current_actor(), n, request.form.get("reason", ""))
+    return _back(f"r-{n}", f"Acknowledged history rewrite {n}: “{ack.reason}”.")
+
+
+def _lookup(clause: str, at: str) -> dict[str, Any]:
+    """The page's answer, a search for the clause, or the reason there is no text then."""
+    session = get_session()
+    try:
+        return {"result": in_force(session, clause, at)}
+    except (UnknownVersion, UnknownRef) as exc:
+        return {"error": exc.message}
+    except UnknownClause:  # not an id, now or then: search titles and texts as they stood then
+        pass
+    try:
+        hits = search(session, clause, moment_and_point(session, at)[1], past=True).hits
+    except BadRequest as exc:
+        return {"error": exc.message}
+    return {"hits": hits, "error": None if hits else f"no clause id, title or text matches {clause!r}"}
+
+
+@bp.get("/incident")
+def incident() -> str:
+    """What a clause said at a moment, who owned it, who proposed and approved it, and what came next."""
+    clause, at = request.args.get("clause", "").strip(), request.args.get("at", "").strip()
+    answer = _lookup(clause, at) if clause and at else {}
+    return render_template("incident.html", clause=clause, moment=at, **answer)

@@ -1,0 +1,53 @@
+"""The account page: who you are, your API tokens (create one, shown once; revoke), log out everywhere."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, session, url_for
+
+from registry.accounts.users import Actor, require_role
+from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
+from registry.db import get_session
+from registry.web.auth import current_actor
+
+bp = Blueprint("account", __name__)
+
+
+def _page(actor: Actor, new_token: str | None = None) -> str:
+    return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor), new_token=new_token)
+
+
+@bp.get("/account")
+def show() -> str:
+    """Your account and tokens."""
+    return _page(require_role(current_actor(), "viewer", "see your account"))
+
+
+@bp.post("/account/tokens")
+def create() -> Response:
+    """A new API token for yourself, shown once in this response."""
+    secret, _row = create_token(get_session(), current_actor(), getattr(current_actor(), "email", ""),
+                                request.form.get("name", ""))
+    get_session().commit()
+    # Rendered here rather than after a redirect: carrying the secret to the next page would put it in
+    # the session cookie, which is signed but readable. no-store keeps it out of caches and history.
+    response = make_response(_page(current_actor(), secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke(token_id: int) -> Response:
+    """Revoke one of your tokens."""
+    revoke_token(get_session(), current_actor(), token_id)
+    get_session().commit()
+    flash("Token revoked.")
+    return redirect(url_for("account.show"))
+
+
+@bp.post("/account/sessions/revoke")
+def logout_everywhere() -> Response:
+    """End every login session of yours, this one included."""
+    actor = require_role(current_actor(), "viewer", "log out")
+    revoke_sessions(get_session(), actor, actor.email)
+    get_session().commit()
+    session.clear()
+    return redirect(url_for("pages.home"))

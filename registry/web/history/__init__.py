@@ -1,0 +1,1 @@
+"""Web pages and read API for the spec and its history."""

@@ -1,0 +1,81 @@
+"""The read-side JSON API under /api/v1: the same use cases as the pages, as JSON."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from registry.history.clause_detail import clause_detail
+from registry.db import get_session
+from registry.history.diffs import version_diff
+from registry.history.queries import clause_history, list_clauses
+from registry.ledger.refs import iso
+from registry.history.releases import changelog as build_changelog
+from registry.history.releases import list_releases
+from registry.history.search import search as run_search
+from registry.web.context import current_as_of, redirect_former_id
+from registry.web.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(redirect_former_id)
+
+
+def _at() -> dict[str, Any]:
+    a = current_as_of()
+    return {"ref": a.point.ref, "commit": a.point.sha, "date": iso(a.date), "head": a.is_head}
+
+
+@bp.get("/clauses")
+def clauses() -> Response:
+    """Every clause in force at `at` (default: the head)."""
+    views = list_clauses(get_session(), current_as_of().point)
+    return jsonify({"at": _at(), "clauses": [v.summary() for v in views]})
+
+
+@bp.get("/clauses/<id>")
+def clause(id: str) -> Response:
+    """One clause at `at`: the `specreg show` fields plus neighbours, former ids and prompts."""
+    return jsonify(clause_detail(get_session(), id, current_as_of().point).as_dict())
+
+
+@bp.get("/clauses/<id>/history")
+def history(id: str) -> Response:
+    """Every version of the clause, oldest first: the `specreg history` fields."""
+    entries = clause_history(get_session(), id)
+    return jsonify({"id": id, "versions": [e.as_dict() for e in entries]})
+
+
+@bp.get("/clauses/<id>/diff")
+def diff(id: str) -> Response:
+    """Word-level diff between refs `from` and `to` (defaults: the clause's latest change)."""
+    d = version_diff(get_session(), id, request.args.get("from"), request.args.get("to"),
+                     current_as_of().point)
+    return jsonify(d.as_dict())
+
+
+@bp.get("/releases")
+def releases() -> Response:
+    """Tags on the branch, newest first."""
+    return jsonify({"releases": [r.as_dict() for r in list_releases(get_session())]})
+
+
+@bp.get("/changelog")
+def changelog() -> Response:
+    """Clauses added, removed, renamed, moved and modified between refs `from` and `to`."""
+    log = build_changelog(get_session(), request.args.get("from"), request.args.get("to"))
+    return jsonify(log.as_dict())
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Full-text search `q` at `at`; `past=1` searches every earlier version too."""
+    results = run_search(get_session(), request.args.get("q", ""), current_as_of().point,
+                         request.args.get("past") == "1")
+    return jsonify(results.as_dict())
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())

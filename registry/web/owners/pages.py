@@ -1,0 +1,83 @@
+"""Owner pages: the owners index, a page per person and team, the unowned report, a clause's owners.
+
+Every page honours `?at=REF`. A clause's owners page carries, for admins at the head, the forms
+that assign and unassign registry owners (POST with the CSRF token, then back to the page).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from registry.owners import assignments
+from registry.db import get_session
+from registry.owners.queries import owned_by, owner_index, unowned, who_owns
+from registry.owners.history import team_history
+from registry.owners.resolution import describe_source
+from registry.ledger.refs import Point
+from registry.web.auth import current_actor
+from registry.web.context import current_as_of
+
+bp = Blueprint("owners", __name__)
+
+
+def as_of() -> Point:
+    """The request's point: `?at=REF`, default the head (shared with every page: banner, links)."""
+    return current_as_of().point
+
+
+@bp.get("/owners")
+def index() -> str:
+    """People and teams with how many clauses each owns."""
+    point = as_of()
+    return render_template("owners/index.html", point=point, owners=owner_index(get_session(), point))
+
+
+@bp.get("/owners/<who>")
+def owner(who: str) -> str:
+    """A person's or a team's clauses; a team also shows its membership history."""
+    session, point = get_session(), as_of()
+    result = owned_by(session, who, point)
+    members = team_history(session, result.owner.name, point.seq) if result.owner.kind == "team" else []
+    return render_template("owners/owner.html", point=point, result=result, members=members)
+
+
+@bp.get("/unowned")
+def unowned_report() -> str:
+    """Clauses nobody owns and their share of the spec."""
+    point = as_of()
+    return render_template("owners/unowned.html", point=point, report=unowned(get_session(), point))
+
+
+@bp.get("/clauses/<id>/owners")
+def clause(id: str) -> str:
+    """A clause's owners, where each came from, its ownership history and (admins) the assignment forms."""
+    session, point, actor = get_session(), as_of(), current_actor()
+    manage = point.is_head and actor is not None and actor.at_least("admin")
+    return render_template("owners/clause.html", point=point, owners=who_owns(session, id, point),
+                           assigned=assignments.assigned_owners(session, id) if manage else None)
+
+
+@bp.post("/clauses/<id>/owners/assign", defaults={"action": "assign"})
+@bp.post("/clauses/<id>/owners/unassign", defaults={"action": "unassign"})
+def change(id: str, action: str) -> Response:
+    """Assign a registry owner or end an assignment (admins), then back to the clause's owners."""
+    form, session = request.form, get_session()
+    row = getattr(assignments, action)(session, current_actor(), id, form.get("owner", ""), form.get("reason", ""))
+    done = assignments.assignment_dict(session, row)
+    session.commit()
+    flash(f"{action.capitalize()}ed {done['owner']} {'to' if action == 'assign' else 'from'} {done['id']}.")
+    return redirect(url_for("owners.clause", id=done["id"]))
+
+
+@bp.app_template_filter("owner_source")
+def owner_source(source: str) -> str:
+    """An owner's source in words ("inherited from document spec/a.md")."""
+    return describe_source(source)
+
+
+@bp.app_template_filter("owner_date")
+def owner_date(moment: datetime | None) -> str:
+    """A date for owner pages: ISO, to the minute, UTC."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

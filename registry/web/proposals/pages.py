@@ -1,0 +1,254 @@
+"""Proposal pages: propose from a clause page, the proposal page with its actions, lists, the queue.
+
+Every form posts (with the CSRF token), calls one use case, commits and redirects back to the
+proposal page, so a reload never repeats an action.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+
+from registry.proposals import authoring as proposals
+from registry.proposals import reviews
+from registry.accounts.users import require_role
+from registry.spec.clause_edit import EditError, new_clause_id, parse_single
+from registry.db import get_session, read_only
+from registry.errors import BadRequest, SpecregError, StaleRevision
+from registry.gitsource import SpecSource
+from registry.proposals.merge import merge as merge_proposal
+from registry.proposals.reads import (
+    allowed_actions, clause_markdown, list_proposals, new_clause_place, proposal_detail, review_queue,
+)
+from registry.proposals.authoring import ChangeInput
+from registry.web.auth import current_actor
+from registry.web.markdown import render_markdown
+from registry.spec.worddiff import word_diff
+
+bp = Blueprint("proposals", __name__)
+STATES = ("open", "approved", "conflicted", "draft", "merged", "rejected", "withdrawn")
+
+
+def _source() -> SpecSource:
+    return SpecSource(current_app.config["SPEC_REPO"])
+
+
+def _done(n: int, message: str) -> Response:
+    get_session().commit()
+    flash(message)
+    return redirect(url_for("proposals.show", n=n))
+
+
+@bp.get("/proposals")
+def index() -> str:
+    """Proposals by state (default: the open ones)."""
+    state, clause = request.args.get("state", "open"), request.args.get("clause") or None
+    rows = list_proposals(get_session(), None if state == "all" else state, clause)
+    return render_template("proposals/list.html", rows=rows, state=state, states=STATES, clause=clause)
+
+
+@bp.get("/proposals/queue")
+def queue() -> str:
+    """What waits for the logged-in user's approval."""
+    actor = require_role(current_actor(), "viewer", "see your review queue")
+    return render_template("proposals/queue.html", rows=review_queue(get_session(), actor))
+
+
+@bp.get("/clauses/<id>/propose")
+def propose_form(id: str) -> str:
+    """An editor on the clause's current Markdown, with a live preview and diff."""
+    require_role(current_actor(), "editor", "propose changes")
+    with _source() as source:
+        clause = clause_markdown(get_session(), source, id)
+    return render_template("proposals/edit.html", clause=clause, text=clause["text"], form={}, preview=None)
+
+
+def _open(source: SpecSource, change: ChangeInput) -> Response:
+    """Open the proposal the posted form describes (title, rationale, draft) with this one change."""
+    form = request.form
+    p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
+                          [change], form.get("draft") == "1")
+    return _done(p.id, f"Proposal #{p.id} is {p.state}.")
+
+
+def _kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
+    """The form again with everything the user wrote and why nothing was saved."""
+    get_session().rollback()
+    return render_template(template, error=exc.message, preview=None, **page), exc.status
+
+
+@bp.post("/clauses/<id>/propose")
+def propose(id: str) -> Response | tuple[str, int] | str:
+    """Preview (no change), or open the proposal: new text, or removing the clause."""
+    require_role(current_actor(), "editor", "propose changes")  # the preview too, as on the editor page
+    form, text = request.form, request.form.get("text", "")
+    with _source() as source:
+        clause = clause_markdown(get_session(), source, id)
+        page = {"clause": clause, "text": text, "form": form}
+        if form.get("action") == "preview":
+            return render_template("proposals/edit.html", preview=preview_of(clause["id"], text, clause["body"]),
+                                   **page)
+        change = ChangeInput("remove", clause["id"]) if form.get("action") == "remove" \
+            else ChangeInput("change", clause["id"], text)
+        try:
+            return _open(source, change)
+        except SpecregError as exc:
+            return _kept("proposals/edit.html", exc, **page)
+
+
+@bp.get("/proposals/new")
+def add_form() -> str:
+    """An empty editor for a new clause: after a clause (`?after=ID`) or at a document's end (`?document=PATH`)."""
+    require_role(current_actor(), "editor", "propose changes")
+    place = new_clause_place(get_session(), request.args.get("after"), request.args.get("document"))
+    return render_template("proposals/add.html", place=place, text="", form={}, preview=None)
+
+
+@bp.post("/proposals/new")
+def add() -> Response | tuple[str, int] | str:
+    """Preview (no change), or open a proposal adding the clause; its id comes from its heading line."""
+    require_role(current_actor(), "editor", "propose changes")
+    form, text = request.form, request.form.get("text", "")
+    place = new_clause_place(get_session(), form.get("after"), form.get("document"))
+    page = {"place": place, "text": text, "form": form}
+    if form.get("action") == "preview":
+        return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
+    with _source() as source:
+        try:
+            return _open(source, ChangeInput("add", new_clause_id(text), text, place["document"], place["after"]))
+        except SpecregError as exc:
+            return _kept("proposals/add.html", exc, **page)
+
+
+def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
+    """The proposed clause rendered, and a word diff of its body against the current one ("" key: a new clause)."""
+    try:
+        c = parse_single(text, key or None)
+        if not key:
+            new_clause_id(text)  # a new clause must name itself; say so while the user types
+    except EditError as exc:
+        return {"error": exc.message}
+    return {"error": None, "title": c.title, "attributes": c.attributes, "html": str(render_markdown(c.body)),
+            "diff": [{"op": o.op, "text": o.text} for o in word_diff(current_body, c.body)]}
+
+
+@bp.post("/proposals/preview")
+@read_only
+def preview() -> Response:
+    """The live preview's JSON (posted by static/propose.js with the CSRF header); changes nothing."""
+    require_role(current_actor(), "editor", "preview a proposal")
+    data = request.get_json(silent=True) or {}
+    return jsonify(preview_of(str(data.get("id", "")), str(data.get("text", "")), str(data.get("body", ""))))
+
+
+@bp.get("/proposals/<int:n>")
+def show(n: int) -> str:
+    """Revisions, the diff, reviews, comments, policy status and the actions this user may take."""
+    session = get_session()
+    return render_template("proposals/show.html", p=proposal_detail(session, n),
+                           can=allowed_actions(session, n, current_actor()))
+
+
+def _revise_page(n: int, key: str | None, text: str | None = None, error: str | None = None, note: str = "") -> str:
+    """The editor on one clause of the proposal's current revision (`key`, default the first with text).
+
+    After a refused save, `text` is what the user wrote: it stays in the editor, and the clause's text
+    in the current revision is shown beside it, so nothing is lost and nothing is overwritten unseen.
+    """
+    p = proposal_detail(get_session(), n)
+    texts = [c for c in p["revisions"][-1]["changes"] if c["kind"] != "remove"]
+    change = next((c for c in texts if c["id"] == key), None)
+    if change is None and (text is None or not key):
+        change = texts[0] if texts else None
+    if change is None and text is None:
+        raise BadRequest("this proposal only removes clauses; there is no text to revise")
+    change = change or {"id": key, "text": None, "base": None}  # the current revision no longer has it
+    return render_template("proposals/revise.html", p=p, change=change, error=error, note=note,
+                           text=(change["text"] or "") if text is None else text)
+
+
+@bp.get("/proposals/<int:n>/revise")
+def revise_form(n: int) -> str:
+    """The editor on one clause of the proposal (`?id=`, default the first with text)."""
+    return _revise_page(n, request.args.get("id"))
+
+
+@bp.post("/proposals/<int:n>/revise")
+def revise(n: int) -> Response | tuple[str, int]:
+    """A new revision of one clause, based on the revision the page showed (the others stay as they are)."""
+    form = request.form
+    try:
+        with _source() as source:
+            p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
+                                        form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
+    except SpecregError as exc:  # nothing was recorded: the page again, with the user's text and the reason
+        get_session().rollback()
+        return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message,
+                            form.get("note", "")), exc.status
+    return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
+
+
+@bp.post("/proposals/<int:n>/comment")
+def comment(n: int) -> Response:
+    """Add a comment."""
+    proposals.comment(get_session(), current_actor(), n, request.form.get("text", ""))
+    return _done(n, "Comment added.")
+
+
+def _revision_seen() -> int | None:
+    """The form's hidden `revision`: the revision the page showed (to a reviewer, or to the author revising)."""
+    raw = request.form.get("revision", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"revision must be a revision number, not {raw!r}")
+    return int(raw)
+
+
+@bp.post("/proposals/<int:n>/review")
+def review(n: int) -> Response:
+    """Approve or request changes, for the revision the page showed; a newer one sends the reviewer back."""
+    kind = "approve" if request.form.get("kind") == "approve" else "request_changes"
+    try:
+        r = getattr(reviews, kind)(get_session(), current_actor(), n, request.form.get("comment", ""),
+                                   _revision_seen())
+    except StaleRevision as exc:  # nothing was recorded: show the new revision with the reason
+        get_session().rollback()
+        flash(f"Not recorded: {exc.message}.")
+        return redirect(url_for("proposals.show", n=n))
+    return _done(n, f"Recorded: {r.meaning}.")
+
+
+@bp.post("/proposals/<int:n>/withdraw-veto")
+def withdraw_veto(n: int) -> Response:
+    """Take back your request for changes."""
+    reviews.withdraw_veto(get_session(), current_actor(), n)
+    return _done(n, "Your request for changes is withdrawn.")
+
+
+@bp.post("/proposals/<int:n>/reviews/<int:review_id>/dismiss")
+def dismiss(n: int, review_id: int) -> Response:
+    """An admin dismisses a request for changes with a reason."""
+    reviews.dismiss_veto(get_session(), current_actor(), n, review_id, request.form.get("reason", ""))
+    return _done(n, "The request for changes is dismissed.")
+
+
+@bp.post("/proposals/<int:n>/submit", defaults={"action": "submit"})
+@bp.post("/proposals/<int:n>/withdraw", defaults={"action": "withdraw"})
+@bp.post("/proposals/<int:n>/reject", defaults={"action": "reject"})
+def close(n: int, action: str) -> Response:
+    """Submit a draft, withdraw or reject."""
+    args = () if action == "submit" else (request.form.get("reason", ""),)
+    p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
+    return _done(n, f"Proposal #{n} is {p.state}.")
+
+
+@bp.post("/proposals/<int:n>/merge")
+def merge(n: int) -> Response:
+    """Merge; a conflict is recorded and shown."""
+    config = current_app.config
+    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
+    if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
+        reasons = "; ".join(result.conflicts)
+        return _done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
+    return _done(n, f"Merged as commit {result.commit[:12]}.")

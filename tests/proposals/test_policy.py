@@ -1,0 +1,146 @@
+"""Policy: parsing policy.toml and every rule of evaluation, as tables."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from registry.proposals.policy import (
+    DEFAULT_POLICY, Approver, ClauseFacts, Facts, Policy, ReviewFacts, evaluate, parse_policy,
+)
+
+ADA, GRACE, ALAN, BARBARA, ROOT = (Approver(f"{n}@example.org", n.title()) for n in
+                                   ("ada", "grace", "alan", "barbara", "root"))
+WHEN = datetime(2025, 1, 2, 3, 4, tzinfo=timezone.utc)
+
+
+def clause(key="privacy", authorities=(), approvers=(GRACE, ALAN), unowned=False):
+    return ClauseFacts(key, tuple(authorities), tuple(approvers), unowned)
+
+
+def approval(who, revision=2, digest="d2"):
+    return ReviewFacts(who, "approve", revision, digest, WHEN)
+
+
+def veto(who):
+    return ReviewFacts(who, "request_changes", 1, "d1", WHEN)
+
+
+def facts(clauses, reviews, authors=("ada@example.org",)):
+    return Facts("ada@example.org", frozenset(authors), 2, "d2", tuple(clauses), tuple(reviews))
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def test_no_policy_file_means_one_owner_approval_and_two_for_root():
+    assert DEFAULT_POLICY.required("x", ()) == (1, "defaults")
+    assert DEFAULT_POLICY.required("x", ("root",)) == (2, "authority.root")
+
+
+def test_the_demo_policy_parses_with_root_and_system_at_two():
+    parsed = parse_policy("[defaults]\nmin_approvals = 1\n\n[authority.root]\nmin_approvals = 2\n\n"
+                          "[authority.system]\nmin_approvals = 2\n")
+    assert parsed.warnings == ()
+    assert parsed.policy == Policy(1, {"root": 2, "system": 2}, {})
+
+
+def test_a_clause_table_sets_one_clause():
+    parsed = parse_policy('[clause."respect_privacy"]\nmin_approvals = 3\n')
+    assert parsed.policy.required("respect_privacy", ()) == (3, "clause.respect_privacy")
+    assert parsed.policy.required("other", ()) == (1, "defaults")
+
+
+def test_a_file_keeps_the_built_in_root_rule_unless_it_sets_its_own():
+    assert parse_policy("[defaults]\nmin_approvals = 1\n").policy.authority == {"root": 2}
+    assert parse_policy("[authority.root]\nmin_approvals = 3\n").policy.authority == {"root": 3}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("not toml [", "not valid TOML"),
+    ("[defaults]\nmin_approvals = 0\n", "at least 1"),
+    ("[defaults]\nmin_approvals = 'two'\n", "whole number"),
+    ("[defaults]\nmin_approvals = true\n", "whole number"),
+    ("[authority]\nroot = 2\n", "must be a table"),
+    ("authority = 3\n", "must hold tables"),
+])
+def test_an_unusable_file_gives_no_policy_and_says_why(text, message):
+    parsed = parse_policy(text)
+    assert parsed.policy is None
+    assert message in parsed.warnings[0] and "previous policy stays in force" in parsed.warnings[0]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[extra]\nx = 1\n", "unknown table [extra]"),
+    ("[defaults]\nmin_approvals = 1\nveto = false\n", "unknown key 'veto'"),
+])
+def test_unknown_keys_are_warnings_and_the_rest_applies(text, message):
+    parsed = parse_policy(text)
+    assert parsed.policy is not None
+    assert any(message in w for w in parsed.warnings)
+
+
+# --- evaluation: one row per rule ---------------------------------------------------------------
+
+CASES = {
+    "no approval yet": ([clause()], [], False, ["privacy: needs 1 more approval from the owners of privacy"]),
+    "an owner approves the current text": ([clause()], [approval(GRACE)], True, []),
+    "the proposer's approval never counts": (
+        [clause(approvers=(ADA, GRACE))], [approval(ADA)], False, ["needs 1 more"]),
+    "a revision author's approval never counts": (
+        [clause()], [approval(ALAN)], False, ["needs 1 more"]),
+    "an approval of an older revision is stale": ([clause()], [approval(GRACE, revision=1)], False, ["needs 1"]),
+    "an approval of other text (digest) is stale": ([clause()], [approval(GRACE, digest="d1")], False, ["needs 1"]),
+    "a non-owner's approval does not count for the clause": ([clause()], [approval(BARBARA)], False, ["needs 1"]),
+    "root needs two approvals": (
+        [clause(authorities=("root",))], [approval(GRACE)], False, ["needs 1 more", "authority.root: 2"]),
+    "root with two owners approving": (
+        [clause(authorities=("root",), approvers=(GRACE, BARBARA))], [approval(GRACE), approval(BARBARA)], True, []),
+    "the strictest authority before and after the change applies": (
+        [clause(authorities=("guideline", "root"))], [approval(GRACE)], False, ["authority.root"]),
+    "a pending veto blocks even with enough approvals": (
+        [clause()], [approval(GRACE), veto(BARBARA)], False, ["veto: Barbara requested changes"]),
+    "an unowned clause is approved by an admin": (
+        [clause(approvers=(ROOT,), unowned=True)], [approval(ROOT)], True, []),
+    "an unowned clause waits for an admin": (
+        [clause(approvers=(ROOT,), unowned=True)], [], False, ["from an admin (privacy has no owner): Root"]),
+    "each clause needs its own owners": (
+        [clause("a", approvers=(GRACE,)), clause("b", approvers=(BARBARA,))], [approval(GRACE)], False,
+        ["b: needs 1 more approval from the owners of b: Barbara"]),
+    "one approval covers every clause the approver owns": (
+        [clause("a", approvers=(GRACE,)), clause("b", approvers=(GRACE, BARBARA))], [approval(GRACE)], True, []),
+}
+
+
+@pytest.mark.parametrize(("clauses", "reviews", "satisfied", "messages"), CASES.values(), ids=CASES.keys())
+def test_policy_rule(clauses, reviews, satisfied, messages):
+    result = evaluate(Policy(1, {"root": 2}, {}), facts(clauses, reviews, ("ada@example.org", "alan@example.org")))
+    assert result.satisfied is satisfied
+    for message in messages:
+        assert any(message in line for line in result.missing), (message, result.missing)
+    if satisfied:
+        assert result.missing == []
+
+
+def test_the_missing_message_lists_who_could_still_approve():
+    result = evaluate(DEFAULT_POLICY, facts([clause(approvers=(ADA, GRACE, BARBARA))], []))
+    assert result.missing == ["privacy: needs 1 more approval from the owners of privacy: Grace, Barbara "
+                              "[rule defaults: 1]"]
+
+
+def test_a_policy_nobody_can_meet_says_so():
+    result = evaluate(DEFAULT_POLICY, facts([clause(approvers=(ADA,))], []))
+    assert "nobody eligible is left" in result.missing[0]
+
+
+def test_notes_explain_approvals_that_do_not_count():
+    result = evaluate(DEFAULT_POLICY, facts([clause()], [approval(GRACE, revision=1), approval(ADA)]))
+    assert result.notes == ("the approval by Grace is stale: given for revision 1",
+                            "the approval by Ada does not count: the proposer")
+
+
+def test_the_json_form_has_satisfied_missing_and_each_clause():
+    data = evaluate(DEFAULT_POLICY, facts([clause()], [approval(GRACE)])).as_dict()
+    assert data["satisfied"] is True and data["missing"] == []
+    assert data["clauses"] == [{"id": "privacy", "rule": "defaults", "required": 1, "approved_by": ["Grace"],
+                                "missing": 0, "eligible": ["Alan"], "unowned": False}]

@@ -1,0 +1,161 @@
+"""Splitting one Markdown document into clauses."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.spec.parser import parse, parse_heading, slugify
+
+SPEC = """# Overview {#overview authority=root}
+
+Intro.
+
+## Respect privacy {#respect_privacy authority=system audience="end users"}
+
+Body of privacy.[^a1b2]
+
+### Retention
+
+Keep logs for 30 days.
+
+## Be helpful ##
+
+Helpful body.
+"""
+
+
+def keys(text: str, path: str = "spec/overview.md") -> list[str]:
+    return [c.key for c in parse(path, text).clauses]
+
+
+def test_explicit_ids_attributes_and_derived_ids_are_read_from_headings():
+    doc = parse("spec/overview.md", SPEC)
+    assert [(c.key, c.title, c.level, c.parent) for c in doc.clauses] == [
+        ("overview", "Overview", 1, None),
+        ("respect_privacy", "Respect privacy", 2, "overview"),
+        ("spec.overview:overview.respect-privacy.retention", "Retention", 3, "respect_privacy"),
+        ("spec.overview:overview.be-helpful", "Be helpful", 2, "overview"),
+    ]
+    assert dict(doc.clauses[1].attributes) == {"authority": "system", "audience": "end users"}
+    assert doc.clauses[1].body == "Body of privacy.[^a1b2]"
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Respect privacy {#respect_privacy authority=system}", ("Respect privacy", "respect_privacy", (("authority", "system"),))),
+    ("Title ## ", ("Title", None, ())),
+    ("Title {not attrs}", ("Title {not attrs}", None, ())),
+    ("Title {#only_id}", ("Title", "only_id", ())),
+    ("Title {.note key='a b'}", ("Title", None, (("class", "note"), ("key", "a b")))),
+    ("C# tips", ("C# tips", None, ())),
+    ("", ("", None, ())),
+])
+def test_heading_text_splits_into_title_id_and_attributes(heading, expected):
+    assert parse_heading(heading) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("# A\n\n~~~\n# not\n~~~\n\n# B\n", ["d:a", "d:b"]),
+    ("# A\n\n```md\n# not\n```\n", ["d:a"]),
+    ("# A\n\n````\n```\n# not\n```\n````\n", ["d:a"]),
+    ("# A\n\n- item\n\n  ```\n  # not\n  ```\n", ["d:a"]),
+    ("# A\n\n> ```\n> # not\n> ```\n", ["d:a"]),
+    ("# A\n\n> # quoted heading is not a section\n", ["d:a"]),
+    ("# A\n\n    # indented code\n", ["d:a"]),
+    ("Setext\n======\n\nSub\n---\n", ["d:setext", "d:setext.sub"]),
+    ("# A\r\n\r\n## B\r\n", ["d:a", "d:a.b"]),
+    ("\ufeff# A\n", ["d:a"]),
+    ("# A\n\n## B", ["d:a", "d:a.b"]),
+    ("#NoSpace\n", []),
+    ("text before\n\n# A\n", ["d:a"]),
+])
+def test_only_document_level_headings_outside_fences_start_clauses(text, expected):
+    assert keys(text, "d.md") == expected
+
+
+def test_rule_markers_label_the_following_paragraph_or_heading():
+    text = "# Lexicon {#lex}\n\nr[lex.tokens]\nTokens are words.\nMore words.\n\nr[lex.spaces]\n\n## Whitespace\n\nSpaces body.\n"
+    doc = parse("lex.md", text)
+    assert [(c.key, c.title, c.body, c.parent) for c in doc.clauses] == [
+        ("lex", "Lexicon", "", None),
+        ("lex.tokens", "", "Tokens are words.\nMore words.", "lex"),
+        ("lex.spaces", "Whitespace", "Spaces body.", "lex"),
+    ]
+    assert all(c.explicit for c in doc.clauses)
+
+
+def test_a_duplicate_id_warns_with_its_line_and_keeps_both_clauses():
+    doc = parse("d.md", "# A {#x}\n\none\n\n# B {#x}\n\ntwo\n")
+    assert [c.key for c in doc.clauses] == ["x", "x~2"]
+    assert [(w.line, w.message) for w in doc.warnings] == [(5, "duplicate id 'x' (first at line 1)")]
+    assert doc.clauses[1].body == "two"
+
+
+def test_slugs_are_lowercase_ascii():
+    assert slugify("Ünïcode & Friends!") == "unicode-friends"
+    assert slugify("¿?") == "section"
+
+
+LINES = st.sampled_from([
+    "", "text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "~~~", "```", "- item", "  ```",
+    "> quote", "===", "---", "r[x.y]", "    code", "\t# tab", "[^ab12]", "#", "####### seven",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LINES, max_size=30))
+def test_clause_regions_are_ordered_and_never_overlap(lines):
+    doc = parse("d.md", "\n".join(lines))
+    ends = [(c.start, c.end) for c in doc.clauses]
+    assert all(a_end == b_start for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+    assert all(start < end for start, end in ends)
+    assert len({c.key for c in doc.clauses}) == len(doc.clauses)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=30), st.booleans())
+def test_crlf_a_bom_and_a_missing_final_newline_do_not_change_clauses(lines, final_newline):
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    plain = parse("d.md", text).clauses
+    assert parse("d.md", "\ufeff" + text.replace("\n", "\r\n")).clauses == plain
+    assert parse("d.md", text.rstrip("\n")).clauses == parse("d.md", text.rstrip("\n") + "\n").clauses
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_parses_without_error(text):
+    parse("d.md", text)
+
+
+def test_a_rule_marker_directly_above_a_heading_labels_that_heading():
+    doc = parse("lex.md", "# Lexicon {#lex}\n\nr[lex.tokens]\n## Tokens\n\nBody.\n")
+    assert [(c.key, c.title, c.body) for c in doc.clauses] == [("lex", "Lexicon", ""), ("lex.tokens", "Tokens", "Body.")]
+
+
+DOC_LINES = st.sampled_from([
+    "", "", "text", "more text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "## Dup {#h}",
+    "~~~", "```", "- item", "  ```", "> quote", "===", "---", "r[x.y]", "r[x.z]", "    code", "#### H4",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(DOC_LINES, max_size=30), st.lists(DOC_LINES, max_size=5),
+       st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=3))
+def test_parsing_with_the_previous_version_gives_the_same_result_as_a_full_parse(lines, insert, at, drop):
+    at = min(at, len(lines))
+    old_text, new_text = "\n".join(lines), "\n".join(lines[:at] + insert + lines[at + drop:])
+    previous = parse("d.md", old_text)
+    full = parse("d.md", new_text)
+    incremental = parse("d.md", new_text, previous)
+    assert incremental.clauses == full.clauses
+    assert incremental.warnings == full.warnings
+
+
+def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
+    text = "".join(f"## Rule {n} {{#r{n}}}\n\nBody {n}.\n\n" for n in range(10))
+    previous = parse("d.md", text)
+    edited = parse("d.md", text.replace("Body 4.", "Body four, longer.\nSecond line."), previous)
+    k0, j1, k1 = edited.reused
+    assert (k0, j1, k1) == (4, 5, 5)
+    assert edited.clauses[:k0] == previous.clauses[:k0]
+    assert [c.body for c in edited.clauses[j1:]] == [c.body for c in previous.clauses[k1:]]
