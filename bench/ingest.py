@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from registry.gitsource.writer import NewCommit, Person, Write, import_history, init_repo  # noqa: E402
 
-WORDS = ("assistant user developer must should never always respond refuse explain context policy "
-         "privacy data harm safety honest clear brief tone format example request instruction "
-         "system content tool output model answer question verify source claim risk").split()
+WORDS = ["assistant", "user", "developer", "must", "should", "never", "always", "respond", "refuse", "explain", "context", "policy", "privacy", "data", "harm", "safety", "honest", "clear", "brief", "tone", "format", "example", "request", "instruction", "system", "content", "tool", "output", "model", "answer", "question", "verify", "source", "claim", "risk"]
 PEOPLE = [Person(n, f"{n.split()[0].lower()}@example.org") for n in
           ("Ada Byron", "Grace Hopper", "Alan Turing", "Barbara Liskov", "Edsger Dijkstra", "Katherine Johnson")]
 
@@ -65,7 +63,7 @@ def generate(path: Path, commits: int, documents: int, seed: int = 7) -> None:
                 "level": rng.choice((2, 2, 3, 3, 4)), "authority": rng.choice(("system", "developer", "user")),
                 "body": " ".join(_sentence(rng) for _ in range(rng.randint(2, 5))), "example": rng.random() < 0.1}
 
-    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     stream = []
     for n in range(commits):
         ops = []
@@ -176,7 +174,7 @@ def measure(repo: Path, kind: str, scratch: Path) -> dict:
         out[label] = {"seconds": wall, "rss": rss, "commits": data["commits"], "versions": data["versions"]}
         if label == "full":
             head = subprocess.run(["git", "-C", str(work), "rev-parse", "main"], capture_output=True, text=True).stdout
-            import_history(work, [NewCommit("main", PEOPLE[0], datetime(2030, 1, 1, tzinfo=timezone.utc),
+            import_history(work, [NewCommit("main", PEOPLE[0], datetime(2030, 1, 1, tzinfo=UTC),
                                             "one more", [Write("spec/part-000.md", b"# Part 0 {#part_0}\n\nNew.\n")],
                                             start=head.strip())])
             out["incremental"] = specreg(["ingest"], env)[0]

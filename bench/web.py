@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
@@ -25,17 +25,16 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.app import create_app  # noqa: E402
-from registry.config import Settings, normalize_database_url  # noqa: E402
-from registry.db import make_engine, session_scope  # noqa: E402
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Ledger, Tag  # noqa: E402
-from registry.schema import upgrade  # noqa: E402
-from registry.history.search_index import sync_search_index  # noqa: E402
+from registry.app import create_app
+from registry.config import Settings, normalize_database_url
+from registry.db import make_engine, session_scope
+from registry.history.search_index import sync_search_index
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Ledger, Tag
+from registry.schema import upgrade
 
-START = datetime(2020, 1, 1, tzinfo=timezone.utc)
+START = datetime(2020, 1, 1, tzinfo=UTC)
 # A Zipf-like vocabulary: a few common words and a long tail, so searches are selective as in real text.
-WORDS = ("assistant user developer privacy honest data harm safe refuse explain context policy "
-         "request answer tool content clear brief instruction respect verify").split()
+WORDS = ["assistant", "user", "developer", "privacy", "honest", "data", "harm", "safe", "refuse", "explain", "context", "policy", "request", "answer", "tool", "content", "clear", "brief", "instruction", "respect", "verify"]
 WORDS += [f"w{i}" for i in range(3000)]
 CUMULATIVE = list(accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
 HOT = "doc0.c0"  # the clause every 50th commit changes: a long history to page through
@@ -135,7 +134,7 @@ def main() -> None:
     client = app.test_client()
     mid = "v5"
     urls = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
-            f"/clauses/{HOT}?at={mid}", f"/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
+            f"/clauses/{HOT}?at={mid}", "/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
             "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1",
             "/releases", "/releases/v1...v9",
             "/activity", "/", "/api/v1/clauses",

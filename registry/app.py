@@ -31,21 +31,21 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
 
     from registry import db
     from registry.web import auth, context
-    from registry.web.accounts.account_pages import bp as account
-    from registry.web.accounts.admin_pages import bp as admin
     from registry.web.accountability.api import bp as accountability_api
     from registry.web.accountability.pages import bp as accountability
-    from registry.web.history.api import bp as api
-    from registry.web.history.clause_pages import bp as clauses
+    from registry.web.accounts.account_pages import bp as account
+    from registry.web.accounts.admin_pages import bp as admin
+    from registry.web.accounts.api import bp as users_api
     from registry.web.errors import register_error_handlers
     from registry.web.evidence.api import bp as evidence_api
-    from registry.web.owners.pages import bp as owner_pages
-    from registry.web.owners.api import bp as owners_api
-    from registry.web.history.pages import bp as pages
-    from registry.web.proposals.pages import bp as proposal_pages
-    from registry.web.proposals.api import bp as proposals_api
     from registry.web.evidence.pages import bp as report_pages
-    from registry.web.accounts.api import bp as users_api
+    from registry.web.history.api import bp as api
+    from registry.web.history.clause_pages import bp as clauses
+    from registry.web.history.pages import bp as pages
+    from registry.web.owners.api import bp as owners_api
+    from registry.web.owners.pages import bp as owner_pages
+    from registry.web.proposals.api import bp as proposals_api
+    from registry.web.proposals.pages import bp as proposal_pages
 
     db.init_app(app)
     context.init_app(app)

@@ -19,7 +19,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 def _ensure_venv(extras: str) -> None:
     """Create .venv and (re)install the project when pyproject.toml changed since the last install."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (bootstrap runs on whatever python3 the user has)
         sys.exit(f"Specreg needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print("creating virtual environment in .venv ...", file=sys.stderr)

@@ -16,10 +16,10 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from repo_builder import RepoBuilder  # noqa: E402
+from repo_builder import RepoBuilder
 
-from registry.db import make_engine  # noqa: E402
-from registry.schema import upgrade  # noqa: E402
+from registry.db import make_engine
+from registry.schema import upgrade
 
 PG_ADMIN_URL = os.environ.get("SPECREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from proposal_helpers import HEADINGS, RULES, STYLE, World, build_world
+from repo_builder import GRACE, RepoBuilder
 from sqlalchemy.orm import Session
 
-from proposal_helpers import HEADINGS, RULES, STYLE, World, build_world
-from registry.proposals import reviews
 from registry.gitsource import SpecSource
-from registry.proposals.merge import merge
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, propose
-from repo_builder import GRACE, RepoBuilder
+from registry.proposals.merge import merge
 
 PROMPT = "# Prompt ab12: a long answer\n\n**User:** Explain everything.\n"
 TITLE = "Tighten <privacy> & =SUM(A1)"  # user-written text that must come out escaped / inert

@@ -1,13 +1,13 @@
 """Small helpers shared by ledger tests."""
 from __future__ import annotations
 
+from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
 from registry.gitsource import SpecSource
-from registry.ledger.ingest import IngestOptions, IngestReport, ingest
 from registry.history.queries import clause_history, list_clauses
+from registry.ledger.ingest import IngestOptions, IngestReport, ingest
 from registry.ledger.refs import resolve
-from repo_builder import RepoBuilder
 
 
 def run_ingest(session: Session, repo: RepoBuilder, **options: object) -> IngestReport:

@@ -1,11 +1,11 @@
 """A small spec with an OWNERS.toml history, shared by the owners tests."""
 from __future__ import annotations
 
+from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
-from registry.owners.queries import who_owns
 from registry.ledger.refs import resolve
-from repo_builder import RepoBuilder
+from registry.owners.queries import who_owns
 
 RULES = """# Rules {#rules}
 

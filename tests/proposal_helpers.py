@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
 from registry.accounts.users import Actor, add_user
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
 from registry.proposals.authoring import ChangeInput, propose
-from repo_builder import RepoBuilder
 
 RULES = """# Rules {#rules}
 

@@ -1,14 +1,14 @@
 """A deterministic spec repo for tests: fixed authors, dates advancing one day per commit."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from registry.gitsource.writer import Delete, NewCommit, Person, Rename, Write, import_history, init_repo, set_branch
 
 ADA = Person("Ada Byron", "ada@example.org")
 GRACE = Person("Grace Hopper", "grace@example.org")
-START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
 
 class RepoBuilder:

@@ -10,12 +10,12 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
-from registry.accounts.users import Actor, require_role
-from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
-from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Proposal
-from registry.ledger.refs import commit_by_prefix
 from registry.accountability.unapproved import AcknowledgementView, is_unapproved
+from registry.accounts.users import Actor, require_role
+from registry.audit import events as audit
+from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
+from registry.ledger.refs import commit_by_prefix
+from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Proposal
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
+from registry.history.queries import find_clause, version_at
+from registry.ledger.refs import Point, iso, parse_moment, resolve, seq_of
 from registry.models import Clause, ClauseVersion, Commit, Proposal
 from registry.owners.queries import OwnerView, who_owns
 from registry.proposals.policy_store import policy_at
-from registry.proposals.states import MERGED
 from registry.proposals.reads import merged_by_commit
-from registry.history.queries import find_clause, version_at
-from registry.ledger.refs import Point, iso, parse_moment, resolve, seq_of
+from registry.proposals.states import MERGED
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from registry.accountability.unapproved import unapproved_count
 from registry.history.activity import RecentChange, recent_changes
 from registry.history.queries import ClauseView, list_clauses
-from registry.ledger.refs import Point
 from registry.history.releases import Release, list_releases
-from registry.accountability.unapproved import unapproved_count
+from registry.ledger.refs import Point
 
 
 @dataclass

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.ledger.refs import iso, resolve, seq_of
 from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Person, Proposal
 from registry.proposals.states import MERGED
-from registry.ledger.refs import iso, resolve, seq_of
 
 PER_PAGE = 100
 

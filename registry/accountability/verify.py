@@ -11,9 +11,16 @@ from sqlalchemy.orm import Session
 from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
-from registry.models import Ledger
-from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, check_merges, check_reviews, check_trailers, collect
 from registry.gitsource.trailers import AUDIT_HEAD
+from registry.models import Ledger
+from registry.proposals.integrity import (
+    TRAILER_KEYS,
+    CommitTrailers,
+    check_merges,
+    check_reviews,
+    check_trailers,
+    collect,
+)
 
 ANCHOR_TRAILER = AUDIT_HEAD
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
 from registry.accounts.users import Actor, actor_by_id, find_account, normalize_email, require_role
+from registry.audit import events as audit
 from registry.errors import Forbidden, NotFound, Unauthorized
-from registry.models import ApiToken, LoginSession, utcnow
 from registry.ledger.refs import iso
+from registry.models import ApiToken, LoginSession, utcnow
 
 TOKEN_PREFIX = "srg_"
 SESSION_LIFETIME = timedelta(hours=12)

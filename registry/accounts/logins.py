@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
 from registry.accounts.users import Actor, authenticate, normalize_email
 from registry.errors import TooManyAttempts
-from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
 from registry.models import LoginFailure, utcnow
 
 MAX_EMAIL = 320  # no account has a longer one (people.email); longer input is a plain failure

@@ -16,10 +16,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
-from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.gitsource.person_ident import check_identity
-from registry.proposals.reevaluation import reevaluate
 from registry.ledger.refs import iso
+from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
+from registry.proposals.reevaluation import reevaluate
 
 MIN_PASSWORD = 8
 

@@ -26,8 +26,8 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
 
 def acting(session: Session, args: argparse.Namespace) -> Actor | None:
     """The acting account, or None when neither --as nor SPECREG_TOKEN says."""
-    from registry.accounts.users import actor_for
     from registry.accounts.credentials import actor_for_token
+    from registry.accounts.users import actor_for
 
     if getattr(args, "actor", None):
         return actor_for(session, args.actor)

@@ -58,8 +58,8 @@ def _acks(acks: list[AcknowledgementView]) -> list[str]:
 
 def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
     """Unapproved changes (or, with --rewrites, history rewrites), oldest first."""
-    from registry.ledger.refs import iso
     from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
+    from registry.ledger.refs import iso
 
     with ctx.session() as session:
         since, until = seq_range(session, args.since, args.until)

@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _owners_text(result: ClauseOwners) -> str:
-    from registry.owners.resolution import describe_source
     from registry.ledger.refs import iso
+    from registry.owners.resolution import describe_source
 
     lines = [f"{result.id} @ {result.at.ref} ({result.at.sha[:12]})"]
     for o in result.owners:
@@ -55,8 +55,8 @@ def _owners_text(result: ClauseOwners) -> str:
 
 def cmd_who_owns(args: argparse.Namespace, ctx: Context) -> int:
     """A clause's owners at a ref, where each came from and since when."""
-    from registry.owners.queries import who_owns
     from registry.ledger.refs import resolve
+    from registry.owners.queries import who_owns
 
     with ctx.session() as session:
         result = who_owns(session, args.id, resolve(session, args.at))
@@ -66,9 +66,9 @@ def cmd_who_owns(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_owned_by(args: argparse.Namespace, ctx: Context) -> int:
     """Every clause a person or team owns at a ref."""
+    from registry.ledger.refs import resolve
     from registry.owners.queries import owned_by
     from registry.owners.resolution import describe_source
-    from registry.ledger.refs import resolve
 
     with ctx.session() as session:
         result = owned_by(session, args.owner, resolve(session, args.at))
@@ -82,8 +82,8 @@ def cmd_owned_by(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_unowned(args: argparse.Namespace, ctx: Context) -> int:
     """Clauses with no owner and the share of the spec they are."""
-    from registry.owners.queries import unowned
     from registry.ledger.refs import resolve
+    from registry.owners.queries import unowned
 
     with ctx.session() as session:
         result = unowned(session, resolve(session, args.at))
@@ -96,8 +96,8 @@ def cmd_unowned(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_owner_history(args: argparse.Namespace, ctx: Context) -> int:
     """Every change of a clause's effective owners, when and why."""
-    from registry.owners.queries import clause_ownership_history
     from registry.ledger.refs import iso, resolve
+    from registry.owners.queries import clause_ownership_history
 
     with ctx.session() as session:
         changes = clause_ownership_history(session, args.id, resolve(session, args.at))

@@ -154,8 +154,8 @@ def cmd_comment(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
     """Approve, request changes, or withdraw your request."""
-    from registry.proposals import reviews
     from registry.errors import BadRequest
+    from registry.proposals import reviews
     from registry.proposals.store import get_proposal
 
     with ctx.session(write=True) as session:
@@ -175,8 +175,8 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_dismiss(args: argparse.Namespace, ctx: Context) -> int:
     """Dismiss someone's request for changes."""
-    from registry.proposals.store import get_proposal
     from registry.proposals.reviews import dismiss_veto
+    from registry.proposals.store import get_proposal
 
     with ctx.session(write=True) as session:
         dismiss_veto(session, acting(session, args), args.number, args.review, args.reason)

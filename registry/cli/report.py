@@ -42,8 +42,8 @@ def _write(path: str, text: str) -> None:
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     """Build the report, render it in one format, write it to a file or stdout."""
     from registry.errors import BadRequest
-    from registry.evidence.report import evidence_report
     from registry.evidence.render import check_format, render
+    from registry.evidence.report import evidence_report
 
     fmt = check_format(args.fmt or ("json" if ctx.json else "html"))
     if ctx.json and args.output == "-" and fmt != "json":
@@ -63,9 +63,9 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_coverage(args: argparse.Namespace, ctx: Context) -> int:
     """Clause-to-evaluation coverage at a ref."""
-    from registry.owners.queries import point_dict
     from registry.history.prompts import prompt_coverage
     from registry.ledger.refs import resolve
+    from registry.owners.queries import point_dict
 
     with ctx.session() as session:
         point = resolve(session, args.at)

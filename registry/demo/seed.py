@@ -11,13 +11,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.proposals import authoring as proposals
-from registry.proposals import reviews
 from registry.accounts.users import Actor, add_user
 from registry.gitsource import SpecSource
-from registry.proposals.merge import merge
 from registry.models import Account
+from registry.proposals import authoring as proposals
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
+from registry.proposals.merge import merge
 from registry.proposals.reads import clause_markdown
 
 DEMO_PASSWORD = "specreg-demo"

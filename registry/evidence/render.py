@@ -15,11 +15,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from registry.accountability.unapproved import AcknowledgementView
 from registry.config import PROJECT_ROOT
 from registry.errors import BadRequest
 from registry.evidence.report import ClauseChange, EvidenceReport
 from registry.ledger.refs import iso
-from registry.accountability.unapproved import AcknowledgementView
 
 FORMATS = ("html", "json", "csv")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",

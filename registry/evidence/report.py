@@ -13,18 +13,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accountability.unapproved import RewriteView, UnapprovedChange, history_rewrites, unapproved_changes
+from registry.accountability.verify import verify
 from registry.audit import events as audit
 from registry.audit.events import Finding
+from registry.evidence.span import ReportRange, report_range
+from registry.history.prompts import Coverage, footnote_refs, prompt_coverage
+from registry.ledger.refs import commit_by_sha, iso
 from registry.models import ClauseVersion, Commit, Ledger, utcnow
 from registry.owners.queries import Unowned, unowned
 from registry.owners.store import OwnersStore
 from registry.owners.timeline import owners_by_version
-from registry.history.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.proposals.reads import merged_by_commit
-from registry.ledger.refs import commit_by_sha, iso
-from registry.evidence.span import ReportRange, report_range
-from registry.accountability.unapproved import RewriteView, UnapprovedChange, history_rewrites, unapproved_changes
-from registry.accountability.verify import verify
 
 
 @dataclass(frozen=True)

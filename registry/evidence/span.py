@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import BadRequest, UnknownRef
-from registry.models import Commit
-from registry.ledger.refs import Point, head_point, iso, parse_moment, resolve
 from registry.history.releases import list_releases
+from registry.ledger.refs import Point, head_point, iso, parse_moment, resolve
+from registry.models import Commit
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import Clause, ClauseVersion, Commit
 from registry.history.queries import HistoryEntry
 from registry.ledger.refs import Point, iso
+from registry.models import Clause, ClauseVersion, Commit
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from registry.models import Commit
 from registry.ledger.refs import Point, resolve
+from registry.models import Commit
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.history.activity import Activity, history_activity
-from registry.models import Clause, ClauseKey, DocumentVersion
 from registry.history.prompts import Prompt, cited_prompts
 from registry.history.queries import ClauseView, HistoryEntry, clause_history, find_clause, show_clause, versions_at
 from registry.ledger.refs import Point
+from registry.models import Clause, ClauseKey, DocumentVersion
 
 # `[text](#target)` and reference definitions `[label]: #target`: in-text links to other clauses.
 _ANCHOR = re.compile(r"(?:\]\(|^\[[^\]]+\]:[ \t]*)#([^\s)\"']+)", re.MULTILINE)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
-from registry.models import ClauseVersion, Commit
 from registry.history.queries import ClauseDiff, clause_diff, find_clause
 from registry.ledger.refs import Point, resolve
+from registry.models import ClauseVersion, Commit
 from registry.spec.worddiff import Op, word_diff
 
 BEFORE_HISTORY = Point("(before the first commit)", 0, "0" * 40, "commit")

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from registry.errors import UnknownPrompt
 from registry.gitsource import RawCommit
-from registry.models import ExampleFile
 from registry.history.queries import ClauseView, list_clauses
-from registry.ledger.refs import Point
 from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.refs import Point
+from registry.models import ExampleFile
 
 EXAMPLES_DIR = "examples/"
 MAX_BYTES = 200_000

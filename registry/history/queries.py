@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal
 from registry.ledger.refs import Point, iso
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal
 from registry.spec.worddiff import Op, word_diff
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import BadRequest
-from registry.models import Clause, ClauseVersion, Commit, Tag
 from registry.history.queries import outline_at, versions_at
 from registry.ledger.refs import Point, iso, resolve
+from registry.models import Clause, ClauseVersion, Commit, Tag
 
 KINDS = ("added", "removed", "renamed", "moved", "modified")
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.db import is_sqlite
 from registry.errors import BadRequest
-from registry.models import Clause, ClauseVersion, Commit
 from registry.history.queries import versions_at
 from registry.ledger.refs import Point, iso
+from registry.models import Clause, ClauseVersion, Commit
 
 MAX_QUERY = 200
 MAX_TERMS = 12
@@ -28,15 +28,7 @@ SNIPPET = 180
 PG_DOCUMENT = "clause_versions.search_vector"
 _WORD = re.compile(r"[^\W_]+")
 # PostgreSQL's English stop words: dropped on both backends so a query means the same on each.
-STOP_WORDS = frozenset("""
-i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-her hers herself it its itself they them their theirs themselves what which who whom this that
-these those am is are was were be been being have has had having do does did doing a an the and
-but if or because as until while of at by for with about against between into through during
-before after above below to from up down in out on off over under again further then once here
-there when where why how all any both each few more most other some such no nor not only own
-same so than too very s t can will just don should now
-""".split())
+STOP_WORDS = frozenset(["i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don", "should", "now"])
 
 Segment = tuple[str, bool]  # a run of snippet text, and whether it matched
 

@@ -9,12 +9,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
-from registry.spec.identity import Candidate, match_renames
+from registry.ledger.documents import CommitDocs, DocEdit
+from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.state import ClauseState, LedgerState, changes_between
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
-from registry.ledger.documents import CommitDocs, DocEdit
+from registry.spec.identity import Candidate, match_renames
 from registry.spec.parser import Clause as ParsedClause
-from registry.ledger.hooks import IngestWatcher, WarnFn
+
 
 @dataclass
 class _Rows:

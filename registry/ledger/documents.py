@@ -10,6 +10,7 @@ from registry.spec.parser import Clause as ParsedClause
 from registry.spec.parser import ParsedDocument, parse
 from registry.spec.specfiles import SpecFiles
 
+
 @dataclass
 class DocEdit:
     """A spec document the commit changed: its new parse, or None when it left the spec."""

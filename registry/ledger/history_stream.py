@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from registry.spec.clause_builder import Clause, shifted
-from registry.ledger.documents import CommitDocs, DocEdit, DocumentReader
 from registry.errors import SourceError
 from registry.gitsource import RawCommit, SpecSource
 from registry.gitsource.blobs import Answers
+from registry.ledger.documents import CommitDocs, DocEdit, DocumentReader
+from registry.spec.clause_builder import Clause, shifted
 from registry.spec.parser import ParsedDocument
 from registry.spec.specfiles import SpecFiles
 

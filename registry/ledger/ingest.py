@@ -9,20 +9,29 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.ledger.commit_applier import CommitApplier
 from registry.db import lock_writer
 from registry.errors import ConfigError
-from registry.ledger.documents import CommitDocs
 from registry.gitsource import RawCommit, SpecSource
+from registry.ledger.commit_applier import CommitApplier
+from registry.ledger.documents import CommitDocs
 from registry.ledger.history_stream import ReadJob, parsed_history
-from registry.spec.identity import DEFAULT_SIMILARITY
+from registry.ledger.hooks import WATCHERS
+from registry.ledger.refs import seq_of
 from registry.ledger.state import LedgerState
 from registry.models import (
-    Clause, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, IngestRun, IngestWarning, Ledger, Tag, utcnow,
+    Clause,
+    ClauseVersion,
+    Commit,
+    DocumentVersion,
+    HistoryRewrite,
+    IngestRun,
+    IngestWarning,
+    Ledger,
+    Tag,
+    utcnow,
 )
-from registry.ledger.refs import seq_of
+from registry.spec.identity import DEFAULT_SIMILARITY
 from registry.spec.specfiles import SpecFiles, from_options
-from registry.ledger.hooks import WATCHERS
 
 INGEST_ACTOR = "registry:ingest"
 Progress = Callable[[int, int], None]

@@ -18,7 +18,13 @@ from registry.models.ledger import (
 from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.models.prompts import ExampleFile
 from registry.models.proposals import (
-    STATES, Comment, PolicyVersion, Proposal, ProposedChange, Review, Revision,
+    STATES,
+    Comment,
+    PolicyVersion,
+    Proposal,
+    ProposedChange,
+    Review,
+    Revision,
 )
 
 __all__ = [

@@ -10,15 +10,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
 from registry.accounts.users import Actor, require_role
+from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
+from registry.history.queries import find_clause, version_at
+from registry.ledger.refs import head_point, iso
 from registry.models import Clause, OwnerAssignment, Person, Team
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.store import OwnerRef, OwnersStore
-from registry.history.queries import find_clause, version_at
 from registry.proposals.reevaluation import reevaluate, touching
-from registry.ledger.refs import head_point, iso
 
 
 def _prepare(session: Session, actor: Actor | None, key: str, owner: str, reason: str,

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from registry.ledger.refs import iso
 from registry.models import ClauseVersion, Commit, OwnerAssignment, OwnersVersion, Person, Team
 from registry.owners.owners_toml import TEAM_PREFIX
-from registry.owners.store import OwnersStore
 from registry.owners.resolution import Owner
-from registry.ledger.refs import iso
+from registry.owners.store import OwnersStore
 
 
 @dataclass(frozen=True)

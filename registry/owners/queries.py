@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
-from registry.owners.owners_toml import TEAM_PREFIX
-from registry.owners.history import OwnershipChange, ownership_history, since_of
-from registry.owners.store import OwnerRef, OwnersStore, moment_of
-from registry.owners.resolution import Grant, Node, Owner, Resolver, source_label
 from registry.history.queries import ClauseView, find_clause, list_clauses
 from registry.ledger.refs import Point, iso
+from registry.owners.history import OwnershipChange, ownership_history, since_of
+from registry.owners.owners_toml import TEAM_PREFIX
+from registry.owners.resolution import Grant, Node, Owner, Resolver, source_label
+from registry.owners.store import OwnerRef, OwnersStore, moment_of
 
 
 def point_dict(point: Point) -> dict[str, str]:

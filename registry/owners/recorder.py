@@ -13,12 +13,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
+from registry.history.queries import list_clauses
+from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.refs import Point
 from registry.models import Account, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.owners.owners_toml import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, parse_owners
 from registry.owners.store import OwnersStore
-from registry.history.queries import list_clauses
-from registry.ledger.refs import Point
-from registry.ledger.hooks import IngestWatcher, WarnFn
 
 
 @dataclass

@@ -8,13 +8,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownOwner
+from registry.history.queries import version_at
+from registry.ledger.refs import Point, parse_moment
 from registry.models import (
-    Commit, OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership,
+    Commit,
+    OwnerAssignment,
+    OwnerEntry,
+    OwnersVersion,
+    Person,
+    Team,
+    TeamMembership,
 )
 from registry.owners.owners_toml import TEAM_PREFIX, Entry
 from registry.owners.resolution import Node, Owner, Resolver, Rules
-from registry.history.queries import version_at
-from registry.ledger.refs import Point, parse_moment
 
 
 @dataclass(frozen=True)

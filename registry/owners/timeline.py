@@ -13,10 +13,10 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Clause, ClauseVersion, Commit
-from registry.owners.store import OwnersStore
-from registry.owners.resolution import Node, Owner, Resolver, Rules
 from registry.history.queries import versions_at
+from registry.models import Clause, ClauseVersion, Commit
+from registry.owners.resolution import Node, Owner, Resolver, Rules
+from registry.owners.store import OwnersStore
 
 Tree = dict[int, tuple[str, str, int | None]]  # lineage -> (id, document, parent lineage)
 

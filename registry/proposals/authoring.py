@@ -12,19 +12,19 @@ from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
-from registry.proposals import store
 from registry.accounts.users import Actor, require_role
-from registry.proposals.verdict import may_approve, verdict
-from registry.spec.clause_edit import ClauseText, Edit, apply_edits, digest_of
+from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource
-from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
-from registry.proposals.policy import POLICY_PATH
-from registry.proposals.states import DRAFT, OPEN, check_current, transition
 from registry.history.queries import find_clause, version_at
-from registry.proposals.reevaluation import follow_verdict
 from registry.ledger.refs import Point, head_point
+from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
+from registry.proposals import store
+from registry.proposals.policy import POLICY_PATH
+from registry.proposals.reevaluation import follow_verdict
+from registry.proposals.states import DRAFT, OPEN, check_current, transition
+from registry.proposals.verdict import may_approve, verdict
+from registry.spec.clause_edit import ClauseText, Edit, apply_edits, digest_of
 from registry.spec.specfiles import from_options
 
 

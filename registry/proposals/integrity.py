@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.proposals import store
 from registry.audit.events import Finding, parse_anchor
-from registry.proposals.merge_scope import scope_mismatches
-from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
-from registry.proposals.states import APPROVED, MERGED
-from registry.ledger.refs import iso, seq_of
 from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID, approved_by
+from registry.ledger.refs import iso, seq_of
+from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
+from registry.proposals import store
+from registry.proposals.merge_scope import scope_mismatches
+from registry.proposals.states import APPROVED, MERGED
 
 TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD)
 

@@ -19,22 +19,21 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
-from registry.gitsource import trailers
-from registry.proposals import store
 from registry.accounts.users import Actor
-from registry.proposals.verdict import may_approve, verdict
-from registry.spec.clause_edit import Edit, EditError, apply_edits
+from registry.audit import events as audit
 from registry.db import lock_writer
 from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
-from registry.gitsource import SpecSource
+from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ledger.ingest import IngestOptions, ingest
-from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
-from registry.spec.parser import parse
-from registry.proposals.states import APPROVED, MERGED, OPEN, transition
-from registry.proposals.reevaluation import follow_verdict
 from registry.ledger.refs import iso
+from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
+from registry.proposals import store
+from registry.proposals.reevaluation import follow_verdict
+from registry.proposals.states import APPROVED, MERGED, OPEN, transition
+from registry.proposals.verdict import may_approve, verdict
+from registry.spec.clause_edit import Edit, EditError, apply_edits
+from registry.spec.parser import parse
 
 REGISTRY = Person("Specreg", "specreg@localhost")
 ATTEMPTS = 5  # compare-and-swap tries before giving up on a branch that keeps moving

@@ -11,15 +11,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.gitsource import trailers
-from registry.proposals import store
 from registry.errors import UnknownProposal
-from registry.gitsource import RawCommit
+from registry.gitsource import RawCommit, trailers
+from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
-from registry.proposals.states import APPROVED, MERGED
+from registry.proposals import store
 from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, collect, merge_mismatches
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.proposals.states import APPROVED, MERGED
 
 
 class MergeWatcher(IngestWatcher):

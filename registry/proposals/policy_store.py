@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
+from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.models import Commit, PolicyVersion
 from registry.proposals.policy import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
-from registry.ledger.hooks import IngestWatcher, WarnFn
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.proposals import store
 from registry.accounts.users import Actor
-from registry.proposals.verdict import may_approve, verdict
 from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
-from registry.models import STATES, ClauseVersion, Commit, Person, Proposal, ProposedChange, Review, Revision
-from registry.proposals.states import ACTIVE, APPROVED, OPEN
-from registry.spec.parser import parse
-from registry.proposals.policy_store import policy_at
 from registry.history.queries import show_clause, version_at
 from registry.ledger.refs import head_point, iso
+from registry.models import STATES, ClauseVersion, Commit, Person, Proposal, ProposedChange, Review, Revision
+from registry.proposals import store
+from registry.proposals.policy_store import policy_at
+from registry.proposals.states import ACTIVE, APPROVED, OPEN
+from registry.proposals.verdict import may_approve, verdict
+from registry.spec.parser import parse
 from registry.spec.worddiff import word_diff
 
 

@@ -16,15 +16,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.proposals import store
-from registry.proposals.verdict import verdict
 from registry.gitsource import RawCommit
+from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, Revision, utcnow
 from registry.owners.owners_toml import OWNERS_PATH
+from registry.proposals import store
 from registry.proposals.policy import POLICY_PATH
 from registry.proposals.states import APPROVED, OPEN, after_verdict
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.proposals.verdict import verdict
 
 OWNERSHIP_CHANGED = "ownership changed"
 POLICY_CHANGED = "policy changed"

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry.audit import events as audit
-from registry.proposals import store
 from registry.accounts.users import Actor, require_role
-from registry.proposals.verdict import may_approve, meaning, verdict
+from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, Forbidden, NotFound
-from registry.models import Proposal, Review, utcnow
-from registry.proposals.states import allowed, check_current, transition
-from registry.proposals.reevaluation import follow_verdict
 from registry.ledger.refs import iso
+from registry.models import Proposal, Review, utcnow
+from registry.proposals import store
+from registry.proposals.reevaluation import follow_verdict
+from registry.proposals.states import allowed, check_current, transition
+from registry.proposals.verdict import may_approve, meaning, verdict
 
 
 def _open_for_review(session: Session, actor: Actor | None, number: int,

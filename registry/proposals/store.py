@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.spec.clause_edit import Edit, digest_of
 from registry.db import is_sqlite, lock_writer
 from registry.errors import UnknownProposal
 from registry.models import Comment, Person, Proposal, ProposedChange, Review, Revision
+from registry.spec.clause_edit import Edit, digest_of
 
 
 def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.proposals import store
 from registry.errors import UnknownClause
-from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
-from registry.owners.store import OwnersStore
-from registry.owners.resolution import Node, Resolver
-from registry.proposals.policy import Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
-from registry.proposals.policy_store import PolicySource, policy_at
 from registry.history.queries import find_clause
 from registry.ledger.refs import head_point
+from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
+from registry.owners.resolution import Node, Resolver
+from registry.owners.store import OwnersStore
+from registry.proposals import store
+from registry.proposals.policy import Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
+from registry.proposals.policy_store import PolicySource, policy_at
 
 
 @dataclass(frozen=True)

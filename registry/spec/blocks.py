@@ -7,8 +7,8 @@ or list items, and anything inside a fence, are not sections.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Container, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
@@ -206,7 +206,7 @@ class _Scanner:
         if self.leaf == "para" and _SETEXT.match(rest):
             if self.para_top and top:
                 level = 1 if rest.lstrip()[0] == "=" else 2
-                text = " ".join(l.strip() for l in self.lines[self.para_start:i])
+                text = " ".join(s.strip() for s in self.lines[self.para_start:i])
                 self.headings.append(Heading(self.para_start, i + 1, level, text, True))
             self.leaf = None
             return

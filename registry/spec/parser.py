@@ -111,7 +111,7 @@ def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
         marker = None if heading and not heading.setext else _MARKER.match(lines[line].strip())
         if heading and heading.setext and marker:
             # `r[id]` as the first line of a setext heading labels that heading.
-            text = " ".join(l.strip() for l in lines[line + 1:heading.end - 1])
+            text = " ".join(s.strip() for s in lines[line + 1:heading.end - 1])
             heading = Heading(line, heading.end, heading.level, text, True)
             starts.append(Start(line, heading, marker.group(1), heading.end))
             pending = None

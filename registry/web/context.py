@@ -9,13 +9,13 @@ from flask import Flask, g, redirect, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from registry.history.asof import AsOf, as_of
-from registry.history.clause_detail import current_id
 from registry.db import get_session
 from registry.errors import SpecregError
+from registry.history.asof import AsOf, as_of
+from registry.history.clause_detail import current_id
 from registry.history.prompts import Prompt
-from registry.ledger.refs import iso
 from registry.history.releases import Release, list_releases
+from registry.ledger.refs import iso
 from registry.web.history.chart import bar_chart
 from registry.web.markdown import render_markdown
 

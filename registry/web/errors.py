@@ -24,8 +24,8 @@ def _not_found_help(exc: SpecregError) -> dict[str, Any]:
     """Ways on from a 404 page: ids like the unknown one, or the clause without the as-of."""
     key = (request.view_args or {}).get("id")
     if isinstance(exc, UnknownClause) and key:
-        from registry.history.clause_detail import similar_ids
         from registry.db import get_session
+        from registry.history.clause_detail import similar_ids
 
         return {"suggestions": similar_ids(get_session(), key)}
     if isinstance(exc, UnknownVersion) and key:

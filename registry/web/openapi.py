@@ -117,9 +117,9 @@ PATHS: dict[str, Any] = {
 def openapi_document() -> dict[str, Any]:
     """The whole document."""
     from registry.web.accountability.openapi import add_accountability
+    from registry.web.accounts.openapi import add_users
     from registry.web.evidence.openapi import add_evidence
     from registry.web.proposals.openapi import add_proposals
-    from registry.web.accounts.openapi import add_users
 
     add_proposals(PATHS, SCHEMAS)
     add_evidence(PATHS, SCHEMAS)

@@ -4,20 +4,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from proposal_helpers import HEADINGS, RULES, build_world
 from sqlalchemy import select
 
-from proposal_helpers import HEADINGS, RULES, build_world
+from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+from registry.accountability.unapproved import history_rewrites
+from registry.accounts.credentials import create_token, end_session, revoke_sessions, revoke_token, start_session
+from registry.accounts.users import authenticate, disable_user, enable_user, set_password, set_role, sso_actor
 from registry.audit import events as audit
+from registry.models import AuditEvent
+from registry.owners.assignments import assign, unassign
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
-from registry.accounts.users import authenticate, disable_user, enable_user, set_password, set_role, sso_actor
-from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
-from registry.owners.assignments import assign, unassign
-from registry.accounts.credentials import create_token, end_session, revoke_sessions, revoke_token, start_session
-from registry.proposals.merge import merge
-from registry.models import AuditEvent
 from registry.proposals.authoring import ChangeInput
-from registry.accountability.unapproved import history_rewrites
+from registry.proposals.merge import merge
 
 # The state changes issue 6 lists, by the action each one records.
 EXPECTED = {

@@ -4,14 +4,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from proposal_helpers import OWNERS, POLICY, RULES, build_world
-from registry.proposals import reviews
+from repo_builder import GRACE
+
+from registry.accountability.in_force import in_force
 from registry.cli import main
 from registry.errors import UnknownClause, UnknownRef, UnknownVersion
-from registry.accountability.in_force import in_force
+from registry.proposals import reviews
 from registry.proposals.merge import merge
-from repo_builder import GRACE
 
 # build_world's commit is 2024-01-02 09:00 UTC; every later direct commit is one day after the last.
 PRIVACY_V2 = RULES.replace("Do not reveal personal data.", "Do not reveal or infer personal data.")
@@ -43,7 +43,7 @@ def shas(world) -> list[str]:
 
 
 def test_before_and_after_a_direct_change_with_the_owners_then_and_the_next_change(world):
-    first, widen, rename = shas(world)
+    first, widen, _rename = shas(world)
     before = in_force(world.session, "respect_privacy", "2024-01-02T12:00:00")
     assert (before.text, before.commit, before.unapproved, before.proposal) == (
         "Do not reveal personal data.", first, True, None)

@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import pytest
+from proposal_helpers import OWNERS, RULES, build_world
+from repo_builder import GRACE
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from proposal_helpers import OWNERS, RULES, build_world
-from registry.proposals import reviews
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+from registry.accountability.unapproved import (
+    history_rewrites,
+    page_of,
+    seq_range,
+    unapproved_changes,
+    unapproved_count,
+    unapproved_page,
+)
 from registry.db import make_engine, session_scope
 from registry.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, UnknownRef
-from registry.proposals.merge import merge
-from registry.models import Acknowledgement, AuditEvent
 from registry.history.queries import clause_history
-from registry.accountability.unapproved import (
-    history_rewrites, page_of, seq_range, unapproved_changes, unapproved_count, unapproved_page,
-)
-from repo_builder import GRACE
+from registry.models import Acknowledgement, AuditEvent
+from registry.proposals import reviews
+from registry.proposals.merge import merge
 
 
 @pytest.fixture

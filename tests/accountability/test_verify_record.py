@@ -5,15 +5,15 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from proposal_helpers import RULES, build_world
+from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import text
 
-from proposal_helpers import RULES, build_world
-from registry.proposals import reviews
+from registry.accountability.unapproved import unapproved_changes
 from registry.cli import main
 from registry.db import make_engine, session_scope
+from registry.proposals import reviews
 from registry.proposals.merge import merge
-from registry.accountability.unapproved import unapproved_changes
-from repo_builder import GRACE, RepoBuilder
 
 
 @dataclass

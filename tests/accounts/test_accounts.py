@@ -8,13 +8,27 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.accounts.users import (
-    actor_for, add_user, authenticate, disable_user, enable_user, list_users, list_users_for, set_password, set_role,
-    sso_actor,
-)
 from registry.accounts.credentials import (
-    actor_for_session, actor_for_token, create_token, end_session, list_tokens, revoke_sessions, revoke_token,
+    actor_for_session,
+    actor_for_token,
+    create_token,
+    end_session,
+    list_tokens,
+    revoke_sessions,
+    revoke_token,
     start_session,
+)
+from registry.accounts.users import (
+    actor_for,
+    add_user,
+    authenticate,
+    disable_user,
+    enable_user,
+    list_users,
+    list_users_for,
+    set_password,
+    set_role,
+    sso_actor,
 )
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 from registry.models import ApiToken, AuditEvent, LoginSession, Person

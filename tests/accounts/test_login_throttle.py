@@ -1,18 +1,18 @@
 """The login throttle: a pure rule over recent failure times, and the use case that counts failures in the database."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from registry.accounts.logins import log_in
+from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, Rule, retry_after
 from registry.accounts.users import add_user
 from registry.errors import TooManyAttempts
-from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, Rule, retry_after
-from registry.accounts.logins import log_in
 from registry.models import AuditEvent, LoginFailure
 
-NOW = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 RULE = Rule(5, timedelta(minutes=15))
 
 

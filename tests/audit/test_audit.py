@@ -124,6 +124,7 @@ def test_ingest_batches_are_audited(anchored):
 
 def test_owner_assignments_are_audited(session, repo):
     from ledger_helpers import run_ingest
+
     from registry.accounts.users import add_user
     from registry.owners.assignments import assign
 

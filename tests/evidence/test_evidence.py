@@ -4,20 +4,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from evidence_helpers import RATIONALE, TITLE, build_history, csv_rows, read, same
-from registry.errors import BadRequest, UnknownRef
-from registry.evidence.report import evidence_report
-from registry.evidence.render import FORMATS, check_format, render, render_csv, render_html, render_json
-from registry.gitsource import SpecSource
-from registry.ledger.ingest import ingest
-from registry.evidence.span import report_range
 from repo_builder import GRACE
 
-NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+from registry.errors import BadRequest, UnknownRef
+from registry.evidence.render import FORMATS, check_format, render, render_csv, render_html, render_json
+from registry.evidence.report import evidence_report
+from registry.evidence.span import report_range
+from registry.gitsource import SpecSource
+from registry.ledger.ingest import ingest
+
+NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -253,6 +253,7 @@ def test_a_removed_clause_keeps_the_owners_it_had_just_before(history):
 
 def test_acknowledgements_and_history_rewrites_are_in_every_format(history):
     from proposal_helpers import STYLE
+
     from registry.accountability.acknowledge import acknowledge_commit
 
     world = history.world

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from evidence_helpers import build_history, read, same
 from sqlalchemy.pool import NullPool
 
-from evidence_helpers import build_history, read, same
 from registry.cli import main
 from registry.db import make_engine, session_scope
 

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from registry.accounts.users import add_user, sso_actor
 from registry.errors import BadIdentity, BadRequest
+from registry.gitsource.person_ident import check_identity
 from registry.gitsource.writer import Person as GitPerson
 from registry.models import Person
 from registry.owners.owners_toml import parse_owners
-from registry.gitsource.person_ident import check_identity
 
 FORGED = "Eve\nApproved-by: Root <root@example.org>; 2024-01-01T00:00:00Z; approve"
 # (field, value, what the error names)
@@ -86,7 +86,7 @@ def test_a_git_identity_refuses_a_forging_name_or_email(field, value, named):
 
 
 def test_a_good_git_identity_still_formats_as_git_expects():
-    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert GitPerson("Zoë", "zoe@example.org").ident(when) == "Zoë <zoe@example.org> 1704164645 +0000"
 
 

@@ -1,24 +1,24 @@
 """Read use cases behind the history pages: changelog, blame, activity, prompts, clause detail."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
+from ledger_helpers import run_ingest
+from spec_fixture import PROMPT, build_spec
 from sqlalchemy import func, select
 
-from ledger_helpers import run_ingest
+from registry.errors import BadRequest, UnknownPrompt, UnknownVersion
 from registry.history.activity import bucketize, recent_changes, spec_activity
 from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail, similar_ids
 from registry.history.diffs import BEFORE_HISTORY, version_diff
-from registry.errors import BadRequest, UnknownPrompt, UnknownVersion
-from registry.models import ExampleFile
 from registry.history.prompts import footnote_refs, prompt_coverage, prompt_file
-from registry.ledger.refs import resolve
 from registry.history.releases import changelog, list_releases
+from registry.ledger.refs import resolve
+from registry.models import ExampleFile
 from registry.schema import _config
-from spec_fixture import PROMPT, build_spec
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_footnote_references_are_found_in_order_without_definitions(text, names)
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("first, last, unit, count", [

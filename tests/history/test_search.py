@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import pytest
+from ledger_helpers import run_ingest
+from spec_fixture import build_spec
 from sqlalchemy import text
 
-from ledger_helpers import run_ingest
 from registry.db import is_sqlite
 from registry.errors import BadRequest
-from registry.ledger.refs import resolve
 from registry.history.search import search, snippet, terms
 from registry.history.search_index import sync_search_index
-from spec_fixture import build_spec
+from registry.ledger.refs import resolve
 
 
 @pytest.fixture

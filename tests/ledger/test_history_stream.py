@@ -11,21 +11,21 @@ import random
 from pathlib import Path
 
 import pytest
+from ledger_helpers import render_sections
+from repo_builder import RepoBuilder
 from sqlalchemy import select
 
-from registry.ledger import documents as doc_edits
-from registry.ledger import history_stream
 from registry.db import make_engine, session_scope
 from registry.demo.repo import build_demo_repo
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
+from registry.ledger import documents as doc_edits
+from registry.ledger import history_stream
 from registry.ledger.history_stream import ReadJob, parsed_history, read_batches
 from registry.ledger.ingest import IngestOptions, IngestReport, ingest
-from registry.models import ClauseKey, ClauseVersion, Commit, DocumentVersion, IngestWarning, Ledger
 from registry.models import Clause as ClauseRow
+from registry.models import ClauseKey, ClauseVersion, Commit, DocumentVersion, IngestWarning, Ledger
 from registry.spec.specfiles import SpecFiles
-from ledger_helpers import render_sections
-from repo_builder import RepoBuilder
 
 HERE = IngestOptions(batch_commits=3, reader_process_from=10**9)
 THERE = IngestOptions(batch_commits=3, reader_process_from=1)

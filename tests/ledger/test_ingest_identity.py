@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from ledger_helpers import changes, current_ids, run_ingest
 from sqlalchemy import func, select
 
-from ledger_helpers import changes, current_ids, run_ingest
 from registry.errors import UnknownVersion
-from registry.models import Clause
 from registry.history.queries import clause_history, find_clause, show_clause
 from registry.ledger.refs import resolve
+from registry.models import Clause
 
 PRIVACY = "## Respect privacy {#respect_privacy authority=system}\n\nDo not reveal personal data about people.\n"
 HONEST = "## Be honest {#be_honest authority=root}\n\nNever state what you believe to be false, and say when unsure.\n"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from ledger_helpers import render_sections, run_ingest
-from registry.spec.parser import parse
+
 from registry.history.queries import list_clauses
 from registry.ledger.refs import resolve
+from registry.spec.parser import parse
 
 TITLES = ["Scope", "Privacy", "Honesty", "Tone", "Format", "Safety", "Limits", "Examples"]
 

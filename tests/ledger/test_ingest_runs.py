@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from ledger_helpers import changes, current_ids, run_ingest
 from sqlalchemy import func, select
 
-from ledger_helpers import changes, current_ids, run_ingest
+from registry.accountability.unapproved import history_rewrites
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.ledger.ingest import IngestOptions, ingest
-from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestRun, IngestWarning, Ledger
 from registry.history.queries import clause_history
+from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import resolve
-from registry.accountability.unapproved import history_rewrites
+from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestRun, IngestWarning, Ledger
 
 A = "# Alpha {#alpha}\n\nAlpha body one.\n"
 B = "# Beta {#beta}\n\nBeta body one.\n"

@@ -1,9 +1,9 @@
 """LedgerState loads each lineage's latest live state: one query for many lineages, or one at a time."""
 from __future__ import annotations
 
+from ledger_helpers import run_ingest
 from sqlalchemy import select
 
-from ledger_helpers import run_ingest
 from registry.ledger.state import LedgerState
 from registry.models import Clause
 

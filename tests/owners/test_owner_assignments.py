@@ -1,21 +1,27 @@
 """Registry assignments: owners added in the registry on top of OWNERS.toml, with who and why."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
-
 from ledger_helpers import run_ingest
 from owners_helpers import OWNERS_V1, build, emails
+from sqlalchemy import func, select, update
+
 from registry.accounts.users import Actor, add_user, disable_user
-from registry.owners.assignments import assign, assignment_dict, assigned_owners, unassign
 from registry.errors import (
-    BadRequest, Conflict, Forbidden, Unauthorized, UnknownClause, UnknownOwner, UnknownVersion,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Unauthorized,
+    UnknownClause,
+    UnknownOwner,
+    UnknownVersion,
 )
-from registry.models import OwnerAssignment, Person
-from registry.owners.queries import clause_ownership_history, owned_by, unowned, who_owns
 from registry.ledger.refs import resolve
+from registry.models import OwnerAssignment, Person
+from registry.owners.assignments import assign, assigned_owners, assignment_dict, unassign
+from registry.owners.queries import clause_ownership_history, owned_by, unowned, who_owns
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def test_a_team_can_be_assigned_and_expands_to_its_members(ledger, who):
 def test_an_assignment_is_not_in_force_at_a_ref_before_it_was_made(ledger, who):
     assign(ledger, who["ada"], "lex.truth", "grace@example.org", "review")
     assert emails(ledger, "lex.truth", "v2") == ["alan@example.org"]
-    assert emails(ledger, "lex.truth", datetime.now(timezone.utc).isoformat()) == [
+    assert emails(ledger, "lex.truth", datetime.now(UTC).isoformat()) == [
         "alan@example.org", "grace@example.org"]
 
 
@@ -82,7 +88,7 @@ def test_an_assignment_makes_an_unowned_clause_owned(session, repo):
 def test_since_is_the_start_of_an_unbroken_run_of_ownership(ledger, who):
     old = assign(ledger, who["ada"], "lexicon", "grace@example.org", "a")
     ledger.execute(update(OwnerAssignment).where(OwnerAssignment.id == old.id)
-                   .values(created_at=datetime.now(timezone.utc) - timedelta(days=3)))
+                   .values(created_at=datetime.now(UTC) - timedelta(days=3)))
     unassign(ledger, who["ada"], "lexicon", "grace@example.org", "b")
     again = assign(ledger, who["ada"], "lexicon", "grace@example.org", "c")
     owner = who_owns(ledger, "lexicon", resolve(ledger, None)).owners[-1]

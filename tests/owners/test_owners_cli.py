@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from owners_helpers import build
+
 from registry.cli import main
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from registry.demo.repo import build_demo_repo
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
+from registry.ledger.refs import resolve
 from registry.models import OwnersVersion, Person
 from registry.owners.queries import clause_ownership_history, owned_by, unowned, who_owns
-from registry.ledger.refs import resolve
 
 
 @pytest.fixture(scope="module")

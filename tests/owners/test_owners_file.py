@@ -114,7 +114,7 @@ def test_written_entries_parse_back_with_their_lines(entries, inherits):
     f = parse_owners("\n".join(lines) + "\n")
     assert f.valid
     assert [(e.key, e.line) for e in f.entries] == [(k, i + 2) for i, k in enumerate(entries)]
-    for e, (key, owners), inherit in zip(f.entries, entries.items(), inherits):
+    for e, (_key, owners), inherit in zip(f.entries, entries.items(), inherits):
         assert e.owners == tuple(dict.fromkeys(owners)) and e.inherit == inherit
 
 

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from ledger_helpers import run_ingest
 from owners_helpers import LEX, OWNERS_V1, OWNERS_V2, PEOPLE, RULES, build, emails
+from sqlalchemy import select
+
 from registry.accounts.users import add_user, disable_user
 from registry.errors import UnknownOwner, UnknownVersion
+from registry.ledger.refs import resolve
 from registry.models import IngestWarning, OwnersVersion, Person
 from registry.owners.queries import clause_ownership_history, owned_by, unowned, who_owns
-from registry.ledger.refs import resolve
 
 
 def warnings(session) -> list[tuple[str, str, int | None, str]]:

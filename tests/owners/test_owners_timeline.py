@@ -5,18 +5,18 @@ import time
 from pathlib import Path
 
 import pytest
+from proposal_helpers import build_world
 from sqlalchemy import select
 
-from proposal_helpers import build_world
-from registry.proposals import reviews
-from registry.owners.assignments import assign
 from registry.demo.repo import build_demo_repo
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
-from registry.proposals.merge import merge
 from registry.models import ClauseVersion, Commit
+from registry.owners.assignments import assign
 from registry.owners.store import OwnersStore
 from registry.owners.timeline import owners_by_version
+from registry.proposals import reviews
+from registry.proposals.merge import merge
 
 
 @pytest.fixture(scope="module")

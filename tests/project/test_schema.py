@@ -1,6 +1,8 @@
 """The schema comes from the migrations, and the models agree with them."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from alembic import command
 from sqlalchemy import inspect
@@ -30,7 +32,7 @@ def test_the_head_revision_read_from_files_matches_alembic():
 
 
 def test_migration_0008_makes_account_holders_active_while_their_account_is_enabled(database_url):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -47,7 +49,7 @@ def test_migration_0008_makes_account_holders_active_while_their_account_is_enab
             s.flush()
             if email != "file@example.org":  # file@ has no account: OWNERS.toml decides for them
                 s.add(Account(person_id=person.id, role="admin",
-                              disabled_at=datetime.now(timezone.utc) if disabled else None))
+                              disabled_at=datetime.now(UTC) if disabled else None))
     upgrade(engine)
     with Session(engine) as s:
         assert dict(s.execute(select(Person.email, Person.active).order_by(Person.id)).all()) == {
@@ -57,13 +59,13 @@ def test_migration_0008_makes_account_holders_active_while_their_account_is_enab
 
 @pytest.mark.parametrize("how", ["specreg init", "alembic upgrade"])
 def test_migration_0010_keeps_ingested_history_and_then_takes_a_restored_commit_again(database_url, tmp_path, how):
+    from repo_builder import RepoBuilder
     from sqlalchemy import func, select
 
     from registry.db import session_scope
     from registry.gitsource import SpecSource
     from registry.ledger.ingest import ingest
     from registry.models import Commit
-    from repo_builder import RepoBuilder
 
     engine = make_engine(database_url)
     with engine.begin() as conn:

@@ -6,20 +6,20 @@ import time
 from collections.abc import Callable
 
 import pytest
+from proposal_helpers import STYLE, build_world
 from sqlalchemy.pool import NullPool
 
-from proposal_helpers import STYLE, build_world
-from registry.proposals import merge as merge_module
 from registry.audit import events as audit
-from registry.proposals import store as proposal_store
-from registry.proposals import reviews
 from registry.db import make_engine, session_scope
 from registry.errors import SpecregError
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
-from registry.proposals.merge import merge
 from registry.models import Proposal
+from registry.proposals import merge as merge_module
+from registry.proposals import reviews
+from registry.proposals import store as proposal_store
 from registry.proposals.authoring import ChangeInput, revise
+from registry.proposals.merge import merge
 
 WAIT = 2.0  # how long one side waits for the other to reach its lock; never long enough to hang
 
@@ -57,7 +57,7 @@ def _race(first: str, work: Callable[[], object], started: threading.Event,
         def target() -> None:
             try:
                 results[name] = job()
-            except Exception as exc:  # noqa: BLE001 - the tests assert only named errors are fine
+            except Exception as exc:
                 results[name] = exc
 
         thread = threading.Thread(target=target, name=name, daemon=True)

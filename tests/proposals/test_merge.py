@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import git
 import pytest
+from proposal_helpers import HEADINGS, OWNERS, RULES, STYLE, build_world
+from repo_builder import GRACE
 from sqlalchemy import func, select
 
-from proposal_helpers import HEADINGS, OWNERS, RULES, STYLE, build_world
-from registry.proposals import merge as merge_module
-from registry.proposals import reviews
-from registry.gitsource import trailers
 from registry.errors import Forbidden, IllegalTransition, PolicyNotSatisfied, Unauthorized, UnknownProposal
-from registry.gitsource import SpecSource
-from registry.proposals.merge import merge
-from registry.models import AuditEvent, IngestRun
-from registry.proposals.reads import proposal_detail
-from registry.proposals.authoring import ChangeInput, revise
+from registry.gitsource import SpecSource, trailers
 from registry.history.queries import clause_history, show_clause
 from registry.ledger.refs import resolve
-from repo_builder import GRACE
+from registry.models import AuditEvent, IngestRun
+from registry.proposals import merge as merge_module
+from registry.proposals import reviews
+from registry.proposals.authoring import ChangeInput, revise
+from registry.proposals.merge import merge
+from registry.proposals.reads import proposal_detail
 
 
 @pytest.fixture

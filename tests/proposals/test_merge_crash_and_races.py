@@ -9,20 +9,19 @@ from pathlib import Path
 
 import git
 import pytest
+from proposal_helpers import build_world
 from sqlalchemy.pool import NullPool
 
-from proposal_helpers import build_world
-from registry.proposals import reviews
-from registry.gitsource import trailers
-from registry.db import make_engine, session_scope
-from registry.gitsource import SpecSource
-from registry.ledger.ingest import ingest
-from registry.proposals.merge import merge
-from registry.models import AuditEvent, Proposal
-from registry.proposals.authoring import ChangeInput
-from registry.history.queries import show_clause
-from registry.ledger.refs import resolve
 from registry.accountability.verify import verify
+from registry.db import make_engine, session_scope
+from registry.gitsource import SpecSource, trailers
+from registry.history.queries import show_clause
+from registry.ledger.ingest import ingest
+from registry.ledger.refs import resolve
+from registry.models import AuditEvent, Proposal
+from registry.proposals import reviews
+from registry.proposals.authoring import ChangeInput
+from registry.proposals.merge import merge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +112,7 @@ def test_ten_merges_at_once_disjoint_all_merge_same_clause_pairs_give_one_and_on
         try:
             with session_scope(engine, write=True) as session:
                 results[n] = merge(session, repo.path, "main", world.users["ada"], n)
-        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+        except Exception as exc:
             results[n] = exc
 
     threads = [threading.Thread(target=run, args=(n,)) for n in numbers]
@@ -164,8 +163,9 @@ def test_a_double_click_merging_one_proposal_twice_at_once_makes_one_commit(engi
 @pytest.mark.parametrize("forged_text", ["New text.", "Something the owners never saw."])
 def test_a_direct_push_naming_an_approved_proposal_does_not_complete_it(session, repo, forged_text):
     from proposal_helpers import RULES
-    from registry.models import IngestWarning
+
     from registry.accountability.unapproved import unapproved_changes
+    from registry.models import IngestWarning
 
     world = build_world(repo, session)
     n = world.change("ada", "respect_privacy", "New text.")

@@ -11,17 +11,17 @@ import re
 
 import git
 import pytest
-
 from proposal_helpers import OWNERS, POLICY, RULES, STYLE, build_world
-from registry.proposals import merge as merge_module
-from registry.proposals import reviews
-from registry.gitsource import SpecSource
-from registry.proposals.merge import merge
-from registry.models import IngestWarning, Proposal
-from registry.proposals.authoring import ChangeInput
-from registry.history.queries import clause_history
+
 from registry.accountability.unapproved import unapproved_changes
 from registry.accountability.verify import verify
+from registry.gitsource import SpecSource
+from registry.history.queries import clause_history
+from registry.models import IngestWarning, Proposal
+from registry.proposals import merge as merge_module
+from registry.proposals import reviews
+from registry.proposals.authoring import ChangeInput
+from registry.proposals.merge import merge
 
 
 class Crash(Exception):

@@ -1,17 +1,24 @@
 """Policy: parsing policy.toml and every rule of evaluation, as tables."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from registry.proposals.policy import (
-    DEFAULT_POLICY, Approver, ClauseFacts, Facts, Policy, ReviewFacts, evaluate, parse_policy,
+    DEFAULT_POLICY,
+    Approver,
+    ClauseFacts,
+    Facts,
+    Policy,
+    ReviewFacts,
+    evaluate,
+    parse_policy,
 )
 
 ADA, GRACE, ALAN, BARBARA, ROOT = (Approver(f"{n}@example.org", n.title()) for n in
                                    ("ada", "grace", "alan", "barbara", "root"))
-WHEN = datetime(2025, 1, 2, 3, 4, tzinfo=timezone.utc)
+WHEN = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
 
 
 def clause(key="privacy", authorities=(), approvers=(GRACE, ALAN), unowned=False):

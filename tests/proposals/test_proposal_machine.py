@@ -17,17 +17,16 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from proposal_helpers import HEADINGS, RULES, STYLE, build_world
+from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
-from proposal_helpers import HEADINGS, RULES, STYLE, build_world
-from registry.proposals import reviews
-from registry.gitsource import trailers
 from registry.errors import SpecregError
-from registry.gitsource import SpecSource
-from registry.proposals.merge import merge
+from registry.gitsource import SpecSource, trailers
 from registry.models import Proposal
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, revise, withdraw
-from repo_builder import RepoBuilder
+from registry.proposals.merge import merge
 
 # Each clause: authority-driven approvals needed, and who may approve (its owners; admins if none).
 CLAUSES = {"be_honest": (2, {"grace", "alan"}), "respect_privacy": (1, {"grace"}),
@@ -68,9 +67,15 @@ class ProposalMachine(RuleBasedStateMachine):
         self.conn = engine.connect()
         self.outer = self.conn.begin()
         self.session = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        self.world = build_world(RepoBuilder(Path(self.tmp.name) / "spec"), self.session)
+        try:
+            self.world = build_world(RepoBuilder(Path(self.tmp.name) / "spec"), self.session)
+        except BaseException:
+            # Hypothesis calls teardown only for a machine that was built: without this, a failure
+            # here leaves the connection (and its writer lock) open and the next example waits forever.
+            self.teardown()
+            raise
         self.models: dict[int, Model] = {}
-        self.versions = {key: 0 for key in CLAUSES}  # bumped by every direct edit and merge of a clause
+        self.versions = dict.fromkeys(CLAUSES, 0)  # bumped by every direct edit and merge of a clause
         self.seen = dict(self.versions)  # the versions the ledger has ingested (proposals are based on these)
         self.texts = {"spec/rules.md": RULES, "spec/style.md": STYLE}
         self.edits = 0

@@ -2,18 +2,25 @@
 from __future__ import annotations
 
 import pytest
+from proposal_helpers import HEADINGS, build_world
 from sqlalchemy import select
 
-from proposal_helpers import HEADINGS, build_world
-from registry.proposals import reviews
-from registry.spec.clause_edit import EditError
 from registry.errors import (
-    BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, StaleRevision, Unauthorized, UnknownClause,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    StaleRevision,
+    Unauthorized,
+    UnknownClause,
 )
 from registry.gitsource import SpecSource
 from registry.models import AuditEvent
-from registry.proposals.reads import list_proposals, proposal_detail, review_queue
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, comment, reject, revise, submit, withdraw
+from registry.proposals.reads import list_proposals, proposal_detail, review_queue
+from registry.spec.clause_edit import EditError
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import io
 
 import git
 import pytest
-
 from proposal_helpers import OWNERS, POLICY, RULES, STYLE
+
 from registry.cli import main
 
 

@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import pytest
+from proposal_helpers import OWNERS, RULES, STYLE, build_world
 from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
-from proposal_helpers import OWNERS, RULES, STYLE, build_world
-from registry.proposals import reevaluation
-from registry.proposals import reviews
 from registry.accounts.users import add_user, disable_user, enable_user, set_role
-from registry.owners.assignments import assign, unassign
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
 from registry.models import AuditEvent, Proposal
-from registry.proposals.reads import list_proposals, proposal_detail, review_queue
+from registry.owners.assignments import assign, unassign
+from registry.proposals import reevaluation, reviews
 from registry.proposals.authoring import ChangeInput
+from registry.proposals.reads import list_proposals, proposal_detail, review_queue
 
 TONE = "## Tone {#tone}\n\nBe kind.\n"
 

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import pytest
-
 from proposal_helpers import HEADINGS, build_world
 from sqlalchemy import func, select
 
 from registry.errors import BadRequest, StaleRevision
 from registry.gitsource import SpecSource
-from registry.proposals.reads import proposal_detail
 from registry.models import AuditEvent
 from registry.proposals.authoring import ChangeInput, revise, revise_clause
+from registry.proposals.reads import proposal_detail
 
 NEW_KIND = "## Be kind {#be_kind}\n\nBe kind.\n"
 

@@ -1,6 +1,8 @@
 """Splitting one Markdown document into clauses."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,7 +109,7 @@ LINES = st.sampled_from([
 def test_clause_regions_are_ordered_and_never_overlap(lines):
     doc = parse("d.md", "\n".join(lines))
     ends = [(c.start, c.end) for c in doc.clauses]
-    assert all(a_end == b_start for (_, a_end), (b_start, _) in zip(ends, ends[1:]))
+    assert all(a_end == b_start for (_, a_end), (b_start, _) in itertools.pairwise(ends))
     assert all(start < end for start, end in ends)
     assert len({c.key for c in doc.clauses}) == len(doc.clauses)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from repo_builder import RepoBuilder
+from spec_fixture import build_spec
 from sqlalchemy.pool import NullPool
 
 from registry.app import create_app
@@ -14,8 +16,6 @@ from registry.config import Settings
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
-from repo_builder import RepoBuilder
-from spec_fixture import build_spec
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from proposal_helpers import HEADINGS, build_world
+from repo_builder import RepoBuilder
 from sqlalchemy.pool import NullPool
 
-from proposal_helpers import HEADINGS, build_world
+from registry.accounts.credentials import create_token, start_session
 from registry.accounts.users import Actor
 from registry.app import create_app
 from registry.config import Settings
-from registry.accounts.credentials import create_token, start_session
 from registry.db import make_engine, session_scope
-from repo_builder import RepoBuilder
 
 
 @dataclass

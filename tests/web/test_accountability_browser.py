@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-
 from proposal_helpers import HEADINGS
 from proposal_web import Gov
 from test_web_browser import ARTIFACTS, base_url, browser  # noqa: F401 - Chromium, and the app over HTTP

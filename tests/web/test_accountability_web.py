@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from proposal_helpers import RULES
 from repo_builder import GRACE
 
@@ -129,7 +128,7 @@ def test_the_in_force_endpoint_answers_with_the_cli_json(gov):
 
 
 def test_the_incident_page_shows_the_text_owners_proposal_and_next_change(gov):
-    n, merge_commit = merged(gov, rationale="<script>alert('x')</script> Readers asked.")
+    n, _merge_commit = merged(gov, rationale="<script>alert('x')</script> Readers asked.")
     browser = gov.browser(None)
     before = page(browser, "/incident?clause=respect_privacy&at=2024-01-02T12:00")
     assert "Do not reveal personal data." in before and "Unapproved change." in before

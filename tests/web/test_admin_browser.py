@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_proposals_browser import gov_url, logged_in  # noqa: F401 - the app over HTTP, and logging in
 from test_web_browser import browser  # noqa: F401 - the system Chromium fixture
 

@@ -1,15 +1,14 @@
 """The login page is throttled after repeated failures (a moved clock, never a sleep); API tokens are not."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from proposal_web import make_gov
 
 CSRF = {"csrf_token": "csrf-token"}
-START = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=[0], ids=["direct"])

@@ -5,15 +5,15 @@ import re
 from pathlib import Path
 
 import pytest
+from owners_helpers import OWNERS_V2, build
 from sqlalchemy.pool import NullPool
 
-from owners_helpers import OWNERS_V2, build
 from registry.accounts.users import add_user
 from registry.app import create_app
-from registry.owners.assignments import assign
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
+from registry.owners.assignments import assign
 
 
 @pytest.fixture

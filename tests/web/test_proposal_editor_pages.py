@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from markupsafe import escape
-
 from proposal_helpers import HEADINGS
 
 CSRF = {"csrf_token": "csrf-token"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from proposal_helpers import HEADINGS, RULES
+
 from registry.cli import main as cli
 
 

@@ -6,11 +6,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
 from proposal_web import Gov
+from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the system Chromium fixture
+
 from registry.accounts.users import set_password
 from registry.db import make_engine, session_scope
-from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the system Chromium fixture
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long passphrase"

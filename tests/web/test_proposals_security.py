@@ -8,7 +8,6 @@ start instead from a known assignment state (OWNER_STATE).
 from __future__ import annotations
 
 import pytest
-
 from proposal_helpers import HEADINGS
 
 WHO = [None, "vic", "barbara", "grace", "ada", "root"]

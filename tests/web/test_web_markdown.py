@@ -22,7 +22,7 @@ class Inspector(HTMLParser):
         if tag not in TAGS:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
-            if name.startswith("on") or name in ("style",) and tag not in ("th", "td"):
+            if name.startswith("on") or (name in ("style",) and tag not in ("th", "td")):
                 self.problems.append(f"{tag} {name}")
             if name in ("href", "src") and not SAFE_URL.match(value or ""):
                 self.problems.append(f"{tag} {name}={value}")

@@ -7,10 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
-from registry.db import get_session
-from registry.errors import BadRequest
 from registry.accountability.in_force import in_force as clause_in_force
 from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
+from registry.db import get_session
+from registry.errors import BadRequest
 from registry.web.auth import current_actor
 from registry.web.bodies import REASON, json_body
 

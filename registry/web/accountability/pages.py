@@ -10,11 +10,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+from registry.accountability.in_force import in_force, moment_and_point
+from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
 from registry.db import get_session
 from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersion
-from registry.accountability.in_force import in_force, moment_and_point
 from registry.history.search import search
-from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
 from registry.web.auth import current_actor
 
 bp = Blueprint("accountability", __name__)

@@ -9,10 +9,17 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from registry.accounts.users import (
-    add_user, disable_user, enable_user, list_users_for, normalize_email, require_role, set_password, set_role,
-)
 from registry.accounts.credentials import revoke_sessions
+from registry.accounts.users import (
+    add_user,
+    disable_user,
+    enable_user,
+    list_users_for,
+    normalize_email,
+    require_role,
+    set_password,
+    set_role,
+)
 from registry.db import get_session
 from registry.errors import BadRequest, Conflict, NotFound, SpecregError
 from registry.models import ROLES

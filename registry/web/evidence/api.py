@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from registry.db import get_session
-from registry.owners.queries import point_dict
 from registry.history.prompts import prompt_coverage
+from registry.owners.queries import point_dict
 from registry.web.context import current_as_of
 from registry.web.evidence.pages import report_from_request
 

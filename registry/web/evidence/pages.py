@@ -6,8 +6,8 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from registry.db import get_session
-from registry.evidence.report import EvidenceReport, evidence_report
 from registry.evidence.render import MEDIA_TYPES, check_format, render, render_html_body, report_css
+from registry.evidence.report import EvidenceReport, evidence_report
 from registry.history.releases import list_releases
 
 bp = Blueprint("evidence", __name__)

@@ -6,14 +6,14 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from registry.history.clause_detail import clause_detail
 from registry.db import get_session
+from registry.history.clause_detail import clause_detail
 from registry.history.diffs import version_diff
 from registry.history.queries import clause_history, list_clauses
-from registry.ledger.refs import iso
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search as run_search
+from registry.ledger.refs import iso
 from registry.web.context import current_as_of, redirect_former_id
 from registry.web.openapi import openapi_document
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from registry.db import get_session
 from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail
-from registry.db import get_session
 from registry.history.diffs import version_diff
 from registry.owners.queries import who_owns
 from registry.web.context import current_as_of, redirect_former_id

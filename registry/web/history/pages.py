@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from registry.history.activity import spec_activity
+from registry.accountability.overview import spec_overview
 from registry.db import get_session
 from registry.errors import BadRequest
-from registry.accountability.overview import spec_overview
+from registry.history.activity import spec_activity
 from registry.history.prompts import prompt_coverage, prompt_file
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases

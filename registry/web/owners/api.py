@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from registry.owners import assignments
 from registry.db import get_session
-from registry.owners.queries import clause_ownership_history, owned_by, owner_index, point_dict, unowned, who_owns
+from registry.owners import assignments
 from registry.owners.history import team_history
+from registry.owners.queries import clause_ownership_history, owned_by, owner_index, point_dict, unowned, who_owns
 from registry.web.auth import current_actor
-from registry.web.owners.pages import as_of
 from registry.web.bodies import Field, Schema, json_body
+from registry.web.owners.pages import as_of
 
 bp = Blueprint("owners_api", __name__, url_prefix="/api/v1")
 ASSIGN: Schema = {"owner": Field(str, required=True), "reason": Field(str, required=True)}

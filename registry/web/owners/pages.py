@@ -10,12 +10,12 @@ from datetime import datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from registry.owners import assignments
 from registry.db import get_session
-from registry.owners.queries import owned_by, owner_index, unowned, who_owns
-from registry.owners.history import team_history
-from registry.owners.resolution import describe_source
 from registry.ledger.refs import Point
+from registry.owners import assignments
+from registry.owners.history import team_history
+from registry.owners.queries import owned_by, owner_index, unowned, who_owns
+from registry.owners.resolution import describe_source
 from registry.web.auth import current_actor
 from registry.web.context import current_as_of
 

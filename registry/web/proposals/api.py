@@ -8,15 +8,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from registry.proposals import authoring as proposals
-from registry.proposals import reviews
 from registry.db import get_session
 from registry.errors import MergeConflict
 from registry.gitsource import SpecSource
-from registry.proposals.merge import merge as merge_proposal
-from registry.proposals.store import get_proposal
-from registry.proposals.reads import list_proposals, proposal_detail, review_queue
+from registry.proposals import authoring as proposals
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
+from registry.proposals.merge import merge as merge_proposal
+from registry.proposals.reads import list_proposals, proposal_detail, review_queue
+from registry.proposals.store import get_proposal
 from registry.web.auth import current_actor
 from registry.web.bodies import NOTHING, REASON, Field, Schema, json_body
 

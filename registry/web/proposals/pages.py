@@ -9,21 +9,26 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from registry.proposals import authoring as proposals
-from registry.proposals import reviews
 from registry.accounts.users import require_role
-from registry.spec.clause_edit import EditError, new_clause_id, parse_single
 from registry.db import get_session, read_only
 from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
+from registry.proposals import authoring as proposals
+from registry.proposals import reviews
+from registry.proposals.authoring import ChangeInput
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.reads import (
-    allowed_actions, clause_markdown, list_proposals, new_clause_place, proposal_detail, review_queue,
+    allowed_actions,
+    clause_markdown,
+    list_proposals,
+    new_clause_place,
+    proposal_detail,
+    review_queue,
 )
-from registry.proposals.authoring import ChangeInput
+from registry.spec.clause_edit import EditError, new_clause_id, parse_single
+from registry.spec.worddiff import word_diff
 from registry.web.auth import current_actor
 from registry.web.markdown import render_markdown
-from registry.spec.worddiff import word_diff
 
 bp = Blueprint("proposals", __name__)
 STATES = ("open", "approved", "conflicted", "draft", "merged", "rejected", "withdrawn")
