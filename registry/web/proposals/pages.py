@@ -17,8 +17,8 @@ from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
 from registry.proposals.merge import merge as merge_proposal
+from registry.proposals.permissions import allowed_actions
 from registry.proposals.reads import (
-    allowed_actions,
     clause_markdown,
     list_proposals,
     new_clause_place,
