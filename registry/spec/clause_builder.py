@@ -60,10 +60,15 @@ def _unique(key: str, taken: dict[str, int]) -> str:
     return f"{key}~{n}"
 
 
+# (heading text) -> (title, explicit id, attributes): the parser's, passed in to keep this module below it
+HeadingParser = Callable[[str], tuple[str, str | None, tuple[tuple[str, str], ...]]]
+
+
 class ClauseBuilder:
     """Walks region starts in order, tracking open headings (for parents and derived ids)."""
 
-    def __init__(self, lines: Sequence[str], doc: str, heading_parser, slugify) -> None:
+    def __init__(self, lines: Sequence[str], doc: str, heading_parser: HeadingParser,
+                 slugify: Callable[[str], str]) -> None:
         self.lines, self.doc = lines, doc
         self.parse_heading, self.slugify = heading_parser, slugify
         self.clauses: list[Clause] = []
@@ -81,7 +86,8 @@ class ClauseBuilder:
         for n in range(lo, hi):
             s = starts[n]
             end = starts[n + 1].line if n + 1 < len(starts) else last_end
-            title, explicit, attrs, level = "", None, (), 0
+            title, explicit, level = "", None, 0
+            attrs: tuple[tuple[str, str], ...] = ()
             if s.heading is not None:
                 title, explicit, attrs = self.parse_heading(s.heading.text)
                 level = s.heading.level

@@ -6,9 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import overload
 
 from registry.spec.blocks import Heading, Window, atx_lines, rescan, scan
-from registry.spec.clause_builder import Clause, ClauseBuilder, ParseWarning, Start, build_with_window
+from registry.spec.clause_builder import Clause as Clause  # re-exported: a parse is made of these
+from registry.spec.clause_builder import ClauseBuilder, ParseWarning, Start, build_with_window
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
@@ -65,7 +67,7 @@ def parse_heading(text: str) -> tuple[str, str | None, tuple[tuple[str, str], ..
     attrs: list[tuple[str, str]] = []
     m = _ATTR_BLOCK.search(text)
     parsed = _attr_tokens(m.group(1)) if m else None
-    if parsed is not None:
+    if m is not None and parsed is not None:
         explicit, attrs = parsed
         text = text[: m.start()]
     text = _CLOSING_HASHES.sub("", text).strip()
@@ -95,6 +97,10 @@ def _attr_tokens(block: str) -> tuple[str | None, list[tuple[str, str]]] | None:
     return explicit, attrs
 
 
+@overload
+def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int]) -> list[Start]: ...
+@overload
+def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int], stop: int) -> list[Start] | None: ...
 def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
             stop: int | None = None) -> list[Start] | None:
     """Region starts: top-level headings and rule markers, in order.
@@ -169,16 +175,17 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
     if previous is not None and previous.atx is not None:
         window = rescan(previous.lines, previous.atx, {c.start for c in previous.clauses}, lines)
     starts = _window_starts(lines, window) if window is not None else None
-    if window is not None and starts is not None and \
+    if previous is not None and window is not None and starts is not None and \
             build_with_window(builder, starts, previous.clauses, previous.warnings,
                               (window.start, window.old_end, window.delta), lambda at: _starts_from(lines, at)):
         atx, reused = window.atx, builder.reused
+        base = previous.serial if reused is not None else None
     else:
-        reused = None
+        reused = base = None
         builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
         result = scan(lines)
         atx = atx_lines(result)
         everything = _starts(lines, result.headings, result.paragraphs)
         builder.add(everything, 0, len(everything))
     return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx, reused,
-                          base=previous.serial if reused is not None else None)
+                          base=base)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererProtocol
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 UrlFor = Callable[[str], str | None]  # a clause id or prompt name -> URL, None when unknown
@@ -66,7 +67,8 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+def _render_footnote_ref(self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                         env: EnvType) -> str:
     name = tokens[idx].meta["name"]
     url = env["prompt_url"](name)
     label = escape(f"[{name}]")

@@ -31,7 +31,7 @@ FROM = _param("from", "query", "The older ref.")
 TO = _param("to", "query", "The newer ref.")
 
 
-def _op(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], errors: tuple[int, ...]) -> dict:
+def _op(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], errors: tuple[int, ...]) -> dict[str, Any]:
     responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
     for status in errors:
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}

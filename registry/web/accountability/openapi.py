@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref
-from registry.web.proposals.openapi import REASON, N, _write
+from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref, _write
+from registry.web.proposals.openapi import REASON, N
 
 ACK = _obj(id=INT, name=STR, email=STR, at=STR, reason=STR)
 SCHEMAS: dict[str, Any] = {
