@@ -4,8 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from registry.config import PROJECT_ROOT, Settings, load_settings
+
+
+class _KeyOrderJSON(DefaultJSONProvider):
+    """Flask's JSON, with keys in the order the code (and the API docs) give them."""
+
+    sort_keys = False
 
 
 def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
@@ -27,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     )
     if test_config:
         app.config.update(test_config)
-    app.json.sort_keys = False  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
+    app.json = _KeyOrderJSON(app)  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
 
     from registry import db
     from registry.web import auth, context

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
@@ -12,10 +13,13 @@ from sqlalchemy.engine import Connection, Engine
 from registry.config import PROJECT_ROOT
 from registry.errors import SchemaError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
-def _config(connection: Connection | None = None):  # -> alembic.config.Config, imported lazily
+def _config(connection: Connection | None = None) -> Config:  # Alembic imported lazily (see head_revision)
     from alembic.config import Config
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
@@ -35,7 +39,8 @@ def head_revision() -> str:
     Read straight from the revision files, because importing Alembic costs every CLI command
     about 0.1 s; a test checks this agrees with Alembic's own answer.
     """
-    revisions, revised = set(), set()
+    revisions: set[str] = set()
+    revised: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for name, value in _REVISION.findall(path.read_text()):
             ids = set(re.findall(r"['\"]([^'\"]+)['\"]", value))
@@ -76,6 +81,7 @@ def sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
         yield
         return
     raw = conn.connection.dbapi_connection
+    assert raw is not None  # only an invalidated connection has none, and this one is in use
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield

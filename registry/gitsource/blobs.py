@@ -20,7 +20,7 @@ from registry.errors import SourceError
 # git's output pipe: room for a batch or two of answers. Linux lets an unprivileged process ask for
 # up to /proc/sys/fs/pipe-max-size (1 MiB by default).
 _PIPE_BYTES = (4 << 20, 1 << 20)
-_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", None)
+_SETPIPE_SZ: int | None = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
 
 
 def reap(proc: git.Git.AutoInterrupt) -> None:
@@ -69,12 +69,13 @@ class BlobReader:
 
     def _start(self) -> git.Git.AutoInterrupt:
         proc = self._repo.git.cat_file("--batch", as_process=True, istream=PIPE)
-        for size in _PIPE_BYTES if _SETPIPE_SZ is not None else ():
-            try:
-                fcntl.fcntl(proc.stdout.fileno(), _SETPIPE_SZ, size)
-                break
-            except OSError:
-                continue  # a smaller pipe only means git works less far ahead
+        if _SETPIPE_SZ is not None:
+            for size in _PIPE_BYTES:
+                try:
+                    fcntl.fcntl(proc.stdout.fileno(), _SETPIPE_SZ, size)
+                    break
+                except OSError:
+                    continue  # a smaller pipe only means git works less far ahead
         self._inbox = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._feed, args=(proc, self._inbox), name="cat-file-feed",
                                         daemon=True)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
@@ -67,8 +67,8 @@ class CommitApplier:
                 if ch.status == "R" and ch.old_path and w.watches(ch.old_path):
                     w.on_file(commit, seq, ch.old_path, None)
                 if w.watches(ch.path):
-                    gone = ch.status == "D" or not ch.new_blob
-                    w.on_file(commit, seq, ch.path, None if gone else blobs.get(ch.new_blob, b""))
+                    blob = ch.new_blob if ch.status != "D" else None  # None: the file is gone
+                    w.on_file(commit, seq, ch.path, blobs.get(blob, b"") if blob else None)
 
     def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
         state = self.state
@@ -225,7 +225,7 @@ class CommitApplier:
             if new != old:
                 self._version(cid, seq, new, old.key if old is not None and old.key != new.key else None)
         current = self.state.doc_clauses.get(e.path)
-        if e.kept and current is not None and e.parsed is not None:
+        if e.kept and current is not None and e.parsed is not None and e.parsed.reused is not None:
             k0, _, k1 = e.parsed.reused
             ids = current[:k0] + ids + current[k1:]
         self._clean[e.path] = all(key == value for key, value in local.items())
@@ -257,7 +257,7 @@ class CommitApplier:
             if data:
                 # Core executemany on the table: the ORM's bulk path adds per-row bookkeeping
                 # (no objects are made here, so there is nothing for it to do).
-                s.execute(insert(model.__table__), data)
+                s.execute(insert(cast(Table, model.__table__)), data)  # declared FromClause; a model's is a Table
         if rows.renamed:
             s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
         self.rows = _Rows()

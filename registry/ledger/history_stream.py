@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from registry.errors import SourceError
 from registry.gitsource import RawCommit, SpecSource
@@ -55,7 +55,7 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def read_batches(source: SpecSource, job: ReadJob) -> Iterator[list[CommitDocs]]:
+def read_batches(source: SpecSource, job: ReadJob) -> Generator[list[CommitDocs]]:
     """Batches of commits, oldest first, each commit with its spec documents read and parsed.
 
     The next batch's blobs are asked for before this batch is parsed, so git reads them meanwhile.
@@ -92,7 +92,8 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         return
     import multiprocessing
 
-    context = multiprocessing.get_context(_start_method())
+    # one literal per call: the contexts typeshed gives for "fork" and "spawn" have Process, BaseContext has not
+    context = multiprocessing.get_context("fork") if _start_method() == "fork" else multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     small = replace(job, batch=min(job.batch, READER_BATCH))
     process = context.Process(target=_serve, args=(small, sender), name="specreg-history-reader", daemon=True)
@@ -107,7 +108,7 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         process.join()
 
 
-def _start_method() -> str:
+def _start_method() -> Literal["fork", "spawn"]:
     # fork starts at once and shares what is already imported, but it is only safe while this
     # process has a single thread (a forked child inherits other threads' locks, held or not).
     single = threading.active_count() == 1
@@ -203,9 +204,11 @@ class _Decoder:
             return DocEdit(path, None, None)
         blob, serial, reused, base, body = parse
         if body[0] == "same":
+            assert have is not None  # the encoder sends "same" only for the parse it sent here last
             parsed = have
         else:
             if body[0] == "delta":  # the encoder sent a delta only against the parse we hold
+                assert have is not None
                 k0, _, k1 = reused
                 tail = have.clauses[k1:]
                 window = tuple(map(Clause._make, body[1]))

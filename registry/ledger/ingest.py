@@ -162,7 +162,7 @@ def _restore_keys(session: Session, fork_seq: int) -> None:
     session.flush()
 
 
-def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run: _Run) -> str | None:
+def _rewind(session: Session, source: SpecSource, ledger: Ledger, old_head: str, head: str, run: _Run) -> str | None:
     """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
     on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
     fork = next((sha for sha in source.first_parent_shas(head) if sha in on_branch), None)
@@ -173,14 +173,14 @@ def _rewind(session: Session, source: SpecSource, ledger: Ledger, head: str, run
     for model in (Commit, ClauseVersion, DocumentVersion):
         session.execute(update(model).where(model.seq > fork_seq, model.abandoned.is_(False))
                         .values(abandoned=True))
-    session.add(HistoryRewrite(run_id=run.row.id, old_head=ledger.head_sha, new_head=head,
+    session.add(HistoryRewrite(run_id=run.row.id, old_head=old_head, new_head=head,
                                fork_sha=fork, abandoned_commits=abandoned))
-    run.warn(head, "", f"history rewritten: {ledger.head_sha[:12]} is no longer on {ledger.branch}; "
+    run.warn(head, "", f"history rewritten: {old_head[:12]} is no longer on {ledger.branch}; "
              f"{abandoned} commit(s) after {fork[:12] if fork else 'the root'} were set aside "
              "(their versions are kept) and ingest continues from there")
     _restore_keys(session, fork_seq)
     audit.record(session, INGEST_ACTOR, "ingest.rewrite", f"branch:{ledger.branch}",
-                 old={"head": ledger.head_sha}, new={"head": head, "fork": fork, "set_aside": abandoned})
+                 old={"head": old_head}, new={"head": head, "fork": fork, "set_aside": abandoned})
     ledger.head_sha = fork
     return fork
 
@@ -202,7 +202,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     ledger.includes = files.describe()
     since, rewritten = ledger.head_sha, False
     if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
-        since, rewritten = _rewind(session, source, ledger, head, run), True
+        since, rewritten = _rewind(session, source, ledger, since, head, run), True
     total = source.count(head, since)
     job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
@@ -252,17 +252,16 @@ def _write(session: Session, ledger: Ledger, run: _Run, applier: CommitApplier, 
         w.advanced()
     if checkpoint:
         checkpoint()
-        return _still_ours(session, ledger, run)
+        return _still_ours(session, ledger, run, last.sha)
     return True
 
 
-def _still_ours(session: Session, ledger: Ledger, run: _Run) -> bool:
+def _still_ours(session: Session, ledger: Ledger, run: _Run, ours: str) -> bool:
     """After a checkpoint committed (which let go of the locks): take them again, and check the head.
 
     Another ingest (or a merge) may have run in between; if it moved the head, this run's reading of
-    the ledger is stale, so it stops (with a warning) and writes nothing more.
+    the ledger is stale, so it stops (with a warning) and writes nothing more. `ours`: the head it wrote.
     """
-    ours = ledger.head_sha
     lock_writer(session, "ingest")
     session.refresh(ledger, with_for_update=True)
     if ledger.head_sha == ours:

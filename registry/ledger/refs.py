@@ -71,11 +71,11 @@ def commit_by_prefix(session: Session, prefix: str) -> Commit | None:
 def head_point(session: Session) -> Point:
     """The newest ingested commit of the branch."""
     ledger = session.get(Ledger, 1)
-    if ledger is None or ledger.head_sha is None:
-        raise SchemaError("nothing has been ingested yet; run `specreg ingest`")
     seq = session.scalar(select(func.max(Commit.seq)).where(Commit.abandoned.is_(False)))
-    commit = session.get(Commit, seq)
-    return Point(ledger.branch, seq, commit.sha, "head")
+    commit = session.get(Commit, seq) if seq is not None else None
+    if ledger is None or ledger.head_sha is None or commit is None:
+        raise SchemaError("nothing has been ingested yet; run `specreg ingest`")
+    return Point(ledger.branch, commit.seq, commit.sha, "head")
 
 
 def resolve(session: Session, ref: str | None) -> Point:
