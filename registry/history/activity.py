@@ -104,7 +104,8 @@ def _index(edges: list[date], day: date) -> int:
 
 def _span(session: Session, point: Point) -> tuple[datetime, datetime]:
     first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
-    return first, session.scalar(select(Commit.committed_at).where(Commit.seq == point.seq))
+    last = session.get_one(Commit, point.seq).committed_at
+    return first or last, last
 
 
 def spec_activity(session: Session, point: Point) -> Activity:

@@ -28,5 +28,5 @@ class AsOf:
 def as_of(session: Session, ref: str | None) -> AsOf:
     """Resolve REF (tag, commit, ISO date, branch; None is the head) and describe its commit."""
     point = resolve(session, ref.strip() if ref else None)
-    commit = session.get(Commit, point.seq)
+    commit = session.get_one(Commit, point.seq)
     return AsOf(point, commit.committed_at, commit.author_name, commit.subject)

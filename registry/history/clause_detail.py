@@ -63,7 +63,7 @@ def current_id(session: Session, key: str) -> str:
 def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     """The clause page's content; UnknownClause / UnknownVersion when there is nothing to show."""
     view = show_clause(session, key, point)
-    lineage = session.get(Clause, view.clause_id)
+    lineage = session.get_one(Clause, view.clause_id)
     former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id)
                                          .order_by(ClauseKey.first_seq)) if k != lineage.key]
     parent, children = _neighbours(session, view, point.seq)

@@ -47,7 +47,7 @@ def previous_point(session: Session, key: str, new: Point) -> Point:
         raise UnknownVersion(f"clause {key!r} did not exist at {new.ref} ({new.sha[:12]})")
     if len(seqs) == 1:
         return BEFORE_HISTORY
-    commit = session.get(Commit, seqs[1])
+    commit = session.get_one(Commit, seqs[1])
     return Point(commit.sha, commit.seq, commit.sha, "commit")
 
 

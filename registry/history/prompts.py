@@ -94,11 +94,11 @@ def _title(content: str | None, name: str) -> str:
 
 def _files_at(session: Session, paths: Iterable[str] | None, seq: int) -> dict[str, ExampleFile]:
     """Example files present at seq (all of them when paths is None)."""
-    latest = select(ExampleFile.path, func.max(ExampleFile.seq).label("seq")).where(
+    newest = select(ExampleFile.path, func.max(ExampleFile.seq).label("seq")).where(
         ExampleFile.seq <= seq, ExampleFile.abandoned.is_(False))
     if paths is not None:
-        latest = latest.where(ExampleFile.path.in_(sorted(set(paths))))
-    latest = latest.group_by(ExampleFile.path).subquery()
+        newest = newest.where(ExampleFile.path.in_(sorted(set(paths))))
+    latest = newest.group_by(ExampleFile.path).subquery()
     rows = session.scalars(
         select(ExampleFile)
         .join(latest, and_(ExampleFile.path == latest.c.path, ExampleFile.seq == latest.c.seq))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
@@ -111,10 +111,10 @@ def find_clause(session: Session, key: str) -> Clause:
     )
     if former is None:
         raise UnknownClause(f"no clause has the id {key!r}")
-    return session.get(Clause, former)
+    return session.get_one(Clause, former)
 
 
-def _in_force(seq: int, clause_id: ColumnElement[int]) -> ScalarSelect[int]:
+def _in_force(seq: int, clause_id: SQLColumnExpression[int]) -> ScalarSelect[int]:
     """The id of the version in force at seq of the lineage `clause_id` names (correlated).
 
     One (clause_id, seq) index seek per lineage; a GROUP BY over every version was ~40x slower
@@ -183,7 +183,7 @@ def list_clauses(session: Session, point: Point) -> list[ClauseView]:
         for cid in ids:
             if cid in by_id:
                 v, c = by_id[cid]
-                parent = by_id.get(v.parent_id)
+                parent = by_id.get(v.parent_id) if v.parent_id is not None else None
                 out.append(_view(v, c, parent[0].key if parent else None))
     return out
 
@@ -195,7 +195,7 @@ def show_clause(session: Session, key: str, point: Point) -> ClauseView:
     if v is None:
         raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
     parent = version_at(session, v.parent_id, point.seq) if v.parent_id else None
-    return _view(v, session.get(Commit, v.seq), parent.key if parent else None)
+    return _view(v, session.get_one(Commit, v.seq), parent.key if parent else None)
 
 
 def clause_history(session: Session, key: str) -> list[HistoryEntry]:
@@ -222,7 +222,7 @@ def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDif
     views = []
     for point in (old, new):
         v = version_at(session, clause.id, point.seq)
-        views.append(None if v is None else _view(v, session.get(Commit, v.seq), None))
+        views.append(None if v is None else _view(v, session.get_one(Commit, v.seq), None))
     if views[0] is None and views[1] is None:
         raise UnknownVersion(f"clause {key!r} existed at neither {old.ref} nor {new.ref}")
     ops = word_diff(views[0].text if views[0] else "", views[1].text if views[1] else "")

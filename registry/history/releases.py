@@ -113,8 +113,8 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
     for cid in sorted(touched, key=lambda c: order.get(c, ("~", 0))):
         a, b = before.get(cid), after.get(cid)
         kinds, details = _kinds(a, b)
-        if kinds:
-            shown = b or a
+        shown = b or a
+        if kinds and shown is not None:  # there are kinds only when the clause is at one point or both
             entries.append(ChangelogEntry(keys[cid], kinds, a.key if a else None, b.key if b else None,
                                           shown.title, a.document if a else None,
                                           b.document if b else None, details))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, exists, func, literal_column, select, text
+from sqlalchemy import ColumnClause, Float, Integer, Select, exists, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
 from registry.db import is_sqlite
@@ -84,7 +84,7 @@ def _matches(session: Session, words: list[str]) -> Any:
                      "FROM clause_search WHERE clause_search MATCH :expr")
                 .bindparams(expr=expr).columns(version_id=Integer, rank=Float).subquery("m"))
     query = func.to_tsquery(literal_column("'english'::regconfig"), " & ".join(words) + ":*")
-    document = literal_column(PG_DOCUMENT)
+    document: ColumnClause[str] = literal_column(PG_DOCUMENT)  # a tsvector (the driver reads it as text)
     return (select(ClauseVersion.id.label("version_id"), (-func.ts_rank(document, query)).label("rank"))
             .where(document.op("@@")(query)).subquery("m"))
 

@@ -5,11 +5,16 @@ indexing every version above the highest indexed id is enough, and safe to repea
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.db import is_sqlite
 from registry.ledger.hooks import IngestWatcher
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 _LAST = text("SELECT rowid FROM clause_search ORDER BY rowid DESC LIMIT 1")
 _APPEND = text("INSERT INTO clause_search (rowid, key, title, body) "
@@ -21,7 +26,8 @@ def sync_search_index(session: Session) -> int:
     if not is_sqlite(session):
         return 0  # the GIN expression index follows the table by itself
     last = session.scalar(_LAST) or 0
-    return session.execute(_APPEND, {"last": last}).rowcount or 0
+    # an INSERT's result is a CursorResult (which has rowcount); Session.execute is typed as any Result
+    return cast("CursorResult[Any]", session.execute(_APPEND, {"last": last})).rowcount or 0
 
 
 class SearchIndexWatcher(IngestWatcher):
