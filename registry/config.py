@@ -16,7 +16,7 @@ class Settings:
     database_url: str
     repo: Path
     instance: Path
-    branch: str = "main"
+    branch: str | None = None  # None: the branch the database tracks, else the spec repo's checked-out one
     auth: str = "local"  # local (accounts with passwords) or header (a trusted reverse proxy's SSO header)
     auth_header: str = "X-Remote-User"
     secret_key: str | None = None  # signs session cookies; None: a random key kept in the instance folder
@@ -42,7 +42,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=normalize_database_url(url),
         repo=repo,
         instance=instance,
-        branch=env.get("SPECREG_BRANCH") or "main",
+        branch=env.get("SPECREG_BRANCH") or None,
         auth=_auth_mode(env.get("SPECREG_AUTH") or "local"),
         auth_header=env.get("SPECREG_AUTH_HEADER") or "X-Remote-User",
         secret_key=env.get("SPECREG_SECRET_KEY") or None,

@@ -55,7 +55,7 @@ def verify(session: Session, repo: str | None = None) -> list[Finding]:
         return findings
     try:
         with SpecSource(path) as source:
-            commits = branch_trailers(source, ledger.branch if ledger else "main")
+            commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
     except SourceError as exc:
         return findings + [Finding("anchor", path, f"cannot read the spec repo: {exc.message}")]
     anchors, bad = repo_anchors(commits)

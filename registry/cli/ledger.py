@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("ingest", parents=[common], help="read new commits of the spec repo")
     p.add_argument("--repo", type=Path, help="spec repo path (default: SPECREG_REPO or the demo repo)")
-    p.add_argument("--branch", help="branch to read, first-parent (default: main)")
+    p.add_argument("--branch", help="branch to read, first-parent (default: SPECREG_BRANCH, else the branch "
+                   "the database tracks, else the repo's checked-out branch)")
     p.add_argument("--include", action="append", default=[], metavar="GLOB",
                    help="spec document glob, repeatable (default: specreg.toml or every *.md)")
     p.add_argument("--similarity", type=float, default=None,
@@ -92,7 +93,9 @@ def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         views = list_clauses(session, resolve(session, args.at))
-    lines, doc, depth = [], None, {}
+    lines: list[str] = []
+    doc: str | None = None
+    depth: dict[str | None, int] = {}  # a clause's nesting; a top-level clause's parent is None
     for v in views:
         if v.document != doc:
             doc = v.document

@@ -37,7 +37,7 @@ class _Demo:
     session: Session
     source: SpecSource
     repo: Path
-    branch: str
+    branch: str | None  # None: the branch the database tracks
     users: dict[str, Actor]
 
     def change(self, who: str, key: str, old: str, new: str, title: str, rationale: str,
@@ -63,7 +63,7 @@ def needs_seed(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Account)) == 0
 
 
-def seed(session: Session, source: SpecSource, repo: Path, branch: str = "main") -> list[str]:
+def seed(session: Session, source: SpecSource, repo: Path, branch: str | None = None) -> list[str]:
     """Create the demo users and proposals in every state; returns one line per proposal."""
     users: dict[str, Actor] = {}
     admin = None

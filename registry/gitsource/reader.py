@@ -131,7 +131,30 @@ class SpecSource:
         try:
             return self._repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
         except git.GitCommandError as exc:
-            raise SourceError(f"unknown branch or revision in {self.path}: {rev}") from exc
+            raise SourceError(f"unknown branch {rev!r} in {self.path}; {self._has_branches()}") from exc
+
+    def branches(self) -> list[str]:
+        """The names of the repository's local branches, sorted."""
+        return sorted(self._repo.git.for_each_ref("--format=%(refname:lstrip=2)", "refs/heads").splitlines())
+
+    def checked_out_branch(self) -> str:
+        """The branch HEAD names: the checked-out branch, or in a bare repository its default branch."""
+        try:
+            ref = self._repo.git.symbolic_ref("--quiet", "HEAD")
+        except git.GitCommandError:
+            ref = ""
+        name = ref.removeprefix("refs/heads/")
+        if not ref.startswith("refs/heads/"):
+            raise SourceError(f"HEAD is detached in {self.path}, so no branch is checked out: name the "
+                              f"branch to read with --branch or SPECREG_BRANCH; {self._has_branches()}")
+        if name not in self.branches():
+            raise SourceError(f"HEAD in {self.path} names branch {name!r}, which has no commits: name the "
+                              f"branch to read with --branch or SPECREG_BRANCH; {self._has_branches()}")
+        return name
+
+    def _has_branches(self) -> str:
+        names = self.branches()
+        return f"the repository has: {', '.join(names)}" if names else "the repository has no branches yet"
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when `ancestor` is reachable from `descendant`."""

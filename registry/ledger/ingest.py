@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 class IngestOptions:
     """How to read the repo: branch, spec file globs, rename threshold, limits, batch size."""
 
-    branch: str = "main"
+    branch: str | None = None  # None: the branch the database tracks, else the repo's checked-out branch
     includes: tuple[str, ...] = ()
     similarity: float = DEFAULT_SIMILARITY
     max_file_bytes: int = 2_000_000
@@ -99,9 +99,13 @@ class _Run:
         }])
 
 
-def _ledger(session: Session, source: SpecSource, branch: str) -> Ledger:
+def _ledger(session: Session, source: SpecSource, branch: str | None) -> Ledger:
     """The ledger row, created on first ingest; refuses a database that tracks another branch."""
     ledger = session.get(Ledger, 1, with_for_update=True)
+    if branch is None:
+        # Once a database tracks a branch, checking out another one in the spec repo's work tree
+        # must not switch (or refuse) what it reads.
+        branch = ledger.branch if ledger is not None else source.checked_out_branch()
     if ledger is None:
         ledger = Ledger(id=1, repo_path=str(source.path.resolve()), branch=branch, includes=[], head_seq=0)
         session.add(ledger)
@@ -190,7 +194,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each batch."""
     lock_writer(session, "ingest")
     ledger = _ledger(session, source, options.branch)
-    head = source.resolve(options.branch)
+    head = source.resolve(ledger.branch)
     _sync_tags(session, source, ledger.branch)
     if ledger.head_sha == head:
         return IngestReport(head=head)

@@ -27,7 +27,7 @@ from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import iso
-from registry.models import ClauseVersion, Proposal, ProposedChange, utcnow
+from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
 from registry.proposals import store
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
@@ -163,9 +163,12 @@ def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan
     raise Conflict(f"the branch {branch} kept moving during the merge; try again")
 
 
-def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number: int,
+def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None, number: int,
           committer: Person = REGISTRY) -> MergeResult:
-    """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule."""
+    """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule.
+
+    `branch` None: the branch the database tracks (else the repo's checked-out one), as ingest reads.
+    """
     # Refuse an unknown proposal or someone who may not merge before doing any work (ingest reads
     # the branch and records runs and events); checked again under the lock once ingest caught up.
     _check_allowed(session, actor, store.get_proposal(session, number))
@@ -175,17 +178,18 @@ def merge(session: Session, repo: Path, branch: str, actor: Actor | None, number
     anchor = audit.head(session)
     with SpecSource(repo) as source:
         ingest(session, source, IngestOptions(branch=branch))
+        published = session.get_one(Ledger, 1).branch  # the branch ingest just read
         proposal = store.get_proposal(session, number, lock=True)
         if proposal.state == MERGED:
             return MergeResult(proposal.id, MERGED, proposal.merged_sha)
         _check_mergeable(session, actor, proposal)
-        outcome = _publish(session, source, repo, branch, _Plan.of(session, proposal, anchor, committer))
+        outcome = _publish(session, source, repo, published, _Plan.of(session, proposal, anchor, committer))
         if isinstance(outcome, list):
             return _conflicted(session, proposal, actor, outcome)
         head, sha = outcome
         _record_merge(session, proposal, actor, sha)
-        ingest(session, source, IngestOptions(branch=branch))
-    sync_worktree(repo, branch, head, sha)
+        ingest(session, source, IngestOptions(branch=published))
+    sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
 
 

@@ -97,6 +97,17 @@ def test_a_second_merge_of_the_same_proposal_returns_the_first_commit(world):
         assert source.count(world.repo.head()) == 2  # the spec commit and one merge
 
 
+def test_a_merge_that_names_no_branch_publishes_onto_the_branch_the_database_tracks(world):
+    n = approved(world)
+    topic = world.repo.commit("Elsewhere", {"notes.md": "# Notes\n"}, branch="topic", start="main")
+    with git.Repo(world.path) as r:
+        r.git.symbolic_ref("HEAD", "refs/heads/topic")  # someone checked out another branch
+    result = merge(world.session, world.path, None, world.users["ada"], n)
+    assert (result.state, result.commit) == ("merged", world.repo.head())
+    assert world.repo.head("topic") == topic
+    assert body(world, "respect_privacy") == "Never reveal personal data."
+
+
 def test_edits_to_other_clauses_since_the_base_do_not_conflict(world):
     n = approved(world)
     world.repo.commit("Direct edit of another clause", {
