@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         app.config.update(test_config)
     app.json = _KeyOrderJSON(app)  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
 
-    from registry import db
+    from registry import db, wiring
     from registry.web import auth, context
     from registry.web.accountability.api import bp as accountability_api
     from registry.web.accountability.pages import bp as accountability
@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.proposals.api import bp as proposals_api
     from registry.web.proposals.pages import bp as proposal_pages
 
+    wiring.install()
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)

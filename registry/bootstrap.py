@@ -2,6 +2,7 @@
 
     python3 -m registry.bootstrap demo   # venv, install, demo spec repo, database, ingest, serve
     python3 -m registry.bootstrap test   # venv, install with test extras, run the whole test suite in parallel
+    python3 -m registry.bootstrap setup  # venv and install with test extras only (CI's lint steps use it)
 """
 from __future__ import annotations
 
@@ -35,12 +36,14 @@ def _ensure_venv(extras: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch `demo` or `test`; extra arguments go to `specreg demo` or pytest."""
-    if not argv or argv[0] not in ("demo", "test"):
+    """Dispatch `demo`, `test` or `setup`; extra arguments go to `specreg demo` or pytest."""
+    if not argv or argv[0] not in ("demo", "test", "setup"):
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
     _ensure_venv("[test]")
+    if command == "setup":
+        return 0
     os.chdir(ROOT)
     if command == "demo":
         return subprocess.call([str(BIN / "specreg"), "demo", *rest])

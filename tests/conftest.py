@@ -9,64 +9,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason, sweep_leftover_databases
 from repo_builder import RepoBuilder
 
+from registry import wiring
 from registry.db import make_engine
 from registry.schema import upgrade
 
-PG_ADMIN_URL = os.environ.get("SPECREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# What the entry points do at start-up: the ingest watchers and signal handlers, in their order.
+wiring.install()
+
 BACKENDS = ("sqlite", "postgresql")
-
-
-def _pg_unavailable_reason() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3):
-            return None
-    except Exception as exc:  # any failure to connect means: no PostgreSQL here
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {str(exc).splitlines()[0]}"
-
-
-def _pg_admin() -> Engine:
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-
-
-SCRATCH_PREFIX = "specreg_test_"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _leftover(name: str) -> bool:
-    """A scratch database whose creating process is gone (a killed run), or one from before pids were named."""
-    pid = name[len(SCRATCH_PREFIX):].split("_")[0]
-    return not pid.isdigit() or not _alive(int(pid))
-
-
-def sweep_leftover_databases() -> list[str]:
-    """Drop the scratch PostgreSQL databases that killed test runs left behind; their names."""
-    with _pg_admin().connect() as conn:
-        names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                             {"p": SCRATCH_PREFIX + "%"}).scalars().all()
-        gone = [n for n in names if _leftover(n)]
-        for name in gone:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    return gone
 
 
 class Databases:
@@ -78,7 +38,7 @@ class Databases:
         self.template = self._new_name()
         self.template_url = self._url(self.template)
         if backend == "postgresql":
-            with _pg_admin().connect() as conn:
+            with pg_admin().connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{self.template}"'))
             self.created.append(self.template)
         engine = make_engine(self.template_url, poolclass=NullPool)
@@ -100,7 +60,7 @@ class Databases:
         if self.backend == "sqlite":
             shutil.copy(self.root / f"{self.template}.db", self.root / f"{name}.db")
         else:
-            with _pg_admin().connect() as conn:
+            with pg_admin().connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
             self.created.append(name)
         return self._url(name)
@@ -109,7 +69,7 @@ class Databases:
         """Drop every PostgreSQL database these tests created."""
         if not self.created:
             return
-        with _pg_admin().connect() as conn:
+        with pg_admin().connect() as conn:
             for name in self.created:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -118,7 +78,7 @@ class Databases:
 def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     """Migrated databases of one backend; PostgreSQL is skipped with a reason when absent."""
     if request.param == "postgresql":
-        reason = _pg_unavailable_reason()
+        reason = pg_unavailable_reason()
         if reason:
             if os.environ.get("SPECREG_REQUIRE_POSTGRES"):
                 pytest.fail(f"{reason} (SPECREG_REQUIRE_POSTGRES is set, so this is an error)")

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from registry import signals
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
-from registry.gitsource.person_ident import check_identity
 from registry.ledger.refs import iso
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
-from registry.proposals.reevaluation import reevaluate
+from registry.person_ident import check_identity
 
 MIN_PASSWORD = 8
 
@@ -150,7 +150,7 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
     audit.record(session, actor.email if actor else email, "user.create", f"user:{email}",
                  None, {"name": person.name, "role": role, "password": password is not None})
     if role == "admin":  # a new admin approves clauses nobody owns
-        reevaluate(session, actor=actor.email if actor else email)
+        signals.publish(session, signals.ApproversChanged(actor.email if actor else email))
     return Actor(person.id, person.email, person.name, role)
 
 
@@ -175,7 +175,8 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
     session.flush()
     audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
     if (old == "admin") != (role == "admin"):
-        reevaluate(session, actor=actor.email)  # admins approve clauses nobody owns; other roles approve nothing
+        # admins approve clauses nobody owns; other roles approve nothing
+        signals.publish(session, signals.ApproversChanged(actor.email))
     return _actor(person, account)
 
 
@@ -205,7 +206,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     session.flush()
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
     if account.role == "admin":  # a disabled admin no longer approves clauses nobody owns (owners still count)
-        reevaluate(session, actor=actor.email)
+        signals.publish(session, signals.ApproversChanged(actor.email))
 
 
 def enable_user(session: Session, actor: Actor | None, email: str) -> None:
@@ -219,7 +220,7 @@ def enable_user(session: Session, actor: Actor | None, email: str) -> None:
     session.flush()
     audit.record(session, actor.email, "user.enable", f"user:{person.email}")
     if account.role == "admin":
-        reevaluate(session, actor=actor.email)
+        signals.publish(session, signals.ApproversChanged(actor.email))
 
 
 def authenticate(session: Session, email: str, password: str) -> Actor | None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from registry import wiring
 from registry.cli.context import Context, print_error
 from registry.errors import SpecregError
 
@@ -93,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(_named_command(argv)).parse_args(argv)
     except UsageError as exc:
         return _usage(exc, _wants_json(argv))
+    wiring.install()
     ctx = Context(json=args.json)
     try:
         return args.handler(args, ctx) or 0

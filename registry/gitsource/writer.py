@@ -11,7 +11,7 @@ from pathlib import Path
 import git
 
 from registry.errors import SourceError
-from registry.gitsource.person_ident import check_identity
+from registry.person_ident import check_identity
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 OWNERS.toml, policy.toml and merge trailers are read this way, so history is still read in one
 pass. A watcher buffers what it learns and writes it in `finish()`, which ingest calls after the
-batch's commits and clause versions are written (so foreign keys to commits hold).
+batch's commits and clause versions are written (so foreign keys to commits hold). The ledger knows
+none of them by name: `registry.wiring` installs the factories, in order, at start-up.
 """
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -46,24 +46,17 @@ class IngestWatcher:
 WatcherFactory = Callable[[Session, WarnFn], IngestWatcher]
 
 
-def lazy(target: str) -> WatcherFactory:
-    """A factory for "module:Class" that imports it only when ingest runs (no import cycles)."""
-
-    def make(session: Session, warn: WarnFn) -> IngestWatcher:
-        module, name = target.split(":")
-        return getattr(importlib.import_module(module), name)(session, warn)
-
-    return make
+_installed: tuple[WatcherFactory, ...] | None = None
 
 
-# Factories ingest instantiates for each run; features add theirs here. The merge watcher comes
-# after the readers: it judges a commit by everything they recorded at its seq (OWNERS.toml,
-# policy.toml). The ownership watcher re-checks proposals only in `advanced`, after every finish.
-WATCHERS: list[WatcherFactory] = [
-    lazy("registry.owners.recorder:OwnersWatcher"),
-    lazy("registry.history.prompts:ExampleFilesWatcher"),
-    lazy("registry.history.search_index:SearchIndexWatcher"),
-    lazy("registry.proposals.policy_store:PolicyWatcher"),
-    lazy("registry.proposals.merge_completion:MergeWatcher"),
-    lazy("registry.proposals.reevaluation:OwnershipWatcher"),
-]
+def install(factories: Sequence[WatcherFactory]) -> None:
+    """Set what rides along with every ingest run, in order (the composition root calls this)."""
+    global _installed
+    _installed = tuple(factories)
+
+
+def installed() -> tuple[WatcherFactory, ...]:
+    """The watcher factories `install` set; ingest without them would silently skip owners and merges."""
+    if _installed is None:
+        raise RuntimeError("no ingest watchers installed: call registry.wiring.install() at start-up")
+    return _installed

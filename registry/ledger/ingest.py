@@ -12,10 +12,10 @@ from registry.audit import events as audit
 from registry.db import lock_writer
 from registry.errors import ConfigError
 from registry.gitsource import RawCommit, SpecSource
+from registry.ledger import hooks
 from registry.ledger.commit_applier import CommitApplier
 from registry.ledger.documents import CommitDocs
 from registry.ledger.history_stream import ReadJob, parsed_history
-from registry.ledger.hooks import WATCHERS
 from registry.ledger.refs import seq_of
 from registry.ledger.state import LedgerState
 from registry.models import (
@@ -211,7 +211,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
     with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
-        watchers = [make(session, run.warn) for make in WATCHERS]
+        watchers = [make(session, run.warn) for make in hooks.installed()]
         if rewritten:
             for w in watchers:
                 w.on_rewind(seq_of(session, since) or 0)

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from registry.gitsource.person_ident import check_identity
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH
+from registry.person_ident import check_identity
 
 
 class Person(Base):

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from registry import signals
 from registry.accounts.users import Actor, require_role
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
@@ -18,7 +19,6 @@ from registry.ledger.refs import head_point, iso
 from registry.models import Clause, OwnerAssignment, Person, Team
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.store import OwnerRef, OwnersStore
-from registry.proposals.reevaluation import reevaluate, touching
 
 
 def _prepare(session: Session, actor: Actor | None, key: str, owner: str, reason: str,
@@ -45,7 +45,7 @@ def _record(session: Session, actor: Actor, clause_id: int, who: OwnerRef, actio
     audit.record(session, actor.email, f"owner.{action}", f"clause:{session.get(Clause, clause_id).key}",
                  new={"owner": who.ref, "reason": row.reason, "assignment": row.id})
     # Assignments are not inherited, so only proposals changing this very clause can be affected.
-    reevaluate(session, touching(session, [clause_id]), actor=actor.email)
+    signals.publish(session, signals.ApproversChanged(actor.email, (clause_id,)))
     return row
 
 

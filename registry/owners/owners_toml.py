@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.errors import BadIdentity
-from registry.gitsource.person_ident import check_identity
+from registry.person_ident import check_identity
 
 OWNERS_PATH = "OWNERS.toml"
 TEAM_PREFIX = "team:"
@@ -130,7 +130,7 @@ def _table(out: OwnersFile, data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _identity_problem(name: str | None = None, email: str | None = None) -> str | None:
-    """Why this name or email cannot name a person (see registry.gitsource.person_ident), or None."""
+    """Why this name or email cannot name a person (see registry.person_ident), or None."""
     try:
         check_identity(name, email)
     except BadIdentity as exc:

@@ -7,22 +7,22 @@ import sys
 import uuid
 
 import pytest
-from conftest import SCRATCH_PREFIX, _pg_admin, _pg_unavailable_reason, sweep_leftover_databases
+from pg_scratch import SCRATCH_PREFIX, pg_admin, pg_unavailable_reason, sweep_leftover_databases
 from sqlalchemy import text
 
 
 def _exists(name: str) -> bool:
-    with _pg_admin().connect() as conn:
+    with pg_admin().connect() as conn:
         return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
 
 
 def _create(name: str) -> None:
-    with _pg_admin().connect() as conn:
+    with pg_admin().connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
 
 def test_a_sweep_drops_databases_of_dead_processes_and_old_names_but_keeps_live_ones():
-    if reason := _pg_unavailable_reason():
+    if reason := pg_unavailable_reason():
         if os.environ.get("SPECREG_REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -37,6 +37,6 @@ def test_a_sweep_drops_databases_of_dead_processes_and_old_names_but_keeps_live_
         assert live not in gone
         assert not _exists(killed) and not _exists(legacy) and _exists(live)
     finally:
-        with _pg_admin().connect() as conn:
+        with pg_admin().connect() as conn:
             for name in (killed, legacy, live):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from registry.accounts.users import add_user, sso_actor
 from registry.errors import BadIdentity, BadRequest
-from registry.gitsource.person_ident import check_identity
 from registry.gitsource.writer import Person as GitPerson
 from registry.models import Person
 from registry.owners.owners_toml import parse_owners
+from registry.person_ident import check_identity
 
 FORGED = "Eve\nApproved-by: Root <root@example.org>; 2024-01-01T00:00:00Z; approve"
 # (field, value, what the error names)

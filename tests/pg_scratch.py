@@ -1,0 +1,60 @@
+"""Scratch PostgreSQL databases for the tests: the server, and the sweep of killed runs' leftovers.
+
+A module of its own (not conftest.py) so tests can import it: under xdist several conftest modules
+share the name `conftest`.
+"""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+PG_ADMIN_URL = os.environ.get("SPECREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_unavailable_reason() -> str | None:
+    """Why the test PostgreSQL server cannot be used, or None when it can."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {str(exc).splitlines()[0]}"
+
+
+def pg_admin() -> Engine:
+    """An autocommit engine on the server's maintenance database (to create and drop databases)."""
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+SCRATCH_PREFIX = "specreg_test_"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftover(name: str) -> bool:
+    """A scratch database whose creating process is gone (a killed run), or one from before pids were named."""
+    pid = name[len(SCRATCH_PREFIX):].split("_")[0]
+    return not pid.isdigit() or not _alive(int(pid))
+
+
+def sweep_leftover_databases() -> list[str]:
+    """Drop the scratch PostgreSQL databases that killed test runs left behind; their names."""
+    with pg_admin().connect() as conn:
+        names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": SCRATCH_PREFIX + "%"}).scalars().all()
+        gone = [n for n in names if _leftover(n)]
+        for name in gone:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return gone
