@@ -35,3 +35,9 @@ def test_no_module_imports_by_string_except_the_cli_loading_its_command_modules(
 def test_ci_checks_the_layers_and_lint():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "lint-imports" in ci and "ruff check" in ci
+
+
+def test_no_document_points_to_a_design_file_outside_the_repository():
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    outside = [str(d.relative_to(ROOT)) for d in docs if re.search(r"\.\./shared|DESIGN\.md", d.read_text())]
+    assert not outside
