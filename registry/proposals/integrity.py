@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, parse_anchor
-from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID, approved_by
-from registry.ledger.refs import iso, seq_of
+from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID
+from registry.ledger.refs import seq_of
 from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
-from registry.proposals import store
+from registry.proposals import counted, store
 from registry.proposals.merge_scope import scope_mismatches
 from registry.proposals.states import APPROVED, MERGED
 
@@ -135,9 +135,22 @@ def _recognition(session: Session, p: Proposal, c: CommitTrailers) -> dict[str, 
     return {"trailers": _anchor(session, p, c) + _approvals(session, p, c), "merge": _contents(session, p, c.sha)}
 
 
+def named_approvals(session: Session, p: Proposal, c: CommitTrailers) -> tuple[counted.SignedApproval, ...]:
+    """The approvals commit `c` must name as proposal `p`'s merge.
+
+    Once the merge is recorded, the approvals its event recorded. Before (a merge whose process
+    died after its git commit), the approvals the policy counted when the commit was made: owners
+    as OWNERS.toml had them at the commit, registry assignments as of its Audit-Head, so an owners
+    change ingested after the commit does not unmake the merge.
+    """
+    if p.state == MERGED:
+        return counted.recorded(session, p)
+    anchor = _anchor_event(session, c)
+    return counted.counting(session, p, seq_of(session, c.sha), anchor.at if anchor is not None else None)
+
+
 def _approvals(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
-    expected = Counter(approved_by(r.printed_name, store.person(session, r.reviewer_id).email, iso(r.created_at),
-                                   r.meaning) for r in store.counted_approvals(session, p))
+    expected = Counter(a.trailer for a in named_approvals(session, p, c))
     found = Counter(c.get(APPROVED_BY))
     if expected == found:
         return []
@@ -146,13 +159,20 @@ def _approvals(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
             f"only in the database: {only_db or 'none'}"]
 
 
+def _anchor_event(session: Session, c: CommitTrailers) -> AuditEvent | None:
+    """The audit event the commit's one Audit-Head names, when it exists with that hash."""
+    heads = c.get(AUDIT_HEAD)
+    parsed = parse_anchor(heads[0]) if len(heads) == 1 else None
+    event = session.get(AuditEvent, parsed[0]) if parsed else None
+    return event if event is not None and parsed is not None and event.hash == parsed[1] else None
+
+
 def _anchor(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
     heads = c.get(AUDIT_HEAD)
     if len(heads) != 1:
         return [f"carries {len(heads)} Audit-Head trailers; a registry commit carries exactly one"]
     parsed = parse_anchor(heads[0])
-    event = session.get(AuditEvent, parsed[0]) if parsed else None
-    if parsed is None or event is None or event.hash != parsed[1]:
+    if parsed is None or _anchor_event(session, c) is None:
         # A registry merge anchors the head of a committed chain; a made-up or altered anchor is
         # no merge (verify's anchor check also names a missing or rewritten event).
         return [f"Audit-Head {heads[0].strip()!r} names no audit event with that seq and hash"]

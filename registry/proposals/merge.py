@@ -26,9 +26,8 @@ from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorize
 from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ledger.ingest import IngestOptions, ingest
-from registry.ledger.refs import iso
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
-from registry.proposals import store
+from registry.proposals import counted, store
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
 from registry.proposals.verdict import may_approve, verdict
@@ -83,25 +82,26 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
     return found
 
 
-def _message(session: Session, proposal: Proposal, anchor: tuple[int, str]) -> str:
+def _message(proposal: Proposal, approvals: tuple[counted.SignedApproval, ...], anchor: tuple[int, str]) -> str:
     lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
-    for r in store.counted_approvals(session, proposal):
-        who = store.person(session, r.reviewer_id)
-        lines.append((trailers.APPROVED_BY, trailers.approved_by(r.printed_name, who.email,
-                                                                 iso(r.created_at), r.meaning)))
+    lines += [(trailers.APPROVED_BY, a.trailer) for a in approvals]
     lines.append((trailers.AUDIT_HEAD, f"{anchor[0]}:{anchor[1]}"))
     return trailers.commit_message(proposal.title, proposal.rationale, lines)
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the commit will hold: the changes by document, their bases, author, committer, message."""
+    """What the commit will hold: the changes by document, their bases, author, committer, message.
+
+    `approvals` are the ones the policy counts, named in the message and recorded with the merge.
+    """
 
     by_doc: dict[str, list[ProposedChange]]
     bases: dict[int, ClauseVersion]
     author: Person
     committer: Person
     message: str
+    approvals: tuple[counted.SignedApproval, ...]
 
     @classmethod
     def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person) -> _Plan:
@@ -112,8 +112,9 @@ class _Plan:
             by_doc.setdefault(ch.document, []).append(ch)
         bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
         proposer = store.person(session, proposal.proposer_id)
+        approvals = counted.counting(session, proposal)
         return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
-                   _message(session, proposal, anchor))
+                   _message(proposal, approvals, anchor), approvals)
 
     def commit(self, source: SpecSource, repo: Path, head: str) -> str:
         """Write the texts into the documents as they are at head; one commit on top of it."""
@@ -183,21 +184,24 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
         if proposal.state == MERGED:
             return MergeResult(proposal.id, MERGED, proposal.merged_sha)
         _check_mergeable(session, actor, proposal)
-        outcome = _publish(session, source, repo, published, _Plan.of(session, proposal, anchor, committer))
+        plan = _Plan.of(session, proposal, anchor, committer)
+        outcome = _publish(session, source, repo, published, plan)
         if isinstance(outcome, list):
             return _conflicted(session, proposal, actor, outcome)
         head, sha = outcome
-        _record_merge(session, proposal, actor, sha)
+        _record_merge(session, proposal, actor, sha, plan.approvals)
         ingest(session, source, IngestOptions(branch=published))
     sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
 
 
-def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str) -> None:
-    """The database half of a merge (a crash before it is repaired by the next ingest)."""
+def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str,
+                  approvals: tuple[counted.SignedApproval, ...]) -> None:
+    """The database half of a merge, naming the approvals its trailers name (a crash before it is
+    repaired by the next ingest)."""
     old = proposal.state
     proposal.state, proposal.merged_sha = transition(proposal.state, "merge"), sha
     proposal.merged_at = proposal.updated_at = utcnow()
     session.flush()
     audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                 {"state": MERGED, "commit": sha})
+                 {"state": MERGED, "commit": sha} | counted.merge_fields(approvals))

@@ -16,8 +16,8 @@ from registry.gitsource import RawCommit, trailers
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
-from registry.proposals import store
-from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, collect, merge_mismatches
+from registry.proposals import counted, store
+from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, collect, merge_mismatches, named_approvals
 from registry.proposals.states import APPROVED, MERGED
 
 
@@ -74,9 +74,12 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
         warn(sha, "", f"the commit names proposal #{proposal.id} but is not its approved merge ("
              + "; ".join(why) + "); not recorded as its merge (the commit counts as an unapproved change)", None)
     else:
+        # The commit's trailers name these (merge_mismatches compared them): the merge's record keeps them.
+        approvals = named_approvals(session, proposal, found) if found is not None else counted.counting(
+            session, proposal)
         old = proposal.state
         proposal.state, proposal.merged_sha, proposal.merged_at = MERGED, sha, when
         proposal.updated_at = utcnow()
         session.flush()
         audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                     {"state": MERGED, "commit": sha, "completed_by": "ingest"})
+                     {"state": MERGED, "commit": sha, "completed_by": "ingest"} | counted.merge_fields(approvals))

@@ -2,10 +2,14 @@
 
 Built-in rules nobody can configure away: every touched clause needs approvals from its owners
 (from the admins when it has no owner); the proposer and the author of any revision never count;
-an approval counts only for the revision and exact text (digest) it was given for; a pending
-request for changes blocks. `policy.toml` sets how many approvals: `[defaults]`, per authority
-level (`[authority.root]`) and per clause (`[clause."respect_privacy"]`); a clause must satisfy
-the strictest level that applies to it, before and after the change.
+an approval counts only for the revision and exact text (digest) it was given for, and only for
+the touched clauses its giver may approve now; a pending request for changes blocks.
+`policy.toml` sets how many approvals: `[defaults]`, per authority level (`[authority.root]`) and
+per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
+to it, before and after the change.
+
+`counted_approvals` is the one definition of an approval that counts: the verdict, the merge
+commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
 """
 from __future__ import annotations
 
@@ -111,6 +115,7 @@ class ReviewFacts:
     revision: int
     digest: str
     at: datetime
+    id: int | None = None  # the review's row, so callers can name the approvals that counted
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,14 @@ class Facts:
     digest: str
     clauses: tuple[ClauseFacts, ...]
     reviews: tuple[ReviewFacts, ...]
+
+
+@dataclass(frozen=True)
+class CountedApproval:
+    """An approval that counts under the policy, and the touched clauses it counts for."""
+
+    review: ReviewFacts
+    clauses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,7 @@ class Evaluation:
     clauses: tuple[ClauseStatus, ...]
     vetoes: tuple[str, ...]
     notes: tuple[str, ...]
+    counted: tuple[CountedApproval, ...] = ()
 
     @property
     def satisfied(self) -> bool:
@@ -187,29 +201,52 @@ def _excluded(facts: Facts, email: str) -> str | None:
     return None
 
 
+def _why_not(facts: Facts, review: ReviewFacts) -> str | None:
+    """Why an approval does not count (None: it counts for the clauses its giver may approve)."""
+    why = _excluded(facts, review.reviewer.email)
+    if why:
+        return f"the approval by {review.reviewer.name} does not count: {why}"
+    if review.revision != facts.revision or review.digest != facts.digest:
+        return f"the approval by {review.reviewer.name} is stale: given for revision {review.revision}"
+    return None
+
+
+def counted_approvals(facts: Facts) -> tuple[CountedApproval, ...]:
+    """The approvals that count, in review order, each with the touched clauses it counts for.
+
+    One per person: an approval of the current revision's exact text, by someone who wrote no
+    revision, who may approve at least one touched clause now (its owners, or the admins when it
+    has none). Someone whose ownership moved away after approving no longer counts.
+    """
+    out: dict[str, CountedApproval] = {}
+    for r in facts.reviews:
+        if r.kind != "approve" or r.reviewer.email in out or _why_not(facts, r):
+            continue
+        clauses = tuple(c.key for c in facts.clauses if any(a.email == r.reviewer.email for a in c.approvers))
+        if clauses:
+            out[r.reviewer.email] = CountedApproval(r, clauses)
+    return tuple(out.values())
+
+
 def evaluate(policy: Policy, facts: Facts) -> Evaluation:
     """Apply the policy to the facts."""
-    notes: list[str] = []
-    counted: dict[str, Approver] = {}
-    for r in facts.reviews:
-        if r.kind != "approve":
-            continue
-        why = _excluded(facts, r.reviewer.email)
+    counted = counted_approvals(facts)
+    counts = {a.review.reviewer.email for a in counted}
+    notes = []
+    for r in (r for r in facts.reviews if r.kind == "approve"):
+        why = _why_not(facts, r)
+        if why is None and r.reviewer.email not in counts:
+            why = f"the approval by {r.reviewer.name} does not count: they may approve none of the touched clauses now"
         if why:
-            notes.append(f"the approval by {r.reviewer.name} does not count: {why}")
-        elif r.revision != facts.revision or r.digest != facts.digest:
-            notes.append(f"the approval by {r.reviewer.name} is stale: given for revision {r.revision}")
-        else:
-            counted[r.reviewer.email] = r.reviewer
+            notes.append(why)
     vetoes = tuple(f"veto: {r.reviewer.name} requested changes on {r.at:%Y-%m-%d %H:%M} UTC; it blocks until "
                    "they withdraw it or an admin dismisses it [rule: a pending veto blocks]"
                    for r in facts.reviews if r.kind == "request_changes")
     statuses = []
     for c in facts.clauses:
         required, rule = policy.required(c.key, c.authorities)
-        emails = {a.email for a in c.approvers}
-        approved = tuple(a.name for e, a in counted.items() if e in emails)
+        approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
         eligible = tuple(a.name for a in c.approvers
-                         if a.email not in counted and not _excluded(facts, a.email))
+                         if a.email not in counts and not _excluded(facts, a.email))
         statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned))
-    return Evaluation(tuple(statuses), vetoes, tuple(notes))
+    return Evaluation(tuple(statuses), vetoes, tuple(notes), counted)

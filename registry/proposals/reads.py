@@ -12,7 +12,7 @@ from registry.gitsource import SpecSource
 from registry.history.queries import show_clause, version_at
 from registry.ledger.refs import head_point, iso
 from registry.models import STATES, ClauseVersion, Commit, Person, Proposal, ProposedChange, Review, Revision
-from registry.proposals import store
+from registry.proposals import counted, store
 from registry.proposals.policy_store import policy_at
 from registry.proposals.states import ACTIVE, APPROVED, OPEN
 from registry.proposals.verdict import may_approve, verdict
@@ -80,8 +80,7 @@ def merged_by_commit(session: Session, sha: str) -> dict[str, Any] | None:
     p = session.scalar(select(Proposal).where(Proposal.merged_sha == sha))
     if p is None:
         return None
-    approvers = [{"name": r.printed_name, "email": store.person(session, r.reviewer_id).email,
-                  "time": iso(r.created_at), "meaning": r.meaning} for r in store.counted_approvals(session, p)]
+    approvers = [a.as_dict() for a in counted.recorded(session, p)]
     base = store.current_revision(session, p).base_seq
     return {"id": p.id, "title": p.title, "rationale": p.rationale,
             "proposer": _who(store.person(session, p.proposer_id)), "approvers": approvers,

@@ -69,18 +69,6 @@ def revision_authors(session: Session, proposal: Proposal) -> set[str]:
                                .where(Revision.proposal_id == proposal.id)))
 
 
-def counted_approvals(session: Session, proposal: Proposal) -> list[Review]:
-    """Pending approvals of the current revision's exact text by someone who wrote no revision.
-
-    These are the approvals a merge names in its `Approved-by:` trailers.
-    """
-    revision = current_revision(session, proposal)
-    excluded = revision_authors(session, proposal)
-    return [r for r in reviews(session, proposal)
-            if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest
-            and person(session, r.reviewer_id).email not in excluded]
-
-
 def recomputed_digest(session: Session, revision: Revision) -> str:
     """The digest of the revision's stored text, computed afresh (for verification: issue 6)."""
     return digest_of([(ch.document, Edit(ch.kind, ch.key, ch.text, ch.after_key)) for ch in changes(session, revision)])

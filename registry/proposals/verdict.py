@@ -8,6 +8,7 @@ itself is read at the proposal's base, never from anything the proposal writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,9 +45,10 @@ def admins(session: Session) -> tuple[Approver, ...]:
     return tuple(Approver(e, n) for e, n in rows)
 
 
-def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange, seq: int) -> list[str]:
+def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,
+                  moment: datetime | None) -> list[str]:
     if change.clause_id is not None:
-        found = owners.owners_of(change.clause_id, seq, None)
+        found = owners.owners_of(change.clause_id, seq, moment)
         if found is not None:
             return [o.email for o in found[1]]
     # An added clause (or one gone since): resolve it where it will stand in the outline.
@@ -60,9 +62,13 @@ def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange,
     return [o.email for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
 
 
-def clause_facts(session: Session, changes: list[ProposedChange]) -> tuple[ClauseFacts, ...]:
-    """Each touched clause with its authority levels (before and after) and its approvers."""
-    seq = head_point(session).seq
+def clause_facts(session: Session, changes: list[ProposedChange], seq: int | None = None,
+                 moment: datetime | None = None) -> tuple[ClauseFacts, ...]:
+    """Each touched clause with its authority levels (before and after) and its approvers.
+
+    Owners as they are now, or as OWNERS.toml had them at `seq` and registry assignments at `moment`.
+    """
+    seq = head_point(session).seq if seq is None else seq
     owners = OwnersStore(session)
     fallback = admins(session)
     out = []
@@ -70,23 +76,27 @@ def clause_facts(session: Session, changes: list[ProposedChange]) -> tuple[Claus
         base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
         authorities = {a for a in ((base.attributes if base else {}).get("authority"),
                                    (ch.attributes or {}).get("authority")) if a}
-        emails = _owner_emails(session, owners, ch, seq)
+        emails = _owner_emails(session, owners, ch, seq, moment)
         approvers = tuple(Approver(e, owners.name_of(e)) for e in emails)
         out.append(ClauseFacts(ch.key, tuple(sorted(authorities)), approvers or fallback, not approvers))
     return tuple(out)
 
 
-def verdict(session: Session, proposal: Proposal) -> Verdict:
-    """Evaluate the policy at the current revision's base against the proposal as it stands now."""
+def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment: datetime | None = None) -> Verdict:
+    """Evaluate the policy at the current revision's base against the proposal as it stands now.
+
+    `seq` and `moment` judge ownership as it was then instead (see clause_facts): a merge commit
+    that ingest completes after a crash is judged by the owners it was made under.
+    """
     revision = store.current_revision(session, proposal)
     numbers = store.revision_numbers(session, proposal)
-    clauses = clause_facts(session, store.changes(session, revision))
+    clauses = clause_facts(session, store.changes(session, revision), seq, moment)
     reviews = []
     for r in store.reviews(session, proposal):
         if r.pending:
             who = store.person(session, r.reviewer_id)
             reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
-                                       r.digest, r.created_at))
+                                       r.digest, r.created_at, r.id))
     proposer = store.person(session, proposal.proposer_id)
     facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
                   revision.digest, clauses, tuple(reviews))

@@ -12,6 +12,7 @@ from registry.proposals.policy import (
     Facts,
     Policy,
     ReviewFacts,
+    counted_approvals,
     evaluate,
     parse_policy,
 )
@@ -144,6 +145,46 @@ def test_notes_explain_approvals_that_do_not_count():
     result = evaluate(DEFAULT_POLICY, facts([clause()], [approval(GRACE, revision=1), approval(ADA)]))
     assert result.notes == ("the approval by Grace is stale: given for revision 1",
                             "the approval by Ada does not count: the proposer")
+
+
+def test_notes_explain_an_approval_by_someone_who_may_approve_no_touched_clause():
+    result = evaluate(DEFAULT_POLICY, facts([clause()], [approval(BARBARA), approval(GRACE)]))
+    assert result.satisfied
+    assert result.notes == ("the approval by Barbara does not count: they may approve none of the touched clauses now",)
+
+
+# --- which approvals count, and for what: one row per rule ----------------------------------------
+
+COUNTED = {
+    "an owner's approval of the current text counts for their clause": (
+        [clause()], [approval(GRACE)], [("Grace", ("privacy",))]),
+    "an approval by someone whose ownership moved away counts for nothing": (
+        [clause(approvers=(BARBARA,))], [approval(GRACE), approval(BARBARA)], [("Barbara", ("privacy",))]),
+    "one approval counts for every touched clause its giver may approve": (
+        [clause("a", approvers=(GRACE,)), clause("b", approvers=(BARBARA,)), clause("c", approvers=(GRACE,))],
+        [approval(GRACE)], [("Grace", ("a", "c"))]),
+    "the proposer's approval never counts": ([clause(approvers=(ADA, GRACE))], [approval(ADA)], []),
+    "a revision author's approval never counts": ([clause()], [approval(ALAN)], []),
+    "a stale approval never counts": ([clause()], [approval(GRACE, revision=1), approval(GRACE, digest="d1")], []),
+    "a request for changes is no approval": ([clause()], [veto(GRACE)], []),
+    "an admin counts for an unowned clause": (
+        [clause(approvers=(ROOT,), unowned=True)], [approval(ROOT)], [("Root", ("privacy",))]),
+    "approvals keep the order they were given in": (
+        [clause(approvers=(GRACE, BARBARA))], [approval(BARBARA), approval(GRACE)],
+        [("Barbara", ("privacy",)), ("Grace", ("privacy",))]),
+}
+
+
+@pytest.mark.parametrize(("clauses", "reviews", "expected"), COUNTED.values(), ids=COUNTED.keys())
+def test_counted_approval_rule(clauses, reviews, expected):
+    found = counted_approvals(facts(clauses, reviews, ("ada@example.org", "alan@example.org")))
+    assert [(a.review.reviewer.name, a.clauses) for a in found] == expected
+
+
+def test_the_verdict_keeps_the_approvals_it_counted():
+    result = evaluate(DEFAULT_POLICY, facts([clause()], [approval(GRACE), approval(BARBARA)]))
+    assert result.counted == counted_approvals(facts([clause()], [approval(GRACE), approval(BARBARA)]))
+    assert result.clauses[0].approved_by == ("Grace",)
 
 
 def test_the_json_form_has_satisfied_missing_and_each_clause():

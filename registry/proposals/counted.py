@@ -1,0 +1,99 @@
+"""The approvals that counted for a proposal, as a merge names them: its trailers, evidence, in-force.
+
+The policy alone decides which approvals count (registry.proposals.policy.counted_approvals, read
+here through the verdict). Until a proposal merges, that is the verdict now. A merge writes those
+approvals into its `Approved-by:` trailers and into its `proposal.merge` audit event, and from then
+on the event is the record: ownership moving after the merge does not change which approvals
+counted, and the hash chain keeps the record from being edited. Merges recorded before the event
+held the approvals name what the rule of that time counted (see `_before_recording`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.gitsource.trailers import approved_by
+from registry.ledger.refs import iso
+from registry.models import AuditEvent, Person, Proposal, Review
+from registry.proposals import store
+from registry.proposals.verdict import verdict
+
+MERGE_ACTION = "proposal.merge"
+
+
+@dataclass(frozen=True)
+class SignedApproval:
+    """One approval that counted: the review, as signed, and the touched clauses it counted for."""
+
+    review: int
+    name: str  # the printed name, as signed
+    email: str
+    time: str  # when, ISO UTC to the second (as the trailer has it)
+    meaning: str
+    counts_for: tuple[str, ...]  # empty for a merge recorded before the event kept it
+
+    @property
+    def trailer(self) -> str:
+        """The `Approved-by:` value: `Name <email>; time; meaning`."""
+        return approved_by(self.name, self.email, self.time, self.meaning)
+
+    def as_dict(self) -> dict[str, str]:
+        """{"name", "email", "time", "meaning"}: an approver in evidence and in-force."""
+        return {"name": self.name, "email": self.email, "time": self.time, "meaning": self.meaning}
+
+
+def _signed(session: Session, review: Review, counts_for: tuple[str, ...]) -> SignedApproval:
+    who = session.get(Person, review.reviewer_id)
+    assert who is not None  # reviews.reviewer_id is a foreign key
+    return SignedApproval(review.id, review.printed_name, who.email, iso(review.created_at) or "",
+                          review.meaning, counts_for)
+
+
+def _review(session: Session, review_id: int | None) -> Review | None:
+    return session.get(Review, review_id) if review_id is not None else None
+
+
+def counting(session: Session, proposal: Proposal, seq: int | None = None,
+             moment: datetime | None = None) -> tuple[SignedApproval, ...]:
+    """The approvals the policy counts for the proposal, in review order: with owners as they are
+    now, or as they were at (`seq`, `moment`) (registry.proposals.verdict.clause_facts)."""
+    evaluation = verdict(session, proposal, seq, moment).evaluation
+    found = [(_review(session, a.review.id), a.clauses) for a in evaluation.counted]
+    return tuple(_signed(session, r, clauses) for r, clauses in found if r is not None)
+
+
+def merge_fields(approvals: tuple[SignedApproval, ...]) -> dict[str, Any]:
+    """What a `proposal.merge` event keeps about the approvals its commit names."""
+    return {"approvals": [{"review": a.review, "counts_for": list(a.counts_for)} for a in approvals]}
+
+
+def _merge_event(session: Session, proposal: Proposal) -> AuditEvent | None:
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == MERGE_ACTION,
+                                                    AuditEvent.subject == f"proposal:{proposal.id}")
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+
+
+def _before_recording(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]:
+    """What merges named before their event kept the approvals: every pending approval of the
+    current revision's exact text by someone who wrote no revision (ownership was not consulted).
+    """
+    revision = store.current_revision(session, proposal)
+    excluded = store.revision_authors(session, proposal)
+    found = (_signed(session, r, ()) for r in store.reviews(session, proposal)
+             if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest)
+    return tuple(a for a in found if a.email not in excluded)
+
+
+def recorded(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]:
+    """The approvals a merged proposal's merge named, as its `proposal.merge` event recorded them."""
+    event = _merge_event(session, proposal)
+    kept = (event.new or {}).get("approvals") if event is not None else None
+    if kept is None:
+        return _before_recording(session, proposal)
+    reviews = [(_review(session, a["review"]), tuple(a["counts_for"])) for a in kept]
+    # A review row deleted behind the registry's back drops out here, and verify names the trailer it leaves.
+    return tuple(_signed(session, r, counts_for) for r, counts_for in reviews if r is not None)
