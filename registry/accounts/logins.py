@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import SQLColumnExpression, delete, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
@@ -18,7 +18,7 @@ from registry.models import LoginFailure, utcnow
 MAX_EMAIL = 320  # no account has a longer one (people.email); longer input is a plain failure
 
 
-def _failures(session: Session, column: object, value: str, now: datetime) -> list[datetime]:
+def _failures(session: Session, column: SQLColumnExpression[str], value: str, now: datetime) -> list[datetime]:
     since = now - max(PER_EMAIL.window, PER_CLIENT.window)
     return list(session.scalars(select(LoginFailure.at).where(column == value, LoginFailure.at > since)))
 

@@ -74,12 +74,19 @@ def _actor(person: Person, account: Account) -> Actor:
     return Actor(person.id, person.email, person.name, account.role)
 
 
-def actor_for(session: Session, email: str) -> Actor:
-    """The enabled account with this email (the CLI's --as)."""
+def _with_account(session: Session, email: str) -> tuple[Person, Account] | None:
+    """The person with this email and their account; None when there is no such account."""
     person = _person(session, email)
     account = session.get(Account, person.id) if person is not None else None
-    if account is None:
+    return (person, account) if person is not None and account is not None else None
+
+
+def actor_for(session: Session, email: str) -> Actor:
+    """The enabled account with this email (the CLI's --as)."""
+    found = _with_account(session, email)
+    if found is None:
         raise UnknownUser(f"no account has the email {email!r}; an admin adds it with `specreg user add`")
+    person, account = found
     if account.disabled_at is not None:
         raise Unauthorized(f"the account {person.email} is disabled")
     return _actor(person, account)
@@ -90,12 +97,12 @@ def actor_by_id(session: Session, person_id: int) -> Actor | None:
     account = session.get(Account, person_id)
     if account is None or account.disabled_at is not None:
         return None
-    return _actor(session.get(Person, person_id), account)
+    return _actor(session.get_one(Person, person_id), account)
 
 
 def _enabled_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Account).where(
-        Account.role == "admin", Account.disabled_at.is_(None)))
+    return session.execute(select(func.count()).select_from(Account).where(
+        Account.role == "admin", Account.disabled_at.is_(None))).scalar_one()
 
 
 def has_admin(session: Session) -> bool:
@@ -156,16 +163,15 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
 
 def find_account(session: Session, email: str) -> tuple[Person, Account]:
     """The person and account with this email; UnknownUser when there is no account."""
-    person = _person(session, email)
-    account = session.get(Account, person.id) if person is not None else None
-    if account is None:
+    found = _with_account(session, email)
+    if found is None:
         raise UnknownUser(f"no account has the email {email!r}")
-    return person, account
+    return found
 
 
 def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Actor:
     """Change someone's role; admins only."""
-    require_role(actor, "admin", "change roles")
+    actor = require_role(actor, "admin", "change roles")
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     person, account = find_account(session, email)
@@ -194,15 +200,17 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
 
 def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Disable an account and revoke its sessions and tokens at once; admins only."""
-    require_role(actor, "admin", "disable users")
+    actor = require_role(actor, "admin", "disable users")
     person, account = find_account(session, email)
     _keep_an_admin(session, account, person.email, f"disable {person.email}")
     now = utcnow()
     account.disabled_at = account.disabled_at or now
     person.active = False  # nor can they be assigned as an owner any more
-    for model in (ApiToken, LoginSession):
-        for row in session.scalars(select(model).where(model.person_id == person.id, model.revoked_at.is_(None))):
-            row.revoked_at = now
+    tokens = session.scalars(select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None)))
+    logins = session.scalars(select(LoginSession).where(LoginSession.person_id == person.id,
+                                                        LoginSession.revoked_at.is_(None)))
+    for row in [*tokens, *logins]:
+        row.revoked_at = now
     session.flush()
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
     if account.role == "admin":  # a disabled admin no longer approves clauses nobody owns (owners still count)
@@ -211,7 +219,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
 
 def enable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Enable a disabled account again (its old sessions and tokens stay revoked); admins only."""
-    require_role(actor, "admin", "enable users")
+    actor = require_role(actor, "admin", "enable users")
     person, account = find_account(session, email)
     if account.disabled_at is None:
         return
@@ -225,13 +233,13 @@ def enable_user(session: Session, actor: Actor | None, email: str) -> None:
 
 def authenticate(session: Session, email: str, password: str) -> Actor | None:
     """The account for a correct email and password, else None; both outcomes are audited."""
-    person = _person(session, email)
-    account = session.get(Account, person.id) if person is not None else None
+    found = _with_account(session, email)
     # An unknown email (or an account without a password) still costs one scrypt check, so the time
     # a failed login takes does not tell which accounts exist.
-    stored = account.password_hash if account is not None and account.password_hash else _dummy_hash()
-    ok = check_password_hash(stored, password) and account is not None and account.password_hash is not None
-    if ok and account.disabled_at is None:
+    stored = found[1].password_hash if found is not None and found[1].password_hash else None
+    ok = check_password_hash(stored or _dummy_hash(), password) and stored is not None
+    if found is not None and ok and found[1].disabled_at is None:
+        person, account = found
         audit.record(session, person.email, "session.login", f"user:{person.email}")
         return _actor(person, account)
     audit.record(session, normalize_email(email), "session.login_failed", f"user:{normalize_email(email)}",
@@ -247,7 +255,7 @@ def sso_actor(session: Session, email: str) -> Actor:
     check_identity(email=email)  # the name is the email's local part
     person = _person(session, email)
     account = session.get(Account, person.id) if person is not None else None
-    if account is None:
+    if person is None or account is None:
         person = person or Person(email=email, name=email.split("@")[0])
         person.active = True
         session.add(person)

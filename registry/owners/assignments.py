@@ -42,7 +42,7 @@ def _record(session: Session, actor: Actor, clause_id: int, who: OwnerRef, actio
                           team_id=who.id if who.kind == "team" else None)
     session.add(row)
     session.flush()
-    audit.record(session, actor.email, f"owner.{action}", f"clause:{session.get(Clause, clause_id).key}",
+    audit.record(session, actor.email, f"owner.{action}", f"clause:{session.get_one(Clause, clause_id).key}",
                  new={"owner": who.ref, "reason": row.reason, "assignment": row.id})
     # Assignments are not inherited, so only proposals changing this very clause can be affected.
     signals.publish(session, signals.ApproversChanged(actor.email, (clause_id,)))
@@ -61,7 +61,7 @@ def assigned_owners(session: Session, key: str) -> list[str]:
 def assign(session: Session, actor: Actor | None, key: str, owner: str, reason: str) -> OwnerAssignment:
     """Add a person or team as an owner of the clause in the registry (admins)."""
     admin, clause_id, who = _prepare(session, actor, key, owner, reason, "assign owners")
-    if who.kind == "person" and not session.get(Person, who.id).active:
+    if who.kind == "person" and not session.get_one(Person, who.id).active:
         raise BadRequest(f"{who.name} is deactivated; assign someone active")
     if who.ref in _assigned(session, clause_id):
         raise Conflict(f"{who.ref} is already assigned to {key!r} in the registry")
@@ -79,8 +79,8 @@ def unassign(session: Session, actor: Actor | None, key: str, owner: str, reason
 
 def assignment_dict(session: Session, row: OwnerAssignment) -> dict[str, Any]:
     """The JSON answer of assign and unassign: {"id", "owner", "action", "reason", "by", "at", "assignment"}."""
-    owner = session.get(Person, row.person_id).email if row.person_id is not None \
-        else TEAM_PREFIX + session.get(Team, row.team_id).name
-    return {"id": session.get(Clause, row.clause_id).key, "owner": owner, "action": row.action,
-            "reason": row.reason, "by": session.get(Person, row.actor_id).email, "at": iso(row.created_at),
+    owner = session.get_one(Person, row.person_id).email if row.person_id is not None \
+        else TEAM_PREFIX + session.get_one(Team, row.team_id).name
+    return {"id": session.get_one(Clause, row.clause_id).key, "owner": owner, "action": row.action,
+            "reason": row.reason, "by": session.get_one(Person, row.actor_id).email, "at": iso(row.created_at),
             "assignment": row.id}

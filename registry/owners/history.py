@@ -54,10 +54,10 @@ def _lineages(session: Session, clause_id: int) -> set[int]:
     """The clause and every lineage that was ever its ancestor."""
     ids, frontier = {clause_id}, {clause_id}
     while frontier:
-        parents = set(session.scalars(
+        parents = {p for p in session.scalars(
             select(ClauseVersion.parent_id).distinct()
             .where(ClauseVersion.clause_id.in_(frontier), ClauseVersion.parent_id.is_not(None),
-                   ClauseVersion.abandoned.is_(False))))
+                   ClauseVersion.abandoned.is_(False))) if p is not None}
         frontier = parents - ids
         ids |= frontier
     return ids
@@ -91,16 +91,16 @@ def _assignment_events(session: Session, clause_id: int, seq: int, moment: datet
             Commit.committed_at <= a.created_at, Commit.abandoned.is_(False), Commit.seq <= seq))
         if in_force is not None:
             events.append(_Event((a.created_at, 1, a.id), in_force, a.created_at,
-                                 session.get(Commit, in_force), a))
+                                 session.get_one(Commit, in_force), a))
     return events
 
 
 def _assignment_why(session: Session, a: OwnerAssignment) -> tuple[str, str]:
     """(what the assignment did and why, who made it)."""
-    owner = (session.get(Person, a.person_id).email if a.person_id
-             else TEAM_PREFIX + session.get(Team, a.team_id).name)
+    owner = (session.get_one(Person, a.person_id).email if a.person_id
+             else TEAM_PREFIX + session.get_one(Team, a.team_id).name)
     verb = "assigned" if a.action == "assign" else "unassigned"
-    return f"{verb} {owner}: {a.reason}", session.get(Person, a.actor_id).email
+    return f"{verb} {owner}: {a.reason}", session.get_one(Person, a.actor_id).email
 
 
 def ownership_history(session: Session, clause_id: int, seq: int, moment: datetime | None,

@@ -57,7 +57,7 @@ class OwnersWatcher(IngestWatcher):
     def on_commit(self, commit: RawCommit, seq: int) -> None:
         """Note documents this commit deletes or renames; checked once its OWNERS change is known."""
         self._check_gone()
-        gone = {c.old_path if c.status == "R" else c.path: c.path if c.status == "R" else None
+        gone = {c.old_path or c.path: c.path if c.status == "R" else None  # old_path: a rename's only
                 for c in commit.changes if c.status in ("D", "R") and c.path != OWNERS_PATH}
         self._gone = (commit, gone) if gone else None
 
@@ -113,9 +113,9 @@ class OwnersWatcher(IngestWatcher):
         version = OwnersVersion(seq=p.seq, path=OWNERS_PATH, status=status, listed=listed)
         self.session.add(version)
         self.session.flush()
-        if status != "valid":
-            return
         parsed = p.parsed
+        if parsed is None or not parsed.valid:
+            return
         people = self._person_ids(parsed)
         teams = self._team_ids(parsed.teams)
         rows = [{"version_id": version.id, "team_id": teams[t], "person_id": people[e]}
