@@ -12,18 +12,17 @@ from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor, require_role
+from registry.accounts.users import Actor
 from registry.audit import events as audit
-from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownClause, UnknownVersion
+from registry.errors import BadRequest, Conflict, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, head_point
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
-from registry.proposals import store
+from registry.proposals import permissions, store
 from registry.proposals.policy import POLICY_PATH
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import DRAFT, OPEN, check_current, transition
-from registry.proposals.verdict import may_approve, verdict
 from registry.spec.clause_edit import ClauseText, Edit, apply_edits, digest_of
 from registry.spec.specfiles import from_options
 
@@ -139,7 +138,7 @@ def _summary(proposal: Proposal, revision: Revision, prepared: list[_Prepared]) 
 def propose(session: Session, source: SpecSource, actor: Actor | None, title: str, rationale: str,
             changes: Sequence[ChangeInput], draft: bool = False) -> Proposal:
     """Open (or draft) a proposal; editors and admins only."""
-    actor = require_role(actor, "editor", "propose changes")
+    actor = permissions.require_proposer(actor)
     if not title.strip() or not rationale.strip():
         raise BadRequest("a proposal needs a title and a rationale")
     head, prepared, text_digest = _prepare(session, source, changes)
@@ -153,18 +152,11 @@ def propose(session: Session, source: SpecSource, actor: Actor | None, title: st
     return proposal
 
 
-def _may_edit(actor: Actor | None, proposal: Proposal, doing: str) -> Actor:
-    actor = require_role(actor, "editor", doing)
-    if actor.person_id != proposal.proposer_id and not actor.at_least("admin"):
-        raise Forbidden(f"only the proposer or an admin may {doing}")
-    return actor
-
-
 def revise(session: Session, source: SpecSource, actor: Actor | None, number: int,
            changes: Sequence[ChangeInput], note: str = "", seen: int | None = None) -> Proposal:
     """A new revision against the current head (`seen`: the revision its author started from); approvals go stale."""
     proposal = store.get_proposal(session, number, lock=True)
-    actor = _may_edit(actor, proposal, "revise this proposal")
+    actor = permissions.check(session, actor, proposal, "revise")
     check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
     old_state = proposal.state
     state = transition(proposal.state, "revise")
@@ -184,6 +176,7 @@ def revise_clause(session: Session, source: SpecSource, actor: Actor | None, num
                   text: str | None, drop: Sequence[str] = (), note: str = "", seen: int | None = None) -> Proposal:
     """A new revision with new text for one clause (`key`, or the only one) and/or clauses dropped."""
     proposal = store.get_proposal(session, number, lock=True)  # the changes read below stay current until we write
+    permissions.check(session, actor, proposal, "revise")
     check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
     changes = current_changes(session, number)
     unknown = sorted(set(drop) - {c.key for c in changes})
@@ -223,36 +216,30 @@ def _close(session: Session, proposal: Proposal, actor: Actor, action: str, reas
 def submit(session: Session, actor: Actor | None, number: int) -> Proposal:
     """Open a draft for review."""
     proposal = store.get_proposal(session, number, lock=True)
-    actor = _may_edit(actor, proposal, "submit this proposal")
+    actor = permissions.check(session, actor, proposal, "submit")
     return _close(session, proposal, actor, "submit", "")
 
 
 def withdraw(session: Session, actor: Actor | None, number: int, reason: str = "") -> Proposal:
     """The proposer (or an admin) takes the proposal back."""
     proposal = store.get_proposal(session, number, lock=True)
-    if actor is None:
-        raise Unauthorized("log in to withdraw a proposal")
-    if actor.person_id != proposal.proposer_id and not actor.at_least("admin"):
-        raise Forbidden("only the proposer or an admin may withdraw a proposal")
+    actor = permissions.check(session, actor, proposal, "withdraw")
     return _close(session, proposal, actor, "withdraw", reason)
 
 
 def reject(session: Session, actor: Actor | None, number: int, reason: str) -> Proposal:
     """An owner of a touched clause (or an admin) closes the proposal without merging it."""
     proposal = store.get_proposal(session, number, lock=True)
-    if actor is None:
-        raise Unauthorized("log in to reject a proposal")
+    actor = permissions.check(session, actor, proposal, "reject")
     if not reason.strip():
         raise BadRequest("say why the proposal is rejected")
-    if not actor.at_least("admin") and not may_approve(verdict(session, proposal).clauses, actor.email):
-        raise Forbidden("only an owner of a clause it touches, or an admin, may reject a proposal")
     return _close(session, proposal, actor, "reject", reason)
 
 
 def comment(session: Session, actor: Actor | None, number: int, text: str) -> Comment:
     """Anyone logged in may comment, in any state."""
     proposal = store.get_proposal(session, number)
-    actor = require_role(actor, "viewer", "comment")
+    actor = permissions.check(session, actor, proposal, "comment")
     if not text.strip():
         raise BadRequest("a comment needs some text")
     row = Comment(proposal_id=proposal.id, author_id=actor.person_id, revision=proposal.revision,

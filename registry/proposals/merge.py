@@ -22,15 +22,14 @@ from sqlalchemy.orm import Session
 from registry.accounts.users import Actor
 from registry.audit import events as audit
 from registry.db import lock_writer
-from registry.errors import Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
+from registry.errors import Conflict
 from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
-from registry.proposals import counted, store
+from registry.proposals import counted, permissions, store
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
-from registry.proposals.verdict import may_approve, verdict
 from registry.spec.clause_edit import Edit, EditError, apply_edits
 from registry.spec.parser import parse
 
@@ -51,15 +50,6 @@ class MergeResult:
         """{"id", "state", "commit"} (and "conflicts" when there are any)."""
         out: dict[str, object] = {"id": self.id, "state": self.state, "commit": self.commit}
         return out | ({"conflicts": self.conflicts} if self.conflicts else {})
-
-
-def _check_allowed(session: Session, actor: Actor | None, proposal: Proposal) -> None:
-    if actor is None:
-        raise Unauthorized("log in to merge")
-    if actor.person_id == proposal.proposer_id or actor.at_least("admin"):
-        return
-    if not may_approve(verdict(session, proposal).clauses, actor.email):
-        raise Forbidden("only the proposer, an owner of a touched clause or an admin may merge")
 
 
 def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedChange]],
@@ -137,14 +127,17 @@ def _conflicted(session: Session, proposal: Proposal, actor: Actor, reasons: lis
     return MergeResult(proposal.id, proposal.state, None, reasons)
 
 
-def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) -> None:
-    """Who may merge, the policy now, and the state; each refusal is a named error."""
-    _check_allowed(session, actor, proposal)
+def _merger(session: Session, actor: Actor | None, proposal: Proposal) -> Actor:
+    """Who may merge (in any state: a merged proposal answers a second merge with its commit)."""
+    return permissions.merger(actor, permissions.load_facts(session, proposal, ("merge",)))
+
+
+def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) -> Actor:
+    """Who may merge, the policy now, and the state; each refusal is a named error (registry.proposals.permissions)."""
+    who = _merger(session, actor, proposal)
     if proposal.state in (OPEN, APPROVED):
-        follow_verdict(session, proposal, actor.email)
-        if proposal.state != APPROVED:
-            raise PolicyNotSatisfied(verdict(session, proposal).evaluation.missing)
-    transition(proposal.state, "merge")
+        follow_verdict(session, proposal, who.email)  # the policy as it stands under the lock, before the rule reads the state
+    return permissions.check(session, actor, proposal, "merge")
 
 
 def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str]:
@@ -172,7 +165,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     """
     # Refuse an unknown proposal or someone who may not merge before doing any work (ingest reads
     # the branch and records runs and events); checked again under the lock once ingest caught up.
-    _check_allowed(session, actor, store.get_proposal(session, number))
+    _merger(session, actor, store.get_proposal(session, number))
     lock_writer(session, "merge")
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
@@ -183,7 +176,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
         proposal = store.get_proposal(session, number, lock=True)
         if proposal.state == MERGED:
             return MergeResult(proposal.id, MERGED, proposal.merged_sha)
-        _check_mergeable(session, actor, proposal)
+        actor = _check_mergeable(session, actor, proposal)
         plan = _Plan.of(session, proposal, anchor, committer)
         outcome = _publish(session, source, repo, published, plan)
         if isinstance(outcome, list):

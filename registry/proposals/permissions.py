@@ -1,28 +1,247 @@
-"""Who may do what on a proposal: the buttons a page offers (the use cases check again)."""
+"""Who may do what to a proposal: one rule per action, asked by the use case and by the page alike.
+
+A rule is pure: it reads an actor (or None) and the proposal's facts and raises the named error a
+use case raises when it refuses (Unauthorized, Forbidden, IllegalTransition, Conflict, NotFound,
+PolicyNotSatisfied). `decide` turns that into a Decision for the page's buttons, so a button is
+offered exactly when the use case would act, and a refused one carries the same reason. Checks on
+what the user typed (an empty reason, a stale revision number) stay in the use cases: they come
+after the rule and no button depends on them. `load_facts` is the thin loader that gathers facts.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor
+from registry.accounts.users import Actor, require_role
+from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, SpecregError, Unauthorized
+from registry.models import Proposal
 from registry.proposals import store
-from registry.proposals.states import ACTIVE, APPROVED, OPEN
+from registry.proposals.policy import ClauseFacts
+from registry.proposals.states import APPROVED, OPEN, transition
 from registry.proposals.verdict import may_approve, verdict
 
+ACTIONS = ("comment", "approve", "request_changes", "withdraw_veto", "dismiss", "revise", "submit", "withdraw",
+           "reject", "merge")
+# Only these rules read who may approve the touched clauses, which costs a policy verdict to learn.
+NEEDS_VERDICT = frozenset({"approve", "request_changes", "reject", "merge"})
 
-def allowed_actions(session: Session, number: int, actor: Actor | None) -> dict[str, bool]:
-    """Which buttons the proposal page offers this user (the use cases check again)."""
-    p = store.get_proposal(session, number)
+
+@dataclass(frozen=True)
+class PendingReview:
+    """A review that still counts: an approval or a request for changes, and the revision it was for."""
+
+    id: int
+    kind: str
+    reviewer_id: int
+    revision: int
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What the rules read about a proposal; `clauses` and `missing` are None when not loaded."""
+
+    number: int
+    state: str
+    proposer_id: int
+    revision: int
+    authors: frozenset[str]  # emails of everyone who wrote a revision
+    pending: tuple[PendingReview, ...]
+    clauses: tuple[ClauseFacts, ...] | None = None  # the touched clauses with who may approve each
+    missing: tuple[str, ...] | None = None  # the policy's unmet rules (empty: satisfied)
+
+    def approvable(self, email: str) -> list[str]:
+        """The touched clauses this person may approve (as owner, or as admin of an unowned clause)."""
+        return may_approve(self.touched(), email)
+
+    def touched(self) -> tuple[ClauseFacts, ...]:
+        """The touched clauses with who may approve each (loaded with the verdict)."""
+        if self.clauses is None:
+            raise ValueError("load the facts with the verdict for a rule that reads the touched clauses")
+        return self.clauses
+
+    def pending_by(self, actor: Actor, kind: str) -> list[PendingReview]:
+        """The actor's reviews of this kind that still count."""
+        return [r for r in self.pending if r.kind == kind and r.reviewer_id == actor.person_id]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """May the actor take the action now; when not, the error the use case raises (and its reason)."""
+
+    action: str
+    error: SpecregError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why not, in the use case's words (None: allowed)."""
+        return None if self.error is None else self.error.message
+
+
+def _proposer_or_admin(actor: Actor, f: ProposalFacts, doing: str) -> None:
+    if actor.person_id != f.proposer_id and not actor.at_least("admin"):
+        raise Forbidden(f"only the proposer or an admin may {doing}")
+
+
+def _logged_in(actor: Actor | None, doing: str) -> Actor:
     if actor is None:
-        return {}
-    mine, admin = actor.person_id == p.proposer_id, actor.at_least("admin")
-    owner = bool(may_approve(verdict(session, p).clauses, actor.email))
-    reviewable = p.state in (OPEN, APPROVED) and not mine
-    return {"comment": True, "approve": reviewable and owner,
-            "request_changes": reviewable and (owner or actor.at_least("editor")),
-            "revise": p.state in ACTIVE and (mine or admin) and actor.at_least("editor"),
-            "submit": p.state == "draft" and (mine or admin), "withdraw": p.state in ACTIVE and (mine or admin),
-            "reject": p.state in (OPEN, APPROVED, "conflicted") and (owner or admin),
-            "merge": p.state == APPROVED and (mine or owner or admin), "dismiss": admin and p.state in ACTIVE,
-            "withdraw_veto": p.state in ACTIVE and any(
-                r.pending and r.kind == "request_changes" and r.reviewer_id == actor.person_id
-                for r in store.reviews(session, p))}
+        raise Unauthorized(f"log in to {doing}")
+    return actor
+
+
+def _comment(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    return require_role(actor, "viewer", "comment")  # in any state, final ones too
+
+
+def _reviewer(actor: Actor | None, f: ProposalFacts) -> Actor:
+    actor = require_role(actor, "viewer", "review")
+    transition(f.state, "review")  # raises when the state does not take reviews
+    if actor.person_id == f.proposer_id:
+        raise Forbidden("nobody reviews their own proposal")
+    return actor
+
+
+def _approve(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = _reviewer(actor, f)
+    if not f.approvable(actor.email):
+        raise Forbidden(f"{actor.email} owns none of the clauses this proposal touches "
+                        f"({', '.join(c.key for c in f.touched())}); approving follows ownership")
+    if actor.email in f.authors:
+        raise Forbidden("an author of a revision cannot approve the proposal")
+    if f.pending_by(actor, "request_changes"):
+        raise Conflict("withdraw your request for changes before approving")
+    if any(r.revision == f.revision for r in f.pending_by(actor, "approve")):
+        raise Conflict(f"you already approved revision {f.revision}")
+    return actor
+
+
+def _request_changes(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = _reviewer(actor, f)
+    if not f.approvable(actor.email) and not actor.at_least("editor"):
+        raise Forbidden("requesting changes needs the editor role or ownership of a touched clause")
+    if f.pending_by(actor, "request_changes"):
+        raise Conflict("you already requested changes; your request is still pending")
+    return actor
+
+
+def _settler(actor: Actor | None, f: ProposalFacts) -> Actor:
+    actor = require_role(actor, "viewer", "settle a request for changes")
+    transition(f.state, "settle_veto")
+    return actor
+
+
+def _withdraw_veto(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = _settler(actor, f)
+    if not f.pending_by(actor, "request_changes"):
+        raise NotFound(f"you have no pending request for changes on proposal #{f.number}")
+    return actor
+
+
+def _dismiss(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    """`target`: the request for changes to dismiss (None: is there any to dismiss)."""
+    actor = require_role(_settler(actor, f), "admin", "dismiss a request for changes")
+    vetoes = [r.id for r in f.pending if r.kind == "request_changes"]
+    if target is None and not vetoes:
+        raise NotFound(f"proposal #{f.number} has no pending request for changes")
+    if target is not None and target not in vetoes:
+        raise NotFound(f"proposal #{f.number} has no pending request for changes with id {target}")
+    return actor
+
+
+def _editing(doing: str, action: str) -> Callable[[Actor | None, ProposalFacts, int | None], Actor]:
+    """Revise and submit: an editor who proposed it, or an admin, in a state that takes the action."""
+    def rule(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+        actor = require_role(actor, "editor", doing)
+        _proposer_or_admin(actor, f, doing)
+        transition(f.state, action)
+        return actor
+    return rule
+
+
+def _withdraw(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = _logged_in(actor, "withdraw a proposal")  # a proposer who is now a viewer may still take it back
+    _proposer_or_admin(actor, f, "withdraw a proposal")
+    transition(f.state, "withdraw")
+    return actor
+
+
+def _reject(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = _logged_in(actor, "reject a proposal")
+    if not actor.at_least("admin") and not f.approvable(actor.email):
+        raise Forbidden("only an owner of a clause it touches, or an admin, may reject a proposal")
+    transition(f.state, "reject")
+    return actor
+
+
+def merger(actor: Actor | None, f: ProposalFacts) -> Actor:
+    """Who may merge at all: the proposer, an owner of a touched clause or an admin (any state)."""
+    actor = _logged_in(actor, "merge")
+    if actor.person_id != f.proposer_id and not actor.at_least("admin") and not f.approvable(actor.email):
+        raise Forbidden("only the proposer, an owner of a touched clause or an admin may merge")
+    return actor
+
+
+def _merge(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
+    actor = merger(actor, f)
+    if f.state in (OPEN, APPROVED):
+        # Open or approved follows the policy (the merge moves it first): the unmet rules are the reason.
+        if f.missing is None:
+            raise ValueError("load the facts with the verdict to decide a merge")
+        if f.missing:
+            raise PolicyNotSatisfied(list(f.missing))
+        return actor
+    transition(f.state, "merge")
+    return actor
+
+
+RULES: dict[str, Callable[[Actor | None, ProposalFacts, int | None], Actor]] = {
+    "comment": _comment, "approve": _approve, "request_changes": _request_changes,
+    "withdraw_veto": _withdraw_veto, "dismiss": _dismiss,
+    "revise": _editing("revise this proposal", "revise"), "submit": _editing("submit this proposal", "submit"),
+    "withdraw": _withdraw, "reject": _reject, "merge": _merge,
+}
+
+
+def require(action: str, actor: Actor | None, facts: ProposalFacts, target: int | None = None) -> Actor:
+    """The actor, when they may take the action now; the use case's named error otherwise."""
+    return RULES[action](actor, facts, target)
+
+
+def decide(action: str, actor: Actor | None, facts: ProposalFacts, target: int | None = None) -> Decision:
+    """The same rule as a value: allowed, or the error the use case would raise."""
+    try:
+        require(action, actor, facts, target)
+    except SpecregError as exc:
+        return Decision(action, exc)
+    return Decision(action)
+
+
+def require_proposer(actor: Actor | None) -> Actor:
+    """Who may propose a change (and open the editor for one): editors and admins."""
+    return require_role(actor, "editor", "propose changes")
+
+
+def load_facts(session: Session, proposal: Proposal, actions: Collection[str] = ACTIONS) -> ProposalFacts:
+    """The facts the rules of these actions read (the policy's verdict only when one of them needs it)."""
+    numbers = store.revision_numbers(session, proposal)
+    pending = tuple(PendingReview(r.id, r.kind, r.reviewer_id, numbers[r.revision_id])
+                    for r in store.reviews(session, proposal) if r.pending)
+    v = verdict(session, proposal) if NEEDS_VERDICT.intersection(actions) else None
+    return ProposalFacts(proposal.id, proposal.state, proposal.proposer_id, proposal.revision,
+                         frozenset(store.revision_authors(session, proposal)), pending,
+                         None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing))
+
+
+def check(session: Session, actor: Actor | None, proposal: Proposal, action: str, target: int | None = None) -> Actor:
+    """For a use case: load the facts and `require` the action (the proposal as the caller read it)."""
+    return require(action, actor, load_facts(session, proposal, (action,)), target)
+
+
+def allowed_actions(session: Session, number: int, actor: Actor | None) -> dict[str, Decision]:
+    """Every action's decision for this user: the buttons the proposal page offers."""
+    facts = load_facts(session, store.get_proposal(session, number))
+    return {action: decide(action, actor, facts) for action in ACTIONS}

@@ -17,7 +17,7 @@ from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
 from registry.proposals.merge import merge as merge_proposal
-from registry.proposals.permissions import allowed_actions
+from registry.proposals.permissions import allowed_actions, require_proposer
 from registry.proposals.reads import (
     clause_markdown,
     list_proposals,
@@ -62,7 +62,7 @@ def queue() -> str:
 @bp.get("/clauses/<id>/propose")
 def propose_form(id: str) -> str:
     """An editor on the clause's current Markdown, with a live preview and diff."""
-    require_role(current_actor(), "editor", "propose changes")
+    require_proposer(current_actor())
     with _source() as source:
         clause = clause_markdown(get_session(), source, id)
     return render_template("proposals/edit.html", clause=clause, text=clause["text"], form={}, preview=None)
@@ -85,7 +85,7 @@ def _kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
 @bp.post("/clauses/<id>/propose")
 def propose(id: str) -> Response | tuple[str, int] | str:
     """Preview (no change), or open the proposal: new text, or removing the clause."""
-    require_role(current_actor(), "editor", "propose changes")  # the preview too, as on the editor page
+    require_proposer(current_actor())  # the preview too, as on the editor page
     form, text = request.form, request.form.get("text", "")
     with _source() as source:
         clause = clause_markdown(get_session(), source, id)
@@ -104,7 +104,7 @@ def propose(id: str) -> Response | tuple[str, int] | str:
 @bp.get("/proposals/new")
 def add_form() -> str:
     """An empty editor for a new clause: after a clause (`?after=ID`) or at a document's end (`?document=PATH`)."""
-    require_role(current_actor(), "editor", "propose changes")
+    require_proposer(current_actor())
     place = new_clause_place(get_session(), request.args.get("after"), request.args.get("document"))
     return render_template("proposals/add.html", place=place, text="", form={}, preview=None)
 
@@ -112,7 +112,7 @@ def add_form() -> str:
 @bp.post("/proposals/new")
 def add() -> Response | tuple[str, int] | str:
     """Preview (no change), or open a proposal adding the clause; its id comes from its heading line."""
-    require_role(current_actor(), "editor", "propose changes")
+    require_proposer(current_actor())
     form, text = request.form, request.form.get("text", "")
     place = new_clause_place(get_session(), form.get("after"), form.get("document"))
     page = {"place": place, "text": text, "form": form}
