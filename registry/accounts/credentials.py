@@ -12,7 +12,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor, actor_by_id, find_account, normalize_email, require_role
+from registry.accounts import permissions
+from registry.accounts.users import Actor, actor_by_id, find_account, normalize_email
 from registry.audit import events as audit
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.ledger.refs import iso
@@ -108,9 +109,7 @@ def end_session(session: Session, key: str) -> None:
 
 def revoke_sessions(session: Session, actor: Actor | None, email: str) -> int:
     """Revoke every live session of an account (yours, or anyone's as an admin); returns how many."""
-    actor = require_role(actor, "viewer", "revoke sessions")
-    if normalize_email(email) != actor.email and not actor.at_least("admin"):
-        raise Forbidden("only admins revoke other people's sessions")
+    actor = permissions.revoke_sessions(actor, normalize_email(email))
     person, _account = find_account(session, email)
     rows = list(session.scalars(select(LoginSession).where(
         LoginSession.person_id == person.id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow())))

@@ -7,7 +7,6 @@ only (de)activates people without one (registry.owners.recorder).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import func, select
@@ -15,8 +14,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import signals
+from registry.accounts import permissions
+from registry.accounts.actors import Actor, normalize_email, require_role  # noqa: F401 (areas import them from here)
 from registry.audit import events as audit
-from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
+from registry.errors import BadRequest, Conflict, Unauthorized, UnknownUser
 from registry.ledger.refs import iso
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.person_ident import check_identity
@@ -28,42 +29,6 @@ MIN_PASSWORD = 8
 def _dummy_hash() -> str:
     """A hash of nobody's password, made like real ones; made on the first login, not at import."""
     return generate_password_hash("not a password of anyone")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user as use cases see them: plain values, no session state."""
-
-    person_id: int
-    email: str
-    name: str
-    role: str
-
-    def at_least(self, role: str) -> bool:
-        """True when the actor's role is this one or above."""
-        return ROLES.index(self.role) >= ROLES.index(role)
-
-    def as_dict(self) -> dict[str, str]:
-        """{"email", "name", "role"}."""
-        return {"email": self.email, "name": self.name, "role": self.role}
-
-
-def normalize_email(email: str) -> str:
-    """Emails are compared case-insensitively and without surrounding space."""
-    return email.strip().lower()
-
-
-def require_role(actor: Actor | None, role: str, doing: str) -> Actor:
-    """The actor, when logged in with at least this role; Unauthorized or Forbidden otherwise."""
-    if actor is None:
-        raise Unauthorized(f"log in to {doing}")
-    if not actor.at_least(role):
-        raise Forbidden(f"{doing} needs the {role} role; {actor.email} is {_article(actor.role)} {actor.role}")
-    return actor
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _person(session: Session, email: str) -> Person | None:
@@ -121,17 +86,31 @@ def _check_email(email: str) -> None:
         raise BadRequest(f"{email!r} is not an email address (name@domain)")
 
 
-def _keep_an_admin(session: Session, account: Account, email: str, doing: str) -> None:
-    """Refuse a change that would leave no enabled admin: nobody could manage users any more."""
-    if account.role == "admin" and account.disabled_at is None and _enabled_admins(session) <= 1:
-        raise Conflict(f"{email} is the last active admin; make another account an admin before you {doing}")
+def _facts(email: str, account: Account, admins: int) -> permissions.AccountFacts:
+    enabled = account.disabled_at is None
+    return permissions.AccountFacts(email, account.role, enabled, account.role == "admin" and enabled and admins <= 1)
+
+
+def account_facts(session: Session, email: str) -> permissions.AccountFacts:
+    """What the account rules read about one account (an email without an account: no role)."""
+    found = _with_account(session, email)
+    if found is None:
+        return permissions.AccountFacts(email, None, False, False)
+    return _facts(found[0].email, found[1], _enabled_admins(session))
+
+
+def all_account_facts(session: Session) -> dict[str, permissions.AccountFacts]:
+    """The same for every account, by email (for the Users page)."""
+    admins = _enabled_admins(session)
+    rows = session.execute(select(Person.email, Account).join(Account, Account.person_id == Person.id))
+    return {email: _facts(email, account, admins) for email, account in rows}
 
 
 def add_user(session: Session, actor: Actor | None, email: str, name: str, role: str = "viewer",
              password: str | None = None) -> Actor:
     """Create an account (and the person, when owners have not named them yet); admins only."""
     if has_admin(session):
-        require_role(actor, "admin", "add users")
+        permissions.manager(actor, "add users")
     elif role != "admin":
         raise BadRequest("the first account must be an admin (--role admin)")
     if role not in ROLES:
@@ -171,12 +150,8 @@ def find_account(session: Session, email: str) -> tuple[Person, Account]:
 
 def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Actor:
     """Change someone's role; admins only."""
-    actor = require_role(actor, "admin", "change roles")
-    if role not in ROLES:
-        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    actor = permissions.set_role(actor, account_facts(session, email), role)
     person, account = find_account(session, email)
-    if role != "admin":
-        _keep_an_admin(session, account, person.email, f"make {person.email} {_article(role)} {role}")
     old, account.role = account.role, role
     session.flush()
     audit.record(session, actor.email, "user.role", f"user:{person.email}", {"role": old}, {"role": role})
@@ -188,9 +163,7 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
 
 def set_password(session: Session, actor: Actor | None, email: str, password: str) -> None:
     """Set a password: your own, or anyone's as an admin."""
-    actor = require_role(actor, "viewer", "set a password")
-    if normalize_email(email) != actor.email and not actor.at_least("admin"):
-        raise Forbidden("only admins set other people's passwords")
+    actor = permissions.set_password(actor, normalize_email(email))
     _check_password(password)
     person, account = find_account(session, email)
     account.password_hash = generate_password_hash(password)
@@ -200,9 +173,8 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
 
 def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Disable an account and revoke its sessions and tokens at once; admins only."""
-    actor = require_role(actor, "admin", "disable users")
+    actor = permissions.disable(actor, account_facts(session, email))
     person, account = find_account(session, email)
-    _keep_an_admin(session, account, person.email, f"disable {person.email}")
     now = utcnow()
     account.disabled_at = account.disabled_at or now
     person.active = False  # nor can they be assigned as an owner any more
@@ -219,7 +191,7 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
 
 def enable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Enable a disabled account again (its old sessions and tokens stay revoked); admins only."""
-    actor = require_role(actor, "admin", "enable users")
+    actor = permissions.enable(actor, account_facts(session, email))
     person, account = find_account(session, email)
     if account.disabled_at is None:
         return
@@ -286,5 +258,5 @@ def list_users(session: Session) -> list[dict[str, object]]:
 
 def list_users_for(session: Session, actor: Actor | None) -> list[dict[str, object]]:
     """Every account, for an admin (the web page and the API; the CLI trusts whoever has the database)."""
-    require_role(actor, "admin", "manage users")
+    permissions.manager(actor)
     return list_users(session)

@@ -2,7 +2,8 @@
 
 Registry assignments add to the owners OWNERS.toml gives (see registry.owners.resolution); they cannot
 remove a file owner, because the file in git is the record for those. Assignments are
-append-only: unassigning writes a new row, so the history keeps both. Only admins assign.
+append-only: unassigning writes a new row, so the history keeps both. Only admins assign
+(registry.owners.permissions, which the owners page asks too).
 """
 from __future__ import annotations
 
@@ -11,20 +12,21 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry import signals
-from registry.accounts.users import Actor, require_role
+from registry.accounts.users import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
 from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import head_point, iso
 from registry.models import Clause, OwnerAssignment, Person, Team
+from registry.owners import permissions
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.store import OwnerRef, OwnersStore
 
 
 def _prepare(session: Session, actor: Actor | None, key: str, owner: str, reason: str,
-             doing: str) -> tuple[Actor, int, OwnerRef]:
+             action: str) -> tuple[Actor, int, OwnerRef]:
     """The admin acting, the clause's lineage and the owner; the role is checked before the input."""
-    admin = require_role(actor, "admin", doing)
+    admin = permissions.require(action, actor)
     if not owner.strip():
         raise BadRequest("name the owner: an email, or team:NAME")
     if not reason.strip():
@@ -60,7 +62,7 @@ def assigned_owners(session: Session, key: str) -> list[str]:
 
 def assign(session: Session, actor: Actor | None, key: str, owner: str, reason: str) -> OwnerAssignment:
     """Add a person or team as an owner of the clause in the registry (admins)."""
-    admin, clause_id, who = _prepare(session, actor, key, owner, reason, "assign owners")
+    admin, clause_id, who = _prepare(session, actor, key, owner, reason, "assign")
     if who.kind == "person" and not session.get_one(Person, who.id).active:
         raise BadRequest(f"{who.name} is deactivated; assign someone active")
     if who.ref in _assigned(session, clause_id):
@@ -70,7 +72,7 @@ def assign(session: Session, actor: Actor | None, key: str, owner: str, reason: 
 
 def unassign(session: Session, actor: Actor | None, key: str, owner: str, reason: str) -> OwnerAssignment:
     """End a registry assignment (admins; owners from OWNERS.toml change only by editing the file)."""
-    admin, clause_id, who = _prepare(session, actor, key, owner, reason, "unassign owners")
+    admin, clause_id, who = _prepare(session, actor, key, owner, reason, "unassign")
     if who.ref not in _assigned(session, clause_id):
         raise Conflict(f"{who.ref} has no registry assignment on {key!r} "
                        "(owners from OWNERS.toml change by editing the file)")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from registry.accounts.permissions import Decision, decision
 from registry.accounts.users import Actor, require_role
-from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, SpecregError, Unauthorized
+from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import Proposal
 from registry.proposals import store
 from registry.proposals.policy import ClauseFacts
@@ -64,22 +65,6 @@ class ProposalFacts:
     def pending_by(self, actor: Actor, kind: str) -> list[PendingReview]:
         """The actor's reviews of this kind that still count."""
         return [r for r in self.pending if r.kind == kind and r.reviewer_id == actor.person_id]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """May the actor take the action now; when not, the error the use case raises (and its reason)."""
-
-    action: str
-    error: SpecregError | None = None
-
-    def __bool__(self) -> bool:
-        return self.error is None
-
-    @property
-    def reason(self) -> str | None:
-        """Why not, in the use case's words (None: allowed)."""
-        return None if self.error is None else self.error.message
 
 
 def _proposer_or_admin(actor: Actor, f: ProposalFacts, doing: str) -> None:
@@ -213,11 +198,7 @@ def require(action: str, actor: Actor | None, facts: ProposalFacts, target: int 
 
 def decide(action: str, actor: Actor | None, facts: ProposalFacts, target: int | None = None) -> Decision:
     """The same rule as a value: allowed, or the error the use case would raise."""
-    try:
-        require(action, actor, facts, target)
-    except SpecregError as exc:
-        return Decision(action, exc)
-    return Decision(action)
+    return decision(action, lambda: require(action, actor, facts, target))
 
 
 def require_proposer(actor: Actor | None) -> Actor:

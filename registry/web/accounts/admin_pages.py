@@ -6,17 +6,20 @@ admin) shows the page again with the error and, for a new account, the form as i
 """
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from registry.accounts import permissions
 from registry.accounts.credentials import revoke_sessions
 from registry.accounts.users import (
     add_user,
+    all_account_facts,
     disable_user,
     enable_user,
     list_users_for,
     normalize_email,
-    require_role,
     set_password,
     set_role,
 )
@@ -36,14 +39,22 @@ DOING = {"admin.add": "add the account", "admin.role": "change the role of {emai
 @bp.before_request
 def admins_only() -> None:
     """Every page and form here needs an admin: others get a 403 page naming their role (401 when logged out)."""
-    require_role(current_actor(), "admin", "manage users")
+    permissions.manager(current_actor())
+
+
+@bp.app_context_processor
+def user_permissions() -> dict[str, bool]:
+    """`may_manage_users` for every page (the navigation links the Users page): the same rule as the use cases."""
+    return {"may_manage_users": bool(permissions.decision("manage", partial(permissions.manager, current_actor())))}
 
 
 def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     # A new account's form is refilled after an error, never with the password.
     typed = {k: request.form.get(k, "") for k in ("email", "name", "role")} if request.endpoint == "admin.add" else {}
-    users = list_users_for(get_session(), current_actor())
-    return render_template("admin/users.html", users=users, roles=ROLES, error=error, typed=typed), status
+    actor, session = current_actor(), get_session()
+    users = list_users_for(session, actor)
+    can = {email: permissions.account_actions(actor, facts) for email, facts in all_account_facts(session).items()}
+    return render_template("admin/users.html", users=users, can=can, roles=ROLES, error=error, typed=typed), status
 
 
 @bp.errorhandler(BadRequest)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from registry.db import get_session
 from registry.ledger.refs import Point
-from registry.owners import assignments
+from registry.owners import assignments, permissions
 from registry.owners.history import team_history
 from registry.owners.queries import owned_by, owner_index, unowned, who_owns
 from registry.owners.resolution import describe_source
@@ -54,7 +54,8 @@ def unowned_report() -> str:
 def clause(id: str) -> str:
     """A clause's owners, where each came from, its ownership history and (admins) the assignment forms."""
     session, point, actor = get_session(), as_of(), current_actor()
-    manage = point.is_head and actor is not None and actor.at_least("admin")
+    # The forms act on the clause as it is now, so they are offered only on the page that shows it now.
+    manage = point.is_head and all(permissions.clause_actions(actor).values())
     return render_template("owners/clause.html", point=point, owners=who_owns(session, id, point),
                            assigned=assignments.assigned_owners(session, id) if manage else None)
 
@@ -69,6 +70,12 @@ def change(id: str, action: str) -> Response:
     session.commit()
     flash(f"{action.capitalize()}ed {done['owner']} {'to' if action == 'assign' else 'from'} {done['id']}.")
     return redirect(url_for("owners.clause", id=done["id"]))
+
+
+@bp.app_context_processor
+def owner_permissions() -> dict[str, bool]:
+    """`may_assign_owners` for every page (the clause page links the forms): the same rule as the use cases."""
+    return {"may_assign_owners": all(permissions.clause_actions(current_actor()).values())}
 
 
 @bp.app_template_filter("owner_source")
