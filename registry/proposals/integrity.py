@@ -56,7 +56,7 @@ def check_reviews(session: Session) -> list[Finding]:
     findings: list[Finding] = []
     recomputed: dict[int, str] = {}
     for r in session.scalars(select(Review).order_by(Review.proposal_id, Review.id)):
-        revision = session.get(Revision, r.revision_id)
+        revision = session.get_one(Revision, r.revision_id)
         if revision.id not in recomputed:
             recomputed[revision.id] = store.recomputed_digest(session, revision)
             if revision.digest != recomputed[revision.id]:
@@ -92,10 +92,10 @@ def check_merges(session: Session, commits: dict[str, CommitTrailers]) -> list[F
                                                     f"the database records {(p.merged_sha or '?')[:12]}"))
     for number, shas in carriers.items():
         if number not in merged:
-            p = session.get(Proposal, int(number)) if number.isdigit() else None
-            state = f"is {p.state} in the database" if p else "does not exist in the database"
+            named = session.get(Proposal, int(number)) if number.isdigit() else None
+            state = f"is {named.state} in the database" if named else "does not exist in the database"
             for sha in shas:
-                why = merge_mismatches(session, p, commits[sha]) if p is not None and p.state == APPROVED else []
+                why = merge_mismatches(session, named, commits[sha]) if named is not None and named.state == APPROVED else []
                 findings.append(Finding("trailers", f"commit {sha[:12]}", f"names proposal {number}, which {state}"
                                         + (f"; it is not that proposal's approved merge ({'; '.join(why)})"
                                            if why else "")))

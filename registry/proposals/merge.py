@@ -100,7 +100,7 @@ class _Plan:
         by_doc: dict[str, list[ProposedChange]] = {}
         for ch in changes:
             by_doc.setdefault(ch.document, []).append(ch)
-        bases = {ch.id: session.get(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
+        bases = {ch.id: session.get_one(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
         proposer = store.person(session, proposal.proposer_id)
         approvals = counted.counting(session, proposal)
         return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
@@ -145,12 +145,12 @@ def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan
     for _attempt in range(ATTEMPTS):
         head = source.resolve(branch)
         reasons = _conflicts(source, head, plan.by_doc, plan.bases)
-        try:
-            sha = None if reasons else plan.commit(source, repo, head)
-        except EditError as exc:
-            reasons = [exc.message]
         if reasons:
             return reasons
+        try:
+            sha = plan.commit(source, repo, head)
+        except EditError as exc:
+            return [exc.message]
         if compare_and_swap(repo, branch, sha, head):
             return head, sha
         ingest(session, source, IngestOptions(branch=branch))  # someone pushed meanwhile: catch up, retry

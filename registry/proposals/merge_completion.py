@@ -26,7 +26,7 @@ class MergeWatcher(IngestWatcher):
 
     def __init__(self, session: Session, warn: WarnFn) -> None:
         super().__init__(session, warn)
-        self.pending: list[tuple[str, datetime, str]] = []
+        self.pending: list[tuple[str, datetime, str, CommitTrailers]] = []  # sha, date, trailer value, trailers
 
     def on_commit(self, commit: RawCommit, seq: int) -> None:
         """Remember every proposal a commit names, with the commit's registry trailers."""

@@ -28,7 +28,7 @@ def _base(session: Session, ch: ProposedChange) -> dict[str, Any] | None:
     v = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
     if v is None:
         return None
-    return {"commit": session.get(Commit, v.seq).sha, "title": v.title, "attributes": dict(v.attributes),
+    return {"commit": session.get_one(Commit, v.seq).sha, "title": v.title, "attributes": dict(v.attributes),
             "body": v.body}
 
 

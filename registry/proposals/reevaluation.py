@@ -103,7 +103,7 @@ class OwnershipWatcher(IngestWatcher):
 
     def on_rewind(self, fork_seq: int) -> None:
         """Set-aside history took its OWNERS.toml and policy.toml versions with it: re-check now."""
-        if self.session.get(Ledger, 1).head_sha is None:
+        if self.session.get_one(Ledger, 1).head_sha is None:
             self.reasons.add(HISTORY_REWRITTEN)  # nothing is left to judge by; the first batch does it
             return
         reevaluate(self.session, actor=INGEST_ACTOR, reason=HISTORY_REWRITTEN)

@@ -1,6 +1,8 @@
 """Reads proposals and their parts from the database (shared by the proposal use cases and views)."""
 from __future__ import annotations
 
+from typing import overload
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,6 +76,10 @@ def recomputed_digest(session: Session, revision: Revision) -> str:
     return digest_of([(ch.document, Edit(ch.kind, ch.key, ch.text, ch.after_key)) for ch in changes(session, revision)])
 
 
+@overload
+def person(session: Session, person_id: int) -> Person: ...
+@overload
+def person(session: Session, person_id: int | None) -> Person | None: ...
 def person(session: Session, person_id: int | None) -> Person | None:
-    """A person by id."""
-    return session.get(Person, person_id) if person_id is not None else None
+    """A person by id (a foreign key: they exist); None for no id."""
+    return session.get_one(Person, person_id) if person_id is not None else None
