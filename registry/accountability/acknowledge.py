@@ -1,5 +1,6 @@
 """Use cases: an admin acknowledges an unapproved change or a history rewrite, with a reason.
 
+Only admins acknowledge (registry.accountability.permissions, which the report asks too).
 Acknowledging records who accepted it, when and why (audited); it never clears the flag: the
 change stays unapproved in every report and on every timeline, now with the reason beside it.
 """
@@ -10,8 +11,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accountability import permissions
 from registry.accountability.unapproved import AcknowledgementView, is_unapproved
-from registry.accounts.users import Actor, require_role
+from registry.accounts.users import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
 from registry.ledger.refs import commit_by_prefix
@@ -52,7 +54,7 @@ def _reason(reason: str) -> str:
 
 def acknowledge_commit(session: Session, actor: Actor | None, ref: str, reason: str) -> AcknowledgementView:
     """Record an admin's reason for an unapproved commit (it stays flagged); audited."""
-    actor = require_role(actor, "admin", "acknowledge unapproved changes")
+    actor = permissions.require("acknowledge_commit", actor)
     reason = _reason(reason)
     commit = find_commit(session, ref)
     if not is_unapproved(session, commit.sha):
@@ -69,7 +71,7 @@ def acknowledge_commit(session: Session, actor: Actor | None, ref: str, reason: 
 
 def acknowledge_rewrite(session: Session, actor: Actor | None, rewrite_id: int, reason: str) -> AcknowledgementView:
     """Record an admin's reason for a history rewrite ingest detected; audited."""
-    actor = require_role(actor, "admin", "acknowledge history rewrites")
+    actor = permissions.require("acknowledge_rewrite", actor)
     reason = _reason(reason)
     rewrite = session.get(HistoryRewrite, rewrite_id)
     if rewrite is None:

@@ -90,3 +90,37 @@ def test_a_clauses_owners_page_offers_assigning_exactly_when_the_use_case_takes_
         "unassign": taken(gov, lambda s: unassign(s, actor, "tone", "grace@example.org", "back"))}
     assert ("Assign or unassign registry owners" in html(gov, who, "/clauses/tone")) == offered["assign"]
     assert ('href="/admin/users"' in html(gov, who, "/")) == (who == "root")
+
+
+def _ingest(gov) -> None:
+    from registry.gitsource import SpecSource
+    from registry.ledger.ingest import ingest
+
+    committed(gov, lambda s: ingest(s, SpecSource(gov.repo.path)))
+
+
+def test_the_unapproved_report_offers_acknowledging_exactly_when_the_use_case_takes_it(gov):
+    from proposal_helpers import RULES
+
+    from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+    from registry.accountability.unapproved import history_rewrites
+
+    base = gov.repo.head()
+    gov.repo.commit("Gone", {"spec/rules.md": RULES.replace("Prefer short answers.", "Be short.")})
+    _ingest(gov)
+    gov.repo.reset(base)
+    push = gov.repo.commit("Direct", {"spec/rules.md": RULES.replace("Prefer short answers.", "Be brief.")})
+    _ingest(gov)
+    engine = make_engine(gov.app.config["DATABASE_URL"], poolclass=NullPool)
+    with session_scope(engine) as s:
+        rewrite = history_rewrites(s)[0].id
+    engine.dispose()
+    for who in (None, "vic", "ada", "root"):
+        page = html(gov, who, "/unapproved")
+        actor = gov.users[who] if who else None
+        offered = {"commit": f'action="/unapproved/{push}/acknowledge"' in page,
+                   "rewrite": f'action="/rewrites/{rewrite}/acknowledge"' in page}
+        assert offered == {
+            "commit": taken(gov, lambda s, a=actor: acknowledge_commit(s, a, push, "A hotfix.")),
+            "rewrite": taken(gov, lambda s, a=actor: acknowledge_rewrite(s, a, rewrite, "A secret."))}, who
+        assert any(offered.values()) == (who == "root")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from registry.accountability import permissions
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
 from registry.accountability.in_force import in_force, moment_and_point
 from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
@@ -28,7 +29,7 @@ def report() -> str:
     total, open_count = unapproved_count(session)
     return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
-                           rewrites=history_rewrites(session)[::-1])
+                           rewrites=history_rewrites(session)[::-1], can=permissions.report_actions(current_actor()))
 
 
 def _back(anchor: str, message: str) -> Response:
