@@ -22,6 +22,8 @@ def _parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, na
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the proposal commands."""
+    from registry.models import STATES  # only building these parsers needs the models (--state choices)
+
     p = _parser(sub, common, "propose", "propose a change to a clause (or adding or removing one)",
                 cmd_propose, number=False)
     p.add_argument("id", help="the clause id (a new id to add a clause)")
@@ -64,7 +66,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     _parser(sub, common, "merge", "merge an approved proposal into the spec repo", cmd_merge)
     _parser(sub, common, "proposal", "one proposal: revisions, reviews, comments, policy status", cmd_proposal)
     p = _parser(sub, common, "proposals", "list proposals", cmd_proposals, number=False)
-    p.add_argument("--state", choices=("draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted"))
+    p.add_argument("--state", choices=STATES)
     p.add_argument("--clause", metavar="ID", help="only proposals touching this clause")
     _parser(sub, common, "queue", "proposals waiting for your approval", cmd_queue, number=False)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
 from registry.ledger.refs import Point, iso
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal
+from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal, ProposalState
 from registry.spec.worddiff import Op, word_diff
 
 
@@ -207,7 +207,7 @@ def clause_history(session: Session, key: str) -> list[HistoryEntry]:
         .order_by(ClauseVersion.seq, ClauseVersion.id)
     ).all()
     merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
-        Proposal.state == "merged", Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
+        Proposal.state == ProposalState.MERGED, Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
     return [
         HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
                      v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),

@@ -22,6 +22,7 @@ from registry.models.proposals import (
     Comment,
     PolicyVersion,
     Proposal,
+    ProposalState,
     ProposedChange,
     Review,
     Revision,
@@ -31,5 +32,5 @@ __all__ = [
     "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
     "Comment", "Commit", "DocumentVersion", "ExampleFile", "HistoryRewrite", "IngestRun", "IngestWarning",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
-    "Proposal", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
+    "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
 ]

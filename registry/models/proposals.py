@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -10,16 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH, SHA
 
-STATES = ("draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted")
+
+class ProposalState(StrEnum):
+    """Every state a proposal can be in, defined once; registry.proposals.states holds the moves between them."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    APPROVED = "approved"
+    MERGED = "merged"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CONFLICTED = "conflicted"
+
+
+STATES: tuple[str, ...] = tuple(s.value for s in ProposalState)  # plain strings, for choices and messages
 
 
 class Proposal(Base):
     """A requested change to one or more clauses; its text lives in its revisions."""
 
     __tablename__ = "proposals"
-    __table_args__ = (CheckConstraint(
-        "state IN ('draft', 'open', 'approved', 'merged', 'rejected', 'withdrawn', 'conflicted')",
-        name="state"),)
+    __table_args__ = (CheckConstraint(f"state IN ({', '.join(repr(str(s)) for s in ProposalState)})", name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)

@@ -11,14 +11,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.errors import UnknownProposal
+from registry.errors import IllegalTransition, UnknownProposal
 from registry.gitsource import RawCommit, trailers
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import Proposal, utcnow
 from registry.proposals import counted, store
 from registry.proposals.integrity import TRAILER_KEYS, CommitTrailers, collect, merge_mismatches, named_approvals
-from registry.proposals.states import APPROVED, MERGED
+from registry.proposals.states import MERGED, transition
 
 
 class MergeWatcher(IngestWatcher):
@@ -55,31 +55,35 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     """Record that commit `sha` merged the proposal named by a trailer value (idempotent).
 
     With the commit's trailers, the commit must also be what the registry would have written for
-    that proposal (record_checks.merge_mismatches: one Audit-Head naming an existing event, the
+    that proposal (integrity.merge_mismatches: one Audit-Head naming an existing event, the
     approvals, the approved texts and no other change); otherwise it stays a direct, unapproved
     change and the warning says which part failed.
     """
     proposal = _locked(session, value)
     if proposal is None:
         warn(sha, "", f"the commit names proposal {value!r}, which this database does not have", None)
-    elif proposal.merged_sha == sha:
         return
-    elif proposal.state == MERGED:
+    if proposal.merged_sha == sha:
+        return
+    if proposal.state == MERGED:
         warn(sha, "", f"the commit names proposal #{proposal.id}, already merged as "
              f"{proposal.merged_sha[:12] if proposal.merged_sha else '?'}; recorded once only", None)
-    elif proposal.state != APPROVED:
-        warn(sha, "", f"the commit names proposal #{proposal.id}, which is {proposal.state}, not approved; "
-             "not recorded as its merge (the commit counts as an unapproved change)", None)
-    elif found is not None and (why := merge_mismatches(session, proposal, found)):
-        warn(sha, "", f"the commit names proposal #{proposal.id} but is not its approved merge ("
-             + "; ".join(why) + "); not recorded as its merge (the commit counts as an unapproved change)", None)
-    else:
-        # The commit's trailers name these (merge_mismatches compared them): the merge's record keeps them.
-        approvals = named_approvals(session, proposal, found) if found is not None else counted.counting(
-            session, proposal)
-        old = proposal.state
-        proposal.state, proposal.merged_sha, proposal.merged_at = MERGED, sha, when
-        proposal.updated_at = utcnow()
-        session.flush()
-        audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                     {"state": MERGED, "commit": sha, "completed_by": "ingest"} | counted.merge_fields(approvals))
+        return
+    unapproved = "not recorded as its merge (the commit counts as an unapproved change)"
+    try:
+        merged = transition(proposal.state, "merge")  # the state machine says which proposals a commit completes
+    except IllegalTransition as exc:
+        warn(sha, "", f"the commit names proposal #{proposal.id}, but {exc.message}; {unapproved}", None)
+        return
+    if found is not None and (why := merge_mismatches(session, proposal, found)):
+        warn(sha, "", f"the commit names proposal #{proposal.id} but is not its approved merge ({'; '.join(why)}); "
+             f"{unapproved}", None)
+        return
+    # The commit's trailers name these (merge_mismatches compared them): the merge's record keeps them.
+    approvals = named_approvals(session, proposal, found) if found is not None else counted.counting(session, proposal)
+    old = proposal.state
+    proposal.state, proposal.merged_sha, proposal.merged_at = merged, sha, when
+    proposal.updated_at = utcnow()
+    session.flush()
+    audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
+                 {"state": merged, "commit": sha, "completed_by": "ingest"} | counted.merge_fields(approvals))

@@ -8,17 +8,21 @@
 `approve` and `unapprove` are not user actions: they follow the policy's verdict after each
 review, revision or veto change, and after ownership changes (registry.proposals.reevaluation). merged,
 rejected and withdrawn are final.
+
+The states themselves are defined once, as registry.models.ProposalState (the table's CHECK
+constraint is built from it); the names below are its members, for short.
 """
 from __future__ import annotations
 
 from registry.errors import BadRequest, IllegalTransition, StaleRevision
+from registry.models.proposals import ProposalState
 
-DRAFT, OPEN, APPROVED, MERGED = "draft", "open", "approved", "merged"
-REJECTED, WITHDRAWN, CONFLICTED = "rejected", "withdrawn", "conflicted"
+DRAFT, OPEN, APPROVED, MERGED = ProposalState.DRAFT, ProposalState.OPEN, ProposalState.APPROVED, ProposalState.MERGED
+REJECTED, WITHDRAWN, CONFLICTED = ProposalState.REJECTED, ProposalState.WITHDRAWN, ProposalState.CONFLICTED
 FINAL = frozenset({MERGED, REJECTED, WITHDRAWN})
 ACTIVE = frozenset({DRAFT, OPEN, APPROVED, CONFLICTED})
 
-TRANSITIONS: dict[tuple[str, str], str] = {
+TRANSITIONS: dict[tuple[str, str], ProposalState] = {
     (DRAFT, "submit"): OPEN,
     (DRAFT, "revise"): DRAFT,
     (DRAFT, "withdraw"): WITHDRAWN,
@@ -45,7 +49,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 ACTIONS = frozenset(action for _state, action in TRANSITIONS)
 
-_WHY = {
+_WHY: dict[tuple[str, str], str] = {
     (DRAFT, "review"): "a draft is not open for review yet; submit it first",
     (DRAFT, "merge"): "a draft must be submitted and approved before it can merge",
     (OPEN, "merge"): "it is not approved",
@@ -59,7 +63,7 @@ def allowed(state: str, action: str) -> bool:
     return (state, action) in TRANSITIONS
 
 
-def transition(state: str, action: str) -> str:
+def transition(state: str, action: str) -> ProposalState:
     """The next state, or IllegalTransition naming the state and the action."""
     if action not in ACTIONS:
         raise ValueError(f"unknown proposal action {action!r}")

@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from registry.errors import BadRequest, IllegalTransition, StaleRevision
-from registry.models import STATES
-from registry.proposals.states import ACTIONS, after_verdict, allowed, check_current, transition
+from registry.models import STATES, Proposal, ProposalState
+from registry.proposals.states import (
+    ACTIONS,
+    ACTIVE,
+    FINAL,
+    TRANSITIONS,
+    after_verdict,
+    allowed,
+    check_current,
+    transition,
+)
 
 LEGAL = {
     ("draft", "submit"): "open",
@@ -94,3 +104,38 @@ def test_an_action_on_a_revision_counts_only_when_that_revision_is_current(curre
     if error is StaleRevision:
         assert raised.value.message == (f"you started from revision {seen}, but proposal #7 is now at revision "
                                         f"{current}; read revision {current} and make your change to it again")
+
+
+def _cli_state_choices() -> list[str]:
+    from registry.cli import build_parser
+
+    commands = next(a for a in build_parser("proposals")._actions if a.dest == "command")
+    return list(next(a for a in commands.choices["proposals"]._actions if a.dest == "state").choices)
+
+
+def _listed_states() -> dict[str, list[str]]:
+    from registry.web.proposals import openapi, pages
+
+    return {"models.STATES": list(STATES), "the list page's tabs": list(pages.STATES),
+            "the OpenAPI enum": openapi.STATE["properties"]["state"]["enum"],
+            "specreg proposals --state": _cli_state_choices(),
+            "final and active": sorted(FINAL | ACTIVE),
+            "the state machine": sorted({s for s, _a in TRANSITIONS} | set(TRANSITIONS.values()) | FINAL)}
+
+
+@pytest.mark.parametrize("where", list(_listed_states()))
+def test_every_place_that_lists_the_states_lists_each_defined_state_once(where):
+    listed = _listed_states()[where]
+    assert sorted(listed) == sorted(s.value for s in ProposalState), where
+
+
+def test_final_and_active_states_do_not_overlap():
+    assert not FINAL & ACTIVE
+
+
+def test_the_check_constraint_allows_exactly_the_defined_states_as_the_migration_wrote_it():
+    check = next(c for c in Proposal.__table__.constraints if c.name == "ck_proposals_state")
+    text = str(check.sqltext)
+    assert text == "state IN (" + ", ".join(f"'{s.value}'" for s in ProposalState) + ")"
+    migration = Path(__file__).parents[2] / "migrations" / "versions" / "0006_proposals_and_accounts.py"
+    assert f'sa.CheckConstraint("{text}"' in migration.read_text()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.models import STATES
 from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref, _write
 
 N = {"name": "n", "in": "path", "required": True, "description": "The proposal's number.", "schema": INT}
 CHANGE = _obj(kind={"enum": ["change", "add", "remove"]}, id=STR, text=NSTR, document=NSTR, after=NSTR)
-STATE = _obj(id=INT, state={"enum": ["draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted"]})
+STATE = _obj(id=INT, state={"enum": list(STATES)})
 REASON = _obj(reason=STR)
 
 

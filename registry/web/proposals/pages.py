@@ -25,13 +25,15 @@ from registry.proposals.reads import (
     proposal_detail,
     review_queue,
 )
+from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
 from registry.spec.clause_edit import EditError, new_clause_id, parse_single
 from registry.spec.worddiff import word_diff
 from registry.web.auth import current_actor
 from registry.web.markdown import render_markdown
 
 bp = Blueprint("proposals", __name__)
-STATES = ("open", "approved", "conflicted", "draft", "merged", "rejected", "withdrawn")
+# The list page's tabs: every state once (a test holds it to ProposalState), those people act on first.
+STATES = tuple(s.value for s in (OPEN, APPROVED, CONFLICTED, DRAFT, MERGED, REJECTED, WITHDRAWN))
 
 
 def _source() -> SpecSource:
@@ -47,7 +49,7 @@ def _done(n: int, message: str) -> Response:
 @bp.get("/proposals")
 def index() -> str:
     """Proposals by state (default: the open ones)."""
-    state, clause = request.args.get("state", "open"), request.args.get("clause") or None
+    state, clause = request.args.get("state", OPEN.value), request.args.get("clause") or None
     rows = list_proposals(get_session(), None if state == "all" else state, clause)
     return render_template("proposals/list.html", rows=rows, state=state, states=STATES, clause=clause)
 
