@@ -25,23 +25,24 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import generated, reference, single_file  # noqa: E402
-from bench.corpus.base import Corpus  # noqa: E402
+from bench.corpus.base import Corpus, Shape  # noqa: E402
 from bench.measure import Row, git_read, measure  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
-SHAPES: dict[str, tuple[Callable[..., Corpus], object, Path]] = {
+SHAPES: dict[str, tuple[Callable[[Path, Any], Corpus], Shape, Path]] = {
     "generated": (generated.build, generated.GeneratedShape(), Path(generated.__file__)),
     "reference": (reference.build, reference.ReferenceShape(), Path(reference.__file__)),
     "single_file": (single_file.build, single_file.SingleFileShape(), Path(single_file.__file__)),
 }
 
 
-def corpus(name: str, params: object) -> Corpus:
+def corpus(name: str, params: Shape) -> Corpus:
     """The shape's repo from the cache, built first when the parameters or the generator changed."""
     build, _default, source = SHAPES[name]
     code = b"".join(p.read_bytes() for p in sorted(source.parent.glob("*.py")))
@@ -113,9 +114,10 @@ def main() -> int:
     else:
         corpora = []
         for name in names:
-            params = SHAPES[name][1].scaled(args.scale)  # type: ignore[attr-defined]
+            params = SHAPES[name][1].scaled(args.scale)
             if name == "generated" and (args.commits or args.documents):
-                params = generated.GeneratedShape(args.commits or params.commits, args.documents or params.documents)
+                scaled = generated.GeneratedShape().scaled(args.scale)
+                params = generated.GeneratedShape(args.commits or scaled.commits, args.documents or scaled.documents)
             corpora.append(corpus(name, params))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

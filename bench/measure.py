@@ -127,23 +127,23 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead) -> Row:
     shutil.copytree(corpus.path, work)
     add_half_branch(work, corpus.branch, corpus.commits)
     base = {k: v for k, v in os.environ.items() if k != "SPECREG_BRANCH"}  # ingest picks the checked-out branch
-    runs = {}
-    for label, branch in (("half", ["--branch", "half"]), ("full", [])):
-        url, drop = database(kind, scratch)
+    url, drop = database(kind, scratch)
+    try:
         env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work))
         specreg(["init"], env)
-        wall, data, rss = specreg(["ingest", *branch], env)
-        runs[label] = (wall, data, rss)
-        if label == "half":
-            drop()
-    wall, data, _ = runs["full"]
+        _wall, _data, half = specreg(["ingest", "--branch", "half"], env)
+    finally:
+        drop()
+    url, drop = database(kind, scratch)
     try:
+        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work))
+        specreg(["init"], env)
+        wall, data, full = specreg(["ingest"], env)  # no --branch: the repo's checked-out branch
         inside = in_process(url, corpus, work)
         add_commit(work, corpus.branch, corpus.edit_path, 3)
         command = specreg(["ingest"], env)[0]
     finally:
         drop()
         shutil.rmtree(work, ignore_errors=True)
-    return Row(corpus, kind, git, wall, data["versions"], (runs["half"][2][0], runs["full"][2][0]),
-               (runs["half"][2][1], runs["full"][2][1]), command, inside["second"],
-               corpus.ids_at_head - set(inside["ids"]), inside["renames"])
+    return Row(corpus, kind, git, wall, data["versions"], (half[0], full[0]), (half[1], full[1]), command,
+               inside["second"], corpus.ids_at_head - set(inside["ids"]), inside["renames"])

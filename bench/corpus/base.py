@@ -6,10 +6,19 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, Self
 
 from registry.gitsource.writer import NewCommit, Write, import_history
 
 from .prose import PEOPLE
+
+
+class Shape(Protocol):
+    """A generator's parameters: full size by default, `scaled` for a quicker run."""
+
+    def scaled(self, factor: float) -> Self:
+        """The same shape with `factor` times its counts (each kept above a working minimum)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class Corpus:
     ids_at_head: frozenset[str]  # explicit ids (`r[...]` markers, `{#id}` headings) at the head
     templated_ids: frozenset[str] = field(default=frozenset())  # markers right after an HTML comment
     renames: int = 0  # ids the history renamed while keeping the clause (typo fixes, moves, waves)
-    rename_waves: tuple[tuple[int, int], ...] = ()  # (commit number, ids renamed) where 50+ changed at once
+    rename_waves: tuple[tuple[int, int], ...] = ()  # (commit number, ids renamed) of each wave of renames
     tags: tuple[str, ...] = ()
 
     def save(self) -> None:

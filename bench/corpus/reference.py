@@ -87,16 +87,16 @@ class _History:
         return c
 
     def add_rules(self, c: Chapter, count: int, at: int) -> None:
-        """Insert `count` new rules at position `at`, a heading rule's children under its id."""
-        parent = c.prefix
+        """Insert `count` new rules at position `at`, a heading rule's paragraphs under its id."""
+        group = c.prefix
         for k in range(count):
             if self.rng.random() < 0.035:
                 c.rules.insert(at + k, plain_heading(self.rng))
                 continue
-            rule = new_rule(self.rng, self.ids, parent, c.large, self.shape.templated)
+            rule = new_rule(self.rng, self.ids, c.prefix, group, c.large, self.shape.templated)
             c.rules.insert(at + k, rule)
             if rule.heading and rule.id:
-                parent = rule.id
+                group = rule.id
 
     def rename(self, rule: Rule, new: str) -> None:
         """Give a rule a new id (the clause continues: a rename ingest should detect)."""
@@ -195,7 +195,7 @@ class _History:
         return f"Move {len(moved)} rule(s) from {source.title.lower()} to {target.title.lower()}", [source, target], []
 
     def new_chapter(self) -> tuple[str, list[Chapter], list[FileOp]]:
-        c = self.chapter(rules=self.rng.randint(5, 25))
+        c = self.chapter(rules=self.rng.randint(3, max(4, self.shape.rules // self.shape.chapters)))
         self.chapters.append(c)
         return f"Add a chapter on {c.title.lower()}", [c], []
 
@@ -267,7 +267,7 @@ def build(path: Path, shape: ReferenceShape = ReferenceShape()) -> Corpus:
     rng = random.Random(shape.seed)
     h = _History(shape, rng)
     initial_chapters = max(3, round(shape.chapters * 0.7))
-    large = [h.chapter(rules=max(8, round(shape.rules * 0.05)), large=True) for _ in range(shape.large_files)]
+    large = [h.chapter(rules=max(12, round(shape.rules * 0.05)), large=True) for _ in range(shape.large_files)]
     rest = [h.chapter(rules=rng.randint(3, max(4, round(shape.rules * 0.55 / initial_chapters * 1.6))))
             for _ in range(initial_chapters - len(large))]
     h.chapters = sorted(large + rest, key=lambda c: (AREAS.index(c.path.split("/")[1]), c.path))
@@ -289,8 +289,12 @@ def build(path: Path, shape: ReferenceShape = ReferenceShape()) -> Corpus:
             message, touched, ops = h.split()
         elif n in others:
             message, touched, ops = h.rename_file()
-        elif len(h.chapters) < initial_chapters + (shape.chapters - initial_chapters) * n // shape.commits:
+        elif len(h.chapters) < initial_chapters + (shape.chapters - initial_chapters) * n // (shape.commits - 1):
             message, touched, ops = h.new_chapter()
+        elif h.markers() < due - max(3, shape.rules // 50):  # fallen behind the growth line
+            message, touched, ops = h.add(due)
+        elif h.markers() > due + max(3, shape.rules // 50):  # gone past it
+            message, touched, ops = h.delete()
         else:
             op = rng.choices((h.edit, h.add, h.delete, h.fix_typo, h.move), (0.73, 0.17, 0.03, 0.05, 0.02))[0]
             message, touched, ops = op(due) if op == h.add else op()

@@ -129,8 +129,11 @@ def grammar(rng: random.Random, name: str) -> str:
     return f"```grammar,{name}\n{name.title().replace('-', '')} ->\n    {rhs}\n```"
 
 
-def new_rule(rng: random.Random, ids: Ids, parent: str, large: bool, templated: float) -> Rule:
-    """A fresh rule under `parent`: a heading rule or a paragraph rule, sometimes with a template."""
+def new_rule(rng: random.Random, ids: Ids, chapter: str, group: str, large: bool, templated: float) -> Rule:
+    """A fresh rule: a heading rule under the chapter's prefix, or a paragraph rule under the group
+    (the heading rule above it, else the chapter), sometimes after a template comment."""
+    heading = rng.random() < 0.22
+    parent = chapter if heading else group
     segment = rng.choice(SEGMENTS)
     typo = None
     if rng.random() < 0.02:
@@ -139,7 +142,7 @@ def new_rule(rng: random.Random, ids: Ids, parent: str, large: bool, templated: 
     rule_id = ids.claim(f"{parent}.{segment}")
     typo_of = f"{parent}.{typo}" if typo else None
     template = rng.choice(TEMPLATES) if rng.random() < templated else None
-    if rng.random() < 0.22:
+    if heading:
         return Rule(rule_id, rng.choice((2, 2, 3, 4)), title(rng), [], template, typo_of)
     first = grammar(rng, segment) if rng.random() < 0.08 else (code(rng, 6) if rng.random() < 0.1 else paragraph(rng))
     more = [block(rng, large) for _ in range(rng.randint(0, 3 if large else 1))]

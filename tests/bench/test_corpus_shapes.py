@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bench.corpus import generated, reference, single_file
-from bench.corpus.base import Corpus, add_commit
+from bench.corpus.base import Corpus, Shape, add_commit
 from bench.measure import git_read
 
 MARKER = re.compile(r"^r\[([^\]]+)\]$", re.M)
@@ -57,7 +58,7 @@ def test_the_reference_repo_is_an_mdbook_under_src_with_a_summary_naming_every_c
 
 def test_the_generators_account_of_the_head_matches_the_markers_in_the_repo(ref: Corpus):
     assert markers_at(ref.path, "master") == ref.ids_at_head
-    assert abs(len(ref.ids_at_head) - TINY_REFERENCE.rules) <= TINY_REFERENCE.rules // 10
+    assert abs(len(ref.ids_at_head) - TINY_REFERENCE.rules) <= TINY_REFERENCE.rules // 5
 
 
 def test_some_markers_at_the_head_follow_an_html_comment_line(ref: Corpus):
@@ -86,20 +87,20 @@ def test_the_reference_repo_has_the_markdown_a_real_reference_has(ref: Corpus):
 def test_the_reference_repo_has_a_large_file_and_the_one_commit_benchmark_edits_it(ref: Corpus):
     sizes = {p: len(t) for p, t in files_at(ref.path, "master").items() if p.startswith("src/")}
     ordinary = sorted(sizes.values())[len(sizes) // 2]
-    assert sizes[ref.edit_path] == max(sizes.values()) and sizes[ref.edit_path] > 3 * ordinary
+    # 80-90 KB against a median of 8 KB at full size; at this tiny size the margin is smaller.
+    assert sizes[ref.edit_path] == max(sizes.values()) and sizes[ref.edit_path] > 1.5 * ordinary
 
 
-def test_the_same_seed_builds_the_same_repo(ref: Corpus, tmp_path: Path):
+def test_the_same_seed_builds_the_same_repo_and_description(ref: Corpus, tmp_path: Path):
     again = reference.build(tmp_path / "again", TINY_REFERENCE)
     assert git(again.path, "rev-parse", "master") == git(ref.path, "rev-parse", "master")
-    assert again == Corpus.load(_saved(ref, tmp_path))
+    assert again == replace(ref, path=again.path)
 
 
-def _saved(c: Corpus, tmp_path: Path) -> Path:
-    """Save the corpus's description as if it had been built at tmp_path/again, and return that path."""
-    moved = Corpus(**{**c.__dict__, "path": tmp_path / "again"})
-    moved.save()
-    return moved.path
+def test_a_saved_description_loads_back_unchanged(ref: Corpus, single: Corpus):
+    for c in (ref, single):
+        c.save()
+        assert Corpus.load(c.path) == c
 
 
 def test_the_single_file_spec_is_one_document_of_the_size_asked_for_with_explicit_ids(single: Corpus):
@@ -124,10 +125,10 @@ def test_the_single_file_spec_cites_example_files_that_exist_and_tags_its_releas
     (reference.ReferenceShape(), {"commits": 1850, "chapters": 120, "rules": 3000, "large_files": 3, "waves": 4}),
     (single_file.SingleFileShape(), {"kilobytes": 250, "named": 80, "releases": 3}),
 ])
-def test_full_size_is_the_measured_shape_and_scale_shrinks_every_count(shape: object, least: dict[str, int]):
+def test_full_size_is_the_measured_shape_and_scale_shrinks_every_count(shape: Shape, least: dict[str, int]):
     assert all(getattr(shape, k) >= v for k, v in least.items())
-    assert shape.scaled(1.0) == shape  # type: ignore[attr-defined]
-    small = shape.scaled(0.1)  # type: ignore[attr-defined]
+    assert shape.scaled(1.0) == shape
+    small = shape.scaled(0.1)
     assert all(0 < getattr(small, k) <= max(getattr(shape, k) // 5, 8) for k in least)
 
 
@@ -151,3 +152,10 @@ def test_gits_own_read_counts_every_changed_markdown_blob(single: Corpus):
     read = git_read(single.path, "main")
     changed = git(single.path, "log", "--first-parent", "--format=", "--name-only", "main").split()
     assert read.blobs == len(changed) and read.bytes > TINY_SINGLE.kilobytes * 1024
+
+
+def test_reference_ids_stay_as_short_as_a_real_references(ref: Corpus):
+    # Real ids run to four or five dotted segments; a generator that nested every heading under the
+    # previous one wrote 300-character ids, which PostgreSQL's 255-character key column refuses.
+    assert max(len(i) for i in ref.ids_at_head) <= 100
+    assert max(i.count(".") for i in ref.ids_at_head) <= 5
