@@ -188,6 +188,27 @@ def list_clauses(session: Session, point: Point) -> list[ClauseView]:
     return out
 
 
+def clauses_in(session: Session, ids: list[int], seq: int) -> list[ClauseView]:
+    """These lineages as they stood at seq, in the order given, leaving out absent ones.
+
+    Index seeks per lineage (see `_in_force`), so a page of a large document loads only its page.
+    """
+    if not ids:
+        return []
+    rows = session.execute(
+        select(ClauseVersion, Commit).select_from(Clause)
+        .join(ClauseVersion, ClauseVersion.id == _in_force(seq, Clause.id))
+        .join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(Clause.id.in_(sorted(set(ids))), ClauseVersion.removed.is_(False))
+    ).all()
+    by_id = {v.clause_id: (v, c) for v, c in rows}
+    parent_ids = {v.parent_id for v, _c in rows if v.parent_id is not None} - by_id.keys()
+    keys = {cid: v.key for cid, (v, _c) in by_id.items()}
+    keys |= {cid: v.key for cid, v in versions_at(session, parent_ids, seq).items()}
+    return [_view(v, c, keys.get(v.parent_id) if v.parent_id is not None else None)
+            for v, c in (by_id[cid] for cid in ids if cid in by_id)]
+
+
 def show_clause(session: Session, key: str, point: Point) -> ClauseView:
     """One clause as it stood at the point."""
     clause = find_clause(session, key)

@@ -84,6 +84,11 @@ def other_args(skip: str = "at") -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k != skip}
 
 
+def page_url(number: int) -> str:
+    """This page's URL at another page number, keeping every other query parameter (filters, `at`)."""
+    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **other_args("page"), page=number)
+
+
 def _picker_releases() -> list[Release]:
     try:
         return list_releases(get_session())
@@ -119,5 +124,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_picker_releases, "picker_releases")
     app.add_template_global(this_url, "this_url")
     app.add_template_global(other_args, "other_args")
+    app.add_template_global(page_url, "page_url")
     app.add_template_global(bar_chart, "bar_chart")
     app.context_processor(lambda: {"as_of": g.get("as_of"), "at": g.get("at")})

@@ -8,6 +8,7 @@ from registry.accountability.overview import spec_overview
 from registry.db import get_session
 from registry.errors import BadRequest
 from registry.history.activity import spec_activity
+from registry.history.documents import document_page
 from registry.history.prompts import prompt_coverage, prompt_file
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
@@ -21,6 +22,13 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     """The spec's documents and clause trees, the latest releases and recent changes."""
     return render_template("home.html", overview=spec_overview(get_session(), current_as_of().point))
+
+
+@bp.get("/documents/<path:path>")
+def document(path: str) -> str:
+    """One document's whole clause tree at the as-of point, `?page=N` when it is huge."""
+    page = document_page(get_session(), path, current_as_of().point, request.args.get("page", 1, type=int))
+    return render_template("document.html", doc=page.document, window=page.window)
 
 
 @bp.get("/search")
