@@ -1,15 +1,18 @@
 """A CommonMark block-structure line scanner that finds document-level headings and paragraphs.
 
 Pure and fast: it tracks just enough structure (block quotes, list items, fences, indented code,
-paragraphs) to know which lines are top-level ATX or setext headings. Headings nested inside quotes
-or list items, and anything inside a fence, are not sections.
+HTML blocks, link reference definitions, paragraphs) to know which lines are top-level ATX or
+setext headings and where top-level paragraphs begin. Headings nested inside quotes or list items,
+and anything inside a fence or an HTML block, are not sections.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from registry.spec.html_blocks import ends_on, start_kind
+from registry.spec.link_refs import definition_end, may_open
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
@@ -19,6 +22,8 @@ _BULLET = re.compile(r"( {0,3})([-+*])([ \t]|$)")
 _ORDERED = re.compile(r"( {0,3})(\d{1,9})([.)])([ \t]|$)")
 # Characters that can begin something other than plain paragraph text at column 0.
 _PLAIN_FAST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ([!\"'/&@$%^|?,;:")
+# Open leaves whose lines take the full route (a paragraph's lines mostly take the fast one).
+_SLOW_LEAVES = frozenset({"fence", "code", "html", "ref"})
 
 
 class Heading(NamedTuple):
@@ -83,8 +88,10 @@ class _Scanner:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.stack: list[_Container] = []
-        self.leaf: str | None = None  # "para", "fence", "code" or None
+        self.leaf: str | None = None  # "para", "fence", "code", "html", "ref" (a link definition) or None
         self.fence: tuple[str, int, int] = ("", 0, 0)  # char, length, opener indent
+        self.html = 0  # the open HTML block's kind (1-7)
+        self.ref_end = 0  # the line after the open link reference definitions
         self.para_start = -1
         self.para_top = False
         self.headings: list[Heading] = []
@@ -93,7 +100,7 @@ class _Scanner:
     def run(self) -> ScanResult:
         for i, raw in enumerate(self.lines):
             # Fast paths for the common top-level lines; everything else takes the full route.
-            if self.stack or self.leaf in ("fence", "code"):
+            if self.stack or self.leaf in _SLOW_LEAVES:
                 self._line(i, raw.expandtabs(4) if "\t" in raw else raw)
             elif not raw or raw.isspace():
                 self.leaf = None
@@ -130,6 +137,10 @@ class _Scanner:
         return matched, rest
 
     def _line(self, i: int, line: str) -> None:
+        if self.leaf == "ref":
+            if i < self.ref_end:
+                return  # a line of a definition, already measured (containers stay as they are)
+            self.leaf = None
         matched, rest = self._match_containers(line)
         all_matched = matched == len(self.stack)
         if self.leaf == "fence":
@@ -140,6 +151,13 @@ class _Scanner:
                     self.leaf = None
                 return
             self.leaf = None
+        elif self.leaf == "html":
+            if all_matched:
+                ended = not rest.strip() if self.html >= 6 else ends_on(self.html, rest)
+                if ended:
+                    self.leaf = None
+                return
+            self.leaf = None  # HTML blocks have no lazy lines: a container that ends ends them
         if not all_matched and self.leaf == "para" and self._is_lazy(rest):
             return
         if not all_matched:
@@ -149,12 +167,16 @@ class _Scanner:
 
     def _is_lazy(self, rest: str) -> bool:
         """A line that would only continue a paragraph keeps unmatched containers open."""
+        if rest[:1] in _PLAIN_FAST:
+            return True  # plain text from the first column starts no block
         if not rest.strip():
             return False
         ind = _indent(rest)
         if ind >= 4:
             return True
         if rest[ind] == ">" or _ATX.match(rest) or _fence_open(rest) or _HR.match(rest):
+            return False
+        if rest[ind] == "<" and 0 < start_kind(rest[ind:]) < 7:
             return False
         return _list_marker(rest) is None
 
@@ -224,15 +246,62 @@ class _Scanner:
             self.leaf = "fence"
             self.fence = (m.group(1)[0], len(m.group(1)), ind)
             return
+        if ind < 4 and rest[ind] == "<":
+            kind = start_kind(rest[ind:])
+            if kind and (kind < 7 or self.leaf != "para"):  # kind 7 cannot interrupt a paragraph
+                self.html = kind
+                self.leaf = None if kind < 6 and ends_on(kind, rest) else "html"
+                return
         if self.leaf != "para":
             self._start_para(i, rest, len(self.stack))
 
     def _start_para(self, i: int, rest: str, depth: int) -> None:
+        first = rest[:1]
+        if (first == "[" or (first == " " and rest.lstrip(" ")[:1] == "[")) and self._definition(i, rest):
+            return
         self.leaf = "para"
         self.para_start = i
         self.para_top = depth == 0
         if self.para_top:
             self.paragraphs.append(i)
+
+    def _definition(self, i: int, rest: str) -> bool:
+        """Take the link reference definitions that start at line i, if any (they start no paragraph)."""
+        if not may_open(rest.lstrip(" ")):
+            return False
+        text, offsets, full = self._definition_lines(i, rest)
+        k = 0  # a run of definitions, each on the lines after the one before
+        while k < len(offsets) and full[k]:
+            at = offsets[k]
+            ind = _indent(text[at:at + 4])
+            end = definition_end(text, at + ind) if text[at + ind:at + ind + 1] == "[" else None
+            if end is None:
+                break
+            k += text.count("\n", at, end) + 1
+        if k == 0:
+            return False
+        self.leaf = "ref"
+        self.ref_end = i + k
+        return True
+
+    def _definition_lines(self, i: int, rest: str) -> tuple[str, list[int], list[bool]]:
+        """The lines from i that could hold definitions, joined, with each one's offset and whether it
+        matched every container: up to a blank line or a line that starts another block (which, as
+        in markdown-it-py, any list item does)."""
+        parts, offsets, full, at = [rest], [0], [True], len(rest) + 1
+        lines, depth = self.lines, len(self.stack)
+        for j in range(i + 1, len(lines)):  # (a slice would copy the rest of the document each time)
+            raw = lines[j]
+            if "\t" in raw:
+                raw = raw.expandtabs(4)
+            matched, more = self._match_containers(raw) if depth else (0, raw)
+            if not self._is_lazy(more):
+                break
+            parts.append(more)
+            offsets.append(at)
+            full.append(matched == depth)
+            at += len(more) + 1
+        return "\n".join(parts), offsets, full
 
 
 def scan(lines: list[str]) -> ScanResult:
@@ -240,65 +309,9 @@ def scan(lines: list[str]) -> ScanResult:
     return _Scanner(lines).run()
 
 
-@dataclass
-class Window:
-    """A re-scan of only what changed: new lines [start, old_end + delta) were scanned afresh.
-
-    Lines before `start` are unchanged; new line `i + delta` is old line `i` for `i >= old_end`.
-    `scan` holds the window's events (lines relative to `start`); `atx` every ATX heading line.
-    """
-
-    start: int
-    old_end: int
-    delta: int
-    scan: ScanResult
-    atx: list[int]
-
-
-def atx_lines(result: ScanResult) -> list[int]:
-    """The lines of document-level ATX headings (where a fresh scan may safely begin)."""
-    return [h.line for h in result.headings if not h.setext]
-
-
-def _common_prefix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
-    """How many of the first `limit` lines a and b share."""
-    n = 0
-    for x, y in zip(a, b):
-        if n == limit or x != y:
-            break
-        n += 1
-    return n
-
-
-def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
-    """How many of the last lines (at most `limit`) a and b share."""
-    n, i, j = 0, len(a) - 1, len(b) - 1
-    while n < limit and a[i - n] == b[j - n]:
-        n += 1
-    return n
-
-
-def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container[int],
-           lines: Sequence[str]) -> Window | None:
-    """Scan only the window of a new version that differs from the old one; None: scan it all.
-
-    After a document-level ATX heading the scanner's state is always clean (no containers, no
-    open block), so a fresh scan can begin at one (`restarts` are the lines where a clause began,
-    so no rule marker reaches across). The window ends at an unchanged ATX heading, provided the
-    window leaves the state clean (no container or fence that would swallow the heading).
-    """
-    n_old, n_new = len(old_lines), len(lines)
-    limit = min(n_old, n_new)
-    # A line-by-line walk from each end: edits are small, and it stops at the first difference.
-    prefix = _common_prefix(old_lines, lines, limit)
-    suffix = _common_suffix(old_lines, lines, limit - prefix)
-    start = max((h for h in old_atx if h < prefix and h in restarts), default=0)
-    old_end = min((h for h in old_atx if h >= n_old - suffix and h > start and h in restarts), default=n_old)
-    delta = n_new - n_old
-    scanner = _Scanner(list(lines[start:old_end + delta]))
+def scan_to_open_end(lines: list[str]) -> tuple[ScanResult, bool]:
+    """Scan, and say whether a block is still open at the end that a following line could join
+    (a quote or list item, a fence, indented code or an HTML block)."""
+    scanner = _Scanner(lines)
     result = scanner.run()
-    if old_end < n_old and (scanner.stack or scanner.leaf in ("fence", "code")):
-        return None
-    atx = [h for h in old_atx if h < start] + [h + start for h in atx_lines(result)]
-    atx += [h + delta for h in old_atx if h >= old_end]
-    return Window(start, old_end, delta, result, atx)
+    return result, bool(scanner.stack) or scanner.leaf in ("fence", "code", "html")

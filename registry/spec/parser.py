@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import overload
 
-from registry.spec.blocks import Heading, Window, atx_lines, rescan, scan
+from registry.spec.blocks import Heading, scan
 from registry.spec.clause_builder import Clause as Clause  # re-exported: a parse is made of these
 from registry.spec.clause_builder import ClauseBuilder, ParseWarning, Start, build_with_window
+from registry.spec.rescan import Window, atx_lines, rescan
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")

@@ -1,13 +1,14 @@
-"""The fast block scanner finds exactly the top-level headings markdown-it-py finds."""
+"""The fast block scanner finds exactly the top-level headings and paragraphs markdown-it-py finds."""
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from registry.spec.blocks import atx_lines, rescan, scan
+from registry.spec.blocks import scan
+from registry.spec.rescan import atx_lines, rescan
 
-_MD = MarkdownIt("commonmark", {"html": False})
+_MD = MarkdownIt("commonmark", {"html": True})
 
 FRAGMENTS = [
     "", "", "", "text", "more text", "r[rule.id]",
@@ -19,25 +20,59 @@ FRAGMENTS = [
     "===", "---", "***", "- - -", "___", "  ===", "  ---",
     "\t# tab", "-\ttext", "1. # in item", "- # in item", "- ```", "- ~~~", "  ~~~",
 ]
+# HTML blocks of the seven kinds (start lines, end lines, both on one line, lines that start none).
+HTML = [
+    "<script>", "<pre class=x>", "<STYLE", "<textarea>", "</script>", "</pre> after", "x </style>", "</textarea>",
+    "<!-- comment -->", "<!--", "<!-->", "-->", "text -->", "<?php", "<?>", "?>", "<!DOCTYPE html>", "<!X",
+    ">", "<![CDATA[", "<![CDATA[ x ]]>", "]]>", "<div>", "</div>", "<DIV class='a'>", "<table/>", "<hr>",
+    "  <details>", "<span>", "</span>", "<a href=\"x\" title='y'>", "<my-tag data-x=1 />", "<span> text",
+    "<a", "<1>", "<!-- a", "b -->", "    <div>", "> <!--", "> <div>", "- <div>", "- <!--", "> -->",
+]
+# Link reference definitions (whole, spread over lines, or not quite), admonitions, includes.
+REFERENCES = [
+    "[a]: /url", "[b]: <x y> \"title\"", "[c]:", "/url", "\"title\"", "'title' more", "[d]: /u 'open",
+    "done'", "[e]: /u (t)", "[!NOTE]", "> [!NOTE]", "[^1]: note", "[^2]: a footnote", "[a]", "[a][b]",
+    "[x\\]y]: /u", "[]: /u", "[ ]: /u", "> [a]: /u", "- [a]: /u", "  [a]: /u", "    [a]: /u", "[f]:",
+    "<http://e.org>", "{{#include ../x.md}}", "{{#include y.md:anchor}}",
+]
+
+EVERYTHING = FRAGMENTS + HTML + REFERENCES
 
 
-def markdown_it_headings(lines: list[str]) -> list[tuple[int, int]]:
-    tokens = _MD.parse("\n".join(lines))
-    return [(t.map[0], int(t.tag[1])) for t in tokens if t.type == "heading_open" and t.level == 0]
+def markdown_it_blocks(lines: list[str]) -> tuple[list[tuple[int, int]], list[int]]:
+    """Top-level headings (line, level) and paragraph start lines, as markdown-it-py parses them."""
+    tokens = [t for t in _MD.parse("\n".join(lines)) if t.level == 0 and t.map is not None]
+    return ([(t.map[0], int(t.tag[1])) for t in tokens if t.type == "heading_open"],
+            [t.map[0] for t in tokens if t.type == "paragraph_open"])
 
 
-def scanner_headings(lines: list[str]) -> list[tuple[int, int]]:
-    return [(h.line, h.level) for h in scan(lines).headings]
+def scanner_blocks(lines: list[str]) -> tuple[list[tuple[int, int]], list[int]]:
+    """The same from the scanner (whose paragraph starts include the first lines of setext headings)."""
+    result = scan(lines)
+    setext = {h.line for h in result.headings if h.setext}
+    return [(h.line, h.level) for h in result.headings], [p for p in result.paragraphs if p not in setext]
 
 
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=24))
-def test_scanner_finds_the_same_top_level_headings_as_markdown_it(lines: list[str]) -> None:
-    assert scanner_headings(lines) == markdown_it_headings(lines)
+def test_scanner_finds_the_same_top_level_headings_and_paragraphs_as_markdown_it(lines: list[str]) -> None:
+    assert scanner_blocks(lines) == markdown_it_blocks(lines)
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24), st.lists(st.sampled_from(FRAGMENTS), max_size=6),
+@given(st.lists(st.sampled_from(FRAGMENTS + HTML), max_size=24))
+def test_html_blocks_of_every_kind_end_where_markdown_it_ends_them(lines: list[str]) -> None:
+    assert scanner_blocks(lines) == markdown_it_blocks(lines)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS + REFERENCES + ["<!-- c -->", "<div>"]), max_size=24))
+def test_link_reference_definitions_start_no_paragraph_as_in_markdown_it(lines: list[str]) -> None:
+    assert scanner_blocks(lines) == markdown_it_blocks(lines)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(EVERYTHING), max_size=24), st.lists(st.sampled_from(EVERYTHING), max_size=6),
        st.integers(min_value=0, max_value=24), st.integers(min_value=0, max_value=4))
 def test_rescanning_only_the_changed_window_agrees_with_a_full_scan(lines, insert, at, drop):
     at = min(at, len(lines))

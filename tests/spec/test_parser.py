@@ -101,6 +101,7 @@ def test_slugs_are_lowercase_ascii():
 LINES = st.sampled_from([
     "", "text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "~~~", "```", "- item", "  ```",
     "> quote", "===", "---", "r[x.y]", "    code", "\t# tab", "[^ab12]", "#", "####### seven",
+    "<!-- c -->", "<!--", "-->", "<div>", "<span>", "[a]: /url", "> [!NOTE]", "{{#include x.md}}",
 ])
 
 
@@ -137,6 +138,7 @@ def test_a_rule_marker_directly_above_a_heading_labels_that_heading():
 DOC_LINES = st.sampled_from([
     "", "", "text", "more text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "## Dup {#h}",
     "~~~", "```", "- item", "  ```", "> quote", "===", "---", "r[x.y]", "r[x.z]", "    code", "#### H4",
+    "<!-- c -->", "<!--", "-->", "<div>", "</div>", "<pre>", "</pre>", "[a]: /url", '"title"', "> [!NOTE]",
 ])
 
 
@@ -161,3 +163,80 @@ def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous
     assert (k0, j1, k1) == (4, 5, 5)
     assert edited.clauses[:k0] == previous.clauses[:k0]
     assert [c.body for c in edited.clauses[j1:]] == [c.body for c in previous.clauses[k1:]]
+
+
+def test_a_rule_marker_after_an_html_comment_labels_the_heading_after_it():
+    doc = parse("src/abi.md", "# ABI {#abi}\n\n<!-- template:attributes -->\nr[abi.used]\n## The `used` attribute\n\n"
+                              "r[abi.used.intro]\nKeeps the static.\n")
+    assert [(c.key, c.title, c.body) for c in doc.clauses] == [
+        ("abi", "ABI", "<!-- template:attributes -->"),
+        ("abi.used", "The `used` attribute", ""),
+        ("abi.used.intro", "", "Keeps the static."),
+    ]
+
+
+# One block of each CommonMark HTML kind, holding lines that look like a rule marker and a heading.
+HTML_BLOCKS = [
+    pytest.param("<script>\nr[not.a.rule]\n\n# Not a heading\n</script>", id="1-script"),
+    pytest.param("<PRE class=x>\nr[not.a.rule]\n\n# Not a heading\n</pre> trailing text", id="1-pre"),
+    pytest.param("<style>p { color: red }</style>", id="1-style-one-line"),
+    pytest.param("<textarea>\n\n# Not a heading\n</textarea>", id="1-textarea"),
+    pytest.param("<!-- template:attributes -->", id="2-comment-one-line"),
+    pytest.param("<!-- a comment\nr[not.a.rule]\n\n# Not a heading\n-->", id="2-comment"),
+    pytest.param("<?php\nr[not.a.rule]\n\n# Not a heading\n?>", id="3-processing-instruction"),
+    pytest.param("<!DOCTYPE html>", id="4-declaration-one-line"),
+    pytest.param("<!ELEMENT\nr[not.a.rule]\n\n# Not a heading\n>", id="4-declaration"),
+    pytest.param("<![CDATA[\nr[not.a.rule]\n\n# Not a heading\n]]>", id="5-cdata"),
+    pytest.param('<div class="warning">\nr[not.a.rule]\n# Not a heading\n</div>\n', id="6-div"),
+    pytest.param("<details>\n<summary>More</summary>\n# Not a heading\n", id="6-details"),
+    pytest.param('<span class="note">\nr[not.a.rule]\n# Not a heading\n</span>\n', id="7-open-tag"),
+    pytest.param("</custom-element>\n# Not a heading\n", id="7-closing-tag"),
+]
+
+
+@pytest.mark.parametrize("block", HTML_BLOCKS)
+@pytest.mark.parametrize(("after", "expected"), [
+    pytest.param("r[rule.after]\n## The heading\n\nBody.\n", [("rule.after", "The heading", "Body.")], id="marker-and-heading"),
+    pytest.param("r[rule.after]\nThe rule's text.\n", [("rule.after", "", "The rule's text.")], id="marker"),
+    pytest.param("## The heading {#after}\n\nBody.\n", [("after", "The heading", "Body.")], id="heading"),
+])
+def test_every_kind_of_html_block_ends_where_commonmark_ends_it(block, after, expected):
+    # Kinds 1-5 end on the line holding their end marker; kinds 6 and 7 at a blank line.
+    text = f"# Top {{#top}}\n\n{block}\n{after}"
+    doc = parse("d.md", text)
+    assert [(c.key, c.title, c.body) for c in doc.clauses] == [("top", "Top", block.strip("\n")), *expected]
+
+
+def test_a_tag_line_of_the_seventh_kind_cannot_interrupt_a_paragraph():
+    doc = parse("d.md", "r[rule.one]\nText.\n<span>\nr[not.a.rule]\n\n<div>\nr[not.a.rule.either]\n\nr[rule.two]\nMore.\n")
+    assert [c.key for c in doc.clauses] == ["rule.one", "rule.two"]
+
+
+def test_link_definitions_admonitions_and_includes_are_body_text():
+    text = """r[abi.used.intro]
+The `used` attribute keeps a [static] in the [object file].
+
+> [!NOTE]
+> A linker may still remove it.
+
+{{#include ../attributes-note.md}}
+
+[static]: ../items/static-items.md
+[object file]: https://example.org/object
+    "Object files"
+r[abi.used.allowed-positions]
+The `used` attribute applies to static items only.
+
+[linkage]: linkage.md
+===
+"""
+    doc = parse("src/abi.md", text)
+    assert [(c.key, c.body) for c in doc.clauses] == [
+        ("abi.used.intro", "The `used` attribute keeps a [static] in the [object file].\n\n"
+                           "> [!NOTE]\n> A linker may still remove it.\n\n{{#include ../attributes-note.md}}\n\n"
+                           "[static]: ../items/static-items.md\n[object file]: https://example.org/object\n"
+                           '    "Object files"'),
+        # A definition starts no paragraph, so `===` under one makes no heading.
+        ("abi.used.allowed-positions", "The `used` attribute applies to static items only.\n\n"
+                                       "[linkage]: linkage.md\n==="),
+    ]
