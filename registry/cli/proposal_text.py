@@ -1,35 +1,35 @@
-"""The terminal rendering of `specreg proposal N` (the JSON is the proposal detail as it is)."""
+"""The terminal rendering of `specreg proposal N` (the JSON is the detail's `as_dict()`)."""
 from __future__ import annotations
 
-from typing import Any
+from registry.ledger.refs import iso
+from registry.proposals.read_models import ProposalDetail
 
 
-def detail_text(d: dict[str, Any]) -> str:
+def detail_text(d: ProposalDetail) -> str:
     """Header, rationale, the current revision's clauses, reviews, comments and policy status."""
-    lines = [f"#{d['id']} {d['title']}  [{d['state']}]",
-             f"proposed by {d['proposer']['name']} <{d['proposer']['email']}> on {d['created_at']}; "
-             f"revision {d['revision']} of {len(d['revisions'])}"]
-    if d["merge"]:
-        lines.append(f"merged as {d['merge']['commit']} on {d['merge']['at']}")
-    if d["closed_reason"]:
-        lines.append(f"reason: {d['closed_reason']}")
-    lines += ["", d["rationale"], ""]
-    current = d["revisions"][-1]
-    for ch in current["changes"]:
-        lines.append(f"{ch['kind']} {ch['id']} in {ch['document']}")
-        if ch["text"]:
-            lines += ["    " + line for line in ch["text"].rstrip("\n").split("\n")]
+    lines = [f"#{d.id} {d.title}  [{d.state}]",
+             f"proposed by {d.proposer.name} <{d.proposer.email}> on {iso(d.created_at)}; "
+             f"revision {d.revision} of {len(d.revisions)}"]
+    if d.merge:
+        lines.append(f"merged as {d.merge.commit} on {iso(d.merge.at)}")
+    if d.closed_reason:
+        lines.append(f"reason: {d.closed_reason}")
+    lines += ["", d.rationale, ""]
+    for ch in d.current.changes:
+        lines.append(f"{ch.kind} {ch.id} in {ch.document}")
+        if ch.text:
+            lines += ["    " + line for line in ch.text.rstrip("\n").split("\n")]
     lines.append("")
-    for r in d["reviews"]:
-        status = "" if r["pending"] else (" (withdrawn)" if r["withdrawn_at"] else " (dismissed)")
-        stale = " (stale)" if r["stale"] else ""
-        lines.append(f"review {r['id']}: {r['printed_name']} {r['time']} r{r['revision']}: {r['meaning']}"
-                     f"{stale}{status}" + (f" - {r['comment']}" if r["comment"] else ""))
-    for c in d["comments"]:
-        lines.append(f"comment by {c['author']['name']} {c['time']}: {c['text']}")
-    policy = d["policy"]
+    for r in d.reviews:
+        status = "" if r.pending else (" (withdrawn)" if r.withdrawn_at else " (dismissed)")
+        stale = " (stale)" if r.stale else ""
+        lines.append(f"review {r.id}: {r.printed_name} {iso(r.time)} r{r.revision}: {r.meaning}"
+                     f"{stale}{status}" + (f" - {r.comment}" if r.comment else ""))
+    for c in d.comments:
+        lines.append(f"comment by {c.author.name} {iso(c.time)}: {c.text}")
+    policy = d.policy
     lines.append("")
-    lines.append("policy: satisfied" if policy["satisfied"] else "policy: not satisfied")
-    lines += [f"  - {m}" for m in policy["missing"]] + [f"  note: {n}" for n in policy["notes"]]
-    lines += [f"  drift: {m}" for m in d["drift"]]
+    lines.append("policy: satisfied" if policy.satisfied else "policy: not satisfied")
+    lines += [f"  - {m}" for m in policy.missing] + [f"  note: {n}" for n in policy.notes]
+    lines += [f"  drift: {m}" for m in d.drift]
     return "\n".join(lines)

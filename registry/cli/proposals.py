@@ -205,8 +205,8 @@ def cmd_proposal(args: argparse.Namespace, ctx: Context) -> int:
     from registry.proposals.reads import proposal_detail
 
     with ctx.session() as session:
-        data = proposal_detail(session, args.number)
-    ctx.emit(data, detail_text(data))
+        detail = proposal_detail(session, args.number)
+    ctx.emit(detail.as_dict(), detail_text(detail))
     return 0
 
 
@@ -216,9 +216,9 @@ def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         rows = list_proposals(session, args.state, args.clause)
-    lines = [f"#{r['id']:<4} {r['state']:<10} {r['title']}  ({', '.join(r['clauses'])}; {r['proposer']['name']})"
+    lines = [f"#{r.id:<4} {r.state:<10} {r.title}  ({', '.join(r.clauses)}; {r.proposer.name})"
              for r in rows]
-    ctx.emit(rows, "\n".join(lines) or "(no proposals)")
+    ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(no proposals)")
     return 0
 
 
@@ -228,6 +228,6 @@ def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         rows = review_queue(session, required(session, args))
-    lines = [f"#{r['id']:<4} {r['state']:<10} {r['title']}  (you own {', '.join(r['as_owner_of'])})" for r in rows]
-    ctx.emit(rows, "\n".join(lines) or "(nothing waits for your review)")
+    lines = [f"#{r.id:<4} {r.state:<10} {r.title}  (you own {', '.join(r.as_owner_of)})" for r in rows]
+    ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(nothing waits for your review)")
     return 0

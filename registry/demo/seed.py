@@ -43,7 +43,7 @@ class _Demo:
     def change(self, who: str, key: str, old: str, new: str, title: str, rationale: str,
                draft: bool = False) -> int:
         """Propose replacing `old` with `new` in the clause's current Markdown."""
-        text = clause_markdown(self.session, self.source, key)["text"]
+        text = clause_markdown(self.session, self.source, key).text
         if old not in text:
             raise ValueError(f"demo seed: {old!r} is not in {key}")
         change = ChangeInput("change", key, text.replace(old, new, 1))

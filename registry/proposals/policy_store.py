@@ -24,9 +24,19 @@ class PolicySource:
     commit: str | None
     text: str | None
 
+    @property
+    def path(self) -> str:
+        """Where in the spec repo the policy is read from."""
+        return POLICY_PATH
+
+    @property
+    def defaults(self) -> bool:
+        """True when no policy.toml applies: the built-in defaults."""
+        return self.commit is None
+
     def as_dict(self) -> dict[str, object]:
         """{"path", "commit", "defaults"}."""
-        return {"path": POLICY_PATH, "commit": self.commit, "defaults": self.commit is None}
+        return {"path": self.path, "commit": self.commit, "defaults": self.defaults}
 
 
 class PolicyWatcher(IngestWatcher):

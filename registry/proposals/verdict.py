@@ -32,10 +32,6 @@ class Verdict:
     source: PolicySource
     clauses: tuple[ClauseFacts, ...]
 
-    def as_dict(self) -> dict[str, object]:
-        """{"satisfied", "missing", "clauses", "notes", "source"}."""
-        return self.evaluation.as_dict() | {"source": self.source.as_dict()}
-
 
 def admins(session: Session) -> tuple[Approver, ...]:
     """Enabled admin accounts: the approvers of clauses nobody owns."""

@@ -130,7 +130,7 @@ def test_a_touched_clause_changed_since_the_base_conflicts_until_revised(world):
     with SpecSource(world.path) as source:
         revise(world.session, source, world.users["ada"], n,
                [ChangeInput("change", "respect_privacy", text("respect_privacy", "Reveal nothing."))])
-    assert proposal_detail(world.session, n)["state"] == "open"  # the old approval is stale
+    assert proposal_detail(world.session, n).as_dict()["state"] == "open"  # the old approval is stale
     reviews.approve(world.session, world.users["grace"], n)
     assert do_merge(world, n).state == "merged"
     assert body(world, "respect_privacy") == "Reveal nothing."

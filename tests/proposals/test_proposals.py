@@ -33,7 +33,7 @@ def text(key: str, body: str) -> str:
 
 
 def detail(world, n):
-    return proposal_detail(world.session, n)
+    return proposal_detail(world.session, n).as_dict()
 
 
 def do_revise(world, who, n, changes):
@@ -257,10 +257,10 @@ def test_lists_by_state_and_the_review_queue(world):
     a = world.change("ada", "respect_privacy", "x")
     b = world.change("ada", "be_brief", "y")
     reviews.approve(world.session, world.users["alan"], b)
-    assert [p["id"] for p in list_proposals(world.session)] == [b, a]
-    assert [p["id"] for p in list_proposals(world.session, "approved")] == [b]
-    assert [p["id"] for p in list_proposals(world.session, clause="respect_privacy")] == [a]
-    assert [p["id"] for p in review_queue(world.session, world.users["grace"])] == [a]
+    assert [p.id for p in list_proposals(world.session)] == [b, a]
+    assert [p.id for p in list_proposals(world.session, "approved")] == [b]
+    assert [p.id for p in list_proposals(world.session, clause="respect_privacy")] == [a]
+    assert [p.id for p in review_queue(world.session, world.users["grace"])] == [a]
     assert review_queue(world.session, world.users["alan"]) == []  # alan approved b; a is grace's alone
     with pytest.raises(BadRequest, match="unknown state"):
         list_proposals(world.session, "pending")

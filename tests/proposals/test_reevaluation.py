@@ -25,7 +25,7 @@ def world(repo, session):
 
 
 def state(world, n: int) -> str:
-    return proposal_detail(world.session, n)["state"]
+    return proposal_detail(world.session, n).as_dict()["state"]
 
 
 def state_events(world, n: int) -> list[tuple[str, dict, dict]]:
@@ -56,12 +56,12 @@ def test_an_owners_commit_that_hands_the_clause_to_someone_else_reopens_an_appro
     assert review_queue(world.session, world.users["barbara"]) == []
     commit_owners(world, OWNERS.replace('"respect_privacy" = ["grace@example.org"]',
                                         '"respect_privacy" = ["barbara@example.org"]'))
-    d = proposal_detail(world.session, n)
+    d = proposal_detail(world.session, n).as_dict()
     assert d["state"] == "open" and not d["policy"]["satisfied"]
     assert d["policy"]["missing"][0].startswith("respect_privacy: needs 1 more approval from the owners of "
                                                 "respect_privacy: Barbara Liskov")
-    assert [p["id"] for p in list_proposals(world.session, "approved")] == []
-    assert [p["id"] for p in review_queue(world.session, world.users["barbara"])] == [n]
+    assert [p.id for p in list_proposals(world.session, "approved")] == []
+    assert [p.id for p in review_queue(world.session, world.users["barbara"])] == [n]
     assert state_events(world, n)[-1] == ("registry:ingest", {"state": "approved"},
                                           {"state": "open", "why": "policy no longer satisfied",
                                            "reason": "ownership changed"})
@@ -80,7 +80,7 @@ def test_an_assignment_of_someone_who_already_approved_approves_and_unassigning_
     n = privacy_and_tone(world)
     assign(world.session, world.users["root"], "tone", "grace@example.org", "she writes the style guide")
     assert state(world, n) == "approved"
-    assert proposal_detail(world.session, n)["policy"]["satisfied"]
+    assert proposal_detail(world.session, n).as_dict()["policy"]["satisfied"]
     unassign(world.session, world.users["root"], "tone", "grace@example.org", "back to the admins")
     assert state(world, n) == "open"
     assert [(actor, old["state"], new["state"], new["reason"]) for actor, old, new in state_events(world, n)] == [
@@ -108,7 +108,7 @@ def test_a_moved_clause_takes_the_owners_of_its_new_place(world):
                                              "Do not reveal personal data.\n\n" + lists)
     world.repo.commit("Lists belong under privacy", {"spec/rules.md": moved})
     world.ingest()
-    d = proposal_detail(world.session, n)
+    d = proposal_detail(world.session, n).as_dict()
     assert d["state"] == "open" and "from the owners of lists: Grace Hopper" in d["policy"]["missing"][0]
 
 
@@ -146,7 +146,7 @@ def test_an_admin_who_loses_the_role_no_longer_approves_unowned_clauses(world, d
     reviews.approve(world.session, world.users["root"], n)
     assert state(world, n) == "approved"
     demote(world)
-    d = proposal_detail(world.session, n)
+    d = proposal_detail(world.session, n).as_dict()
     assert d["state"] == "open" and "from an admin (tone has no owner): Big Boss" in d["policy"]["missing"][0]
     assert state_events(world, n)[-1][0] == "boss@example.org"
 
@@ -167,7 +167,7 @@ def test_a_disabled_owner_still_owns_the_clause_so_their_approval_keeps_counting
     n = world.change("ada", "respect_privacy", "x")
     reviews.approve(world.session, world.users["grace"], n)
     disable_user(world.session, world.users["root"], "grace@example.org")
-    d = proposal_detail(world.session, n)
+    d = proposal_detail(world.session, n).as_dict()
     assert d["state"] == "approved" and d["policy"]["satisfied"]
 
 

@@ -29,7 +29,7 @@ def do_revise(world, n, key, new_text, drop=(), who="ada"):
 
 
 def changes(world, n):
-    revision = proposal_detail(world.session, n)["revisions"][-1]
+    revision = proposal_detail(world.session, n).as_dict()["revisions"][-1]
     return [(c["kind"], c["id"], c["text"]) for c in revision["changes"]]
 
 
@@ -45,7 +45,7 @@ def test_new_text_for_one_clause_keeps_the_others_and_their_place(world):
     assert changes(world, n) == [("change", "respect_privacy", text("respect_privacy", "First.")),
                                  ("add", "be_kind", "## Be kind {#be_kind}\n\nBe very kind.\n"),
                                  ("remove", "lists", None)]
-    added = proposal_detail(world.session, n)["revisions"][-1]["changes"][1]
+    added = proposal_detail(world.session, n).as_dict()["revisions"][-1]["changes"][1]
     assert added["document"] == "spec/rules.md"
 
 
@@ -53,7 +53,7 @@ def test_the_only_clause_needs_no_id_and_the_revision_is_noted(world):
     n = world.change("ada", "respect_privacy", "First.")
     p = do_revise(world, n, None, text("respect_privacy", "Second."))
     assert (p.revision, changes(world, n)) == (2, [("change", "respect_privacy", text("respect_privacy", "Second."))])
-    assert proposal_detail(world.session, n)["revisions"][-1]["note"] == "v2"
+    assert proposal_detail(world.session, n).as_dict()["revisions"][-1]["note"] == "v2"
 
 
 def test_text_for_a_removed_clause_turns_the_removal_into_a_change(world):
@@ -84,7 +84,7 @@ def test_revising_without_saying_which_clause_or_dropping_one_it_lacks_is_refuse
     n = three_clauses(world)
     with pytest.raises(BadRequest, match=message):
         do_revise(world, n, key, new_text, drop)
-    assert proposal_detail(world.session, n)["revision"] == 1
+    assert proposal_detail(world.session, n).as_dict()["revision"] == 1
 
 
 def by_clause(world, n, seen, who="root"):
@@ -110,7 +110,7 @@ def test_a_revision_started_from_a_replaced_revision_is_refused_and_records_noth
     events = audit_count(world)
     with pytest.raises(StaleRevision, match=f"you started from revision 1, but proposal #{n} is now at revision 2"):
         revise_with(world, n, 1)  # the admin started from revision 1 and never saw Ada's text
-    detail = proposal_detail(world.session, n)
+    detail = proposal_detail(world.session, n).as_dict()
     assert (detail["revision"], len(detail["revisions"])) == (2, 2)
     assert detail["revisions"][-1]["changes"][0]["body"] == "Second, by Ada." and audit_count(world) == events
     assert revise_with(world, n, 2).revision == 3  # started from the current one: saved

@@ -53,7 +53,7 @@ def _repo() -> SpecSource:
 def index() -> Response:
     """{"proposals": [...]}, newest first; `state` and `clause` filter."""
     rows = list_proposals(get_session(), request.args.get("state") or None, request.args.get("clause") or None)
-    return jsonify({"proposals": rows})
+    return jsonify({"proposals": [r.as_dict() for r in rows]})
 
 
 @bp.post("/proposals")
@@ -69,7 +69,7 @@ def create() -> tuple[Response, int]:
 @bp.get("/proposals/<int:n>")
 def show(n: int) -> Response:
     """Everything `specreg proposal N --json` prints."""
-    return jsonify(proposal_detail(get_session(), n))
+    return jsonify(proposal_detail(get_session(), n).as_dict())
 
 
 @bp.post("/proposals/<int:n>/revisions")
@@ -118,7 +118,10 @@ def dismiss(n: int, review_id: int) -> tuple[Response, int]:
 def close(n: int, action: str) -> tuple[Response, int]:
     """Submit a draft, withdraw, or reject ({"reason"} for the last two)."""
     data = json_body(CLOSE[action])
-    getattr(proposals, action)(get_session(), current_actor(), n, *data.values())
+    if action == "submit":
+        proposals.submit(get_session(), current_actor(), n)
+    else:  # by name: a body field added to the schema can never land in the reason
+        getattr(proposals, action)(get_session(), current_actor(), n, reason=data["reason"])
     return _state(n)
 
 
@@ -139,7 +142,8 @@ def queue() -> Response:
     """{"proposals": [...]}: what waits for the token's owner to approve."""
     from registry.accounts.users import require_role
 
-    return jsonify({"proposals": review_queue(get_session(), require_role(current_actor(), "viewer", "see a queue"))})
+    rows = review_queue(get_session(), require_role(current_actor(), "viewer", "see a queue"))
+    return jsonify({"proposals": [r.as_dict() for r in rows]})
 
 
 @bp.get("/me")

@@ -67,7 +67,7 @@ def propose_form(id: str) -> str:
     require_proposer(current_actor())
     with _source() as source:
         clause = clause_markdown(get_session(), source, id)
-    return render_template("proposals/edit.html", clause=clause, text=clause["text"], form={}, preview=None)
+    return render_template("proposals/edit.html", clause=clause, text=clause.text, form={}, preview=None)
 
 
 def _open(source: SpecSource, change: ChangeInput) -> Response:
@@ -93,10 +93,10 @@ def propose(id: str) -> Response | tuple[str, int] | str:
         clause = clause_markdown(get_session(), source, id)
         page = {"clause": clause, "text": text, "form": form}
         if form.get("action") == "preview":
-            return render_template("proposals/edit.html", preview=preview_of(clause["id"], text, clause["body"]),
+            return render_template("proposals/edit.html", preview=preview_of(clause.id, text, clause.body),
                                    **page)
-        change = ChangeInput("remove", clause["id"]) if form.get("action") == "remove" \
-            else ChangeInput("change", clause["id"], text)
+        change = ChangeInput("remove", clause.id) if form.get("action") == "remove" \
+            else ChangeInput("change", clause.id, text)
         try:
             return _open(source, change)
         except SpecregError as exc:
@@ -122,7 +122,7 @@ def add() -> Response | tuple[str, int] | str:
         return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
     with _source() as source:
         try:
-            return _open(source, ChangeInput("add", new_clause_id(text), text, place["document"], place["after"]))
+            return _open(source, ChangeInput("add", new_clause_id(text), text, place.document, place.after))
         except SpecregError as exc:
             return _kept("proposals/add.html", exc, **page)
 
@@ -163,15 +163,17 @@ def _revise_page(n: int, key: str | None, text: str | None = None, error: str | 
     in the current revision is shown beside it, so nothing is lost and nothing is overwritten unseen.
     """
     p = proposal_detail(get_session(), n)
-    texts = [c for c in p["revisions"][-1]["changes"] if c["kind"] != "remove"]
-    change = next((c for c in texts if c["id"] == key), None)
+    texts = [c for c in p.current.changes if c.kind != "remove"]
+    change = next((c for c in texts if c.id == key), None)
     if change is None and (text is None or not key):
         change = texts[0] if texts else None
     if change is None and text is None:
         raise BadRequest("this proposal only removes clauses; there is no text to revise")
-    change = change or {"id": key, "text": None, "base": None}  # the current revision no longer has it
-    return render_template("proposals/revise.html", p=p, change=change, error=error, note=note,
-                           text=(change["text"] or "") if text is None else text)
+    # change is None when the current revision no longer has the clause the user was revising.
+    current = change.text if change else None
+    return render_template("proposals/revise.html", p=p, clause_id=change.id if change else key, current=current,
+                           base_body=change.base.body if change and change.base else "", error=error, note=note,
+                           text=(current or "") if text is None else text)
 
 
 @bp.get("/proposals/<int:n>/revise")

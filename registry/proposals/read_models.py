@@ -1,0 +1,265 @@
+"""Typed read models of proposals: what the proposal page, the lists, the queue, the CLI and the API show.
+
+Each model's `as_dict()` is the one place its JSON is spelled: the CLI (`specreg proposal N --json`,
+`proposals`, `queue`), the API and the evidence report print exactly that, with the keys in the
+order docs/proposals.md lists them. Times are datetimes here and ISO 8601 strings in the JSON.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from registry.ledger.refs import iso
+from registry.proposals.policy import ClauseStatus
+from registry.proposals.policy_store import PolicySource
+from registry.spec.worddiff import Op
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as a proposal names them: a proposer, an author, a reviewer."""
+
+    name: str
+    email: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"name", "email"}."""
+        return {"name": self.name, "email": self.email}
+
+
+@dataclass(frozen=True)
+class BaseText:
+    """The clause version a proposed change was written against."""
+
+    commit: str
+    title: str
+    attributes: dict[str, Any]
+    body: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"commit", "title", "attributes", "body"}."""
+        return {"commit": self.commit, "title": self.title, "attributes": self.attributes, "body": self.body}
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One proposed clause change, what it was based on, and a word diff of the body."""
+
+    kind: str  # change, add or remove
+    id: str
+    document: str
+    after: str | None  # an added clause goes after this one's subtree
+    title: str | None
+    attributes: dict[str, Any] | None
+    text: str | None  # the clause's full Markdown; None for a remove
+    body: str | None
+    base: BaseText | None  # None for an added clause
+    diff: tuple[Op, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"kind", "id", "document", "after", "title", "attributes", "text", "body", "base", "diff"}."""
+        return {"kind": self.kind, "id": self.id, "document": self.document, "after": self.after,
+                "title": self.title, "attributes": self.attributes, "text": self.text, "body": self.body,
+                "base": None if self.base is None else self.base.as_dict(),
+                "diff": [{"op": o.op, "text": o.text} for o in self.diff]}
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """One revision: who wrote it when, against which commit, its digest and its changes."""
+
+    number: int
+    author: Who
+    created_at: datetime
+    base: str  # the commit the revision was written against
+    digest: str
+    note: str
+    changes: tuple[ChangeView, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"number", "author", "created_at", "base", "digest", "note", "changes"}."""
+        return {"number": self.number, "author": self.author.as_dict(), "created_at": iso(self.created_at),
+                "base": self.base, "digest": self.digest, "note": self.note,
+                "changes": [c.as_dict() for c in self.changes]}
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """Who dismissed a request for changes, when and why."""
+
+    by: Who | None
+    at: datetime
+    reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"by", "at", "reason"}."""
+        return {"by": None if self.by is None else self.by.as_dict(), "at": iso(self.at), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """One review with its printed name, meaning and digest, and whether it still stands."""
+
+    id: int
+    kind: str  # approve, request_changes or comment
+    reviewer: Who
+    printed_name: str
+    time: datetime
+    meaning: str
+    digest: str
+    revision: int
+    comment: str
+    pending: bool  # neither withdrawn nor dismissed
+    stale: bool  # an approval of another revision or text than the current one
+    withdrawn_at: datetime | None
+    dismissed: Dismissal | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"id", "kind", "reviewer", "printed_name", "time", "meaning", "digest", "revision", "comment",
+        "pending", "stale", "withdrawn_at", "dismissed"}."""
+        return {"id": self.id, "kind": self.kind, "reviewer": self.reviewer.as_dict(), "printed_name": self.printed_name,
+                "time": iso(self.time), "meaning": self.meaning, "digest": self.digest, "revision": self.revision,
+                "comment": self.comment, "pending": self.pending, "stale": self.stale,
+                "withdrawn_at": iso(self.withdrawn_at),
+                "dismissed": None if self.dismissed is None else self.dismissed.as_dict()}
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment and the revision that was current when it was written."""
+
+    id: int
+    author: Who
+    time: datetime
+    revision: int
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"id", "author", "time", "revision", "text"}."""
+        return {"id": self.id, "author": self.author.as_dict(), "time": iso(self.time), "revision": self.revision,
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class MergeInfo:
+    """The commit a merged proposal became."""
+
+    commit: str
+    at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"commit", "at"}."""
+        return {"commit": self.commit, "at": iso(self.at)}
+
+
+@dataclass(frozen=True)
+class PolicyBox:
+    """The policy's verdict on the current revision as the proposal shows it, and the policy.toml behind it."""
+
+    satisfied: bool
+    missing: tuple[str, ...]  # one line per unmet rule
+    clauses: tuple[ClauseStatus, ...]
+    notes: tuple[str, ...]  # why some reviews do not count
+    source: PolicySource
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"satisfied", "missing", "clauses", "notes", "source"}."""
+        return {"satisfied": self.satisfied, "missing": list(self.missing),
+                "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes),
+                "source": self.source.as_dict()}
+
+
+@dataclass(frozen=True)
+class ProposalDetail:
+    """One proposal in full: `specreg proposal N` and the proposal page."""
+
+    id: int
+    title: str
+    rationale: str
+    state: str
+    proposer: Who
+    created_at: datetime
+    updated_at: datetime
+    revision: int  # the current revision's number
+    closed_reason: str | None
+    merge: MergeInfo | None
+    revisions: tuple[RevisionView, ...]  # oldest first; the last is the current one
+    reviews: tuple[ReviewView, ...]
+    comments: tuple[CommentView, ...]
+    policy: PolicyBox
+    drift: tuple[str, ...]  # touched clauses that changed on the branch since the base
+
+    @property
+    def current(self) -> RevisionView:
+        """The revision reviewers look at now."""
+        return self.revisions[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"id", "title", "rationale", "state", "proposer", "created_at", "updated_at", "revision",
+        "closed_reason", "merge", "revisions", "reviews", "comments", "policy", "drift"}."""
+        return {"id": self.id, "title": self.title, "rationale": self.rationale, "state": self.state,
+                "proposer": self.proposer.as_dict(), "created_at": iso(self.created_at),
+                "updated_at": iso(self.updated_at), "revision": self.revision, "closed_reason": self.closed_reason,
+                "merge": None if self.merge is None else self.merge.as_dict(),
+                "revisions": [r.as_dict() for r in self.revisions], "reviews": [r.as_dict() for r in self.reviews],
+                "comments": [c.as_dict() for c in self.comments], "policy": self.policy.as_dict(),
+                "drift": list(self.drift)}
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    """A proposal in a list: `specreg proposals` and the proposals page."""
+
+    id: int
+    title: str
+    state: str
+    proposer: Who
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+    clauses: tuple[str, ...]  # the ids the current revision touches, in order
+    commit: str | None  # the merge commit, once merged
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"id", "title", "state", "proposer", "created_at", "updated_at", "revision", "clauses", "commit"}."""
+        return {"id": self.id, "title": self.title, "state": self.state, "proposer": self.proposer.as_dict(),
+                "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "revision": self.revision,
+                "clauses": list(self.clauses), "commit": self.commit}
+
+
+@dataclass(frozen=True)
+class QueueItem(ProposalSummary):
+    """A proposal waiting for someone's approval: `specreg queue` and the review queue page."""
+
+    as_owner_of: tuple[str, ...]  # the touched clauses this person may approve
+    policy: PolicyBox
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary's fields, then {"as_owner_of", "policy"}."""
+        return super().as_dict() | {"as_owner_of": list(self.as_owner_of),
+                                    "policy": self.policy.as_dict()}
+
+
+@dataclass(frozen=True)
+class ClauseMarkdown:
+    """A clause's full Markdown at the head (heading line and body), as an editor starts from."""
+
+    id: str
+    document: str
+    commit: str
+    text: str
+    title: str
+    attributes: dict[str, Any]
+    body: str
+
+
+@dataclass(frozen=True)
+class NewClausePlace:
+    """Where a new clause would go (after a clause, or at the end of a document) and an example heading."""
+
+    after: str | None
+    after_title: str | None
+    document: str
+    commit: str
+    example: str
