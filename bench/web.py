@@ -1,8 +1,11 @@
-"""Benchmark: page and API times with 100k clause versions in the database.
+"""Benchmark: page and API times and sizes with 3,000 clauses and 100k clause versions.
 
 Fills a fresh database (SQLite in a temp dir, or --database-url) with a synthetic history written
-straight into the ledger tables, then times requests with the Flask test client and prints the
-median and 95th percentile per URL. Server time only: no network, no browser.
+straight into the ledger tables (3,000 clauses over 120 documents, as a language reference has;
+every commit without a merged proposal is an unapproved change; an OWNERS file owning some documents
+and clauses; some proposals, a few of them merged), then times requests with the Flask test client
+and prints per URL the median, the 95th percentile and the response size, next to the targets
+(pages: 50 ms and 150 KB). Server time only: no network, no browser.
 
     .venv/bin/python bench/web.py [--versions 100000] [--database-url URL] [--runs 30]
 """
@@ -29,7 +32,21 @@ from registry.app import create_app
 from registry.config import Settings, normalize_database_url
 from registry.db import make_engine, session_scope
 from registry.history.search_index import sync_search_index
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Ledger, Tag
+from registry.models import (
+    Clause,
+    ClauseKey,
+    ClauseVersion,
+    Commit,
+    DocumentVersion,
+    Ledger,
+    OwnerEntry,
+    OwnersVersion,
+    Person,
+    Proposal,
+    ProposedChange,
+    Revision,
+    Tag,
+)
 from registry.schema import upgrade
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
@@ -56,7 +73,7 @@ def _version(cid: int, key: str, seq: int, doc: str, parent: int | None, level: 
             "level": level, "changes": changes, "previous_key": None, "removed": False, "abandoned": False}
 
 
-def fill(session: Session, versions: int, docs: int = 20, per_doc: int = 100, per_commit: int = 20) -> int:
+def fill(session: Session, versions: int, docs: int = 120, per_doc: int = 25, per_commit: int = 20) -> int:
     """Write a synthetic history with about `versions` clause versions; returns the commit count."""
     rng = random.Random(7)
     n_clauses = docs * per_doc
@@ -93,13 +110,50 @@ def fill(session: Session, versions: int, docs: int = 20, per_doc: int = 100, pe
                                   for n, s in enumerate(range(commits // 10, commits + 1, commits // 10), 1)])
     session.add(Ledger(id=1, repo_path="/bench", branch="main", includes=[], head_sha=_sha(commits),
                        head_seq=commits))
+    _owners_and_proposals(session, docs, per_doc, commits)
     sync_search_index(session)
     return commits
 
 
-def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float]:
-    """Median and 95th percentile in milliseconds, after one warm-up request."""
-    assert client.get(url).status_code == 200, url
+def _owners_and_proposals(session: Session, docs: int, per_doc: int, commits: int) -> None:
+    """An OWNERS file (documents for half the people, single clauses for the rest) and 300 proposals."""
+    people = [{"id": n, "email": f"p{n}@example.org", "name": f"Person {n}"} for n in range(1, 41)]
+    session.execute(insert(Person), people)
+    session.execute(insert(OwnersVersion), [{"id": 1, "seq": 1, "path": "OWNERS.toml", "status": "valid",
+                                             "abandoned": False, "listed": [p["email"] for p in people]}])
+    entries = [{"version_id": 1, "position": d, "key": f"spec/doc{d}.md", "kind": "document",
+                "owners": [f"p{d % 20 + 1}@example.org"], "inherit": False, "line": d + 1}
+               for d in range(0, docs, 2)]
+    entries += [{"version_id": 1, "position": docs + d, "key": f"doc{d}.c3", "kind": "clause",
+                 "owners": [f"p{d % 20 + 21}@example.org"], "inherit": True, "line": docs + d + 1}
+                for d in range(1, docs, 2)]
+    session.execute(insert(OwnerEntry), entries)
+    states = ["open", "approved", "rejected", "withdrawn", "merged"]
+    for n in range(1, 301):
+        state = states[n % len(states)]
+        merged = _sha(commits - n) if state == "merged" else None
+        at = START + timedelta(days=n)
+        session.execute(insert(Proposal), [{"id": n, "title": f"Proposal {n}", "rationale": "Why.",
+                                            "proposer_id": n % 40 + 1, "state": state, "revision": 1,
+                                            "created_at": at, "updated_at": at, "merged_sha": merged,
+                                            "merged_at": at if merged else None}])
+        session.execute(insert(Revision), [{"id": n, "proposal_id": n, "number": 1,
+                                                    "author_id": n % 40 + 1, "base_seq": 1, "base_sha": _sha(1),
+                                                    "digest": "0" * 64, "note": "", "created_at": at}])
+        key = f"doc{n % docs}.c{n % per_doc}"
+        session.execute(insert(ProposedChange), [{"revision_id": n, "position": 0, "kind": "change", "key": key,
+                                                  "clause_id": (n % docs) * per_doc + n % per_doc + 1,
+                                                  "document": f"spec/doc{n % docs}.md", "text": f"# T {{#{key}}}\n\nx",
+                                                  "title": "T", "attributes": {}, "body": "x"}])
+
+
+def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float, float]:
+    """Median and 95th percentile in milliseconds, after one warm-up request, and the size in KB."""
+    first = client.get(url)
+    if first.status_code == 404:  # a page this version does not have (when timing an older checkout)
+        return float("nan"), float("nan"), float("nan")
+    assert first.status_code == 200, url
+    kb = len(first.get_data()) / 1024
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -107,7 +161,7 @@ def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float]:
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, url
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], kb
 
 
 def main() -> None:
@@ -133,16 +187,21 @@ def main() -> None:
     app = create_app({"TESTING": True}, settings=Settings(url, tmp, tmp))
     client = app.test_client()
     mid = "v5"
-    urls = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
-            f"/clauses/{HOT}?at={mid}", "/clauses/doc7.c42", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
-            "/search?q=privacy+w120", "/search?q=w2500", "/search?q=w2500&past=1",
-            "/releases", "/releases/v1...v9",
-            "/activity", "/", "/api/v1/clauses",
-            "/unapproved", f"/incident?clause={HOT}&at=2021-06-01", f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
-    print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8}")
-    for u in urls:
-        med, p95 = timed(client, u, args.runs if u not in ("/", "/api/v1/clauses") else max(5, args.runs // 5))
-        print(f"{u:<42} {med:>10.1f} {p95:>8.1f}")
+    pages = ["/", "/?at=v5", "/documents/spec/doc7.md", "/search?q=privacy+w120", "/search?q=w2500",
+             "/search?q=w2500&past=1", "/search?q=privacy&page=3", "/releases", "/releases/v1...v9", "/activity",
+             "/prompts", "/unapproved", "/unapproved?page=40", "/owners", "/owners/p3@example.org", "/unowned",
+             "/proposals?state=all", "/proposals?state=all&page=3"]
+    others = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
+              f"/clauses/{HOT}?at={mid}", "/clauses/doc7.c12", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
+              "/api/v1/clauses", f"/incident?clause={HOT}&at=2021-06-01",
+              f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
+    print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8} {'KB':>8}  target")
+    for u in pages + others:
+        runs = args.runs if u not in ("/api/v1/clauses",) else max(5, args.runs // 5)
+        med, p95, kb = timed(client, u, runs)
+        target = "50 ms, 150 KB" if u in pages else ""
+        flag = " OVER" if target and (med > 50 or kb > 150) else ""
+        print(f"{u:<42} {med:>10.1f} {p95:>8.1f} {kb:>8.1f}  {target}{flag}")
     app.extensions["specreg.engine"].dispose()
 
 
