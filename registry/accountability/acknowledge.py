@@ -35,7 +35,7 @@ def find_commit(session: Session, ref: str) -> Commit:
 
 def _why_not(session: Session, commit: Commit) -> str:
     """Why a commit is not an unapproved change (for the refusal message)."""
-    if commit.abandoned:
+    if commit.set_aside:
         return "it was rewritten out of the branch's history; acknowledge that history rewrite instead"
     number = session.scalar(select(Proposal.id).where(Proposal.merged_sha == commit.sha))
     if number is not None:

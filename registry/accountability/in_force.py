@@ -80,8 +80,7 @@ def moment_and_point(session: Session, when: str) -> tuple[datetime, Point]:
 def lineage_at(session: Session, key: str, seq: int) -> Clause:
     """The lineage that had this id at seq (an id someone quotes from then), else the usual lookup."""
     candidate = session.scalar(
-        select(ClauseVersion.clause_id).where(ClauseVersion.key == key, ClauseVersion.seq <= seq,
-                                              ClauseVersion.abandoned.is_(False))
+        select(ClauseVersion.clause_id).where(ClauseVersion.key == key, ClauseVersion.seq <= seq, ClauseVersion.live)
         .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1))
     if candidate is not None:
         v = version_at(session, candidate, seq)
@@ -93,7 +92,7 @@ def lineage_at(session: Session, key: str, seq: int) -> Clause:
 def _next(session: Session, clause_id: int, seq: int) -> NextChange | None:
     row = session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq > seq, ClauseVersion.abandoned.is_(False))
+        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq > seq, ClauseVersion.live)
         .order_by(ClauseVersion.seq, ClauseVersion.id).limit(1)).first()
     if row is None:
         return None
@@ -107,7 +106,7 @@ def _not_in_force(session: Session, clause: Clause, key: str, point: Point, mome
     after = _next(session, clause.id, point.seq)
     later = f"; it was added on {iso(after.date)} in commit {after.commit[:12]}" if after else ""
     removed = session.scalar(select(ClauseVersion).where(
-        ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.abandoned.is_(False))
+        ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.live)
         .order_by(ClauseVersion.seq.desc()).limit(1))
     if removed is not None:
         gone = session.get(Commit, removed.seq)

@@ -130,7 +130,7 @@ def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> li
     """Every clause version in the span, oldest first; `flagged` holds the unapproved commits."""
     rows = list(session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.seq > span.lo, ClauseVersion.seq <= span.hi, ClauseVersion.abandoned.is_(False))
+        .where(ClauseVersion.seq > span.lo, ClauseVersion.seq <= span.hi, ClauseVersion.live)
         .order_by(ClauseVersion.seq, ClauseVersion.id)))
     store = OwnersStore(session)
     owners = owners_by_version(session, rows, span.lo, store)

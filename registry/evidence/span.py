@@ -76,7 +76,7 @@ def _span(session: Session, release: str | None, start: Point | None, end: Point
                          f"{end.ref} ({end.sha[:12]})")
     lo = start.seq if start else 0
     count = session.scalar(select(func.count()).select_from(Commit).where(
-        Commit.seq > lo, Commit.seq <= end.seq, Commit.abandoned.is_(False)))
+        Commit.seq > lo, Commit.seq <= end.seq, Commit.live))
     return ReportRange(release, _bound(session, start) if start else None, _bound(session, end), end, count or 0)
 
 
@@ -98,7 +98,7 @@ def _start(session: Session, ref: str) -> Point | None:
         return resolve(session, ref)
     except UnknownRef:
         moment = parse_moment(ref)
-        first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
+        first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.live))
         if moment is not None and first is not None and moment < first:
             return None
         raise

@@ -103,7 +103,7 @@ def _index(edges: list[date], day: date) -> int:
 
 
 def _span(session: Session, point: Point) -> tuple[datetime, datetime]:
-    first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
+    first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.live))
     last = session.get_one(Commit, point.seq).committed_at
     return first or last, last
 
@@ -113,7 +113,7 @@ def spec_activity(session: Session, point: Point) -> Activity:
     rows = session.execute(
         select(Commit.committed_at, func.count(ClauseVersion.id))
         .join(ClauseVersion, ClauseVersion.seq == Commit.seq)
-        .where(Commit.seq <= point.seq, Commit.abandoned.is_(False), ClauseVersion.abandoned.is_(False))
+        .where(Commit.seq <= point.seq, Commit.live, ClauseVersion.live)
         .group_by(Commit.seq, Commit.committed_at)
     ).all()
     return bucketize(rows, *_span(session, point))
@@ -128,7 +128,7 @@ def recent_changes(session: Session, point: Point, limit: int = 12) -> list[Rece
     """The newest clause versions at or before the point."""
     stmt = (select(ClauseVersion, Commit, Clause.key)
             .join(Commit, Commit.seq == ClauseVersion.seq).join(Clause, Clause.id == ClauseVersion.clause_id)
-            .where(ClauseVersion.seq <= point.seq, ClauseVersion.abandoned.is_(False))
+            .where(ClauseVersion.seq <= point.seq, ClauseVersion.live)
             .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(limit))
     return [RecentChange(current, v.key, v.title, v.change_set, c.sha, c.committed_at, c.author_name,
                          c.subject) for v, c, current in session.execute(stmt)]

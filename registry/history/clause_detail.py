@@ -64,7 +64,7 @@ def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     """The clause page's content; UnknownClause / UnknownVersion when there is nothing to show."""
     view = show_clause(session, key, point)
     lineage = session.get_one(Clause, view.clause_id)
-    former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id)
+    former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id, ClauseKey.live)
                                          .order_by(ClauseKey.first_seq)) if k != lineage.key]
     parent, children = _neighbours(session, view, point.seq)
     history = [e for e in clause_history(session, lineage.key) if e.seq <= point.seq]
@@ -80,7 +80,7 @@ def _neighbours(session: Session, view: ClauseView, seq: int) -> tuple[ClauseRef
     seek per clause of that document finds them; scanning versions by parent_id grew with history.
     """
     ids = session.scalar(select(DocumentVersion.clause_ids).where(
-        DocumentVersion.path == view.document, DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
+        DocumentVersion.path == view.document, DocumentVersion.seq <= seq, DocumentVersion.live)
         .order_by(DocumentVersion.seq.desc()).limit(1)) or []
     versions = versions_at(session, ids, seq)
     keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(list(versions)))).all())
@@ -97,17 +97,17 @@ def clause_links(session: Session, text: str) -> dict[str, str]:
     targets = set(_ANCHOR.findall(text))
     if not targets:
         return {}
-    found = {k: k for k in session.scalars(select(Clause.key).where(Clause.key.in_(targets)))}
+    found = {k: k for k in session.scalars(select(Clause.key).where(Clause.key.in_(targets), Clause.live))}
     rest = targets - set(found)
     if rest:
         rows = session.execute(select(ClauseKey.key, Clause.key).join(Clause, Clause.id == ClauseKey.clause_id)
-                               .where(ClauseKey.key.in_(rest)).order_by(ClauseKey.first_seq))
+                               .where(ClauseKey.key.in_(rest), ClauseKey.live).order_by(ClauseKey.first_seq))
         found |= {old: new for old, new in rows}
     return found
 
 
 def similar_ids(session: Session, key: str, limit: int = 5) -> list[str]:
     """Current clause ids that look like `key`, for a helpful not-found page."""
-    keys = list(session.scalars(select(Clause.key)))
+    keys = list(session.scalars(select(Clause.key).where(Clause.live)))
     close = difflib.get_close_matches(key, keys, n=limit, cutoff=0.6)
     return close or [k for k in keys if key.lower() in k.lower()][:limit]

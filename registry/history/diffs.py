@@ -40,8 +40,8 @@ def previous_point(session: Session, key: str, new: Point) -> Point:
     """The commit of the clause's version before the one in force at `new`."""
     clause = find_clause(session, key)
     seqs = list(session.scalars(
-        select(ClauseVersion.seq).where(ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= new.seq,
-                                        ClauseVersion.abandoned.is_(False))
+        select(ClauseVersion.seq)
+        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= new.seq, ClauseVersion.live)
         .order_by(ClauseVersion.seq.desc()).limit(2)))
     if not seqs:
         raise UnknownVersion(f"clause {key!r} did not exist at {new.ref} ({new.sha[:12]})")

@@ -79,8 +79,7 @@ def document_page(session: Session, path: str, point: Point, number: int = 1,
     """One page of the document's clause tree at the point; NotFound if it did not exist then."""
     row = session.execute(
         select(DocumentVersion.clause_ids, DocumentVersion.deleted)
-        .where(DocumentVersion.path == path, DocumentVersion.seq <= point.seq,
-               DocumentVersion.abandoned.is_(False))
+        .where(DocumentVersion.path == path, DocumentVersion.seq <= point.seq, DocumentVersion.live)
         .order_by(DocumentVersion.seq.desc(), DocumentVersion.id.desc()).limit(1)
     ).first()
     if row is None or row.deleted:

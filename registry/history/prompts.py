@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownPrompt
@@ -94,15 +94,15 @@ def _title(content: str | None, name: str) -> str:
 
 def _files_at(session: Session, paths: Iterable[str] | None, seq: int) -> dict[str, ExampleFile]:
     """Example files present at seq (all of them when paths is None)."""
-    newest = select(ExampleFile.path, func.max(ExampleFile.seq).label("seq")).where(
-        ExampleFile.seq <= seq, ExampleFile.abandoned.is_(False))
+    newest = (select(ExampleFile.path, func.max(ExampleFile.seq).label("seq"))
+              .where(ExampleFile.seq <= seq, ExampleFile.live))
     if paths is not None:
         newest = newest.where(ExampleFile.path.in_(sorted(set(paths))))
     latest = newest.group_by(ExampleFile.path).subquery()
     rows = session.scalars(
         select(ExampleFile)
         .join(latest, and_(ExampleFile.path == latest.c.path, ExampleFile.seq == latest.c.seq))
-        .where(ExampleFile.abandoned.is_(False))
+        .where(ExampleFile.live)
     )
     return {f.path: f for f in rows if not f.deleted}
 
@@ -170,9 +170,7 @@ class ExampleFilesWatcher(IngestWatcher):
 
     def on_rewind(self, fork_seq: int) -> None:
         """Set aside file versions of commits that left the branch (they are kept, like clauses)."""
-        self.session.execute(update(ExampleFile).where(ExampleFile.seq > fork_seq,
-                                                       ExampleFile.abandoned.is_(False))
-                             .values(abandoned=True))
+        self.session.execute(ExampleFile.set_aside_after(fork_seq))
 
     def finish(self) -> None:
         """Write the buffered file versions."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, SQLColumnExpression, and_, exists, func, select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
@@ -95,18 +95,15 @@ class ClauseDiff:
 
 
 def find_clause(session: Session, key: str) -> Clause:
-    """The lineage with this current id, else the newest lineage that once had it.
+    """The lineage with this current id, else the newest lineage that once had it, on the branch.
 
-    A lineage seen only in rewritten-away history may still hold an id; one on the branch wins.
+    An id seen only in rewritten-away history (a lineage's last id there, or a rename) names nothing.
     """
-    on_branch = exists().where(ClauseVersion.clause_id == Clause.id, ClauseVersion.abandoned.is_(False))
-    clause = session.scalar(
-        select(Clause).where(Clause.key == key).order_by(on_branch.desc(), Clause.id.desc()).limit(1)
-    )
+    clause = session.scalar(select(Clause).where(Clause.key == key, Clause.live).order_by(Clause.id.desc()).limit(1))
     if clause is not None:
         return clause
     former = session.scalar(
-        select(ClauseKey.clause_id).where(ClauseKey.key == key)
+        select(ClauseKey.clause_id).where(ClauseKey.key == key, ClauseKey.live)
         .order_by(ClauseKey.first_seq.desc()).limit(1)
     )
     if former is None:
@@ -118,11 +115,11 @@ def _in_force(seq: int, clause_id: SQLColumnExpression[int]) -> ScalarSelect[int
     """The id of the version in force at seq of the lineage `clause_id` names (correlated).
 
     One (clause_id, seq) index seek per lineage; a GROUP BY over every version was ~40x slower
-    at 100k versions, because it reads each row to test `abandoned`. The last written wins
+    at 100k versions, because it reads each row to test whether it is live. The last written wins
     when one commit wrote two versions.
     """
     v = aliased(ClauseVersion)
-    return (select(v.id).where(v.clause_id == clause_id, v.seq <= seq, v.abandoned.is_(False))
+    return (select(v.id).where(v.clause_id == clause_id, v.seq <= seq, v.live)
             .order_by(v.seq.desc(), v.id.desc()).limit(1).scalar_subquery())
 
 
@@ -131,7 +128,7 @@ def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | No
     v = session.scalars(
         select(ClauseVersion)
         .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq,
-               ClauseVersion.abandoned.is_(False))
+               ClauseVersion.live)
         .order_by(ClauseVersion.seq.desc()).limit(1)
     ).first()
     return None if v is None or v.removed else v
@@ -152,13 +149,13 @@ def outline_at(session: Session, seq: int) -> dict[str, list[int]]:
     """Each document present at seq with its clause lineages in document order."""
     latest = (
         select(DocumentVersion.path, func.max(DocumentVersion.seq).label("seq"))
-        .where(DocumentVersion.seq <= seq, DocumentVersion.abandoned.is_(False))
+        .where(DocumentVersion.seq <= seq, DocumentVersion.live)
         .group_by(DocumentVersion.path).subquery()
     )
     rows = session.execute(
         select(DocumentVersion.path, DocumentVersion.clause_ids, DocumentVersion.deleted)
         .join(latest, and_(DocumentVersion.path == latest.c.path, DocumentVersion.seq == latest.c.seq))
-        .where(DocumentVersion.abandoned.is_(False))
+        .where(DocumentVersion.live)
         .order_by(DocumentVersion.path)
     )
     return {path: list(ids) for path, ids, deleted in rows if not deleted}
@@ -224,7 +221,7 @@ def clause_history(session: Session, key: str) -> list[HistoryEntry]:
     clause = find_clause(session, key)
     rows = session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
+        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.live)
         .order_by(ClauseVersion.seq, ClauseVersion.id)
     ).all()
     merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(

@@ -74,7 +74,7 @@ class Changelog:
 def list_releases(session: Session, point: Point | None = None) -> list[Release]:
     """Tags on the branch, newest first (only those at or before the point, when given)."""
     stmt = (select(Tag, Commit).join(Commit, Commit.sha == Tag.commit_sha)
-            .where(Commit.abandoned.is_(False)).order_by(Commit.seq.desc(), Tag.name.desc()))
+            .where(Commit.live).order_by(Commit.seq.desc(), Tag.name.desc()))
     if point is not None:
         stmt = stmt.where(Commit.seq <= point.seq)
     return [Release(t.name, c.sha, c.seq, t.tagged_at or c.committed_at, t.message or t.name)
@@ -105,7 +105,7 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
     old, new = resolve(session, from_ref), resolve(session, to_ref)
     lo, hi = sorted((old.seq, new.seq))
     touched = set(session.scalars(select(ClauseVersion.clause_id).distinct().where(
-        ClauseVersion.seq > lo, ClauseVersion.seq <= hi, ClauseVersion.abandoned.is_(False))))
+        ClauseVersion.seq > lo, ClauseVersion.seq <= hi, ClauseVersion.live)))
     before, after = versions_at(session, touched, old.seq), versions_at(session, touched, new.seq)
     keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(touched))).all())
     order = _positions(session, old.seq) | _positions(session, new.seq)  # removed ones sort as before

@@ -95,10 +95,10 @@ def _statement(m: Any, point: Point, past: bool, limit: int) -> Select:
             .join(m, m.c.version_id == v.id)
             .join(Commit, Commit.seq == v.seq)
             .join(Clause, Clause.id == v.clause_id)
-            .where(v.seq <= point.seq, v.abandoned.is_(False), v.removed.is_(False)))
+            .where(v.seq <= point.seq, v.live, v.removed.is_(False)))
     if not past:  # only the version in force at the point: no later version up to it
         stmt = stmt.where(~exists().where(newer.clause_id == v.clause_id, newer.seq > v.seq,
-                                          newer.seq <= point.seq, newer.abandoned.is_(False)))
+                                          newer.seq <= point.seq, newer.live))
     return stmt.order_by(m.c.rank, v.seq.desc(), v.id.desc()).limit(limit * 10 if past else limit)
 
 

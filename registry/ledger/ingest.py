@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
@@ -158,7 +158,7 @@ def _restore_keys(session: Session, fork_seq: int) -> None:
     for clause in session.scalars(select(Clause).where(Clause.id.in_(touched))):
         last = session.scalars(
             select(ClauseVersion.key)
-            .where(ClauseVersion.clause_id == clause.id, ClauseVersion.abandoned.is_(False))
+            .where(ClauseVersion.clause_id == clause.id, ClauseVersion.live)
             .order_by(ClauseVersion.seq.desc()).limit(1)
         ).first()
         if last is not None and last != clause.key:
@@ -168,15 +168,14 @@ def _restore_keys(session: Session, fork_seq: int) -> None:
 
 def _rewind(session: Session, source: SpecSource, ledger: Ledger, old_head: str, head: str, run: _Run) -> str | None:
     """The branch no longer contains what we ingested: keep every old version, continue from the fork."""
-    on_branch = set(session.scalars(select(Commit.sha).where(Commit.abandoned.is_(False))))
+    on_branch = set(session.scalars(select(Commit.sha).where(Commit.live)))
     fork = next((sha for sha in source.first_parent_shas(head) if sha in on_branch), None)
     fork_seq = seq_of(session, fork) or 0
     abandoned = session.scalar(
-        select(func.count()).select_from(Commit).where(Commit.seq > fork_seq, Commit.abandoned.is_(False))
+        select(func.count()).select_from(Commit).where(Commit.seq > fork_seq, Commit.live)
     ) or 0
     for model in (Commit, ClauseVersion, DocumentVersion):
-        session.execute(update(model).where(model.seq > fork_seq, model.abandoned.is_(False))
-                        .values(abandoned=True))
+        session.execute(model.set_aside_after(fork_seq))
     session.add(HistoryRewrite(run_id=run.row.id, old_head=old_head, new_head=head,
                                fork_sha=fork, abandoned_commits=abandoned))
     run.warn(head, "", f"history rewritten: {old_head[:12]} is no longer on {ledger.branch}; "

@@ -46,12 +46,12 @@ def parse_moment(text: str) -> datetime | None:
 def commit_by_sha(session: Session, sha: str | None) -> Commit | None:
     """The ingested commit with this sha: its live row when it has one, else its newest set-aside row.
 
-    A branch force-pushed away and back holds the same commit once live and once or more abandoned.
+    A branch force-pushed away and back holds the same commit once live and once or more set aside.
     """
     if not sha:
         return None
     return session.scalars(select(Commit).where(Commit.sha == sha)
-                           .order_by(Commit.abandoned, Commit.seq.desc()).limit(1)).first()
+                           .order_by(Commit.set_aside, Commit.seq.desc()).limit(1)).first()
 
 
 def seq_of(session: Session, sha: str | None) -> int | None:
@@ -71,7 +71,7 @@ def commit_by_prefix(session: Session, prefix: str) -> Commit | None:
 def head_point(session: Session) -> Point:
     """The newest ingested commit of the branch."""
     ledger = session.get(Ledger, 1)
-    seq = session.scalar(select(func.max(Commit.seq)).where(Commit.abandoned.is_(False)))
+    seq = session.scalar(select(func.max(Commit.seq)).where(Commit.live))
     commit = session.get(Commit, seq) if seq is not None else None
     if ledger is None or ledger.head_sha is None or commit is None:
         raise SchemaError("nothing has been ingested yet; run `specreg ingest`")
@@ -101,7 +101,7 @@ def resolve(session: Session, ref: str | None) -> Point:
 
 
 def _point(ref: str, commit: Commit, kind: str) -> Point:
-    if commit.abandoned:
+    if commit.set_aside:
         raise UnknownRef(f"commit {commit.sha[:12]} ({ref}) was rewritten out of the branch's history")
     return Point(ref, commit.seq, commit.sha, kind)
 
@@ -110,12 +110,12 @@ def at_moment(session: Session, moment: datetime, ref: str | None = None) -> Poi
     """The commit in force at a moment: the last one on the branch committed at or before it."""
     commit = session.scalars(
         select(Commit)
-        .where(Commit.committed_at <= moment, Commit.abandoned.is_(False))
+        .where(Commit.committed_at <= moment, Commit.live)
         .order_by(Commit.seq.desc())
         .limit(1)
     ).first()
     if commit is None:
-        first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.abandoned.is_(False)))
+        first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.live))
         when = first.isoformat() if first else "any commit"
         raise UnknownRef(f"{ref or moment.isoformat()} is before the spec's first commit ({when})")
     return Point(ref or moment.isoformat(), commit.seq, commit.sha, "date")

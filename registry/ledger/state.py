@@ -78,7 +78,7 @@ class LedgerState:
         state = cls(session)
         latest = (
             select(DocumentVersion.path, func.max(DocumentVersion.seq).label("seq"))
-            .where(DocumentVersion.abandoned.is_(False))
+            .where(DocumentVersion.live)
             .group_by(DocumentVersion.path)
             .subquery()
         )
@@ -90,11 +90,8 @@ class LedgerState:
         for path, clause_ids, deleted in rows:
             if not deleted:
                 state.set_document(path, list(clause_ids))
-        on_branch = select(ClauseVersion.clause_id).where(ClauseVersion.abandoned.is_(False))
-        # Lineages seen only in abandoned commits do not hold their id against the new history.
-        for cid, key in session.execute(
-            select(Clause.id, Clause.key).where(Clause.id.in_(on_branch)).order_by(Clause.id)
-        ):
+        # Lineages seen only in set-aside commits do not hold their id against the new history.
+        for cid, key in session.execute(select(Clause.id, Clause.key).where(Clause.live).order_by(Clause.id)):
             state.key_to_id[key] = cid
             state.id_to_key[cid] = key
         state.next_id = (session.scalar(select(func.max(Clause.id))) or 0) + 1
@@ -109,7 +106,7 @@ class LedgerState:
     def preload(self, cids: Iterable[int]) -> None:
         """Load the latest states of lineages not cached yet, in one query per 500 (not one each)."""
         missing = sorted({cid for cid in cids if cid not in self._last})
-        live = ClauseVersion.abandoned.is_(False)
+        live = ClauseVersion.live
         for at in range(0, len(missing), 500):
             chunk = missing[at:at + 500]
             top = (select(ClauseVersion.clause_id, func.max(ClauseVersion.seq).label("seq"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
+from registry.models.live import Live
 
 SHA = String(40)
 PATH = String(1024)
@@ -28,7 +29,7 @@ class Ledger(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Commit(Base):
+class Commit(Live, Base):
     """A commit on the branch's first-parent chain; `seq` is its position, oldest first."""
 
     __tablename__ = "commits"
@@ -49,8 +50,6 @@ class Commit(Base):
     committer_email: Mapped[str] = mapped_column(Text)
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     message: Mapped[str] = mapped_column(Text)
-    # True once a history rewrite took this commit off the branch; its versions are kept.
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
 
     @property
@@ -70,31 +69,8 @@ class Tag(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
 
-class Clause(Base):
-    """A clause lineage: the permanent identity behind its (possibly changing) ids."""
-
-    __tablename__ = "clauses"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    # Not unique in the database: ids can swap between lineages within one commit, and a lineage
-    # seen only in rewritten-away history keeps its last id. Ingest keeps current ids unique.
-    key: Mapped[str] = mapped_column(KEY, index=True)
-    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
-
-
-class ClauseKey(Base):
-    """Every id a lineage has had, so former ids still find the clause."""
-
-    __tablename__ = "clause_keys"
-    __table_args__ = (UniqueConstraint("clause_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
-    key: Mapped[str] = mapped_column(KEY, index=True)
-    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
-
-
-class ClauseVersion(Base):
+# Defined before Clause and ClauseKey: whether a lineage or a former id is live is read from here.
+class ClauseVersion(Live, Base):
     """A clause's state after a commit that changed it, and what changed."""
 
     __tablename__ = "clause_versions"
@@ -114,7 +90,6 @@ class ClauseVersion(Base):
     changes: Mapped[str] = mapped_column(String(100))
     previous_key: Mapped[str | None] = mapped_column(KEY)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def change_set(self) -> list[str]:
@@ -122,7 +97,41 @@ class ClauseVersion(Base):
         return self.changes.split(",") if self.changes else []
 
 
-class DocumentVersion(Base):
+class Clause(Base):
+    """A clause lineage: the permanent identity behind its (possibly changing) ids."""
+
+    __tablename__ = "clauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Not unique in the database: ids can swap between lineages within one commit, and a lineage
+    # seen only in rewritten-away history keeps its last id. Ingest keeps current ids unique.
+    key: Mapped[str] = mapped_column(KEY, index=True)
+    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
+    # A lineage is live while it has a version on the branch; one seen only in set-aside history is
+    # not (it keeps its last id). Deferred: computed only where a query names it.
+    live: Mapped[bool] = column_property(
+        exists().where(ClauseVersion.clause_id == id, ClauseVersion.live).correlate_except(ClauseVersion),
+        deferred=True)
+
+
+class ClauseKey(Base):
+    """Every id a lineage has had, so former ids still find the clause."""
+
+    __tablename__ = "clause_keys"
+    __table_args__ = (UniqueConstraint("clause_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
+    key: Mapped[str] = mapped_column(KEY, index=True)
+    first_seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
+    # A former id is live while a version on the branch carried it: an id a lineage had only in
+    # set-aside history (a rename that was force-pushed away) must not find the lineage.
+    live: Mapped[bool] = column_property(
+        exists().where(ClauseVersion.clause_id == clause_id, ClauseVersion.key == key, ClauseVersion.live)
+        .correlate_except(ClauseVersion), deferred=True)
+
+
+class DocumentVersion(Live, Base):
     """A document's clause order after a commit that changed it (empty when deleted)."""
 
     __tablename__ = "document_versions"
@@ -134,7 +143,6 @@ class DocumentVersion(Base):
     blob_sha: Mapped[str | None] = mapped_column(SHA)
     clause_ids: Mapped[list[int]] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class IngestRun(Base):

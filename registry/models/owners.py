@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH
+from registry.models.live import Live
 from registry.person_ident import check_identity
 
 
@@ -40,7 +41,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
 
 
-class OwnersVersion(Base):
+class OwnersVersion(Live, Base):
     """OWNERS.toml after a commit that changed it: valid, invalid (did not parse) or deleted."""
 
     __tablename__ = "owners_versions"
@@ -50,7 +51,6 @@ class OwnersVersion(Base):
     path: Mapped[str] = mapped_column(PATH)
     # An invalid version is kept for the record but never used: the previous one stays in force.
     status: Mapped[str] = mapped_column(String(20))
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Emails in its [people] table: who is active while this version is the newest.
     listed: Mapped[list[str]] = mapped_column(JSON, default=list)
 

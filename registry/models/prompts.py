@@ -5,9 +5,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
+from registry.models.live import Live
 
 
-class ExampleFile(Base):
+class ExampleFile(Live, Base):
     """One version of a file under `examples/`: its content after a commit (None once deleted)."""
 
     __tablename__ = "example_files"
@@ -18,4 +19,3 @@ class ExampleFile(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"))
     content: Mapped[str | None] = mapped_column(Text)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)

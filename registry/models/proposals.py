@@ -5,11 +5,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH, SHA
+from registry.models.live import Live
 
 
 class ProposalState(StrEnum):
@@ -125,7 +126,7 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PolicyVersion(Base):
+class PolicyVersion(Live, Base):
     """policy.toml after a commit that changed it; an invalid version is kept but never used."""
 
     __tablename__ = "policy_versions"
@@ -134,4 +135,3 @@ class PolicyVersion(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
     status: Mapped[str] = mapped_column(String(10))  # valid, invalid or deleted
     text: Mapped[str] = mapped_column(Text, default="")
-    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)

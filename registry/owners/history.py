@@ -57,7 +57,7 @@ def _lineages(session: Session, clause_id: int) -> set[int]:
         parents = {p for p in session.scalars(
             select(ClauseVersion.parent_id).distinct()
             .where(ClauseVersion.clause_id.in_(frontier), ClauseVersion.parent_id.is_not(None),
-                   ClauseVersion.abandoned.is_(False))) if p is not None}
+                   ClauseVersion.live)) if p is not None}
         frontier = parents - ids
         ids |= frontier
     return ids
@@ -68,11 +68,10 @@ def _commit_events(session: Session, clause_id: int, seq: int) -> list[_Event]:
     # Resolution reads only ids, documents and parents: a body, title or attribute edit of the
     # clause or an ancestor cannot change its owners, and evaluating one costs several queries.
     placed = or_(*(ClauseVersion.changes.contains(kind) for kind in ("added", "removed", "renamed", "moved")))
-    seqs = select(ClauseVersion.seq).where(ClauseVersion.clause_id.in_(lineages),
-                                           ClauseVersion.abandoned.is_(False), placed)
-    owners = select(OwnersVersion.seq).where(OwnersVersion.abandoned.is_(False))
+    seqs = select(ClauseVersion.seq).where(ClauseVersion.clause_id.in_(lineages), ClauseVersion.live, placed)
+    owners = select(OwnersVersion.seq).where(OwnersVersion.live)
     commits = session.scalars(select(Commit).where(
-        Commit.seq <= seq, Commit.abandoned.is_(False), Commit.seq.in_(seqs.union(owners))
+        Commit.seq <= seq, Commit.live, Commit.seq.in_(seqs.union(owners))
     ).order_by(Commit.seq))
     events, clock = [], None
     for c in commits:
@@ -88,7 +87,7 @@ def _assignment_events(session: Session, clause_id: int, seq: int, moment: datet
     events = []
     for a in session.scalars(q.order_by(OwnerAssignment.created_at, OwnerAssignment.id)):
         in_force = session.scalar(select(func.max(Commit.seq)).where(
-            Commit.committed_at <= a.created_at, Commit.abandoned.is_(False), Commit.seq <= seq))
+            Commit.committed_at <= a.created_at, Commit.live, Commit.seq <= seq))
         if in_force is not None:
             events.append(_Event((a.created_at, 1, a.id), in_force, a.created_at,
                                  session.get_one(Commit, in_force), a))
@@ -163,7 +162,7 @@ def team_history(session: Session, team: str, seq: int) -> list[MembershipChange
     store = OwnersStore(session)
     rows = session.execute(
         select(OwnersVersion, Commit).join(Commit, Commit.seq == OwnersVersion.seq)
-        .where(OwnersVersion.seq <= seq, OwnersVersion.abandoned.is_(False), OwnersVersion.status != "invalid")
+        .where(OwnersVersion.seq <= seq, OwnersVersion.live, OwnersVersion.status != "invalid")
         .order_by(OwnersVersion.seq, OwnersVersion.id))
     out: list[MembershipChange] = []
     before: tuple[str, ...] = ()

@@ -92,9 +92,7 @@ class OwnersWatcher(IngestWatcher):
 
     def on_rewind(self, fork_seq: int) -> None:
         """Versions after the fork leave the branch but stay recorded, like clause versions."""
-        self.session.execute(update(OwnersVersion).where(OwnersVersion.seq > fork_seq,
-                                                         OwnersVersion.abandoned.is_(False))
-                             .values(abandoned=True))
+        self.session.execute(OwnersVersion.set_aside_after(fork_seq))
         self._documents = None
         self._sync_active()
 
@@ -179,7 +177,7 @@ class OwnersWatcher(IngestWatcher):
         manage them, so an OWNERS.toml that does not list an admin never deactivates them.
         """
         latest = self.session.scalars(
-            select(OwnersVersion).where(OwnersVersion.abandoned.is_(False), OwnersVersion.status != "invalid")
+            select(OwnersVersion).where(OwnersVersion.live, OwnersVersion.status != "invalid")
             .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
         ).first()
         listed = list(latest.listed) if latest is not None else []

@@ -58,7 +58,7 @@ class OwnersStore:
         """The OWNERS version in force at seq; invalid versions never are (the previous one stays)."""
         return self.session.scalars(
             select(OwnersVersion)
-            .where(OwnersVersion.seq <= seq, OwnersVersion.abandoned.is_(False),
+            .where(OwnersVersion.seq <= seq, OwnersVersion.live,
                    OwnersVersion.status != "invalid")
             .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
         ).first()

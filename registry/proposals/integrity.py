@@ -200,7 +200,7 @@ def _texts(session: Session, changes: list[ProposedChange], seq: int) -> list[st
         # A removal is looked up by lineage: ingest may see a removed clause and an added one with
         # like text as a rename, and then the lineage lives on under the added clause's id.
         by = ClauseVersion.clause_id == ch.clause_id if ch.kind == "remove" else ClauseVersion.key == ch.key
-        v = session.scalar(select(ClauseVersion).where(by, ClauseVersion.seq <= seq, ClauseVersion.abandoned.is_(False))
+        v = session.scalar(select(ClauseVersion).where(by, ClauseVersion.seq <= seq, ClauseVersion.live)
                            .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1))
         if ch.kind == "remove":
             ok = v is None or v.removed or v.key != ch.key

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
@@ -68,9 +68,7 @@ class PolicyWatcher(IngestWatcher):
 
     def on_rewind(self, fork_seq: int) -> None:
         """Versions after the fork leave the branch but stay recorded."""
-        self.session.execute(update(PolicyVersion).where(PolicyVersion.seq > fork_seq,
-                                                         PolicyVersion.abandoned.is_(False))
-                             .values(abandoned=True))
+        self.session.execute(PolicyVersion.set_aside_after(fork_seq))
 
     def finish(self) -> None:
         """Write the batch's versions (their commits exist by now)."""
@@ -83,7 +81,7 @@ def policy_at(session: Session, seq: int) -> PolicySource:
     """The policy in force at a commit: its newest usable policy.toml, else the defaults."""
     row = session.execute(
         select(PolicyVersion, Commit.sha).join(Commit, Commit.seq == PolicyVersion.seq)
-        .where(PolicyVersion.seq <= seq, PolicyVersion.abandoned.is_(False), PolicyVersion.status != "invalid")
+        .where(PolicyVersion.seq <= seq, PolicyVersion.live, PolicyVersion.status != "invalid")
         .order_by(PolicyVersion.seq.desc(), PolicyVersion.id.desc()).limit(1)
     ).first()
     if row is None or row[0].status == "deleted":

@@ -121,5 +121,5 @@ class OwnershipWatcher(IngestWatcher):
         back = ClauseVersion.changes.contains("added") & ClauseVersion.clause_id.in_(
             select(ProposedChange.clause_id).where(ProposedChange.clause_id.is_not(None)))
         return self.session.scalar(select(ClauseVersion.id).where(
-            ClauseVersion.seq >= since, ClauseVersion.abandoned.is_(False),
+            ClauseVersion.seq >= since, ClauseVersion.live,
             or_(back, *(ClauseVersion.changes.contains(c) for c in _RESHAPING))).limit(1)) is not None
