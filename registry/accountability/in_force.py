@@ -74,7 +74,7 @@ def moment_and_point(session: Session, when: str) -> tuple[datetime, Point]:
     """An ISO moment (or any REF: tag, commit) and the commit in force then."""
     point = resolve(session, when.strip())
     moment = parse_moment(when.strip()) if point.kind == "date" else None
-    return moment or session.get(Commit, point.seq).committed_at, point
+    return moment or session.get_one(Commit, point.seq).committed_at, point
 
 
 def lineage_at(session: Session, key: str, seq: int) -> Clause:
@@ -85,7 +85,7 @@ def lineage_at(session: Session, key: str, seq: int) -> Clause:
     if candidate is not None:
         v = version_at(session, candidate, seq)
         if v is not None and v.key == key:
-            return session.get(Clause, candidate)
+            return session.get_one(Clause, candidate)
     return find_clause(session, key)
 
 
@@ -109,7 +109,7 @@ def _not_in_force(session: Session, clause: Clause, key: str, point: Point, mome
         ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.live)
         .order_by(ClauseVersion.seq.desc()).limit(1))
     if removed is not None:
-        gone = session.get(Commit, removed.seq)
+        gone = session.get_one(Commit, removed.seq)
         later = f"; it was removed on {iso(gone.committed_at)} in commit {gone.sha[:12]}" + (
             f", and came back on {iso(after.date)}" if after else "")
     return UnknownVersion(f"clause {key!r} was not in force at {iso(moment)}{later}")
@@ -134,7 +134,7 @@ def in_force(session: Session, key: str, when: str) -> InForce:
     v = version_at(session, clause.id, point.seq)
     if v is None:
         raise _not_in_force(session, clause, key, point, moment)
-    commit = session.get(Commit, v.seq)
+    commit = session.get_one(Commit, v.seq)
     proposal, approvers = _proposal(session, commit.sha)
     owners = who_owns(session, clause.key, point).owners
     return InForce(v.key, clause.key, moment, point, v.title, dict(v.attributes), v.document, v.body,

@@ -107,7 +107,7 @@ class RewriteView:
                 "acknowledged": self.acknowledged, "acknowledgements": [a.as_dict() for a in self.acknowledgements]}
 
 
-def merged_shas() -> Select[tuple[str]]:
+def merged_shas() -> Select[str | None]:
     """The merge commits of merged proposals (a subquery)."""
     return select(Proposal.merged_sha).where(Proposal.state == MERGED, Proposal.merged_sha.is_not(None))
 
@@ -150,7 +150,8 @@ def unapproved_changes(session: Session, since_seq: int | None = None,
     acks: dict[str, list[AcknowledgementView]] = {}
     if commits:
         for a, p in _acknowledgements(session, Acknowledgement.commit_sha.is_not(None)):
-            acks.setdefault(a.commit_sha, []).append(_view(a, p))
+            if a.commit_sha is not None:  # as the query asked (the others acknowledge rewrites)
+                acks.setdefault(a.commit_sha, []).append(_view(a, p))
     return [UnapprovedChange(c.sha, c.seq, c.committed_at, c.author_name, c.author_email, c.subject,
                              list(keys[seq]), acks.get(c.sha, [])) for seq, c in commits.items()]
 

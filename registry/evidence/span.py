@@ -67,7 +67,7 @@ class ReportRange:
 
 
 def _bound(session: Session, point: Point) -> Bound:
-    return Bound(point.ref, point.sha, point.seq, session.get(Commit, point.seq).committed_at)
+    return Bound(point.ref, point.sha, point.seq, session.get_one(Commit, point.seq).committed_at)
 
 
 def _span(session: Session, release: str | None, start: Point | None, end: Point) -> ReportRange:

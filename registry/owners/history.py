@@ -26,7 +26,7 @@ class OwnershipChange:
 
     date: datetime
     kind: str  # commit or assignment
-    commit: str | None  # the commit (for an assignment: the commit in force when it was made)
+    commit: str  # the commit (for an assignment: the commit in force when it was made)
     why: str  # the commit's subject, or what the assignment did and its reason
     by: str  # the commit's author, or the person who made the assignment
     id: str | None  # the clause's id then (None once it was removed)

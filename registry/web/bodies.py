@@ -37,9 +37,11 @@ REASON: Schema = {"reason": Field(str, required=True)}
 def _json_name(value: Any) -> str:
     if value is None:
         return "null"
-    for kind in (bool, int, float, str, list, dict):  # bool before int: True is an int in Python
+    if isinstance(value, float):
+        return "a number"
+    for kind in (bool, int, str, list, dict):  # bool before int: True is an int in Python
         if isinstance(value, kind):
-            return {float: "a number"}.get(kind) or _NAMES[kind]
+            return _NAMES[kind]
     return type(value).__name__
 
 

@@ -33,7 +33,7 @@ def current_as_of() -> AsOf:
 def redirect_former_id() -> Response | None:
     """Send a request for a former clause id to the same page under the clause's current id."""
     key = (request.view_args or {}).get("id")
-    if key is None:
+    if key is None or request.endpoint is None:
         return None
     current = current_id(get_session(), key)
     if current == key:

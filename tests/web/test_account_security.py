@@ -32,6 +32,12 @@ def test_the_account_page_needs_the_csrf_token_to_create_a_token(gov):
     assert gov.browser("vic").post("/account/tokens", data={"name": "x"}).status_code == 403
 
 
+def test_creating_a_token_logged_out_asks_to_log_in_not_for_command_line_options(gov):
+    refused = gov.browser(None).post("/account/tokens", data={**CSRF, "name": "x"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 401 and "log in to create a token" in page and "--as" not in page
+
+
 @pytest.mark.parametrize(("secure", "flags"), [(False, {"HttpOnly", "SameSite=Lax"}),
                                                (True, {"HttpOnly", "SameSite=Lax", "Secure"})])
 def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_configured(gov, tmp_path: Path, secure, flags):

@@ -1,7 +1,8 @@
 """The account page: who you are, your API tokens (create one, shown once; revoke), log out everywhere."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
 
 from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
 from registry.accounts.users import Actor, require_role
@@ -24,12 +25,13 @@ def show() -> str:
 @bp.post("/account/tokens")
 def create() -> Response:
     """A new API token for yourself, shown once in this response."""
-    secret, _row = create_token(get_session(), current_actor(), getattr(current_actor(), "email", ""),
-                                request.form.get("name", ""))
+    # Checked here too: create_token's own refusal of nobody names the CLI's options
+    actor = require_role(current_actor(), "viewer", "create a token")
+    secret, _row = create_token(get_session(), actor, actor.email, request.form.get("name", ""))
     get_session().commit()
     # Rendered here rather than after a redirect: carrying the secret to the next page would put it in
     # the session cookie, which is signed but readable. no-store keeps it out of caches and history.
-    response = make_response(_page(current_actor(), secret))
+    response = make_response(_page(actor, secret))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -70,7 +70,8 @@ def refused(exc: SpecregError) -> tuple[str, int]:
 def _done(message: str, ended_for: str | None = None) -> Response:
     """Commit, say what happened, back to the list; to the login page when the admin just ended their own session."""
     get_session().commit()
-    own = ended_for is not None and normalize_email(ended_for) == current_actor().email
+    actor = current_actor()
+    own = ended_for is not None and actor is not None and normalize_email(ended_for) == actor.email
     if own and current_app.config["AUTH"] == "local":
         session.clear()
         flash(f"{message} That included this session: log in again to go on.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
@@ -31,7 +32,9 @@ def report_from_request() -> EvidenceReport:
 def links(kind: str, key: str) -> str:
     """Absolute URLs, so a printed page shows where each id can be looked up."""
     endpoint, arg = _ENDPOINTS[kind]
-    return url_for(endpoint, **{arg: int(key) if arg == "n" else key}, _external=True)
+    # url_for's values are Any; a dict typed any narrower is checked against its _external, _anchor...
+    values: dict[str, Any] = {arg: int(key) if arg == "n" else key}
+    return url_for(endpoint, _external=True, **values)
 
 
 def _filename(report: EvidenceReport, fmt: str) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from registry.accounts.users import require_role
 from registry.db import get_session, read_only
@@ -260,4 +261,4 @@ def merge(n: int) -> Response:
     if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
         reasons = "; ".join(result.conflicts)
         return _done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
-    return _done(n, f"Merged as commit {result.commit[:12]}.")
+    return _done(n, f"Merged as commit {(result.commit or '?')[:12]}.")
