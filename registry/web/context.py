@@ -86,7 +86,10 @@ def other_args(skip: str = "at") -> dict[str, str]:
 
 def page_url(number: int) -> str:
     """This page's URL at another page number, keeping every other query parameter (filters, `at`)."""
-    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **other_args("page"), page=number)
+    # One dict, the path's own arguments last: a query argument of the same name (`?path=`) was a
+    # second value for one keyword (a TypeError, so a 500 page). url_for takes its values as Any.
+    values: dict[str, Any] = {**other_args("page"), **(request.view_args or {}), "page": number}
+    return url_for(request.endpoint or "pages.home", **values)
 
 
 def _picker_releases() -> list[Release]:

@@ -62,3 +62,10 @@ def test_a_large_spec_gets_a_table_of_contents_without_trees(app):
     assert small.inline and small.documents[0].roots
     assert not large.inline and all(d.roots == [] for d in large.documents)
     assert [(d.path, d.title, d.size) for d in large.documents] == [(d.path, d.title, d.size) for d in small.documents]
+
+
+def test_a_query_argument_named_like_a_path_argument_does_not_break_the_page_links(client):
+    response = client.get("/documents/spec/rules.md?page=2&path=elsewhere")
+    html = text_of(response)
+    assert response.status_code == 200 and "Page 2 is past the end" in html
+    assert 'href="/documents/spec/rules.md?page=1"' in html  # the document named by the URL's path
