@@ -16,6 +16,7 @@ from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_
 from registry.db import get_session
 from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersion
 from registry.history.search import search
+from registry.paging import window
 from registry.web.auth import current_actor
 
 bp = Blueprint("accountability", __name__)
@@ -29,6 +30,7 @@ def report() -> str:
     total, open_count = unapproved_count(session)
     return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
+                           window=window(page, PER_PAGE, total),
                            rewrites=history_rewrites(session)[::-1], can=permissions.report_actions(current_actor()))
 
 

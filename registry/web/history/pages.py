@@ -1,6 +1,8 @@
 """Spec-wide pages: home, search, releases and changelogs, activity, evaluation prompts."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -13,9 +15,15 @@ from registry.history.prompts import prompt_coverage, prompt_file
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search as run_search
+from registry.paging import page_of
 from registry.web.context import current_as_of
 
 bp = Blueprint("pages", __name__)
+
+
+def _page_number() -> int:
+    """`?page=N` (from 1; anything else is page 1)."""
+    return request.args.get("page", 1, type=int)
 
 
 @bp.get("/")
@@ -27,7 +35,7 @@ def home() -> str:
 @bp.get("/documents/<path:path>")
 def document(path: str) -> str:
     """One document's whole clause tree at the as-of point, `?page=N` when it is huge."""
-    page = document_page(get_session(), path, current_as_of().point, request.args.get("page", 1, type=int))
+    page = document_page(get_session(), path, current_as_of().point, _page_number())
     return render_template("document.html", doc=page.document, window=page.window)
 
 
@@ -61,7 +69,10 @@ def changelog(span: str) -> str:
     if not sep:
         raise BadRequest(f"compare two releases as OLD...NEW (three dots), not {span!r}")
     current_as_of()  # the span names its own points; an `at` only sets the banner and links
-    return render_template("changelog.html", log=build_changelog(get_session(), old, new))
+    log = build_changelog(get_session(), old, new)
+    shown = page_of(log.entries, _page_number())
+    return render_template("changelog.html", log=log, shown=replace(log, entries=list(shown.items)),
+                           window=shown.window)
 
 
 @bp.get("/activity")
@@ -73,7 +84,8 @@ def activity() -> str:
 @bp.get("/prompts")
 def prompts() -> str:
     """Which clauses cite evaluation prompts, and which have none."""
-    return render_template("prompts.html", coverage=prompt_coverage(get_session(), current_as_of().point))
+    coverage = prompt_coverage(get_session(), current_as_of().point)
+    return render_template("prompts.html", coverage=coverage, uncovered=page_of(coverage.uncovered, _page_number()))
 
 
 @bp.get("/prompts/<name>")

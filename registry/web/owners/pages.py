@@ -16,6 +16,7 @@ from registry.owners import assignments, permissions
 from registry.owners.history import team_history
 from registry.owners.queries import owned_by, owner_index, unowned, who_owns
 from registry.owners.resolution import describe_source
+from registry.paging import page_of
 from registry.web.auth import current_actor
 from registry.web.context import current_as_of
 
@@ -40,14 +41,17 @@ def owner(who: str) -> str:
     session, point = get_session(), as_of()
     result = owned_by(session, who, point)
     members = team_history(session, result.owner.name, point.seq) if result.owner.kind == "team" else []
-    return render_template("owners/owner.html", point=point, result=result, members=members)
+    return render_template("owners/owner.html", point=point, result=result, members=members,
+                           shown=page_of(result.clauses, request.args.get("page", 1, type=int)))
 
 
 @bp.get("/unowned")
 def unowned_report() -> str:
     """Clauses nobody owns and their share of the spec."""
     point = as_of()
-    return render_template("owners/unowned.html", point=point, report=unowned(get_session(), point))
+    report = unowned(get_session(), point)
+    return render_template("owners/unowned.html", point=point, report=report,
+                           shown=page_of(report.clauses, request.args.get("page", 1, type=int)))
 
 
 @bp.get("/clauses/<id>/owners")

@@ -1,0 +1,51 @@
+"""Long list pages: `?page=N`, what each page says it shows, links that keep the other parameters."""
+from __future__ import annotations
+
+import pytest
+
+from registry.paging import page_of, window
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number, total, first, last, pages, previous, next_, past_end", [
+    (1, 0, 0, 0, 1, None, None, False),
+    (1, 50, 1, 50, 1, None, None, False),
+    (1, 51, 1, 50, 2, None, 2, False),
+    (2, 51, 51, 51, 2, 1, None, False),
+    (3, 51, 0, 0, 2, 2, None, True),
+    (9, 51, 0, 0, 2, 2, None, True),
+    (0, 51, 1, 50, 2, None, 2, False),
+    (-4, 51, 1, 50, 2, None, 2, False),
+])
+def test_a_window_knows_its_slice_its_neighbours_and_when_it_is_past_the_end(
+        number, total, first, last, pages, previous, next_, past_end):
+    w = window(number, 50, total)
+    assert (w.first, w.last, w.pages, w.previous, w.next, w.past_end) == (first, last, pages, previous, next_, past_end)
+
+
+def test_page_of_slices_a_loaded_list():
+    assert page_of(list(range(7)), 2, 3).items == (3, 4, 5)
+    assert page_of(list(range(7)), 4, 3).items == ()
+
+
+@pytest.mark.parametrize("url, noun", [
+    ("/prompts?page=5", "clauses without prompts"),
+    ("/releases/v1.0...v3.0?page=3", "changed clauses"),
+    ("/unowned?page=7", "unowned clauses"),
+])
+def test_a_list_page_past_the_end_says_so_and_links_back(client, url, noun):
+    html = text_of(client.get(url))
+    assert "is past the end" in html and noun in html and 'rel="prev"' in html
+
+
+def test_the_changelog_pages_keep_the_other_parameters_and_say_what_they_show(client):
+    html = text_of(client.get("/releases/v1.0...v3.0?page=2&at=v2.0"))
+    assert 'href="/releases/v1.0...v3.0?at=v2.0&amp;page=1"' in html
+
+
+def test_a_short_list_says_nothing_about_pages(client):
+    html = text_of(client.get("/prompts"))
+    assert "Showing" not in html and "past the end" not in html and 'class="pager"' not in html
