@@ -6,7 +6,9 @@ never interleave and a double-clicked merge finds the proposal merged and makes 
 Inside it: catch up with the branch (which also completes a merge whose process died after its git
 commit), re-check the policy, write the clause texts into the documents at the current head,
 commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
-swap fails and the merge starts over from the new head.
+swap fails and the merge starts over from the new head: it catches up again and decides everything
+again there (who may merge, the state, the policy, the conflicts, the commit), because the push may
+have changed the owners, the policy or a touched clause. Nothing moves the branch before that.
 
 Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
 the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
@@ -140,21 +142,18 @@ def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) 
     return permissions.check(session, actor, proposal, "merge")
 
 
-def _publish(session: Session, source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str]:
-    """(old head, new commit) once the branch moved onto the commit, or the reasons it conflicts."""
-    for _attempt in range(ATTEMPTS):
-        head = source.resolve(branch)
-        reasons = _conflicts(source, head, plan.by_doc, plan.bases)
-        if reasons:
-            return reasons
-        try:
-            sha = plan.commit(source, repo, head)
-        except EditError as exc:
-            return [exc.message]
-        if compare_and_swap(repo, branch, sha, head):
-            return head, sha
-        ingest(session, source, IngestOptions(branch=branch))  # someone pushed meanwhile: catch up, retry
-    raise Conflict(f"the branch {branch} kept moving during the merge; try again")
+def _publish(source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str] | None:
+    """(old head, new commit) once the branch moved onto the commit, the reasons it conflicts, or
+    None when someone pushed between reading the head and the swap (nothing published)."""
+    head = source.resolve(branch)
+    reasons = _conflicts(source, head, plan.by_doc, plan.bases)
+    if reasons:
+        return reasons
+    try:
+        sha = plan.commit(source, repo, head)
+    except EditError as exc:
+        return [exc.message]
+    return (head, sha) if compare_and_swap(repo, branch, sha, head) else None
 
 
 def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None, number: int,
@@ -173,16 +172,26 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     with SpecSource(repo) as source:
         ingest(session, source, IngestOptions(branch=branch))
         published = session.get_one(Ledger, 1).branch  # the branch ingest just read
-        proposal = store.get_proposal(session, number, lock=True)
-        if proposal.state == MERGED:
-            return MergeResult(proposal.id, MERGED, proposal.merged_sha)
-        actor = _check_mergeable(session, actor, proposal)
-        plan = _Plan.of(session, proposal, anchor, committer)
-        outcome = _publish(session, source, repo, published, plan)
-        if isinstance(outcome, list):
-            return _conflicted(session, proposal, actor, outcome)
-        head, sha = outcome
-        _record_merge(session, proposal, actor, sha, plan.approvals)
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                # Someone pushed meanwhile: catch up (re-taking the ingest locks this transaction
+                # already holds) and decide everything again at the new head, because that push may
+                # have changed the owners, the policy or the touched clauses.
+                ingest(session, source, IngestOptions(branch=published))
+            proposal = store.get_proposal(session, number, lock=True)
+            if proposal.state == MERGED:
+                return MergeResult(proposal.id, MERGED, proposal.merged_sha)
+            who = _check_mergeable(session, actor, proposal)
+            plan = _Plan.of(session, proposal, anchor, committer)
+            outcome = _publish(source, repo, published, plan)
+            if isinstance(outcome, list):
+                return _conflicted(session, proposal, who, outcome)
+            if outcome is not None:
+                head, sha = outcome
+                break
+        else:
+            raise Conflict(f"the branch {published} kept moving during the merge; try again")
+        _record_merge(session, proposal, who, sha, plan.approvals)
         ingest(session, source, IngestOptions(branch=published))
     sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
