@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/renames.py                  # three 500 x 500 waves at the default threshold
     .venv/bin/python bench/renames.py --size 1000 --waves 1 --threshold 0.8
+    .venv/bin/python bench/renames.py --ingest         # also: full ingests of bench's reference-shaped repo
 
 Each wave is one generated commit in which about `size` ids vanish and `size` appear
 (tests/spec/rename_waves.py: a naming scheme change, typo fixes, rewordings, rules moved between
@@ -10,12 +11,19 @@ side by side: the old matcher's time (tests/spec/renames_reference.py, every pai
 difflib), the new matcher's best of three, how many difflib matchers each built, and whether both
 gave the same pairs. Then how rapidfuzz's Indel similarity relates to difflib's ratio on the wave:
 on how many scored pairs they differ, and how many pairs would change if Indel were the score.
+
+With --ingest it also ingests the reference-shaped repo of bench/ingest.py (built on first use into
+bench/.cache) into a fresh SQLite database, once with each matcher, each in its own process, and
+prints the matcher's share of the whole ingest and whether every commit got the same pairs.
 """
 from __future__ import annotations
 
 import argparse
 import difflib
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
@@ -82,13 +90,71 @@ def _indel_versus_difflib(wave: Wave, threshold: float, pairs: dict[str, str]) -
     return at_threshold, differ, changed
 
 
+def _ingest_with(matcher: str) -> None:
+    """Child process: full ingest of the reference-shaped repo with one matcher; JSON to stdout."""
+    from bench.ingest import SHAPES, corpus
+    from registry import wiring
+    from registry.db import make_engine, session_scope
+    from registry.gitsource import SpecSource
+    from registry.ledger import commit_applier
+    from registry.ledger.ingest import ingest
+    from registry.schema import upgrade
+
+    repo = corpus("reference", SHAPES["reference"][1])
+    match = match_renames if matcher == "new" else renames_reference.reference_match_renames
+    spent = [0.0]
+    commits: list[list[tuple[str, str]]] = []
+
+    def timed(*args: Any) -> dict[str, str]:
+        start = time.perf_counter()
+        pairs = match(*args)
+        spent[0] += time.perf_counter() - start
+        commits.append(sorted(pairs.items()))
+        return pairs
+
+    commit_applier.match_renames = timed  # type: ignore[assignment]
+    wiring.install()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        upgrade(engine)
+        start = time.perf_counter()
+        with SpecSource(str(repo.path)) as source, session_scope(engine, write=True) as session:
+            ingest(session, source, checkpoint=session.commit)
+        total = time.perf_counter() - start
+        engine.dispose()
+    print(json.dumps({"ingest": total, "matching": spent[0], "commits": commits}))
+
+
+def _ingest_table() -> None:
+    """Both matchers' full ingests of the reference-shaped repo, side by side."""
+    runs = {}
+    for matcher in ("old", "new"):
+        done = subprocess.run([sys.executable, __file__, "--ingest-with", matcher], capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"ingest with the {matcher} matcher failed:\n{done.stderr}")
+        runs[matcher] = json.loads(done.stdout)
+    old, new = runs["old"], runs["new"]
+    calls = old["commits"]
+    print()
+    print(f"reference-shaped repo: {len(calls)} commits with vanished and new ids, {sum(len(c) for c in calls)} renames")
+    print("| matcher | full ingest (in process, SQLite) | rename matching | share |")
+    print("|---|---|---|---|")
+    for name, run in (("all pairs (difflib)", old), ("now", new)):
+        print(f"| {name} | {run['ingest']:.2f} s | {run['matching']:.2f} s | {run['matching'] / run['ingest']:.0%} |")
+    print(f"same pairs in every commit: {'yes' if old['commits'] == new['commits'] else 'NO'}")
+
+
 def main() -> None:
     """Print old and new matcher side by side on generated rename waves."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--waves", type=int, default=3)
     parser.add_argument("--threshold", type=float, default=DEFAULT_SIMILARITY)
+    parser.add_argument("--ingest", action="store_true", help="also ingest the reference-shaped repo with each matcher")
+    parser.add_argument("--ingest-with", choices=["old", "new"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ingest_with:
+        return _ingest_with(args.ingest_with)
     renames_reference.SequenceMatcher = _Counting  # type: ignore[misc]
     identity.SequenceMatcher = _Counting  # type: ignore[misc]
     reference = renames_reference.reference_match_renames
@@ -108,6 +174,8 @@ def main() -> None:
         print(f"| {seed} | {len(wave.gone)} x {len(wave.arrived)} | {len(new_pairs)} | {old_time:.2f} s | {old_built:,} "
               f"| {new_time * 1000:.0f} ms | {new_built:,} | {old_time / new_time:.0f}x "
               f"| {'yes' if new_pairs == old_pairs else 'NO'} | {indel_pairs:,} | {differ:,} | {changed} |")
+    if args.ingest:
+        _ingest_table()
 
 
 if __name__ == "__main__":

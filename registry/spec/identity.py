@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -72,15 +73,13 @@ def _spell(texts: list[list[str]]) -> list[str] | list[list[int]]:
 
     difflib and rapidfuzz only ask whether two tokens are equal, so either spelling scores the same.
     """
-    letters: dict[str, str] = {}
+    numbers: dict[str, int] = {}
     for tokens in texts:
         for token in tokens:
-            if token not in letters:
-                n = len(letters)
-                letters[token] = chr(n if n < 0xD800 else n + 0x800) if n < _SPELLABLE else ""
-    if len(letters) > _SPELLABLE:  # more distinct tokens than characters: number them instead
-        numbers = {token: n for n, token in enumerate(letters)}
+            numbers.setdefault(token, len(numbers))
+    if len(numbers) > _SPELLABLE:  # more distinct tokens than characters
         return [[numbers[t] for t in tokens] for tokens in texts]
+    letters = {token: chr(n if n < 0xD800 else n + 0x800) for token, n in numbers.items()}
     return ["".join(map(letters.__getitem__, tokens)) for tokens in texts]
 
 
@@ -117,16 +116,24 @@ def _bounded(old_texts: Sequence[Sequence[Hashable]], new_texts: Sequence[Sequen
             yield score + _SLACK, a, by_length[first + k]
 
 
-def _best_first(scored: Sequence[tuple[float, str, str, Sequence[Hashable], Sequence[Hashable]]],
-                threshold: float, pairs: dict[str, str], taken: set[str]) -> None:
+class _Bounded(NamedTuple):
+    """A pair that may reach the threshold, with an upper bound of its score."""
+
+    bound: float
+    new_key: str
+    old_key: str
+    old_text: Sequence[Hashable]
+    new_text: Sequence[Hashable]
+
+
+def _best_first(scored: Sequence[_Bounded], threshold: float, pairs: dict[str, str], taken: set[str]) -> None:
     """Take pairs best score first, ties by new id then old id, each side once (difflib's score).
 
     Each entry comes with an upper bound of its score. Only an entry whose bound is the best left
     and whose sides are both free gets its difflib ratio (and goes back with it): an exact score
     at the top beats every bound below it, so it is taken; most entries lose a side before that.
     """
-    heap: list[tuple[float, str, str, bool, int]] = [(-bound, new_key, old_key, False, n)
-                                                     for n, (bound, new_key, old_key, _o, _a) in enumerate(scored)]
+    heap = [(-s.bound, s.new_key, s.old_key, False, n) for n, s in enumerate(scored)]
     heapq.heapify(heap)
     while heap:
         _negative, new_key, old_key, exact, n = heapq.heappop(heap)
@@ -136,8 +143,7 @@ def _best_first(scored: Sequence[tuple[float, str, str, Sequence[Hashable], Sequ
             pairs[new_key] = old_key
             taken.add(old_key)
             continue
-        _bound, _new, _old, old_text, new_text = scored[n]
-        score = SequenceMatcher(None, old_text, new_text, autojunk=False).ratio()
+        score = SequenceMatcher(None, scored[n].old_text, scored[n].new_text, autojunk=False).ratio()
         if score >= threshold:
             heapq.heappush(heap, (-score, new_key, old_key, True, n))
 
@@ -215,7 +221,7 @@ def match_renames(
     new_items = [(key, tokens) for key, tokens in rest_new if key not in pairs]
     spelled = _spell([rest_gone[key] for key in old_keys] + [tokens for _key, tokens in new_items])
     old_texts, new_texts = spelled[:len(old_keys)], spelled[len(old_keys):]
-    bounded = [(bound, new_items[a][0], old_keys[g], old_texts[g], new_texts[a])
+    bounded = [_Bounded(bound, new_items[a][0], old_keys[g], old_texts[g], new_texts[a])
                for bound, a, g in _bounded(old_texts, new_texts, threshold)]
     _best_first(bounded, threshold, pairs, taken)
     return pairs

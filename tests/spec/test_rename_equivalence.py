@@ -89,3 +89,10 @@ def test_rapidfuzz_indel_similarity_is_never_below_difflibs_ratio(a, b):
     if a or b:
         ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
         assert Indel.normalized_similarity(a, b) + 1e-9 >= ratio
+
+
+def test_more_distinct_tokens_than_characters_are_numbered_instead_and_pair_the_same(monkeypatch):
+    wave = rename_wave(5, size=60)
+    expected = reference_match_renames(wave.gone, wave.arrived, 0.6, wave.file_renames)
+    monkeypatch.setattr(identity, "_SPELLABLE", 10)
+    assert match_renames(wave.gone, wave.arrived, 0.6, wave.file_renames) == expected
