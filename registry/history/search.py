@@ -125,6 +125,26 @@ def search(session: Session, query: str, point: Point, past: bool = False, limit
     return SearchResults(query, past, hits)
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results: hits `first`..`first + len(hits) - 1` (1-based), and whether more follow."""
+
+    results: SearchResults
+    number: int
+    first: int
+    more: bool
+
+
+def search_page(session: Session, query: str, point: Point, past: bool = False, number: int = 1,
+                size: int = 50) -> SearchPage:
+    """Page `number` of the search (best matches first); ranking stops at the page, so no total is known."""
+    number = max(number, 1)
+    found = search(session, query, point, past, limit=number * size + 1)  # one more says whether more follow
+    offset = (number - 1) * size
+    return SearchPage(SearchResults(found.query, found.past, found.hits[offset:offset + size]), number,
+                      offset + 1, len(found.hits) > number * size)
+
+
 def snippet(body: str, words: list[str], width: int = SNIPPET) -> list[Segment]:
     """A window of the text around the first matching word, split into matched and plain runs."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)

@@ -49,3 +49,28 @@ def test_the_changelog_pages_keep_the_other_parameters_and_say_what_they_show(cl
 def test_a_short_list_says_nothing_about_pages(client):
     html = text_of(client.get("/prompts"))
     assert "Showing" not in html and "past the end" not in html and 'class="pager"' not in html
+
+
+def test_search_pages_follow_each_other_best_first_and_say_when_more_follow(app):
+    from registry.db import session_scope
+    from registry.history.asof import as_of
+    from registry.history.search import search, search_page
+    with app.app_context(), session_scope(app.extensions["specreg.engine"]) as session:
+        point = as_of(session, None).point
+        everything = [h.id for h in search(session, "personal", point, past=True).hits]
+        pages = [search_page(session, "personal", point, True, n, size=1) for n in (1, 2, 3)]
+    assert len(everything) == 2
+    assert [h.id for p in pages for h in p.results.hits] == everything
+    assert [(p.first, p.more) for p in pages] == [(1, True), (2, False), (3, False)]
+
+
+def test_a_search_page_past_the_end_says_so_and_its_links_keep_the_query_and_the_point(client):
+    html = text_of(client.get("/search?q=personal&at=v3.0&page=4"))
+    assert "Page 4 is past the end" in html
+    assert 'href="/search?q=personal&amp;at=v3.0&amp;page=3"' in html
+
+
+def test_the_releases_page_lists_each_release_with_a_link_since_the_one_before(client):
+    html = text_of(client.get("/releases"))
+    assert 'href="/releases/v2.0...v3.0"' in html and "first release" in html
+    assert "No releases on this page" in text_of(client.get("/releases?page=2"))

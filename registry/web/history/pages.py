@@ -14,7 +14,7 @@ from registry.history.documents import document_page
 from registry.history.prompts import prompt_coverage, prompt_file
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
-from registry.history.search import search as run_search
+from registry.history.search import search_page
 from registry.paging import page_of
 from registry.web.context import current_as_of
 
@@ -43,14 +43,15 @@ def document(path: str) -> str:
 def search() -> str:
     """Full-text search; an empty query shows just the form."""
     q, past = request.args.get("q", "").strip(), request.args.get("past") == "1"
-    results = run_search(get_session(), q, current_as_of().point, past) if q else None
-    return render_template("search.html", q=q, past=past, results=results)
+    found = search_page(get_session(), q, current_as_of().point, past, _page_number()) if q else None
+    return render_template("search.html", q=q, past=past, found=found, results=found.results if found else None)
 
 
 @bp.get("/releases")
 def releases() -> str:
     """The repo's tags on the branch up to the as-of point, newest first, with links to compare them."""
-    return render_template("releases.html", releases=list_releases(get_session(), current_as_of().point))
+    releases = list_releases(get_session(), current_as_of().point)
+    return render_template("releases.html", releases=releases, shown=page_of(releases, _page_number()))
 
 
 @bp.get("/releases/compare")
