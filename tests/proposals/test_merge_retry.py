@@ -23,6 +23,8 @@ from registry.proposals.merge import merge
 
 OWNERS_MOVED = OWNERS.replace('"respect_privacy" = ["grace@example.org"]',
                               '"respect_privacy" = ["barbara@example.org"]')
+OWNERS_SHARED = OWNERS.replace('"respect_privacy" = ["grace@example.org"]',
+                               '"respect_privacy" = ["grace@example.org", "alan@example.org"]')
 POLICY_RAISED = POLICY.replace("[defaults]\nmin_approvals = 1", "[defaults]\nmin_approvals = 2")
 TOUCHED_EDITED = RULES.replace("Do not reveal personal data.", "Do not reveal anything.")
 OTHER_EDITED = RULES.replace("Use lists sparingly.", "Use lists rarely.")
@@ -127,4 +129,23 @@ def test_a_push_that_edits_another_clause_before_the_swap_still_merges_on_top_of
     at = resolve(world.session, None)
     assert show_clause(world.session, "lists", at).text == "Use lists rarely."
     assert show_clause(world.session, "respect_privacy", at).text == "Never reveal personal data."
+    assert verify(world.session) == []
+
+
+
+def test_a_push_that_takes_the_clause_from_one_of_two_approvers_before_the_swap_names_only_the_one_that_counts(
+        world, monkeypatch):
+    world.repo.commit("Alan shares privacy", {"OWNERS.toml": OWNERS_SHARED})
+    world.ingest()
+    n = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    reviews.approve(world.session, world.users["grace"], n)
+    reviews.approve(world.session, world.users["alan"], n)
+    world.session.commit()
+    _push_before_the_swap(world, monkeypatch, {"OWNERS.toml": OWNERS_SHARED.replace(
+        '["grace@example.org", "alan@example.org"]', '["alan@example.org"]')})
+    result = merge(world.session, world.path, "main", world.users["ada"], n)
+    world.session.commit()
+    head = _branch_head(world)
+    assert (result.state, result.commit) == ("merged", head.hexsha)
+    assert [a.split(";")[0] for a in trailers.values(head.message, "Approved-by")] == ["Alan Turing <alan@example.org>"]
     assert verify(world.session) == []
