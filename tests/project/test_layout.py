@@ -32,9 +32,9 @@ def test_no_module_imports_by_string_except_the_cli_loading_its_command_modules(
     assert not found
 
 
-def test_ci_checks_the_layers_and_lint():
+def test_ci_checks_the_layers_types_and_lint():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "lint-imports" in ci and "ruff check" in ci
+    assert "lint-imports" in ci and ".venv/bin/mypy" in ci and "ruff check" in ci
 
 
 def test_no_document_points_to_a_design_file_outside_the_repository():
