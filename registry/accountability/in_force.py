@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
 from registry.history.queries import find_clause, version_at
-from registry.ledger.refs import Point, iso, parse_moment, resolve, seq_of
+from registry.ledger.refs import Point, iso, parse_moment, resolve
 from registry.models import Clause, ClauseVersion, Commit, Proposal
 from registry.owners.queries import OwnerView, who_owns
-from registry.proposals.policy_store import policy_at
+from registry.proposals.counted import SignedApproval
+from registry.proposals.read_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
 from registry.proposals.states import MERGED
 
@@ -53,8 +54,7 @@ class InForce:
     date: datetime  # when the version's commit landed
     author: str  # the version's commit author
     owners: list[OwnerView]
-    proposal: dict[str, Any] | None
-    approvers: list[dict[str, str]]
+    proposal: MergedProposal | None  # the merged proposal that put this text there
     next_change: NextChange | None
 
     @property
@@ -62,12 +62,27 @@ class InForce:
         """No merged proposal put this text there: a direct push."""
         return self.proposal is None
 
+    @property
+    def approvers(self) -> list[SignedApproval]:
+        """The approvals the proposal's merge counted (none for an unapproved change)."""
+        return list(self.proposal.approvers) if self.proposal else []
+
     def as_dict(self) -> dict[str, Any]:
         """The `specreg in-force --json` object (exactly these keys)."""
         return {"id": self.id, "at": iso(self.at), "text": self.text, "commit": self.commit,
-                "owners": [o.as_dict() for o in self.owners], "proposal": self.proposal,
-                "approvers": self.approvers, "unapproved": self.unapproved,
+                "owners": [o.as_dict() for o in self.owners], "proposal": _proposal_json(self.proposal),
+                "approvers": [a.as_dict() for a in self.approvers], "unapproved": self.unapproved,
                 "next_change": self.next_change.as_dict() if self.next_change else None}
+
+
+def _proposal_json(p: MergedProposal | None) -> dict[str, Any] | None:
+    """{"id", "title", "rationale", "proposer", "policy"} of the proposal's JSON, the policy with its text
+    (the approvers stand beside it)."""
+    if p is None:
+        return None
+    data = p.as_dict()
+    return {k: data[k] for k in ("id", "title", "rationale", "proposer")} | {
+        "policy": data["policy"] | {"text": p.policy.text}}
 
 
 def moment_and_point(session: Session, when: str) -> tuple[datetime, Point]:
@@ -115,18 +130,6 @@ def _not_in_force(session: Session, clause: Clause, key: str, point: Point, mome
     return UnknownVersion(f"clause {key!r} was not in force at {iso(moment)}{later}")
 
 
-def _proposal(session: Session, sha: str) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """The proposal a commit merged (with its policy's text) and its approvers; (None, []) for none."""
-    found = merged_by_commit(session, sha)
-    if found is None:
-        return None, []
-    approvers = found.pop("approvers")
-    policy = found["policy"]
-    seq = seq_of(session, policy["commit"])
-    policy["text"] = policy_at(session, seq).text if seq is not None else None
-    return found, approvers
-
-
 def in_force(session: Session, key: str, when: str) -> InForce:
     """The clause (by the id it had then, or now) at a moment; UnknownVersion when it had no text then."""
     moment, point = moment_and_point(session, when)
@@ -135,7 +138,7 @@ def in_force(session: Session, key: str, when: str) -> InForce:
     if v is None:
         raise _not_in_force(session, clause, key, point, moment)
     commit = session.get_one(Commit, v.seq)
-    proposal, approvers = _proposal(session, commit.sha)
+    proposal = merged_by_commit(session, commit.sha)
     owners = who_owns(session, clause.key, point).owners
     return InForce(v.key, clause.key, moment, point, v.title, dict(v.attributes), v.document, v.body,
-                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, approvers, _next(session, clause.id, point.seq))
+                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, _next(session, clause.id, point.seq))

@@ -108,11 +108,10 @@ def _in_force_text(r: InForce) -> str:
         lines.append("UNAPPROVED CHANGE: no merged proposal is behind this text (a direct commit)")
     else:
         p = r.proposal
-        lines.append(f"proposal #{p['id']}: {p['title']} (proposed by {p['proposer']['name']})")
-        lines += [f"  approved by {a['name']} <{a['email']}> at {a['time']}: {a['meaning']}" for a in r.approvers]
-        policy = p["policy"]
-        lines.append("  policy: built-in defaults" if policy["defaults"]
-                     else f"  policy: {policy['path']} at {policy['commit'][:12]}")
+        lines.append(f"proposal #{p.id}: {p.title} (proposed by {p.proposer.name})")
+        lines += [f"  approved by {a.name} <{a.email}> at {a.time}: {a.meaning}" for a in r.approvers]
+        lines.append("  policy: built-in defaults" if p.policy.defaults
+                     else f"  policy: {p.policy.path} at {(p.policy.commit or '')[:12]}")
     lines.append("owners then: " + (", ".join(f"{o.name} <{o.email}>" for o in r.owners) or "nobody"))
     n = r.next_change
     lines.append(f"next change: {iso(n.date)} in {n.commit[:12]} ({', '.join(n.kinds)})" if n else

@@ -20,6 +20,7 @@ from registry.config import PROJECT_ROOT
 from registry.errors import BadRequest
 from registry.evidence.report import ClauseChange, EvidenceReport
 from registry.ledger.refs import iso
+from registry.proposals.counted import SignedApproval
 
 FORMATS = ("html", "json", "csv")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -66,9 +67,9 @@ def _lines(items: list[str]) -> str:
     return "\n".join(items)
 
 
-def approver_text(a: dict[str, str]) -> str:
+def approver_text(a: SignedApproval) -> str:
     """`Name <email>; time; meaning`, as in the merge commit's Approved-by trailer."""
-    return f"{a['name']} <{a['email']}>; {a['time']}; {a['meaning']}"
+    return f"{a.name} <{a.email}>; {a.time}; {a.meaning}"
 
 
 def ack_text(a: AcknowledgementView) -> str:
@@ -77,13 +78,13 @@ def ack_text(a: AcknowledgementView) -> str:
 
 
 def _change_row(c: ClauseChange) -> dict[str, Any]:
-    p = c.proposal or {}
-    proposer = p.get("proposer") or {}
+    p = c.proposal
     return {"record": "change", "seq": c.seq, "commit": c.commit, "date": iso(c.date), "author": c.author,
             "author_email": c.author_email, "subject": c.subject, "clause_id": c.id, "title": c.title,
             "document": c.document, "changes": _lines(c.changes), "unapproved": "yes" if c.unapproved else "no",
-            "proposal_id": p.get("id"), "proposal_title": p.get("title"), "proposer": proposer.get("name"),
-            "proposer_email": proposer.get("email"), "rationale": p.get("rationale"),
+            "proposal_id": p.id if p else None, "proposal_title": p.title if p else None,
+            "proposer": p.proposer.name if p else None, "proposer_email": p.proposer.email if p else None,
+            "rationale": p.rationale if p else None,
             "approvers": _lines([approver_text(a) for a in c.approvers]),
             "owners": _lines([f"{o.name} <{o.email}>" for o in c.owners]), "prompts": _lines(c.prompts)}
 

@@ -24,6 +24,8 @@ from registry.models import ClauseVersion, Commit, Ledger, utcnow
 from registry.owners.queries import Unowned, unowned
 from registry.owners.store import OwnersStore
 from registry.owners.timeline import owners_by_version
+from registry.proposals.counted import SignedApproval
+from registry.proposals.read_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
 
 
@@ -56,24 +58,24 @@ class ClauseChange:
     title: str
     document: str
     changes: list[str]
-    proposal: dict[str, Any] | None  # merged_by_commit's {"id", "title", "rationale", "proposer", ...}
+    proposal: MergedProposal | None  # the merged proposal that made this change
     owners: list[ChangeOwner]
     unapproved: bool
     prompts: list[str]  # evaluation prompts the new text cites
 
     @property
-    def approvers(self) -> list[dict[str, str]]:
-        """[{"name", "email", "time", "meaning"}] of the approvals the merge counted."""
-        return list(self.proposal["approvers"]) if self.proposal else []
+    def approvers(self) -> list[SignedApproval]:
+        """The approvals the merge counted (none without a proposal)."""
+        return list(self.proposal.approvers) if self.proposal else []
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON item of `changes`."""
-        proposal = None if self.proposal is None else {k: self.proposal[k] for k in (
-            "id", "title", "proposer", "rationale", "policy") if k in self.proposal}
+        data = None if self.proposal is None else self.proposal.as_dict()
+        proposal = None if data is None else {k: data[k] for k in ("id", "title", "proposer", "rationale", "policy")}
         return {"seq": self.seq, "commit": self.commit, "date": iso(self.date), "author": self.author,
                 "author_email": self.author_email, "subject": self.subject, "id": self.id,
                 "previous_id": self.previous_id, "title": self.title, "document": self.document,
-                "changes": self.changes, "proposal": proposal, "approvers": self.approvers,
+                "changes": self.changes, "proposal": proposal, "approvers": [a.as_dict() for a in self.approvers],
                 "owners": [o.as_dict() for o in self.owners], "unapproved": self.unapproved,
                 "prompts": self.prompts}
 
@@ -94,12 +96,12 @@ class EvidenceReport:
     findings: list[Finding]
 
     @property
-    def proposals(self) -> list[dict[str, Any]]:
+    def proposals(self) -> list[MergedProposal]:
         """Each merged proposal behind a change in the span, once, in merge order."""
-        seen: dict[int, dict[str, Any]] = {}
+        seen: dict[int, MergedProposal] = {}
         for c in self.changes:
-            if c.proposal is not None and c.proposal["id"] not in seen:
-                seen[c.proposal["id"]] = c.proposal | {"commit": c.commit, "date": iso(c.date)}
+            if c.proposal is not None and c.proposal.id not in seen:
+                seen[c.proposal.id] = c.proposal
         return list(seen.values())
 
     @property
@@ -119,7 +121,7 @@ class EvidenceReport:
             "report": "evidence", "range": self.range.as_dict(), "generated_at": iso(self.generated_at),
             "repo": self.repo, "audit_head": {"seq": self.audit_head[0], "hash": self.audit_head[1]},
             "counts": self.counts, "changes": [c.as_dict() for c in self.changes],
-            "proposals": self.proposals, "unapproved": [u.as_dict() for u in self.unapproved],
+            "proposals": [p.as_dict() for p in self.proposals], "unapproved": [u.as_dict() for u in self.unapproved],
             "rewrites": [w.as_dict() for w in self.rewrites],
             "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
             "verify": {"ok": not self.findings, "findings": [f.as_dict() for f in self.findings]},
@@ -134,7 +136,7 @@ def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> li
         .order_by(ClauseVersion.seq, ClauseVersion.id)))
     store = OwnersStore(session)
     owners = owners_by_version(session, rows, span.lo, store)
-    proposals: dict[str, dict[str, Any] | None] = {}
+    proposals: dict[str, MergedProposal | None] = {}
     out = []
     for v, c in rows:
         if c.sha not in proposals:  # one lookup per commit: a merge writes many versions

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from registry.ledger.refs import iso
+from registry.proposals.counted import SignedApproval
 from registry.proposals.policy import ClauseStatus
 from registry.proposals.policy_store import PolicySource
 from registry.spec.worddiff import Op
@@ -239,6 +240,30 @@ class QueueItem(ProposalSummary):
         """The summary's fields, then {"as_owner_of", "policy"}."""
         return super().as_dict() | {"as_owner_of": list(self.as_owner_of),
                                     "policy": self.policy.as_dict()}
+
+
+@dataclass(frozen=True)
+class MergedProposal:
+    """The proposal a commit merged: who proposed it and why, the approvals it counted, the policy at its base.
+
+    What "which proposal introduced this text" needs: the evidence report and the in-force lookup.
+    """
+
+    id: int
+    title: str
+    rationale: str
+    proposer: Who
+    approvers: tuple[SignedApproval, ...]  # as the merge named them (registry.proposals.counted)
+    policy: PolicySource  # the policy.toml in force at the current revision's base
+    commit: str  # the merge commit
+    date: datetime  # when the merge commit was made
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"id", "title", "rationale", "proposer", "approvers", "policy", "commit", "date"}: the evidence
+        report's `proposals` item; the report's changes and in-force show parts of it."""
+        return {"id": self.id, "title": self.title, "rationale": self.rationale, "proposer": self.proposer.as_dict(),
+                "approvers": [a.as_dict() for a in self.approvers], "policy": self.policy.as_dict(),
+                "commit": self.commit, "date": iso(self.date)}
 
 
 @dataclass(frozen=True)

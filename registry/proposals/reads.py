@@ -13,7 +13,7 @@ from registry.accounts.users import Actor
 from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.queries import show_clause, version_at
-from registry.ledger.refs import head_point
+from registry.ledger.refs import commit_by_sha, head_point
 from registry.models import STATES, ClauseVersion, Comment, Commit, Person, Proposal, ProposedChange, Review, Revision
 from registry.proposals import counted, store
 from registry.proposals.policy_store import policy_at
@@ -23,6 +23,7 @@ from registry.proposals.read_models import (
     ClauseMarkdown,
     CommentView,
     Dismissal,
+    MergedProposal,
     MergeInfo,
     NewClausePlace,
     PolicyBox,
@@ -97,20 +98,15 @@ def drifted(session: Session, proposal: Proposal) -> list[str]:
     return out
 
 
-def merged_by_commit(session: Session, sha: str) -> dict[str, Any] | None:
-    """The proposal a commit merged, with its approvers and the policy that applied (None: no proposal).
-
-    What "which proposal introduced this text" needs: {"id", "title", "rationale", "proposer",
-    "approvers": [{"name", "email", "time", "meaning"}], "policy": {"path", "commit", "defaults"}}.
-    """
+def merged_by_commit(session: Session, sha: str) -> MergedProposal | None:
+    """The proposal a commit merged, with its approvers and the policy that applied (None: no proposal)."""
     p = session.scalar(select(Proposal).where(Proposal.merged_sha == sha))
-    if p is None:
+    commit = commit_by_sha(session, sha)
+    if p is None or commit is None:
         return None
-    approvers = [a.as_dict() for a in counted.recorded(session, p)]
     base = store.current_revision(session, p).base_seq
-    return {"id": p.id, "title": p.title, "rationale": p.rationale,
-            "proposer": _who(session, p.proposer_id).as_dict(), "approvers": approvers,
-            "policy": policy_at(session, base).as_dict()}
+    return MergedProposal(p.id, p.title, p.rationale, _who(session, p.proposer_id), counted.recorded(session, p),
+                          policy_at(session, base), sha, commit.committed_at)
 
 
 def proposal_detail(session: Session, number: int) -> ProposalDetail:

@@ -90,7 +90,7 @@ def test_a_merged_proposal_names_proposer_rationale_approvers_and_the_policy_at_
     p = result.as_dict()["proposal"]
     assert (p["id"], p["title"], p["rationale"], p["proposer"]["email"]) == (n, "Change", "Because.", "ada@example.org")
     assert p["policy"]["commit"] == first and p["policy"]["text"] == POLICY and p["policy"]["defaults"] is False
-    [approver] = result.approvers
+    [approver] = result.as_dict()["approvers"]
     assert (approver["name"], approver["email"]) == ("Alan Turing", "alan@example.org")
     assert approver["meaning"] == "approved as owner of respect_privacy" and approver["time"].endswith("Z")
     earlier = in_force(world.session, "respect_privacy", "2024-01-05")

@@ -104,10 +104,11 @@ def test_a_date_range_selects_commits_by_date_and_may_start_before_the_first_com
 
 def test_a_merged_change_names_its_proposal_approvers_and_owners_then(history):
     c = report(history, release="v2.0").changes[0]
-    assert c.proposal["id"] == history.proposal and c.proposal["title"] == TITLE
-    assert c.proposal["rationale"] == RATIONALE
-    assert c.proposal["proposer"] == {"name": "Ada Byron", "email": "ada@example.org"}
-    [a] = c.approvers
+    proposal = c.proposal.as_dict()
+    assert proposal["id"] == history.proposal and proposal["title"] == TITLE
+    assert proposal["rationale"] == RATIONALE
+    assert proposal["proposer"] == {"name": "Ada Byron", "email": "ada@example.org"}
+    [a] = [approval.as_dict() for approval in c.approvers]
     assert (a["name"], a["email"], a["meaning"]) == ("Grace Hopper", "grace@example.org",
                                                      "approved as owner of respect_privacy")
     assert a["time"].endswith("Z")

@@ -81,7 +81,7 @@ def test_a_merged_commit_answers_which_proposal_approvers_and_policy_brought_it(
 
     n = approved(world)
     sha = do_merge(world, n).commit
-    found = merged_by_commit(world.session, sha)
+    found = merged_by_commit(world.session, sha).as_dict()
     assert (found["id"], found["proposer"]["email"], found["rationale"]) == (n, "ada@example.org", "Because.")
     assert [(a["name"], a["meaning"]) for a in found["approvers"]] == [
         ("Grace Hopper", "approved as owner of respect_privacy")]

@@ -1,4 +1,5 @@
-"""The proposal JSON (CLI and API) has exactly the fields, in the order, that the docs list."""
+"""The proposal JSON (CLI and API, and the proposal parts of the evidence report and of in-force) has
+exactly the fields, in the order, that the docs list."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,8 @@ from registry.web.proposals import api
 
 ROOT = Path(__file__).parents[2]
 DOCS = (ROOT / "docs" / "proposals.md").read_text()
+EVIDENCE = (ROOT / "docs" / "evidence.md").read_text()
+ACCOUNTABILITY = (ROOT / "docs" / "accountability.md").read_text()
 README = (ROOT / "README.md").read_text()
 
 
@@ -36,6 +39,11 @@ def documented() -> dict[str, list[str]]:
     """docs/proposals.md's field table: object name -> its fields in order."""
     section = DOCS.split("### Fields of the proposal JSON", 1)[1].split("\n#", 1)[0]
     return {m.group(1): top_keys(m.group(2)) for m in re.finditer(r"^\| `([\w. ]+)` \| (.*) \|$", section, re.M)}
+
+
+def keys_after(doc: str, marker: str) -> list[str]:
+    """The keys of the first `{...}` after a marker in a doc."""
+    return top_keys(doc[doc.index(marker) + len(marker):])
 
 
 def readme_row(command: str) -> list[str]:
@@ -135,3 +143,25 @@ def test_closing_through_the_api_passes_the_reason_by_name_whatever_else_the_bod
     n = gov.propose()
     assert post(gov, who, f"/api/v1/proposals/{n}/{action}", {"reason": "Because."})["state"] == state
     assert get(gov, f"/api/v1/proposals/{n}")["closed_reason"] == "Because."
+
+
+def test_the_evidence_report_and_in_force_show_the_merged_proposal_with_the_documented_fields(gov, monkeypatch,
+                                                                                               capsys):
+    n = merged_with_everything(gov)
+    merge = gov.repo.head()
+    report = get(gov, f"/api/v1/report?to={merge}")
+    assert cli_json(gov, monkeypatch, capsys, "report", "--to", merge)["proposals"] == report["proposals"]
+    [item] = report["proposals"]
+    assert (item["id"], item["commit"]) == (n, merge)
+    assert list(item) == keys_after(EVIDENCE, '"proposals": [')
+    [change] = [c for c in report["changes"] if c["commit"] == merge and c["id"] == "respect_privacy"]
+    assert list(change["proposal"]) == keys_after(EVIDENCE, '"proposal": ')
+    assert list(change["proposal"]["proposer"]) == keys_after(EVIDENCE, '"proposer": ')
+    approvals = keys_after(EVIDENCE, '"approvers": [')
+    assert change["approvers"] == item["approvers"] and all(list(a) == approvals for a in item["approvers"])
+    found = get(gov, f"/api/v1/clauses/respect_privacy/in-force?at={merge}")
+    assert cli_json(gov, monkeypatch, capsys, "in-force", "respect_privacy", "--at", merge) == found
+    row = next(line for line in ACCOUNTABILITY.splitlines() if line.startswith("| `proposal` |"))
+    assert list(found["proposal"]) == top_keys(row)
+    assert list(found["proposal"]["policy"]) == keys_after(row, '"policy": ')
+    assert found["approvers"] == item["approvers"] and found["approvers"]
