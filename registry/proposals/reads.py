@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.users import Actor
@@ -15,6 +15,7 @@ from registry.gitsource import SpecSource
 from registry.history.queries import show_clause, version_at
 from registry.ledger.refs import commit_by_sha, head_point
 from registry.models import STATES, ClauseVersion, Comment, Commit, Person, Proposal, ProposedChange, Review, Revision
+from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
@@ -141,6 +142,21 @@ def list_proposals(session: Session, state: str | None = None, clause: str | Non
         q = q.where(Proposal.state == state)
     rows = [ProposalSummary(**_summary_fields(session, p)) for p in session.scalars(q)]
     return [r for r in rows if clause is None or clause in r.clauses]
+
+
+def proposals_page(session: Session, state: str | None, clause: str | None, number: int,
+                   size: int = PAGE_SIZE) -> Page[ProposalSummary]:
+    """One page of `list_proposals`; without a clause filter only the page's rows are summarised."""
+    if clause is not None:  # the filter reads each proposal's current revision: filter, then slice
+        return page_of(list_proposals(session, state, clause), number, size)
+    if state is not None and state not in STATES:
+        raise BadRequest(f"unknown state {state!r}; one of {', '.join(STATES)}")
+    q = select(Proposal)
+    if state is not None:
+        q = q.where(Proposal.state == state)
+    w = window(number, size, session.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    rows = session.scalars(q.order_by(Proposal.id.desc()).offset(w.offset).limit(size))
+    return Page(tuple(ProposalSummary(**_summary_fields(session, p)) for p in rows), w)
 
 
 def review_queue(session: Session, actor: Actor) -> list[QueueItem]:

@@ -74,3 +74,23 @@ def test_the_releases_page_lists_each_release_with_a_link_since_the_one_before(c
     html = text_of(client.get("/releases"))
     assert 'href="/releases/v2.0...v3.0"' in html and "first release" in html
     assert "No releases on this page" in text_of(client.get("/releases?page=2"))
+
+
+@pytest.mark.parametrize("state, clause", [(None, None), ("open", None), (None, "respect_privacy")])
+def test_proposal_pages_together_list_what_the_whole_list_lists(gov, state, clause):
+    from registry.db import session_scope
+    from registry.proposals.reads import list_proposals, proposals_page
+    for _ in range(5):
+        gov.propose()
+    with gov.app.app_context(), session_scope(gov.app.extensions["specreg.engine"]) as session:
+        whole = [p.id for p in list_proposals(session, state, clause)]
+        first = proposals_page(session, state, clause, 1, size=2)
+        pages = [proposals_page(session, state, clause, n, size=2) for n in range(1, first.window.pages + 2)]
+    assert [p.id for page in pages for p in page.items] == whole
+    assert pages[-1].window.past_end and first.window.total == len(whole)
+
+
+def test_the_proposals_page_pages_and_keeps_the_state_filter(gov):
+    gov.propose()
+    html = text_of(gov.browser(None).get("/proposals?state=open&page=3"))
+    assert "Page 3 is past the end" in html and 'href="/proposals?state=open&amp;page=1"' in html

@@ -21,9 +21,9 @@ from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
 from registry.proposals.reads import (
     clause_markdown,
-    list_proposals,
     new_clause_place,
     proposal_detail,
+    proposals_page,
     review_queue,
 )
 from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
@@ -51,8 +51,10 @@ def _done(n: int, message: str) -> Response:
 def index() -> str:
     """Proposals by state (default: the open ones)."""
     state, clause = request.args.get("state", OPEN.value), request.args.get("clause") or None
-    rows = list_proposals(get_session(), None if state == "all" else state, clause)
-    return render_template("proposals/list.html", rows=rows, state=state, states=STATES, clause=clause)
+    shown = proposals_page(get_session(), None if state == "all" else state, clause,
+                           request.args.get("page", 1, type=int))
+    return render_template("proposals/list.html", rows=shown.items, window=shown.window, state=state,
+                           states=STATES, clause=clause)
 
 
 @bp.get("/proposals/queue")
