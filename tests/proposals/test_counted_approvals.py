@@ -67,17 +67,17 @@ def named_everywhere(world, sha: str, key: str) -> dict[str, list[str]]:
     report = evidence_report(world.session, to_ref=sha, repo=str(world.path))
     change = next(c for c in report.changes if c.commit == sha and c.id == key)
     return {"git": [v.split(";")[0] for v in trailers.values(message, trailers.APPROVED_BY)],
-            "evidence": [f"{a['name']} <{a['email']}>" for a in change.approvers],
-            "in_force": [f"{a['name']} <{a['email']}>" for a in in_force(world.session, key, sha).approvers],
+            "evidence": [f"{a.name} <{a.email}>" for a in change.approvers],
+            "in_force": [f"{a.name} <{a.email}>" for a in in_force(world.session, key, sha).approvers],
             "findings": [f.message for f in report.findings]}
 
 
 @pytest.mark.parametrize("move", [by_owners_file, by_unassignment], ids=["owners-file", "unassignment"])
 def test_an_approver_whose_ownership_moved_away_is_named_nowhere_once_another_owner_approves(world, move):
     n, key = move(world)
-    assert proposal_detail(world.session, n)["state"] == "open"
+    assert proposal_detail(world.session, n).as_dict()["state"] == "open"
     reviews.approve(world.session, world.users["barbara"], n)
-    policy = proposal_detail(world.session, n)["policy"]
+    policy = proposal_detail(world.session, n).as_dict()["policy"]
     assert policy["satisfied"] and policy["clauses"][0]["approved_by"] == ["Barbara Liskov"]
     assert any("Grace Hopper does not count" in note for note in policy["notes"])
     sha = merge(world.session, world.path, "main", world.users["ada"], n).commit
