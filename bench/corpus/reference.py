@@ -138,7 +138,7 @@ class _History:
     def edit(self) -> tuple[str, list[Chapter], list[FileOp]]:
         touched = [self.pick() for _ in range(self.rng.choice((1, 2, 2)))]
         for c in touched:
-            for _ in range(self.rng.randint(1, 3)):
+            for _ in range(self.rng.randint(1, 6)):
                 if not c.rules:
                     break
                 rule = self.rng.choice(c.rules)
