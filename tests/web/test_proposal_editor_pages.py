@@ -169,3 +169,22 @@ def test_a_refused_revision_keeps_the_text_and_says_why(gov):
     assert response.status_code == 400 and "Not saved: the proposed text for &#39;respect_privacy&#39;" in body
     assert f">{escape(text)}</textarea>" in body and 'class="current-text"' in body
     assert len(gov.app.test_client().get(f"/api/v1/proposals/{n}").get_json()["revisions"]) == 1
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    (None, 401),        # anonymous: log in first
+    ("vic", 403),       # a viewer revises nothing
+    ("alan", 403),      # an editor who is neither the proposer nor an admin
+    ("ada", 200),       # the proposer
+    ("root", 200),      # an admin
+])
+def test_the_revise_editor_opens_only_for_whoever_may_save_it(gov, who, status):
+    n = gov.propose()
+    assert gov.browser(who).get(f"/proposals/{n}/revise").status_code == status
+
+
+def test_the_revise_editor_of_a_withdrawn_proposal_says_it_cannot_be_revised(gov):
+    n = gov.propose()
+    gov.browser("ada").post(f"/proposals/{n}/withdraw", data={**CSRF, "reason": "not needed"})
+    response = gov.browser("ada").get(f"/proposals/{n}/revise")
+    assert response.status_code == 409 and "withdrawn" in response.get_data(as_text=True)

@@ -15,7 +15,7 @@ from registry.db import get_session, read_only
 from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
-from registry.proposals import reviews
+from registry.proposals import permissions, reviews
 from registry.proposals.authoring import ChangeInput
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
@@ -27,6 +27,7 @@ from registry.proposals.reads import (
     review_queue,
 )
 from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
+from registry.proposals.store import get_proposal
 from registry.spec.clause_edit import EditError, new_clause_id, parse_single
 from registry.spec.worddiff import word_diff
 from registry.web.auth import current_actor
@@ -181,7 +182,9 @@ def _revise_page(n: int, key: str | None, text: str | None = None, error: str | 
 
 @bp.get("/proposals/<int:n>/revise")
 def revise_form(n: int) -> str:
-    """The editor on one clause of the proposal (`?id=`, default the first with text)."""
+    """The editor on one clause of the proposal (`?id=`, default the first with text), for whoever may revise it."""
+    # The same rule as saving: an editor that could never be saved is not offered (401, 403 or 409, with the reason).
+    permissions.check(get_session(), current_actor(), get_proposal(get_session(), n), "revise")
     return _revise_page(n, request.args.get("id"))
 
 
