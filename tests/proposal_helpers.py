@@ -7,7 +7,8 @@ from pathlib import Path
 from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor, add_user
+from registry.accounts.actors import Actor
+from registry.accounts.users import add_user
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
 from registry.proposals.authoring import ChangeInput, propose

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from registry.accountability import permissions
 from registry.accountability.unapproved import AcknowledgementView, is_unapproved
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
 from registry.ledger.refs import commit_by_prefix

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import partial
 
+from registry.accounts.actors import Actor, require_role
 from registry.accounts.permissions import Decision, decision
-from registry.accounts.users import Actor, require_role
 
 ACTIONS = {"acknowledge_commit": "acknowledge unapproved changes",
            "acknowledge_rewrite": "acknowledge history rewrites"}

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts import permissions
-from registry.accounts.users import Actor, actor_by_id, find_account, normalize_email
+from registry.accounts.actors import Actor, normalize_email
+from registry.accounts.users import actor_by_id, find_account
 from registry.audit import events as audit
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.ledger.refs import iso

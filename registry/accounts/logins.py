@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import SQLColumnExpression, delete, select
 from sqlalchemy.orm import Session
 
+from registry.accounts.actors import Actor, normalize_email
 from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
-from registry.accounts.users import Actor, authenticate, normalize_email
+from registry.accounts.users import authenticate
 from registry.errors import TooManyAttempts
 from registry.models import LoginFailure, utcnow
 

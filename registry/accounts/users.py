@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import signals
 from registry.accounts import permissions
-from registry.accounts.actors import Actor, normalize_email, require_role  # noqa: F401 (areas import them from here)
+from registry.accounts.actors import Actor, normalize_email
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, Unauthorized, UnknownUser
 from registry.ledger.refs import iso

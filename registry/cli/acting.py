@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from registry.accounts.users import Actor
+    from registry.accounts.actors import Actor
 
 TOKEN_ENV = "SPECREG_TOKEN"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor, add_user
+from registry.accounts.actors import Actor
+from registry.accounts.users import add_user
 from registry.gitsource import SpecSource
 from registry.models import Account
 from registry.proposals import authoring as proposals

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry import signals
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
 from registry.history.queries import find_clause, version_at

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource

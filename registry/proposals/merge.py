@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.db import lock_writer
 from registry.errors import Conflict

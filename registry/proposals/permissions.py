@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from registry.accounts.actors import Actor, require_role
 from registry.accounts.permissions import Decision, decision
-from registry.accounts.users import Actor, require_role
 from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import Proposal
 from registry.proposals import store

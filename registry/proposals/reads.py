@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.queries import show_clause, version_at

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest
 from registry.ledger.refs import iso

@@ -17,9 +17,10 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from registry.accounts.actors import Actor
 from registry.accounts.credentials import actor_for_session, actor_for_token, end_session, start_session
 from registry.accounts.logins import log_in
-from registry.accounts.users import Actor, actor_for, sso_actor
+from registry.accounts.users import actor_for, sso_actor
 from registry.db import get_session, request_writes
 from registry.errors import CsrfFailure, NotFound, TooManyAttempts, Unauthorized, UnknownUser
 from registry.models import utcnow

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from registry.accounts import permissions
+from registry.accounts.actors import Actor
 from registry.accounts.permissions import AccountFacts, account_actions
-from registry.accounts.users import Actor
 from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 
 ADMIN = Actor(1, "root@example.org", "Root", "admin")

@@ -8,7 +8,8 @@ from ledger_helpers import run_ingest
 from owners_helpers import OWNERS_V1, build, emails
 from sqlalchemy import func, select, update
 
-from registry.accounts.users import Actor, add_user, disable_user
+from registry.accounts.actors import Actor
+from registry.accounts.users import add_user, disable_user
 from registry.errors import (
     BadRequest,
     Conflict,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.accounts.users import Actor
+from registry.accounts.actors import Actor
 from registry.errors import Conflict, Forbidden, IllegalTransition, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import STATES
 from registry.proposals.permissions import ACTIONS, PendingReview, ProposalFacts, decide

@@ -12,8 +12,8 @@ from proposal_helpers import HEADINGS, build_world
 from repo_builder import RepoBuilder
 from sqlalchemy.pool import NullPool
 
+from registry.accounts.actors import Actor
 from registry.accounts.credentials import create_token, start_session
-from registry.accounts.users import Actor
 from registry.app import create_app
 from registry.config import Settings
 from registry.db import make_engine, session_scope

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 import registry.proposals.merge as merging
+from registry.accounts.actors import Actor
 from registry.accounts.credentials import start_session
-from registry.accounts.users import Actor, add_user, set_role
+from registry.accounts.users import add_user, set_role
 from registry.app import create_app
 from registry.config import Settings
 from registry.db import make_engine, session_scope

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from registry.accounts.actors import Actor, require_role
 from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
-from registry.accounts.users import Actor, require_role
 from registry.db import get_session
 from registry.web.auth import current_actor
 

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from registry.accounts import permissions
+from registry.accounts.actors import normalize_email
 from registry.accounts.credentials import revoke_sessions
 from registry.accounts.users import (
     add_user,
@@ -19,7 +20,6 @@ from registry.accounts.users import (
     disable_user,
     enable_user,
     list_users_for,
-    normalize_email,
     set_password,
     set_role,
 )

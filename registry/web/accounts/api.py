@@ -5,16 +5,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from registry.accounts.actors import normalize_email
 from registry.accounts.credentials import revoke_sessions
-from registry.accounts.users import (
-    add_user,
-    disable_user,
-    enable_user,
-    list_users_for,
-    normalize_email,
-    set_password,
-    set_role,
-)
+from registry.accounts.users import add_user, disable_user, enable_user, list_users_for, set_password, set_role
 from registry.db import get_session
 from registry.models import ROLES
 from registry.web.auth import current_actor

@@ -140,7 +140,7 @@ def merge(n: int) -> tuple[Response, int]:
 @bp.get("/review-queue")
 def queue() -> Response:
     """{"proposals": [...]}: what waits for the token's owner to approve."""
-    from registry.accounts.users import require_role
+    from registry.accounts.actors import require_role
 
     rows = review_queue(get_session(), require_role(current_actor(), "viewer", "see a queue"))
     return jsonify({"proposals": [r.as_dict() for r in rows]})
@@ -149,6 +149,6 @@ def queue() -> Response:
 @bp.get("/me")
 def me() -> Response:
     """The token's account: {"email", "name", "role"} (401 without a token)."""
-    from registry.accounts.users import require_role
+    from registry.accounts.actors import require_role
 
     return jsonify(require_role(current_actor(), "viewer", "say who you are").as_dict())

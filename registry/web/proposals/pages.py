@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from registry.accounts.users import require_role
+from registry.accounts.actors import require_role
 from registry.db import get_session, read_only
 from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
