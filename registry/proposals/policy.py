@@ -6,7 +6,8 @@ an approval counts only for the revision and exact text (digest) it was given fo
 the touched clauses its giver may approve now; a pending request for changes blocks.
 `policy.toml` sets how many approvals: `[defaults]`, per authority level (`[authority.root]`) and
 per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
-to it, before and after the change.
+to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
+earlier commits are pre-governance, not unapproved changes).
 
 `counted_approvals` is the one definition of an approval that counts: the verdict, the merge
 commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
@@ -20,7 +21,15 @@ from datetime import datetime
 
 POLICY_PATH = "policy.toml"
 _LEVEL_KEYS = {"min_approvals"}
-_TABLES = {"defaults", "authority", "clause"}
+_TABLES = {"defaults", "authority", "clause", "governance"}
+GOVERNANCE_KEYS = ("start",)  # the keys [governance] knows; anything else is a warning
+
+
+@dataclass(frozen=True)
+class Governance:
+    """The `[governance]` table: `start` is the ref (sha or tag) where governance began, or None."""
+
+    start: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Policy:
     default: int = 1
     authority: Mapping[str, int] = field(default_factory=lambda: {"root": 2})
     clause: Mapping[str, int] = field(default_factory=dict)
+    governance: Governance = field(default_factory=Governance)
 
     def required(self, key: str, authorities: Iterable[str]) -> tuple[int, str]:
         """(approvals needed, the rule that asks for them): the strictest rule that applies."""
@@ -64,13 +74,27 @@ def _count(where: str, table: object, problems: list[str]) -> int | None:
     return n
 
 
+def _governance(table: object, problems: list[str]) -> Governance:
+    """The `[governance]` table; a start that is not a ref-like string is an impossible value."""
+    if not isinstance(table, dict):
+        raise ValueError('[governance] must be a table like start = "REF"')
+    for k in sorted(set(table) - set(GOVERNANCE_KEYS)):
+        problems.append(f"[governance] has an unknown key {k!r} (ignored); known: {', '.join(GOVERNANCE_KEYS)}")
+    start = table.get("start")
+    if start is None:
+        return Governance()
+    if not isinstance(start, str) or not start.strip() or any(c.isspace() or ord(c) < 32 for c in start):
+        raise ValueError(f"[governance] start must be a commit sha or a tag, not {start!r}")
+    return Governance(start=start)
+
+
 def parse_policy(text: str) -> ParsedPolicy:
     """Parse policy.toml; a file that is not TOML or has an impossible value is unusable (None)."""
     try:
         data = tomllib.loads(text.lstrip("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         return ParsedPolicy(None, (f"policy.toml is not valid TOML ({exc}); the previous policy stays in force",))
-    notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause"
+    notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause, governance"
                         for k in sorted(set(data) - _TABLES)]
     try:
         default = _count("defaults", data.get("defaults", {}), notes)
@@ -81,10 +105,11 @@ def parse_policy(text: str) -> ParsedPolicy:
                 raise ValueError(f"[{table}] must hold tables like [{table}.NAME]")
             levels[table] = {name: n for name, sub in section.items()
                              if (n := _count(f"{table}.{name}", sub, notes)) is not None}
+        governance = _governance(data.get("governance", {}), notes)
     except ValueError as exc:
         return ParsedPolicy(None, (f"{exc}; the previous policy stays in force",))
     policy = Policy(default or DEFAULT_POLICY.default,
-                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"])
+                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"], governance)
     return ParsedPolicy(policy, tuple(notes))
 
 

@@ -10,6 +10,7 @@ from registry.proposals.policy import (
     Approver,
     ClauseFacts,
     Facts,
+    Governance,
     Policy,
     ReviewFacts,
     counted_approvals,
@@ -71,6 +72,10 @@ def test_a_file_keeps_the_built_in_root_rule_unless_it_sets_its_own():
     ("[defaults]\nmin_approvals = true\n", "whole number"),
     ("[authority]\nroot = 2\n", "must be a table"),
     ("authority = 3\n", "must hold tables"),
+    ("governance = 'v1'\n", "[governance] must be a table"),
+    ("[governance]\nstart = 5\n", "start must be a commit sha or a tag"),
+    ("[governance]\nstart = ''\n", "start must be a commit sha or a tag"),
+    ("[governance]\nstart = 'v1 and more'\n", "start must be a commit sha or a tag"),
 ])
 def test_an_unusable_file_gives_no_policy_and_says_why(text, message):
     parsed = parse_policy(text)
@@ -81,11 +86,25 @@ def test_an_unusable_file_gives_no_policy_and_says_why(text, message):
 @pytest.mark.parametrize(("text", "message"), [
     ("[extra]\nx = 1\n", "unknown table [extra]"),
     ("[defaults]\nmin_approvals = 1\nveto = false\n", "unknown key 'veto'"),
+    ("[governance]\nstart = 'v1'\nbegin = 'v2'\n", "[governance] has an unknown key 'begin' (ignored); known: start"),
 ])
 def test_unknown_keys_are_warnings_and_the_rest_applies(text, message):
     parsed = parse_policy(text)
     assert parsed.policy is not None
     assert any(message in w for w in parsed.warnings)
+
+
+def test_the_governance_table_says_where_governance_began():
+    parsed = parse_policy('[defaults]\nmin_approvals = 1\n\n[governance]\nstart = "v1.0"\n')
+    assert parsed.warnings == ()
+    assert parsed.policy.governance == Governance(start="v1.0")
+    assert parsed.policy.default == 1
+
+
+def test_without_a_governance_table_governance_has_no_start():
+    assert parse_policy("[defaults]\nmin_approvals = 1\n").policy.governance == Governance(start=None)
+    assert parse_policy("[governance]\n").policy.governance == Governance(start=None)
+    assert DEFAULT_POLICY.governance.start is None
 
 
 # --- evaluation: one row per rule ---------------------------------------------------------------
