@@ -30,7 +30,11 @@ class Point:
 
 
 def parse_moment(text: str) -> datetime | None:
-    """An ISO date or datetime as aware UTC; a bare date means the end of that day (UTC)."""
+    """An ISO date or datetime as aware UTC; a bare date means the end of that day (UTC).
+
+    A moment that is in range where it was written but not in UTC (`9999-12-31T23:59:59-14:00`) is
+    the last (or first) moment Python can hold: after (or before) every commit all the same.
+    """
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -40,7 +44,10 @@ def parse_moment(text: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.max if moment.year == datetime.max.year else datetime.min).replace(tzinfo=UTC)
 
 
 def commit_by_sha(session: Session, sha: str | None) -> Commit | None:

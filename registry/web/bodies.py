@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import request
 
+from registry import limits
 from registry.errors import BadRequest
 
 _NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object"}
@@ -52,6 +53,8 @@ def _is(value: Any, kind: type) -> bool:
 def _field(name: str, value: Any, f: Field) -> Any:
     if not _is(value, f.kind):
         raise BadRequest(f'"{name}" must be {_NAMES[f.kind]}, not {_json_name(value)}')
+    if isinstance(value, str):
+        limits.check_clean(f'"{name}"', value)
     if f.choices and value not in f.choices:
         raise BadRequest(f'"{name}" must be one of {", ".join(map(repr, f.choices))}, not {value!r}')
     if f.minimum is not None and value < f.minimum:

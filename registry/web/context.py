@@ -9,6 +9,7 @@ from flask import Flask, g, redirect, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from registry import limits
 from registry.db import get_session
 from registry.errors import SpecregError
 from registry.history.asof import AsOf, as_of
@@ -84,6 +85,22 @@ def other_args(skip: str = "at") -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k != skip}
 
 
+def page_arg(default: int = 1) -> int:
+    """`?page=N` of a list page (from 1; anything not a number is `default`, a number past MAX_PAGE a 400)."""
+    return limits.page_number(request.args.get("page", type=int) or default)
+
+
+def refuse_nul_bytes() -> None:
+    """A NUL byte in the path, a query argument or a form field is a 400 before any view runs.
+
+    PostgreSQL cannot hold one in text, so it would otherwise fail deep inside a query (a 500).
+    """
+    limits.check_clean("the URL", request.path)
+    for source, name in ((request.args, "query argument"), (request.form, "form field")):
+        for key, value in source.items(multi=True):
+            limits.check_clean(f"{name} {key!r}", key + value)
+
+
 def page_url(number: int) -> str:
     """This page's URL at another page number, keeping every other query parameter (filters, `at`)."""
     # One dict, the path's own arguments last: a query argument of the same name (`?path=`) was a
@@ -119,6 +136,7 @@ def _secure(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the as-of link keeper, template filters and globals."""
     app.url_defaults(_keep_at)
+    app.before_request(refuse_nul_bytes)
     app.after_request(_secure)
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_filter(when, "when")

@@ -192,3 +192,18 @@ def test_without_json_a_usage_error_is_argparse_usage_on_stderr_and_exit_status_
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("usage: specreg propose")
     assert "specreg propose: error: the following arguments are required: --title, --rationale" in err
+
+
+@pytest.mark.parametrize("argv, code", [
+    (("clauses", "--at", "9999-12-31T23:59:59-14:00"), 0),  # after every commit: the head
+    (("show", "be_honest", "--at", "9999-12-31T23:59:59-14:00"), 0),
+    (("clauses", "--at", "0001-01-01T00:00:00+14:00"), 1),  # before the first commit
+])
+def test_an_as_of_moment_past_what_utc_can_hold_is_answered_in_json_not_with_a_traceback(spec, capsys, argv, code):
+    run_json(capsys, "ingest")
+    status, data = run_json(capsys, *argv)
+    assert status == code
+    if code:
+        assert data["error"] == "unknown_ref" and "before the spec's first commit" in data["message"]
+    else:
+        assert "be_honest" in json.dumps(data)

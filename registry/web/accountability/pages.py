@@ -18,6 +18,7 @@ from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersio
 from registry.history.search import search
 from registry.paging import window
 from registry.web.auth import current_actor
+from registry.web.context import page_arg
 
 bp = Blueprint("accountability", __name__)
 
@@ -26,7 +27,7 @@ bp = Blueprint("accountability", __name__)
 def report() -> str:
     """Unapproved changes, newest first (`?page=N` or the page of `?commit=SHA`), and the history rewrites."""
     session, commit = get_session(), request.args.get("commit", "")
-    page = request.args.get("page", type=int) or (page_of(session, commit) if commit else 1)
+    page = page_arg(page_of(session, commit) if commit else 1)
     total, open_count = unapproved_count(session)
     return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,

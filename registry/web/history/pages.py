@@ -16,14 +16,9 @@ from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search_page
 from registry.paging import page_of
-from registry.web.context import current_as_of
+from registry.web.context import current_as_of, page_arg
 
 bp = Blueprint("pages", __name__)
-
-
-def _page_number() -> int:
-    """`?page=N` (from 1; anything else is page 1)."""
-    return request.args.get("page", 1, type=int)
 
 
 @bp.get("/")
@@ -35,7 +30,7 @@ def home() -> str:
 @bp.get("/documents/<path:path>")
 def document(path: str) -> str:
     """One document's whole clause tree at the as-of point, `?page=N` when it is huge."""
-    page = document_page(get_session(), path, current_as_of().point, _page_number())
+    page = document_page(get_session(), path, current_as_of().point, page_arg())
     return render_template("document.html", doc=page.document, window=page.window)
 
 
@@ -43,7 +38,7 @@ def document(path: str) -> str:
 def search() -> str:
     """Full-text search; an empty query shows just the form."""
     q, past = request.args.get("q", "").strip(), request.args.get("past") == "1"
-    found = search_page(get_session(), q, current_as_of().point, past, _page_number()) if q else None
+    found = search_page(get_session(), q, current_as_of().point, past, page_arg()) if q else None
     return render_template("search.html", q=q, past=past, found=found, results=found.results if found else None)
 
 
@@ -51,7 +46,7 @@ def search() -> str:
 def releases() -> str:
     """The repo's tags on the branch up to the as-of point, newest first, with links to compare them."""
     releases = list_releases(get_session(), current_as_of().point)
-    return render_template("releases.html", releases=releases, shown=page_of(releases, _page_number()))
+    return render_template("releases.html", releases=releases, shown=page_of(releases, page_arg()))
 
 
 @bp.get("/releases/compare")
@@ -71,7 +66,7 @@ def changelog(span: str) -> str:
         raise BadRequest(f"compare two releases as OLD...NEW (three dots), not {span!r}")
     current_as_of()  # the span names its own points; an `at` only sets the banner and links
     log = build_changelog(get_session(), old, new)
-    shown = page_of(log.entries, _page_number())
+    shown = page_of(log.entries, page_arg())
     return render_template("changelog.html", log=log, shown=replace(log, entries=list(shown.items)),
                            window=shown.window)
 
@@ -86,7 +81,7 @@ def activity() -> str:
 def prompts() -> str:
     """Which clauses cite evaluation prompts, and which have none."""
     coverage = prompt_coverage(get_session(), current_as_of().point)
-    return render_template("prompts.html", coverage=coverage, uncovered=page_of(coverage.uncovered, _page_number()))
+    return render_template("prompts.html", coverage=coverage, uncovered=page_of(coverage.uncovered, page_arg()))
 
 
 @bp.get("/prompts/<name>")

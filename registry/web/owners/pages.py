@@ -18,7 +18,7 @@ from registry.owners.queries import owned_by, owner_index, unowned, who_owns
 from registry.owners.resolution import describe_source
 from registry.paging import page_of
 from registry.web.auth import current_actor
-from registry.web.context import current_as_of
+from registry.web.context import current_as_of, page_arg
 
 bp = Blueprint("owners", __name__)
 
@@ -42,7 +42,7 @@ def owner(who: str) -> str:
     result = owned_by(session, who, point)
     members = team_history(session, result.owner.name, point.seq) if result.owner.kind == "team" else []
     return render_template("owners/owner.html", point=point, result=result, members=members,
-                           shown=page_of(result.clauses, request.args.get("page", 1, type=int)))
+                           shown=page_of(result.clauses, page_arg()))
 
 
 @bp.get("/unowned")
@@ -51,7 +51,7 @@ def unowned_report() -> str:
     point = as_of()
     report = unowned(get_session(), point)
     return render_template("owners/unowned.html", point=point, report=report,
-                           shown=page_of(report.clauses, request.args.get("page", 1, type=int)))
+                           shown=page_of(report.clauses, page_arg()))
 
 
 @bp.get("/clauses/<id>/owners")

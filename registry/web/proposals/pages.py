@@ -31,6 +31,7 @@ from registry.proposals.store import get_proposal
 from registry.spec.clause_edit import EditError, new_clause_id, parse_single
 from registry.spec.worddiff import word_diff
 from registry.web.auth import current_actor
+from registry.web.context import page_arg
 from registry.web.markdown import render_markdown
 
 bp = Blueprint("proposals", __name__)
@@ -53,7 +54,7 @@ def index() -> str:
     """Proposals by state (default: the open ones)."""
     state, clause = request.args.get("state", OPEN.value), request.args.get("clause") or None
     shown = proposals_page(get_session(), None if state == "all" else state, clause,
-                           request.args.get("page", 1, type=int))
+                           page_arg())
     return render_template("proposals/list.html", rows=shown.items, window=shown.window, state=state,
                            states=STATES, clause=clause)
 
