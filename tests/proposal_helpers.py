@@ -115,7 +115,7 @@ def build_world(repo: RepoBuilder, session: Session) -> World:
     world.ingest()
     admin = None
     for email, (name, role) in PEOPLE.items():
-        actor = add_user(session, admin, email, name, role)
+        actor = add_user(session, admin, email, name, role, bootstrap=admin is None)
         admin = admin or actor
         world.users[email.split("@")[0]] = actor
     return world

@@ -54,6 +54,19 @@ def manager(actor: Actor | None, doing: str = "manage users") -> Actor:
     return require_role(actor, "admin", doing)
 
 
+def add_user(actor: Actor | None, role: str, has_admin: bool, bootstrap: bool = False) -> None:
+    """Add an account: an admin; only the command line (`bootstrap`) makes the first admin, with no actor.
+
+    The web and the API never bootstrap, so on a fresh instance they answer 401 like anywhere else:
+    whoever reaches the server first must not become its admin.
+    """
+    if actor is None and bootstrap and not has_admin:
+        if role != "admin":
+            raise BadRequest("the first account must be an admin (--role admin)")
+        return
+    manager(actor, "add users")
+
+
 def _known(target: AccountFacts) -> None:
     if target.role is None:
         raise UnknownUser(f"no account has the email {target.email!r}")

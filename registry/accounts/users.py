@@ -107,12 +107,13 @@ def all_account_facts(session: Session) -> dict[str, permissions.AccountFacts]:
 
 
 def add_user(session: Session, actor: Actor | None, email: str, name: str, role: str = "viewer",
-             password: str | None = None) -> Actor:
-    """Create an account (and the person, when owners have not named them yet); admins only."""
-    if has_admin(session):
-        permissions.manager(actor, "add users")
-    elif role != "admin":
-        raise BadRequest("the first account must be an admin (--role admin)")
+             password: str | None = None, *, bootstrap: bool = False) -> Actor:
+    """Create an account (and the person, when owners have not named them yet); admins only.
+
+    `bootstrap` (the command line only: whoever runs it can write the database) lets nobody create
+    the first admin of an instance that has no enabled admin.
+    """
+    permissions.add_user(actor, role, has_admin(session), bootstrap)
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     email = normalize_email(email)

@@ -69,7 +69,7 @@ def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
 
     password = _password(args, False)
     with ctx.session(write=True) as session:
-        user = add_user(session, acting(session, args), args.email, args.name, args.role, password)
+        user = add_user(session, acting(session, args), args.email, args.name, args.role, password, bootstrap=True)
     ctx.emit(user.as_dict(), f"added {user.email} ({user.name}) as {user.role}")
     return 0
 

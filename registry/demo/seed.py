@@ -69,7 +69,7 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str | None = 
     users: dict[str, Actor] = {}
     admin = None
     for email, (name, role) in DEMO_USERS.items():
-        users[email.split("@")[0]] = add_user(session, admin, email, name, role, DEMO_PASSWORD)
+        users[email.split("@")[0]] = add_user(session, admin, email, name, role, DEMO_PASSWORD, bootstrap=admin is None)
         admin = admin or users["ada"]
     d = _Demo(session, source, repo, branch, users)
     return _merged_and_conflicted(d) + [f"#{n}" for n in _open_and_closed(d)]

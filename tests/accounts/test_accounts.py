@@ -6,7 +6,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.accounts.credentials import (
     actor_for_session,
@@ -36,7 +36,7 @@ from registry.models import ApiToken, AuditEvent, LoginSession, Person
 
 @pytest.fixture
 def admin(session):
-    return add_user(session, None, "Root@Example.org", "Root Admin", "admin", "correct horse")
+    return add_user(session, None, "Root@Example.org", "Root Admin", "admin", "correct horse", bootstrap=True)
 
 
 def actions(session) -> list[str]:
@@ -45,14 +45,22 @@ def actions(session) -> list[str]:
 
 def test_the_first_account_needs_no_actor_but_must_be_an_admin(session):
     with pytest.raises(BadRequest, match="first account must be an admin"):
-        add_user(session, None, "ada@example.org", "Ada", "editor")
-    admin = add_user(session, None, "root@example.org", "Root", "admin")
+        add_user(session, None, "ada@example.org", "Ada", "editor", bootstrap=True)
+    admin = add_user(session, None, "root@example.org", "Root", "admin", bootstrap=True)
     assert admin.role == "admin" and admin.email == "root@example.org"
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_without_bootstrap_nobody_creates_the_first_account_without_an_actor(session, role):
+    # Only the command line bootstraps; the web and the API pass no flag and get 401.
+    with pytest.raises(Unauthorized, match="log in to add users"):
+        add_user(session, None, "mallory@example.org", "Mallory", role, "a long passphrase")
+    assert session.scalar(select(func.count()).select_from(Person)) == 0
 
 
 def test_after_the_first_admin_only_admins_add_users(session, admin):
     with pytest.raises(Unauthorized):
-        add_user(session, None, "ada@example.org", "Ada", "editor")
+        add_user(session, None, "ada@example.org", "Ada", "editor", bootstrap=True)
     ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
     with pytest.raises(Forbidden, match="needs the admin role"):
         add_user(session, ada, "bob@example.org", "Bob")

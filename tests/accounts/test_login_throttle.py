@@ -50,7 +50,7 @@ def test_the_refusal_says_how_many_minutes_to_wait_rounded_up(wait, message):
 
 @pytest.fixture
 def ada(session):
-    root = add_user(session, None, "root@example.org", "Root", "admin", "root passphrase")
+    root = add_user(session, None, "root@example.org", "Root", "admin", "root passphrase", bootstrap=True)
     return add_user(session, root, "ada@example.org", "Ada", "editor", "a long passphrase")
 
 

@@ -130,7 +130,7 @@ def test_owner_assignments_are_audited(session, repo):
 
     repo.commit("one", {"spec/a.md": DOC})
     run_ingest(session, repo)
-    admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin")
+    admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin", bootstrap=True)
     assign(session, admin, "rules", "ada@example.org", "covering for the team")
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "owner.assign")).one()
     assert (event.actor, event.subject, event.new["reason"]) == ("ada@example.org", "clause:rules", "covering for the team")

@@ -131,7 +131,7 @@ def test_the_not_found_page_suggests_no_id_from_rewritten_away_history(world):
 
 
 def test_a_proposal_may_add_a_clause_under_an_id_only_rewritten_away_history_had(world, repo):
-    ada = add_user(world.session, None, "ada@example.org", "Ada Byron", "admin")
+    ada = add_user(world.session, None, "ada@example.org", "Ada Byron", "admin", bootstrap=True)
     with SpecSource(repo.path) as source:
         p = propose(world.session, source, ada, "Bring it back", "Because.",
                     [ChangeInput("add", "alpha_renamed", "# Alpha again {#alpha_renamed}\n\nAgain.\n", after="beta")])

@@ -34,7 +34,7 @@ def ledger(session, repo):
 
 def accounts(session) -> dict[str, Actor]:
     """Ada and Alan are admins, Grace an editor (all three are people of OWNERS.toml)."""
-    ada = add_user(session, None, "ada@example.org", "Ada Byron", "admin")
+    ada = add_user(session, None, "ada@example.org", "Ada Byron", "admin", bootstrap=True)
     return {"ada": ada, "alan": add_user(session, ada, "alan@example.org", "Alan Turing", "admin"),
             "grace": add_user(session, ada, "grace@example.org", "Grace Hopper", "editor")}
 

@@ -161,7 +161,7 @@ def active(session) -> dict[str, bool]:
 def test_an_owners_change_never_deactivates_people_with_an_account(session, repo):
     build(repo)
     run_ingest(session, repo)
-    root = add_user(session, None, "root@example.org", "Root Admin", "admin")  # never in OWNERS.toml
+    root = add_user(session, None, "root@example.org", "Root Admin", "admin", bootstrap=True)  # never in OWNERS.toml
     add_user(session, root, "alan@example.org", "Alan Turing", "editor")  # in it, then taken out
     repo.commit("Alan leaves", {"OWNERS.toml": ALAN_LEAVES})
     run_ingest(session, repo)
@@ -178,7 +178,7 @@ def test_an_account_not_the_owners_file_decides_whether_its_holder_is_active(ses
     repo.commit("Alan leaves", {"OWNERS.toml": ALAN_LEAVES})
     run_ingest(session, repo)
     assert active(session)["alan@example.org"] is False
-    root = add_user(session, None, "root@example.org", "Root Admin", "admin")
+    root = add_user(session, None, "root@example.org", "Root Admin", "admin", bootstrap=True)
     add_user(session, root, "alan@example.org", "Alan Turing", "editor")
     assert active(session)["alan@example.org"] is True
     disable_user(session, root, "alan@example.org")

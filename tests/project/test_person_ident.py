@@ -52,7 +52,7 @@ def _values(field: str, value: str) -> tuple[str, str]:
 
 @pytest.fixture
 def admin(session):
-    return add_user(session, None, "root@example.org", "Root Admin", "admin", "correct horse")
+    return add_user(session, None, "root@example.org", "Root Admin", "admin", "correct horse", bootstrap=True)
 
 
 @pytest.mark.parametrize(("field", "value", "named"), BAD, ids=BAD_IDS)

@@ -24,7 +24,7 @@ def client(database_url, repo, tmp_path):
     engine = make_engine(database_url, poolclass=NullPool)
     with SpecSource(repo.path) as source, session_scope(engine, write=True) as session:
         ingest(session, source)
-        admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin")
+        admin = add_user(session, None, "ada@example.org", "Ada Byron", "admin", bootstrap=True)
         assign(session, admin, "lexicon", "grace@example.org", "<script>x</script> cover")
     engine.dispose()
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SPEC_REPO": str(repo.path)})

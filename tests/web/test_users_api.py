@@ -78,3 +78,46 @@ def test_bad_requests_are_clear_errors_and_change_nothing(shared_gov, path, json
     listed = {u["email"]: u for u in call(shared_gov, "root", "get", "/api/v1/users").get_json()["users"]}
     assert "x@example.org" not in listed and listed["root@example.org"]["role"] == "admin"
     assert listed["root@example.org"]["enabled"]
+
+
+@pytest.fixture
+def fresh_app(database_url, repo, tmp_path):
+    """An app on an instance with no accounts at all."""
+    from registry.app import create_app
+    from registry.config import Settings
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret"},
+                     settings=Settings(database_url, repo.path, tmp_path / "instance"))
+    yield app
+    app.extensions["specreg.engine"].dispose()
+
+
+def _accounts(app) -> int:
+    from sqlalchemy import func, select
+
+    from registry.db import make_engine, session_scope
+    from registry.models import Account
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    with session_scope(engine) as s:
+        count = s.scalar(select(func.count()).select_from(Account))
+    engine.dispose()
+    return count
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_on_a_fresh_instance_nobody_creates_an_account_through_the_api_without_a_token(fresh_app, role):
+    response = fresh_app.test_client().post("/api/v1/users", json={
+        "email": "mallory@example.org", "name": "Mallory", "role": role, "password": "a long passphrase"})
+    assert (response.status_code, response.get_json()["error"]) == (401, "unauthorized")
+    assert "log in to add users" in response.get_json()["message"]
+    assert _accounts(fresh_app) == 0
+
+
+def test_on_a_fresh_instance_the_admin_form_refuses_an_anonymous_first_admin(fresh_app):
+    client = fresh_app.test_client()
+    with client.session_transaction() as sess:
+        sess["csrf"] = "csrf-token"
+    response = client.post("/admin/users", data={"email": "mallory@example.org", "name": "Mallory",
+                                                 "role": "admin", "csrf_token": "csrf-token"})
+    assert response.status_code == 401 and _accounts(fresh_app) == 0
