@@ -1,6 +1,7 @@
 """Use case: run every integrity check over the database and the spec repo it ingested.
 
-The database alone: the audit chain recomputes, and every review's digest is its revision's text.
+The database alone: the audit chain recomputes, every review's digest is its revision's text, and
+every review, account role and proposal state is what the audit chain recorded.
 Against the spec repo's branch: the Audit-Head anchors are still in the chain, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from registry.accounts.provenance import check_accounts
 from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
@@ -21,6 +23,7 @@ from registry.proposals.integrity import (
     check_trailers,
     collect,
 )
+from registry.proposals.provenance import check_proposal_states, check_recorded_reviews
 
 ANCHOR_TRAILER = AUDIT_HEAD
 
@@ -48,7 +51,8 @@ def repo_anchors(commits: dict[str, CommitTrailers]) -> tuple[list[tuple[str, in
 
 def verify(session: Session, repo: str | None = None) -> list[Finding]:
     """Every finding from every check; an empty list means the record holds."""
-    findings = verify_chain(session) + check_reviews(session)
+    findings = (verify_chain(session) + check_reviews(session) + check_recorded_reviews(session)
+                + check_accounts(session) + check_proposal_states(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:

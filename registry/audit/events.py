@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +76,16 @@ def head(session: Session) -> tuple[int, str]:
     """The newest event's (seq, hash); (0, GENESIS) when there is none."""
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
+
+
+def by_subject(session: Session, prefix: str, actions: Collection[str]) -> dict[str, list[AuditEvent]]:
+    """The events with these actions whose subject starts with `prefix`, oldest first, by subject."""
+    out: dict[str, list[AuditEvent]] = {}
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.subject.startswith(prefix, autoescape=True),
+                                                    AuditEvent.action.in_(list(actions))).order_by(AuditEvent.seq))
+    for e in rows:
+        out.setdefault(e.subject, []).append(e)
+    return out
 
 
 def verify_chain(session: Session) -> list[Finding]:

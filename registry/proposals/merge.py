@@ -29,7 +29,7 @@ from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
-from registry.proposals import counted, permissions, store
+from registry.proposals import counted, permissions, provenance, store
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
 from registry.spec.clause_edit import Edit, EditError, apply_edits
@@ -183,6 +183,8 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
                 return MergeResult(proposal.id, MERGED, proposal.merged_sha)
             who = _check_mergeable(session, actor, proposal)
             plan = _Plan.of(session, proposal, anchor, committer)
+            # An approval the audit trail does not back (a review row forged with SQL) never reaches a trailer.
+            provenance.require_recorded(session, proposal.id, plan.approvals)
             outcome = _publish(source, repo, published, plan)
             if isinstance(outcome, list):
                 return _conflicted(session, proposal, who, outcome)

@@ -1,0 +1,140 @@
+"""Reviews, roles and proposal states are tied to the audit chain: rows forged with SQL are named, and never merged."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from proposal_helpers import build_world
+from repo_builder import RepoBuilder
+from sqlalchemy import text
+
+from registry.cli import main
+from registry.db import make_engine, session_scope
+from registry.gitsource import SpecSource
+from registry.proposals import reviews
+from registry.proposals.merge import merge
+
+
+@dataclass
+class Governed:
+    """Proposal `merged` merged with Grace's approval; proposal `pending` (Ada's, on respect_privacy) still open."""
+
+    engine: object
+    repo: RepoBuilder
+    merged: int
+    pending: int
+
+
+@pytest.fixture
+def governed(repo, database_url, monkeypatch):
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    engine = make_engine(database_url)
+    with session_scope(engine, write=True) as s:
+        world = build_world(repo, s)
+        merged = world.change("ada", "be_brief", "Prefer very short answers.")
+        reviews.approve(s, world.users["alan"], merged)
+        merge(s, repo.path, "main", world.users["ada"], merged)
+        pending = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    yield Governed(engine, repo, merged, pending)
+    engine.dispose()
+
+
+def sql(g: Governed, *statements: str) -> None:
+    """Edit the database behind the registry's back."""
+    with g.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement.format(merged=g.merged, pending=g.pending)))
+
+
+# An approval of the pending proposal by Grace (its owner), forged exactly as the registry would write it.
+FORGED_APPROVAL = (
+    "INSERT INTO reviews (proposal_id, revision_id, reviewer_id, printed_name, kind, meaning, digest, comment, "
+    "created_at) SELECT {pending}, r.id, p.id, 'Grace Hopper', 'approve', 'approved as owner of respect_privacy', "
+    "r.digest, '', CURRENT_TIMESTAMP FROM proposal_revisions r, people p "
+    "WHERE r.proposal_id = {pending} AND p.email = 'grace@example.org'")
+
+
+def verify_json(capsys) -> tuple[int, dict]:
+    code = main(["verify", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def found(data: dict, check: str, where: str, says: str) -> bool:
+    return any(f["check"] == check and where in f["where"] and says in f["message"] for f in data["findings"])
+
+
+def test_a_governed_record_with_reviews_accounts_and_states_verifies(governed, capsys):
+    assert verify_json(capsys) == (0, {"ok": True, "findings": []})
+
+
+@pytest.mark.parametrize(("statements", "check", "where", "says"), [
+    ([FORGED_APPROVAL], "review", "proposal {pending} review", "no audit event recorded this approval"),
+    (["UPDATE reviews SET meaning = 'approved as owner of be_brief and rules' WHERE proposal_id = {merged}"],
+     "review", "proposal {merged} review", "differs from what audit event"),
+    (["UPDATE reviews SET reviewer_id = (SELECT id FROM people WHERE email = 'grace@example.org') "
+      "WHERE proposal_id = {merged}"], "review", "proposal {merged} review", "differs from what audit event"),
+    (["UPDATE accounts SET role = 'admin' WHERE person_id = (SELECT id FROM people WHERE email = 'vic@example.org')"],
+     "account", "user vic@example.org", "its last role event says viewer"),
+    (["UPDATE accounts SET disabled_at = NULL, role = 'editor' WHERE person_id = "
+      "(SELECT id FROM people WHERE email = 'grace@example.org')"],
+     "account", "user grace@example.org", "its last role event says viewer"),
+    (["INSERT INTO people (email, name, active, created_at) VALUES ('mallory@example.org', 'Mallory', true, "
+      "CURRENT_TIMESTAMP)",
+      "INSERT INTO accounts (person_id, role, created_at) SELECT id, 'admin', CURRENT_TIMESTAMP FROM people "
+      "WHERE email = 'mallory@example.org'"],
+     "account", "user mallory@example.org", "no audit event created the account"),
+    (["UPDATE proposals SET state = 'approved' WHERE id = {pending}"],
+     "proposal", "proposal {pending}", "is approved in the database, but its last state event says open"),
+])
+def test_rows_forged_with_sql_are_named_by_verify(governed, capsys, statements, check, where, says):
+    sql(governed, *statements)
+    code, data = verify_json(capsys)
+    assert code == 1 and found(data, check, where.format(merged=governed.merged, pending=governed.pending), says), data
+
+
+def test_a_veto_marked_dismissed_with_sql_is_named_by_verify(governed, capsys):
+    with session_scope(governed.engine, write=True) as s:
+        from registry.accounts.users import actor_for
+
+        veto = reviews.request_changes(s, actor_for(s, "alan@example.org"), governed.pending, "Not like this.").id
+    sql(governed, f"UPDATE reviews SET dismissed_at = CURRENT_TIMESTAMP, dismiss_reason = 'ok' WHERE id = {veto}")
+    code, data = verify_json(capsys)
+    assert code == 1
+    assert found(data, "review", f"proposal {governed.pending} review {veto}", "audit events say pending"), data
+
+
+def test_a_disabled_account_enabled_with_sql_is_named_by_verify(governed, capsys):
+    with session_scope(governed.engine, write=True) as s:
+        from registry.accounts.users import actor_for, disable_user
+
+        disable_user(s, actor_for(s, "root@example.org"), "barbara@example.org")
+    sql(governed, "UPDATE accounts SET disabled_at = NULL WHERE person_id = "
+                  "(SELECT id FROM people WHERE email = 'barbara@example.org')")
+    code, data = verify_json(capsys)
+    assert code == 1 and found(data, "account", "user barbara@example.org", "its last event says disabled"), data
+
+
+def test_merge_refuses_an_approval_no_audit_event_recorded_and_writes_nothing(governed, capsys):
+    sql(governed, FORGED_APPROVAL)
+    with SpecSource(governed.repo.path) as source:
+        head = source.resolve("main")
+    code = main(["merge", str(governed.pending), "--as", "ada@example.org", "--json"])
+    error = json.loads(capsys.readouterr().out)
+    assert (code, error["error"]) == (1, "integrity_error"), error
+    assert "Approved-by" in error["message"] and "no audit event recorded this approval" in error["message"]
+    with SpecSource(governed.repo.path) as source:
+        assert source.resolve("main") == head
+    with session_scope(governed.engine) as s:
+        assert s.scalar(text(f"SELECT state FROM proposals WHERE id = {governed.pending}")) == "open"
+
+
+def test_merge_with_approvals_the_audit_trail_backs_still_merges(governed, capsys):
+    with session_scope(governed.engine, write=True) as s:
+        from registry.accounts.users import actor_for
+
+        reviews.approve(s, actor_for(s, "grace@example.org"), governed.pending)
+    assert main(["merge", str(governed.pending), "--as", "ada@example.org", "--json"]) == 0
+    capsys.readouterr()
+    assert verify_json(capsys) == (0, {"ok": True, "findings": []})
