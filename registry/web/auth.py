@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
@@ -84,11 +85,26 @@ def check_csrf() -> None:
         raise CsrfFailure("the form's security token is missing or out of date; reload the page and try again")
 
 
+def _same_site_path(target: str | None) -> str | None:
+    """The target when it is a path on this site, else None (no open redirect, no header injection).
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    `/%09/evil.example` (a tab) and `/%5Cevil.example` (a backslash) mean `//evil.example`, another
+    host. Any character that is not printable (controls, line and paragraph separators, whitespace
+    but a space) or a backslash refuses the target outright; what is left must be a path with one
+    leading '/', no scheme and no host.
+    """
+    if not target or "\\" in target or not target.isprintable():
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a full URL: no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.home")
+    """Where to go after logging in: a same-site path, else the home page."""
+    return _same_site_path(target) or url_for("pages.home")
 
 
 @bp.get("/login")

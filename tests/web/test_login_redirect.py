@@ -31,7 +31,7 @@ def log_in(app, next_: str):
 @pytest.mark.parametrize("next_", [
     "//evil.example/", "/\t/evil.example", "/\n/x", "/\r\n/x", "\t//evil.example", "/\\evil.example",
     "\\\\evil.example", "https://evil.example/", "http:/evil.example", "javascript:alert(1)", "evil.example",
-    " /proposals", "/proposals\x00", "/\x0b/evil.example", "/\u2028/evil.example", "/\u00a0/evil.example", "",
+    " /proposals", "/\x0b/evil.example", "/\u2028/evil.example", "/\u00a0/evil.example", "",
 ])
 def test_a_login_with_an_off_site_or_malformed_next_goes_home(site, next_):
     response = log_in(site, next_)
