@@ -11,7 +11,7 @@ from registry.accounts.actors import Actor
 from registry.errors import Conflict, Forbidden, IllegalTransition, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import STATES
 from registry.proposals.permissions import ACTIONS, PendingReview, ProposalFacts, decide
-from registry.proposals.policy import Approver, ClauseFacts
+from registry.proposals.policy import Approver, ClauseFacts, Facts
 
 PROPOSER = Actor(1, "ada@example.org", "Ada", "editor")
 OWNER = Actor(2, "grace@example.org", "Grace", "viewer")
@@ -23,7 +23,8 @@ CLAUSES = (ClauseFacts("respect_privacy", ("system",), (Approver(OWNER.email, OW
 
 def facts(state: str = "open", *pending: PendingReview, **changes: object) -> ProposalFacts:
     """An open proposal by PROPOSER at revision 2 touching a clause OWNER owns; the policy is met."""
-    base = ProposalFacts(7, state, PROPOSER.person_id, 2, frozenset({PROPOSER.email}), pending, CLAUSES, ())
+    policy = Facts(PROPOSER.email, frozenset({PROPOSER.email}), 2, "d2", CLAUSES, ())
+    base = ProposalFacts(7, state, PROPOSER.person_id, 2, frozenset({PROPOSER.email}), pending, CLAUSES, (), policy)
     return replace(base, **changes)
 
 

@@ -1,6 +1,7 @@
 """Policy: parsing policy.toml and every rule of evaluation, as tables."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from registry.proposals.policy import (
     counted_approvals,
     evaluate,
     parse_policy,
+    standing,
 )
 
 ADA, GRACE, ALAN, BARBARA, ROOT = (Approver(f"{n}@example.org", n.title()) for n in
@@ -192,6 +194,82 @@ COUNTED = {
         [clause(approvers=(GRACE, BARBARA))], [approval(BARBARA), approval(GRACE)],
         [("Barbara", ("privacy",)), ("Grace", ("privacy",))]),
 }
+
+# --- separation of duties: who made the approver an owner, whose password they hold ----------------
+
+MALLORY = Approver("mallory@example.org", "Mallory")
+
+
+def assigned(who: Approver, *by: str) -> Approver:
+    """An approver whose ownership rests only on registry assignments by these admins."""
+    return replace(who, assigned_by=by)
+
+
+def duties(clauses, reviews, passwords=None):
+    return replace(facts(clauses, reviews, ("ada@example.org", "alan@example.org")), password_set_by=passwords or {})
+
+
+# (clauses, reviews, passwords set by someone else) -> who counts, for what
+WHO_COUNTS = {
+    "an owner by OWNERS.toml counts": ([clause(approvers=(GRACE,))], [approval(GRACE)], {}, [("Grace", ("privacy",))]),
+    "an owner assigned by an admin outside the proposal counts": (
+        [clause(approvers=(assigned(MALLORY, "root@example.org"),))], [approval(MALLORY)], {},
+        [("Mallory", ("privacy",))]),
+    "an owner the proposer assigned does not count": (
+        [clause(approvers=(assigned(MALLORY, "ada@example.org"),))], [approval(MALLORY)], {}, []),
+    "an owner a revision author assigned does not count": (
+        [clause(approvers=(assigned(MALLORY, "alan@example.org"),))], [approval(MALLORY)], {}, []),
+    "an owner assigned by the proposer and by an outsider counts (one independent grant suffices)": (
+        [clause(approvers=(assigned(MALLORY, "ada@example.org", "root@example.org"),))], [approval(MALLORY)], {},
+        [("Mallory", ("privacy",))]),
+    "an owner assigned by an admin whose password the proposer set does not count": (
+        [clause(approvers=(assigned(MALLORY, "root@example.org"),))], [approval(MALLORY)],
+        {"root@example.org": "ada@example.org"}, []),
+    "an owner assigned by an admin whose password an outsider set counts": (
+        [clause(approvers=(assigned(MALLORY, "root@example.org"),))], [approval(MALLORY)],
+        {"root@example.org": "vic@example.org"}, [("Mallory", ("privacy",))]),
+    "an owner whose password someone else set does not count": (
+        [clause(approvers=(GRACE,))], [approval(GRACE)], {"grace@example.org": "root@example.org"}, []),
+    "an admin whose password someone else set does not count for an unowned clause": (
+        [clause(approvers=(ROOT,), unowned=True)], [approval(ROOT)], {"root@example.org": "vic@example.org"}, []),
+    "an approval counts only for the clauses not assigned by the proposer's side": (
+        [clause("a", approvers=(GRACE,)), clause("b", approvers=(assigned(GRACE, "ada@example.org"),))],
+        [approval(GRACE)], {}, [("Grace", ("a",))]),
+}
+
+
+@pytest.mark.parametrize(("clauses", "reviews", "passwords", "expected"), WHO_COUNTS.values(), ids=WHO_COUNTS.keys())
+def test_who_counts_under_separation_of_duties(clauses, reviews, passwords, expected):
+    found = counted_approvals(duties(clauses, reviews, passwords))
+    assert [(a.review.reviewer.name, a.clauses) for a in found] == expected
+
+
+@pytest.mark.parametrize(("who", "passwords", "reason"), [
+    (assigned(MALLORY, "ada@example.org"), {},
+     "ownership of privacy rests only on a registry assignment by the proposer"),
+    (assigned(MALLORY, "alan@example.org"), {},
+     "ownership of privacy rests only on a registry assignment by an author of a revision"),
+    (assigned(MALLORY, "root@example.org"), {"root@example.org": "ada@example.org"},
+     "ownership of privacy rests only on a registry assignment by root@example.org, whose password the proposer set"),
+    (MALLORY, {"mallory@example.org": "root@example.org"},
+     "the password of mallory@example.org was set by root@example.org; an approval counts once its holder sets "
+     "their own"),
+])
+def test_an_approval_that_does_not_count_says_why_and_its_giver_is_not_eligible(who, passwords, reason):
+    result = evaluate(DEFAULT_POLICY, duties([clause(approvers=(who, GRACE))], [approval(MALLORY)], passwords))
+    assert [(u.review.reviewer.name, u.reason) for u in result.uncounted] == [("Mallory", reason)]
+    assert result.notes == (f"the approval by Mallory does not count: {reason}",)
+    assert result.clauses[0].eligible == ("Grace",)
+    assert standing(duties([clause(approvers=(who, GRACE))], [], passwords), MALLORY.email) == ((), reason)
+
+
+def test_an_approval_that_counts_for_fewer_clauses_says_which_and_why():
+    result = evaluate(DEFAULT_POLICY, duties(
+        [clause("a", approvers=(GRACE,)), clause("b", approvers=(assigned(GRACE, "ada@example.org"), BARBARA))],
+        [approval(GRACE)]))
+    assert result.notes == ("the approval by Grace does not count for b: ownership of b rests only on a registry "
+                            "assignment by the proposer",)
+    assert result.clauses[1].eligible == ("Barbara",)
 
 
 @pytest.mark.parametrize(("clauses", "reviews", "expected"), COUNTED.values(), ids=COUNTED.keys())
