@@ -79,6 +79,8 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     lines = [f"Ingested {report.commits} commit(s), {report.versions} clause version(s); "
              f"head {report.head[:12] if report.head else '-'}"
              + (" (history rewrite recorded)" if report.rewritten else "")]
+    if report.abandoned_runs:
+        lines.append(f"marked abandoned (their process is gone): run(s) {', '.join(map(str, report.abandoned_runs))}")
     for w in report.warnings:
         where = f"{w.path}:{w.line}" if w.line else w.path
         lines.append(f"warning: {(w.commit or '')[:12]} {where}: {w.message}")

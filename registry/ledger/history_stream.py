@@ -7,6 +7,9 @@ reads in this process, which is cheaper than starting another.
 """
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import threading
 import traceback
 from collections.abc import Generator, Iterable, Iterator
@@ -31,6 +34,7 @@ T = TypeVar("T")
 # Commits per message from a reader process: the writer starts (and ends) soon after the reader, and
 # a message's blobs fit git's 1 MiB pipe. The writer still commits every `ReadJob.batch` commits.
 READER_BATCH = 50
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,11 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
     context = multiprocessing.get_context("fork") if _start_method() == "fork" else multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     small = replace(job, batch=min(job.batch, READER_BATCH))
-    process = context.Process(target=_serve, args=(small, sender), name="specreg-history-reader", daemon=True)
+    # A forked child holds a copy of our end of the pipe, which it closes: while it held it, a killed
+    # writer left the reader blocked forever on a full pipe that nobody else could read.
+    inherited = receiver if context.get_start_method() == "fork" else None
+    process = context.Process(target=_serve, args=(small, sender, os.getpid(), inherited),
+                              name="specreg-history-reader", daemon=True)
     process.start()
     sender.close()
     try:
@@ -117,8 +125,11 @@ def _start_method() -> Literal["fork", "spawn"]:
     return "fork" if single and "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _serve(job: ReadJob, conn: Connection) -> None:
+def _serve(job: ReadJob, conn: Connection, parent: int, inherited: Connection | None) -> None:
     """The reader process: send ("batch", commits) messages, then ("end", None) or ("error", ...)."""
+    if inherited is not None:
+        inherited.close()
+    die_with_parent(parent)
     try:
         encoder = _Encoder()
         with SpecSource(job.repo) as source:
@@ -133,6 +144,21 @@ def _serve(job: ReadJob, conn: Connection) -> None:
         _send_quietly(conn, ("error", traceback.format_exc()))
     finally:
         conn.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: have the kernel kill this process when its parent ends; leave now if it already has.
+
+    A writer killed outright (SIGKILL, the OOM killer) runs no clean-up, so its reader process must
+    not depend on being told. Its git children end with it: git's input reaches its end, or its
+    output has nobody left to read it.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the line above took effect
+        os._exit(1)
 
 
 def _send_quietly(conn: Connection, message: tuple[str, str]) -> None:

@@ -17,6 +17,7 @@ from registry.ledger.commit_applier import CommitApplier
 from registry.ledger.documents import CommitDocs
 from registry.ledger.history_stream import ReadJob, parsed_history
 from registry.ledger.refs import seq_of
+from registry.ledger.runs import DONE, STOPPED, mark_abandoned, this_process
 from registry.ledger.state import LedgerState
 from registry.models import (
     Clause,
@@ -74,11 +75,13 @@ class IngestReport:
     warnings: list[Problem] = field(default_factory=list)
     rewritten: bool = False
     run_id: int | None = None
+    abandoned_runs: list[int] = field(default_factory=list)  # runs found dead and marked so by this one
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form: {"head", "commits", "versions", "warnings": [...]}."""
+        """The JSON form: {"head", "commits", "versions", "rewritten", "abandoned_runs", "warnings": [...]}."""
         return {"head": self.head, "commits": self.commits, "versions": self.versions,
-                "rewritten": self.rewritten, "warnings": [w.as_dict() for w in self.warnings]}
+                "rewritten": self.rewritten, "abandoned_runs": self.abandoned_runs,
+                "warnings": [w.as_dict() for w in self.warnings]}
 
 
 class _Run:
@@ -86,7 +89,9 @@ class _Run:
 
     def __init__(self, session: Session, ledger: Ledger) -> None:
         self.session = session
-        self.row = IngestRun(branch=ledger.branch, head_before=ledger.head_sha)
+        me = this_process()
+        self.row = IngestRun(branch=ledger.branch, head_before=ledger.head_sha, pid=me.pid, host=me.host,
+                             pid_started=me.started)
         session.add(self.row)
         session.flush()
         self.warnings: list[Problem] = []
@@ -193,10 +198,11 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each batch."""
     lock_writer(session, "ingest")
     ledger = _ledger(session, source, options.branch)
+    abandoned = mark_abandoned(session)  # runs killed earlier; a live run is never marked
     head = source.resolve(ledger.branch)
     _sync_tags(session, source, ledger.branch)
     if ledger.head_sha == head:
-        return IngestReport(head=head)
+        return IngestReport(head=head, abandoned_runs=abandoned)
     files = _spec_files(source, head, options)
     run = _Run(session, ledger)
     if ledger.includes and ledger.includes != files.describe():
@@ -218,11 +224,11 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
                                 watchers)
         done, stopped = _apply(session, source, batches, ledger, run, applier, total, options.batch_commits,
                                progress, checkpoint)
-    run.row.status, run.row.finished_at = "stopped" if stopped else "done", utcnow()
+    run.row.status, run.row.finished_at = STOPPED if stopped else DONE, utcnow()
     session.flush()
     return IngestReport(head=run.row.head_after if stopped else head, commits=done,
                         versions=applier.versions_written, warnings=run.warnings, rewritten=rewritten,
-                        run_id=run.row.id)
+                        run_id=run.row.id, abandoned_runs=abandoned)
 
 
 def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,

@@ -158,7 +158,12 @@ class IngestRun(Base):
     head_after: Mapped[str | None] = mapped_column(SHA)
     commits: Mapped[int] = mapped_column(Integer, default=0)
     versions: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, done, stopped, abandoned
+    # The process running it (registry/ledger/runs.py): a later ingest marks a run whose process
+    # is gone as abandoned.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid_started: Mapped[str | None] = mapped_column(String(64))
 
 
 class IngestWarning(Base):

@@ -39,7 +39,8 @@ def test_init_is_idempotent(spec, capsys):
 def test_ingest_reports_head_commits_versions_and_warnings(spec, capsys):
     code, data = run_json(capsys, "ingest")
     assert code == 0
-    assert data == {"head": spec.head(), "commits": 2, "versions": 3, "rewritten": False, "warnings": []}
+    assert data == {"head": spec.head(), "commits": 2, "versions": 3, "rewritten": False, "abandoned_runs": [],
+                    "warnings": []}
 
 
 def test_ingest_warnings_name_commit_path_and_message(spec, capsys):

@@ -1,0 +1,79 @@
+"""Which process an ingest run belongs to, and runs whose process is gone (marked abandoned).
+
+A run row says "running" from its first checkpoint until it ends. A process killed mid-run (SIGKILL,
+the machine's OOM killer, a power cut) never writes its end, so each run records the process that
+runs it: its pid, the host, and when that process started (a pid is reused; a pid with another
+start time is another process). A later ingest on the same host marks every "running" run whose
+process is gone as "abandoned". A run recorded on another host cannot be checked from here and
+stays "running" until an ingest on its own host looks.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import IngestRun, utcnow
+
+RUNNING, DONE, STOPPED, ABANDONED = "running", "done", "stopped", "abandoned"
+
+
+@dataclass(frozen=True)
+class ProcessId:
+    """A process, told apart from a later one that reuses its pid: (pid, host, start)."""
+
+    pid: int
+    host: str
+    started: str | None  # the kernel's boot id and the process's start time; None where unknown
+
+
+def process_started(pid: int) -> str | None:
+    """When process `pid` started, as '<boot id>:<clock ticks since boot>'; None if gone or unknown.
+
+    Linux only (/proc): field 22 of /proc/PID/stat, after the command name in parentheses (which may
+    itself hold spaces and parentheses, hence the split at the last one).
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] == "Z":
+        return None  # a zombie has ended; only its exit status waits to be collected
+    return f"{boot}:{fields[19]}"
+
+
+def this_process() -> ProcessId:
+    """The running process's identity, recorded on its run row."""
+    return ProcessId(os.getpid(), socket.gethostname(), process_started(os.getpid()))
+
+
+def is_gone(run: IngestRun, host: str) -> bool:
+    """True when the run's process has ended, as far as this host can tell (only its own runs)."""
+    if run.pid is None or run.host != host:
+        return False
+    if run.pid_started is not None and Path("/proc").is_dir():
+        return process_started(run.pid) != run.pid_started
+    try:
+        os.kill(run.pid, 0)  # no signal sent: only asks whether the pid exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
+
+
+def mark_abandoned(session: Session) -> list[int]:
+    """Mark "running" runs whose process has ended as "abandoned"; their ids, oldest first."""
+    host = socket.gethostname()
+    gone = [run for run in session.scalars(select(IngestRun).where(IngestRun.status == RUNNING)
+                                           .order_by(IngestRun.id)) if is_gone(run, host)]
+    for run in gone:
+        run.status, run.finished_at = ABANDONED, utcnow()
+    session.flush()
+    return [run.id for run in gone]
