@@ -1,11 +1,12 @@
 """Reads ownership inputs from the database: OWNERS versions, clause trees, assignments, people."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownOwner
 from registry.history.queries import version_at
@@ -110,23 +111,38 @@ class OwnersStore:
 
     def assigned(self, moment: datetime | None, clause_id: int | None = None) -> dict[int, list[str]]:
         """Registry assignments in force at a moment (None: now): clause lineage -> owner refs."""
-        q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name)
+        return {cid: list(refs) for cid, refs in self.assignments(moment, clause_id).items()}
+
+    def assignments(self, moment: datetime | None, clause_id: int | None = None) -> dict[int, dict[str, str]]:
+        """The same with who made each: clause lineage -> owner ref -> the email of the admin who assigned it."""
+        assigner = aliased(Person)
+        q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name, assigner.email)
              .outerjoin(Person, Person.id == OwnerAssignment.person_id)
              .outerjoin(Team, Team.id == OwnerAssignment.team_id)
+             .join(assigner, assigner.id == OwnerAssignment.actor_id)
              .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
         if moment is not None:
             q = q.where(OwnerAssignment.created_at <= moment)
         if clause_id is not None:
             q = q.where(OwnerAssignment.clause_id == clause_id)
-        out: dict[int, list[str]] = {}
-        for cid, action, email, team in self.session.execute(q):
+        out: dict[int, dict[str, str]] = {}
+        for cid, action, email, team, by in self.session.execute(q):
             ref = email if email is not None else TEAM_PREFIX + team
-            refs = out.setdefault(cid, [])
+            refs = out.setdefault(cid, {})
             if action == "assign" and ref not in refs:
-                refs.append(ref)
-            elif action == "unassign" and ref in refs:
-                refs.remove(ref)
+                refs[ref] = by
+            elif action == "unassign":
+                refs.pop(ref, None)
         return out
+
+    def assigners(self, owner: Owner, made_by: Mapping[str, str], seq: int) -> tuple[str, ...]:
+        """Who made the registry assignments that alone make `owner` an owner (directly or through a team);
+        () when OWNERS.toml makes them one. `made_by`: the clause's assignments (owner ref -> assigner)."""
+        if owner.source != "registry":
+            return ()
+        teams = self.rules_at(seq).teams
+        return tuple(dict.fromkeys(by for ref, by in made_by.items() if ref == owner.email or (
+            ref.startswith(TEAM_PREFIX) and owner.email in teams.get(ref[len(TEAM_PREFIX):], ()))))
 
     def people(self) -> dict[str, Person]:
         """Every person ever known, by email."""

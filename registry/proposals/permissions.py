@@ -19,7 +19,7 @@ from registry.accounts.permissions import Decision, decision
 from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import Proposal
 from registry.proposals import store
-from registry.proposals.policy import ClauseFacts
+from registry.proposals.policy import ClauseFacts, Facts, standing
 from registry.proposals.states import APPROVED, OPEN, transition
 from registry.proposals.verdict import may_approve, verdict
 
@@ -51,6 +51,7 @@ class ProposalFacts:
     pending: tuple[PendingReview, ...]
     clauses: tuple[ClauseFacts, ...] | None = None  # the touched clauses with who may approve each
     missing: tuple[str, ...] | None = None  # the policy's unmet rules (empty: satisfied)
+    policy: Facts | None = None  # what the policy judges (loaded with the verdict)
 
     def approvable(self, email: str) -> list[str]:
         """The touched clauses this person may approve (as owner, or as admin of an unowned clause)."""
@@ -61,6 +62,12 @@ class ProposalFacts:
         if self.clauses is None:
             raise ValueError("load the facts with the verdict for a rule that reads the touched clauses")
         return self.clauses
+
+    def standing(self, email: str) -> tuple[tuple[str, ...], str | None]:
+        """The touched clauses this person's approval would count for, or why none (policy.standing)."""
+        if self.policy is None:
+            raise ValueError("load the facts with the verdict for a rule that reads who counts")
+        return standing(self.policy, email)
 
     def pending_by(self, actor: Actor, kind: str) -> list[PendingReview]:
         """The actor's reviews of this kind that still count."""
@@ -97,6 +104,9 @@ def _approve(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor
                         f"({', '.join(c.key for c in f.touched())}); approving follows ownership")
     if actor.email in f.authors:
         raise Forbidden("an author of a revision cannot approve the proposal")
+    counts_for, why = f.standing(actor.email)
+    if not counts_for:  # separation of duties: an approval that could not count is not offered
+        raise Forbidden(f"your approval would not count: {why}")
     if f.pending_by(actor, "request_changes"):
         raise Conflict("withdraw your request for changes before approving")
     if any(r.revision == f.revision for r in f.pending_by(actor, "approve")):
@@ -214,7 +224,8 @@ def load_facts(session: Session, proposal: Proposal, actions: Collection[str] = 
     v = verdict(session, proposal) if NEEDS_VERDICT.intersection(actions) else None
     return ProposalFacts(proposal.id, proposal.state, proposal.proposer_id, proposal.revision,
                          frozenset(store.revision_authors(session, proposal)), pending,
-                         None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing))
+                         None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing),
+                         None if v is None else v.facts)
 
 
 def check(session: Session, actor: Actor | None, proposal: Proposal, action: str, target: int | None = None) -> Actor:

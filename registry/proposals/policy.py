@@ -3,7 +3,10 @@
 Built-in rules nobody can configure away: every touched clause needs approvals from its owners
 (from the admins when it has no owner); the proposer and the author of any revision never count;
 an approval counts only for the revision and exact text (digest) it was given for, and only for
-the touched clauses its giver may approve now; a pending request for changes blocks.
+the touched clauses its giver may approve now; separation of duties: ownership that rests only on
+registry assignments made by the proposer or a revision author (or by an account whose password one
+of them set) does not count for their proposal, and nobody whose password someone else set counts
+until they set their own; a pending request for changes blocks.
 `policy.toml` sets how many approvals: `[defaults]`, per authority level (`[authority.root]`) and
 per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
 to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
@@ -115,10 +118,13 @@ def parse_policy(text: str) -> ParsedPolicy:
 
 @dataclass(frozen=True)
 class Approver:
-    """A person as policy sees them."""
+    """A person as policy sees them (as an approver of one clause)."""
 
     email: str
     name: str
+    # The admins whose registry assignments alone make them an approver of the clause (directly or
+    # through a team); empty when OWNERS.toml (or, for an unowned clause, the admin role) does.
+    assigned_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ class Facts:
     digest: str
     clauses: tuple[ClauseFacts, ...]
     reviews: tuple[ReviewFacts, ...]
+    # People whose current password someone else set (an admin creating or resetting the account),
+    # by email: who set it. Reviewers and assigners; the holder setting their own takes them out.
+    password_set_by: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,21 @@ class CountedApproval:
 
     review: ReviewFacts
     clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UncountedApproval:
+    """A pending approval that counts for nothing under the policy, and why (for people)."""
+
+    review: ReviewFacts
+    reason: str  # e.g. "the proposer", "stale: given for revision 1"
+
+    @property
+    def note(self) -> str:
+        """The sentence the proposal page shows: "the approval by NAME does not count: REASON"."""
+        if self.reason.startswith("stale"):
+            return f"the approval by {self.review.reviewer.name} is {self.reason}"
+        return f"the approval by {self.review.reviewer.name} does not count: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -201,6 +225,7 @@ class Evaluation:
     vetoes: tuple[str, ...]
     notes: tuple[str, ...]
     counted: tuple[CountedApproval, ...] = ()
+    uncounted: tuple[UncountedApproval, ...] = ()
 
     @property
     def satisfied(self) -> bool:
@@ -226,44 +251,100 @@ def _excluded(facts: Facts, email: str) -> str | None:
     return None
 
 
-def _why_not(facts: Facts, review: ReviewFacts) -> str | None:
-    """Why an approval does not count (None: it counts for the clauses its giver may approve)."""
-    why = _excluded(facts, review.reviewer.email)
-    if why:
-        return f"the approval by {review.reviewer.name} does not count: {why}"
-    if review.revision != facts.revision or review.digest != facts.digest:
-        return f"the approval by {review.reviewer.name} is stale: given for revision {review.revision}"
+def _own_password(facts: Facts, email: str) -> str | None:
+    """Why this person does not count yet: someone else set their password (None: they count)."""
+    setter = facts.password_set_by.get(email)
+    return (f"the password of {email} was set by {setter}; an approval counts once its holder sets their own"
+            if setter else None)
+
+
+def _assigner(facts: Facts, email: str) -> str | None:
+    """Why an assignment this admin made cannot make an approval count here (None: it can): they are the
+    proposer or a revision author, or one of those set their password (and so can act as them)."""
+    why = _excluded(facts, email)
+    setter = facts.password_set_by.get(email)
+    if why is None and setter is not None and _excluded(facts, setter):
+        why = f"{email}, whose password {_excluded(facts, setter)} set"
+    return why
+
+
+def _may_count_for(facts: Facts, clause: ClauseFacts, email: str) -> str | None:
+    """Why this approver of the clause cannot count for it (None: they can). Separation of duties:
+    ownership resting only on assignments by the proposer's side is theirs, not an independent owner's."""
+    approver = next(a for a in clause.approvers if a.email == email)
+    tainted = [why for by in approver.assigned_by if (why := _assigner(facts, by))]
+    if approver.assigned_by and len(tainted) == len(approver.assigned_by):
+        return f"ownership of {clause.key} rests only on a registry assignment by {tainted[0]}"
     return None
 
 
-def counted_approvals(facts: Facts) -> tuple[CountedApproval, ...]:
-    """The approvals that count, in review order, each with the touched clauses it counts for.
+def standing(facts: Facts, email: str) -> tuple[tuple[str, ...], str | None]:
+    """The touched clauses this person's approval of the current text would count for, and, when none,
+    why not. The one rule for who counts: counted_approvals, eligibility and the approve button ask it."""
+    why = _excluded(facts, email) or _own_password(facts, email)
+    if why:
+        return (), why
+    clauses, refusals = [], []
+    for c in facts.clauses:
+        if any(a.email == email for a in c.approvers):
+            refusal = _may_count_for(facts, c, email)
+            clauses += [] if refusal else [c.key]
+            refusals += [refusal] if refusal else []
+    if clauses:
+        return tuple(clauses), None
+    return (), "; ".join(refusals) or "they may approve none of the touched clauses now"
+
+
+def _stale(facts: Facts, review: ReviewFacts) -> str | None:
+    if review.revision != facts.revision or review.digest != facts.digest:
+        return f"stale: given for revision {review.revision}"
+    return None
+
+
+def judge_approvals(facts: Facts) -> tuple[tuple[CountedApproval, ...], tuple[UncountedApproval, ...]]:
+    """Every pending approval, counted (with the touched clauses it counts for) or not (with why), in
+    review order.
 
     One per person: an approval of the current revision's exact text, by someone who wrote no
-    revision, who may approve at least one touched clause now (its owners, or the admins when it
-    has none). Someone whose ownership moved away after approving no longer counts.
+    revision and whose password is their own, who may approve at least one touched clause now (its
+    owners, or the admins when it has none) by more than an assignment the proposer's side made.
+    Someone whose ownership moved away after approving no longer counts.
     """
-    out: dict[str, CountedApproval] = {}
+    counted: dict[str, CountedApproval] = {}
+    uncounted: list[UncountedApproval] = []
     for r in facts.reviews:
-        if r.kind != "approve" or r.reviewer.email in out or _why_not(facts, r):
+        if r.kind != "approve" or r.reviewer.email in counted:
             continue
-        clauses = tuple(c.key for c in facts.clauses if any(a.email == r.reviewer.email for a in c.approvers))
-        if clauses:
-            out[r.reviewer.email] = CountedApproval(r, clauses)
-    return tuple(out.values())
+        clauses, why = standing(facts, r.reviewer.email)
+        why = _excluded(facts, r.reviewer.email) or _stale(facts, r) or why
+        if why:
+            uncounted.append(UncountedApproval(r, why))
+        else:
+            counted[r.reviewer.email] = CountedApproval(r, clauses)
+    return tuple(counted.values()), tuple(uncounted)
+
+
+def counted_approvals(facts: Facts) -> tuple[CountedApproval, ...]:
+    """The approvals that count, in review order, each with the touched clauses it counts for (see judge_approvals)."""
+    return judge_approvals(facts)[0]
+
+
+def _partly(facts: Facts, counted: tuple[CountedApproval, ...]) -> list[str]:
+    """Notes for counted approvals that do not count for some clause their giver may approve."""
+    out = []
+    for a in counted:
+        for c in facts.clauses:
+            if c.key not in a.clauses and any(x.email == a.review.reviewer.email for x in c.approvers):
+                why = _may_count_for(facts, c, a.review.reviewer.email)
+                out.append(f"the approval by {a.review.reviewer.name} does not count for {c.key}: {why}")
+    return out
 
 
 def evaluate(policy: Policy, facts: Facts) -> Evaluation:
     """Apply the policy to the facts."""
-    counted = counted_approvals(facts)
+    counted, uncounted = judge_approvals(facts)
     counts = {a.review.reviewer.email for a in counted}
-    notes = []
-    for r in (r for r in facts.reviews if r.kind == "approve"):
-        why = _why_not(facts, r)
-        if why is None and r.reviewer.email not in counts:
-            why = f"the approval by {r.reviewer.name} does not count: they may approve none of the touched clauses now"
-        if why:
-            notes.append(why)
+    notes = tuple(u.note for u in uncounted) + tuple(_partly(facts, counted))
     vetoes = tuple(f"veto: {r.reviewer.name} requested changes on {r.at:%Y-%m-%d %H:%M} UTC; it blocks until "
                    "they withdraw it or an admin dismisses it [rule: a pending veto blocks]"
                    for r in facts.reviews if r.kind == "request_changes")
@@ -271,7 +352,6 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
     for c in facts.clauses:
         required, rule = policy.required(c.key, c.authorities)
         approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
-        eligible = tuple(a.name for a in c.approvers
-                         if a.email not in counts and not _excluded(facts, a.email))
+        eligible = tuple(a.name for a in c.approvers if a.email not in counts and c.key in standing(facts, a.email)[0])
         statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned))
-    return Evaluation(tuple(statuses), vetoes, tuple(notes), counted)
+    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted)

@@ -17,6 +17,7 @@ from registry.ledger.refs import commit_by_sha, head_point
 from registry.models import STATES, ClauseVersion, Comment, Commit, Person, Proposal, ProposedChange, Review, Revision
 from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store
+from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
     BaseText,
@@ -36,7 +37,7 @@ from registry.proposals.read_models import (
     Who,
 )
 from registry.proposals.states import ACTIVE, APPROVED, OPEN
-from registry.proposals.verdict import Verdict, may_approve, verdict
+from registry.proposals.verdict import Verdict, verdict
 from registry.spec.parser import parse
 from registry.spec.worddiff import word_diff
 
@@ -160,13 +161,13 @@ def proposals_page(session: Session, state: str | None, clause: str | None, numb
 
 
 def review_queue(session: Session, actor: Actor) -> list[QueueItem]:
-    """Open proposals the actor may approve and has not approved in their current revision."""
+    """Open proposals the actor's approval would count for and that they have not approved in their current revision."""
     out = []
     for p in session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)):
         if p.proposer_id == actor.person_id or actor.email in store.revision_authors(session, p):
             continue
         v = verdict(session, p)
-        mine = may_approve(v.clauses, actor.email)
+        mine = standing(v.facts, actor.email)[0]  # only where their approval would count
         current = store.current_revision(session, p)
         done = any(r.pending and r.reviewer_id == actor.person_id and r.revision_id == current.id
                    for r in store.reviews(session, p))

@@ -31,6 +31,7 @@ class Verdict:
     evaluation: Evaluation
     source: PolicySource
     clauses: tuple[ClauseFacts, ...]
+    facts: Facts  # what the policy judged: the permission rules ask policy.standing of the same facts
 
 
 def admins(session: Session) -> tuple[Approver, ...]:
@@ -41,12 +42,14 @@ def admins(session: Session) -> tuple[Approver, ...]:
     return tuple(Approver(e, n) for e, n in rows)
 
 
-def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,
-                  moment: datetime | None) -> list[str]:
+def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,
+            moment: datetime | None) -> list[tuple[str, tuple[str, ...]]]:
+    """(email, the admins whose assignments alone make them an owner) of each owner of a touched clause."""
     if change.clause_id is not None:
         found = owners.owners_of(change.clause_id, seq, moment)
         if found is not None:
-            return [o.email for o in found[1]]
+            made_by = owners.assignments(moment, change.clause_id).get(change.clause_id, {})
+            return [(o.email, owners.assigners(o, made_by, seq)) for o in found[1]]
     # An added clause (or one gone since): resolve it where it will stand in the outline.
     nodes: dict[str, Node] = {}
     if change.parent_key:
@@ -55,14 +58,15 @@ def _owner_emails(session: Session, owners: OwnersStore, change: ProposedChange,
         except UnknownClause:
             nodes = {}
     nodes = {change.key: Node(change.key, change.document, change.parent_key if nodes else None), **nodes}
-    return [o.email for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
+    return [(o.email, ()) for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
 
 
 def clause_facts(session: Session, changes: list[ProposedChange], seq: int | None = None,
                  moment: datetime | None = None) -> tuple[ClauseFacts, ...]:
     """Each touched clause with its authority levels (before and after) and its approvers.
 
-    Owners as they are now, or as OWNERS.toml had them at `seq` and registry assignments at `moment`.
+    Owners as they are now, or as OWNERS.toml had them at `seq` and registry assignments at `moment`;
+    each owner says whose registry assignments alone make them one (separation of duties).
     """
     seq = head_point(session).seq if seq is None else seq
     owners = OwnersStore(session)
@@ -72,8 +76,8 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
         base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
         authorities = {a for a in ((base.attributes if base else {}).get("authority"),
                                    (ch.attributes or {}).get("authority")) if a}
-        emails = _owner_emails(session, owners, ch, seq, moment)
-        approvers = tuple(Approver(e, owners.name_of(e)) for e in emails)
+        found = _owners(session, owners, ch, seq, moment)
+        approvers = tuple(Approver(e, owners.name_of(e), by) for e, by in found)
         out.append(ClauseFacts(ch.key, tuple(sorted(authorities)), approvers or fallback, not approvers))
     return tuple(out)
 
@@ -97,7 +101,7 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
                   revision.digest, clauses, tuple(reviews))
     source = policy_at(session, revision.base_seq)
-    return Verdict(evaluate(source.policy, facts), source, clauses)
+    return Verdict(evaluate(source.policy, facts), source, clauses, facts)
 
 
 def may_approve(clauses: tuple[ClauseFacts, ...], email: str) -> list[str]:
