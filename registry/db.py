@@ -20,6 +20,7 @@ lock instead of each holding what the other needs. Re-taking a lock already held
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,10 +42,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
     _sqlite_transactions(engine)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create an SQLite database file readable by its owner only (its WAL and journal follow its mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an existing database keeps the mode its owner gave it
 
 
 def _sqlite_transactions(engine: Engine) -> None:

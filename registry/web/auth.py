@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -145,14 +147,30 @@ def logout() -> Response:
 
 
 def _secret_key(app: Flask, configured: str | None) -> str:
-    """The configured key, else one generated once and kept (owner-only) in the instance folder."""
+    """The configured key, else one generated once and kept (owner-only) in the instance folder.
+
+    Several workers may start at once on an empty instance: each writes a candidate to a temp file
+    created 0600 and links it into place, which fails when the name exists, so the first writer's
+    key wins and the others read it. The key file is never visible half-written or to other users.
+    """
     if configured:
         return configured
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd, temp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mkstemp creates it 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another worker's key is in place: use it
+        finally:
+            os.unlink(temp)
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a key kept by an older version, readable by others
     return path.read_text().strip()
 
 
