@@ -165,6 +165,12 @@ class MergeConflict(Conflict):
     code = "merge_conflict"
 
 
+class DocumentUnreadable(Conflict):
+    """A touched document's text in git could not be read (not UTF-8, too large, unparsable); fix the file first."""
+
+    code = "document_unreadable"
+
+
 class TooManyAttempts(SpecregError):
     """A password login refused for a while after repeated failures (for the email or the client)."""
 

@@ -1,7 +1,8 @@
 """Use case: unapproved changes and history rewrites, the two ways the spec can change ungoverned.
 
 An unapproved change is a commit on the branch (not set aside by a rewrite) that changed at least
-one clause while no merged proposal names it as its merge commit: a direct push. The flag is
+one clause, or wrote a spec document ingest could not read (its edits are hidden from the ledger),
+while no merged proposal names it as its merge commit: a direct push. The flag is
 computed, never stored, so nothing can clear it; an admin's acknowledgement (registry.accountability.acknowledge)
 only adds a recorded reason next to it. A history rewrite is a run of ingested commits that left
 the branch (ingest keeps their versions and records the rewrite).
@@ -19,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, exists,
 from sqlalchemy.orm import Session, aliased
 
 from registry.ledger.refs import iso, resolve, seq_of
-from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Person, Proposal
+from registry.models import Acknowledgement, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, Person, Proposal
 from registry.proposals.states import MERGED
 
 PER_PAGE = 100
@@ -52,6 +53,7 @@ class UnapprovedChange:
     subject: str
     clauses: list[str]
     acknowledgements: list[AcknowledgementView] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # spec documents it wrote that could not be read
 
     @property
     def acknowledged(self) -> bool:
@@ -62,7 +64,7 @@ class UnapprovedChange:
         """The `specreg unapproved --json` item: {"commit", "date", "author", "clauses", ...}."""
         return {"commit": self.commit, "date": iso(self.date), "author": self.author,
                 "author_email": self.author_email, "subject": self.subject, "clauses": self.clauses,
-                "seq": self.seq, "acknowledged": self.acknowledged,
+                "unreadable": self.unreadable, "seq": self.seq, "acknowledged": self.acknowledged,
                 "acknowledgements": [a.as_dict() for a in self.acknowledgements]}
 
 
@@ -113,11 +115,13 @@ def merged_shas() -> Select[str | None]:
 
 
 def _unapproved(since_seq: int | None, until_seq: int | None) -> list[SQLColumnExpression[bool]]:
-    """Conditions on Commit: on the branch, in range, changed a clause, no merged proposal behind it."""
-    v = aliased(ClauseVersion)
+    """Conditions on Commit: on the branch, in range, changed a clause or wrote an unreadable
+    document, no merged proposal behind it."""
+    v, d = aliased(ClauseVersion), aliased(DocumentVersion)
     # A rewrite sets aside a commit and its versions together, so a commit on the branch has only
     # versions on the branch; not testing `v.live` keeps this a seek in the seq index (~4x faster).
-    conditions = [Commit.live, Commit.sha.not_in(merged_shas()), exists().where(v.seq == Commit.seq)]
+    changed = or_(exists().where(v.seq == Commit.seq), exists().where(d.seq == Commit.seq, d.unreadable.is_not(None)))
+    conditions = [Commit.live, Commit.sha.not_in(merged_shas()), changed]
     if since_seq is not None:
         conditions.append(Commit.seq > since_seq)
     if until_seq is not None:
@@ -137,9 +141,10 @@ def _view(a: Acknowledgement, p: Person) -> AcknowledgementView:
 def unapproved_changes(session: Session, since_seq: int | None = None,
                        until_seq: int | None = None) -> list[UnapprovedChange]:
     """Unapproved changes in the range, oldest first, each with its clause ids and acknowledgements."""
+    conditions = _unapproved(since_seq, until_seq)
     rows = session.execute(
         select(Commit, ClauseVersion.key).join(ClauseVersion, ClauseVersion.seq == Commit.seq)
-        .where(ClauseVersion.live, *_unapproved(since_seq, until_seq))
+        .where(ClauseVersion.live, *conditions)
         .order_by(Commit.seq, ClauseVersion.id)
     )
     commits: dict[int, Commit] = {}
@@ -147,13 +152,21 @@ def unapproved_changes(session: Session, since_seq: int | None = None,
     for commit, key in rows:
         commits.setdefault(commit.seq, commit)
         keys.setdefault(commit.seq, {})[key] = None
+    unreadable: dict[int, list[str]] = {}
+    for commit, path in session.execute(
+            select(Commit, DocumentVersion.path).join(DocumentVersion, DocumentVersion.seq == Commit.seq)
+            .where(DocumentVersion.live, DocumentVersion.unreadable.is_not(None), *conditions)
+            .order_by(Commit.seq, DocumentVersion.path)):
+        commits.setdefault(commit.seq, commit)
+        unreadable.setdefault(commit.seq, []).append(path)
     acks: dict[str, list[AcknowledgementView]] = {}
     if commits:
         for a, p in _acknowledgements(session, Acknowledgement.commit_sha.is_not(None)):
             if a.commit_sha is not None:  # as the query asked (the others acknowledge rewrites)
                 acks.setdefault(a.commit_sha, []).append(_view(a, p))
     return [UnapprovedChange(c.sha, c.seq, c.committed_at, c.author_name, c.author_email, c.subject,
-                             list(keys[seq]), acks.get(c.sha, [])) for seq, c in commits.items()]
+                             list(keys.get(seq, {})), acks.get(c.sha, []), unreadable.get(seq, []))
+            for seq, c in sorted(commits.items())]
 
 
 def unapproved_page(session: Session, page: int, per_page: int = PER_PAGE) -> list[UnapprovedChange]:

@@ -108,6 +108,7 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
     for u in report.unapproved:
         yield {"record": "unapproved", "seq": u.seq, "commit": u.commit, "date": iso(u.date), "author": u.author,
                "author_email": u.author_email, "subject": u.subject, "clause_id": _lines(u.clauses),
+               "document": _lines(u.unreadable),
                "value": _lines([ack_text(a) for a in u.acknowledgements])}
     for w in report.rewrites:
         yield {"record": "rewrite", "seq": w.seq, "commit": w.old_head, "date": iso(w.detected_at),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.history.activity import Activity, history_activity
+from registry.history.documents import UnreadableDocument, unreadable_since
 from registry.history.prompts import Prompt, cited_prompts
 from registry.history.queries import ClauseView, HistoryEntry, clause_history, find_clause, show_clause, versions_at
 from registry.ledger.refs import Point
@@ -44,6 +45,7 @@ class ClauseDetail:
     prompts: list[Prompt]
     links: dict[str, str]  # anchors in the text that name clauses -> those clauses' current ids
     activity: Activity
+    unreadable: UnreadableDocument | None  # the document's text in git could not be read since a commit
 
     def as_dict(self) -> dict[str, Any]:
         """The `specreg show` JSON object plus what the page shows."""
@@ -52,6 +54,7 @@ class ClauseDetail:
             "parent_title": self.parent.title if self.parent else None,
             "children": [c.as_dict() for c in self.children],
             "versions": len(self.history), "prompts": [p.as_dict() for p in self.prompts],
+            "unreadable": self.unreadable.as_dict() if self.unreadable else None,
         }
 
 
@@ -70,7 +73,7 @@ def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     history = [e for e in clause_history(session, lineage.key) if e.seq <= point.seq]
     return ClauseDetail(view, lineage.key, former, parent, children, history,
                         cited_prompts(session, view.text, point.seq), clause_links(session, view.text),
-                        history_activity(session, history, point))
+                        history_activity(session, history, point), unreadable_since(session, view.document, point.seq))
 
 
 def _neighbours(session: Session, view: ClauseView, seq: int) -> tuple[ClauseRef | None, list[ClauseRef]]:

@@ -5,15 +5,18 @@ only for what is shown: the first clause of each document (its title), or one pa
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.errors import NotFound
+from registry.errors import DocumentUnreadable, NotFound
 from registry.history.queries import ClauseView, clauses_in, outline_at, versions_at
-from registry.ledger.refs import Point
-from registry.models import DocumentVersion
+from registry.ledger.refs import Point, iso
+from registry.models import Commit, DocumentVersion
 from registry.paging import Window, window
 
 DOCUMENT_PAGE_SIZE = 500  # clauses per page of a document's outline
@@ -46,6 +49,52 @@ class DocumentPage:
 
     document: DocumentOutline
     window: Window
+
+
+@dataclass(frozen=True)
+class UnreadableDocument:
+    """A document whose text in git could not be read since `commit`; the ledger still shows its last readable text."""
+
+    path: str
+    commit: str
+    date: datetime
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"path", "commit", "date", "reason"}."""
+        return {"path": self.path, "commit": self.commit, "date": iso(self.date), "reason": self.reason}
+
+    @property
+    def message(self) -> str:
+        """One sentence for pages and errors."""
+        return f"{self.path} could not be read since commit {self.commit[:12]} ({self.reason})"
+
+
+def unreadable_since(session: Session, path: str, seq: int) -> UnreadableDocument | None:
+    """When the document's versions up to seq have been unreadable since (the first of the current run), else None."""
+    latest = session.execute(
+        select(DocumentVersion.seq, DocumentVersion.unreadable)
+        .where(DocumentVersion.path == path, DocumentVersion.seq <= seq, DocumentVersion.live)
+        .order_by(DocumentVersion.seq.desc(), DocumentVersion.id.desc()).limit(1)).first()
+    if latest is None or latest.unreadable is None:
+        return None
+    readable = session.scalar(select(func.max(DocumentVersion.seq)).where(
+        DocumentVersion.path == path, DocumentVersion.seq <= seq, DocumentVersion.live,
+        DocumentVersion.unreadable.is_(None))) or 0
+    since = session.execute(
+        select(Commit.sha, Commit.committed_at).join(DocumentVersion, DocumentVersion.seq == Commit.seq)
+        .where(DocumentVersion.path == path, DocumentVersion.seq > readable, DocumentVersion.live)
+        .order_by(DocumentVersion.seq).limit(1)).one()
+    return UnreadableDocument(path, since.sha, since.committed_at, latest.unreadable)
+
+
+def require_readable(session: Session, paths: Iterable[str], seq: int) -> None:
+    """DocumentUnreadable (409) when git's text of any of these documents could not be read at seq."""
+    for path in sorted(set(paths)):
+        found = unreadable_since(session, path, seq)
+        if found is not None:
+            raise DocumentUnreadable(f"{found.message}: proposals on it cannot be made or merged until a "
+                                     "commit makes it readable again")
 
 
 def outline(views: list[ClauseView]) -> list[DocumentOutline]:

@@ -59,8 +59,12 @@ class CommitApplier:
         for sha, path, message, line in docs.warnings:
             self.warn(sha, path, message, line)
         edits, file_renames = docs.for_ledger(self.state.doc_clauses)
-        if edits:
-            self._apply_edits(commit.sha, seq, edits, file_renames)
+        readable = [e for e in edits if e.unreadable is None]
+        if readable:
+            self._apply_edits(commit.sha, seq, readable, file_renames)
+        for e in edits:
+            if e.unreadable is not None:
+                self._unreadable(seq, e)
         for w in self.watchers:
             w.on_commit(commit, seq)
             for ch in commit.changes:
@@ -229,11 +233,20 @@ class CommitApplier:
             k0, _, k1 = e.parsed.reused
             ids = current[:k0] + ids + current[k1:]
         self._clean[e.path] = all(key == value for key, value in local.items())
-        if e.parsed is not None and current == ids:
+        if e.parsed is not None and current == ids and e.path not in self.state.unreadable:
             return  # same clauses in the same order: no new document version needed
+        self.state.unreadable.discard(e.path)  # read again: its new version says so
         self.state.set_document(e.path, ids if e.parsed is not None else None)
         self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
-                                    "deleted": e.parsed is None, "abandoned": False})
+                                    "deleted": e.parsed is None, "abandoned": False, "unreadable": None})
+
+    def _unreadable(self, seq: int, e: DocEdit) -> None:
+        """Record a version git holds but nobody could read: its clauses stay as last read, flagged."""
+        ids = list(self.state.doc_clauses.get(e.path, []))
+        self.state.set_document(e.path, ids)
+        self.state.unreadable.add(e.path)
+        self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
+                                    "deleted": False, "abandoned": False, "unreadable": e.unreadable})
 
     def _version(self, cid: int, seq: int, new: ClauseState, previous_key: str | None) -> None:
         changes = changes_between(self.state.last(cid), new)

@@ -13,7 +13,11 @@ from registry.spec.specfiles import SpecFiles
 
 @dataclass
 class DocEdit:
-    """A spec document the commit changed: its new parse, or None when it left the spec."""
+    """A spec document the commit changed: its new parse, or None when it left the spec or could not be read.
+
+    `unreadable` says why git's new version could not be read (not UTF-8, too large, unparsable):
+    the ledger keeps the document's last readable clauses and records the version as unreadable.
+    """
 
     path: str
     parsed: ParsedDocument | None
@@ -21,6 +25,7 @@ class DocEdit:
     previous: ParsedDocument | None = None  # this path's last applied parse in this run
     todo: Sequence[ParsedClause] = ()  # clauses ingest must look at (all, or the parser's window)
     kept: list[tuple[str, int]] = field(default_factory=list)  # (id, lineage) of unchanged clauses
+    unreadable: str | None = None
 
     @property
     def clauses(self) -> tuple[ParsedClause, ...]:
@@ -43,7 +48,7 @@ class CommitDocs:
 
     def for_ledger(self, current: Mapping[str, object]) -> tuple[list[DocEdit], dict[str, str]]:
         """The edits and renames that apply to a ledger holding the documents in `current`."""
-        edits = [e for e in self.edits if e.parsed is not None or e.path in current]
+        edits = [e for e in self.edits if e.parsed is not None or e.unreadable or e.path in current]
         return edits, {old: new for old, new in self.renames.items() if old in current}
 
 
@@ -78,41 +83,42 @@ class DocumentReader:
                 continue
             previous = self._latest.get(ch.path)
             parsed = self._parse(out, ch.path, ch.new_blob, blobs.get(ch.new_blob), previous)
-            if parsed is not None:
+            if isinstance(parsed, str):  # git holds text the ledger cannot read: recorded, never skipped
+                edits[ch.path] = DocEdit(ch.path, None, ch.new_blob, previous, unreadable=parsed)
+            else:
                 edits[ch.path] = DocEdit(ch.path, parsed, ch.new_blob, previous)
                 self._latest[ch.path] = parsed  # the path's next version re-scans only what changed
         out.edits = sorted(edits.values(), key=lambda e: e.path)
         return out
 
     def _parse(self, out: CommitDocs, path: str, blob: str, content: bytes | None,
-               previous: ParsedDocument | None) -> ParsedDocument | None:
-        """Parse a blob once (cached by path and blob); a bad file is a warning and keeps its old state."""
-        sha = out.commit.sha
+               previous: ParsedDocument | None) -> ParsedDocument | str:
+        """Parse a blob once (cached by path and blob); a bad file is a warning, and why it is unreadable."""
         cached = self._parsed.get((path, blob))
         if cached is not None:
             self._parsed.move_to_end((path, blob))
             return cached
         if content is None:
-            out.warnings.append((sha, path, "blob missing from the repository; file skipped", None))
-            return None
+            return _unreadable(out, path, "blob missing from the repository")
         if len(content) > self.max_bytes:
-            out.warnings.append((sha, path, f"file is {len(content)} bytes, over the {self.max_bytes}-byte "
-                                 "limit; file skipped, its previous version stays current", None))
-            return None
+            return _unreadable(out, path, f"file is {len(content)} bytes, over the {self.max_bytes}-byte limit")
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            out.warnings.append((sha, path, f"not UTF-8 (byte {exc.start}); file skipped, its previous "
-                                 "version stays current", None))
-            return None
+            return _unreadable(out, path, f"not UTF-8 (byte {exc.start})")
         try:
             parsed = parse(path, text, previous)
         except Exception as exc:  # a parser bug must not stop the whole ingest
-            out.warnings.append((sha, path, f"could not be parsed ({type(exc).__name__}: {exc}); "
-                                 "file skipped", None))
-            return None
-        out.warnings.extend((sha, path, w.message, w.line) for w in parsed.warnings)
+            return _unreadable(out, path, f"could not be parsed ({type(exc).__name__}: {exc})")
+        out.warnings.extend((out.commit.sha, path, w.message, w.line) for w in parsed.warnings)
         self._parsed[(path, blob)] = parsed
         if len(self._parsed) > 512:
             self._parsed.popitem(last=False)
         return parsed
+
+
+def _unreadable(out: CommitDocs, path: str, reason: str) -> str:
+    """Warn that the commit's version of the document could not be read; the reason, recorded with it."""
+    out.warnings.append((out.commit.sha, path, f"{reason}; the document is recorded as unreadable at this "
+                         "commit (an unapproved change) and its last readable clauses stay current", None))
+    return reason

@@ -191,6 +191,9 @@ def _received(conn: Connection, process: BaseProcess) -> Iterator[list[CommitDoc
 # parser built from that one (its unchanged prefix and suffix reused) travels as the changed clauses
 # only: sending every clause of every version would cost more than parsing them. Clauses travel as
 # plain tuples, which pickle several times faster than named tuples.
+UNREADABLE = "unreadable"  # first item of an unreadable version's wire form (a parse's is a blob sha)
+
+
 class _Encoder:
     def __init__(self) -> None:
         self.sent: dict[str, int] = {}  # path -> serial of the parse last sent for it
@@ -202,7 +205,7 @@ class _Encoder:
         p = e.parsed
         previous = e.previous.serial if e.previous is not None else None
         if p is None:
-            return e.path, None, previous
+            return e.path, None if e.unreadable is None else (UNREADABLE, e.blob, e.unreadable), previous
         sent = self.sent.get(e.path)
         self.sent[e.path] = p.serial
         if p.serial == sent:
@@ -228,6 +231,8 @@ class _Decoder:
         previous = have if have is not None and have.serial == previous_serial else None
         if parse is None:
             return DocEdit(path, None, None)
+        if parse[0] == UNREADABLE:
+            return DocEdit(path, None, parse[1], previous, unreadable=parse[2])
         blob, serial, reused, base, body = parse
         if body[0] == "same":
             assert have is not None  # the encoder sends "same" only for the parse it sent here last

@@ -70,6 +70,7 @@ class LedgerState:
     id_to_key: dict[int, str] = field(default_factory=dict)
     doc_of: dict[int, str] = field(default_factory=dict)
     next_id: int = 1
+    unreadable: set[str] = field(default_factory=set)  # documents whose latest version could not be read
     _last: dict[int, ClauseState | None] = field(default_factory=dict)
 
     @classmethod
@@ -83,13 +84,16 @@ class LedgerState:
             .subquery()
         )
         rows = session.execute(
-            select(DocumentVersion.path, DocumentVersion.clause_ids, DocumentVersion.deleted).join(
+            select(DocumentVersion.path, DocumentVersion.clause_ids, DocumentVersion.deleted,
+                   DocumentVersion.unreadable).join(
                 latest, and_(DocumentVersion.path == latest.c.path, DocumentVersion.seq == latest.c.seq)
             )
         )
-        for path, clause_ids, deleted in rows:
+        for path, clause_ids, deleted, unreadable in rows:
             if not deleted:
                 state.set_document(path, list(clause_ids))
+            if unreadable is not None:
+                state.unreadable.add(path)
         # Lineages seen only in set-aside commits do not hold their id against the new history.
         for cid, key in session.execute(select(Clause.id, Clause.key).where(Clause.live).order_by(Clause.id)):
             state.key_to_id[key] = cid

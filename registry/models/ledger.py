@@ -132,7 +132,11 @@ class ClauseKey(Base):
 
 
 class DocumentVersion(Live, Base):
-    """A document's clause order after a commit that changed it (empty when deleted)."""
+    """A document's clause order after a commit that changed it (empty when deleted).
+
+    `unreadable` is set when git holds a version ingest could not read (not UTF-8, over the size
+    limit, unparsable): it says why, and `clause_ids` keep the last order that was read.
+    """
 
     __tablename__ = "document_versions"
     __table_args__ = (Index("ix_document_versions_path_seq", "path", "seq"),)
@@ -143,6 +147,7 @@ class DocumentVersion(Live, Base):
     blob_sha: Mapped[str | None] = mapped_column(SHA)
     clause_ids: Mapped[list[int]] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreadable: Mapped[str | None] = mapped_column(Text)
 
 
 class IngestRun(Base):

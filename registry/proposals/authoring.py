@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
-from registry.errors import BadRequest, Conflict, UnknownClause, UnknownVersion
+from registry.errors import BadRequest, Conflict, DocumentUnreadable, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource
+from registry.history.documents import require_readable
 from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, head_point
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
@@ -96,16 +97,30 @@ def _prepare(session: Session, source: SpecSource,
     groups: dict[str, list[_Prepared]] = {}
     for p in prepared:
         groups.setdefault(p.document, []).append(p)
+    require_readable(session, groups, head.seq)
     for document, items in sorted(groups.items()):
-        content = source.read_file(head.sha, document)
+        content = read_document(source, head.sha, document)
         if content is None and any(p.change.kind != "add" for p in items):
             raise UnknownVersion(f"{document} is missing at {head.sha[:12]}; run `specreg ingest`")
-        text = content.decode("utf-8") if content is not None else ""
+        text = content or ""
         edits = [_edit(p.change) for p in items]
         _new_text, results = apply_edits(document, text, edits)
         for p in items:
             p.result = results.get(p.change.key)
     return head, prepared, digest_of([(p.document, _edit(p.change)) for p in prepared])
+
+
+def read_document(source: SpecSource, sha: str, path: str) -> str | None:
+    """A document's text at a commit (None when absent); DocumentUnreadable when it is not UTF-8.
+
+    The ledger's record (require_readable) refuses first; this catches a push it has not ingested yet.
+    """
+    content = source.read_file(sha, path)
+    try:
+        return content.decode("utf-8") if content is not None else None
+    except UnicodeDecodeError as exc:
+        raise DocumentUnreadable(f"{path} is not UTF-8 at commit {sha[:12]} (byte {exc.start}); "
+                                 "fix the file in git first") from None
 
 
 def _edit(ch: ChangeInput) -> Edit:

@@ -27,9 +27,12 @@ from registry.db import lock_writer
 from registry.errors import Conflict
 from registry.gitsource import SpecSource, trailers
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
+from registry.history.documents import require_readable
 from registry.ledger.ingest import IngestOptions, ingest
+from registry.ledger.refs import head_point
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
 from registry.proposals import counted, permissions, provenance, store
+from registry.proposals.authoring import read_document
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
 from registry.spec.clause_edit import Edit, EditError, apply_edits
@@ -59,8 +62,8 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
     """Touched clauses that changed since the base, or no longer stand where they stood."""
     found = []
     for document, items in sorted(by_doc.items()):
-        content = source.read_file(head, document)
-        now = {c.key: c for c in parse(document, content.decode("utf-8")).clauses} if content else {}
+        content = read_document(source, head, document)
+        now = {c.key: c for c in parse(document, content).clauses} if content else {}
         for ch in items:
             if ch.kind == "add":
                 if ch.key in now:
@@ -112,8 +115,7 @@ class _Plan:
         """Write the texts into the documents as they are at head; one commit on top of it."""
         ops = []
         for document, items in sorted(self.by_doc.items()):
-            content = source.read_file(head, document)
-            text = content.decode("utf-8") if content is not None else ""
+            text = read_document(source, head, document) or ""
             new_text, _ = apply_edits(document, text, [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items])
             ops.append(Write(document, new_text.encode("utf-8")))
         now = utcnow()
@@ -185,6 +187,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
             plan = _Plan.of(session, proposal, anchor, committer)
             # An approval the audit trail does not back (a review row forged with SQL) never reaches a trailer.
             provenance.require_recorded(session, proposal.id, plan.approvals)
+            require_readable(session, plan.by_doc, head_point(session).seq)
             outcome = _publish(source, repo, published, plan)
             if isinstance(outcome, list):
                 return _conflicted(session, proposal, who, outcome)

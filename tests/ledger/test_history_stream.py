@@ -114,7 +114,7 @@ def _ledger_rows(url: str) -> dict[str, list[tuple]]:
                               v.level, v.changes, v.previous_key, v.removed)
                              for v in s.scalars(select(ClauseVersion).order_by(ClauseVersion.seq,
                                                                                 ClauseVersion.clause_id))],
-                "documents": [(d.path, d.seq, d.blob_sha, d.clause_ids, d.deleted)
+                "documents": [(d.path, d.seq, d.blob_sha, d.clause_ids, d.deleted, d.unreadable)
                               for d in s.scalars(select(DocumentVersion).order_by(DocumentVersion.seq,
                                                                                    DocumentVersion.path))],
                 "warnings": [tuple(r) for r in s.execute(select(IngestWarning.commit_sha, IngestWarning.path, IngestWarning.line,

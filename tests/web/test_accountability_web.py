@@ -33,6 +33,12 @@ def direct(gov) -> str:
     sha = gov.repo.commit("Tweak brevity", {"spec/rules.md": text.replace("Prefer short answers.",
                                                                             "Prefer very short answers.")},
                           author=GRACE)
+    ingest_now(gov)
+    return sha
+
+
+def ingest_now(gov) -> None:
+    """Ingest what is new on the branch, as `specreg ingest` would."""
     from registry.db import make_engine, session_scope
     from registry.gitsource import SpecSource
     from registry.ledger.ingest import ingest
@@ -41,7 +47,6 @@ def direct(gov) -> str:
     with SpecSource(gov.repo.path) as source, session_scope(engine, write=True) as s:
         ingest(s, source)
     engine.dispose()
-    return sha
 
 
 def test_the_report_lists_direct_commits_newest_first_and_not_merges(gov):
@@ -164,3 +169,26 @@ def test_a_history_rewrite_is_listed_and_an_admin_acknowledges_it(gov):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/unapproved#r-{n}")
     assert "Force-push to drop a secret" in page(browser, "/unapproved")
     assert gov.app.test_client().get("/api/v1/unapproved").get_json()["rewrites"][0]["acknowledged"] is True
+
+
+def test_a_commit_with_an_undecodable_byte_is_reported_shown_on_the_clause_page_and_refuses_proposals(gov):
+    n = gov.propose("be_brief", "Prefer tiny answers.")
+    assert gov.app.test_client().post(f"/api/v1/proposals/{n}/reviews", json={"kind": "approve"},
+                                      headers=gov.api("alan")).status_code == 201
+    text = RULES.replace("Prefer short answers.", "Prefer long answers.").encode() + b"\xff\n"
+    sha = gov.repo.commit("Small fix", {"spec/rules.md": text}, author=GRACE)
+    client = gov.app.test_client()
+    merged = client.post(f"/api/v1/proposals/{n}/merge", headers=gov.api("ada"))  # ingests the push first
+    assert merged.status_code == 409 and merged.get_json()["error"] == "document_unreadable"
+    assert sha[:12] in merged.get_json()["message"]
+    ingest_now(gov)  # the refused merge kept nothing, its catch-up ingest included
+    item = client.get("/api/v1/unapproved").get_json()["changes"][-1]
+    assert (item["commit"], item["clauses"], item["unreadable"]) == (sha, [], ["spec/rules.md"])
+    assert "<code>spec/rules.md</code>: git holds a version" in page(gov.browser(None), "/unapproved")
+    clause = page(gov.browser(None), "/clauses/be_brief")
+    assert "spec/rules.md could not be read since commit" in clause and f"?commit={sha}#c-{sha}" in clause
+    data = {"title": "T", "rationale": "R", "changes": [
+        {"kind": "change", "id": "be_brief", "text": "## Be brief {#be_brief}\n\nShort.\n"}]}
+    created = client.post("/api/v1/proposals", json=data, headers=gov.api("ada"))
+    assert created.status_code == 409 and created.get_json()["error"] == "document_unreadable"
+    assert client.get(f"/api/v1/proposals/{n}").get_json()["state"] == "approved"  # nothing lost, nothing moved
