@@ -38,6 +38,12 @@ def _policy(session: Session, warn: WarnFn) -> IngestWatcher:
     return PolicyWatcher(session, warn)
 
 
+def _governance_files(session: Session, warn: WarnFn) -> IngestWatcher:
+    from registry.proposals.governance import GovernanceWatcher
+
+    return GovernanceWatcher(session, warn)
+
+
 def _merge_completion(session: Session, warn: WarnFn) -> IngestWatcher:
     from registry.proposals.merge_completion import MergeWatcher
 
@@ -51,9 +57,9 @@ def _reevaluation(session: Session, warn: WarnFn) -> IngestWatcher:
 
 
 # The order matters: the merge watcher judges a commit by everything the readers before it
-# recorded at its seq (OWNERS.toml, policy.toml); re-evaluation acts in `advanced`, after every
-# watcher's `finish`, on the ledger as it then stands.
-INGEST_WATCHERS = (_owners, _prompts, _search_index, _policy, _merge_completion, _reevaluation)
+# recorded at its seq (OWNERS.toml, policy.toml, the governance files' digests); re-evaluation acts
+# in `advanced`, after every watcher's `finish`, on the ledger as it then stands.
+INGEST_WATCHERS = (_owners, _prompts, _search_index, _policy, _governance_files, _merge_completion, _reevaluation)
 
 
 def _recheck_proposals(session: Session, event: signals.ApproversChanged) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.cli.acting import acting, add_actor_option, required
 from registry.cli.context import Context
+
+if TYPE_CHECKING:
+    from registry.proposals.authoring import ChangeInput
 
 
 def _parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, name: str, text: str,
@@ -24,10 +28,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     """Add the proposal commands."""
     from registry.models import STATES  # only building these parsers needs the models (--state choices)
 
-    p = _parser(sub, common, "propose", "propose a change to a clause (or adding or removing one)",
-                cmd_propose, number=False)
-    p.add_argument("id", help="the clause id (a new id to add a clause)")
-    p.add_argument("--file", type=Path, help="the clause's full Markdown: heading line with {#id ...}, then body")
+    p = _parser(sub, common, "propose", "propose a change to a clause (adding or removing one), or a new "
+                "governance file (--path)", cmd_propose, number=False)
+    p.add_argument("id", nargs="?", help="the clause id (a new id to add a clause)")
+    p.add_argument("--path", metavar="FILE",
+                   help="replace a governance file instead: OWNERS.toml, policy.toml or specreg.toml "
+                        "(its new content with --file)")
+    p.add_argument("--file", type=Path, help="the clause's full Markdown: heading line with {#id ...}, then body "
+                   "(with --path: the governance file's new content)")
     p.add_argument("--title", required=True)
     p.add_argument("--rationale", required=True)
     p.add_argument("--remove", action="store_true", help="propose removing the clause")
@@ -91,10 +99,15 @@ def _out(ctx: Context, proposal_id: int, state: str, text: str) -> int:
 
 def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     """Open a proposal for one clause."""
+    from registry.errors import BadRequest
     from registry.gitsource import SpecSource
     from registry.proposals.authoring import ChangeInput, propose
 
-    if args.remove:
+    if args.path is not None:
+        change = _file_change(args)
+    elif args.id is None:
+        raise BadRequest("say which clause to propose a change to (ID), or which governance file (--path)")
+    elif args.remove:
         change = ChangeInput("remove", args.id)
     elif args.after or args.document:
         change = ChangeInput("add", args.id, _read(args.file), args.document, args.after)
@@ -104,6 +117,23 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
         p = propose(session, source, acting(session, args), args.title, args.rationale, [change], args.draft)
         pid, state = p.id, p.state
     return _out(ctx, pid, state, f"proposal #{pid} is {state}")
+
+
+def _file_change(args: argparse.Namespace) -> ChangeInput:
+    """`propose --path FILE --file NEW`: replace a governance file; clause options do not go with it."""
+    from registry.errors import BadRequest
+    from registry.proposals.authoring import ChangeInput
+    from registry.proposals.governance import FILE, require_path
+
+    clashing = [flag for flag, given in (("ID", args.id), ("--remove", args.remove), ("--after", args.after),
+                                         ("--document", args.document)) if given]
+    if clashing:
+        raise BadRequest(f"--path replaces a whole governance file; {', '.join(clashing)} "
+                         "belong to clause proposals")
+    require_path(args.path)
+    if args.file is None:
+        raise BadRequest(f"give the new {args.path} with --file (use - for stdin)")
+    return ChangeInput(FILE, args.path, _read(args.file))
 
 
 def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:

@@ -20,6 +20,7 @@ from registry.models.prompts import ExampleFile
 from registry.models.proposals import (
     STATES,
     Comment,
+    GovernanceFileVersion,
     PolicyVersion,
     Proposal,
     ProposalState,
@@ -30,7 +31,7 @@ from registry.models.proposals import (
 
 __all__ = [
     "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
-    "Comment", "Commit", "DocumentVersion", "ExampleFile", "HistoryRewrite", "IngestRun", "IngestWarning",
+    "Comment", "Commit", "DocumentVersion", "ExampleFile", "GovernanceFileVersion", "HistoryRewrite", "IngestRun", "IngestWarning",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
     "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
 ]

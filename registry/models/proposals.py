@@ -1,4 +1,4 @@
-"""Proposals: revisions with their clause changes, reviews, comments; and policy.toml versions."""
+"""Proposals: revisions with their clause changes, reviews, comments; policy.toml and governance file versions."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,10 +65,11 @@ class Revision(Base):
 
 
 class ProposedChange(Base):
-    """One clause a revision changes, adds or removes, with the version it was written against."""
+    """One clause a revision changes, adds or removes, with the version it was written against;
+    or (kind `file`) a governance file it replaces whole, keyed by its path."""
 
     __tablename__ = "proposed_changes"
-    __table_args__ = (CheckConstraint("kind IN ('change', 'add', 'remove')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('change', 'add', 'remove', 'file')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("proposal_revisions.id"), index=True)
@@ -84,6 +85,8 @@ class ProposedChange(Base):
     title: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     body: Mapped[str | None] = mapped_column(Text)
+    # kind `file`: the file's content at the base (None: it did not exist); `text` is the new content.
+    base_text: Mapped[str | None] = mapped_column(Text)
 
 
 class Review(Base):
@@ -135,3 +138,14 @@ class PolicyVersion(Live, Base):
     seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
     status: Mapped[str] = mapped_column(String(10))  # valid, invalid or deleted
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class GovernanceFileVersion(Live, Base):
+    """OWNERS.toml, policy.toml or specreg.toml after a commit that changed it: its content's sha256."""
+
+    __tablename__ = "governance_file_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
+    path: Mapped[str] = mapped_column(PATH)
+    digest: Mapped[str | None] = mapped_column(String(64))  # None: the commit deleted the file

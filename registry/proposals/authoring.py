@@ -2,7 +2,9 @@
 
 Each takes a session and plain values, flushes and never commits. A proposal's text is checked by
 writing it into its document at the base (registry.spec.clause_edit), so a proposal that could never
-merge cleanly is refused when it is made, not when it is approved.
+merge cleanly is refused when it is made, not when it is approved. A proposal that replaces a
+governance file (kind `file`) is checked by the parser that reads that file
+(registry.proposals.governance) and changes nothing else.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from registry.history.documents import require_readable
 from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, head_point
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
-from registry.proposals import permissions, store
+from registry.proposals import governance, permissions, store
 from registry.proposals.policy import POLICY_PATH
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import DRAFT, OPEN, check_current, transition
@@ -32,9 +34,9 @@ from registry.spec.specfiles import from_options
 class ChangeInput:
     """One clause to change, add or remove, as a user gives it."""
 
-    kind: str  # change, add or remove
+    kind: str  # change, add, remove, or file (replace a governance file; `key` is its path)
     key: str
-    text: str | None = None  # the clause's full Markdown (not for a remove)
+    text: str | None = None  # the clause's full Markdown (not for a remove); a file's new content
     document: str | None = None  # add: the document (default: the `after` clause's)
     after: str | None = None  # add: insert after this clause and its children (default: the end)
 
@@ -48,11 +50,12 @@ class _Prepared:
     base: ClauseVersion | None
     clause_id: int | None
     result: ClauseText | None = None
+    base_text: str | None = None  # a governance file's content at the head (None: not there)
 
 
 def _resolve(session: Session, source: SpecSource, head: Point, ch: ChangeInput) -> _Prepared:
     if ch.kind not in ("change", "add", "remove"):
-        raise BadRequest(f"unknown kind of change {ch.kind!r}: change, add or remove")
+        raise BadRequest(f"unknown kind of change {ch.kind!r}: change, add, remove or file")
     if ch.kind != "add":
         clause = find_clause(session, ch.key)
         v = version_at(session, clause.id, head.seq)
@@ -93,6 +96,8 @@ def _prepare(session: Session, source: SpecSource,
     if not changes:
         raise BadRequest("a proposal changes at least one clause")
     head = head_point(session)
+    if any(ch.kind == governance.FILE for ch in changes):
+        return _prepare_file(source, head, changes)
     prepared = [_resolve(session, source, head, ch) for ch in changes]
     groups: dict[str, list[_Prepared]] = {}
     for p in prepared:
@@ -123,6 +128,22 @@ def read_document(source: SpecSource, sha: str, path: str) -> str | None:
                                  "fix the file in git first") from None
 
 
+def _prepare_file(source: SpecSource, head: Point,
+                  changes: Sequence[ChangeInput]) -> tuple[Point, list[_Prepared], str]:
+    """A governance file replaced whole: one change only, its new content checked by the file's parser."""
+    if len(changes) != 1:
+        raise BadRequest("a proposal that replaces a governance file changes nothing else; "
+                         "propose clause changes separately")
+    ch = changes[0]
+    content = governance.checked_content(ch.key, ch.text or "")
+    current = governance.read_current(source, head.sha, ch.key)
+    if current == content:
+        raise BadRequest(f"the proposed {ch.key} is the same as the current one at {head.sha[:12]}")
+    new = ChangeInput(governance.FILE, ch.key, content)
+    prepared = _Prepared(new, ch.key, None, None, base_text=current)
+    return head, [prepared], digest_of([(ch.key, _edit(new))])
+
+
 def _edit(ch: ChangeInput) -> Edit:
     return Edit(ch.kind, ch.key, ch.text, ch.after)
 
@@ -135,6 +156,11 @@ def _write_revision(session: Session, proposal: Proposal, number: int, actor: Ac
     session.flush()
     for position, p in enumerate(prepared):
         r = p.result
+        if p.change.kind == governance.FILE:
+            session.add(ProposedChange(revision_id=revision.id, position=position, kind=p.change.kind,
+                                       key=p.change.key, document=p.document, text=p.change.text,
+                                       title=p.change.key, body=p.change.text, base_text=p.base_text))
+            continue
         session.add(ProposedChange(
             revision_id=revision.id, position=position, kind=p.change.kind, key=p.change.key,
             clause_id=p.clause_id, base_version_id=p.base.id if p.base else None, document=p.document,

@@ -25,6 +25,7 @@ from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID
 from registry.ledger.refs import seq_of
 from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
 from registry.proposals import counted, store
+from registry.proposals.governance import FILE, text_mismatch
 from registry.proposals.merge_scope import scope_mismatches
 from registry.proposals.states import APPROVED, MERGED
 
@@ -197,6 +198,9 @@ def _texts(session: Session, changes: list[ProposedChange], seq: int) -> list[st
     """Touched clauses whose text at the merge commit is not the approved text."""
     out = []
     for ch in changes:
+        if ch.kind == FILE:
+            out += [why] if (why := text_mismatch(session, ch, seq)) else []
+            continue
         # A removal is looked up by lineage: ingest may see a removed clause and an added one with
         # like text as a rename, and then the lineage lives on under the added clause's id.
         by = ClauseVersion.clause_id == ch.clause_id if ch.kind == "remove" else ClauseVersion.key == ch.key

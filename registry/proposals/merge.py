@@ -4,8 +4,8 @@ The whole merge is one critical section: the merge lock (BEGIN IMMEDIATE on SQLi
 lock on PostgreSQL) is held from the first read to the commit of the transaction, so two merges
 never interleave and a double-clicked merge finds the proposal merged and makes no second commit.
 Inside it: catch up with the branch (which also completes a merge whose process died after its git
-commit), re-check the policy, write the clause texts into the documents at the current head,
-commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
+commit), re-check the policy, write the clause texts into the documents at the current head (or replace
+the governance file a governance proposal replaces, unchanged since its base), commit to a private ref and compare-and-swap the branch onto it. If someone pushed in between, the
 swap fails and the merge starts over from the new head: it catches up again and decides everything
 again there (who may merge, the state, the policy, the conflicts, the commit), because the push may
 have changed the owners, the policy or a touched clause. Nothing moves the branch before that.
@@ -31,7 +31,7 @@ from registry.history.documents import require_readable
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import head_point
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
-from registry.proposals import counted, permissions, provenance, store
+from registry.proposals import counted, governance, permissions, provenance, store
 from registry.proposals.authoring import read_document
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
@@ -62,6 +62,9 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
     """Touched clauses that changed since the base, or no longer stand where they stood."""
     found = []
     for document, items in sorted(by_doc.items()):
+        if items[0].kind == governance.FILE:  # a governance file is replaced whole: it must be as it was
+            found += [why for ch in items if (why := governance.conflict(source, head, ch))]
+            continue
         content = read_document(source, head, document)
         now = {c.key: c for c in parse(document, content).clauses} if content else {}
         for ch in items:
@@ -113,8 +116,11 @@ class _Plan:
 
     def commit(self, source: SpecSource, repo: Path, head: str) -> str:
         """Write the texts into the documents as they are at head; one commit on top of it."""
-        ops = []
+        ops: list[Write] = []
         for document, items in sorted(self.by_doc.items()):
+            if items[0].kind == governance.FILE:
+                ops += [Write(document, (ch.text or "").encode("utf-8")) for ch in items]
+                continue
             text = read_document(source, head, document) or ""
             new_text, _ = apply_edits(document, text, [Edit(ch.kind, ch.key, ch.text, ch.after_key) for ch in items])
             ops.append(Write(document, new_text.encode("utf-8")))

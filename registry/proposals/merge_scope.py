@@ -1,10 +1,11 @@
-"""What a merge commit may change: the clauses and documents its proposal touches, nothing else.
+"""What a merge commit may change: the clauses and documents (or the one governance file) its proposal touches.
 
 The registry writes a merge as one commit holding the proposal's approved clause texts and
 nothing more (registry.proposals.merge; registry.spec.clause_edit refuses an edit that would disturb another
 clause). A commit that carries a proposal's trailers but also changes another clause, OWNERS.toml,
-policy.toml, an evaluation prompt or another document is a direct push whatever its trailers say:
-the approvals were given for the proposal, not for the rest. The rule reads what the ledger
+policy.toml, specreg.toml, an evaluation prompt or another document is a direct push whatever its
+trailers say (a governance proposal's merge changes exactly its file): the approvals were given
+for the proposal, not for the rest. The rule reads what the ledger
 recorded at the commit's seq, so ingest (completing a merge) and `specreg verify` apply the same one.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import ClauseVersion, DocumentVersion, ExampleFile, OwnersVersion, PolicyVersion, ProposedChange
+from registry.proposals.governance import FILE, changed_at
 from registry.proposals.policy import POLICY_PATH
 
 
@@ -30,12 +32,14 @@ def scope_mismatches(session: Session, changes: Sequence[ProposedChange], seq: i
     others = sorted(paths.union(v.document for v in versions) - {ch.document for ch in changes})
     if others:
         found.append(f"it also changes document(s) {', '.join(others)}, which the proposal does not touch")
-    files = sorted(set(session.scalars(select(OwnersVersion.path).where(OwnersVersion.seq == seq))))
+    governance_files = set(session.scalars(select(OwnersVersion.path).where(OwnersVersion.seq == seq)))
     if session.scalar(select(PolicyVersion.id).where(PolicyVersion.seq == seq).limit(1)) is not None:
-        files.append(POLICY_PATH)
+        governance_files.add(POLICY_PATH)
+    governance_files.update(changed_at(session, seq))
+    files = sorted(governance_files - {ch.key for ch in changes if ch.kind == FILE})
     files += sorted(set(session.scalars(select(ExampleFile.path).where(ExampleFile.seq == seq))))
     if files:
-        found.append(f"it also changes {', '.join(files)}; a merge writes only the proposal's clauses")
+        found.append(f"it also changes {', '.join(files)}; a merge writes only what its proposal changes")
     return found
 
 

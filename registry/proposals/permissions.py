@@ -99,6 +99,9 @@ def _reviewer(actor: Actor | None, f: ProposalFacts) -> Actor:
 
 def _approve(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
     actor = _reviewer(actor, f)
+    files = [c.key for c in f.touched() if c.governance]
+    if files and not f.approvable(actor.email):
+        raise Forbidden(f"only an admin approves a change to a governance file ({', '.join(files)})")
     if not f.approvable(actor.email):
         raise Forbidden(f"{actor.email} owns none of the clauses this proposal touches "
                         f"({', '.join(c.key for c in f.touched())}); approving follows ownership")

@@ -10,7 +10,9 @@ until they set their own; a pending request for changes blocks.
 `policy.toml` sets how many approvals: `[defaults]`, per authority level (`[authority.root]`) and
 per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
 to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
-earlier commits are pre-governance, not unapproved changes).
+earlier commits are pre-governance, not unapproved changes) and how many admins approve a proposal
+that replaces a governance file (OWNERS.toml, policy.toml, specreg.toml): `min_approvals`, at least
+one; the proposer and revision authors never count there either.
 
 `counted_approvals` is the one definition of an approval that counts: the verdict, the merge
 commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
@@ -25,14 +27,21 @@ from datetime import datetime
 POLICY_PATH = "policy.toml"
 _LEVEL_KEYS = {"min_approvals"}
 _TABLES = {"defaults", "authority", "clause", "governance"}
-GOVERNANCE_KEYS = ("start",)  # the keys [governance] knows; anything else is a warning
+GOVERNANCE_KEYS = ("min_approvals", "start")  # the keys [governance] knows; anything else is a warning
+GOVERNANCE_RULE = "governance"
 
 
 @dataclass(frozen=True)
 class Governance:
-    """The `[governance]` table: `start` is the ref (sha or tag) where governance began, or None."""
+    """The `[governance]` table: `start` is the ref (sha or tag) where governance began, or None;
+    `min_approvals` how many admins approve a proposal that replaces a governance file.
+
+    Only stricter than the default: at least one admin, never the proposer or a revision author (the
+    built-in rules), and only admins count.
+    """
 
     start: str | None = None
+    min_approvals: int = 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,12 @@ class Policy:
             rules.append((self.clause[key], f"clause.{key}"))
         return max(rules, key=lambda r: r[0])
 
+    def rule_for(self, c: ClauseFacts) -> tuple[int, str]:
+        """(approvals needed, the rule) for a touched clause, or for a governance file under `[governance]`."""
+        if c.governance:
+            return self.governance.min_approvals, GOVERNANCE_RULE
+        return self.required(c.key, c.authorities)
+
 
 DEFAULT_POLICY = Policy()
 
@@ -69,7 +84,10 @@ def _count(where: str, table: object, problems: list[str]) -> int | None:
         raise ValueError(f"[{where}] must be a table with min_approvals = N")
     for k in sorted(set(table) - _LEVEL_KEYS):
         problems.append(f"[{where}] has an unknown key {k!r} (ignored); known: min_approvals")
-    n = table.get("min_approvals")
+    return _min_approvals(where, table.get("min_approvals"))
+
+
+def _min_approvals(where: str, n: object) -> int | None:
     if n is None:
         return None
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
@@ -83,12 +101,13 @@ def _governance(table: object, problems: list[str]) -> Governance:
         raise ValueError('[governance] must be a table like start = "REF"')
     for k in sorted(set(table) - set(GOVERNANCE_KEYS)):
         problems.append(f"[governance] has an unknown key {k!r} (ignored); known: {', '.join(GOVERNANCE_KEYS)}")
+    approvals = _min_approvals("governance", table.get("min_approvals")) or Governance.min_approvals
     start = table.get("start")
     if start is None:
-        return Governance()
+        return Governance(min_approvals=approvals)
     if not isinstance(start, str) or not start.strip() or any(c.isspace() or ord(c) < 32 for c in start):
         raise ValueError(f"[governance] start must be a commit sha or a tag, not {start!r}")
-    return Governance(start=start)
+    return Governance(start=start, min_approvals=approvals)
 
 
 def parse_policy(text: str) -> ParsedPolicy:
@@ -133,8 +152,9 @@ class ClauseFacts:
 
     key: str
     authorities: tuple[str, ...]
-    approvers: tuple[Approver, ...]  # its owners; the admins when it has none
+    approvers: tuple[Approver, ...]  # its owners; the admins when it has none (or it is a governance file)
     unowned: bool = False
+    governance: bool = False  # a governance file (key: its path), approved under [governance]
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,7 @@ class ClauseStatus:
     approved_by: tuple[str, ...]
     eligible: tuple[str, ...]  # names of those whose approval would still count
     unowned: bool
+    governance: bool = False  # a governance file, approved by the admins under [governance]
 
     @property
     def missing(self) -> int:
@@ -205,7 +226,8 @@ class ClauseStatus:
 
     def message(self) -> str:
         """What is missing, for people: "needs 1 more approval from the owners of X: A, B"."""
-        who = f"an admin ({self.key} has no owner)" if self.unowned else f"the owners of {self.key}"
+        who = (f"the admins ({self.key} is a governance file)" if self.governance
+               else f"an admin ({self.key} has no owner)" if self.unowned else f"the owners of {self.key}")
         names = ", ".join(self.eligible) if self.eligible else "nobody eligible is left"
         return (f"{self.key}: needs {self.missing} more approval{'s' if self.missing > 1 else ''} from {who}: "
                 f"{names} [rule {self.rule}: {self.required}]")
@@ -350,8 +372,8 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
                    for r in facts.reviews if r.kind == "request_changes")
     statuses = []
     for c in facts.clauses:
-        required, rule = policy.required(c.key, c.authorities)
+        required, rule = policy.rule_for(c)
         approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
         eligible = tuple(a.name for a in c.approvers if a.email not in counts and c.key in standing(facts, a.email)[0])
-        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned))
+        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned, c.governance))
     return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted)

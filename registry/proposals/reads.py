@@ -14,9 +14,21 @@ from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.queries import show_clause, version_at
 from registry.ledger.refs import commit_by_sha, head_point
-from registry.models import STATES, ClauseVersion, Comment, Commit, Person, Proposal, ProposedChange, Review, Revision
+from registry.models import (
+    STATES,
+    ClauseVersion,
+    Comment,
+    Commit,
+    GovernanceFileVersion,
+    Person,
+    Proposal,
+    ProposedChange,
+    Review,
+    Revision,
+)
 from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store
+from registry.proposals.governance import FILE
 from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
@@ -48,6 +60,10 @@ def _who(session: Session, person_id: int) -> Who:
 
 
 def _base(session: Session, ch: ProposedChange) -> BaseText | None:
+    if ch.kind == FILE:  # a governance file: its whole content at the revision's base
+        if ch.base_text is None:
+            return None
+        return BaseText(session.get_one(Revision, ch.revision_id).base_sha, ch.key, {}, ch.base_text)
     v = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
     if v is None:
         return None
@@ -91,7 +107,14 @@ def drifted(session: Session, proposal: Proposal) -> list[str]:
     if proposal.state not in ACTIVE:
         return []
     seq, out = head_point(session).seq, []
-    for ch in store.changes(session, store.current_revision(session, proposal)):
+    revision = store.current_revision(session, proposal)
+    for ch in store.changes(session, revision):
+        if ch.kind == FILE:
+            if session.scalar(select(GovernanceFileVersion.id).where(
+                    GovernanceFileVersion.path == ch.key, GovernanceFileVersion.live,
+                    GovernanceFileVersion.seq > revision.base_seq, GovernanceFileVersion.seq <= seq).limit(1)):
+                out.append(f"{ch.key} changed on the branch since this revision's base")
+            continue
         base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
         now = version_at(session, ch.clause_id, seq) if ch.clause_id else None
         if base is not None and (now is None or (now.title, now.attributes, now.body, now.document)

@@ -2,8 +2,10 @@
 
 Approving follows ownership: who may approve a touched clause are its effective owners now (the
 newest OWNERS.toml plus registry assignments); a clause nobody owns is approved by the admins. An
-added clause is owned as its place in the outline says (parent, document, default). The policy
-itself is read at the proposal's base, never from anything the proposal writes.
+added clause is owned as its place in the outline says (parent, document, default). A governance
+file (a proposal of kind `file`) is approved by the admins, under policy.toml's `[governance]`.
+The policy itself is read at the proposal's base, never from anything the proposal writes, so a
+proposal that loosens policy.toml is judged by the policy it would replace.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from registry.models import Account, ClauseVersion, Person, Proposal, ProposedCh
 from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
 from registry.proposals import store
+from registry.proposals.governance import FILE
 from registry.proposals.policy import Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
 from registry.proposals.policy_store import PolicySource, policy_at
 
@@ -73,6 +76,9 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     fallback = admins(session)
     out = []
     for ch in changes:
+        if ch.kind == FILE:
+            out.append(ClauseFacts(ch.key, (), fallback, governance=True))
+            continue
         base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
         authorities = {a for a in ((base.attributes if base else {}).get("authority"),
                                    (ch.attributes or {}).get("authority")) if a}
@@ -111,8 +117,11 @@ def may_approve(clauses: tuple[ClauseFacts, ...], email: str) -> list[str]:
 
 def meaning(clauses: tuple[ClauseFacts, ...], email: str) -> str:
     """What an approval by this person means, in words kept with the approval."""
-    owned = [c.key for c in clauses if not c.unowned and any(a.email == email for a in c.approvers)]
-    admin = [c.key for c in clauses if c.unowned and any(a.email == email for a in c.approvers)]
+    mine = [c for c in clauses if any(a.email == email for a in c.approvers)]
+    owned = [c.key for c in mine if not c.unowned and not c.governance]
+    admin = [c.key for c in mine if c.unowned]
+    files = [c.key for c in mine if c.governance]
     parts = [f"approved as owner of {', '.join(owned)}"] if owned else []
     parts += [f"approved as admin for unowned {', '.join(admin)}"] if admin else []
+    parts += [f"approved as admin for governance file {', '.join(files)}"] if files else []
     return "; ".join(parts)

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from registry.errors import ConfigError
 
+SPECREG_TOML = "specreg.toml"  # the include/exclude rules, at the spec repo's root
 DEFAULT_INCLUDE = ("**/*.md",)
 DEFAULT_EXCLUDE = ("examples/**",)
 NOT_SPEC_NAMES = frozenset({"readme.md", "changelog.md", "contributing.md", "license.md"})

@@ -7,9 +7,10 @@ from registry import signals, wiring
 from registry.ledger import hooks
 
 
-def test_the_merge_watcher_runs_after_the_owners_and_policy_readers_and_reevaluation_last():
+def test_the_merge_watcher_runs_after_the_owners_policy_and_governance_readers_and_reevaluation_last():
     order = [f.__name__ for f in wiring.INGEST_WATCHERS]
-    assert order.index("_merge_completion") > max(order.index("_owners"), order.index("_policy"))
+    assert order.index("_merge_completion") > max(order.index("_owners"), order.index("_policy"),
+                                                  order.index("_governance_files"))
     assert order[-1] == "_reevaluation"
 
 

@@ -20,7 +20,7 @@ from registry.history.queries import clause_history
 from registry.models import IngestWarning, Proposal
 from registry.proposals import merge as merge_module
 from registry.proposals import reviews
-from registry.proposals.authoring import ChangeInput
+from registry.proposals.authoring import ChangeInput, propose
 from registry.proposals.merge import merge
 
 
@@ -79,6 +79,7 @@ EXTRA = {  # what the hand-made commit changes besides the approved text
                     "it also changes policy.toml", ["respect_privacy"]),
     "an evaluation prompt": ({"examples/privacy.md": "# Ask for an address\n\nWhere does Ada live?\n"},
                              "it also changes examples/privacy.md", ["respect_privacy"]),
+    "specreg.toml": ({"specreg.toml": 'include = ["**/*.md"]\n'}, "it also changes specreg.toml", ["respect_privacy"]),
 }
 
 
@@ -98,6 +99,46 @@ def test_a_copy_of_a_real_merge_that_also_changes_more_is_not_recorded_as_the_me
         assert clause_history(session, key)[-1].unapproved
     found = trailer_findings(world, sha)
     assert any(f"names proposal {n}, which is approved" in m and says in m for m in found), found
+
+
+TWO_ADMINS = POLICY + "\n[governance]\nmin_approvals = 2\n"
+GOVERNANCE_EXTRA = {  # what the hand-made copy of a governance merge writes instead of, or besides, the approved file
+    "other content": ({"policy.toml": POLICY + "\n[governance]\nmin_approvals = 1\n"},
+                      "policy.toml: the file at this commit is not the content the approvals were given for"),
+    "a clause too": ({"spec/rules.md": RULES.replace("Prefer short answers.", "Prefer long answers.")},
+                     "clause(s) be_brief"),
+    "OWNERS.toml too": ({"OWNERS.toml": OWNERS + '"be_honest" = ["ada@example.org"]\n'},
+                        "it also changes OWNERS.toml"),
+}
+
+
+@pytest.mark.parametrize("what", list(GOVERNANCE_EXTRA))
+def test_a_copy_of_a_governance_merge_that_writes_other_content_or_more_is_not_its_merge(session, repo,
+                                                                                         monkeypatch, what):
+    files, says = GOVERNANCE_EXTRA[what]
+    world = build_world(repo, session)
+    with SpecSource(world.path) as source:
+        n = propose(session, source, world.users["ada"], "Two admins", "Safer.",
+                    [ChangeInput("file", "policy.toml", TWO_ADMINS)]).id
+    reviews.approve(session, world.users["root"], n)
+    sha = launder(world, registry_commit(world, monkeypatch, n), files)
+    world.ingest()
+    assert session.get(Proposal, n).state == "approved"
+    warning = warning_for(world, sha)
+    assert f"names proposal #{n} but is not its approved merge" in warning and says in warning, warning
+    assert any(says in m for m in trailer_findings(world, sha))
+
+
+def test_an_exact_copy_of_a_governance_merge_is_its_merge(session, repo, monkeypatch):
+    world = build_world(repo, session)
+    with SpecSource(world.path) as source:
+        n = propose(session, source, world.users["ada"], "Two admins", "Safer.",
+                    [ChangeInput("file", "policy.toml", TWO_ADMINS)]).id
+    reviews.approve(session, world.users["root"], n)
+    sha = registry_commit(world, monkeypatch, n)
+    world.ingest()  # the crashed merge is completed from its commit
+    assert (session.get(Proposal, n).state, session.get(Proposal, n).merged_sha) == ("merged", sha)
+    assert verify(session) == []
 
 
 @pytest.mark.parametrize("anchor", ["1:" + "0" * 64, "99999:" + "a" * 64, "latest"],

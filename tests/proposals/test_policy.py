@@ -88,7 +88,7 @@ def test_an_unusable_file_gives_no_policy_and_says_why(text, message):
 @pytest.mark.parametrize(("text", "message"), [
     ("[extra]\nx = 1\n", "unknown table [extra]"),
     ("[defaults]\nmin_approvals = 1\nveto = false\n", "unknown key 'veto'"),
-    ("[governance]\nstart = 'v1'\nbegin = 'v2'\n", "[governance] has an unknown key 'begin' (ignored); known: start"),
+    ("[governance]\nstart = 'v1'\nbegin = 'v2'\n", "[governance] has an unknown key 'begin' (ignored); known: min_approvals, start"),
 ])
 def test_unknown_keys_are_warnings_and_the_rest_applies(text, message):
     parsed = parse_policy(text)
@@ -289,3 +289,55 @@ def test_the_json_form_has_satisfied_missing_and_each_clause():
     assert data["satisfied"] is True and data["missing"] == []
     assert data["clauses"] == [{"id": "privacy", "rule": "defaults", "required": 1, "approved_by": ["Grace"],
                                 "missing": 0, "eligible": ["Alan"], "unowned": False}]
+
+
+# --- governance files ([governance]) -------------------------------------------------------------
+
+
+def governance_file(approvers=(ROOT, GRACE)):
+    return ClauseFacts("policy.toml", (), tuple(approvers), governance=True)
+
+
+def test_the_governance_table_sets_how_many_admins_approve_a_governance_file():
+    assert DEFAULT_POLICY.governance.min_approvals == 1
+    parsed = parse_policy("[governance]\nmin_approvals = 2\n")
+    assert parsed.warnings == ()
+    assert parsed.policy.rule_for(governance_file()) == (2, "governance")
+    assert parsed.policy.rule_for(clause()) == (1, "defaults")
+
+
+@pytest.mark.parametrize(("text", "warning"), [
+    ("[governance]\nmin_approvals = 0\n", "[governance] min_approvals must be a whole number of at least 1"),
+    ("[governance]\nmin_approvals = true\n", "[governance] min_approvals must be a whole number of at least 1"),
+    ("governance = 2\n", "[governance] must be a table"),
+])
+def test_a_governance_table_that_would_loosen_the_rule_makes_the_policy_unusable(text, warning):
+    parsed = parse_policy(text)
+    assert parsed.policy is None and parsed.warnings[0].startswith(warning)
+
+
+def test_an_unknown_governance_key_is_named_and_ignored():
+    parsed = parse_policy("[governance]\nmin_aprovals = 3\n")
+    assert parsed.policy.governance.min_approvals == 1
+    assert parsed.warnings == ("[governance] has an unknown key 'min_aprovals' (ignored); known: min_approvals, start",)
+
+
+@pytest.mark.parametrize(("reviews", "required", "counted", "why"), [
+    ((approval(GRACE),), 1, ["Grace"], None),
+    ((approval(ADA),), 1, [], "the approval by Ada does not count: the proposer"),
+    ((approval(BARBARA),), 1, [], "the approval by Barbara does not count: an author of a revision"),
+    ((approval(ALAN),), 1, [], "the approval by Alan does not count: they may approve none of the touched clauses now"),
+    ((approval(GRACE, revision=1, digest="d1"),), 1, [], "the approval by Grace is stale: given for revision 1"),
+    ((approval(GRACE),), 2, ["Grace"], None),
+    ((approval(GRACE), approval(ROOT)), 2, ["Grace", "Root"], None),
+], ids=["an admin", "the proposer", "a revision author", "not an admin", "stale", "one of two", "two of two"])
+def test_who_counts_for_a_governance_file(reviews, required, counted, why):
+    admins = (ROOT, GRACE, ADA, BARBARA)  # the proposer and a revision author are admins too
+    policy = Policy(governance=parse_policy(f"[governance]\nmin_approvals = {required}\n").policy.governance)
+    result = evaluate(policy, facts([governance_file(admins)], reviews, authors=("ada@example.org", "barbara@example.org")))
+    status = result.clauses[0]
+    assert (status.rule, status.required, list(status.approved_by)) == ("governance", required, counted)
+    assert result.satisfied == (len(counted) >= required)
+    assert result.notes == ((why,) if why else ())
+    if not result.satisfied:
+        assert "from the admins (policy.toml is a governance file)" in result.missing[0]

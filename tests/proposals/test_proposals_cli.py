@@ -173,3 +173,56 @@ def test_the_user_list_in_a_terminal_shows_role_state_last_login_and_tokens(cli,
     assert "editor" in lines["ada@example.org"] and "enabled" in lines["ada@example.org"]
     assert "last login never" in lines["ada@example.org"] and "1 token(s)" in lines["ada@example.org"]
     assert "0 token(s)" in lines["grace@example.org"]
+
+
+# --- governance files: specreg propose --path FILE --file NEW ------------------------------------
+
+GOVERNED = POLICY + "\n[governance]\nmin_approvals = 1\n"
+
+
+def propose_file(cli, path: str, text: str, *extra: str, who: str = "ada@example.org") -> tuple[int, dict]:
+    new = cli.repo.path.parent / "new.toml"
+    new.write_text(text)
+    return cli("propose", "--path", path, "--file", str(new), "--title", "Governance", "--rationale", "Needed.",
+               "--as", who, *extra)
+
+
+def test_propose_path_replaces_a_governance_file_that_an_admin_approves_and_merges(cli):
+    code, data = propose_file(cli, "policy.toml", GOVERNED)
+    assert (code, data["state"]) == (0, "open")
+    n = data["id"]
+    code, shown = cli("proposal", str(n))
+    assert shown["revisions"][0]["changes"][0]["kind"] == "file"
+    assert shown["policy"]["missing"] == ["policy.toml: needs 1 more approval from the admins (policy.toml is a "
+                                          "governance file): Root Admin [rule governance: 1]"]
+    code, data = cli("review", str(n), "--approve", "--as", "grace@example.org")
+    assert (code, data["error"]) == (1, "forbidden")
+    code, data = cli("review", str(n), "--approve", "--as", "root@example.org")
+    assert (code, data["state"], data["meaning"]) == (0, "approved", "approved as admin for governance file policy.toml")
+    code, data = cli("merge", str(n), "--as", "ada@example.org")
+    assert (code, data["state"]) == (0, "merged")
+    with git.Repo(cli.repo.path) as r:
+        commit = r.commit(data["commit"])
+        assert commit.tree["policy.toml"].data_stream.read().decode() == GOVERNED
+        assert f"Proposal-Id: {n}" in commit.message and "Approved-by: Root Admin <root@example.org>" in commit.message
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--path", "README.md"), "'README.md' is not a governance file"),
+    (("--path", "policy.toml", "respect_privacy"), "ID belong to clause proposals"),
+    (("--path", "policy.toml", "--remove"), "--remove belong to clause proposals"),
+    (("--path", "policy.toml", "--after", "be_brief"), "--after belong to clause proposals"),
+    (("--path", "policy.toml"), "give the new policy.toml with --file"),
+    ((), "say which clause to propose a change to (ID), or which governance file (--path)"),
+])
+def test_propose_path_refuses_what_does_not_fit_a_governance_file(cli, argv, message):
+    code, data = cli("propose", *argv, "--title", "T", "--rationale", "R", "--as", "ada@example.org")
+    assert (code, data["error"]) == (1, "bad_request") and message in data["message"], data
+    assert cli("proposals")[1] == []
+
+
+def test_an_invalid_governance_file_is_refused_on_the_command_line_naming_the_problem(cli):
+    code, data = propose_file(cli, "OWNERS.toml", '[owners]\n"be_brief" = "alan@example.org"\n')
+    assert (code, data["error"]) == (1, "bad_request")
+    assert data["message"].startswith("the new OWNERS.toml is refused: ")
+    assert cli("proposals")[1] == []

@@ -22,7 +22,7 @@ from registry.web.bodies import NOTHING, REASON, Field, Schema, json_body
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
 
-CHANGE: Schema = {"kind": Field(str, default="change", choices=("change", "add", "remove")),
+CHANGE: Schema = {"kind": Field(str, default="change", choices=("change", "add", "remove", "file")),
                   "id": Field(str, required=True), "text": Field(str), "document": Field(str), "after": Field(str)}
 CREATE: Schema = {"title": Field(str, required=True), "rationale": Field(str, required=True),
                   "changes": Field(list, required=True, items=CHANGE), "draft": Field(bool, default=False)}

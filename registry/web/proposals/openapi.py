@@ -7,7 +7,10 @@ from registry.models import STATES
 from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _param, _ref, _write
 
 N = {"name": "n", "in": "path", "required": True, "description": "The proposal's number.", "schema": INT}
-CHANGE = _obj(kind={"enum": ["change", "add", "remove"]}, id=STR, text=NSTR, document=NSTR, after=NSTR)
+KIND = {"enum": ["change", "add", "remove", "file"],
+        "description": "file replaces a governance file: id is OWNERS.toml, policy.toml or specreg.toml, "
+                       "text its whole new content"}
+CHANGE = _obj(kind=KIND, id=STR, text=NSTR, document=NSTR, after=NSTR)
 STATE = _obj(id=INT, state={"enum": list(STATES)})
 REASON = _obj(reason=STR)
 
