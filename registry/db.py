@@ -7,8 +7,12 @@ always in this order; taking a lock that comes before one it already holds can d
 1. advisory lock "merge": merge, first thing (after refusing who may not merge).
 2. advisory lock "ingest": ingest, first thing; merge through the ingest it runs before anything else.
 3. the ledger row (FOR UPDATE): ingest, right after its advisory lock.
-4. advisory lock "audit": audit.record, and proposal_store.get_proposal(lock=True) before the row.
-5. proposal rows (FOR UPDATE): get_proposal(lock=True) in reviews, revisions, submit, withdraw,
+4. advisory locks on a login's email, then on its client address (lock_value): log_in, before it
+   counts the recent failures, so parallel attempts are counted one after another.
+5. the enabled admins' account rows (FOR UPDATE): set_role and disable_user, before they check that
+   another enabled admin remains, so two admins demoting or disabling each other cannot both pass.
+6. advisory lock "audit": audit.record, and proposal_store.get_proposal(lock=True) before the row.
+7. proposal rows (FOR UPDATE): get_proposal(lock=True) in reviews, revisions, submit, withdraw,
    reject, merge, ingest completing a merge from a commit's trailer, and reevaluation (after ingest
    changed ownership, an owner assignment, an account change), which locks rows one by one in id
    order, each after the audit lock.
@@ -20,6 +24,7 @@ lock instead of each holding what the other needs. Re-taking a lock already held
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -87,6 +92,23 @@ def lock_writer(session: Session, name: str) -> None:
         return  # BEGIN IMMEDIATE already holds the only write lock SQLite has
     key = sum(ord(c) * 31**i for i, c in enumerate(name)) % (2**31)
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _int4(name: str) -> int:
+    """A stable signed 32-bit number for a name (the two-key advisory lock's keys)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+
+
+def lock_value(session: Session, kind: str, value: str) -> None:
+    """Serialize writers about one value of a kind (a login's email) until the transaction ends.
+
+    PostgreSQL's two-key advisory lock: its keys never meet lock_writer's, and two kinds never share
+    a key; distinct values that hash alike only wait for each other. SQLite's BEGIN IMMEDIATE
+    already serializes every writer.
+    """
+    if not is_sqlite(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:kind, :value)"),
+                        {"kind": _int4(kind), "value": _int4(value)})
 
 
 @contextmanager

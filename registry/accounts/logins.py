@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.actors import Actor, normalize_email
 from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
 from registry.accounts.users import authenticate
+from registry.db import lock_value
 from registry.errors import TooManyAttempts
 from registry.models import LoginFailure, utcnow
 
@@ -45,6 +46,11 @@ def log_in(session: Session, email: str, password: str, client: str, now: dateti
     now, email, client = now or utcnow(), normalize_email(email), client[:64]
     if len(email) > MAX_EMAIL:
         return None
+    # Attempts at once would all count the failures before any was recorded: one at a time per
+    # email and per client (the lock order in registry.db), until the transaction ends.
+    lock_value(session, "login email", email)
+    if client:
+        lock_value(session, "login client", client)
     _refuse_if_throttled(session, email, client, now)
     actor = authenticate(session, email, password)
     if actor is None:

@@ -65,9 +65,16 @@ def actor_by_id(session: Session, person_id: int) -> Actor | None:
     return _actor(session.get_one(Person, person_id), account)
 
 
-def _enabled_admins(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Account).where(
-        Account.role == "admin", Account.disabled_at.is_(None))).scalar_one()
+def _enabled_admins(session: Session, lock: bool = False) -> int:
+    """How many enabled admins there are; `lock` holds their rows until the transaction ends.
+
+    Two admins demoting or disabling each other at once would each see the other still enabled: with
+    the rows locked (the lock order in registry.db) the second one waits and then counts again.
+    """
+    admins = select(Account.person_id).where(Account.role == "admin", Account.disabled_at.is_(None))
+    if lock:
+        return len(session.scalars(admins.with_for_update()).all())
+    return session.execute(select(func.count()).select_from(admins.subquery())).scalar_one()
 
 
 def has_admin(session: Session) -> bool:
@@ -91,12 +98,18 @@ def _facts(email: str, account: Account, admins: int) -> permissions.AccountFact
     return permissions.AccountFacts(email, account.role, enabled, account.role == "admin" and enabled and admins <= 1)
 
 
-def account_facts(session: Session, email: str) -> permissions.AccountFacts:
-    """What the account rules read about one account (an email without an account: no role)."""
+def account_facts(session: Session, email: str, lock: bool = False) -> permissions.AccountFacts:
+    """What the account rules read about one account (an email without an account: no role).
+
+    `lock`: for a change that must leave an enabled admin, counted under the admins' row locks.
+    """
+    admins = _enabled_admins(session, lock)
     found = _with_account(session, email)
     if found is None:
         return permissions.AccountFacts(email, None, False, False)
-    return _facts(found[0].email, found[1], _enabled_admins(session))
+    if lock:
+        session.refresh(found[1])  # as the lock left it, not as this session first read it
+    return _facts(found[0].email, found[1], admins)
 
 
 def all_account_facts(session: Session) -> dict[str, permissions.AccountFacts]:
@@ -151,7 +164,7 @@ def find_account(session: Session, email: str) -> tuple[Person, Account]:
 
 def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Actor:
     """Change someone's role; admins only."""
-    actor = permissions.set_role(actor, account_facts(session, email), role)
+    actor = permissions.set_role(actor, account_facts(session, email, lock=True), role)
     person, account = find_account(session, email)
     old, account.role = account.role, role
     session.flush()
@@ -174,7 +187,7 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
 
 def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Disable an account and revoke its sessions and tokens at once; admins only."""
-    actor = permissions.disable(actor, account_facts(session, email))
+    actor = permissions.disable(actor, account_facts(session, email, lock=True))
     person, account = find_account(session, email)
     now = utcnow()
     account.disabled_at = account.disabled_at or now
