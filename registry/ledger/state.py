@@ -110,6 +110,8 @@ class LedgerState:
     def preload(self, cids: Iterable[int]) -> None:
         """Load the latest states of lineages not cached yet, in one query per 500 (not one each)."""
         missing = sorted({cid for cid in cids if cid not in self._last})
+        if not missing:
+            return  # the usual case once a document's lineages are cached: not even a query to build
         live = ClauseVersion.live
         for at in range(0, len(missing), 500):
             chunk = missing[at:at + 500]

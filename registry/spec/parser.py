@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import overload
@@ -163,6 +164,26 @@ def _starts_from(lines: list[str], at: int) -> list[Start]:
     return _starts(lines, headings, [p + at for p in rest.paragraphs])
 
 
+def _narrowed(reused: tuple[int, int, int], old: Sequence[Clause], new: Sequence[Clause],
+              delta: int) -> tuple[int, int, int]:
+    """`reused` without the clauses at either end of the window that came out as they were.
+
+    The window runs between unchanged ATX headings, which can be far apart (a chapter of rule
+    markers under one heading), so most of its clauses are often the old ones: a clause equal to
+    the old one in every field (its start and end lines moved by `delta` after the edit) is reused
+    too, and whoever reads the parse (the reader process's wire, ingest) skips it.
+    """
+    k0, j1, k1 = reused
+    while k0 < j1 and k0 < k1 and new[k0] == old[k0]:
+        k0 += 1
+    while j1 > k0 and k1 > k0:
+        o, n = old[k1 - 1], new[j1 - 1]
+        if n.start != o.start + delta or n.end != o.end + delta or n[:6] != o[:6] or n[8:] != o[8:]:
+            break
+        j1, k1 = j1 - 1, k1 - 1
+    return k0, j1, k1
+
+
 def parse(path: str, text: str, previous: ParsedDocument | None = None) -> ParsedDocument:
     """Split a Markdown document into clauses with ids, attributes, parents and bodies.
 
@@ -180,6 +201,8 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
             build_with_window(builder, starts, previous.clauses, previous.warnings,
                               (window.start, window.old_end, window.delta), lambda at: _starts_from(lines, at)):
         atx, reused = window.atx, builder.reused
+        if reused is not None:
+            reused = _narrowed(reused, previous.clauses, builder.clauses, len(lines) - len(previous.lines))
         base = previous.serial if reused is not None else None
     else:
         reused = base = None

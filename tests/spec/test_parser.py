@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.spec.clause_builder import shifted
 from registry.spec.parser import parse, parse_heading, slugify
 
 SPEC = """# Overview {#overview authority=root}
@@ -153,6 +154,10 @@ def test_parsing_with_the_previous_version_gives_the_same_result_as_a_full_parse
     incremental = parse("d.md", new_text, previous)
     assert incremental.clauses == full.clauses
     assert incremental.warnings == full.warnings
+    if incremental.reused is not None:  # what it says it took over unchanged, it did
+        k0, j1, k1 = incremental.reused
+        assert incremental.clauses[:k0] == previous.clauses[:k0]
+        assert list(incremental.clauses[j1:]) == shifted(previous.clauses[k1:], len(insert) - (len(lines[at:at + drop])))
 
 
 def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
@@ -163,6 +168,18 @@ def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous
     assert (k0, j1, k1) == (4, 5, 5)
     assert edited.clauses[:k0] == previous.clauses[:k0]
     assert [c.body for c in edited.clauses[j1:]] == [c.body for c in previous.clauses[k1:]]
+
+
+def test_a_windowed_parse_takes_over_the_unchanged_rules_around_an_edit_under_one_heading():
+    # One heading over many rule markers: the re-scan runs from the heading to the end, but only the
+    # edited rule is new; the rules after it moved down a line and are taken over too.
+    text = "# Chapter {#ch}\n\n" + "".join(f"r[ch.{n}]\nRule {n} says this.\n\n" for n in range(12))
+    previous = parse("d.md", text)
+    edited = parse("d.md", text.replace("Rule 5 says this.", "Rule 5 says this\nand more."), previous)
+    k0, j1, k1 = edited.reused
+    assert [c.key for c in edited.clauses[k0:j1]] == ["ch.5"] and (k0, k1) == (6, 7)
+    assert edited.clauses == parse("d.md", text.replace("Rule 5 says this.", "Rule 5 says this\nand more.")).clauses
+    assert list(edited.clauses[j1:]) == shifted(previous.clauses[k1:], 1)
 
 
 def test_a_rule_marker_after_an_html_comment_labels_the_heading_after_it():
