@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import signals
@@ -144,8 +144,10 @@ def add_user(session: Session, actor: Actor | None, email: str, name: str, role:
     elif session.get(Account, person.id) is not None:
         raise Conflict(f"{email} already has an account")
     person.active = True  # an account holder's activity follows the account, not OWNERS.toml
+    # A password an admin chose is theirs too: the holder's approvals count once they set their own.
     session.add(Account(person_id=person.id, role=role,
-                        password_hash=generate_password_hash(password) if password else None))
+                        password_hash=generate_password_hash(password) if password else None,
+                        password_set_by_id=actor.person_id if password and actor is not None else None))
     session.flush()
     audit.record(session, actor.email if actor else email, "user.create", f"user:{email}",
                  None, {"name": person.name, "role": role, "password": password is not None})
@@ -180,9 +182,22 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
     actor = permissions.set_password(actor, normalize_email(email))
     _check_password(password)
     person, account = find_account(session, email)
+    before = account.password_set_by_id
     account.password_hash = generate_password_hash(password)
+    # Someone else's choice until the holder sets their own (separation of duties, proposals/policy.py).
+    account.password_set_by_id = None if actor.person_id == person.id else actor.person_id
     session.flush()
     audit.record(session, actor.email, "user.password", f"user:{person.email}")
+    if account.password_set_by_id != before:  # their approvals start or stop counting
+        signals.publish(session, signals.ApproversChanged(actor.email))
+
+
+def passwords_set_by_others(session: Session) -> dict[str, str]:
+    """Accounts whose current password someone else set, by email: the email of who set it."""
+    setter = aliased(Person)
+    rows = session.execute(select(Person.email, setter.email).join(Account, Account.person_id == Person.id)
+                           .join(setter, setter.id == Account.password_set_by_id))
+    return {email: by for email, by in rows}
 
 
 def disable_user(session: Session, actor: Actor | None, email: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor
-from registry.accounts.users import add_user
+from registry.accounts.users import add_user, set_password
 from registry.gitsource import SpecSource
 from registry.models import Account
 from registry.proposals import authoring as proposals
@@ -69,7 +69,10 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str | None = 
     users: dict[str, Actor] = {}
     admin = None
     for email, (name, role) in DEMO_USERS.items():
-        users[email.split("@")[0]] = add_user(session, admin, email, name, role, DEMO_PASSWORD, bootstrap=admin is None)
+        users[email.split("@")[0]] = user = add_user(session, admin, email, name, role, bootstrap=admin is None)
+        # Each demo holder sets their own password (a password an admin set would keep their approvals
+        # from counting: separation of duties).
+        set_password(session, user, email, DEMO_PASSWORD)
         admin = admin or users["ada"]
     d = _Demo(session, source, repo, branch, users)
     return _merged_and_conflicted(d) + [f"#{n}" for n in _open_and_closed(d)]

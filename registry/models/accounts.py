@@ -21,6 +21,9 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(10))
     # None: no password login (SSO header or API tokens only).
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # Who set the current password when it was not the holder (an admin creating or resetting the
+    # account); None once the holder sets their own. Their approvals do not count until then.
+    password_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

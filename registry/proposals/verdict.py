@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accounts.users import passwords_set_by_others
 from registry.errors import UnknownClause
 from registry.history.queries import find_clause
 from registry.ledger.refs import head_point
@@ -105,7 +106,7 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
                                        r.digest, r.created_at, r.id))
     proposer = store.person(session, proposal.proposer_id)
     facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
-                  revision.digest, clauses, tuple(reviews))
+                  revision.digest, clauses, tuple(reviews), passwords_set_by_others(session))
     source = policy_at(session, revision.base_seq)
     return Verdict(evaluate(source.policy, facts), source, clauses, facts)
 

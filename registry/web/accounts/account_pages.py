@@ -1,4 +1,4 @@
-"""The account page: who you are, your API tokens (create one, shown once; revoke), log out everywhere."""
+"""The account page: who you are, your password, your API tokens (create one, shown once; revoke), log out everywhere."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from registry.accounts.actors import Actor, require_role
 from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
+from registry.accounts.users import passwords_set_by_others, set_password
 from registry.db import get_session
 from registry.web.auth import current_actor
 
@@ -13,13 +14,24 @@ bp = Blueprint("account", __name__)
 
 
 def _page(actor: Actor, new_token: str | None = None) -> str:
-    return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor), new_token=new_token)
+    return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor), new_token=new_token,
+                           password_set_by=passwords_set_by_others(get_session()).get(actor.email))
 
 
 @bp.get("/account")
 def show() -> str:
     """Your account and tokens."""
     return _page(require_role(current_actor(), "viewer", "see your account"))
+
+
+@bp.post("/account/password")
+def password() -> Response:
+    """Set your own password (a password an admin set keeps your approvals from counting)."""
+    actor = require_role(current_actor(), "viewer", "set your password")
+    set_password(get_session(), actor, actor.email, request.form.get("password", ""))
+    get_session().commit()
+    flash("Your password is set.")
+    return redirect(url_for("account.show"))
 
 
 @bp.post("/account/tokens")
