@@ -151,10 +151,12 @@ def read_only(view: V) -> V:
 
 
 def request_writes() -> bool:
-    """True when this request may change state: not a GET, and not a view marked read_only."""
-    from flask import current_app, has_request_context, request
+    """True when this request may change state: not a GET, not a view marked read_only, not a refused form."""
+    from flask import current_app, g, has_request_context, request
 
     if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if g.get("read_only_request"):  # a refused form or a preview button (registry.web.bodies)
         return False
     return not getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False)
 

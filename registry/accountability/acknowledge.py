@@ -11,6 +11,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import limits
 from registry.accountability import permissions
 from registry.accountability.unapproved import AcknowledgementView, is_unapproved
 from registry.accounts.actors import Actor
@@ -49,6 +50,7 @@ def _reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise BadRequest("say why the change is acknowledged (a reason is required and kept)")
+    limits.check_text("reason", reason, limits.REASON)
     return reason
 
 

@@ -101,7 +101,7 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     """Open a proposal for one clause."""
     from registry.errors import BadRequest
     from registry.gitsource import SpecSource
-    from registry.proposals.authoring import ChangeInput, propose
+    from registry.proposals.authoring import ChangeInput, check_input, propose
 
     if args.path is not None:
         change = _file_change(args)
@@ -113,6 +113,7 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
         change = ChangeInput("add", args.id, _read(args.file), args.document, args.after)
     else:
         change = ChangeInput("change", args.id, _read(args.file))
+    check_input([change], args.title, args.rationale)  # before the write lock: parsing a huge text must not hold it
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
         p = propose(session, source, acting(session, args), args.title, args.rationale, [change], args.draft)
         pid, state = p.id, p.state
@@ -139,9 +140,12 @@ def _file_change(args: argparse.Namespace) -> ChangeInput:
 def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
     """Revise a proposal: new text for one clause, or clauses dropped."""
     from registry.gitsource import SpecSource
-    from registry.proposals.authoring import revise_clause
+    from registry.proposals.authoring import check_clause_text, check_input, revise_clause
 
     text = None if args.file is None else _read(args.file)
+    check_input([], note=args.note)  # before the write lock, as propose does
+    if text is not None:
+        check_clause_text(text, f"the text of {args.clause}" if args.clause else "the text")
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
         p = revise_clause(session, source, acting(session, args), args.number, args.clause, text, args.drop,
                           args.note, args.revision)

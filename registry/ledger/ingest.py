@@ -1,6 +1,7 @@
 """Use case: read the spec repo's branch, first-parent and oldest first, into the clause ledger."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from registry.spec.identity import DEFAULT_SIMILARITY
 from registry.spec.specfiles import SpecFiles, from_options
 
 INGEST_ACTOR = "registry:ingest"
+WARNINGS_PER_FILE = 100  # warnings kept for one file in one commit; one line says when more were dropped
 Progress = Callable[[int, int], None]
 
 
@@ -95,9 +97,16 @@ class _Run:
         session.add(self.row)
         session.flush()
         self.warnings: list[Problem] = []
+        self.per_file: Counter[tuple[str | None, str]] = Counter()
 
     def warn(self, commit: str | None, path: str, message: str, line: int | None = None) -> None:
-        """Keep a warning in the report and the database."""
+        """Keep a warning in the report and the database (up to WARNINGS_PER_FILE for one file in one commit)."""
+        self.per_file[commit, path] += 1
+        count = self.per_file[commit, path]
+        if count > WARNINGS_PER_FILE + 1:
+            return
+        if count > WARNINGS_PER_FILE:  # a document with 16,000 equal headings needs no 16,000 rows
+            message, line = f"more than {WARNINGS_PER_FILE} warnings for this file in this commit; the rest are not listed", None
         self.warnings.append(Problem(commit, path, message, line))
         self.session.execute(insert(IngestWarning), [{
             "run_id": self.row.id, "commit_sha": commit, "path": path, "line": line, "message": message,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry import signals
+from registry import limits, signals
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
@@ -31,6 +31,7 @@ def _prepare(session: Session, actor: Actor | None, key: str, owner: str, reason
         raise BadRequest("name the owner: an email, or team:NAME")
     if not reason.strip():
         raise BadRequest("a reason is required")
+    limits.check_text("reason", reason, limits.REASON)
     clause = find_clause(session, key)
     if version_at(session, clause.id, head_point(session).seq) is None:
         raise UnknownVersion(f"clause {key!r} no longer exists; owners can only be assigned to current clauses")

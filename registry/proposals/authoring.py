@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 
+from registry import limits
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, DocumentUnreadable, UnknownClause, UnknownVersion
@@ -26,7 +27,7 @@ from registry.proposals import governance, permissions, store
 from registry.proposals.policy import POLICY_PATH
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import DRAFT, OPEN, check_current, transition
-from registry.spec.clause_edit import ClauseText, Edit, apply_edits, digest_of
+from registry.spec.clause_edit import ClauseText, Edit, apply_edits, check_one_clause, digest_of
 from registry.spec.specfiles import from_options
 
 
@@ -39,6 +40,28 @@ class ChangeInput:
     text: str | None = None  # the clause's full Markdown (not for a remove); a file's new content
     document: str | None = None  # add: the document (default: the `after` clause's)
     after: str | None = None  # add: insert after this clause and its children (default: the end)
+
+
+def check_clause_text(text: str, field: str = "the text") -> None:
+    """A proposed clause text within its limit and holding at most one clause; BadRequest naming `field`."""
+    limits.check_text(field, text, limits.CLAUSE_TEXT)
+    check_one_clause(text, field)
+
+
+def check_input(changes: Sequence[ChangeInput], title: str | None = None, rationale: str | None = None,
+                note: str | None = None) -> None:
+    """What a user typed, checked without the database or git: the limits, and one clause per text.
+
+    The edges run it before they take the write lock (parsing a huge text must not hold it); propose
+    and revise run it again, so no edge can skip it.
+    """
+    for field, value, limit in (("title", title, limits.TITLE), ("rationale", rationale, limits.COMMENT),
+                                ("note", note, limits.REASON)):
+        if value is not None:
+            limits.check_text(field, value, limit)
+    for ch in changes:
+        if ch.text is not None:
+            check_clause_text(ch.text, f"the text of {ch.key}")
 
 
 @dataclass
@@ -182,6 +205,7 @@ def propose(session: Session, source: SpecSource, actor: Actor | None, title: st
     actor = permissions.require_proposer(actor)
     if not title.strip() or not rationale.strip():
         raise BadRequest("a proposal needs a title and a rationale")
+    check_input(changes, title, rationale)
     head, prepared, text_digest = _prepare(session, source, changes)
     proposal = Proposal(title=title.strip(), rationale=rationale.strip(), proposer_id=actor.person_id,
                         state=DRAFT if draft else OPEN, revision=1)
@@ -201,6 +225,7 @@ def revise(session: Session, source: SpecSource, actor: Actor | None, number: in
     check_current(proposal.id, proposal.revision, seen, "started from", "make your change to it again")
     old_state = proposal.state
     state = transition(proposal.state, "revise")
+    check_input(changes, note=note)
     head, prepared, text_digest = _prepare(session, source, changes)
     old = store.current_revision(session, proposal)
     revision = _write_revision(session, proposal, old.number + 1, actor, head, prepared, text_digest, note)
@@ -245,6 +270,7 @@ def _with_text(changes: list[ChangeInput], key: str | None, text: str) -> list[C
 
 
 def _close(session: Session, proposal: Proposal, actor: Actor, action: str, reason: str) -> Proposal:
+    limits.check_text("reason", reason, limits.REASON)
     old = proposal.state
     proposal.state = transition(proposal.state, action)
     proposal.closed_reason, proposal.updated_at = reason.strip() or None, utcnow()
@@ -283,6 +309,7 @@ def comment(session: Session, actor: Actor | None, number: int, text: str) -> Co
     actor = permissions.check(session, actor, proposal, "comment")
     if not text.strip():
         raise BadRequest("a comment needs some text")
+    limits.check_text("comment", text, limits.COMMENT)
     row = Comment(proposal_id=proposal.id, author_id=actor.person_id, revision=proposal.revision,
                   body=text.strip())
     session.add(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from registry import limits
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest
@@ -21,6 +22,7 @@ from registry.proposals.verdict import meaning
 
 
 def _record(session: Session, proposal: Proposal, actor: Actor, kind: str, means: str, comment: str) -> Review:
+    limits.check_text("comment", comment, limits.COMMENT)
     revision = store.current_revision(session, proposal)
     review = Review(proposal_id=proposal.id, revision_id=revision.id, reviewer_id=actor.person_id,
                     printed_name=actor.name, kind=kind, meaning=means, digest=revision.digest,
@@ -86,6 +88,7 @@ def dismiss_veto(session: Session, actor: Actor | None, number: int, review_id: 
     actor = permissions.check(session, actor, proposal, "dismiss", review_id)
     if not reason.strip():
         raise BadRequest("dismissing a request for changes needs a reason")
+    limits.check_text("reason", reason, limits.REASON)
     review = _veto(session, proposal, review_id, actor)
     review.dismissed_at, review.dismissed_by_id, review.dismiss_reason = utcnow(), actor.person_id, reason.strip()
     session.flush()

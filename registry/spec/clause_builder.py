@@ -52,11 +52,16 @@ def body(lines: Sequence[str], start: int, end: int) -> str:
     return "\n".join(lines[start:end])
 
 
-def _unique(key: str, taken: dict[str, int]) -> str:
-    """A key for a duplicate: `id~2`, `id~3`, ... so its text is kept under a distinct id."""
-    n = 2
+def _unique(key: str, taken: dict[str, int], tried: dict[str, int]) -> str:
+    """A key for a duplicate: `id~2`, `id~3`, ... so its text is kept under a distinct id.
+
+    `tried` remembers, per id, the suffix the search stopped at: suffixes below it are taken, so
+    16,000 equal headings cost 16,000 steps, not 16,000²/2 (42 s while a proposal held the write lock).
+    """
+    n = tried.get(key, 2)
     while f"{key}~{n}" in taken:
         n += 1
+    tried[key] = n + 1
     return f"{key}~{n}"
 
 
@@ -74,6 +79,7 @@ class ClauseBuilder:
         self.clauses: list[Clause] = []
         self.warnings: list[ParseWarning] = []
         self.first_line: dict[str, int] = {}
+        self.tried: dict[str, int] = {}  # per duplicated id, the next `~N` suffix worth trying
         self.stack: list[tuple[int, str, tuple[str, ...]]] = []  # open headings: level, key, slugs
         # After a windowed build: (k0, j1, k1) = new clauses [:k0] are the old [:k0] and new [j1:]
         # are the old [k1:] (moved by whole lines), so ingest can skip them too.
@@ -98,7 +104,7 @@ class ClauseBuilder:
             parent = stack[-1][1] if stack else None
             if key in first_line:
                 self.warnings.append(ParseWarning(s.line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
-                key = _unique(key, first_line)
+                key = _unique(key, first_line, self.tried)
             first_line[key] = s.line + 1
             if s.heading is not None:
                 stack.append((level, key, slugs))

@@ -184,7 +184,8 @@ def _check_untouched(path: str, old: dict[str, Clause], new: dict[str, Clause], 
                             "an explicit {#id} follow the heading path); give the changed heading an explicit id")
     extra = sorted(set(new) - set(old) - {k for k, kind in kinds.items() if kind == "add"})
     if extra:
-        raise EditError(f"the proposed text makes clause(s) {', '.join(extra)} in {path}; it must hold "
+        named = ", ".join(extra[:5]) + (f" and {len(extra) - 5:,} more" if len(extra) > 5 else "")
+        raise EditError(f"the proposed text makes clause(s) {named} in {path}; it must hold "
                         "exactly the clause it names (with its heading line and {#id}), nothing more")
     for key, c in untouched:
         if _state(new[key]) != _state(c):
@@ -199,17 +200,31 @@ def _restore_style(original: str, result: str) -> str:
     return ("\ufeff" + result) if original.startswith("\ufeff") else result
 
 
+def _standalone(text: str, field: str) -> list[Clause]:
+    """The clauses a text holds on its own; EditError when it holds more than one."""
+    clauses = list(parse("proposal.md", clean_text(text)).clauses)
+    if len(clauses) > 1:
+        raise EditError(f"{field} holds {len(clauses)} clauses; give exactly one clause: its heading "
+                        "line with its {#id ...} block, then its body")
+    return clauses
+
+
+def check_one_clause(text: str, field: str = "the text") -> None:
+    """EditError naming `field` when a proposed text holds more than one clause.
+
+    Pure and linear, so an edge can run it before it takes the write lock: in its document such a
+    text could only ever be refused (it would make clauses the proposal does not name).
+    """
+    _standalone(text, field)
+
+
 def _single(text: str) -> Clause:
     """The one top-level clause a standalone text holds; EditError saying what is wrong otherwise."""
-    doc = parse("proposal.md", clean_text(text))
-    if not doc.clauses:
+    clauses = _standalone(text, "the text")
+    if not clauses:
         raise EditError("the text has no heading line; start it with the clause's heading line and its "
                         "{#id ...} block (## Title {#some_id}), then its body")
-    tops = [c for c in doc.clauses if c.parent is None]
-    if len(doc.clauses) != 1 or len(tops) != 1:
-        raise EditError(f"the text holds {len(doc.clauses)} clauses; give exactly one clause: its heading "
-                        "line with its {#id ...} block, then its body")
-    return doc.clauses[0]
+    return clauses[0]
 
 
 def parse_single(text: str, key: str | None = None) -> ClauseText:

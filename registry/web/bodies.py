@@ -7,13 +7,16 @@ Fields the schema does not name are ignored (clients may send more than an endpo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import request
+from flask import current_app, g, request
 
 from registry import limits
-from registry.errors import BadRequest
+from registry.errors import BadRequest, SpecregError
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 _NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object"}
 
@@ -79,6 +82,44 @@ def validate(data: Any, schema: Schema, where: str = "") -> dict[str, Any]:
             continue
         out[name] = _field(path, data[name], f)
     return out
+
+
+def checked_first(check: Callable[[], None]) -> Callable[[V], V]:
+    """Mark a write view whose input `check` validates (pure: no database, no git) before the write lock.
+
+    A write request takes SQLite's write lock with its first query (loading the actor), so a view
+    that parses what the user sent (a proposal's texts) has it checked here first, by
+    `run_first_check`: a refused JSON request ends with its 400; a refused form goes on read-only,
+    and the view shows `refused()`'s error on the page with everything the user typed.
+    """
+    def mark(view: V) -> V:
+        view.check_first = check  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+def run_first_check() -> None:
+    """The request's first check, if its view has one (a before_request hook that runs before the actor loads)."""
+    check = getattr(current_app.view_functions.get(request.endpoint or ""), "check_first", None)
+    if check is None:
+        return
+    try:
+        check()
+    except SpecregError as exc:
+        if request.path.startswith("/api/"):
+            raise
+        g.refused, g.read_only_request = exc, True
+
+
+def read_only_request() -> None:
+    """This request changes nothing after all (a form's preview button): it takes no write lock."""
+    g.read_only_request = True
+
+
+def refused() -> None:
+    """Raise what the first check refused (a form view calls this where it would call the use case)."""
+    if "refused" in g:
+        raise g.refused
 
 
 def json_body(schema: Schema) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from registry.history.clause_detail import current_id
 from registry.history.prompts import Prompt
 from registry.history.releases import Release, list_releases
 from registry.ledger.refs import iso
+from registry.web.bodies import run_first_check
 from registry.web.history.chart import bar_chart
 from registry.web.markdown import render_markdown
 
@@ -136,7 +137,9 @@ def _secure(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the as-of link keeper, template filters and globals."""
     app.url_defaults(_keep_at)
+    # Both before auth's load_actor, whose query takes SQLite's write lock on a write request.
     app.before_request(refuse_nul_bytes)
+    app.before_request(run_first_check)
     app.after_request(_secure)
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_filter(when, "when")

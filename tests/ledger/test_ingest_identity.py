@@ -112,6 +112,17 @@ def test_duplicate_ids_in_one_document_warn_and_keep_both_texts(session, repo):
     assert current_ids(session) == ["rules", "respect_privacy", "respect_privacy~2"]
 
 
+def test_a_document_of_many_equal_headings_keeps_every_text_but_only_the_first_hundred_warnings(session, repo):
+    from registry.models import IngestWarning
+
+    repo.commit("init", {"spec/rules.md": doc(*(f"## Same\n\nbody {i}\n" for i in range(150)))})
+    report = run_ingest(session, repo)
+    assert len(report.warnings) == 101 and report.warnings[99].line is not None
+    assert report.warnings[100].message == "more than 100 warnings for this file in this commit; the rest are not listed"
+    assert session.scalar(select(func.count()).select_from(IngestWarning)) == 101
+    assert len(current_ids(session)) == 151 and current_ids(session)[-1] == "spec.rules:rules.same~150"
+
+
 def test_a_heading_inside_a_fence_is_not_a_clause(session, repo):
     body = "## Example {#example}\n\n~~~markdown\n# Not a clause\n~~~\n"
     repo.commit("init", {"spec/rules.md": doc(body)})

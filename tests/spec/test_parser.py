@@ -94,6 +94,26 @@ def test_a_duplicate_id_warns_with_its_line_and_keeps_both_clauses():
     assert doc.clauses[1].body == "two"
 
 
+def test_many_equal_headings_get_distinct_numbered_ids_in_document_order():
+    text = "# Top\n\n" + "".join(f"## Same\n\nbody {i}\n\n" for i in range(3000)) + "## Other\n\nlast\n"
+    doc = parse("spec/d.md", text)
+    same = [c for c in doc.clauses if c.title == "Same"]
+    assert [c.key for c in same[:3]] == ["spec.d:top.same", "spec.d:top.same~2", "spec.d:top.same~3"]
+    assert [(c.key, c.body) for c in same[-1:]] == [("spec.d:top.same~3000", "body 2999")]
+    assert len({c.key for c in doc.clauses}) == len(doc.clauses) == 3002
+    assert all(c.parent == "spec.d:top" for c in same) and doc.clauses[-1].key == "spec.d:top.other"
+    assert len(doc.warnings) == 2999
+    assert doc.warnings[-1].message == "duplicate id 'spec.d:top.same' (first at line 3)"
+
+
+def test_a_changed_window_among_equal_headings_numbers_them_as_a_whole_parse_does():
+    before = "# Top\n\n" + "".join(f"## Same\n\nbody {i}\n\n" for i in range(500))
+    after = before.replace("body 250\n", "body 250 changed\n\n## Same\n\ninserted\n")
+    windowed = parse("spec/d.md", after, previous=parse("spec/d.md", before))
+    assert windowed.clauses == parse("spec/d.md", after).clauses
+    assert [c.key for c in windowed.clauses[-2:]] == ["spec.d:top.same~500", "spec.d:top.same~501"]
+
+
 def test_slugs_are_lowercase_ascii():
     assert slugify("Ünïcode & Friends!") == "unicode-friends"
     assert slugify("¿?") == "section"

@@ -13,12 +13,12 @@ from registry.errors import MergeConflict
 from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
-from registry.proposals.authoring import ChangeInput
+from registry.proposals.authoring import ChangeInput, check_input
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.reads import list_proposals, proposal_detail, review_queue
 from registry.proposals.store import get_proposal
 from registry.web.auth import current_actor
-from registry.web.bodies import NOTHING, REASON, Field, Schema, json_body
+from registry.web.bodies import NOTHING, REASON, Field, Schema, checked_first, json_body
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
 
@@ -56,7 +56,18 @@ def index() -> Response:
     return jsonify({"proposals": [r.as_dict() for r in rows]})
 
 
+def _create_check() -> None:
+    data = json_body(CREATE)
+    check_input(changes_from(data["changes"]), data["title"], data["rationale"])
+
+
+def _revise_check() -> None:
+    data = json_body(REVISE)
+    check_input(changes_from(data["changes"]), note=data["note"])
+
+
 @bp.post("/proposals")
+@checked_first(_create_check)
 def create() -> tuple[Response, int]:
     """Open (or with "draft": true, draft) a proposal: {"title", "rationale", "changes"}."""
     data = json_body(CREATE)
@@ -73,6 +84,7 @@ def show(n: int) -> Response:
 
 
 @bp.post("/proposals/<int:n>/revisions")
+@checked_first(_revise_check)
 def revise(n: int) -> tuple[Response, int]:
     """A new revision: {"changes", "note", "revision"}; 409 stale_revision when `revision` is not current."""
     data = json_body(REVISE)

@@ -16,7 +16,7 @@ from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import permissions, reviews
-from registry.proposals.authoring import ChangeInput
+from registry.proposals.authoring import ChangeInput, check_clause_text, check_input
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
 from registry.proposals.reads import (
@@ -31,6 +31,7 @@ from registry.proposals.store import get_proposal
 from registry.spec.clause_edit import EditError, new_clause_id, parse_single
 from registry.spec.worddiff import word_diff
 from registry.web.auth import current_actor
+from registry.web.bodies import checked_first, read_only_request, refused
 from registry.web.context import page_arg
 from registry.web.markdown import render_markdown
 
@@ -75,6 +76,16 @@ def propose_form(id: str) -> str:
     return render_template("proposals/edit.html", clause=clause, text=clause.text, form={}, preview=None)
 
 
+def _editor_check() -> None:
+    """The editor's form before the write lock: a preview writes nothing; else the limits and one clause."""
+    form = request.form
+    if form.get("action") == "preview":
+        return read_only_request()
+    check_input([], form.get("title"), form.get("rationale"), form.get("note"))
+    if form.get("action") != "remove":
+        check_clause_text(form.get("text", ""))
+
+
 def _open(source: SpecSource, change: ChangeInput) -> Response:
     """Open the proposal the posted form describes (title, rationale, draft) with this one change."""
     form = request.form
@@ -90,6 +101,7 @@ def _kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
 
 
 @bp.post("/clauses/<id>/propose")
+@checked_first(_editor_check)
 def propose(id: str) -> Response | tuple[str, int] | str:
     """Preview (no change), or open the proposal: new text, or removing the clause."""
     require_proposer(current_actor())  # the preview too, as on the editor page
@@ -103,6 +115,7 @@ def propose(id: str) -> Response | tuple[str, int] | str:
         change = ChangeInput("remove", clause.id) if form.get("action") == "remove" \
             else ChangeInput("change", clause.id, text)
         try:
+            refused()
             return _open(source, change)
         except SpecregError as exc:
             return _kept("proposals/edit.html", exc, **page)
@@ -117,6 +130,7 @@ def add_form() -> str:
 
 
 @bp.post("/proposals/new")
+@checked_first(_editor_check)
 def add() -> Response | tuple[str, int] | str:
     """Preview (no change), or open a proposal adding the clause; its id comes from its heading line."""
     require_proposer(current_actor())
@@ -127,6 +141,7 @@ def add() -> Response | tuple[str, int] | str:
         return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
     with _source() as source:
         try:
+            refused()
             return _open(source, ChangeInput("add", new_clause_id(text), text, place.document, place.after))
         except SpecregError as exc:
             return _kept("proposals/add.html", exc, **page)
@@ -190,10 +205,12 @@ def revise_form(n: int) -> str:
 
 
 @bp.post("/proposals/<int:n>/revise")
+@checked_first(_editor_check)
 def revise(n: int) -> Response | tuple[str, int]:
     """A new revision of one clause, based on the revision the page showed (the others stay as they are)."""
     form = request.form
     try:
+        refused()
         with _source() as source:
             p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
                                         form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
