@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import fcntl
 import queue
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from subprocess import PIPE
-
-import git
+from pathlib import Path
 
 from registry.errors import SourceError
+from registry.gitsource.process import reap, stream
 
 # git's output pipe: room for a batch or two of answers. Linux lets an unprivileged process ask for
 # up to /proc/sys/fs/pipe-max-size (1 MiB by default).
@@ -23,20 +23,12 @@ _PIPE_BYTES = (4 << 20, 1 << 20)
 _SETPIPE_SZ: int | None = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
 
 
-def reap(proc: git.Git.AutoInterrupt) -> None:
-    """Wait for a git process we may have stopped reading early; its exit status no longer matters."""
-    try:
-        proc.wait()
-    except git.GitCommandError:
-        pass
-
-
 class BlobReader:
     """The source's cat-file process: `read` asks at once and returns the answers as an iterator."""
 
-    def __init__(self, repo: git.Repo) -> None:
+    def __init__(self, repo: Path) -> None:
         self._repo = repo
-        self._proc: git.Git.AutoInterrupt | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._pending: deque[Answers] = deque()  # requests not yet read to the end, oldest first
@@ -67,8 +59,9 @@ class BlobReader:
         if self._pending and self._pending[0] is answers:
             self._pending.popleft()
 
-    def _start(self) -> git.Git.AutoInterrupt:
-        proc = self._repo.git.cat_file("--batch", as_process=True, istream=PIPE)
+    def _start(self) -> subprocess.Popen[bytes]:
+        proc = stream(self._repo, "cat-file", "--batch", stdin=True)
+        assert proc.stdout is not None
         if _SETPIPE_SZ is not None:
             for size in _PIPE_BYTES:
                 try:
@@ -84,8 +77,9 @@ class BlobReader:
         return proc
 
     @staticmethod
-    def _feed(proc: git.Git.AutoInterrupt, inbox: queue.SimpleQueue[bytes | None]) -> None:
+    def _feed(proc: subprocess.Popen[bytes], inbox: queue.SimpleQueue[bytes | None]) -> None:
         """Write each request to git's input; None (or a gone git) ends it and closes the input."""
+        assert proc.stdin is not None
         try:
             while (payload := inbox.get()) is not None:
                 proc.stdin.write(payload)
@@ -106,6 +100,7 @@ class BlobReader:
             return
         # Our end of git's output first: a git blocked on a full pipe then exits, which frees a
         # writer blocked on git's input.
+        assert proc.stdout is not None
         proc.stdout.close()
         self._inbox.put(None)
         if writer is not None:
@@ -120,7 +115,7 @@ class Answers:
     otherwise be taken for the next request's.
     """
 
-    def __init__(self, reader: BlobReader, proc: git.Git.AutoInterrupt, wanted: list[str]) -> None:
+    def __init__(self, reader: BlobReader, proc: subprocess.Popen[bytes], wanted: list[str]) -> None:
         self.reader, self.proc, self.wanted = reader, proc, wanted
         self.done = 0
 
@@ -133,6 +128,7 @@ class Answers:
         if not self.reader._next_in_line(self):
             raise RuntimeError("blob requests must be read in the order they were made")
         sha, out = self.wanted[self.done], self.proc.stdout
+        assert out is not None
         try:
             header = out.readline().split()
             if len(header) != 3:

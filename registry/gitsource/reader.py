@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import git
-
 from registry.errors import SourceError
-from registry.gitsource.blobs import BlobReader, reap
+from registry.gitsource import process
+from registry.gitsource.blobs import BlobReader
+from registry.gitsource.process import GitFailed, reap
 
 NULL_SHA = "0" * 40
 # \x01 starts each commit record; fields are NUL separated (git log -z keeps paths NUL separated too).
@@ -109,11 +109,8 @@ class SpecSource:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self._repo = git.Repo(self.path)
-        except (git.NoSuchPathError, git.InvalidGitRepositoryError) as exc:
-            raise SourceError(f"not a git repository: {self.path}") from exc
-        self._blobs = BlobReader(self._repo)
+        self._dir = process.repository(self.path)
+        self._blobs = BlobReader(self._dir)
 
     def __enter__(self) -> SpecSource:
         return self
@@ -124,24 +121,23 @@ class SpecSource:
     def close(self) -> None:
         """Stop git helper processes held by the repo."""
         self._blobs.close()
-        self._repo.close()
 
     def resolve(self, rev: str) -> str:
         """Return the commit sha a branch, tag or sha names."""
         try:
-            return self._repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
-        except git.GitCommandError as exc:
+            return process.text(self._dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        except GitFailed as exc:
             raise SourceError(f"unknown branch {rev!r} in {self.path}; {self._has_branches()}") from exc
 
     def branches(self) -> list[str]:
         """The names of the repository's local branches, sorted."""
-        return sorted(self._repo.git.for_each_ref("--format=%(refname:lstrip=2)", "refs/heads").splitlines())
+        return sorted(process.text(self._dir, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads").splitlines())
 
     def checked_out_branch(self) -> str:
         """The branch HEAD names: the checked-out branch, or in a bare repository its default branch."""
         try:
-            ref = self._repo.git.symbolic_ref("--quiet", "HEAD")
-        except git.GitCommandError:
+            ref = process.text(self._dir, "symbolic-ref", "--quiet", "HEAD")
+        except GitFailed:
             ref = ""
         name = ref.removeprefix("refs/heads/")
         if not ref.startswith("refs/heads/"):
@@ -158,43 +154,38 @@ class SpecSource:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when `ancestor` is reachable from `descendant`."""
-        try:
-            self._repo.git.merge_base("--is-ancestor", ancestor, descendant)
-            return True
-        except git.GitCommandError:
-            return False
+        return process.succeeds(self._dir, "merge-base", "--is-ancestor", ancestor, descendant)
 
     def has_commit(self, sha: str) -> bool:
         """True when the object exists and is a commit."""
-        try:
-            self._repo.git.cat_file("-e", f"{sha}^{{commit}}")
-            return True
-        except git.GitCommandError:
-            return False
+        return process.succeeds(self._dir, "cat-file", "-e", f"{sha}^{{commit}}")
 
     def first_parent_shas(self, head: str) -> Iterator[str]:
         """Yield shas of head's first-parent chain, newest first."""
-        proc = self._repo.git.rev_list("--first-parent", head, as_process=True)
-        for line in proc.stdout:
-            yield line.decode().strip()
-        proc.wait()
+        proc = process.stream(self._dir, "rev-list", "--first-parent", head)
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                yield line.decode().strip()
+        finally:
+            proc.stdout.close()
+            reap(proc)
 
     def count(self, head: str, since: str | None = None) -> int:
         """Number of first-parent commits after `since` up to head."""
         rng = f"{since}..{head}" if since else head
-        return int(self._repo.git.rev_list("--first-parent", "--count", rng))
+        return int(process.text(self._dir, "rev-list", "--first-parent", "--count", rng))
 
     def log(self, head: str, since: str | None = None) -> Iterator[RawCommit]:
         """Yield first-parent commits after `since` up to head, oldest first, with their changes."""
         rng = f"{since}..{head}" if since else head
-        proc = self._repo.git.log(
-            "--first-parent", "-m", "--reverse", "--raw", "-z", "--no-abbrev", "-M",
-            "--no-color", f"--format={_LOG_FORMAT}", rng, "--",
-            as_process=True,
-        )
+        proc = process.stream(self._dir, "log", "--first-parent", "-m", "--reverse", "--raw", "-z", "--no-abbrev",
+                              "-M", "--no-color", f"--format={_LOG_FORMAT}", rng, "--")
+        assert proc.stdout is not None
+        out = proc.stdout
         buf = b""
         try:
-            for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+            for chunk in iter(lambda: out.read(1 << 16), b""):
                 buf += chunk
                 parts = buf.split(b"\x01")
                 buf = parts.pop()
@@ -209,11 +200,9 @@ class SpecSource:
 
     def tags(self) -> list[Tag]:
         """All tags that point (possibly through tag objects) at commits."""
-        out = self._repo.git.for_each_ref(
-            "--format=%(refname:short)%00%(*objectname)%00%(objectname)%00%(objecttype)"
-            "%00%(creatordate:unix)%00%(contents:subject)",
-            "refs/tags",
-        )
+        out = process.text(self._dir, "for-each-ref",
+                           "--format=%(refname:short)%00%(*objectname)%00%(objectname)%00%(objecttype)"
+                           "%00%(creatordate:unix)%00%(contents:subject)", "refs/tags")
         tags: list[Tag] = []
         for line in out.splitlines():
             name, peeled, obj, kind, when, subject = line.split("\0")
@@ -225,8 +214,8 @@ class SpecSource:
 
     def trailers(self, head: str, key: str) -> list[tuple[str, str]]:
         """(commit, value) for every `key:` trailer on head's first-parent history, oldest first."""
-        out = self._repo.git.log("--first-parent", "--reverse",
-                                 f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x01)%x00", head)
+        out = process.text(self._dir, "log", "--first-parent", "--reverse",
+                           f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x01)%x00", head)
         found: list[tuple[str, str]] = []
         parts = out.split("\0")
         for sha, values in zip(parts[0::2], parts[1::2]):
@@ -237,7 +226,7 @@ class SpecSource:
 
     def dirty_paths(self) -> list[str]:
         """Work-tree paths that differ from HEAD or are untracked."""
-        out = self._repo.git.status("--porcelain", "--untracked-files=all", "-z")
+        out = process.text(self._dir, "status", "--porcelain", "--untracked-files=all", "-z")
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
     def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
@@ -250,7 +239,6 @@ class SpecSource:
     def read_file(self, commit: str, path: str) -> bytes | None:
         """Content of one file at one commit, or None when absent."""
         try:
-            return self._repo.git.show(f"{commit}:{path}", stdout_as_string=False,
-                                       strip_newline_in_stdout=False)
-        except git.GitCommandError:
+            return process.run(self._dir, "show", f"{commit}:{path}")
+        except GitFailed:
             return None
