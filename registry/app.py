@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.owners.api import bp as owners_api
     from registry.web.owners.pages import bp as owner_pages
     from registry.web.proposals.api import bp as proposals_api
+    from registry.web.proposals.governance_pages import bp as governance_pages
     from registry.web.proposals.pages import bp as proposal_pages
 
     wiring.install()
@@ -59,9 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
-    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, proposals_api, account,
-                      report_pages, evidence_api, accountability, accountability_api, admin,
-                      users_api):
+    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
+                      account, report_pages, evidence_api, accountability, accountability_api, admin, users_api):
         app.register_blueprint(blueprint)
     if settings.proxy_hops:
         # Behind a reverse proxy every request comes from the proxy's address: trust exactly that many

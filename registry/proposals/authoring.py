@@ -60,8 +60,15 @@ def check_input(changes: Sequence[ChangeInput], title: str | None = None, ration
         if value is not None:
             limits.check_text(field, value, limit)
     for ch in changes:
-        if ch.text is not None:
-            check_clause_text(ch.text, f"the text of {ch.key}")
+        check_change_text(ch.kind, ch.key, ch.text)
+
+
+def check_change_text(kind: str, key: str, text: str | None) -> None:
+    """One change's text checked without the database or git: a governance file by its parser, else one clause."""
+    if kind == governance.FILE:
+        governance.checked_content(key, text or "")
+    elif text is not None:
+        check_clause_text(text, f"the text of {key}")
 
 
 @dataclass

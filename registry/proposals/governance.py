@@ -10,13 +10,16 @@ commit wrote exactly the approved file, and whether a commit changed a governanc
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import limits
 from registry.errors import BadRequest, ConfigError
 from registry.gitsource import RawCommit, SpecSource
 from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.refs import head_point
 from registry.models import GovernanceFileVersion, ProposedChange
 from registry.owners.owners_toml import OWNERS_PATH, parse_owners
 from registry.proposals.policy import POLICY_PATH, parse_policy
@@ -25,7 +28,6 @@ from registry.spec.specfiles import SPECREG_TOML, from_options
 
 FILE = "file"  # the kind of proposed change that replaces a governance file
 GOVERNANCE_PATHS = (OWNERS_PATH, POLICY_PATH, SPECREG_TOML)
-MAX_BYTES = 256 * 1024
 
 
 def is_governance_path(path: str) -> bool:
@@ -59,15 +61,14 @@ def _problems(path: str, text: str) -> list[str]:
 def checked_content(path: str, text: str) -> str:
     """The new content, line ends normalized; BadRequest naming every problem the file's parser finds.
 
-    A warning counts as a problem: a key that would be ignored (a typo in `min_approvals`) must
-    not pass review as if it applied.
+    Pure (no database, no git): the edges run it before the write lock, the use case again. A warning
+    counts as a problem: a key that would be ignored (a typo in `min_approvals`) must not pass
+    review as if it applied.
     """
     require_path(path)
-    content = normalize(text).lstrip("\ufeff")
+    content = normalize(limits.check_text(f"the new {path}", text, limits.GOVERNANCE_FILE)).lstrip("\ufeff")
     if not content.strip():
         raise BadRequest(f"the new {path} is empty; a governance file cannot be proposed away")
-    if len(content.encode("utf-8")) > MAX_BYTES:
-        raise BadRequest(f"the new {path} is larger than {MAX_BYTES // 1024} KB")
     content = content if content.endswith("\n") else content + "\n"
     problems = _problems(path, content)
     if problems:
@@ -79,6 +80,21 @@ def read_current(source: SpecSource, sha: str, path: str) -> str | None:
     """The file's content at a commit (None: not there)."""
     raw = source.read_file(sha, require_path(path))
     return None if raw is None else raw.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class GovernanceFile:
+    """A governance file as an editor starts from: its content at the ledger's head (None: not there yet)."""
+
+    path: str
+    commit: str
+    text: str | None
+
+
+def current_file(session: Session, source: SpecSource, path: str) -> GovernanceFile:
+    """The governance file at the ledger's head (BadRequest for any other path)."""
+    head = head_point(session)
+    return GovernanceFile(require_path(path), head.sha, read_current(source, head.sha, path))
 
 
 def digest(text: str) -> str:

@@ -177,7 +177,8 @@ def test_the_user_list_in_a_terminal_shows_role_state_last_login_and_tokens(cli,
 
 # --- governance files: specreg propose --path FILE --file NEW ------------------------------------
 
-GOVERNED = POLICY + "\n[governance]\nmin_approvals = 1\n"
+# TOML comments look like Markdown headings: a governance file is never checked as a clause.
+GOVERNED = "# Approvals.\n# Who approves what.\n" + POLICY + "\n# Governance files.\n[governance]\nmin_approvals = 1\n"
 
 
 def propose_file(cli, path: str, text: str, *extra: str, who: str = "ada@example.org") -> tuple[int, dict]:
@@ -205,6 +206,20 @@ def test_propose_path_replaces_a_governance_file_that_an_admin_approves_and_merg
         commit = r.commit(data["commit"])
         assert commit.tree["policy.toml"].data_stream.read().decode() == GOVERNED
         assert f"Proposal-Id: {n}" in commit.message and "Approved-by: Root Admin <root@example.org>" in commit.message
+
+
+def test_revise_takes_a_new_governance_file_with_or_without_clause(cli, tmp_path):
+    n = propose_file(cli, "policy.toml", GOVERNED)[1]["id"]
+    newer = tmp_path / "newer.toml"
+    for number, extra in ((2, ("--clause", "policy.toml")), (3, ())):
+        newer.write_text(GOVERNED.replace("min_approvals = 1\n", f"min_approvals = {number}\n", 1))
+        code, data = cli("revise", str(n), "--file", str(newer), *extra, "--as", "ada@example.org")
+        assert (code, data["state"]) == (0, "open"), data
+    shown = cli("proposal", str(n))[1]
+    assert shown["revisions"][-1]["changes"][0]["text"] == newer.read_text()
+    newer.write_text("[governance]\nmin_approvals = 0\n")
+    code, data = cli("revise", str(n), "--file", str(newer), "--clause", "policy.toml", "--as", "ada@example.org")
+    assert (code, data["error"]) == (1, "bad_request") and "min_approvals must be a whole number" in data["message"]
 
 
 @pytest.mark.parametrize(("argv", "message"), [

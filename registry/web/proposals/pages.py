@@ -17,6 +17,7 @@ from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import permissions, reviews
 from registry.proposals.authoring import ChangeInput, check_clause_text, check_input
+from registry.proposals.governance import FILE, checked_content
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
 from registry.proposals.reads import (
@@ -40,11 +41,11 @@ bp = Blueprint("proposals", __name__)
 STATES = tuple(s.value for s in (OPEN, APPROVED, CONFLICTED, DRAFT, MERGED, REJECTED, WITHDRAWN))
 
 
-def _source() -> SpecSource:
+def spec_source() -> SpecSource:
     return SpecSource(current_app.config["SPEC_REPO"])
 
 
-def _done(n: int, message: str) -> Response:
+def done(n: int, message: str) -> Response:
     get_session().commit()
     flash(message)
     return redirect(url_for("proposals.show", n=n))
@@ -71,7 +72,7 @@ def queue() -> str:
 def propose_form(id: str) -> str:
     """An editor on the clause's current Markdown, with a live preview and diff."""
     require_proposer(current_actor())
-    with _source() as source:
+    with spec_source() as source:
         clause = clause_markdown(get_session(), source, id)
     return render_template("proposals/edit.html", clause=clause, text=clause.text, form={}, preview=None)
 
@@ -82,7 +83,9 @@ def _editor_check() -> None:
     if form.get("action") == "preview":
         return read_only_request()
     check_input([], form.get("title"), form.get("rationale"), form.get("note"))
-    if form.get("action") != "remove":
+    if form.get("kind") == FILE:  # the revise page of a governance proposal: the whole file
+        checked_content(form.get("id", ""), form.get("text", ""))
+    elif form.get("action") != "remove":
         check_clause_text(form.get("text", ""))
 
 
@@ -91,10 +94,10 @@ def _open(source: SpecSource, change: ChangeInput) -> Response:
     form = request.form
     p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
                           [change], form.get("draft") == "1")
-    return _done(p.id, f"Proposal #{p.id} is {p.state}.")
+    return done(p.id, f"Proposal #{p.id} is {p.state}.")
 
 
-def _kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
+def kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
     """The form again with everything the user wrote and why nothing was saved."""
     get_session().rollback()
     return render_template(template, error=exc.message, preview=None, **page), exc.status
@@ -106,7 +109,7 @@ def propose(id: str) -> Response | tuple[str, int] | str:
     """Preview (no change), or open the proposal: new text, or removing the clause."""
     require_proposer(current_actor())  # the preview too, as on the editor page
     form, text = request.form, request.form.get("text", "")
-    with _source() as source:
+    with spec_source() as source:
         clause = clause_markdown(get_session(), source, id)
         page = {"clause": clause, "text": text, "form": form}
         if form.get("action") == "preview":
@@ -118,7 +121,7 @@ def propose(id: str) -> Response | tuple[str, int] | str:
             refused()
             return _open(source, change)
         except SpecregError as exc:
-            return _kept("proposals/edit.html", exc, **page)
+            return kept("proposals/edit.html", exc, **page)
 
 
 @bp.get("/proposals/new")
@@ -139,12 +142,12 @@ def add() -> Response | tuple[str, int] | str:
     page = {"place": place, "text": text, "form": form}
     if form.get("action") == "preview":
         return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
-    with _source() as source:
+    with spec_source() as source:
         try:
             refused()
             return _open(source, ChangeInput("add", new_clause_id(text), text, place.document, place.after))
         except SpecregError as exc:
-            return _kept("proposals/add.html", exc, **page)
+            return kept("proposals/add.html", exc, **page)
 
 
 def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
@@ -192,6 +195,7 @@ def _revise_page(n: int, key: str | None, text: str | None = None, error: str | 
     # change is None when the current revision no longer has the clause the user was revising.
     current = change.text if change else None
     return render_template("proposals/revise.html", p=p, clause_id=change.id if change else key, current=current,
+                           kind=change.kind if change else None,
                            base_body=change.base.body if change and change.base else "", error=error, note=note,
                            text=(current or "") if text is None else text)
 
@@ -211,21 +215,21 @@ def revise(n: int) -> Response | tuple[str, int]:
     form = request.form
     try:
         refused()
-        with _source() as source:
+        with spec_source() as source:
             p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
                                         form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
     except SpecregError as exc:  # nothing was recorded: the page again, with the user's text and the reason
         get_session().rollback()
         return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message,
                             form.get("note", "")), exc.status
-    return _done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
+    return done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 
 @bp.post("/proposals/<int:n>/comment")
 def comment(n: int) -> Response:
     """Add a comment."""
     proposals.comment(get_session(), current_actor(), n, request.form.get("text", ""))
-    return _done(n, "Comment added.")
+    return done(n, "Comment added.")
 
 
 def _revision_seen() -> int | None:
@@ -249,21 +253,21 @@ def review(n: int) -> Response:
         get_session().rollback()
         flash(f"Not recorded: {exc.message}.")
         return redirect(url_for("proposals.show", n=n))
-    return _done(n, f"Recorded: {r.meaning}.")
+    return done(n, f"Recorded: {r.meaning}.")
 
 
 @bp.post("/proposals/<int:n>/withdraw-veto")
 def withdraw_veto(n: int) -> Response:
     """Take back your request for changes."""
     reviews.withdraw_veto(get_session(), current_actor(), n)
-    return _done(n, "Your request for changes is withdrawn.")
+    return done(n, "Your request for changes is withdrawn.")
 
 
 @bp.post("/proposals/<int:n>/reviews/<int:review_id>/dismiss")
 def dismiss(n: int, review_id: int) -> Response:
     """An admin dismisses a request for changes with a reason."""
     reviews.dismiss_veto(get_session(), current_actor(), n, review_id, request.form.get("reason", ""))
-    return _done(n, "The request for changes is dismissed.")
+    return done(n, "The request for changes is dismissed.")
 
 
 @bp.post("/proposals/<int:n>/submit", defaults={"action": "submit"})
@@ -273,7 +277,7 @@ def close(n: int, action: str) -> Response:
     """Submit a draft, withdraw or reject."""
     args = () if action == "submit" else (request.form.get("reason", ""),)
     p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
-    return _done(n, f"Proposal #{n} is {p.state}.")
+    return done(n, f"Proposal #{n} is {p.state}.")
 
 
 @bp.post("/proposals/<int:n>/merge")
@@ -283,5 +287,5 @@ def merge(n: int) -> Response:
     result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
     if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
         reasons = "; ".join(result.conflicts)
-        return _done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
-    return _done(n, f"Merged as commit {(result.commit or '?')[:12]}.")
+        return done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
+    return done(n, f"Merged as commit {(result.commit or '?')[:12]}.")
