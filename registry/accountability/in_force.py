@@ -16,7 +16,7 @@ from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, iso, parse_moment, resolve
 from registry.models import Clause, ClauseVersion, Commit, Proposal
 from registry.owners.queries import OwnerView, who_owns
-from registry.proposals.counted import SignedApproval
+from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.read_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
 from registry.proposals.states import MERGED
@@ -67,11 +67,17 @@ class InForce:
         """The approvals the proposal's merge counted (none for an unapproved change)."""
         return list(self.proposal.approvers) if self.proposal else []
 
+    @property
+    def uncounted(self) -> list[NotCounted]:
+        """The approvals the proposal's merge did not count, with why (none for an unapproved change)."""
+        return list(self.proposal.uncounted) if self.proposal else []
+
     def as_dict(self) -> dict[str, Any]:
         """The `specreg in-force --json` object (exactly these keys)."""
         return {"id": self.id, "at": iso(self.at), "text": self.text, "commit": self.commit,
                 "owners": [o.as_dict() for o in self.owners], "proposal": _proposal_json(self.proposal),
-                "approvers": [a.as_dict() for a in self.approvers], "unapproved": self.unapproved,
+                "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
+                "unapproved": self.unapproved,
                 "next_change": self.next_change.as_dict() if self.next_change else None}
 
 

@@ -46,6 +46,32 @@ class SignedApproval:
         return {"name": self.name, "email": self.email, "time": self.time, "meaning": self.meaning}
 
 
+@dataclass(frozen=True)
+class NotCounted:
+    """A pending approval the policy did not count for the proposal, as signed, and why."""
+
+    review: int
+    name: str  # the printed name, as signed
+    email: str
+    time: str
+    meaning: str
+    reason: str  # the policy's reason (registry.proposals.policy.judge_approvals)
+
+    def as_dict(self) -> dict[str, str]:
+        """{"name", "email", "time", "meaning", "reason"}: an uncounted approval in evidence and in-force."""
+        return {"name": self.name, "email": self.email, "time": self.time, "meaning": self.meaning,
+                "reason": self.reason}
+
+
+# The reason given for an approval a merge did not name, when the merge was recorded before it kept reasons.
+UNRECORDED_REASON = "not named by the merge (recorded before merges kept the reasons)"
+
+
+def _uncounted(session: Session, review: Review, reason: str) -> NotCounted:
+    s = _signed(session, review, ())
+    return NotCounted(s.review, s.name, s.email, s.time, s.meaning, reason)
+
+
 def _signed(session: Session, review: Review, counts_for: tuple[str, ...]) -> SignedApproval:
     who = session.get(Person, review.reviewer_id)
     assert who is not None  # reviews.reviewer_id is a foreign key
@@ -66,9 +92,19 @@ def counting(session: Session, proposal: Proposal, seq: int | None = None,
     return tuple(_signed(session, r, clauses) for r, clauses in found if r is not None)
 
 
-def merge_fields(approvals: tuple[SignedApproval, ...]) -> dict[str, Any]:
-    """What a `proposal.merge` event keeps about the approvals its commit names."""
-    return {"approvals": [{"review": a.review, "counts_for": list(a.counts_for)} for a in approvals]}
+def not_counting(session: Session, proposal: Proposal, named: tuple[SignedApproval, ...]) -> tuple[NotCounted, ...]:
+    """The pending approvals the policy does not count now, with its reasons, leaving out any the merge
+    names (`named`)."""
+    names = {a.review for a in named}
+    found = [(_review(session, u.review.id), u.reason) for u in verdict(session, proposal).evaluation.uncounted]
+    return tuple(_uncounted(session, r, why) for r, why in found if r is not None and r.id not in names)
+
+
+def merge_fields(approvals: tuple[SignedApproval, ...],
+                 uncounted: tuple[NotCounted, ...] = ()) -> dict[str, Any]:
+    """What a `proposal.merge` event keeps about the approvals its commit names, and those it did not count."""
+    return {"approvals": [{"review": a.review, "counts_for": list(a.counts_for)} for a in approvals],
+            "uncounted": [{"review": u.review, "reason": u.reason} for u in uncounted]}
 
 
 def _merge_event(session: Session, proposal: Proposal) -> AuditEvent | None:
@@ -97,3 +133,16 @@ def recorded(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]
     reviews = [(_review(session, a["review"]), tuple(a["counts_for"])) for a in kept]
     # A review row deleted behind the registry's back drops out here, and verify names the trailer it leaves.
     return tuple(_signed(session, r, counts_for) for r, counts_for in reviews if r is not None)
+
+
+def recorded_uncounted(session: Session, proposal: Proposal) -> tuple[NotCounted, ...]:
+    """The approvals a merged proposal's merge did not count, and why, as its `proposal.merge` event
+    recorded them; for a merge recorded before events kept them, every pending approval it did not name."""
+    event = _merge_event(session, proposal)
+    kept = (event.new or {}).get("uncounted") if event is not None else None
+    if kept is None:
+        named = {a.review for a in recorded(session, proposal)}
+        return tuple(_uncounted(session, r, UNRECORDED_REASON) for r in store.reviews(session, proposal)
+                     if r.pending and r.kind == "approve" and r.id not in named)
+    found = [(_review(session, u["review"]), str(u["reason"])) for u in kept]
+    return tuple(_uncounted(session, r, why) for r, why in found if r is not None)

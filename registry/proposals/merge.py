@@ -211,10 +211,11 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
 def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str,
                   approvals: tuple[counted.SignedApproval, ...]) -> None:
     """The database half of a merge, naming the approvals its trailers name (a crash before it is
-    repaired by the next ingest)."""
+    repaired by the next ingest), and the pending approvals it did not count with the policy's reasons."""
+    uncounted = counted.not_counting(session, proposal, approvals)
     old = proposal.state
     proposal.state, proposal.merged_sha = transition(proposal.state, "merge"), sha
     proposal.merged_at = proposal.updated_at = utcnow()
     session.flush()
     audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                 {"state": MERGED, "commit": sha} | counted.merge_fields(approvals))
+                 {"state": MERGED, "commit": sha} | counted.merge_fields(approvals, uncounted))

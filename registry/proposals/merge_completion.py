@@ -81,9 +81,11 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
         return
     # The commit's trailers name these (merge_mismatches compared them): the merge's record keeps them.
     approvals = named_approvals(session, proposal, found) if found is not None else counted.counting(session, proposal)
+    uncounted = counted.not_counting(session, proposal, approvals)
     old = proposal.state
     proposal.state, proposal.merged_sha, proposal.merged_at = merged, sha, when
     proposal.updated_at = utcnow()
     session.flush()
     audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                 {"state": merged, "commit": sha, "completed_by": "ingest"} | counted.merge_fields(approvals))
+                 {"state": merged, "commit": sha, "completed_by": "ingest"}
+                 | counted.merge_fields(approvals, uncounted))

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from registry.ledger.refs import iso
-from registry.proposals.counted import SignedApproval
+from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.policy import ClauseStatus
 from registry.proposals.policy_store import PolicySource
 from registry.spec.worddiff import Op
@@ -254,16 +254,17 @@ class MergedProposal:
     rationale: str
     proposer: Who
     approvers: tuple[SignedApproval, ...]  # as the merge named them (registry.proposals.counted)
+    uncounted: tuple[NotCounted, ...]  # pending approvals the merge did not count, with the reasons
     policy: PolicySource  # the policy.toml in force at the current revision's base
     commit: str  # the merge commit
     date: datetime  # when the merge commit was made
 
     def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "rationale", "proposer", "approvers", "policy", "commit", "date"}: the evidence
-        report's `proposals` item; the report's changes and in-force show parts of it."""
+        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "policy", "commit", "date"}: the
+        evidence report's `proposals` item; the report's changes and in-force show parts of it."""
         return {"id": self.id, "title": self.title, "rationale": self.rationale, "proposer": self.proposer.as_dict(),
-                "approvers": [a.as_dict() for a in self.approvers], "policy": self.policy.as_dict(),
-                "commit": self.commit, "date": iso(self.date)}
+                "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
+                "policy": self.policy.as_dict(), "commit": self.commit, "date": iso(self.date)}
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def merged_by_commit(session: Session, sha: str) -> MergedProposal | None:
         return None
     base = store.current_revision(session, p).base_seq
     return MergedProposal(p.id, p.title, p.rationale, _who(session, p.proposer_id), counted.recorded(session, p),
-                          policy_at(session, base), sha, commit.committed_at)
+                          counted.recorded_uncounted(session, p), policy_at(session, base), sha, commit.committed_at)
 
 
 def proposal_detail(session: Session, number: int) -> ProposalDetail:

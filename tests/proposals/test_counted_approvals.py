@@ -100,7 +100,7 @@ def test_a_merge_recorded_before_the_event_kept_its_approvals_verifies_as_it_was
     """Earlier merges named every pending approval of the exact text by a non-author, and kept no list."""
     old_rule = counted._before_recording
     monkeypatch.setattr(counted, "counting", lambda session, proposal, *_at: old_rule(session, proposal))
-    monkeypatch.setattr(counted, "merge_fields", lambda approvals: {})
+    monkeypatch.setattr(counted, "merge_fields", lambda approvals, uncounted=(): {})
     n, key = by_owners_file(world)
     reviews.approve(world.session, world.users["barbara"], n)
     sha = merge(world.session, world.path, "main", world.users["ada"], n).commit

@@ -10,11 +10,14 @@ from __future__ import annotations
 import pytest
 from proposal_helpers import OWNERS, build_world
 
-from registry.accounts.users import actor_for, add_user
+from registry.accountability.in_force import in_force
+from registry.accounts.users import actor_for, add_user, set_password
 from registry.errors import Forbidden, PolicyNotSatisfied
+from registry.evidence.render import render
+from registry.evidence.report import evidence_report
 from registry.gitsource import SpecSource
 from registry.owners.assignments import assign
-from registry.proposals import reviews
+from registry.proposals import counted, reviews
 from registry.proposals.authoring import ChangeInput, revise
 from registry.proposals.merge import merge
 from registry.proposals.permissions import allowed_actions
@@ -108,3 +111,44 @@ def test_the_review_queue_leaves_out_proposals_an_approval_would_not_count_for(w
     mallory, _trudy = puppets(world, "root")
     assert [q.id for q in review_queue(world.session, mallory)] == []
     assert n in [q.id for q in review_queue(world.session, world.users["grace"])]
+
+
+PRIVACY = "## Respect privacy {#respect_privacy authority=system}\n\nNever reveal personal data.\n"
+RESET_REASON = ("the password of mallory@example.org was set by root@example.org; an approval counts once its holder "
+                "sets their own")
+
+
+def merged_with_an_uncounted_approval(world) -> str:
+    """Mallory (assigned by root) approves with her own password, root then resets it; Grace approves; merged."""
+    root = world.users["root"]
+    n = world.propose("ada", [ChangeInput("change", "respect_privacy", PRIVACY)])
+    mallory = add_user(world.session, root, "mallory@example.org", "Mallory", "viewer", "chosen-by-root")
+    assign(world.session, root, "respect_privacy", "mallory@example.org", "privacy reviewer")
+    set_password(world.session, mallory, "mallory@example.org", "mallory-own-choice")
+    reviews.approve(world.session, mallory, n)
+    set_password(world.session, root, "mallory@example.org", "reset-by-root")
+    reviews.approve(world.session, world.users["grace"], n)
+    return merge(world.session, world.path, "main", world.users["ada"], n).commit
+
+
+def test_evidence_and_in_force_name_the_approvals_a_merge_did_not_count_and_why(world):
+    sha = merged_with_an_uncounted_approval(world)
+    set_password(world.session, world.users["root"], "grace@example.org", "later-reset")  # after the merge: no change
+    report = evidence_report(world.session, to_ref=sha, repo=str(world.path)).as_dict()
+    [item] = [p for p in report["proposals"] if p["commit"] == sha]
+    assert [a["email"] for a in item["approvers"]] == ["grace@example.org"]
+    assert [(u["email"], u["reason"]) for u in item["uncounted"]] == [("mallory@example.org", RESET_REASON)]
+    found = in_force(world.session, "respect_privacy", sha).as_dict()
+    assert found["uncounted"] == item["uncounted"] and list(found["uncounted"][0]) == [
+        "name", "email", "time", "meaning", "reason"]
+    html = render(evidence_report(world.session, to_ref=sha, repo=str(world.path)), "html")
+    assert "Not counted" in html and RESET_REASON in html
+
+
+def test_a_merge_recorded_before_merges_kept_reasons_says_so(world, monkeypatch):
+    monkeypatch.setattr(counted, "merge_fields", lambda approvals, uncounted=(): {
+        "approvals": [{"review": a.review, "counts_for": list(a.counts_for)} for a in approvals]})
+    sha = merged_with_an_uncounted_approval(world)
+    monkeypatch.undo()
+    found = in_force(world.session, "respect_privacy", sha).as_dict()
+    assert [(u["email"], u["reason"]) for u in found["uncounted"]] == [("mallory@example.org", counted.UNRECORDED_REASON)]

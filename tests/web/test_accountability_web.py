@@ -122,7 +122,7 @@ def test_the_in_force_endpoint_answers_with_the_cli_json(gov):
     client = gov.app.test_client()
     n, _merge = merged(gov)
     data = client.get("/api/v1/clauses/respect_privacy/in-force?at=2024-01-02T12:00").get_json()
-    assert list(data) == ["id", "at", "text", "commit", "owners", "proposal", "approvers", "unapproved",
+    assert list(data) == ["id", "at", "text", "commit", "owners", "proposal", "approvers", "uncounted", "unapproved",
                           "next_change"]
     assert data["unapproved"] is True and data["next_change"]["proposal"] == n
     now = client.get("/api/v1/clauses/respect_privacy/in-force?at=2100-01-01").get_json()
