@@ -24,7 +24,6 @@ from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, head_point
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
 from registry.proposals import governance, permissions, store
-from registry.proposals.policy import POLICY_PATH
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import DRAFT, OPEN, check_current, transition
 from registry.spec.clause_edit import ClauseText, Edit, apply_edits, check_one_clause, digest_of
@@ -111,9 +110,9 @@ def _resolve(session: Session, source: SpecSource, head: Point, ch: ChangeInput)
 
 
 def _check_document(source: SpecSource, head: Point, path: str) -> None:
-    """An added clause must land in a spec document, never in policy.toml, OWNERS.toml or an example."""
+    """An added clause must land in a spec document, never in a governance file or an example."""
     parts = PurePosixPath(path).parts
-    if path.startswith("/") or ".." in parts or path in (POLICY_PATH, "OWNERS.toml"):
+    if path.startswith("/") or ".." in parts or governance.is_governance_path(path):
         raise BadRequest(f"{path!r} is not a spec document")
     toml = source.read_file(head.sha, "specreg.toml")
     if not from_options((), toml.decode("utf-8", "replace") if toml else None).matches(path):

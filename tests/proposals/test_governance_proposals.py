@@ -178,3 +178,12 @@ def test_owners_toml_and_specreg_toml_merge_the_same_way(world):
     assert at_head(world, "specreg.toml") == 'include = ["spec/**/*.md"]\n'
     assert trailers.values(message_of(world, sha), "Proposal-Id") == [str(m)]
     assert verify(world.session, str(world.path)) == []
+
+
+def test_a_clause_is_never_added_to_a_governance_file_even_when_the_include_rules_match_it(world):
+    world.repo.commit("Everything is a document", {"specreg.toml": 'include = ["spec/*.md", "*.toml"]\n'})
+    world.ingest()
+    for path in ("specreg.toml", "policy.toml", "OWNERS.toml"):
+        with SpecSource(world.path) as source, pytest.raises(BadRequest, match=f"'{path}' is not a spec document"):
+            propose(world.session, source, world.users["ada"], "T", "R",
+                    [ChangeInput("add", "new_rule", "# New {#new_rule}\n\nText.\n", document=path)])
