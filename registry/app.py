@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from registry import limits
 from registry.config import PROJECT_ROOT, Settings, load_settings
 
 
@@ -31,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         AUTH=settings.auth,
         AUTH_HEADER=settings.auth_header,
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=limits.MAX_BODY_BYTES,  # larger bodies are a 413 before anything reads them
+        MAX_FORM_MEMORY_SIZE=limits.MAX_BODY_BYTES,
     )
     if test_config:
         app.config.update(test_config)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from registry.cli.acting import acting, add_actor_option, required
 from registry.cli.context import Context
+from registry.limits import shorten
 
 if TYPE_CHECKING:
     from registry.proposals.authoring import ChangeInput
@@ -254,7 +255,7 @@ def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         rows = list_proposals(session, args.state, args.clause)
-    lines = [f"#{r.id:<4} {r.state:<10} {r.title}  ({', '.join(r.clauses)}; {r.proposer.name})"
+    lines = [f"#{r.id:<4} {r.state:<10} {shorten(r.title)}  ({', '.join(r.clauses)}; {r.proposer.name})"
              for r in rows]
     ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(no proposals)")
     return 0
@@ -266,6 +267,6 @@ def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         rows = review_queue(session, required(session, args))
-    lines = [f"#{r.id:<4} {r.state:<10} {r.title}  (you own {', '.join(r.as_owner_of)})" for r in rows]
+    lines = [f"#{r.id:<4} {r.state:<10} {shorten(r.title)}  (you own {', '.join(r.as_owner_of)})" for r in rows]
     ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(nothing waits for your review)")
     return 0

@@ -144,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_filter(when, "when")
     app.add_template_filter(iso, "iso")
+    app.add_template_filter(limits.shorten, "shorten")  # long texts in lists (registry/limits.py)
     app.add_template_filter(lambda sha: (sha or "")[:10], "short")
     app.add_template_filter(ref_label, "ref")
     app.add_template_global(_picker_releases, "picker_releases")

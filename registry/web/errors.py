@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from registry import limits
 from registry.errors import SpecregError, UnknownClause, UnknownVersion
 
 
@@ -40,6 +41,11 @@ def register_error_handlers(app: Flask) -> None:
     def _specreg(exc: SpecregError) -> tuple[Response | str, int]:
         help = {} if _wants_json() else _not_found_help(exc)
         return error_response(exc.status, exc.code, exc.message, **help)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
+        return error_response(413, "too_large", f"the request body is larger than {limits.MAX_BODY_BYTES:,} bytes "
+                                               "(1 MB); nothing was saved")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:

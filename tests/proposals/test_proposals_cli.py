@@ -241,3 +241,18 @@ def test_an_invalid_governance_file_is_refused_on_the_command_line_naming_the_pr
     assert (code, data["error"]) == (1, "bad_request")
     assert data["message"].startswith("the new OWNERS.toml is refused: ")
     assert cli("proposals")[1] == []
+
+
+def test_the_command_line_refuses_texts_over_their_limits_naming_the_field(cli, tmp_path):
+    code, data = cli("propose", "respect_privacy", "--file", cli.file, "--title", "T" * 201, "--rationale", "R",
+                     "--as", "ada@example.org")
+    assert (code, data["message"]) == (1, "title is too long: 201 characters, at most 200")
+    n = propose(cli)
+    code, data = cli("comment", str(n), "x" * 20_001, "--as", "grace@example.org")
+    assert (code, data["message"]) == (1, "comment is too long: 20,001 characters, at most 20,000")
+    many = tmp_path / "many.md"
+    many.write_text("## Respect privacy {#respect_privacy}\n\nx\n\n" + "## Same\n\ny\n\n" * 50)
+    code, data = cli("revise", str(n), "--file", str(many), "--as", "ada@example.org")
+    assert code == 1 and data["message"].startswith("the text holds 51 clauses")
+    code, detail = cli("proposal", str(n))
+    assert detail["comments"] == [] and detail["revision"] == 1

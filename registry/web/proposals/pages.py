@@ -225,10 +225,22 @@ def revise(n: int) -> Response | tuple[str, int]:
     return done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 
+def _show_again(n: int, exc: BadRequest, **kept: object) -> tuple[str, int]:
+    """The proposal page again with why nothing was recorded and what the user typed in its form."""
+    session = get_session()
+    session.rollback()
+    return render_template("proposals/show.html", p=proposal_detail(session, n),
+                           can=allowed_actions(session, n, current_actor()), error=exc.message, kept=kept), exc.status
+
+
 @bp.post("/proposals/<int:n>/comment")
-def comment(n: int) -> Response:
+def comment(n: int) -> Response | tuple[str, int]:
     """Add a comment."""
-    proposals.comment(get_session(), current_actor(), n, request.form.get("text", ""))
+    text = request.form.get("text", "")
+    try:
+        proposals.comment(get_session(), current_actor(), n, text)
+    except BadRequest as exc:
+        return _show_again(n, exc, text=text)
     return done(n, "Comment added.")
 
 
@@ -243,16 +255,18 @@ def _revision_seen() -> int | None:
 
 
 @bp.post("/proposals/<int:n>/review")
-def review(n: int) -> Response:
+def review(n: int) -> Response | tuple[str, int]:
     """Approve or request changes, for the revision the page showed; a newer one sends the reviewer back."""
     kind = "approve" if request.form.get("kind") == "approve" else "request_changes"
+    text = request.form.get("comment", "")
     try:
-        r = getattr(reviews, kind)(get_session(), current_actor(), n, request.form.get("comment", ""),
-                                   _revision_seen())
+        r = getattr(reviews, kind)(get_session(), current_actor(), n, text, _revision_seen())
     except StaleRevision as exc:  # nothing was recorded: show the new revision with the reason
         get_session().rollback()
         flash(f"Not recorded: {exc.message}.")
         return redirect(url_for("proposals.show", n=n))
+    except BadRequest as exc:
+        return _show_again(n, exc, comment=text)
     return done(n, f"Recorded: {r.meaning}.")
 
 
@@ -264,19 +278,26 @@ def withdraw_veto(n: int) -> Response:
 
 
 @bp.post("/proposals/<int:n>/reviews/<int:review_id>/dismiss")
-def dismiss(n: int, review_id: int) -> Response:
+def dismiss(n: int, review_id: int) -> Response | tuple[str, int]:
     """An admin dismisses a request for changes with a reason."""
-    reviews.dismiss_veto(get_session(), current_actor(), n, review_id, request.form.get("reason", ""))
+    reason = request.form.get("reason", "")
+    try:
+        reviews.dismiss_veto(get_session(), current_actor(), n, review_id, reason)
+    except BadRequest as exc:
+        return _show_again(n, exc, reason=reason, review=review_id)
     return done(n, "The request for changes is dismissed.")
 
 
 @bp.post("/proposals/<int:n>/submit", defaults={"action": "submit"})
 @bp.post("/proposals/<int:n>/withdraw", defaults={"action": "withdraw"})
 @bp.post("/proposals/<int:n>/reject", defaults={"action": "reject"})
-def close(n: int, action: str) -> Response:
+def close(n: int, action: str) -> Response | tuple[str, int]:
     """Submit a draft, withdraw or reject."""
     args = () if action == "submit" else (request.form.get("reason", ""),)
-    p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
+    try:
+        p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
+    except BadRequest as exc:
+        return _show_again(n, exc, **{action: "".join(args)})
     return done(n, f"Proposal #{n} is {p.state}.")
 
 
