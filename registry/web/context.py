@@ -121,7 +121,7 @@ def _picker_releases() -> list[Release]:
 # files (the proposal editor's live preview); never inline, so injected markup cannot run.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-                               "frame-ancestors 'none'; form-action 'self'; img-src 'self' https: http:; "
+                               "frame-ancestors 'none'; form-action 'self'; img-src 'self'; "
                                "style-src 'self' 'unsafe-inline'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",

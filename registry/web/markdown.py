@@ -1,6 +1,8 @@
 """Render clause Markdown to safe HTML: markdown-it-py with raw HTML off, then nh3.
 
 Links survive only as http/https/mailto, in-page anchors, or links to other clauses' pages.
+Images load only from this site: an image on another host becomes a link to it, because a reader's
+browser fetching it would tell that host who reads the clause and when (the CSP's img-src says the same).
 Footnote citations `[^name]` become links to evaluation prompts; their definition lines
 (`[^name]: examples/name.md`) are dropped, because the page lists the prompts itself.
 """
@@ -88,9 +90,44 @@ def safe_href(href: str, clause_url: UrlFor) -> str | None:
     return None
 
 
+def same_site(src: str) -> bool:
+    """A URL on this site: a path with no scheme and no host (never `//host` or a backslash trick)."""
+    src = src.strip()
+    parts = urlsplit(src)
+    return bool(src) and not parts.scheme and not parts.netloc and not src.startswith("//") and "\\" not in src
+
+
+def _image_as_link(image: Token) -> list[Token]:
+    """A remote image as a link to it, labelled with its alt text: the reader chooses to load it."""
+    src = str(image.attrGet("src") or "").strip()
+    link = Token("link_open", "a", 1, attrs={"href": src, "rel": "nofollow noopener noreferrer",
+                                             "class": "remote-image"})
+    label = Token("text", "", 0, content=f"image: {image.content or src}")
+    return [link, label, Token("link_close", "a", -1)]
+
+
+def _images_local(children: list[Token]) -> list[Token]:
+    """Inline tokens with each image kept (same site), made a link (http/https), or left without a source."""
+    out: list[Token] = []
+    in_link = 0
+    for token in children:
+        in_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        src = str(token.attrGet("src") or "") if token.type == "image" else ""
+        if token.type != "image" or same_site(src):
+            out.append(token)
+        elif safe_href(src, lambda _: None) is not None and not src.strip().lower().startswith("mailto"):
+            # Inside a link the image's label stands alone (a link cannot hold another link).
+            out.extend(_image_as_link(token)[1:2] if in_link else _image_as_link(token))
+        else:
+            token.attrs.pop("src", None)
+            out.append(token)
+    return out
+
+
 def _rewrite_links(tokens: Sequence[Token], clause_url: UrlFor) -> None:
     for token in tokens:
         if token.children:
+            token.children = _images_local(token.children)
             _rewrite_links(token.children, clause_url)
         if token.type == "link_open":
             href = safe_href(str(token.attrGet("href") or ""), clause_url)
@@ -100,8 +137,6 @@ def _rewrite_links(tokens: Sequence[Token], clause_url: UrlFor) -> None:
                 token.attrSet("href", href)
                 if not href.startswith(("/", "#")):
                     token.attrSet("rel", "nofollow noopener noreferrer")
-        elif token.type == "image" and safe_href(str(token.attrGet("src") or ""), lambda _: None) is None:
-            token.attrs.pop("src", None)
 
 
 def render_markdown(text: str, clause_url: UrlFor = lambda _: None, prompt_url: UrlFor = lambda _: None) -> Markup:

@@ -121,3 +121,34 @@ def test_pages_allow_only_our_own_script_files_never_inline_ones(client):
     policy = client.get("/clauses/hostile").headers["Content-Security-Policy"]
     script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
     assert script_src.split() == ["script-src", "'self'"] and "object-src 'none'" in policy
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("![logo](https://tracker.example/p.png?reader=1)",
+     '<a href="https://tracker.example/p.png?reader=1" rel="nofollow noopener noreferrer" class="remote-image">'
+     "image: logo</a>"),
+    ("![](http://tracker.example/p.png)",
+     '<a href="http://tracker.example/p.png" rel="nofollow noopener noreferrer" class="remote-image">'
+     "image: http://tracker.example/p.png</a>"),
+    ("[![badge](https://tracker.example/b.png)](https://example.org/)",
+     '<a href="https://example.org/" rel="nofollow noopener noreferrer">image: badge</a>'),
+])
+def test_an_image_on_another_host_is_a_link_to_it_never_loaded_by_the_reader(source, expected):
+    html = render_markdown(source)
+    assert expected in html and "<img" not in html
+
+
+@pytest.mark.parametrize("source", ["![s](//tracker.example/p.png)", "![d](data:image/png;base64,iVBORw0KGgo=)",
+                                    "![m](mailto:a@example.org)"])
+def test_an_image_that_is_neither_same_site_nor_web_keeps_no_source(source):
+    html = render_markdown(source)
+    assert "<img" in html and "src=" not in html and "tracker.example" not in html
+
+
+def test_an_image_on_this_site_is_shown():
+    assert '<img src="/static/diagram.png" alt="diagram">' in render_markdown("![diagram](/static/diagram.png)")
+
+
+def test_the_content_security_policy_lets_images_load_only_from_this_site(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self';" in policy and "http" not in policy
