@@ -22,6 +22,7 @@ class Settings:
     secret_key: str | None = None  # signs session cookies; None: a random key kept in the instance folder
     secure_cookies: bool = False  # send the session cookie over HTTPS only (off for the local http demo)
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client (0: none trusted)
+    audit_key: str | None = None  # MACs the audit events; None: a random key kept in the instance folder
 
 
 def normalize_database_url(url: str) -> str:
@@ -48,6 +49,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("SPECREG_SECRET_KEY") or None,
         secure_cookies=_flag("SPECREG_SECURE_COOKIES", env.get("SPECREG_SECURE_COOKIES") or "0"),
         proxy_hops=_count("SPECREG_PROXY_HOPS", env.get("SPECREG_PROXY_HOPS") or "0"),
+        audit_key=env.get("SPECREG_AUDIT_KEY") or None,
     )
 
 

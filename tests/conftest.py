@@ -25,6 +25,9 @@ from registry.schema import upgrade
 
 # What the entry points do at start-up: the ingest watchers and signal handlers, in their order.
 wiring.install()
+# Every process of the run (and the servers the browser tests start) MACs audit events with one key,
+# and none writes a key file into the checkout's instance folder; tests of the key file unset it.
+os.environ.setdefault("SPECREG_AUDIT_KEY", "specreg-test-audit-key-0123456789abcdef0123456789abcdef")
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -2,7 +2,8 @@
 
 The database alone: the audit chain recomputes, every review's digest is its revision's text, and
 every review, account role and proposal state is what the audit chain recorded.
-Against the spec repo's branch: the Audit-Head anchors are still in the chain, every merged
+Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
+Audit-Head anchors are still in the chain, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
 """
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry.accounts.provenance import check_accounts
+from registry.audit.anchor import verify_anchor_ref
 from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
+from registry.audit.keys import current_key
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
 from registry.gitsource.trailers import AUDIT_HEAD
@@ -51,7 +54,8 @@ def repo_anchors(commits: dict[str, CommitTrailers]) -> tuple[list[tuple[str, in
 
 def verify(session: Session, repo: str | None = None) -> list[Finding]:
     """Every finding from every check; an empty list means the record holds."""
-    findings = (verify_chain(session) + check_reviews(session) + check_recorded_reviews(session)
+    key = current_key(create=False)
+    findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
                 + check_accounts(session) + check_proposal_states(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
@@ -60,6 +64,7 @@ def verify(session: Session, repo: str | None = None) -> list[Finding]:
     try:
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
+            findings += verify_anchor_ref(session, source, key)
     except SourceError as exc:
         return findings + [Finding("anchor", path, f"cannot read the spec repo: {exc.message}")]
     anchors, bad = repo_anchors(commits)

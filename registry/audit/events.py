@@ -2,7 +2,9 @@
 
 Each event's hash covers the previous event's hash and the event's own canonical content, so an
 edited event no longer matches its hash, a deleted one leaves a gap, and a recomputed chain no
-longer matches the heads anchored in the spec repo's commits (`Audit-Head: SEQ:HASH`).
+longer matches the heads anchored in the spec repo's commits (`Audit-Head: SEQ:HASH`). Each event
+also carries a MAC of its seq and hash under the audit key (registry.audit.keys), which is kept
+outside the database: whoever rehashes the chain's tail cannot recompute those.
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.audit.keys import AuditKey, current_key
 from registry.db import lock_writer
 from registry.models import AuditEvent, utcnow
 
@@ -60,13 +63,15 @@ def event_hash(e: AuditEvent) -> str:
 def record(session: Session, actor: str, action: str, subject: str, old: Any = None,
            new: Any = None) -> AuditEvent:
     """Append an event (serialized with other writers, so the chain never forks)."""
+    key = current_key()  # before the lock: a missing or unreadable key refuses the change, writing nothing
+    assert key is not None  # current_key() creates the key file when none is configured
     lock_writer(session, "audit")
     seq, prev = head(session)
     at = utcnow()
     old, new = _plain(old), _plain(new)
-    payload = canonical(seq + 1, at, actor, action, subject, old, new)
+    digest = chain_hash(prev, canonical(seq + 1, at, actor, action, subject, old, new))
     event = AuditEvent(seq=seq + 1, at=at, actor=actor, action=action, subject=subject, old=old, new=new,
-                       prev_hash=prev, hash=chain_hash(prev, payload))
+                       prev_hash=prev, hash=digest, mac=key.mac(seq + 1, digest))
     session.add(event)
     session.flush()
     return event
@@ -88,10 +93,15 @@ def by_subject(session: Session, prefix: str, actions: Collection[str]) -> dict[
     return out
 
 
-def verify_chain(session: Session) -> list[Finding]:
-    """Walk the chain from the start: every seq present, every link and every hash intact."""
+def verify_chain(session: Session, key: AuditKey | Literal["configured"] | None = "configured") -> list[Finding]:
+    """Walk the chain from the start: every seq present, every link, hash and MAC intact.
+
+    From the key epoch (the first event with a MAC) on, every event must carry a MAC the key (by
+    default the configured one; None: there is none) recomputes; before it, the hash alone vouches.
+    """
     findings: list[Finding] = []
     expected, prev = 1, GENESIS
+    keyed = _Keyed(current_key(create=False) if key == "configured" else key)
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
     for (e,) in rows:
         if e.seq != expected:
@@ -101,8 +111,48 @@ def verify_chain(session: Session) -> list[Finding]:
             findings.append(Finding("chain", f"event {e.seq}", "does not link to the previous event's hash"))
         if event_hash(e) != e.hash:
             findings.append(Finding("chain", f"event {e.seq}", "content does not match its hash (edited)"))
+        keyed.see(e)
         expected, prev = e.seq + 1, e.hash
-    return findings
+    return findings + keyed.findings()
+
+
+class _Keyed:
+    """The MAC checks of one walk along the chain."""
+
+    def __init__(self, key: AuditKey | None) -> None:
+        self.key, self.epoch, self.checked = key, 0, 0
+        self.unkeyed: list[int] = []
+        self.wrong: list[int] = []
+
+    def see(self, e: AuditEvent) -> None:
+        if e.mac is None:
+            if self.epoch:
+                self.unkeyed.append(e.seq)
+            return
+        self.epoch = self.epoch or e.seq
+        self.checked += 1
+        if self.key is not None and not self.key.matches(e.seq, e.hash, e.mac):
+            self.wrong.append(e.seq)
+
+    def findings(self) -> list[Finding]:
+        out = [Finding("chain", f"event {seq}", f"has no MAC, but the chain is keyed from event {self.epoch} on: "
+                                                "written or rewritten without the audit key") for seq in self.unkeyed]
+        if self.epoch and self.key is None:
+            return out + [Finding("chain", f"event {self.epoch}", "the chain is keyed from this event on, but no "
+                                                                   "audit key is configured (SPECREG_AUDIT_KEY or the "
+                                                                   "instance folder's audit_key)")]
+        if self.checked > 1 and len(self.wrong) == self.checked and self.key is not None:
+            return out + [Finding("chain", f"event {self.epoch}", f"no event from the key epoch on matches its MAC: "
+                                                                   f"the audit key ({self.key.source}) is not the one "
+                                                                   "the chain was written with, or every keyed event "
+                                                                   "was rehashed")]
+        return out + [Finding("chain", f"event {seq}", "does not match its MAC (rehashed without the audit key)")
+                      for seq in self.wrong]
+
+
+def key_epoch(session: Session) -> int | None:
+    """The first event with a MAC (events before it are checked by their hash alone), or None."""
+    return session.scalar(select(func.min(AuditEvent.seq)).where(AuditEvent.mac.is_not(None)))
 
 
 def verify_anchors(session: Session, anchors: Iterable[tuple[str, int, str]]) -> list[Finding]:

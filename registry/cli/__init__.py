@@ -18,7 +18,7 @@ from registry.errors import SpecregError
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.ledger": ("init", "ingest", "clauses", "history", "show", "diff"),
     "registry.cli.owners": ("who-owns", "owned-by", "unowned", "owner-history", "assign", "unassign"),
-    "registry.cli.audit": ("verify", "unapproved", "acknowledge", "in-force"),
+    "registry.cli.audit": ("verify", "audit", "unapproved", "acknowledge", "in-force"),
     "registry.cli.report": ("report", "coverage"),
     "registry.cli.accounts": ("user", "token"),
     "registry.cli.proposals": ("propose", "revise", "submit", "comment", "review", "dismiss", "withdraw",

@@ -1,4 +1,4 @@
-"""Accountability commands: verify, unapproved, acknowledge, in-force."""
+"""Accountability commands: verify, audit anchor, unapproved, acknowledge, in-force."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        help="check the audit chain, its anchors, approvals and merge commits against git")
     p.add_argument("--repo", help="spec repo holding the Audit-Head anchors (default: the ingested one)")
     p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser("audit", parents=[common], help="the audit trail: anchor its head in the spec repo")
+    steps = p.add_subparsers(dest="audit_command", metavar="STEP", required=True)
+    a = steps.add_parser("anchor", parents=[common],
+                         help="record the audit chain's head and its MAC on refs/specreg/audit (run it from cron)")
+    a.add_argument("--repo", help="the spec repo to anchor in (default: the ingested one)")
+    a.set_defaults(handler=cmd_audit_anchor)
 
     p = sub.add_parser("unapproved", parents=[common],
                        help="commits that changed clauses without a merged proposal, and history rewrites")
@@ -50,6 +57,24 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     lines = [f"FAIL {f.check}: {f.where}: {f.message}" for f in findings] or ["OK: every check holds"]
     ctx.emit({"ok": not findings, "findings": [f.as_dict() for f in findings]}, "\n".join(lines))
     return 1 if findings else 0
+
+
+def cmd_audit_anchor(args: argparse.Namespace, ctx: Context) -> int:
+    """Anchor the committed head: {"written", "ref", "commit", "seq", "hash", "mac", "key_epoch"}."""
+    from registry.audit.anchor import ANCHOR_REF, anchor_head
+    from registry.models import Ledger
+
+    with ctx.session() as session:
+        ledger = session.get(Ledger, 1)
+        repo = args.repo or (ledger.repo_path if ledger else None) or str(ctx.settings.repo)
+        anchor, written = anchor_head(session, repo)
+    if anchor is None:
+        ctx.emit({"written": False, "ref": ANCHOR_REF, "commit": None}, "The audit trail is empty; nothing to anchor.")
+        return 0
+    what = "anchored" if written else "already anchored"
+    ctx.emit({"written": written} | anchor.as_dict(),
+             f"{what} event {anchor.seq} on {ANCHOR_REF} in {repo} ({anchor.commit[:12]})")
+    return 0
 
 
 def _acks(acks: list[AcknowledgementView]) -> list[str]:

@@ -224,6 +224,14 @@ class SpecSource:
                     found.append((sha.strip(), value.strip()))
         return found
 
+    def ref_messages(self, ref: str) -> list[tuple[str, str]]:
+        """(commit, message) of every commit on a ref's first-parent history, newest first; [] when it does not exist."""
+        if not process.succeeds(self._dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+            return []
+        out = process.text(self._dir, "log", "--first-parent", "--format=%H%x00%B%x01", ref, "--")
+        found = [part.strip("\n").split("\0", 1) for part in out.split("\x01") if part.strip()]
+        return [(sha.strip(), message) for sha, message in found]
+
     def dirty_paths(self) -> list[str]:
         """Work-tree paths that differ from HEAD or are untracked."""
         out = process.text(self._dir, "status", "--porcelain", "--untracked-files=all", "-z")

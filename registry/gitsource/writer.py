@@ -175,8 +175,8 @@ def set_branch(path: str | Path, branch: str, sha: str) -> None:
         repo.close()
 
 
-def commit_onto(path: str | Path, parent: str, commit: NewCommit) -> str:
-    """Write one commit on top of `parent` without moving any branch; returns its sha.
+def commit_onto(path: str | Path, parent: str | None, commit: NewCommit) -> str:
+    """Write one commit on top of `parent` (None: a root commit) without moving any branch; returns its sha.
 
     The commit goes to a private temporary ref (so fast-import never touches the published
     branch); `compare_and_swap` then publishes it.
@@ -192,11 +192,12 @@ def commit_onto(path: str | Path, parent: str, commit: NewCommit) -> str:
         repo.close()
 
 
-def compare_and_swap(path: str | Path, branch: str, new: str, old: str) -> bool:
-    """Move the branch from `old` to `new` only if it still points at `old` (git's own ref lock)."""
+def compare_and_swap(path: str | Path, branch: str, new: str, old: str | None, why: str = "specreg merge") -> bool:
+    """Move the branch (or a full `refs/...` name) from `old` to `new` only if it still points at
+    `old`, or, with `old` None, only if it does not exist yet (git's own ref lock)."""
     repo = git.Repo(path)
     try:
-        repo.git.update_ref("-m", "specreg merge", f"refs/heads/{branch}", new, old)
+        repo.git.update_ref("-m", why, _ref(branch), new, old or "0" * 40)
         return True
     except git.GitCommandError:
         return False

@@ -24,3 +24,5 @@ class AuditEvent(Base):
     new: Mapped[Any | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash) under the audit key kept outside the database; None before the key epoch.
+    mac: Mapped[str | None] = mapped_column(String(64))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
+from registry.audit.anchor import anchor_head
 from registry.db import lock_writer
 from registry.errors import Conflict
 from registry.gitsource import SpecSource, trailers
@@ -177,6 +178,8 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
     anchor = audit.head(session)
+    # The same committed head, with its MAC, on refs/specreg/audit before anything reaches the branch.
+    anchor_head(session, repo, anchor)
     with SpecSource(repo) as source:
         ingest(session, source, IngestOptions(branch=branch))
         published = session.get_one(Ledger, 1).branch  # the branch ingest just read
