@@ -99,9 +99,11 @@ def _reviewer(actor: Actor | None, f: ProposalFacts) -> Actor:
 
 def _approve(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
     actor = _reviewer(actor, f)
-    files = [c.key for c in f.touched() if c.governance]
+    files = [c.key for c in f.touched() if c.governance and not c.root_owners]
     if files and not f.approvable(actor.email):
-        raise Forbidden(f"only an admin approves a change to a governance file ({', '.join(files)})")
+        also = " (or, as policy.toml's [governance] asks, an owner of a root clause)" if len(files) < len(
+            f.touched()) else ""
+        raise Forbidden(f"only an admin{also} approves a change to a governance file ({', '.join(files)})")
     if not f.approvable(actor.email):
         raise Forbidden(f"{actor.email} owns none of the clauses this proposal touches "
                         f"({', '.join(c.key for c in f.touched())}); approving follows ownership")

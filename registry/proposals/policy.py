@@ -12,7 +12,8 @@ per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest l
 to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
 earlier commits are pre-governance, not unapproved changes) and how many admins approve a proposal
 that replaces a governance file (OWNERS.toml, policy.toml, specreg.toml): `min_approvals`, at least
-one; the proposer and revision authors never count there either.
+one, and optionally `root_owners`, approvals also needed from owners of root clauses; the proposer
+and revision authors never count there either.
 
 `counted_approvals` is the one definition of an approval that counts: the verdict, the merge
 commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
@@ -27,21 +28,24 @@ from datetime import datetime
 POLICY_PATH = "policy.toml"
 _LEVEL_KEYS = {"min_approvals"}
 _TABLES = {"defaults", "authority", "clause", "governance"}
-GOVERNANCE_KEYS = ("min_approvals", "start")  # the keys [governance] knows; anything else is a warning
+GOVERNANCE_KEYS = ("min_approvals", "root_owners", "start")  # the keys [governance] knows; anything else is a warning
 GOVERNANCE_RULE = "governance"
+ROOT_OWNERS = " (root owners)"  # a governance file's key plus this: the part its root clauses' owners approve
 
 
 @dataclass(frozen=True)
 class Governance:
     """The `[governance]` table: `start` is the ref (sha or tag) where governance began, or None;
-    `min_approvals` how many admins approve a proposal that replaces a governance file.
+    `min_approvals` how many admins approve a proposal that replaces a governance file, and
+    `root_owners` how many owners of root clauses must approve it too (0: none).
 
     Only stricter than the default: at least one admin, never the proposer or a revision author (the
-    built-in rules), and only admins count.
+    built-in rules), and only admins (and, when asked for, owners of root clauses) count.
     """
 
     start: str | None = None
     min_approvals: int = 1
+    root_owners: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Policy:
 
     def rule_for(self, c: ClauseFacts) -> tuple[int, str]:
         """(approvals needed, the rule) for a touched clause, or for a governance file under `[governance]`."""
+        if c.governance and c.root_owners:
+            return self.governance.root_owners, f"{GOVERNANCE_RULE}.root_owners"
         if c.governance:
             return self.governance.min_approvals, GOVERNANCE_RULE
         return self.required(c.key, c.authorities)
@@ -87,11 +93,11 @@ def _count(where: str, table: object, problems: list[str]) -> int | None:
     return _min_approvals(where, table.get("min_approvals"))
 
 
-def _min_approvals(where: str, n: object) -> int | None:
+def _min_approvals(where: str, n: object, key: str = "min_approvals") -> int | None:
     if n is None:
         return None
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"[{where}] min_approvals must be a whole number of at least 1, not {n!r}")
+        raise ValueError(f"[{where}] {key} must be a whole number of at least 1, not {n!r}")
     return n
 
 
@@ -102,12 +108,13 @@ def _governance(table: object, problems: list[str]) -> Governance:
     for k in sorted(set(table) - set(GOVERNANCE_KEYS)):
         problems.append(f"[governance] has an unknown key {k!r} (ignored); known: {', '.join(GOVERNANCE_KEYS)}")
     approvals = _min_approvals("governance", table.get("min_approvals")) or Governance.min_approvals
+    root_owners = _min_approvals("governance", table.get("root_owners"), "root_owners") or Governance.root_owners
     start = table.get("start")
     if start is None:
-        return Governance(min_approvals=approvals)
+        return Governance(None, approvals, root_owners)
     if not isinstance(start, str) or not start.strip() or any(c.isspace() or ord(c) < 32 for c in start):
         raise ValueError(f"[governance] start must be a commit sha or a tag, not {start!r}")
-    return Governance(start=start, min_approvals=approvals)
+    return Governance(start, approvals, root_owners)
 
 
 def parse_policy(text: str) -> ParsedPolicy:
@@ -155,6 +162,7 @@ class ClauseFacts:
     approvers: tuple[Approver, ...]  # its owners; the admins when it has none (or it is a governance file)
     unowned: bool = False
     governance: bool = False  # a governance file (key: its path), approved under [governance]
+    root_owners: bool = False  # with governance: the part the owners of root clauses approve (key: path + ROOT_OWNERS)
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,7 @@ class ClauseStatus:
     eligible: tuple[str, ...]  # names of those whose approval would still count
     unowned: bool
     governance: bool = False  # a governance file, approved by the admins under [governance]
+    root_owners: bool = False  # with governance: the part the owners of root clauses approve
 
     @property
     def missing(self) -> int:
@@ -226,7 +235,9 @@ class ClauseStatus:
 
     def message(self) -> str:
         """What is missing, for people: "needs 1 more approval from the owners of X: A, B"."""
-        who = (f"the admins ({self.key} is a governance file)" if self.governance
+        path = self.key.removesuffix(ROOT_OWNERS)
+        who = (f"the owners of root clauses ({path} is a governance file)" if self.root_owners
+               else f"the admins ({path} is a governance file)" if self.governance
                else f"an admin ({self.key} has no owner)" if self.unowned else f"the owners of {self.key}")
         names = ", ".join(self.eligible) if self.eligible else "nobody eligible is left"
         return (f"{self.key}: needs {self.missing} more approval{'s' if self.missing > 1 else ''} from {who}: "
@@ -375,5 +386,6 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
         required, rule = policy.rule_for(c)
         approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
         eligible = tuple(a.name for a in c.approvers if a.email not in counts and c.key in standing(facts, a.email)[0])
-        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned, c.governance))
+        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned, c.governance,
+                                     c.root_owners))
     return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted)

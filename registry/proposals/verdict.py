@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.users import passwords_set_by_others
 from registry.errors import UnknownClause
-from registry.history.queries import find_clause
-from registry.ledger.refs import head_point
+from registry.history.queries import find_clause, list_clauses
+from registry.ledger.refs import Point, head_point
 from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
 from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
 from registry.proposals import store
 from registry.proposals.governance import FILE
-from registry.proposals.policy import Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
+from registry.proposals.policy import ROOT_OWNERS, Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
 from registry.proposals.policy_store import PolicySource, policy_at
 
 
@@ -65,12 +65,30 @@ def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: 
     return [(o.email, ()) for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
 
 
+def root_owners(session: Session, owners: OwnersStore, seq: int, moment: datetime | None) -> tuple[Approver, ...]:
+    """The owners of the clauses whose authority is root at `seq` (as OWNERS.toml and assignments make
+    them), each with the admins whose assignments alone make them one (none when any clause's do not)."""
+    made: dict[str, tuple[str, ...] | None] = {}  # email -> assigners; None once OWNERS.toml makes them one
+    for c in list_clauses(session, Point("", seq, "", "commit")):
+        found = owners.owners_of(c.clause_id, seq, moment) if c.attributes.get("authority") == "root" else None
+        if found is None:
+            continue
+        made_by = owners.assignments(moment, c.clause_id).get(c.clause_id, {})
+        for o in found[1]:
+            by = owners.assigners(o, made_by, seq)
+            old = made.get(o.email, ())
+            made[o.email] = None if not by or old is None else tuple(dict.fromkeys((*old, *by)))
+    return tuple(Approver(e, owners.name_of(e), by or ()) for e, by in sorted(made.items()))
+
+
 def clause_facts(session: Session, changes: list[ProposedChange], seq: int | None = None,
-                 moment: datetime | None = None) -> tuple[ClauseFacts, ...]:
+                 moment: datetime | None = None, root_group: bool = False) -> tuple[ClauseFacts, ...]:
     """Each touched clause with its authority levels (before and after) and its approvers.
 
     Owners as they are now, or as OWNERS.toml had them at `seq` and registry assignments at `moment`;
-    each owner says whose registry assignments alone make them one (separation of duties).
+    each owner says whose registry assignments alone make them one (separation of duties). A
+    governance file is approved by the admins, and (`root_group`) by the owners of root clauses too:
+    the admins when no root clause has an owner.
     """
     seq = head_point(session).seq if seq is None else seq
     owners = OwnersStore(session)
@@ -79,6 +97,9 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     for ch in changes:
         if ch.kind == FILE:
             out.append(ClauseFacts(ch.key, (), fallback, governance=True))
+            if root_group:
+                out.append(ClauseFacts(ch.key + ROOT_OWNERS, (), root_owners(session, owners, seq, moment) or fallback,
+                                       governance=True, root_owners=True))
             continue
         base = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
         authorities = {a for a in ((base.attributes if base else {}).get("authority"),
@@ -97,7 +118,9 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     """
     revision = store.current_revision(session, proposal)
     numbers = store.revision_numbers(session, proposal)
-    clauses = clause_facts(session, store.changes(session, revision), seq, moment)
+    source = policy_at(session, revision.base_seq)
+    clauses = clause_facts(session, store.changes(session, revision), seq, moment,
+                           source.policy.governance.root_owners > 0)
     reviews = []
     for r in store.reviews(session, proposal):
         if r.pending:
@@ -107,7 +130,6 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     proposer = store.person(session, proposal.proposer_id)
     facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
                   revision.digest, clauses, tuple(reviews), passwords_set_by_others(session))
-    source = policy_at(session, revision.base_seq)
     return Verdict(evaluate(source.policy, facts), source, clauses, facts)
 
 
@@ -121,8 +143,10 @@ def meaning(clauses: tuple[ClauseFacts, ...], email: str) -> str:
     mine = [c for c in clauses if any(a.email == email for a in c.approvers)]
     owned = [c.key for c in mine if not c.unowned and not c.governance]
     admin = [c.key for c in mine if c.unowned]
-    files = [c.key for c in mine if c.governance]
+    files = [c.key for c in mine if c.governance and not c.root_owners]
+    root = [c.key.removesuffix(ROOT_OWNERS) for c in mine if c.root_owners]
     parts = [f"approved as owner of {', '.join(owned)}"] if owned else []
     parts += [f"approved as admin for unowned {', '.join(admin)}"] if admin else []
     parts += [f"approved as admin for governance file {', '.join(files)}"] if files else []
+    parts += [f"approved as owner of a root clause for governance file {', '.join(root)}"] if root else []
     return "; ".join(parts)

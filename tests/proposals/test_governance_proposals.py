@@ -187,3 +187,25 @@ def test_a_clause_is_never_added_to_a_governance_file_even_when_the_include_rule
         with SpecSource(world.path) as source, pytest.raises(BadRequest, match=f"'{path}' is not a spec document"):
             propose(world.session, source, world.users["ada"], "T", "R",
                     [ChangeInput("add", "new_rule", "# New {#new_rule}\n\nText.\n", document=path)])
+
+
+def test_governance_can_ask_the_owners_of_root_clauses_to_approve_too(world):
+    world.repo.commit("Root owners too", {"policy.toml": POLICY + "\n[governance]\nroot_owners = 1\n"})
+    world.ingest()
+    n = file_proposal(world)
+    reviews.approve(world.session, world.users["ops"], n)
+    policy = proposal_detail(world.session, n).policy
+    assert [(c.key, c.rule, c.required, c.approved_by) for c in policy.clauses] == [
+        ("policy.toml", "governance", 1, ("Ops Admin",)),
+        ("policy.toml (root owners)", "governance.root_owners", 1, ())]
+    assert policy.missing == ("policy.toml (root owners): needs 1 more approval from the owners of root clauses "
+                              "(policy.toml is a governance file): Alan Turing, Grace Hopper "
+                              "[rule governance.root_owners: 1]",)
+    with pytest.raises(Forbidden, match="or, as policy.toml's \\[governance\\] asks, an owner of a root clause"):
+        reviews.approve(world.session, world.users["barbara"], n)  # owns no root clause
+    review = reviews.approve(world.session, world.users["grace"], n)  # owns be_honest (authority=root)
+    assert review.meaning == "approved as owner of a root clause for governance file policy.toml"
+    sha = do_merge(world, n).commit
+    assert [a.split(";")[0] for a in trailers.values(message_of(world, sha), "Approved-by")] == [
+        "Ops Admin <ops@example.org>", "Grace Hopper <grace@example.org>"]
+    assert verify(world.session, str(world.path)) == []

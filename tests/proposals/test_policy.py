@@ -88,7 +88,7 @@ def test_an_unusable_file_gives_no_policy_and_says_why(text, message):
 @pytest.mark.parametrize(("text", "message"), [
     ("[extra]\nx = 1\n", "unknown table [extra]"),
     ("[defaults]\nmin_approvals = 1\nveto = false\n", "unknown key 'veto'"),
-    ("[governance]\nstart = 'v1'\nbegin = 'v2'\n", "[governance] has an unknown key 'begin' (ignored); known: min_approvals, start"),
+    ("[governance]\nstart = 'v1'\nbegin = 'v2'\n", "[governance] has an unknown key 'begin' (ignored); known: min_approvals, root_owners, start"),
 ])
 def test_unknown_keys_are_warnings_and_the_rest_applies(text, message):
     parsed = parse_policy(text)
@@ -319,7 +319,7 @@ def test_a_governance_table_that_would_loosen_the_rule_makes_the_policy_unusable
 def test_an_unknown_governance_key_is_named_and_ignored():
     parsed = parse_policy("[governance]\nmin_aprovals = 3\n")
     assert parsed.policy.governance.min_approvals == 1
-    assert parsed.warnings == ("[governance] has an unknown key 'min_aprovals' (ignored); known: min_approvals, start",)
+    assert parsed.warnings == ("[governance] has an unknown key 'min_aprovals' (ignored); known: min_approvals, root_owners, start",)
 
 
 @pytest.mark.parametrize(("reviews", "required", "counted", "why"), [
@@ -341,3 +341,16 @@ def test_who_counts_for_a_governance_file(reviews, required, counted, why):
     assert result.notes == ((why,) if why else ())
     if not result.satisfied:
         assert "from the admins (policy.toml is a governance file)" in result.missing[0]
+
+
+def test_root_owners_in_the_governance_table_add_a_group_the_owners_of_root_clauses_approve():
+    policy = parse_policy("[governance]\nmin_approvals = 2\nroot_owners = 1\n").policy
+    root = ClauseFacts("policy.toml (root owners)", (), (GRACE, ALAN), governance=True, root_owners=True)
+    assert policy.rule_for(root) == (1, "governance.root_owners")
+    assert policy.rule_for(governance_file()) == (2, "governance")
+    result = evaluate(policy, facts([governance_file((ROOT, GRACE)), root], [approval(GRACE), approval(ROOT)]))
+    assert [(c.key, c.approved_by) for c in result.clauses] == [("policy.toml", ("Grace", "Root")),
+                                                                 ("policy.toml (root owners)", ("Grace",))]
+    assert result.satisfied
+    assert parse_policy("[governance]\nroot_owners = 0\n").warnings[0].startswith(
+        "[governance] root_owners must be a whole number of at least 1")
