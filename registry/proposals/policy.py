@@ -207,6 +207,11 @@ class UncountedApproval:
     review: ReviewFacts
     reason: str  # e.g. "the proposer", "stale: given for revision 1"
 
+    def as_dict(self) -> dict[str, object]:
+        """{"review", "name", "email", "reason"}: the review's id, the printed name, the reviewer's email, why."""
+        return {"review": self.review.id, "name": self.review.reviewer.name, "email": self.review.reviewer.email,
+                "reason": self.reason}
+
     @property
     def note(self) -> str:
         """The sentence the proposal page shows: "the approval by NAME does not count: REASON"."""

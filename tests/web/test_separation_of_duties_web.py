@@ -61,3 +61,22 @@ def test_the_account_page_says_whose_password_it_is_and_lets_the_holder_set_thei
 
 def test_setting_your_password_on_the_account_page_needs_the_csrf_token(gov):
     assert gov.browser("vic").post("/account/password", data={"password": "long-enough-1"}).status_code == 403
+
+
+def test_the_proposal_page_and_json_say_which_approval_does_not_count_and_why(gov):
+    puppet = _puppet(gov, "mallory@example.org", "respect_privacy")
+    assert puppet.post("/account/password", data={**CSRF, "password": "mallory-own-choice"}).status_code == 302
+    n = gov.propose("respect_privacy")
+    assert puppet.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "1"}).status_code == 302
+    reset = gov.app.test_client().post("/api/v1/users/mallory@example.org/password", headers=gov.api("root"),
+                                       json={"password": "reset-by-root"})
+    assert reset.status_code == 200
+    reason = ("the password of mallory@example.org was set by root@example.org; an approval counts once its holder "
+              "sets their own")
+    detail = gov.app.test_client().get(f"/api/v1/proposals/{n}").get_json()
+    [review] = detail["reviews"]
+    assert detail["state"] == "open"
+    assert detail["policy"]["uncounted"] == [{"review": review["id"], "name": "Mallory", "email": "mallory@example.org",
+                                              "reason": reason}]
+    page = gov.browser("grace").get(f"/proposals/{n}").get_data(as_text=True)
+    assert f"(does not count: {reason})" in page
