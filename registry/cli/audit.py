@@ -135,6 +135,7 @@ def _in_force_text(r: InForce) -> str:
         p = r.proposal
         lines.append(f"proposal #{p.id}: {p.title} (proposed by {p.proposer.name})")
         lines += [f"  approved by {a.name} <{a.email}> at {a.time}: {a.meaning}" for a in r.approvers]
+        lines += [f"  not counted: {u.name} <{u.email}> at {u.time}: {u.reason}" for u in r.uncounted]
         lines.append("  policy: built-in defaults" if p.policy.defaults
                      else f"  policy: {p.policy.path} at {(p.policy.commit or '')[:12]}")
     lines.append("owners then: " + (", ".join(f"{o.name} <{o.email}>" for o in r.owners) or "nobody"))

@@ -12,6 +12,7 @@ from proposal_helpers import OWNERS, build_world
 
 from registry.accountability.in_force import in_force
 from registry.accounts.users import actor_for, add_user, set_password
+from registry.cli.audit import _in_force_text
 from registry.errors import Forbidden, PolicyNotSatisfied
 from registry.evidence.render import render
 from registry.evidence.report import evidence_report
@@ -143,6 +144,8 @@ def test_evidence_and_in_force_name_the_approvals_a_merge_did_not_count_and_why(
         "name", "email", "time", "meaning", "reason"]
     html = render(evidence_report(world.session, to_ref=sha, repo=str(world.path)), "html")
     assert "Not counted" in html and RESET_REASON in html
+    text = _in_force_text(in_force(world.session, "respect_privacy", sha))
+    assert f"  not counted: Mallory <mallory@example.org> at {item['uncounted'][0]['time']}: {RESET_REASON}" in text
 
 
 def test_a_merge_recorded_before_merges_kept_reasons_says_so(world, monkeypatch):
