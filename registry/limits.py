@@ -17,6 +17,7 @@ COMMENT = 20_000  # a comment, a review's comment, a proposal's rationale
 CLAUSE_TEXT = 100_000  # one clause's proposed Markdown
 GOVERNANCE_FILE = 100_000  # a proposed OWNERS.toml, policy.toml or specreg.toml
 SHORT = 300  # how much of a long text a list shows
+ANONYMOUS_REPORT_COMMITS = 1_000  # the longest evidence report range (in commits) built for someone not logged in
 
 
 def check_text(field: str, value: str, limit: int) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.errors import BadRequest, UnknownRef
+from registry import limits
+from registry.errors import BadRequest, Unauthorized, UnknownRef
 from registry.history.releases import list_releases
 from registry.ledger.refs import Point, head_point, iso, parse_moment, resolve
 from registry.models import Commit
@@ -102,6 +103,17 @@ def _start(session: Session, ref: str) -> Point | None:
         if moment is not None and first is not None and moment < first:
             return None
         raise
+
+
+def require_affordable(span: ReportRange, logged_in: bool) -> None:
+    """A report over more than ANONYMOUS_REPORT_COMMITS commits is built only for someone logged in.
+
+    Building one costs CPU in proportion to the range (seconds for a long history); anyone may read
+    a release or a shorter range, and the web keeps each built report (registry/web/evidence/cache.py).
+    """
+    if not logged_in and span.commits > limits.ANONYMOUS_REPORT_COMMITS:
+        raise Unauthorized(f"log in to build a report over more than {limits.ANONYMOUS_REPORT_COMMITS:,} commits "
+                           f"(this range has {span.commits:,}); or choose a release or a shorter range")
 
 
 def report_range(session: Session, release: str | None = None, from_ref: str | None = None,

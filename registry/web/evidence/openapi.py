@@ -33,7 +33,7 @@ PATHS: dict[str, Any] = {
         "The evidence report for a release, or for the commits after `from` up to `to` (default: the head)",
         _ref("EvidenceReport"), [RELEASE, {**FROM, "description": "Start after this ref (exclusive)."},
                                  {**TO, "description": "End at this ref (inclusive; default: the head)."}],
-        (400, 404)),
+        (400, 401, 404)),
     "/api/v1/coverage": _op("Which clauses cite evaluation prompts, and which have none",
                             {"allOf": [_obj(at=_obj(ref=STR, commit=STR)), _ref("Coverage")]}, [AT], (404,)),
 }

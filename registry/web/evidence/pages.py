@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from markupsafe import Markup
 
+from registry.audit.events import head as audit_head
 from registry.db import get_session
 from registry.evidence.render import MEDIA_TYPES, check_format, render, render_html_body, report_css
 from registry.evidence.report import EvidenceReport, evidence_report
+from registry.evidence.span import report_range, require_affordable
 from registry.history.releases import list_releases
+from registry.models import Ledger
+from registry.web.auth import current_actor
+from registry.web.evidence.cache import LruCache
 
 bp = Blueprint("evidence", __name__)
 RANGE_ARGS = ("release", "from", "to")
@@ -22,11 +29,31 @@ def chosen_range() -> dict[str, str]:
     return {k: v for k in RANGE_ARGS if (v := request.args.get(k, "").strip())}
 
 
+def _cache() -> LruCache:
+    return current_app.extensions.setdefault("specreg.report_cache", LruCache())
+
+
+def _cache_key() -> tuple[object, ...]:
+    """What the request's report depends on: the range as asked, the ledger head, the audit chain head."""
+    session, args = get_session(), chosen_range()
+    ledger = session.get(Ledger, 1)
+    head = (ledger.head_seq, ledger.head_sha) if ledger else None
+    return (args.get("release"), args.get("from"), args.get("to"), head, audit_head(session))
+
+
 def report_from_request() -> EvidenceReport:
-    """The report for the request's range; verify reads the anchors of the app's spec repo."""
-    args = chosen_range()
-    return evidence_report(get_session(), args.get("release"), args.get("from"), args.get("to"),
-                           current_app.config["SPEC_REPO"])
+    """The report for the request's range, built once per ledger and audit state (anonymous: bounded range)."""
+    args, session = chosen_range(), get_session()
+    span = report_range(session, args.get("release"), args.get("from"), args.get("to"))
+    require_affordable(span, current_actor() is not None)
+    return _cache().get_or_build(_cache_key() + ("report",), lambda: evidence_report(
+        session, args.get("release"), args.get("from"), args.get("to"), current_app.config["SPEC_REPO"]))
+
+
+def rendered(fmt: str, render_it: Callable[[EvidenceReport], str]) -> str:
+    """The request's report rendered as `fmt`, kept beside it (keyed by the site's address: links are absolute)."""
+    built = report_from_request()
+    return _cache().get_or_build(_cache_key() + (fmt, request.host_url), lambda: render_it(built))
 
 
 def links(kind: str, key: str) -> str:
@@ -47,8 +74,9 @@ def report() -> str:
     """The form; with a release or from/to, the report itself and its downloads."""
     chosen = chosen_range()
     built = report_from_request() if chosen else None
+    body = Markup(rendered("page", lambda r: str(render_html_body(r, links)))) if built else None
     return render_template("report.html", chosen=chosen, report=built, releases=list_releases(get_session()),
-                           body=render_html_body(built, links) if built else None, css=report_css())
+                           body=body, css=report_css())
 
 
 @bp.get("/report/export")
@@ -56,7 +84,7 @@ def export() -> Response:
     """The report as a file: `format=html` (printable page), `json` or `csv`, for the same range."""
     fmt = check_format(request.args.get("format", "html"))
     built = report_from_request()
-    response = Response(render(built, fmt, links), mimetype=MEDIA_TYPES[fmt].split(";")[0])
+    response = Response(rendered(fmt, lambda r: render(r, fmt, links)), mimetype=MEDIA_TYPES[fmt].split(";")[0])
     if fmt != "html":
         response.headers["Content-Disposition"] = f'attachment; filename="{_filename(built, fmt)}"'
     return response
