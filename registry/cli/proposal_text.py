@@ -16,7 +16,8 @@ def detail_text(d: ProposalDetail) -> str:
         lines.append(f"reason: {d.closed_reason}")
     lines += ["", d.rationale, ""]
     for ch in d.current.changes:
-        lines.append(f"{ch.kind} {ch.id} in {ch.document}")
+        lines.append(f"new {ch.id} (a governance file, replaced whole)" if ch.kind == "file"
+                     else f"{ch.kind} {ch.id} in {ch.document}")
         if ch.text:
             lines += ["    " + line for line in ch.text.rstrip("\n").split("\n")]
     lines.append("")

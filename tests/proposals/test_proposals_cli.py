@@ -208,6 +208,14 @@ def test_propose_path_replaces_a_governance_file_that_an_admin_approves_and_merg
         assert f"Proposal-Id: {n}" in commit.message and "Approved-by: Root Admin <root@example.org>" in commit.message
 
 
+def test_the_proposal_text_names_the_governance_file_and_shows_it(cli, capsys):
+    n = propose_file(cli, "policy.toml", GOVERNED)[1]["id"]
+    assert main(["proposal", str(n)]) == 0
+    out = capsys.readouterr().out
+    assert "new policy.toml (a governance file, replaced whole)\n    # Approvals.\n" in out
+    assert "policy.toml: needs 1 more approval from the admins (policy.toml is a governance file)" in out
+
+
 def test_revise_takes_a_new_governance_file_with_or_without_clause(cli, tmp_path):
     n = propose_file(cli, "policy.toml", GOVERNED)[1]["id"]
     newer = tmp_path / "newer.toml"

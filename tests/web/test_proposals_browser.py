@@ -104,3 +104,35 @@ def test_propose_a_new_clause_with_the_live_preview(browser, gov_url, request): 
     ada.get_by_role("button", name="Propose", exact=True).click()
     ada.wait_for_url("**/proposals/*")
     assert "ask_first" in ada.locator("main").inner_text() and "Proposal #" in ada.locator("p.flash").inner_text()
+
+
+def test_propose_a_new_owners_toml_from_the_owners_page_an_admin_approves_and_it_merges(browser, gov_url,  # noqa: F811
+                                                                                         request):
+    ada = logged_in(browser, gov_url, "ada@example.org", request)
+    ada.goto("/owners")
+    ada.get_by_role("link", name="Propose a change to OWNERS.toml").click()
+    ada.get_by_label("Title").fill("Barbara owns the tone")
+    ada.get_by_label("Rationale: why this change").fill("She wrote the style guide.")
+    editor = ada.locator("textarea#text")
+    assert '"be_brief" = ["alan@example.org"]' in editor.input_value()
+    editor.fill(editor.input_value() + '"tone" = ["barbara@example.org"]\n')
+    ada.shot("propose-owners-toml")
+    ada.get_by_role("button", name="Propose", exact=True).click()
+    ada.wait_for_url("**/proposals/*")
+    number = ada.url.rsplit("/", 1)[1]
+    assert '"tone" = ["barbara@example.org"]' in ada.locator(".change pre.diff ins").first.inner_text()
+    assert "needs 1 more approval from the admins (OWNERS.toml is a governance file)" in ada.content()
+
+    root = logged_in(browser, gov_url, "root@example.org", request)
+    root.goto(f"/proposals/{number}")
+    root.get_by_role("button", name="Approve revision 1").click()
+    root.wait_for_url(f"**/proposals/{number}")
+    assert "approved as admin for governance file OWNERS.toml" in root.content()
+
+    ada.reload()
+    ada.get_by_role("button", name="Merge into the spec").click()
+    ada.wait_for_url(f"**/proposals/{number}")
+    assert "Merged as commit" in ada.locator("p.flash").inner_text()
+    ada.goto("/clauses/tone/owners")
+    assert "barbara@example.org" in ada.locator("main").inner_text()
+    ada.shot("owners-toml-merged")
