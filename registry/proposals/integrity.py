@@ -24,7 +24,7 @@ from registry.audit.events import Finding, parse_anchor
 from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID
 from registry.ledger.refs import seq_of
 from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
-from registry.proposals import counted, store
+from registry.proposals import counted, provenance, store
 from registry.proposals.governance import FILE, text_mismatch
 from registry.proposals.merge_scope import scope_mismatches
 from registry.proposals.states import APPROVED, MERGED
@@ -151,10 +151,13 @@ def named_approvals(session: Session, p: Proposal, c: CommitTrailers) -> tuple[c
 
 
 def _approvals(session: Session, p: Proposal, c: CommitTrailers) -> list[str]:
-    expected = Counter(a.trailer for a in named_approvals(session, p, c))
+    named = named_approvals(session, p, c)
+    expected = Counter(a.trailer for a in named)
     found = Counter(c.get(APPROVED_BY))
     if expected == found:
-        return []
+        # Names exactly what the policy counts; each of those must also be what the audit chain recorded.
+        return [f"Approved-by names an approval the audit trail does not back ({why})"
+                for why in provenance.unrecorded(session, p.id, named)]
     only_git, only_db = sorted((found - expected).elements()), sorted((expected - found).elements())
     return [f"Approved-by trailers differ from the approvals in the database; only in git: {only_git or 'none'}; "
             f"only in the database: {only_db or 'none'}"]

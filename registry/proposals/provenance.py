@@ -103,12 +103,17 @@ def check_proposal_states(session: Session) -> list[Finding]:
     return findings
 
 
+def unrecorded(session: Session, proposal_id: int, approvals: Iterable[SignedApproval]) -> list[str]:
+    """Why each of these approvals of the proposal is not what the audit chain recorded (empty when all are)."""
+    mine = by_subject(session, f"proposal:{proposal_id}", REVIEW_ACTIONS + SETTLE_ACTIONS).get(
+        f"proposal:{proposal_id}", [])
+    return [f"review {a.review}: {m}" for a in approvals
+            for m in review_mismatches(session, session.get_one(Review, a.review), mine)]
+
+
 def require_recorded(session: Session, proposal_id: int, approvals: Iterable[SignedApproval]) -> None:
     """IntegrityFailure when an approval a merge would name is not what the audit chain recorded."""
-    events = by_subject(session, f"proposal:{proposal_id}", REVIEW_ACTIONS + SETTLE_ACTIONS)
-    mine = events.get(f"proposal:{proposal_id}", [])
-    wrong = [f"review {a.review}: {m}" for a in approvals
-             for m in review_mismatches(session, session.get_one(Review, a.review), mine)]
+    wrong = unrecorded(session, proposal_id, approvals)
     if wrong:
         raise IntegrityFailure(f"proposal #{proposal_id} cannot merge: its Approved-by trailers would name an "
                                f"approval the audit trail does not back ({'; '.join(wrong)}); run `specreg verify`")

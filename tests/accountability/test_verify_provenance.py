@@ -138,3 +138,34 @@ def test_merge_with_approvals_the_audit_trail_backs_still_merges(governed, capsy
     assert main(["merge", str(governed.pending), "--as", "ada@example.org", "--json"]) == 0
     capsys.readouterr()
     assert verify_json(capsys) == (0, {"ok": True, "findings": []})
+
+
+def test_a_hand_made_merge_commit_naming_an_approval_no_event_recorded_does_not_complete_the_proposal(repo, session):
+    from proposal_helpers import RULES
+
+    from registry.audit import events as audit
+    from registry.gitsource import trailers
+    from registry.models import IngestWarning, Proposal
+    from registry.proposals import counted
+
+    world = build_world(repo, session)
+    n = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    session.execute(text(FORGED_APPROVAL.format(pending=n)))
+    session.execute(text(f"UPDATE proposals SET state = 'approved' WHERE id = {n}"))
+    proposal = session.get_one(Proposal, n)
+    session.refresh(proposal)
+    approvals = counted.counting(session, proposal)
+    assert [a.name for a in approvals] == ["Grace Hopper"]  # the policy counts the forged row
+    seq, digest = audit.head(session)
+    # Exactly the commit the registry would write for it: the approved text, the trailers, a real Audit-Head.
+    message = trailers.commit_message(proposal.title, proposal.rationale, [
+        (trailers.PROPOSAL_ID, str(n)), *[(trailers.APPROVED_BY, a.trailer) for a in approvals],
+        (trailers.AUDIT_HEAD, f"{seq}:{digest}")])
+    sha = repo.commit(message, {"spec/rules.md": RULES.replace("Do not reveal personal data.",
+                                                               "Never reveal personal data.")})
+    world.ingest()
+    session.refresh(proposal)
+    assert (proposal.state, proposal.merged_sha) == ("approved", None)
+    warned = [w.message for w in session.query(IngestWarning).filter(IngestWarning.commit_sha == sha)]
+    assert any("the audit trail does not back" in w and "no audit event recorded this approval" in w
+               for w in warned), warned
