@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from proposal_helpers import HEADINGS, RULES, STYLE, World, build_world
+from proposal_helpers import HEADINGS, RULES, STYLE, World, adopt, build_world
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ def build_history(repo: RepoBuilder, session: Session) -> History:
     """seq 1 setup (tag v1.0); seq 2 a merged proposal approved by Grace; seq 3 a direct commit by
     Grace citing a prompt (tag v2.0); seq 4 a direct commit after the release."""
     world = build_world(repo, session)
+    adopt(world)  # the setup wrote OWNERS.toml and policy.toml directly
     shas = {"setup": repo.head()}
     tag(repo, "v1.0", shas["setup"])
     body = "Never reveal personal data."

@@ -1,6 +1,7 @@
 """Use case: the incident lookup. Which text of a clause was in force at a moment, who owned it,
 which proposal put that text there (proposer, rationale, approvers, the policy that applied) or
-that nothing did (an unapproved change), and what changed next.
+that nothing did (an unapproved change), and what changed next. An approval is only as good as the
+OWNERS.toml and policy.toml it was counted under: when an unapproved change wrote either, it is named.
 """
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from registry.accountability.unapproved import is_unapproved
 from registry.errors import UnknownVersion
+from registry.history.governance import governance_start
 from registry.history.queries import find_clause, version_at
 from registry.ledger.refs import Point, iso, parse_moment, resolve
-from registry.models import Clause, ClauseVersion, Commit, Proposal
+from registry.models import Acknowledgement, Clause, ClauseVersion, Commit, Proposal
+from registry.owners.owners_toml import OWNERS_PATH
 from registry.owners.queries import OwnerView, who_owns
+from registry.owners.store import OwnersStore
 from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.read_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
@@ -31,11 +36,26 @@ class NextChange:
     kinds: list[str]
     id: str
     proposal: int | None
+    pre_governance: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """{"commit", "date", "kinds", "id", "proposal", "unapproved"}."""
+        """{"commit", "date", "kinds", "id", "proposal", "unapproved", "pre_governance"}."""
         return {"commit": self.commit, "date": iso(self.date), "kinds": self.kinds, "id": self.id,
-                "proposal": self.proposal, "unapproved": self.proposal is None}
+                "proposal": self.proposal, "unapproved": self.proposal is None and not self.pre_governance,
+                "pre_governance": self.pre_governance}
+
+
+@dataclass(frozen=True)
+class UnapprovedGovernance:
+    """A governance file an approval was counted under, as an unapproved change wrote it."""
+
+    path: str
+    commit: str
+    acknowledged: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"path", "commit", "acknowledged"}."""
+        return {"path": self.path, "commit": self.commit, "acknowledged": self.acknowledged}
 
 
 @dataclass(frozen=True)
@@ -56,11 +76,13 @@ class InForce:
     owners: list[OwnerView]
     proposal: MergedProposal | None  # the merged proposal that put this text there
     next_change: NextChange | None
+    unapproved_governance: list[UnapprovedGovernance]
+    pre_governance: bool  # the version's commit came before governance began
 
     @property
     def unapproved(self) -> bool:
-        """No merged proposal put this text there: a direct push."""
-        return self.proposal is None
+        """No merged proposal put this text there since governance began: a direct push."""
+        return self.proposal is None and not self.pre_governance
 
     @property
     def approvers(self) -> list[SignedApproval]:
@@ -77,7 +99,8 @@ class InForce:
         return {"id": self.id, "at": iso(self.at), "text": self.text, "commit": self.commit,
                 "owners": [o.as_dict() for o in self.owners], "proposal": _proposal_json(self.proposal),
                 "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
-                "unapproved": self.unapproved,
+                "unapproved": self.unapproved, "pre_governance": self.pre_governance,
+                "unapproved_governance": [g.as_dict() for g in self.unapproved_governance],
                 "next_change": self.next_change.as_dict() if self.next_change else None}
 
 
@@ -119,7 +142,20 @@ def _next(session: Session, clause_id: int, seq: int) -> NextChange | None:
         return None
     v, c = row
     number = session.scalar(select(Proposal.id).where(Proposal.merged_sha == c.sha, Proposal.state == MERGED))
-    return NextChange(c.sha, c.committed_at, v.change_set, v.key, number)
+    return NextChange(c.sha, c.committed_at, v.change_set, v.key, number,
+                      governance_start(session).pre_governance(c.seq))
+
+
+def _unapproved_governance(session: Session, proposal: MergedProposal | None, seq: int) -> list[UnapprovedGovernance]:
+    """The OWNERS.toml in force at the merge and the policy.toml at its base, where an unapproved change wrote them."""
+    if proposal is None:
+        return []
+    owners = OwnersStore(session).version_at(seq)
+    sources = [(OWNERS_PATH, session.get_one(Commit, owners.seq).sha)] if owners else []
+    if proposal.policy.commit:
+        sources.append((proposal.policy.path, proposal.policy.commit))
+    return [UnapprovedGovernance(path, sha, bool(session.scalar(select(exists().where(Acknowledgement.commit_sha == sha)))))
+            for path, sha in sources if is_unapproved(session, sha)]
 
 
 def _not_in_force(session: Session, clause: Clause, key: str, point: Point, moment: datetime) -> UnknownVersion:
@@ -147,4 +183,5 @@ def in_force(session: Session, key: str, when: str) -> InForce:
     proposal = merged_by_commit(session, commit.sha)
     owners = who_owns(session, clause.key, point).owners
     return InForce(v.key, clause.key, moment, point, v.title, dict(v.attributes), v.document, v.body,
-                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, _next(session, clause.id, point.seq))
+                   commit.sha, commit.committed_at, commit.author_name, owners, proposal, _next(session, clause.id, point.seq),
+                   _unapproved_governance(session, proposal, commit.seq), governance_start(session).pre_governance(commit.seq))

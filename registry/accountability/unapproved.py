@@ -1,8 +1,10 @@
 """Use case: unapproved changes and history rewrites, the two ways the spec can change ungoverned.
 
 An unapproved change is a commit on the branch (not set aside by a rewrite) that changed at least
-one clause, or wrote a spec document ingest could not read (its edits are hidden from the ledger),
-while no merged proposal names it as its merge commit: a direct push. The flag is
+one clause or governance file (OWNERS.toml, policy.toml, specreg.toml), or wrote a spec document
+ingest could not read (its edits are hidden from the ledger), while no merged proposal names it as
+its merge commit: a direct push. Commits before governance began (`[governance] start`,
+registry.history.governance) are pre-governance, not unapproved: left out unless asked for. The flag is
 computed, never stored, so nothing can clear it; an admin's acknowledgement (registry.accountability.acknowledge)
 only adds a recorded reason next to it. A history rewrite is a run of ingested commits that left
 the branch (ingest keeps their versions and records the rewrite).
@@ -19,8 +21,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.history.governance import governance_start
 from registry.ledger.refs import iso, resolve, seq_of
-from registry.models import Acknowledgement, ClauseVersion, Commit, DocumentVersion, HistoryRewrite, Person, Proposal
+from registry.models import (
+    Acknowledgement,
+    ClauseVersion,
+    Commit,
+    DocumentVersion,
+    GovernanceFileVersion,
+    HistoryRewrite,
+    Person,
+    Proposal,
+)
 from registry.proposals.states import MERGED
 
 PER_PAGE = 100
@@ -54,6 +66,8 @@ class UnapprovedChange:
     clauses: list[str]
     acknowledgements: list[AcknowledgementView] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # spec documents it wrote that could not be read
+    governance_files: list[str] = field(default_factory=list)
+    pre_governance: bool = False  # before governance began: listed only when asked for
 
     @property
     def acknowledged(self) -> bool:
@@ -64,7 +78,8 @@ class UnapprovedChange:
         """The `specreg unapproved --json` item: {"commit", "date", "author", "clauses", ...}."""
         return {"commit": self.commit, "date": iso(self.date), "author": self.author,
                 "author_email": self.author_email, "subject": self.subject, "clauses": self.clauses,
-                "unreadable": self.unreadable, "seq": self.seq, "acknowledged": self.acknowledged,
+                "unreadable": self.unreadable, "governance_files": self.governance_files,
+                "pre_governance": self.pre_governance, "seq": self.seq, "acknowledged": self.acknowledged,
                 "acknowledgements": [a.as_dict() for a in self.acknowledgements]}
 
 
@@ -114,14 +129,18 @@ def merged_shas() -> Select[str | None]:
     return select(Proposal.merged_sha).where(Proposal.state == MERGED, Proposal.merged_sha.is_not(None))
 
 
-def _unapproved(since_seq: int | None, until_seq: int | None) -> list[SQLColumnExpression[bool]]:
-    """Conditions on Commit: on the branch, in range, changed a clause or wrote an unreadable
-    document, no merged proposal behind it."""
-    v, d = aliased(ClauseVersion), aliased(DocumentVersion)
+def _unapproved(since_seq: int | None, until_seq: int | None,
+                from_seq: int | None = None) -> list[SQLColumnExpression[bool]]:
+    """Conditions on Commit: on the branch, in range (from `from_seq` on: where governance began),
+    changed a clause or a governance file or wrote an unreadable document, no merged proposal behind it."""
+    v, d, g = aliased(ClauseVersion), aliased(DocumentVersion), aliased(GovernanceFileVersion)
     # A rewrite sets aside a commit and its versions together, so a commit on the branch has only
     # versions on the branch; not testing `v.live` keeps this a seek in the seq index (~4x faster).
-    changed = or_(exists().where(v.seq == Commit.seq), exists().where(d.seq == Commit.seq, d.unreadable.is_not(None)))
+    changed = or_(exists().where(v.seq == Commit.seq), exists().where(g.seq == Commit.seq),
+                  exists().where(d.seq == Commit.seq, d.unreadable.is_not(None)))
     conditions = [Commit.live, Commit.sha.not_in(merged_shas()), changed]
+    if from_seq is not None:
+        conditions.append(Commit.seq >= from_seq)
     if since_seq is not None:
         conditions.append(Commit.seq > since_seq)
     if until_seq is not None:
@@ -138,10 +157,17 @@ def _view(a: Acknowledgement, p: Person) -> AcknowledgementView:
     return AcknowledgementView(a.id, p.name, p.email, a.created_at, a.reason)
 
 
-def unapproved_changes(session: Session, since_seq: int | None = None,
-                       until_seq: int | None = None) -> list[UnapprovedChange]:
-    """Unapproved changes in the range, oldest first, each with its clause ids and acknowledgements."""
-    conditions = _unapproved(since_seq, until_seq)
+def _from_seq(session: Session, pre_governance: bool) -> int | None:
+    """Where the report starts: where governance began, or the root when pre-governance is asked for."""
+    return None if pre_governance else governance_start(session).seq
+
+
+def unapproved_changes(session: Session, since_seq: int | None = None, until_seq: int | None = None,
+                       pre_governance: bool = False) -> list[UnapprovedChange]:
+    """Unapproved changes in the range, oldest first, each with its clause ids, governance files and
+    acknowledgements; with `pre_governance`, the commits before governance began too (marked so)."""
+    start = governance_start(session)
+    conditions = _unapproved(since_seq, until_seq, None if pre_governance else start.seq)
     rows = session.execute(
         select(Commit, ClauseVersion.key).join(ClauseVersion, ClauseVersion.seq == Commit.seq)
         .where(ClauseVersion.live, *conditions)
@@ -159,20 +185,27 @@ def unapproved_changes(session: Session, since_seq: int | None = None,
             .order_by(Commit.seq, DocumentVersion.path)):
         commits.setdefault(commit.seq, commit)
         unreadable.setdefault(commit.seq, []).append(path)
+    files: dict[int, dict[str, None]] = {}
+    for commit, path in session.execute(
+            select(Commit, GovernanceFileVersion.path).join(GovernanceFileVersion, GovernanceFileVersion.seq == Commit.seq)
+            .where(GovernanceFileVersion.live, *conditions).order_by(Commit.seq, GovernanceFileVersion.path)):
+        commits.setdefault(commit.seq, commit)
+        files.setdefault(commit.seq, {})[path] = None
     acks: dict[str, list[AcknowledgementView]] = {}
     if commits:
         for a, p in _acknowledgements(session, Acknowledgement.commit_sha.is_not(None)):
             if a.commit_sha is not None:  # as the query asked (the others acknowledge rewrites)
                 acks.setdefault(a.commit_sha, []).append(_view(a, p))
     return [UnapprovedChange(c.sha, c.seq, c.committed_at, c.author_name, c.author_email, c.subject,
-                             list(keys.get(seq, {})), acks.get(c.sha, []), unreadable.get(seq, []))
+                             list(keys.get(seq, {})), acks.get(c.sha, []), unreadable.get(seq, []),
+                             list(files.get(seq, {})), start.pre_governance(seq))
             for seq, c in sorted(commits.items())]
 
 
 def unapproved_page(session: Session, page: int, per_page: int = PER_PAGE) -> list[UnapprovedChange]:
     """One page of the report, newest first (page 1 holds the newest changes)."""
-    seqs = list(session.scalars(select(Commit.seq).where(*_unapproved(None, None)).order_by(Commit.seq.desc())
-                                .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    seqs = list(session.scalars(select(Commit.seq).where(*_unapproved(None, None, _from_seq(session, False)))
+                                .order_by(Commit.seq.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)))
     return unapproved_changes(session, min(seqs) - 1, max(seqs))[::-1] if seqs else []
 
 
@@ -181,7 +214,8 @@ def page_of(session: Session, sha: str, per_page: int = PER_PAGE) -> int:
     seq = seq_of(session, sha)
     if seq is None:
         return 1
-    newer = session.scalar(select(func.count()).select_from(Commit).where(*_unapproved(seq, None))) or 0
+    newer = session.scalar(select(func.count()).select_from(Commit)
+                           .where(*_unapproved(seq, None, _from_seq(session, False)))) or 0
     return newer // per_page + 1
 
 
@@ -191,16 +225,25 @@ def seq_range(session: Session, since: str | None, until: str | None) -> tuple[i
 
 
 def unapproved_count(session: Session, until_seq: int | None = None) -> tuple[int, int]:
-    """(unapproved changes, of which not acknowledged) up to a seq, without loading them."""
+    """(unapproved changes since governance began, of which not acknowledged) up to a seq, without loading them."""
     acked = case((exists().where(Acknowledgement.commit_sha == Commit.sha), 1))
     total, done = session.execute(select(func.count(), func.count(acked)).select_from(Commit)
-                                  .where(*_unapproved(None, until_seq))).one()
+                                  .where(*_unapproved(None, until_seq, _from_seq(session, False)))).one()
     return total, total - done
 
 
+def pre_governance_count(session: Session) -> int:
+    """How many commits before governance began would otherwise be unapproved changes."""
+    start = governance_start(session).seq
+    if start is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(Commit).where(*_unapproved(None, start - 1))) or 0
+
+
 def is_unapproved(session: Session, sha: str) -> bool:
-    """True when this commit is an unapproved change."""
-    return session.scalar(select(Commit.seq).where(Commit.sha == sha, *_unapproved(None, None))) is not None
+    """True when this commit is an unapproved change (a pre-governance commit is not)."""
+    return session.scalar(select(Commit.seq).where(
+        Commit.sha == sha, *_unapproved(None, None, _from_seq(session, False)))) is not None
 
 
 def history_rewrites(session: Session, since_seq: int | None = None,

@@ -1,7 +1,9 @@
 """Use case: run every integrity check over the database and the spec repo it ingested.
 
 The database alone: the audit chain recomputes, every review's digest is its revision's text, and
-every review, account role and proposal state is what the audit chain recorded.
+every review, account role and proposal state is what the audit chain recorded, and no governance
+file (OWNERS.toml, policy.toml, specreg.toml) changed without a merged proposal since governance
+began, unless an admin acknowledged it.
 Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
 Audit-Head anchors are still in the chain, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from registry.accountability.unapproved import unapproved_changes
 from registry.accounts.provenance import check_accounts
 from registry.audit.anchor import verify_anchor_ref
 from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
@@ -52,11 +55,19 @@ def repo_anchors(commits: dict[str, CommitTrailers]) -> tuple[list[tuple[str, in
     return anchors, findings
 
 
+def check_governance(session: Session) -> list[Finding]:
+    """Each unacknowledged direct change of a governance file since governance began."""
+    return [Finding("governance", f"commit {c.commit[:12]}",
+                    f"changes {', '.join(c.governance_files)} without a merged proposal: who may approve "
+                    "or how many approvals count changed ungoverned (acknowledge it with a reason, or revert it)")
+            for c in unapproved_changes(session) if c.governance_files and not c.acknowledged]
+
+
 def verify(session: Session, repo: str | None = None) -> list[Finding]:
     """Every finding from every check; an empty list means the record holds."""
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
-                + check_accounts(session) + check_proposal_states(session))
+                + check_accounts(session) + check_proposal_states(session) + check_governance(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:

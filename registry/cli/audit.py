@@ -27,8 +27,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a.set_defaults(handler=cmd_audit_anchor)
 
     p = sub.add_parser("unapproved", parents=[common],
-                       help="commits that changed clauses without a merged proposal, and history rewrites")
+                       help="commits that changed clauses or governance files without a merged proposal, "
+                            "and history rewrites")
     p.add_argument("--rewrites", action="store_true", help="list the history rewrites instead")
+    p.add_argument("--pre-governance", action="store_true",
+                   help="also list commits before governance began (policy.toml's [governance] start)")
     p.add_argument("--since", metavar="REF", help="only changes after this tag, commit or date")
     p.add_argument("--until", metavar="REF", help="only changes up to this tag, commit or date")
     p.set_defaults(handler=cmd_unapproved)
@@ -84,6 +87,7 @@ def _acks(acks: list[AcknowledgementView]) -> list[str]:
 def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
     """Unapproved changes (or, with --rewrites, history rewrites), oldest first."""
     from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
+    from registry.history.governance import governance_start
     from registry.ledger.refs import iso
 
     with ctx.session() as session:
@@ -94,11 +98,17 @@ def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
                      f"{len(r.set_aside)} commit(s) set aside after {(r.fork or 'the root')[:12]}" for r in rewrites]
             ctx.emit([r.as_dict() for r in rewrites], "\n".join(lines) or "No history rewrites.")
             return 0
-        changes = unapproved_changes(session, since, until)
+        changes = unapproved_changes(session, since, until, args.pre_governance)
+        for warning in governance_start(session).warnings:
+            ctx.warn(warning)
     lines = []
     for c in changes:
-        lines.append(f"{iso(c.date)}  {c.commit[:12]}  {c.author:<18}  {c.subject}")
-        lines.append(f"    clauses: {', '.join(c.clauses)}")
+        before = "  (before governance began)" if c.pre_governance else ""
+        lines.append(f"{iso(c.date)}  {c.commit[:12]}  {c.author:<18}  {c.subject}{before}")
+        if c.clauses:
+            lines.append(f"    clauses: {', '.join(c.clauses)}")
+        if c.governance_files:
+            lines.append(f"    governance files: {', '.join(c.governance_files)}")
         lines += _acks(c.acknowledgements)
     ctx.emit([c.as_dict() for c in changes], "\n".join(lines) or "No unapproved changes.")
     return 0

@@ -62,6 +62,10 @@ class Context:
         if not self.json:
             print(text, file=sys.stderr)
 
+    def warn(self, text: str) -> None:
+        """A warning on stderr, with --json too (it qualifies what stdout says)."""
+        print(f"specreg: warning: {text}", file=sys.stderr)
+
     def fail(self, code: str, message: str) -> None:
         """Report an error: JSON on stdout with --json, else one line on stderr."""
         print_error(self.json, code, message)

@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.accountability.acknowledge import acknowledge_commit
+from registry.accountability.unapproved import unapproved_changes
 from registry.accounts.actors import Actor
 from registry.accounts.users import add_user, set_password
 from registry.gitsource import SpecSource
@@ -75,7 +77,18 @@ def seed(session: Session, source: SpecSource, repo: Path, branch: str | None = 
         set_password(session, user, email, DEMO_PASSWORD)
         admin = admin or users["ada"]
     d = _Demo(session, source, repo, branch, users)
+    _acknowledge_governance_history(d)
     return _merged_and_conflicted(d) + [f"#{n}" for n in _open_and_closed(d)]
+
+
+def _acknowledge_governance_history(d: _Demo) -> None:
+    """The demo's OWNERS.toml was written straight into git before the registry: its admin accepts
+    those commits on the record (they stay listed as unapproved; verify then holds)."""
+    for change in unapproved_changes(d.session):
+        if change.governance_files:
+            acknowledge_commit(d.session, d.users["ada"], change.commit,
+                               "Written before the registry governed this spec; the owners were agreed "
+                               "in review outside it")
 
 
 def _merged_and_conflicted(d: _Demo) -> list[str]:

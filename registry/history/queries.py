@@ -10,6 +10,7 @@ from sqlalchemy import ScalarSelect, SQLColumnExpression, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.errors import UnknownClause, UnknownVersion
+from registry.history.governance import governance_start
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal, ProposalState
 from registry.spec.worddiff import Op, word_diff
@@ -61,11 +62,13 @@ class HistoryEntry:
     body: str
     removed: bool
     proposal: int | None = None  # the merged proposal that made this version, if any
+    pre_governance: bool = False  # made before governance began ([governance] start)
 
     @property
     def unapproved(self) -> bool:
-        """No merged proposal made this version: a direct push (see registry.accountability.unapproved)."""
-        return self.proposal is None
+        """No merged proposal made this version since governance began: a direct push
+        (see registry.accountability.unapproved)."""
+        return self.proposal is None and not self.pre_governance
 
     def as_dict(self) -> dict[str, Any]:
         """The `specreg history` JSON item."""
@@ -73,7 +76,7 @@ class HistoryEntry:
                 "author_email": self.author_email, "changes": self.changes, "id": self.id,
                 "title": self.title, "document": self.document, "previous_id": self.previous_id,
                 "attributes": self.attributes, "subject": self.message.split("\n", 1)[0],
-                "proposal": self.proposal, "unapproved": self.unapproved}
+                "proposal": self.proposal, "unapproved": self.unapproved, "pre_governance": self.pre_governance}
 
 
 @dataclass(frozen=True)
@@ -226,10 +229,11 @@ def clause_history(session: Session, key: str) -> list[HistoryEntry]:
     ).all()
     merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
         Proposal.state == ProposalState.MERGED, Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
+    start = governance_start(session)
     return [
         HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
                      v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),
-                     v.body, v.removed, merged.get(c.sha))
+                     v.body, v.removed, merged.get(c.sha), start.pre_governance(v.seq))
         for v, c in rows
     ]
 

@@ -90,21 +90,38 @@ def resolve(session: Session, ref: str | None) -> Point:
     head = head_point(session)
     if ref is None or ref in ("", "HEAD", head.ref):
         return head
+    point = _tag_or_commit(session, ref, head.ref)
+    if point is not None:
+        return point
+    moment = parse_moment(ref)
+    if moment is not None:
+        return at_moment(session, moment, ref)
+    raise UnknownRef(f"unknown ref {ref!r}: not a tag, the branch, an ingested commit or an ISO date")
+
+
+def resolve_commit(session: Session, ref: str) -> Point:
+    """A tag or a commit sha (never the branch or a date) as a point on the branch; UnknownRef otherwise."""
+    ledger = session.get(Ledger, 1)
+    point = _tag_or_commit(session, ref, ledger.branch if ledger else "the branch")
+    if point is None:
+        raise UnknownRef(f"unknown ref {ref!r}: not a tag or an ingested commit")
+    return point
+
+
+def _tag_or_commit(session: Session, ref: str, branch: str) -> Point | None:
+    """The tag, else the commit (sha or unique prefix) REF names; None when it names neither."""
     tag = session.get(Tag, ref)
     if tag is not None:
         commit = commit_by_sha(session, tag.commit_sha)
         if commit is None:
             raise UnknownRef(f"tag {ref} points at {tag.commit_sha[:12]}, which is not on the "
-                             f"first-parent history of {head.ref}")
+                             f"first-parent history of {branch}")
         return _point(ref, commit, "tag")
     if _HEX.fullmatch(ref):
         found = commit_by_prefix(session, ref)
         if found:
             return _point(ref, found, "commit")
-    moment = parse_moment(ref)
-    if moment is not None:
-        return at_moment(session, moment, ref)
-    raise UnknownRef(f"unknown ref {ref!r}: not a tag, the branch, an ingested commit or an ISO date")
+    return None
 
 
 def _point(ref: str, commit: Commit, kind: str) -> Point:
@@ -136,4 +153,4 @@ def iso(moment: datetime | None) -> str | None:
 
 
 __all__ = ["Point", "at_moment", "commit_by_prefix", "commit_by_sha", "head_point", "iso", "parse_moment",
-           "resolve", "seq_of"]
+           "resolve", "resolve_commit", "seq_of"]

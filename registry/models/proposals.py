@@ -138,6 +138,9 @@ class PolicyVersion(Live, Base):
     seq: Mapped[int] = mapped_column(ForeignKey("commits.seq"), index=True)
     status: Mapped[str] = mapped_column(String(10))  # valid, invalid or deleted
     text: Mapped[str] = mapped_column(Text, default="")
+    # [governance] start as written (a sha or tag), parsed at ingest so readers below the
+    # proposals area (history items) can tell pre-governance commits without parsing policy.toml.
+    governance_start: Mapped[str | None] = mapped_column(String(255))
 
 
 class GovernanceFileVersion(Live, Base):

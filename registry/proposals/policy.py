@@ -112,7 +112,8 @@ def _governance(table: object, problems: list[str]) -> Governance:
     start = table.get("start")
     if start is None:
         return Governance(None, approvals, root_owners)
-    if not isinstance(start, str) or not start.strip() or any(c.isspace() or ord(c) < 32 for c in start):
+    if (not isinstance(start, str) or not start.strip() or len(start) > 255
+            or any(c.isspace() or ord(c) < 32 for c in start)):
         raise ValueError(f"[governance] start must be a commit sha or a tag, not {start!r}")
     return Governance(start, approvals, root_owners)
 

@@ -64,7 +64,9 @@ class PolicyWatcher(IngestWatcher):
         parsed = parse_policy(text)
         for message in parsed.warnings:
             self.warn(commit.sha, path, message, None)
-        self.pending.append(PolicyVersion(seq=seq, status="valid" if parsed.policy else "invalid", text=text))
+        start = parsed.policy.governance.start if parsed.policy else None
+        self.pending.append(PolicyVersion(seq=seq, status="valid" if parsed.policy else "invalid", text=text,
+                                          governance_start=start))
 
     def on_rewind(self, fork_seq: int) -> None:
         """Versions after the fork leave the branch but stay recorded."""

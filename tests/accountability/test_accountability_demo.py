@@ -20,7 +20,8 @@ def test_the_demo_report_is_never_empty_and_in_force_names_the_proposal(tmp_path
     unapproved = run(capsys, "unapproved")
     merged = run(capsys, "proposals", "--state", "merged")[0]
     assert unapproved and merged["commit"] not in {c["commit"] for c in unapproved}
-    assert all(c["clauses"] for c in unapproved)
+    assert all(c["clauses"] or c["governance_files"] for c in unapproved)
+    assert all(c["acknowledged"] for c in unapproved if c["governance_files"])  # the seed accepted them
     now = run(capsys, "in-force", "be_concise", "--at", "2100-01-01")
     assert now["proposal"]["id"] == merged["id"] and now["approvers"] and now["unapproved"] is False
     renamed = run(capsys, "in-force", "be_honest", "--at", "2024-12-01")

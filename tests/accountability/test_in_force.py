@@ -58,7 +58,7 @@ def test_before_and_after_a_direct_change_with_the_owners_then_and_the_next_chan
 def test_the_json_has_exactly_the_documented_keys(world):
     data = in_force(world.session, "respect_privacy", "2024-01-02").as_dict()
     assert list(data) == ["id", "at", "text", "commit", "owners", "proposal", "approvers", "uncounted", "unapproved",
-                          "next_change"]
+                          "pre_governance", "unapproved_governance", "next_change"]
     assert data["at"] == "2024-01-02T23:59:59Z" and data["approvers"] == data["uncounted"] == []
     assert data["unapproved"] is True
     assert set(data["next_change"]) >= {"commit", "date", "kinds"}

@@ -62,9 +62,9 @@ def test_direct_commits_are_unapproved_and_merged_proposals_are_not(world):
     assert changes[0].clauses[:2] == ["rules", "be_honest"]  # every clause the first commit added
 
 
-def test_commits_that_change_no_clause_are_not_unapproved_changes(world):
+def test_commits_that_change_no_clause_and_no_governance_file_are_not_unapproved_changes(world):
     first = world.repo.head()
-    world.repo.commit("Owners only", {"OWNERS.toml": OWNERS + '"lists" = ["ada@example.org"]\n'})
+    world.repo.commit("Notes only", {"notes.txt": "hello\n", "examples/a.md": "# A\n\nPrompt.\n"})
     world.ingest()
     assert shas(world) == [first]
 

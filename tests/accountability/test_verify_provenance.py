@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import build_world
+from proposal_helpers import adopt, build_world
 from repo_builder import RepoBuilder
 from sqlalchemy import text
 
@@ -33,6 +33,7 @@ def governed(repo, database_url, monkeypatch):
     engine = make_engine(database_url)
     with session_scope(engine, write=True) as s:
         world = build_world(repo, s)
+        adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
         merged = world.change("ada", "be_brief", "Prefer very short answers.")
         reviews.approve(s, world.users["alan"], merged)
         merge(s, repo.path, "main", world.users["ada"], merged)

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import RULES, build_world
+from proposal_helpers import RULES, adopt, build_world
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import text
 
@@ -34,6 +34,7 @@ def merged(repo, database_url, monkeypatch):
     engine = make_engine(database_url)
     with session_scope(engine, write=True) as s:
         world = build_world(repo, s)
+        adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
         n = world.change("ada", "respect_privacy", "Never reveal personal data.")
         review = reviews.approve(s, world.users["grace"], n).id
         sha = merge(s, repo.path, "main", world.users["ada"], n).commit

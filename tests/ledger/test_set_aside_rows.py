@@ -27,6 +27,7 @@ from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail, clause_links, current_id, similar_ids
 from registry.history.diffs import previous_point
 from registry.history.documents import document_page, table_of_contents
+from registry.history.governance import governance_start
 from registry.history.prompts import prompt_coverage, prompt_file
 from registry.history.queries import clause_history, find_clause, show_clause
 from registry.history.releases import changelog, list_releases
@@ -60,7 +61,7 @@ OWNERS = PEOPLE + '[owners]\n"*" = ["ada@example.org"]\n'
 GONE_OWNERS = OWNERS.replace('safety = ["ada@example.org"]', 'safety = ["ada@example.org", "grace@example.org"]') \
     .replace('"*" = ["ada@example.org"]', '"*" = ["grace@example.org"]')
 POLICY = "[defaults]\nmin_approvals = 1\n"
-GONE_POLICY = "[defaults]\nmin_approvals = 3\n"
+GONE_POLICY = '[defaults]\nmin_approvals = 3\n\n[governance]\nstart = "v2"\n'
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ def test_the_policy_in_force_is_the_branchs(world):
 def test_unapproved_changes_and_in_force_ignore_rewritten_away_commits(world):
     s = world.session
     assert [u.commit for u in unapproved_changes(s)] == [world.base, world.replacement]
+    assert [u.governance_files for u in unapproved_changes(s)] == [["OWNERS.toml", "policy.toml"], []]
+    assert governance_start(s).seq is None  # the set-aside policy.toml's start applies nowhere
     assert in_force(s, "beta", "2024-01-02").text == "Beta body one."
     with pytest.raises(UnknownClause):
         in_force(s, "gamma", "2024-01-02")

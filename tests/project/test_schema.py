@@ -92,3 +92,41 @@ def test_migration_0010_keeps_ingested_history_and_then_takes_a_restored_commit_
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Commit).where(Commit.sha == second)) == 2
     engine.dispose()
+
+
+def test_migration_0017_reads_each_policy_start_and_fills_in_governance_files_ingested_before_0014(database_url,
+                                                                                                     tmp_path):
+    from repo_builder import RepoBuilder
+    from sqlalchemy import delete, select
+
+    from registry.db import session_scope
+    from registry.gitsource import SpecSource
+    from registry.ledger.ingest import ingest
+    from registry.models import GovernanceFileVersion, PolicyVersion
+
+    engine = make_engine(database_url)
+    repo = RepoBuilder(tmp_path / "spec")
+    repo.commit("one", {"spec/a.md": "# A {#a}\n\nOne.\n", "OWNERS.toml": '[owners]\n"a" = ["ada@example.org"]\n',
+                        "specreg.toml": 'include = ["spec/**/*.md"]\n'})
+    repo.commit("two", {"policy.toml": '[governance]\nstart = "v1"\n', "notes.txt": "x\n"})
+    repo.commit("three", {"policy.toml": "[governance]\nstart = 5\n"})  # invalid: no start read from it
+    with session_scope(engine, write=True) as s, SpecSource(repo.path) as source:
+        ingest(s, source)
+
+    def recorded() -> tuple[list[tuple[int, str]], list[str | None]]:
+        with session_scope(engine) as s:
+            return ([(seq, path) for seq, path in s.execute(
+                        select(GovernanceFileVersion.seq, GovernanceFileVersion.path)
+                        .order_by(GovernanceFileVersion.seq, GovernanceFileVersion.path))],
+                    list(s.scalars(select(PolicyVersion.governance_start).order_by(PolicyVersion.seq))))
+
+    assert recorded() == ([(1, "OWNERS.toml"), (1, "specreg.toml"), (2, "policy.toml"), (3, "policy.toml")],
+                          ["v1", None])
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0016")
+    with session_scope(engine, write=True) as s:  # as a database ingested before 0014 holds it
+        s.execute(delete(GovernanceFileVersion))
+    assert upgrade(engine) == ("0016", head_revision())
+    # specreg.toml was not recorded before 0014, so its earlier changes cannot come back
+    assert recorded() == ([(1, "OWNERS.toml"), (2, "policy.toml"), (3, "policy.toml")], ["v1", None])
+    engine.dispose()

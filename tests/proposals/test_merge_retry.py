@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import git
 import pytest
-from proposal_helpers import OWNERS, POLICY, RULES, build_world
+from proposal_helpers import OWNERS, POLICY, RULES, build_world, without_governance
 from repo_builder import GRACE
 
 from registry.accountability.verify import verify
@@ -83,7 +83,7 @@ def test_a_push_that_takes_the_clause_from_its_approver_before_the_swap_refuses_
     assert head.message.startswith("Racing push") and not trailers.values(head.message, "Proposal-Id")
     assert world.session.get(Proposal, n).state == "open"
     assert world.session.get(Proposal, n).merged_sha is None
-    assert verify(world.session) == []
+    assert without_governance(verify(world.session)) == []
 
 
 def test_a_push_that_raises_policy_toml_before_the_swap_merges_on_top_since_the_policy_is_read_at_the_base(
@@ -96,7 +96,7 @@ def test_a_push_that_raises_policy_toml_before_the_swap_merges_on_top_since_the_
     assert (result.state, result.commit) == ("merged", head.hexsha)
     assert len(expected) == 2 and head.parents[0].hexsha == expected[1]
     assert head.parents[0].message.startswith("Racing push")
-    assert verify(world.session) == []
+    assert without_governance(verify(world.session)) == []
 
 
 def test_a_push_that_edits_the_touched_clause_before_the_swap_makes_the_proposal_conflicted(world, monkeypatch):
@@ -111,7 +111,7 @@ def test_a_push_that_edits_the_touched_clause_before_the_swap_makes_the_proposal
     assert head.message.startswith("Racing push") and not trailers.values(head.message, "Proposal-Id")
     assert world.session.get(Proposal, n).state == "conflicted"
     assert show_clause(world.session, "respect_privacy", resolve(world.session, None)).text == "Do not reveal anything."
-    assert verify(world.session) == []
+    assert without_governance(verify(world.session)) == []
 
 
 def test_a_push_that_edits_another_clause_before_the_swap_still_merges_on_top_of_it(world, monkeypatch):
@@ -129,7 +129,7 @@ def test_a_push_that_edits_another_clause_before_the_swap_still_merges_on_top_of
     at = resolve(world.session, None)
     assert show_clause(world.session, "lists", at).text == "Use lists rarely."
     assert show_clause(world.session, "respect_privacy", at).text == "Never reveal personal data."
-    assert verify(world.session) == []
+    assert without_governance(verify(world.session)) == []
 
 
 
@@ -148,4 +148,4 @@ def test_a_push_that_takes_the_clause_from_one_of_two_approvers_before_the_swap_
     head = _branch_head(world)
     assert (result.state, result.commit) == ("merged", head.hexsha)
     assert [a.split(";")[0] for a in trailers.values(head.message, "Approved-by")] == ["Alan Turing <alan@example.org>"]
-    assert verify(world.session) == []
+    assert without_governance(verify(world.session)) == []

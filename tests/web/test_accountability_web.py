@@ -123,7 +123,7 @@ def test_the_in_force_endpoint_answers_with_the_cli_json(gov):
     n, _merge = merged(gov)
     data = client.get("/api/v1/clauses/respect_privacy/in-force?at=2024-01-02T12:00").get_json()
     assert list(data) == ["id", "at", "text", "commit", "owners", "proposal", "approvers", "uncounted", "unapproved",
-                          "next_change"]
+                          "pre_governance", "unapproved_governance", "next_change"]
     assert data["unapproved"] is True and data["next_change"]["proposal"] == n
     now = client.get("/api/v1/clauses/respect_privacy/in-force?at=2100-01-01").get_json()
     assert now["proposal"]["id"] == n and now["approvers"][0]["name"] == "Grace Hopper"
@@ -192,3 +192,60 @@ def test_a_commit_with_an_undecodable_byte_is_reported_shown_on_the_clause_page_
     created = client.post("/api/v1/proposals", json=data, headers=gov.api("ada"))
     assert created.status_code == 409 and created.get_json()["error"] == "document_unreadable"
     assert client.get(f"/api/v1/proposals/{n}").get_json()["state"] == "approved"  # nothing lost, nothing moved
+
+
+def push_and_ingest(gov, message: str, files: dict, tag: str | None = None) -> str:
+    """A direct commit of these files, ingested."""
+    sha = gov.repo.commit(message, files, author=GRACE, tag=tag)
+    ingest_now(gov)
+    return sha
+
+
+def test_a_direct_governance_change_is_on_the_report_page_and_in_the_api_with_its_files(gov):
+    from proposal_helpers import OWNERS
+
+    attack = push_and_ingest(gov, "Owners", {"OWNERS.toml": OWNERS + '"be_honest" = ["vic@example.org"]\n'})
+    body = page(gov.browser(None), "/unapproved")
+    row = body[body.index(f'id="c-{attack}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="badge unapproved">governance</span>' in row and "<code>OWNERS.toml</code>" in row
+    item = gov.app.test_client().get("/api/v1/unapproved").get_json()["changes"][-1]
+    assert (item["commit"], item["clauses"], item["governance_files"]) == (attack, [], ["OWNERS.toml"])
+
+
+def test_pre_governance_commits_are_left_out_of_the_page_and_api_and_badged_on_the_timeline(gov):
+    from proposal_helpers import POLICY
+
+    client = gov.app.test_client()
+    first = gov.repo.head()
+    begin = push_and_ingest(gov, "Tag", {"notes.txt": "x\n"}, tag="v1")
+    setter = push_and_ingest(gov, "Start", {"policy.toml": POLICY + '\n[governance]\nstart = "v1"\n'})
+    data = client.get("/api/v1/unapproved").get_json()
+    assert [c["commit"] for c in data["changes"]] == [setter]
+    assert data["governance"] == {"start": "v1", "commit": begin, "warnings": []}
+    every = client.get("/api/v1/unapproved?pre_governance=1").get_json()["changes"]
+    assert [(c["commit"], c["pre_governance"]) for c in every] == [(first, True), (setter, False)]
+    bad = client.get("/api/v1/unapproved?pre_governance=maybe")
+    assert bad.status_code == 400 and "pre_governance" in bad.get_json()["message"]
+    report = page(gov.browser(None), "/unapproved")
+    assert "Governance began at" in report and "1 earlier commit changed" in report
+    clause = page(gov.browser(None), "/clauses/be_brief")
+    assert "before governance began" in clause and 'class="badge unapproved"' not in clause
+
+
+def test_an_unknown_start_is_a_warning_on_the_page_and_in_the_api_not_an_error(gov):
+    from proposal_helpers import POLICY
+
+    push_and_ingest(gov, "Start", {"policy.toml": POLICY + '\n[governance]\nstart = "nope"\n'})
+    data = gov.app.test_client().get("/api/v1/unapproved").get_json()
+    assert data["governance"]["commit"] is None and "'nope'" in data["governance"]["warnings"][0]
+    assert "Warning: policy.toml&#39;s [governance] start" in page(gov.browser(None), "/unapproved")
+
+
+def test_the_incident_page_names_the_unapproved_governance_change_an_approval_rests_on(gov):
+    from proposal_helpers import OWNERS
+
+    attack = push_and_ingest(gov, "Owners", {"OWNERS.toml": OWNERS + '"tone" = ["grace@example.org"]\n'})
+    _n, merge_commit = merged(gov)
+    body = page(gov.browser(None), f"/incident?clause=respect_privacy&at={merge_commit}")
+    assert "Approved under ungoverned rules." in body and attack[:10] in body and "not acknowledged" in body

@@ -11,6 +11,7 @@ from registry.accountability.in_force import in_force as clause_in_force
 from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
 from registry.db import get_session
 from registry.errors import BadRequest
+from registry.history.governance import governance_start
 from registry.web.auth import current_actor
 from registry.web.bodies import REASON, json_body
 
@@ -23,11 +24,22 @@ def _reason() -> str:
 
 @bp.get("/unapproved")
 def unapproved() -> Response:
-    """{"changes": [...], "rewrites": [...]}, oldest first; `since` and `until` (REFs) narrow the range."""
+    """{"changes", "rewrites", "governance"}, oldest first; `since` and `until` (REFs) narrow the range,
+    `pre_governance=1` lists the commits before governance began too."""
     session = get_session()
     since, until = seq_range(session, request.args.get("since"), request.args.get("until"))
-    return jsonify({"changes": [c.as_dict() for c in unapproved_changes(session, since, until)],
-                    "rewrites": [r.as_dict() for r in history_rewrites(session, since, until)]})
+    changes = unapproved_changes(session, since, until, _flag("pre_governance"))
+    return jsonify({"changes": [c.as_dict() for c in changes],
+                    "rewrites": [r.as_dict() for r in history_rewrites(session, since, until)],
+                    "governance": governance_start(session).as_dict()})
+
+
+def _flag(name: str) -> bool:
+    """A yes/no query argument: 1/true or 0/false (absent: no); anything else is a 400."""
+    value = request.args.get(name, "0").lower()
+    if value not in ("0", "1", "true", "false"):
+        raise BadRequest(f"{name} must be 1 or 0 (true or false), not {value!r}")
+    return value in ("1", "true")
 
 
 @bp.post("/unapproved/<commit>/acknowledge")

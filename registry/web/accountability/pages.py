@@ -12,9 +12,17 @@ from werkzeug.wrappers import Response
 from registry.accountability import permissions
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
 from registry.accountability.in_force import in_force, moment_and_point
-from registry.accountability.unapproved import PER_PAGE, history_rewrites, page_of, unapproved_count, unapproved_page
+from registry.accountability.unapproved import (
+    PER_PAGE,
+    history_rewrites,
+    page_of,
+    pre_governance_count,
+    unapproved_count,
+    unapproved_page,
+)
 from registry.db import get_session
 from registry.errors import BadRequest, UnknownClause, UnknownRef, UnknownVersion
+from registry.history.governance import governance_start
 from registry.history.search import search
 from registry.paging import window
 from registry.web.auth import current_actor
@@ -30,6 +38,7 @@ def report() -> str:
     page = page_arg(page_of(session, commit) if commit else 1)
     total, open_count = unapproved_count(session)
     return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
+                           governance=governance_start(session), pre_governance=pre_governance_count(session),
                            pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
                            window=window(page, PER_PAGE, total),
                            rewrites=history_rewrites(session)[::-1], can=permissions.report_actions(current_actor()))
