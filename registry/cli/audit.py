@@ -72,7 +72,8 @@ def cmd_audit_anchor(args: argparse.Namespace, ctx: Context) -> int:
         repo = args.repo or (ledger.repo_path if ledger else None) or str(ctx.settings.repo)
         anchor, written = anchor_head(session, repo)
     if anchor is None:
-        ctx.emit({"written": False, "ref": ANCHOR_REF, "commit": None}, "The audit trail is empty; nothing to anchor.")
+        empty = dict.fromkeys(("commit", "seq", "hash", "mac", "key_epoch"))
+        ctx.emit({"written": False, "ref": ANCHOR_REF} | empty, "The audit trail is empty; nothing to anchor.")
         return 0
     what = "anchored" if written else "already anchored"
     ctx.emit({"written": written} | anchor.as_dict(),

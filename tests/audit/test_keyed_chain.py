@@ -219,3 +219,13 @@ def test_a_key_file_this_user_cannot_read_is_a_config_error_not_a_crash(tmp_path
     monkeypatch.setattr(type(path), "read_text", refuse)
     with pytest.raises(ConfigError, match="cannot use the audit key file .*Permission denied"):
         load_key(None, tmp_path)
+
+
+def test_anchor_on_an_empty_chain_writes_nothing_and_answers_with_every_field(repo, database_url, monkeypatch, capsys):
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    repo.commit("one", {"spec/a.md": DOC})
+    assert anchor_json(capsys) == {"written": False, "ref": ANCHOR_REF, "commit": None, "seq": None, "hash": None,
+                                   "mac": None, "key_epoch": None}
+    with SpecSource(repo.path) as source:
+        assert source.ref_messages(ANCHOR_REF) == []
