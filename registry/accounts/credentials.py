@@ -5,7 +5,6 @@ sha256, so the database never holds anything a thief could replay; revoking one 
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts import permissions
 from registry.accounts.actors import Actor, normalize_email
-from registry.accounts.users import actor_by_id, find_account
+from registry.accounts.users import actor_by_id, find_account, secret_digest
 from registry.audit import events as audit
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.ledger.refs import iso
@@ -22,10 +21,6 @@ from registry.models import ApiToken, LoginSession, utcnow
 
 TOKEN_PREFIX = "srg_"
 SESSION_LIFETIME = timedelta(hours=12)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_token(session: Session, actor: Actor | None, email: str, name: str = "") -> tuple[str, ApiToken]:
@@ -38,7 +33,7 @@ def create_token(session: Session, actor: Actor | None, email: str, name: str = 
     if account.disabled_at is not None:
         raise Forbidden(f"the account {person.email} is disabled")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(person_id=person.id, token_hash=_hash(secret), prefix=secret[:12], name=name.strip())
+    row = ApiToken(person_id=person.id, token_hash=secret_digest(secret), prefix=secret[:12], name=name.strip())
     session.add(row)
     session.flush()
     audit.record(session, actor.email, "token.create", f"token:{row.id}", None,
@@ -73,7 +68,7 @@ def list_tokens(session: Session, actor: Actor, email: str | None = None) -> lis
 
 def actor_for_token(session: Session, secret: str) -> Actor:
     """The account behind a bearer token; Unauthorized for an unknown, revoked or disabled one."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret.strip())))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_digest(secret.strip())))
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked API token")
     actor = actor_by_id(session, row.person_id)
@@ -85,14 +80,14 @@ def actor_for_token(session: Session, secret: str) -> Actor:
 def start_session(session: Session, actor: Actor, lifetime: timedelta = SESSION_LIFETIME) -> str:
     """A new login session for the actor; returns the key the browser keeps."""
     key = secrets.token_urlsafe(32)
-    session.add(LoginSession(key_hash=_hash(key), person_id=actor.person_id, expires_at=utcnow() + lifetime))
+    session.add(LoginSession(key_hash=secret_digest(key), person_id=actor.person_id, expires_at=utcnow() + lifetime))
     session.flush()
     return key
 
 
 def actor_for_session(session: Session, key: str) -> Actor | None:
     """The account a live (unexpired, unrevoked) session key belongs to, or None."""
-    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == _hash(key)))
+    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == secret_digest(key)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return actor_by_id(session, row.person_id)
@@ -100,7 +95,7 @@ def actor_for_session(session: Session, key: str) -> Actor | None:
 
 def end_session(session: Session, key: str) -> None:
     """Log out: revoke this session."""
-    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == _hash(key)))
+    row = session.scalar(select(LoginSession).where(LoginSession.key_hash == secret_digest(key)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()

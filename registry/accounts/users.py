@@ -7,6 +7,7 @@ only (de)activates people without one (registry.owners.recorder).
 """
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from registry import signals
 from registry.accounts import permissions
 from registry.accounts.actors import Actor, normalize_email
 from registry.audit import events as audit
-from registry.errors import BadRequest, Conflict, Unauthorized, UnknownUser
+from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
 from registry.ledger.refs import iso
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.person_ident import check_identity
@@ -177,17 +178,54 @@ def set_role(session: Session, actor: Actor | None, email: str, role: str) -> Ac
     return _actor(person, account)
 
 
-def set_password(session: Session, actor: Actor | None, email: str, password: str) -> None:
-    """Set a password: your own, or anyone's as an admin."""
+def secret_digest(secret: str) -> str:
+    """What is stored of an API token or a login session key: its sha256 (the secret itself never is)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _revoke_credentials(session: Session, person_id: int, keep_session: str | None = None) -> dict[str, int]:
+    """Revoke an account's live API tokens and login sessions (but the one whose key is `keep_session`)."""
+    now, kept = utcnow(), secret_digest(keep_session) if keep_session else None
+    tokens = list(session.scalars(select(ApiToken).where(ApiToken.person_id == person_id,
+                                                         ApiToken.revoked_at.is_(None))))
+    logins = [row for row in session.scalars(select(LoginSession).where(
+        LoginSession.person_id == person_id, LoginSession.revoked_at.is_(None))) if row.key_hash != kept]
+    rows: list[ApiToken | LoginSession] = [*tokens, *logins]
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return {"tokens": len(tokens), "sessions": len(logins)}
+
+
+def _check_current_password(account: Account, current: str | None) -> None:
+    """Changing your own password proves you know the current one (a borrowed session or token does not)."""
+    if account.password_hash is None:
+        return  # nothing to prove: single sign-on or tokens only until now
+    if not current:
+        raise BadRequest("give your current password to change it")
+    if not check_password_hash(account.password_hash, current):
+        raise Forbidden("the current password is not right")
+
+
+def set_password(session: Session, actor: Actor | None, email: str, password: str, current: str | None = None,
+                 keep_session: str | None = None) -> None:
+    """Set a password: your own (with the current one), or anyone's as an admin.
+
+    Whoever knew the old password may have logged in or made tokens with it: every API token of the
+    account and every login session but `keep_session` (the browser that made the change) is revoked.
+    """
     actor = permissions.set_password(actor, normalize_email(email))
     _check_password(password)
     person, account = find_account(session, email)
     before = account.password_set_by_id
+    if person.id == actor.person_id:
+        _check_current_password(account, current)
     account.password_hash = generate_password_hash(password)
     # Someone else's choice until the holder sets their own (separation of duties, proposals/policy.py).
     account.password_set_by_id = None if actor.person_id == person.id else actor.person_id
     session.flush()
-    audit.record(session, actor.email, "user.password", f"user:{person.email}")
+    revoked = _revoke_credentials(session, person.id, keep_session)
+    audit.record(session, actor.email, "user.password", f"user:{person.email}", None, {"revoked": revoked})
     if account.password_set_by_id != before:  # their approvals start or stop counting
         signals.publish(session, signals.ApproversChanged(actor.email))
 
@@ -204,15 +242,9 @@ def disable_user(session: Session, actor: Actor | None, email: str) -> None:
     """Disable an account and revoke its sessions and tokens at once; admins only."""
     actor = permissions.disable(actor, account_facts(session, email, lock=True))
     person, account = find_account(session, email)
-    now = utcnow()
-    account.disabled_at = account.disabled_at or now
+    account.disabled_at = account.disabled_at or utcnow()
     person.active = False  # nor can they be assigned as an owner any more
-    tokens = session.scalars(select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None)))
-    logins = session.scalars(select(LoginSession).where(LoginSession.person_id == person.id,
-                                                        LoginSession.revoked_at.is_(None)))
-    for row in [*tokens, *logins]:
-        row.revoked_at = now
-    session.flush()
+    _revoke_credentials(session, person.id)
     audit.record(session, actor.email, "user.disable", f"user:{person.email}")
     if account.role == "admin":  # a disabled admin no longer approves clauses nobody owns (owners still count)
         signals.publish(session, signals.ApproversChanged(actor.email))

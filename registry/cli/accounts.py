@@ -25,9 +25,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("email")
     p.add_argument("role", choices=("viewer", "editor", "admin"))
     p.set_defaults(handler=cmd_user_role)
-    p = users.add_parser("password", parents=[common], help="set a password (asked for, or from stdin)")
+    p = users.add_parser("password", parents=[common], help="set a password (asked for, or from stdin); revokes "
+                         "the account's API tokens and sessions")
     p.add_argument("email")
-    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read it from stdin (your own: the current password on the first line, the new one on the next)")
     p.set_defaults(handler=cmd_user_password)
     p = users.add_parser("disable", parents=[common], help="disable an account, revoking its sessions and tokens")
     p.add_argument("email")
@@ -96,13 +98,25 @@ def cmd_user_role(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
-    """Set a password."""
-    from registry.accounts.users import set_password
+def _current_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:  # the current password on the first line, the new one on the second
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("Current password: ")
 
+
+def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
+    """Set a password (your own: the current one first); the account's API tokens and sessions are revoked."""
+    from registry.accounts.actors import normalize_email
+    from registry.accounts.users import find_account, set_password
+
+    with ctx.session() as session:  # asked before the write: no lock is held while someone types
+        actor = acting(session, args)
+        own = actor is not None and actor.email == normalize_email(args.email)
+        asks = own and find_account(session, args.email)[1].password_hash is not None
+    current = _current_password(args) if asks else None
     password = _password(args, True) or ""
     with ctx.session(write=True) as session:
-        set_password(session, acting(session, args), args.email, password)
+        set_password(session, acting(session, args), args.email, password, current)
     ctx.emit({"email": args.email.strip().lower(), "password": True}, "password set")
     return 0
 

@@ -286,3 +286,57 @@ def test_setting_a_password_or_revoking_sessions_without_an_actor_asks_to_log_in
         set_password(session, None, "root@example.org", "a long passphrase")
     with pytest.raises(Unauthorized, match="log in to revoke sessions"):
         revoke_sessions(session, None, "root@example.org")
+
+
+def _live(session, person_id: int) -> tuple[int, int]:
+    """(unrevoked API tokens, unrevoked login sessions) of a person."""
+    tokens = session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None)))
+    logins = session.scalar(select(func.count()).select_from(LoginSession).where(
+        LoginSession.person_id == person_id, LoginSession.revoked_at.is_(None)))
+    return tokens, logins
+
+
+@pytest.mark.parametrize(("current", "error", "message"), [
+    (None, BadRequest, "give your current password"), ("", BadRequest, "give your current password"),
+    ("a wrong guess", Forbidden, "current password is not right")])
+def test_changing_your_own_password_needs_the_current_one(session, admin, current, error, message):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    create_token(session, ada, ada.email)
+    start_session(session, ada)
+    with pytest.raises(error, match=message):
+        set_password(session, ada, ada.email, "a new passphrase", current)
+    assert authenticate(session, ada.email, "a long passphrase") == ada  # nothing changed
+    assert _live(session, ada.person_id) == (1, 1)  # the refused call revoked nothing
+
+
+def test_changing_your_own_password_revokes_your_tokens_and_other_sessions_but_keeps_this_one(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    secret, _ = create_token(session, ada, ada.email)
+    here, elsewhere = start_session(session, ada), start_session(session, ada)
+    set_password(session, ada, "ADA@example.org", "a new passphrase", "a long passphrase", keep_session=here)
+    assert authenticate(session, ada.email, "a new passphrase") == ada
+    assert actor_for_session(session, here) == ada and actor_for_session(session, elsewhere) is None
+    with pytest.raises(Unauthorized):
+        actor_for_token(session, secret)
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.password")).one()
+    assert event.new == {"revoked": {"tokens": 1, "sessions": 1}}
+
+
+def test_an_admin_setting_someone_s_password_needs_no_current_one_and_logs_them_out_everywhere(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    secret, _ = create_token(session, ada, ada.email)
+    key = start_session(session, ada)
+    admin_key = start_session(session, admin)
+    set_password(session, admin, ada.email, "a new passphrase", keep_session=admin_key)
+    assert authenticate(session, ada.email, "a new passphrase") == ada
+    assert actor_for_session(session, key) is None and actor_for_session(session, admin_key) == admin
+    assert _live(session, ada.person_id) == (0, 0)
+    with pytest.raises(Unauthorized):
+        actor_for_token(session, secret)
+
+
+def test_an_account_without_a_password_sets_its_first_one_without_a_current_one(session, admin):
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
+    set_password(session, ada, ada.email, "a long passphrase")
+    assert authenticate(session, ada.email, "a long passphrase") == ada

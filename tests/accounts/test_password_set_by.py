@@ -28,7 +28,7 @@ def test_an_admin_who_creates_an_account_with_a_password_is_named_until_the_hold
     mallory = add_user(session, root, "mallory@example.org", "Mallory", "viewer", PASSWORD)
     add_user(session, root, "nopass@example.org", "No Password", "viewer")
     assert passwords_set_by_others(session) == {"mallory@example.org": "root@example.org"}
-    set_password(session, mallory, "mallory@example.org", "mallory-own-choice")
+    set_password(session, mallory, "mallory@example.org", "mallory-own-choice", PASSWORD)
     assert passwords_set_by_others(session) == {}
     set_password(session, root, "mallory@example.org", "reset-by-root")  # an admin's reset names them again
     assert passwords_set_by_others(session) == {"mallory@example.org": "root@example.org"}
@@ -51,7 +51,7 @@ def test_an_approver_counts_once_they_set_their_own_password_and_stops_when_an_a
     reason = ("the password of mallory@example.org was set by root@example.org; an approval counts once its holder "
               "sets their own")
     assert allowed_actions(session, n, mallory)["approve"].reason == f"your approval would not count: {reason}"
-    set_password(session, mallory, "mallory@example.org", "mallory-own-choice")
+    set_password(session, mallory, "mallory@example.org", "mallory-own-choice", PASSWORD)
     reviews.approve(session, mallory, n)
     assert proposal_detail(session, n).state == "approved"
     set_password(session, root, "mallory@example.org", "reset-by-root")  # re-evaluated at once
@@ -65,7 +65,7 @@ def test_migration_0015_names_who_set_each_password_from_the_audit_trail(databas
     with session_scope(engine, write=True) as s:
         root = add_user(s, None, "root@example.org", "Root", "admin", "root-password", bootstrap=True)
         own = add_user(s, root, "own@example.org", "Own", "viewer", PASSWORD)
-        set_password(s, own, "own@example.org", "own-choice-now")
+        set_password(s, own, "own@example.org", "own-choice-now", PASSWORD)
         add_user(s, root, "given@example.org", "Given", "viewer", PASSWORD)
         add_user(s, root, "reset@example.org", "Reset", "viewer")
         set_password(s, root, "reset@example.org", PASSWORD)

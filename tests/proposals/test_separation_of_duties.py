@@ -125,7 +125,7 @@ def merged_with_an_uncounted_approval(world) -> str:
     n = world.propose("ada", [ChangeInput("change", "respect_privacy", PRIVACY)])
     mallory = add_user(world.session, root, "mallory@example.org", "Mallory", "viewer", "chosen-by-root")
     assign(world.session, root, "respect_privacy", "mallory@example.org", "privacy reviewer")
-    set_password(world.session, mallory, "mallory@example.org", "mallory-own-choice")
+    set_password(world.session, mallory, "mallory@example.org", "mallory-own-choice", "chosen-by-root")
     reviews.approve(world.session, mallory, n)
     set_password(world.session, root, "mallory@example.org", "reset-by-root")
     reviews.approve(world.session, world.users["grace"], n)

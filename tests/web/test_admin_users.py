@@ -148,7 +148,8 @@ def test_an_admin_sets_a_password_and_a_short_one_is_refused_with_whose_it_was(g
     assert refused.status_code == 400
     assert "Could not set the password of vic@example.org: a password needs at least 8" in refused.get_data(as_text=True)
     done = browser.post("/admin/users/vic@example.org/password", data={**CSRF, "password": "a long passphrase"})
-    assert "Password set for vic@example.org." in browser.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Password set for vic@example.org; their API tokens and other sessions are revoked." in \
+        browser.get(done.headers["Location"]).get_data(as_text=True)
     assert users_json(gov)["vic@example.org"]["password"] is True and last_event(gov).action == "user.password"
 
 

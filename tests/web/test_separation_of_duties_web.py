@@ -50,7 +50,8 @@ def test_the_account_page_says_whose_password_it_is_and_lets_the_holder_set_thei
     puppet = _puppet(gov, "mallory@example.org", "respect_privacy")
     page = puppet.get("/account").get_data(as_text=True)
     assert "Your password was set by root@example.org" in page
-    assert puppet.post("/account/password", data={**CSRF, "password": "mallory-own-choice"}).status_code == 302
+    assert puppet.post("/account/password", data={**CSRF, "current_password": PASSWORD,
+                                                 "password": "mallory-own-choice"}).status_code == 302
     assert "Your password was set by" not in puppet.get("/account").get_data(as_text=True)
     n = gov.propose("respect_privacy")
     approved = puppet.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "1"})

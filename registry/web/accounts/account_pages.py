@@ -8,14 +8,16 @@ from registry.accounts.actors import Actor, require_role
 from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
 from registry.accounts.users import passwords_set_by_others, set_password
 from registry.db import get_session
+from registry.errors import BadRequest, Forbidden
 from registry.web.auth import current_actor
 
 bp = Blueprint("account", __name__)
 
 
-def _page(actor: Actor, new_token: str | None = None) -> str:
+def _page(actor: Actor, new_token: str | None = None, password_error: str | None = None) -> str:
     return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor), new_token=new_token,
-                           password_set_by=passwords_set_by_others(get_session()).get(actor.email))
+                           password_set_by=passwords_set_by_others(get_session()).get(actor.email),
+                           password_error=password_error)
 
 
 @bp.get("/account")
@@ -25,12 +27,20 @@ def show() -> str:
 
 
 @bp.post("/account/password")
-def password() -> Response:
-    """Set your own password (a password an admin set keeps your approvals from counting)."""
-    actor = require_role(current_actor(), "viewer", "set your password")
-    set_password(get_session(), actor, actor.email, request.form.get("password", ""))
+def password() -> Response | tuple[str, int]:
+    """Change your password (the current one first): your API tokens and other sessions end, this one stays.
+
+    A password someone else set keeps your approvals from counting until you set your own.
+    """
+    actor = require_role(current_actor(), "viewer", "change your password")
+    try:
+        set_password(get_session(), actor, actor.email, request.form.get("password", ""),
+                     request.form.get("current_password"), session.get("sid"))
+    except (BadRequest, Forbidden) as exc:  # a short password, a missing or wrong current one: say so here
+        get_session().rollback()
+        return _page(actor, password_error=exc.message), exc.status
     get_session().commit()
-    flash("Your password is set.")
+    flash("Your password is changed; your API tokens and your other sessions are revoked.")
     return redirect(url_for("account.show"))
 
 

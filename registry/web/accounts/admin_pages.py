@@ -105,9 +105,10 @@ def role(email: str) -> Response:
 
 @bp.post("/users/<path:email>/password")
 def password(email: str) -> Response:
-    """Set an account's password."""
-    set_password(get_session(), current_actor(), email, request.form.get("password", ""))
-    return _done(f"Password set for {normalize_email(email)}.")
+    """Set an account's password (your own with the current one); the account's tokens and other sessions end."""
+    set_password(get_session(), current_actor(), email, request.form.get("password", ""),
+                 request.form.get("current_password"), session.get("sid"))
+    return _done(f"Password set for {normalize_email(email)}; their API tokens and other sessions are revoked.")
 
 
 @bp.post("/users/<path:email>/disable")

@@ -18,7 +18,7 @@ bp = Blueprint("users_api", __name__, url_prefix="/api/v1")
 CREATE: Schema = {"email": Field(str, required=True), "name": Field(str, required=True),
                   "role": Field(str, default="viewer", choices=ROLES), "password": Field(str)}
 ROLE: Schema = {"role": Field(str, required=True, choices=ROLES)}
-PASSWORD: Schema = {"password": Field(str, required=True)}
+PASSWORD: Schema = {"password": Field(str, required=True), "current_password": Field(str)}
 
 
 def _done(result: dict[str, Any], status: int = 200) -> tuple[Response, int]:
@@ -48,8 +48,12 @@ def role(email: str) -> tuple[Response, int]:
 
 @bp.post("/users/<path:email>/password")
 def password(email: str) -> tuple[Response, int]:
-    """{"password"}: {"email", "password": true}."""
-    set_password(get_session(), current_actor(), email, json_body(PASSWORD)["password"])
+    """{"password", "current_password"} (the current one for your own): {"email", "password": true}.
+
+    Every API token of the account is revoked, the one of this request too, and every login session.
+    """
+    data = json_body(PASSWORD)
+    set_password(get_session(), current_actor(), email, data["password"], data["current_password"])
     return _done({"email": normalize_email(email), "password": True})
 
 

@@ -22,8 +22,10 @@ PATHS: dict[str, Any] = {
                                                              "password": STR}}, _ref("User"), [], 201)},
     "/api/v1/users/{email}/role": _write("Change an account's role (admins; never the last enabled admin's)",
                                          _obj(role=ROLE), _ref("User"), [EMAIL]),
-    "/api/v1/users/{email}/password": _write("Set a password (your own, or anyone's as an admin)",
-                                             _obj(password=STR), _obj(email=STR, password=BOOL), [EMAIL]),
+    "/api/v1/users/{email}/password": _write(
+        "Set a password (your own with current_password, or anyone's as an admin); revokes the account's API "
+        "tokens and login sessions", {**_obj(password=STR), "properties": {"password": STR, "current_password": STR}},
+        _obj(email=STR, password=BOOL), [EMAIL]),
     "/api/v1/users/{email}/disable": _write(
         "Disable an account, revoking its sessions and tokens at once (admins; never the last enabled admin)",
         None, _obj(email=STR, enabled=BOOL), [EMAIL]),
