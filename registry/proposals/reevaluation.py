@@ -22,6 +22,7 @@ from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, Revision, utcnow
 from registry.owners.owners_toml import OWNERS_PATH
 from registry.proposals import store
+from registry.proposals.governance import FILE
 from registry.proposals.policy import POLICY_PATH
 from registry.proposals.states import APPROVED, OPEN, after_verdict
 from registry.proposals.verdict import verdict
@@ -72,12 +73,14 @@ def reevaluate(session: Session, proposals: Iterable[int] | None = None, *, acto
 
 
 def touching(session: Session, clause_ids: Collection[int]) -> list[int]:
-    """Proposals whose current revision changes or removes one of these clause lineages."""
+    """Proposals whose current revision changes or removes one of these clause lineages, and those that
+    replace a governance file (`[governance] root_owners` may ask the owners of any root clause)."""
     return list(session.scalars(
         select(Proposal.id).join(Revision, (Revision.proposal_id == Proposal.id)
                                  & (Revision.number == Proposal.revision))
         .join(ProposedChange, ProposedChange.revision_id == Revision.id)
-        .where(ProposedChange.clause_id.in_(clause_ids)).distinct().order_by(Proposal.id)))
+        .where(or_(ProposedChange.clause_id.in_(clause_ids), ProposedChange.kind == FILE))
+        .distinct().order_by(Proposal.id)))
 
 
 class OwnershipWatcher(IngestWatcher):

@@ -209,3 +209,18 @@ def test_governance_can_ask_the_owners_of_root_clauses_to_approve_too(world):
     assert [a.split(";")[0] for a in trailers.values(message_of(world, sha), "Approved-by")] == [
         "Ops Admin <ops@example.org>", "Grace Hopper <grace@example.org>"]
     assert without_governance(verify(world.session, str(world.path))) == []
+
+
+def test_a_governance_proposal_follows_an_assignment_that_makes_or_unmakes_an_owner_of_a_root_clause(world):
+    from registry.owners.assignments import assign, unassign
+
+    world.repo.commit("Root owners too", {"policy.toml": POLICY + "\n[governance]\nroot_owners = 1\n"})
+    world.ingest()
+    n = file_proposal(world, who="ada")
+    reviews.approve(world.session, world.users["ops"], n)
+    assign(world.session, world.users["root"], "be_honest", "barbara@example.org", "she reviews root rules")
+    reviews.approve(world.session, world.users["barbara"], n)
+    assert proposal_detail(world.session, n).state == "approved"
+    unassign(world.session, world.users["root"], "be_honest", "barbara@example.org", "no longer")
+    detail = proposal_detail(world.session, n)
+    assert (detail.state, detail.policy.satisfied) == ("open", False)
