@@ -5,9 +5,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from registry.db import bulk_insert
 from registry.gitsource import RawCommit
 from registry.ledger.documents import CommitDocs, DocEdit
 from registry.ledger.hooks import IngestWatcher, WarnFn
@@ -267,10 +268,9 @@ class CommitApplier:
         rows, s = self.rows, self.session
         for model, data in ((Commit, rows.commits), (Clause, rows.clauses), (ClauseKey, rows.keys),
                             (ClauseVersion, rows.versions), (DocumentVersion, rows.documents)):
-            if data:
-                # Core executemany on the table: the ORM's bulk path adds per-row bookkeeping
-                # (no objects are made here, so there is nothing for it to do).
-                s.execute(insert(cast(Table, model.__table__)), data)  # declared FromClause; a model's is a Table
+            # On the table, not the ORM's bulk path: no objects are made here, so its per-row
+            # bookkeeping has nothing to do.
+            bulk_insert(s, cast(Table, model.__table__), data)  # declared FromClause; a model's is a Table
         if rows.renamed:
             s.execute(update(Clause), [{"id": cid, "key": key} for cid, key in rows.renamed.items()])
         self.rows = _Rows()
