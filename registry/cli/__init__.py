@@ -20,6 +20,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.owners": ("who-owns", "owned-by", "unowned", "owner-history", "assign", "unassign"),
     "registry.cli.audit": ("verify", "audit", "unapproved", "acknowledge", "in-force"),
     "registry.cli.report": ("report", "coverage"),
+    "registry.cli.policy": ("policy",),
     "registry.cli.accounts": ("user", "token"),
     "registry.cli.proposals": ("propose", "revise", "submit", "comment", "review", "dismiss", "withdraw",
                                "reject", "merge", "proposal", "proposals", "queue"),

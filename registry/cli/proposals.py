@@ -103,6 +103,7 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     from registry.errors import BadRequest
     from registry.gitsource import SpecSource
     from registry.proposals.authoring import ChangeInput, check_input, propose
+    from registry.proposals.feasibility import proposal_shortfalls
 
     if args.path is not None:
         change = _file_change(args)
@@ -117,8 +118,10 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     check_input([change], args.title, args.rationale)  # before the write lock: parsing a huge text must not hold it
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
         p = propose(session, source, acting(session, args), args.title, args.rationale, [change], args.draft)
-        pid, state = p.id, p.state
-    return _out(ctx, pid, state, f"proposal #{pid} is {state}")
+        pid, state, short = p.id, p.state, proposal_shortfalls(session, p.id)
+    lines = [f"proposal #{pid} is {state}"] + [f"warning: {s.message()}" for s in short]
+    ctx.emit({"id": pid, "state": state, "infeasible": [s.as_dict() for s in short]}, "\n".join(lines))
+    return 0
 
 
 def _file_change(args: argparse.Namespace) -> ChangeInput:

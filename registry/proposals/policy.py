@@ -13,7 +13,11 @@ to it, before and after the change. `[governance]` says where governance began (
 earlier commits are pre-governance, not unapproved changes) and how many admins approve a proposal
 that replaces a governance file (OWNERS.toml, policy.toml, specreg.toml): `min_approvals`, at least
 one, and optionally `root_owners`, approvals also needed from owners of root clauses; the proposer
-and revision authors never count there either.
+and revision authors never count there either. `[fallback]` opts into
+`admins_approve_when_short`: when fewer people are eligible to approve a touched clause than its
+rule needs, the enabled admins may approve it too (every such approval is marked and audited).
+A clause whose rule needs more approvals than people are eligible to give is infeasible
+(`shortfalls`): it can never merge, so the policy check and proposing say so.
 
 `counted_approvals` is the one definition of an approval that counts: the verdict, the merge
 commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
@@ -22,15 +26,16 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 POLICY_PATH = "policy.toml"
 _LEVEL_KEYS = {"min_approvals"}
-_TABLES = {"defaults", "authority", "clause", "governance"}
+_TABLES = {"defaults", "authority", "clause", "governance", "fallback"}
 GOVERNANCE_KEYS = ("min_approvals", "root_owners", "start")  # the keys [governance] knows; anything else is a warning
 GOVERNANCE_RULE = "governance"
 ROOT_OWNERS = " (root owners)"  # a governance file's key plus this: the part its root clauses' owners approve
+FALLBACK_KEYS = ("admins_approve_when_short",)  # the keys [fallback] knows
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,13 @@ class Governance:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """The `[fallback]` table: admins_approve_when_short lets the admins approve a clause too few can approve."""
+
+    admins_approve_when_short: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """How many approvals a clause needs: a default, per authority level and per clause id."""
 
@@ -56,6 +68,7 @@ class Policy:
     authority: Mapping[str, int] = field(default_factory=lambda: {"root": 2})
     clause: Mapping[str, int] = field(default_factory=dict)
     governance: Governance = field(default_factory=Governance)
+    fallback: Fallback = field(default_factory=Fallback)
 
     def required(self, key: str, authorities: Iterable[str]) -> tuple[int, str]:
         """(approvals needed, the rule that asks for them): the strictest rule that applies."""
@@ -118,13 +131,25 @@ def _governance(table: object, problems: list[str]) -> Governance:
     return Governance(start, approvals, root_owners)
 
 
+def _fallback(table: object, problems: list[str]) -> Fallback:
+    """The `[fallback]` table; a value that is not true or false is an impossible value."""
+    if not isinstance(table, dict):
+        raise ValueError("[fallback] must be a table like admins_approve_when_short = true")
+    for k in sorted(set(table) - set(FALLBACK_KEYS)):
+        problems.append(f"[fallback] has an unknown key {k!r} (ignored); known: {', '.join(FALLBACK_KEYS)}")
+    value = table.get("admins_approve_when_short", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"[fallback] admins_approve_when_short must be true or false, not {value!r}")
+    return Fallback(value)
+
+
 def parse_policy(text: str) -> ParsedPolicy:
     """Parse policy.toml; a file that is not TOML or has an impossible value is unusable (None)."""
     try:
         data = tomllib.loads(text.lstrip("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         return ParsedPolicy(None, (f"policy.toml is not valid TOML ({exc}); the previous policy stays in force",))
-    notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause, governance"
+    notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause, governance, fallback"
                         for k in sorted(set(data) - _TABLES)]
     try:
         default = _count("defaults", data.get("defaults", {}), notes)
@@ -136,10 +161,11 @@ def parse_policy(text: str) -> ParsedPolicy:
             levels[table] = {name: n for name, sub in section.items()
                              if (n := _count(f"{table}.{name}", sub, notes)) is not None}
         governance = _governance(data.get("governance", {}), notes)
+        fallback = _fallback(data.get("fallback", {}), notes)
     except ValueError as exc:
         return ParsedPolicy(None, (f"{exc}; the previous policy stays in force",))
     policy = Policy(default or DEFAULT_POLICY.default,
-                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"], governance)
+                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"], governance, fallback)
     return ParsedPolicy(policy, tuple(notes))
 
 
@@ -164,6 +190,7 @@ class ClauseFacts:
     unowned: bool = False
     governance: bool = False  # a governance file (key: its path), approved under [governance]
     root_owners: bool = False  # with governance: the part the owners of root clauses approve (key: path + ROOT_OWNERS)
+    fallback: tuple[str, ...] = ()  # admins the policy's fallback added as approvers (too few were eligible)
 
 
 @dataclass(frozen=True)
@@ -191,6 +218,7 @@ class Facts:
     # People whose current password someone else set (an admin creating or resetting the account),
     # by email: who set it. Reviewers and assigners; the holder setting their own takes them out.
     password_set_by: Mapping[str, str] = field(default_factory=dict)
+    admins: tuple[Approver, ...] = ()  # enabled admins, whom the policy's fallback may call on
 
 
 @dataclass(frozen=True)
@@ -233,6 +261,7 @@ class ClauseStatus:
     unowned: bool
     governance: bool = False  # a governance file, approved by the admins under [governance]
     root_owners: bool = False  # with governance: the part the owners of root clauses approve
+    fallback: bool = False  # admins may approve it under the policy's fallback (too few owners were eligible)
 
     @property
     def missing(self) -> int:
@@ -245,6 +274,7 @@ class ClauseStatus:
         who = (f"the owners of root clauses ({path} is a governance file)" if self.root_owners
                else f"the admins ({path} is a governance file)" if self.governance
                else f"an admin ({self.key} has no owner)" if self.unowned else f"the owners of {self.key}")
+        who += " or, under the policy's fallback, an admin" if self.fallback else ""
         names = ", ".join(self.eligible) if self.eligible else "nobody eligible is left"
         return (f"{self.key}: needs {self.missing} more approval{'s' if self.missing > 1 else ''} from {who}: "
                 f"{names} [rule {self.rule}: {self.required}]")
@@ -253,7 +283,28 @@ class ClauseStatus:
         """The JSON form."""
         return {"id": self.key, "rule": self.rule, "required": self.required,
                 "approved_by": list(self.approved_by), "missing": self.missing,
-                "eligible": list(self.eligible), "unowned": self.unowned}
+                "eligible": list(self.eligible), "unowned": self.unowned, "fallback": self.fallback}
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A clause whose rule needs more approvals than there are people eligible to give them: it can never merge."""
+
+    key: str
+    rule: str
+    needed: int
+    eligible: tuple[str, ...]  # emails of those whose approval would count
+
+    def message(self) -> str:
+        """One line for people: "X can never be approved: rule R needs N approvals, only A can give one"."""
+        who = ", ".join(self.eligible) if self.eligible else "nobody"
+        return (f"{self.key} can never be approved: rule {self.rule} needs {self.needed} approval"
+                f"{'s' if self.needed > 1 else ''}, and only {len(self.eligible)} "
+                f"{'person is' if len(self.eligible) == 1 else 'people are'} eligible ({who})")
+
+    def as_dict(self) -> dict[str, object]:
+        """{"id", "rule", "needed", "eligible"}."""
+        return {"id": self.key, "rule": self.rule, "needed": self.needed, "eligible": list(self.eligible)}
 
 
 @dataclass(frozen=True)
@@ -265,6 +316,7 @@ class Evaluation:
     notes: tuple[str, ...]
     counted: tuple[CountedApproval, ...] = ()
     uncounted: tuple[UncountedApproval, ...] = ()
+    infeasible: tuple[Shortfall, ...] = ()  # touched clauses that can never get their approvals
 
     @property
     def satisfied(self) -> bool:
@@ -277,9 +329,10 @@ class Evaluation:
         return [c.message() for c in self.clauses if c.missing] + list(self.vetoes)
 
     def as_dict(self) -> dict[str, object]:
-        """{"satisfied", "missing", "clauses", "notes"}."""
+        """{"satisfied", "missing", "clauses", "notes", "infeasible"}."""
         return {"satisfied": self.satisfied, "missing": self.missing,
-                "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes)}
+                "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes),
+                "infeasible": [s.as_dict() for s in self.infeasible]}
 
 
 def _excluded(facts: Facts, email: str) -> str | None:
@@ -332,6 +385,39 @@ def standing(facts: Facts, email: str) -> tuple[tuple[str, ...], str | None]:
     if clauses:
         return tuple(clauses), None
     return (), "; ".join(refusals) or "they may approve none of the touched clauses now"
+
+
+def eligible(facts: Facts, clause: ClauseFacts) -> tuple[Approver, ...]:
+    """The clause's approvers whose approval of the current text would count for it (standing): the
+    one definition of who is eligible, for the verdict, feasibility and the fallback."""
+    return tuple(a for a in clause.approvers if clause.key in standing(facts, a.email)[0])
+
+
+def shortfalls(policy: Policy, facts: Facts) -> tuple[Shortfall, ...]:
+    """Touched clauses whose rule needs more approvals than people are eligible to give: never mergeable."""
+    out = []
+    for c in facts.clauses:
+        needed, rule = policy.rule_for(c)
+        who = eligible(facts, c)
+        if len(who) < needed:
+            out.append(Shortfall(c.key, rule, needed, tuple(a.email for a in who)))
+    return tuple(out)
+
+
+def with_fallback(policy: Policy, facts: Facts) -> Facts:
+    """The facts with the admins added as approvers of each owned clause that is short of eligible
+    approvers, when the policy opts in ([fallback] admins_approve_when_short); else unchanged."""
+    if not policy.fallback.admins_approve_when_short or not facts.admins:
+        return facts
+    short = {s.key for s in shortfalls(policy, facts)}
+    clauses = []
+    for c in facts.clauses:
+        have = {a.email for a in c.approvers}
+        extra = tuple(a for a in facts.admins if a.email not in have)
+        if c.key in short and not c.unowned and not c.governance and extra:
+            c = replace(c, approvers=c.approvers + extra, fallback=tuple(a.email for a in extra))
+        clauses.append(c)
+    return replace(facts, clauses=tuple(clauses))
 
 
 def _stale(facts: Facts, review: ReviewFacts) -> str | None:
@@ -391,7 +477,7 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
     for c in facts.clauses:
         required, rule = policy.rule_for(c)
         approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
-        eligible = tuple(a.name for a in c.approvers if a.email not in counts and c.key in standing(facts, a.email)[0])
-        statuses.append(ClauseStatus(c.key, rule, required, approved, eligible, c.unowned, c.governance,
-                                     c.root_owners))
-    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted)
+        waiting = tuple(a.name for a in eligible(facts, c) if a.email not in counts)
+        statuses.append(ClauseStatus(c.key, rule, required, approved, waiting, c.unowned, c.governance,
+                                     c.root_owners, bool(c.fallback)))
+    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted, shortfalls(policy, facts))

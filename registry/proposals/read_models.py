@@ -12,7 +12,7 @@ from typing import Any
 
 from registry.ledger.refs import iso
 from registry.proposals.counted import NotCounted, SignedApproval
-from registry.proposals.policy import ClauseStatus, UncountedApproval
+from registry.proposals.policy import ClauseStatus, Shortfall, UncountedApproval
 from registry.proposals.policy_store import PolicySource
 from registry.spec.worddiff import Op
 
@@ -164,16 +164,18 @@ class PolicyBox:
     notes: tuple[str, ...]  # why some reviews do not count
     uncounted: tuple[UncountedApproval, ...]  # the pending approvals that do not count, and why
     source: PolicySource
+    infeasible: tuple[Shortfall, ...] = ()  # touched clauses too few people are eligible to approve
 
     def why_not(self, review: int) -> str | None:
         """Why this approval does not count (None: it counts, or it is no pending approval)."""
         return next((u.reason for u in self.uncounted if u.review.id == review), None)
 
     def as_dict(self) -> dict[str, Any]:
-        """{"satisfied", "missing", "clauses", "notes", "uncounted", "source"}."""
+        """{"satisfied", "missing", "clauses", "notes", "uncounted", "infeasible", "source"}."""
         return {"satisfied": self.satisfied, "missing": list(self.missing),
                 "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes),
-                "uncounted": [u.as_dict() for u in self.uncounted], "source": self.source.as_dict()}
+                "uncounted": [u.as_dict() for u in self.uncounted],
+                "infeasible": [s.as_dict() for s in self.infeasible], "source": self.source.as_dict()}
 
 
 @dataclass(frozen=True)

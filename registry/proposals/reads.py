@@ -99,7 +99,7 @@ def _comment_view(session: Session, c: Comment) -> CommentView:
 def policy_box(v: Verdict) -> PolicyBox:
     """The verdict as the proposal shows it: satisfied, what is missing per clause, notes, its policy.toml."""
     e = v.evaluation
-    return PolicyBox(e.satisfied, tuple(e.missing), e.clauses, e.notes, e.uncounted, v.source)
+    return PolicyBox(e.satisfied, tuple(e.missing), e.clauses, e.notes, e.uncounted, v.source, e.infeasible)
 
 
 def drifted(session: Session, proposal: Proposal) -> list[str]:

@@ -16,6 +16,7 @@ from registry.errors import BadRequest
 from registry.ledger.refs import iso
 from registry.models import Proposal, Review, utcnow
 from registry.proposals import permissions, store
+from registry.proposals.policy import ClauseFacts
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import check_current
 from registry.proposals.verdict import meaning
@@ -43,8 +44,20 @@ def approve(session: Session, actor: Actor | None, number: int, comment: str = "
     actor = permissions.require("approve", actor, facts)
     check_current(proposal.id, proposal.revision, revision, "reviewed", "review it again")
     review = _record(session, proposal, actor, "approve", meaning(facts.touched(), actor.email), comment)
+    _record_fallback(session, proposal, actor, review, facts.touched())
     follow_verdict(session, proposal, actor.email)
     return review
+
+
+def _record_fallback(session: Session, proposal: Proposal, actor: Actor, review: Review,
+                     clauses: tuple[ClauseFacts, ...]) -> None:
+    """An admin approving a clause only because the policy's fallback lets them: its own audit event."""
+    used = [c for c in clauses if actor.email in c.fallback]
+    if used:
+        audit.record(session, actor.email, "policy.fallback", f"proposal:{proposal.id}", None,
+                     {"review": review.id, "fallback": "admins_approve_when_short",
+                      "clauses": [{"id": c.key, "owners": [a.email for a in c.approvers if a.email not in c.fallback]}
+                                  for c in used]})
 
 
 def request_changes(session: Session, actor: Actor | None, number: int, comment: str,

@@ -24,7 +24,16 @@ from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
 from registry.proposals import store
 from registry.proposals.governance import FILE
-from registry.proposals.policy import ROOT_OWNERS, Approver, ClauseFacts, Evaluation, Facts, ReviewFacts, evaluate
+from registry.proposals.policy import (
+    ROOT_OWNERS,
+    Approver,
+    ClauseFacts,
+    Evaluation,
+    Facts,
+    ReviewFacts,
+    evaluate,
+    with_fallback,
+)
 from registry.proposals.policy_store import PolicySource, policy_at
 
 
@@ -128,9 +137,10 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
             reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
                                        r.digest, r.created_at, r.id))
     proposer = store.person(session, proposal.proposer_id)
-    facts = Facts(proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number,
-                  revision.digest, clauses, tuple(reviews), passwords_set_by_others(session))
-    return Verdict(evaluate(source.policy, facts), source, clauses, facts)
+    facts = with_fallback(source.policy, Facts(
+        proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
+        clauses, tuple(reviews), passwords_set_by_others(session), admins=admins(session)))
+    return Verdict(evaluate(source.policy, facts), source, facts.clauses, facts)
 
 
 def may_approve(clauses: tuple[ClauseFacts, ...], email: str) -> list[str]:
@@ -141,12 +151,15 @@ def may_approve(clauses: tuple[ClauseFacts, ...], email: str) -> list[str]:
 def meaning(clauses: tuple[ClauseFacts, ...], email: str) -> str:
     """What an approval by this person means, in words kept with the approval."""
     mine = [c for c in clauses if any(a.email == email for a in c.approvers)]
-    owned = [c.key for c in mine if not c.unowned and not c.governance]
+    owned = [c.key for c in mine if not c.unowned and not c.governance and email not in c.fallback]
     admin = [c.key for c in mine if c.unowned]
     files = [c.key for c in mine if c.governance and not c.root_owners]
     root = [c.key.removesuffix(ROOT_OWNERS) for c in mine if c.root_owners]
+    fallback = [c.key for c in mine if email in c.fallback]
     parts = [f"approved as owner of {', '.join(owned)}"] if owned else []
     parts += [f"approved as admin for unowned {', '.join(admin)}"] if admin else []
     parts += [f"approved as admin for governance file {', '.join(files)}"] if files else []
     parts += [f"approved as owner of a root clause for governance file {', '.join(root)}"] if root else []
+    parts += [f"approved as admin for {', '.join(fallback)} under the policy's fallback (too few eligible owners)"
+              ] if fallback else []
     return "; ".join(parts)

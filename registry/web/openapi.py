@@ -58,7 +58,8 @@ SCHEMAS: dict[str, Any] = {
     "Clause": _obj(id=STR, title=STR, document=STR, parent=NSTR, attributes=OBJ, text=STR, commit=STR,
                    level=INT, changed_at=STR, current_id=STR, former_ids=_array(STR), parent_title=NSTR,
                    children=_array(_obj(id=STR, title=STR)), versions=INT,
-                   prompts=_array(_obj(name=STR, path=STR, exists=BOOL, title=STR))),
+                   prompts=_array(_obj(name=STR, path=STR, exists=BOOL, title=STR)),
+                   unreadable={"oneOf": [{"type": "null"}, _obj(path=STR, commit=STR, date=STR, reason=STR)]}),
     "HistoryEntry": _obj(commit=STR, date=STR, author=STR, author_email=STR, changes=_array(STR), id=STR,
                          title=STR, document=STR, previous_id=NSTR, attributes=OBJ, subject=STR,
                          unapproved=BOOL),
@@ -143,7 +144,8 @@ def openapi_document() -> dict[str, Any]:
                           "E403": {"description": "Not allowed for this account (role, ownership)", **error},
                           "E404": {"description": "Unknown clause, version, ref or proposal", **error},
                           "E409": {"description": "Illegal in the proposal's state, policy not satisfied, "
-                                                  "a merge conflict, a review of a revision that is no "
+                                                  "a merge conflict, a touched document git holds but that "
+                                                  "cannot be read (document_unreadable), a review of a revision that is no "
                                                   "longer current, an owner assigned twice, an account that "
                                                   "exists, or a change that would leave no enabled admin",
                                    **error}},

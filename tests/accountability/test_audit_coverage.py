@@ -26,6 +26,7 @@ EXPECTED = {
                   "proposal.reject", "proposal.state", "proposal.conflict"},
     "revisions": {"proposal.revise"},
     "reviews": {"review.approve"},
+    "approvals under the policy's fallback": {"policy.fallback"},
     "vetoes and dismissals": {"review.request_changes", "review.withdraw_veto", "review.dismiss"},
     "merges": {"proposal.merge"},
     "owner assignments": {"owner.assign", "owner.unassign"},
@@ -91,6 +92,12 @@ def drive_everything(world) -> None:
     world.repo.commit("Replace the hotfix", {"spec/rules.md": RULES.replace("Intro.", "Introduction.")})
     world.ingest()
     acknowledge_rewrite(s, root, history_rewrites(s)[0].id, "Force-push.")
+
+    # be_brief needs two approvals and has one owner: the policy lets the admins approve it.
+    world.repo.commit("Fallback", {"policy.toml": '[clause."be_brief"]\nmin_approvals = 2\n'
+                                                  "[fallback]\nadmins_approve_when_short = true\n"})
+    world.ingest()
+    reviews.approve(s, root, world.change("ada", "be_brief", "Prefer brief answers."))
 
 
 def test_every_listed_state_change_appends_an_audit_event(repo, session):

@@ -288,7 +288,7 @@ def test_the_json_form_has_satisfied_missing_and_each_clause():
     data = evaluate(DEFAULT_POLICY, facts([clause()], [approval(GRACE)])).as_dict()
     assert data["satisfied"] is True and data["missing"] == []
     assert data["clauses"] == [{"id": "privacy", "rule": "defaults", "required": 1, "approved_by": ["Grace"],
-                                "missing": 0, "eligible": ["Alan"], "unowned": False}]
+                                "missing": 0, "eligible": ["Alan"], "unowned": False, "fallback": False}]
 
 
 # --- governance files ([governance]) -------------------------------------------------------------

@@ -46,8 +46,19 @@ def test_the_first_user_needs_no_actor_and_later_ones_need_an_admin(cli):
 def test_propose_returns_id_and_state(cli):
     code, data = cli("propose", "respect_privacy", "--file", cli.file, "--title", "T", "--rationale", "R",
                      "--as", "ada@example.org")
-    assert code == 0 and set(data) == {"id", "state"}
-    assert isinstance(data["id"], int) and data["state"] == "open"
+    assert code == 0 and list(data) == ["id", "state", "infeasible"]
+    assert isinstance(data["id"], int) and data["state"] == "open" and data["infeasible"] == []
+
+
+def test_propose_warns_when_the_proposal_can_never_merge(cli, tmp_path, capsys):
+    brief = tmp_path / "brief.md"
+    brief.write_text("## Be brief {#be_brief}\n\nShort.\n")
+    args = ["propose", "be_brief", "--file", str(brief), "--title", "T", "--rationale", "R", "--as", "alan@example.org"]
+    code, data = cli(*args)
+    assert code == 0 and data["infeasible"] == [{"id": "be_brief", "rule": "defaults", "needed": 1, "eligible": []}]
+    assert main(args) == 0
+    assert ("warning: be_brief can never be approved: rule defaults needs 1 approval, and only 0 people are "
+            "eligible (nobody)") in capsys.readouterr().out
 
 
 def test_proposal_shows_revisions_reviews_and_policy(cli):

@@ -50,6 +50,15 @@ class Gov:
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
+    def ingest(self) -> None:
+        """Ingest what is new on the branch, as `specreg ingest` would."""
+        from registry.gitsource import SpecSource
+        from registry.ledger.ingest import ingest
+
+        engine = make_engine(self.app.config["DATABASE_URL"], poolclass=NullPool)
+        with SpecSource(self.repo.path) as source, session_scope(engine, write=True) as s:
+            ingest(s, source)
+        engine.dispose()
 
     def set_assignment(self, key: str, owner: str, present: bool) -> None:
         """Make a registry assignment exist (or not) directly, as root: a known state for a test to start from."""

@@ -33,20 +33,8 @@ def direct(gov) -> str:
     sha = gov.repo.commit("Tweak brevity", {"spec/rules.md": text.replace("Prefer short answers.",
                                                                             "Prefer very short answers.")},
                           author=GRACE)
-    ingest_now(gov)
+    gov.ingest()
     return sha
-
-
-def ingest_now(gov) -> None:
-    """Ingest what is new on the branch, as `specreg ingest` would."""
-    from registry.db import make_engine, session_scope
-    from registry.gitsource import SpecSource
-    from registry.ledger.ingest import ingest
-
-    engine = make_engine(gov.app.config["DATABASE_URL"])
-    with SpecSource(gov.repo.path) as source, session_scope(engine, write=True) as s:
-        ingest(s, source)
-    engine.dispose()
 
 
 def test_the_report_lists_direct_commits_newest_first_and_not_merges(gov):
@@ -181,7 +169,7 @@ def test_a_commit_with_an_undecodable_byte_is_reported_shown_on_the_clause_page_
     merged = client.post(f"/api/v1/proposals/{n}/merge", headers=gov.api("ada"))  # ingests the push first
     assert merged.status_code == 409 and merged.get_json()["error"] == "document_unreadable"
     assert sha[:12] in merged.get_json()["message"]
-    ingest_now(gov)  # the refused merge kept nothing, its catch-up ingest included
+    gov.ingest()  # the refused merge kept nothing, its catch-up ingest included
     item = client.get("/api/v1/unapproved").get_json()["changes"][-1]
     assert (item["commit"], item["clauses"], item["unreadable"]) == (sha, [], ["spec/rules.md"])
     assert "<code>spec/rules.md</code>: git holds a version" in page(gov.browser(None), "/unapproved")

@@ -10,7 +10,7 @@ ACK = _obj(id=INT, name=STR, email=STR, at=STR, reason=STR)
 SCHEMAS: dict[str, Any] = {
     "Acknowledgement": ACK,
     "UnapprovedChange": _obj(commit=STR, date=STR, author=STR, author_email=STR, subject=STR, clauses=_array(STR),
-                             seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+                             unreadable=_array(STR), seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
     "HistoryRewrite": _obj(id=INT, seq=INT, detected_at=STR, old_head=STR, new_head=STR, fork=NSTR,
                            set_aside=_array(_obj(commit=STR, seq=INT, date=STR, author=STR, subject=STR)),
                            acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),

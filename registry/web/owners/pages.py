@@ -17,6 +17,7 @@ from registry.owners.history import team_history
 from registry.owners.queries import owned_by, owner_index, unowned, who_owns
 from registry.owners.resolution import describe_source
 from registry.paging import page_of
+from registry.proposals.feasibility import policy_check
 from registry.web.auth import current_actor
 from registry.web.context import current_as_of, page_arg
 
@@ -30,9 +31,10 @@ def as_of() -> Point:
 
 @bp.get("/owners")
 def index() -> str:
-    """People and teams with how many clauses each owns."""
+    """People and teams with how many clauses each owns, and the clauses too few of them may approve."""
     point = as_of()
-    return render_template("owners/index.html", point=point, owners=owner_index(get_session(), point))
+    return render_template("owners/index.html", point=point, owners=owner_index(get_session(), point),
+                           check=policy_check(get_session(), point))
 
 
 @bp.get("/owners/<who>")

@@ -14,6 +14,7 @@ from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, check_input
+from registry.proposals.feasibility import proposal_shortfalls
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.reads import list_proposals, proposal_detail, review_queue
 from registry.proposals.store import get_proposal
@@ -74,7 +75,8 @@ def create() -> tuple[Response, int]:
     with _repo() as source:
         p = proposals.propose(get_session(), source, current_actor(), data["title"], data["rationale"],
                               changes_from(data["changes"]), data["draft"])
-    return _state(p.id, 201)
+    short = proposal_shortfalls(get_session(), p.id)
+    return _state(p.id, 201, infeasible=[s.as_dict() for s in short])
 
 
 @bp.get("/proposals/<int:n>")

@@ -12,6 +12,7 @@ KIND = {"enum": ["change", "add", "remove", "file"],
                        "text its whole new content"}
 CHANGE = _obj(kind=KIND, id=STR, text=NSTR, document=NSTR, after=NSTR)
 STATE = _obj(id=INT, state={"enum": list(STATES)})
+SHORTFALL = _obj(id=STR, rule=STR, needed=INT, eligible=_array(STR))
 REASON = _obj(reason=STR)
 
 
@@ -29,7 +30,7 @@ SCHEMAS["Proposal"] = _obj(id=INT, title=STR, rationale=STR, state=STR, proposer
                            updated_at=STR, revision=INT, closed_reason=NSTR, merge={"type": ["object", "null"]},
                            revisions=_array(OBJ), reviews=_array(OBJ), comments=_array(OBJ),
                            policy=_obj(satisfied=BOOL, missing=_array(STR), clauses=_array(OBJ), notes=_array(STR),
-                                       source=OBJ), drift=_array(STR))
+                                       infeasible=_array(SHORTFALL), source=OBJ), drift=_array(STR))
 PATHS: dict[str, Any] = {
     # Proposals (docs/proposals.md): reads are open; writes need `Authorization: Bearer TOKEN`.
     "/api/v1/proposals": {
@@ -39,7 +40,7 @@ PATHS: dict[str, Any] = {
         **_write("Open a proposal (or a draft)", {**_obj(title=STR, rationale=STR, changes=_array(CHANGE)),
                                                   "properties": {"title": STR, "rationale": STR,
                                                                  "changes": _array(CHANGE), "draft": BOOL}},
-                 STATE, [], 201)},
+                 _obj(id=INT, state={"enum": list(STATES)}, infeasible=_array(SHORTFALL)), [], 201)},
     "/api/v1/proposals/{n}": _op("One proposal: revisions, reviews, comments, policy status", _ref("Proposal"),
                                  [N], (404,)),
     "/api/v1/proposals/{n}/revisions": _write(

@@ -17,6 +17,7 @@ from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import permissions, reviews
 from registry.proposals.authoring import ChangeInput, check_clause_text, check_input
+from registry.proposals.feasibility import proposal_shortfalls
 from registry.proposals.governance import FILE, checked_content
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
@@ -94,7 +95,8 @@ def _open(source: SpecSource, change: ChangeInput) -> Response:
     form = request.form
     p = proposals.propose(get_session(), source, current_actor(), form.get("title", ""), form.get("rationale", ""),
                           [change], form.get("draft") == "1")
-    return done(p.id, f"Proposal #{p.id} is {p.state}.")
+    warnings = "".join(f" Warning: {s.message()}." for s in proposal_shortfalls(get_session(), p.id))
+    return done(p.id, f"Proposal #{p.id} is {p.state}.{warnings}")
 
 
 def kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
