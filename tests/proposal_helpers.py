@@ -136,3 +136,11 @@ def adopt(world: World) -> None:
 
     first = world.session.scalar(select(Commit.sha).where(Commit.live).order_by(Commit.seq).limit(1))
     acknowledge_commit(world.session, world.users["root"], first, "Set up before the registry governed this spec")
+
+
+def forged_approval(proposal: int | str) -> str:
+    """SQL that inserts Grace's approval of the proposal's revision as the registry would, with no audit event."""
+    return ("INSERT INTO reviews (proposal_id, revision_id, reviewer_id, printed_name, kind, meaning, digest, comment, "
+            f"created_at) SELECT {proposal}, r.id, p.id, 'Grace Hopper', 'approve', 'approved as owner of "
+            "respect_privacy', r.digest, '', CURRENT_TIMESTAMP FROM proposal_revisions r, people p "
+            f"WHERE r.proposal_id = {proposal} AND p.email = 'grace@example.org'")

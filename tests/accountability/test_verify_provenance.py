@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import adopt, build_world
+from proposal_helpers import adopt, build_world, forged_approval
 from repo_builder import RepoBuilder
 from sqlalchemy import text
 
@@ -50,11 +50,7 @@ def sql(g: Governed, *statements: str) -> None:
 
 
 # An approval of the pending proposal by Grace (its owner), forged exactly as the registry would write it.
-FORGED_APPROVAL = (
-    "INSERT INTO reviews (proposal_id, revision_id, reviewer_id, printed_name, kind, meaning, digest, comment, "
-    "created_at) SELECT {pending}, r.id, p.id, 'Grace Hopper', 'approve', 'approved as owner of respect_privacy', "
-    "r.digest, '', CURRENT_TIMESTAMP FROM proposal_revisions r, people p "
-    "WHERE r.proposal_id = {pending} AND p.email = 'grace@example.org'")
+FORGED_APPROVAL = forged_approval("{pending}")
 
 
 def verify_json(capsys) -> tuple[int, dict]:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
-from proposal_helpers import HEADINGS, RULES
+from proposal_helpers import HEADINGS, RULES, forged_approval
+from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
 from registry.cli import main as cli
+from registry.db import make_engine
 
 
 def post(gov, who, url, data=None):
@@ -28,6 +31,19 @@ def test_the_journey_through_the_api(gov):
     versions = get(gov, "/api/v1/clauses/respect_privacy/history")[1]["versions"]
     assert versions[-1]["proposal"] == n and versions[-1]["commit"] == merged["commit"]
     assert get(gov, "/api/v1/proposals?state=merged")[1]["proposals"][0]["id"] == n
+
+
+def test_a_merge_naming_an_approval_forged_in_the_database_is_409_integrity_error_and_writes_nothing(gov):
+    n = gov.propose()
+    engine = make_engine(gov.app.config["DATABASE_URL"], poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(forged_approval(n)))
+    engine.dispose()
+    head = gov.repo.head()
+    status, error = post(gov, "ada", f"/api/v1/proposals/{n}/merge")
+    assert (status, error["error"]) == (409, "integrity_error"), error
+    assert "no audit event recorded this approval by Grace Hopper" in error["message"]
+    assert gov.repo.head() == head and get(gov, f"/api/v1/proposals/{n}")[1]["state"] == "open"
 
 
 def test_the_detail_is_what_the_cli_prints(gov, monkeypatch, capsys):
