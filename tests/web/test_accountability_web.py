@@ -237,3 +237,13 @@ def test_the_incident_page_names_the_unapproved_governance_change_an_approval_re
     _n, merge_commit = merged(gov)
     body = page(gov.browser(None), f"/incident?clause=respect_privacy&at={merge_commit}")
     assert "Approved under ungoverned rules." in body and attack[:10] in body and "not acknowledged" in body
+
+
+def test_an_acknowledgement_reason_over_its_limit_shows_the_report_again_with_the_reason_typed(gov):
+    push = direct(gov)
+    reason = "Hotfix " + "h" * 2_000
+    response = gov.browser("root").post(f"/unapproved/{push}/acknowledge", data={**CSRF, "reason": reason})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not saved: reason is too long: 2,007 characters, at most 2,000" in body
+    assert f'id="reason-{push}" name="reason" required size="28" value="{reason}"' in body
+    assert "Acknowledged by" not in page(gov.browser(None), "/unapproved")

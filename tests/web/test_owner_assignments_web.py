@@ -74,3 +74,13 @@ def test_the_api_ignores_a_logged_in_browser_session(gov):
     response = gov.browser("root").post("/api/v1/clauses/tone/owners/assign",
                                         json={"owner": "grace@example.org", "reason": "r"})
     assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
+
+
+def test_an_assignment_reason_over_its_limit_shows_the_owners_page_again_with_what_was_typed(gov):
+    reason = "covering " + "r" * 2_000
+    response = gov.browser("root").post("/clauses/tone/owners/assign",
+                                        data={"owner": "grace@example.org", "reason": reason, "csrf_token": "csrf-token"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Not saved: reason is too long: 2,009 characters, at most 2,000" in page
+    assert 'value="grace@example.org"' in page and f'value="{reason}"' in page
+    assert "No registry assignments on this clause." in page

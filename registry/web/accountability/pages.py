@@ -32,16 +32,23 @@ bp = Blueprint("accountability", __name__)
 
 
 @bp.get("/unapproved")
-def report() -> str:
+def report(commit: str = "", **refused: Any) -> str:
     """Unapproved changes, newest first (`?page=N` or the page of `?commit=SHA`), and the history rewrites."""
-    session, commit = get_session(), request.args.get("commit", "")
+    session, commit = get_session(), commit or request.args.get("commit", "")
     page = page_arg(page_of(session, commit) if commit else 1)
     total, open_count = unapproved_count(session)
     return render_template("unapproved.html", changes=unapproved_page(session, page), page=page,
                            governance=governance_start(session), pre_governance=pre_governance_count(session),
                            pages=max(1, -(-total // PER_PAGE)), total=total, open_count=open_count,
                            window=window(page, PER_PAGE, total),
-                           rewrites=history_rewrites(session)[::-1], can=permissions.report_actions(current_actor()))
+                           rewrites=history_rewrites(session)[::-1], can=permissions.report_actions(current_actor()),
+                           **refused)
+
+
+def _refused(exc: BadRequest, form_id: str, commit: str = "") -> tuple[str, int]:
+    """The report again with why nothing was recorded and the reason as typed in form `form_id`."""
+    get_session().rollback()
+    return report(commit, error=exc.message, kept={"form": form_id, "reason": request.form.get("reason", "")}), exc.status
 
 
 def _back(anchor: str, message: str) -> Response:
@@ -53,16 +60,22 @@ def _back(anchor: str, message: str) -> Response:
 
 
 @bp.post("/unapproved/<commit>/acknowledge")
-def acknowledge(commit: str) -> Response:
+def acknowledge(commit: str) -> Response | tuple[str, int]:
     """An admin's reason for one unapproved commit."""
-    ack = acknowledge_commit(get_session(), current_actor(), commit, request.form.get("reason", ""))
+    try:
+        ack = acknowledge_commit(get_session(), current_actor(), commit, request.form.get("reason", ""))
+    except BadRequest as exc:
+        return _refused(exc, f"reason-{commit}", commit)
     return _back(f"c-{commit}", f"Acknowledged commit {commit[:10]}: “{ack.reason}”. It stays flagged as unapproved.")
 
 
 @bp.post("/rewrites/<int:n>/acknowledge")
-def acknowledge_rewrite_form(n: int) -> Response:
+def acknowledge_rewrite_form(n: int) -> Response | tuple[str, int]:
     """An admin's reason for one history rewrite."""
-    ack = acknowledge_rewrite(get_session(), current_actor(), n, request.form.get("reason", ""))
+    try:
+        ack = acknowledge_rewrite(get_session(), current_actor(), n, request.form.get("reason", ""))
+    except BadRequest as exc:
+        return _refused(exc, f"rewrite-reason-{n}")
     return _back(f"r-{n}", f"Acknowledged history rewrite {n}: “{ack.reason}”.")
 
 

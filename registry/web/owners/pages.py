@@ -6,11 +6,13 @@ that assign and unassign registry owners (POST with the CSRF token, then back to
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from registry.db import get_session
+from registry.errors import BadRequest
 from registry.ledger.refs import Point
 from registry.owners import assignments, permissions
 from registry.owners.history import team_history
@@ -57,21 +59,27 @@ def unowned_report() -> str:
 
 
 @bp.get("/clauses/<id>/owners")
-def clause(id: str) -> str:
+def clause(id: str, **refused: Any) -> str:
     """A clause's owners, where each came from, its ownership history and (admins) the assignment forms."""
     session, point, actor = get_session(), as_of(), current_actor()
     # The forms act on the clause as it is now, so they are offered only on the page that shows it now.
     manage = point.is_head and all(permissions.clause_actions(actor).values())
     return render_template("owners/clause.html", point=point, owners=who_owns(session, id, point),
-                           assigned=assignments.assigned_owners(session, id) if manage else None)
+                           assigned=assignments.assigned_owners(session, id) if manage else None, **refused)
 
 
 @bp.post("/clauses/<id>/owners/assign", defaults={"action": "assign"})
 @bp.post("/clauses/<id>/owners/unassign", defaults={"action": "unassign"})
-def change(id: str, action: str) -> Response:
+def change(id: str, action: str) -> Response | tuple[str, int]:
     """Assign a registry owner or end an assignment (admins), then back to the clause's owners."""
     form, session = request.form, get_session()
-    row = getattr(assignments, action)(session, current_actor(), id, form.get("owner", ""), form.get("reason", ""))
+    try:
+        row = getattr(assignments, action)(session, current_actor(), id, form.get("owner", ""),
+                                           form.get("reason", ""))
+    except BadRequest as exc:  # nothing was recorded: the page again, with the reason and what was typed
+        session.rollback()
+        kept = {"action": action, "owner": form.get("owner", ""), "reason": form.get("reason", "")}
+        return clause(id, error=exc.message, kept=kept), exc.status
     done = assignments.assignment_dict(session, row)
     session.commit()
     flash(f"{action.capitalize()}ed {done['owner']} {'to' if action == 'assign' else 'from'} {done['id']}.")
