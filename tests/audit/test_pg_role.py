@@ -59,7 +59,7 @@ def test_the_documented_role_is_not_a_superuser_and_owns_nothing(app_role):
 
 def test_the_app_runs_as_the_documented_role_and_cannot_switch_the_audit_triggers_off(app_role, repo, monkeypatch,
                                                                                        capsys):
-    from proposal_helpers import build_world
+    from proposal_helpers import adopt, build_world
 
     from registry.proposals import reviews
     from registry.proposals.merge import merge
@@ -69,6 +69,7 @@ def test_the_app_runs_as_the_documented_role_and_cannot_switch_the_audit_trigger
     engine = make_engine(app_role, poolclass=NullPool)
     with session_scope(engine, write=True) as s:  # ingest, accounts, a proposal, a review and a merge
         world = build_world(repo, s)
+        adopt(world)  # an acknowledgement, too: its first commit wrote OWNERS.toml and policy.toml directly
         n = world.change("ada", "respect_privacy", "Never reveal personal data.")
         reviews.approve(s, world.users["grace"], n)
         assert merge(s, repo.path, "main", world.users["ada"], n).state == "merged"
