@@ -145,15 +145,19 @@ def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
     """Revise a proposal: new text for one clause, or clauses dropped."""
     from registry import limits
     from registry.gitsource import SpecSource
-    from registry.proposals.authoring import check_change_text, check_input, revise_clause
-    from registry.proposals.governance import FILE, is_governance_path
+    from registry.proposals.authoring import check_change_text, check_clause_text, check_input, revise_clause
+    from registry.proposals.governance import FILE, is_governance_path, is_toml
 
     text = None if args.file is None else _read(args.file)
     check_input([], note=args.note)  # before the write lock, as propose does
-    if text is not None and args.clause:
-        check_change_text(FILE if is_governance_path(args.clause) else "change", args.clause, text)
-    elif text is not None:  # a clause or a governance file: the use case checks it once it knows which
+    if text is not None:
         limits.check_text("the text", text, max(limits.CLAUSE_TEXT, limits.GOVERNANCE_FILE))
+        if args.clause and is_governance_path(args.clause):
+            check_change_text(FILE, args.clause, text)
+        # Without --clause, TOML is a governance file's new content (a clause never is: its heading
+        # line is a TOML comment, its body not TOML); the use case checks it once it knows the file.
+        elif args.clause or not is_toml(text):
+            check_clause_text(text, f"the text of {args.clause}" if args.clause else "the text")
     with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
         p = revise_clause(session, source, acting(session, args), args.number, args.clause, text, args.drop,
                           args.note, args.revision)

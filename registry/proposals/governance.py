@@ -10,6 +10,7 @@ commit wrote exactly the approved file, and whether a commit changed a governanc
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,6 +42,15 @@ def require_path(path: str) -> str:
         raise BadRequest(f"{path!r} is not a governance file; a file proposal replaces one of "
                          f"{', '.join(GOVERNANCE_PATHS)}")
     return path
+
+
+def is_toml(text: str) -> bool:
+    """True when the text parses as TOML (a governance file's new content, never a clause's Markdown)."""
+    try:
+        tomllib.loads(text.lstrip("\ufeff"))
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
 
 
 def _problems(path: str, text: str) -> list[str]:
