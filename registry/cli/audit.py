@@ -110,6 +110,8 @@ def cmd_unapproved(args: argparse.Namespace, ctx: Context) -> int:
             lines.append(f"    clauses: {', '.join(c.clauses)}")
         if c.governance_files:
             lines.append(f"    governance files: {', '.join(c.governance_files)}")
+        if c.unreadable:
+            lines.append(f"    unreadable documents (edits hidden from the ledger): {', '.join(c.unreadable)}")
         lines += _acks(c.acknowledgements)
     ctx.emit([c.as_dict() for c in changes], "\n".join(lines) or "No unapproved changes.")
     return 0

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.actors import Actor
 from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
+from registry.history.documents import require_readable, unreadable_since
 from registry.history.queries import show_clause, version_at
 from registry.ledger.refs import commit_by_sha, head_point
 from registry.models import (
@@ -28,6 +29,7 @@ from registry.models import (
 )
 from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store
+from registry.proposals.authoring import read_document
 from registry.proposals.governance import FILE
 from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
@@ -103,7 +105,8 @@ def policy_box(v: Verdict) -> PolicyBox:
 
 
 def drifted(session: Session, proposal: Proposal) -> list[str]:
-    """Touched clauses whose text at the ledger head differs from the base (a merge would conflict)."""
+    """Touched clauses whose text at the ledger head differs from the base (a merge would conflict), and
+    touched documents git holds but that could not be read (a merge is refused)."""
     if proposal.state not in ACTIVE:
         return []
     seq, out = head_point(session).seq, []
@@ -120,6 +123,9 @@ def drifted(session: Session, proposal: Proposal) -> list[str]:
         if base is not None and (now is None or (now.title, now.attributes, now.body, now.document)
                                  != (base.title, base.attributes, base.body, base.document)):
             out.append(f"{ch.key} changed on the branch since this revision's base")
+    documents = {ch.document for ch in store.changes(session, revision) if ch.kind != FILE}
+    out += [f"{u.message}: this proposal cannot merge until a commit makes it readable again"
+            for path in sorted(documents) if (u := unreadable_since(session, path, seq)) is not None]
     return out
 
 
@@ -203,8 +209,8 @@ def clause_markdown(session: Session, source: SpecSource, key: str) -> ClauseMar
     """A clause's full Markdown at the head (heading line and body), as an editor starts from."""
     point = head_point(session)
     view = show_clause(session, key, point)
-    content = source.read_file(point.sha, view.document)
-    doc = parse(view.document, content.decode("utf-8") if content is not None else "")
+    require_readable(session, [view.document], point.seq)
+    doc = parse(view.document, read_document(source, point.sha, view.document) or "")
     found = next((c for c in doc.clauses if c.key == view.id), None)
     if found is None:
         raise UnknownVersion(f"clause {key!r} is not in {view.document} at {point.sha[:12]}; run `specreg ingest`")

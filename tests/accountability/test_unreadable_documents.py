@@ -7,9 +7,11 @@ from repo_builder import GRACE
 from sqlalchemy import select
 
 from registry.accountability.unapproved import is_unapproved, unapproved_changes, unapproved_count
+from registry.cli import main
 from registry.errors import DocumentUnreadable
 from registry.evidence.render import render_csv
 from registry.evidence.report import evidence_report
+from registry.gitsource import SpecSource
 from registry.history.clause_detail import clause_detail
 from registry.history.documents import unreadable_since
 from registry.history.queries import clause_history, show_clause
@@ -17,6 +19,7 @@ from registry.ledger.refs import head_point
 from registry.models import DocumentVersion
 from registry.proposals import reviews
 from registry.proposals.merge import merge
+from registry.proposals.reads import clause_markdown, proposal_detail
 
 HIDDEN = RULES.replace("Prefer short answers.", "Prefer long, rambling answers.").encode() + b"\xff\n"
 
@@ -69,6 +72,30 @@ def test_an_open_proposal_on_the_document_cannot_merge_while_it_is_unreadable(wo
     sneak(world)
     with pytest.raises(DocumentUnreadable):
         merge(world.session, world.path, "main", world.users["ada"], n)
+
+
+def test_an_open_proposal_on_the_document_says_why_it_cannot_merge(world):
+    n = world.change("ada", "be_brief", "Prefer tiny answers.")
+    assert proposal_detail(world.session, n).drift == ()
+    sha = sneak(world)
+    drift = proposal_detail(world.session, n).drift
+    assert len(drift) == 1 and drift[0].startswith(f"spec/rules.md could not be read since commit {sha[:12]}")
+
+
+def test_the_propose_editor_refuses_an_unreadable_document_with_a_conflict(world):
+    sneak(world)
+    with SpecSource(world.path) as source, pytest.raises(DocumentUnreadable):
+        clause_markdown(world.session, source, "be_brief")
+
+
+def test_the_unapproved_command_names_the_unreadable_document(repo, json_cli, capsys):
+    repo.commit("Spec", {"spec/rules.md": RULES})
+    sha = repo.commit("Small fix", {"spec/rules.md": HIDDEN}, author=GRACE)
+    json_cli("ingest")
+    code, data = json_cli("unapproved")
+    assert code == 0 and data[-1]["commit"] == sha and data[-1]["unreadable"] == ["spec/rules.md"]
+    assert main(["unapproved"]) == 0
+    assert "unreadable documents (edits hidden from the ledger): spec/rules.md" in capsys.readouterr().out
 
 
 def test_a_push_the_merge_reads_before_ingest_knows_it_is_a_conflict_not_a_crash(world, monkeypatch):

@@ -179,13 +179,15 @@ def test_a_commit_with_an_undecodable_byte_is_reported_shown_on_the_clause_page_
         {"kind": "change", "id": "be_brief", "text": "## Be brief {#be_brief}\n\nShort.\n"}]}
     created = client.post("/api/v1/proposals", json=data, headers=gov.api("ada"))
     assert created.status_code == 409 and created.get_json()["error"] == "document_unreadable"
+    editor = gov.browser("ada").get("/clauses/be_brief/propose")
+    assert editor.status_code == 409 and "could not be read since commit" in editor.get_data(as_text=True)
     assert client.get(f"/api/v1/proposals/{n}").get_json()["state"] == "approved"  # nothing lost, nothing moved
 
 
 def push_and_ingest(gov, message: str, files: dict, tag: str | None = None) -> str:
     """A direct commit of these files, ingested."""
     sha = gov.repo.commit(message, files, author=GRACE, tag=tag)
-    ingest_now(gov)
+    gov.ingest()
     return sha
 
 
