@@ -115,8 +115,8 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
                "subject": f"history rewritten: {w.old_head} replaced by {w.new_head} (fork {w.fork or 'none'})",
                "clause_id": _lines([c.commit for c in w.set_aside]),
                "value": _lines([ack_text(a) for a in w.acknowledgements])}
-    for v in report.unowned.clauses:
-        yield {"record": "unowned", "clause_id": v.id, "title": v.title, "document": v.document}
+    for bare in report.unowned.clauses:
+        yield {"record": "unowned", "clause_id": bare.id, "title": bare.title, "document": bare.document}
     missing = {v.id: ps for v, ps in report.coverage.broken}
     for v, ps in report.coverage.covered:
         yield {"record": "coverage", "clause_id": v.id, "title": v.title, "document": v.document, "key": "covered",

@@ -17,9 +17,10 @@ from registry.errors import DocumentUnreadable, NotFound
 from registry.history.queries import ClauseView, clauses_in, outline_at, versions_at
 from registry.ledger.refs import Point, iso
 from registry.models import Commit, DocumentVersion
-from registry.paging import Window, window
+from registry.paging import Page, Window, window
 
 DOCUMENT_PAGE_SIZE = 500  # clauses per page of a document's outline
+CLAUSE_PAGE_SIZE = 500  # clauses per page of `/api/v1/clauses?page=N` (about 60 KB)
 
 
 @dataclass
@@ -139,3 +140,13 @@ def document_page(session: Session, path: str, point: Point, number: int = 1,
     title = first[ids[0]].title if ids and ids[0] in first else path
     trees = outline(clauses_in(session, ids[w.offset:w.offset + w.size], point.seq))
     return DocumentPage(DocumentOutline(path, title, trees[0].roots if trees else [], len(ids)), w)
+
+
+def clauses_page(session: Session, point: Point, number: int, size: int = CLAUSE_PAGE_SIZE) -> Page[ClauseView]:
+    """One page of every clause at the point, by document then document order.
+
+    Counted from the documents' clause orders; only the page's clause versions are loaded.
+    """
+    ids = [cid for ids in outline_at(session, point.seq).values() for cid in ids]
+    w = window(number, size, len(ids))
+    return Page(tuple(clauses_in(session, ids[w.offset:w.offset + w.size], point.seq)), w)

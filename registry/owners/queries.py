@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
-from registry.history.queries import ClauseView, find_clause, list_clauses
+from registry.history.queries import ClauseSummary, clause_summaries, find_clause
 from registry.ledger.refs import Point, iso
 from registry.owners.history import OwnershipChange, ownership_history, since_of
 from registry.owners.owners_toml import TEAM_PREFIX
@@ -55,7 +55,7 @@ class ClauseOwners:
 class OwnedClause:
     """A clause someone owns, and how."""
 
-    clause: ClauseView
+    clause: ClauseSummary
     source: str
     team: str | None
 
@@ -86,7 +86,7 @@ class Unowned:
 
     at: Point
     total: int
-    clauses: list[ClauseView]
+    clauses: list[ClauseSummary]
     text_share: float
 
     @property
@@ -126,7 +126,7 @@ def clause_ownership_history(session: Session, key: str, point: Point) -> list[O
 class Snapshot:
     """Every clause at a point with its file grants and effective owners."""
 
-    views: list[ClauseView]
+    views: list[ClauseSummary]
     grants: dict[str, list[Grant]]
     owners: dict[str, list[Owner]]
 
@@ -134,7 +134,7 @@ class Snapshot:
 def snapshot(session: Session, point: Point, store: OwnersStore | None = None) -> Snapshot:
     """Resolve every clause in force at the point."""
     store = store or OwnersStore(session)
-    views = list_clauses(session, point)
+    views = clause_summaries(session, point)
     nodes = {v.id: Node(v.id, v.document, v.parent) for v in views}
     resolver = Resolver(store.rules_at(point.seq), nodes)
     assigned = store.assigned(moment_of(session, point))
@@ -167,8 +167,8 @@ def unowned(session: Session, point: Point) -> Unowned:
     """Clauses nobody owns at the point, with their share of clauses and of the spec's text."""
     snap = snapshot(session, point)
     bare = [v for v in snap.views if not snap.owners[v.id]]
-    text = sum(len(v.text) for v in snap.views)
-    share = sum(len(v.text) for v in bare) / text if text else 0.0
+    text = sum(v.length for v in snap.views)
+    share = sum(v.length for v in bare) / text if text else 0.0
     return Unowned(point, len(snap.views), bare, share)
 
 

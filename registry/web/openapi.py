@@ -5,6 +5,7 @@ from typing import Any
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NSTR = {"type": ["string", "null"]}
+NINT = {"type": ["integer", "null"]}
 OBJ = {"type": "object", "additionalProperties": True}
 
 
@@ -77,8 +78,12 @@ _SIDE = {"oneOf": [{"type": "null"}, _obj(commit=STR, title=STR, attributes=OBJ,
 _REF = _obj(ref=STR, commit=STR)
 
 PATHS: dict[str, Any] = {
-    "/api/v1/clauses": _op("Clauses in force at a point",
-                           _obj(at=_ref("Point"), clauses=_array(_ref("ClauseSummary"))), [AT], (400, 404)),
+    "/api/v1/clauses": _op(
+        "Clauses in force at a point, by document then document order",
+        _obj(at=_ref("Point"), clauses=_array(_ref("ClauseSummary")), total=INT, page=NINT, pages=NINT, next=NSTR),
+        [AT, _param("page", "query", "Page number from 1 (500 clauses a page; `next` is the URL of the page after, "
+                    "null on the last). Without it the answer is every clause, with page, pages and next null.")],
+        (400, 404)),
     "/api/v1/clauses/{id}": _op("One clause at a point", _ref("Clause"), [ID, AT], (404,)),
     "/api/v1/clauses/{id}/history": _op("Every version of a clause, oldest first",
                                         _obj(id=STR, versions=_array(_ref("HistoryEntry"))), [ID], (404,)),

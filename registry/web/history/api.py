@@ -9,12 +9,13 @@ from werkzeug.wrappers import Response
 from registry.db import get_session
 from registry.history.clause_detail import clause_detail
 from registry.history.diffs import version_diff
-from registry.history.queries import clause_history, list_clauses
+from registry.history.documents import clauses_page
+from registry.history.queries import clause_history, clause_summaries
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search as run_search
 from registry.ledger.refs import iso
-from registry.web.context import current_as_of, redirect_former_id
+from registry.web.context import current_as_of, page_arg, page_url, redirect_former_id
 from registry.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,9 +29,15 @@ def _at() -> dict[str, Any]:
 
 @bp.get("/clauses")
 def clauses() -> Response:
-    """Every clause in force at `at` (default: the head)."""
-    views = list_clauses(get_session(), current_as_of().point)
-    return jsonify({"at": _at(), "clauses": [v.summary() for v in views]})
+    """Every clause in force at `at` (default: the head); `?page=N` answers 500 a page with a `next` link."""
+    if "page" not in request.args:  # the whole list, as before paging existed
+        views = clause_summaries(get_session(), current_as_of().point)
+        return jsonify({"at": _at(), "clauses": [v.summary() for v in views], "total": len(views),
+                        "page": None, "pages": None, "next": None})
+    page = clauses_page(get_session(), current_as_of().point, page_arg())
+    w = page.window
+    return jsonify({"at": _at(), "clauses": [v.summary() for v in page.items], "total": w.total,
+                    "page": w.number, "pages": w.pages, "next": page_url(w.next) if w.next else None})
 
 
 @bp.get("/clauses/<id>")
