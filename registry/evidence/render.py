@@ -30,7 +30,7 @@ LinkFn = Callable[[str, str], str | None]
 
 CSV_COLUMNS = ("record", "seq", "commit", "date", "author", "author_email", "subject", "clause_id", "title",
                "document", "changes", "unapproved", "proposal_id", "proposal_title", "proposer",
-               "proposer_email", "rationale", "approvers", "owners", "prompts", "key", "value")
+               "proposer_email", "rationale", "approvers", "owners", "prompts", "governance_files", "key", "value")
 # A spreadsheet runs a cell starting with these as a formula; user-written text must never do that.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -99,6 +99,7 @@ def _meta_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
         ("repo_branch", report.repo["branch"]), ("repo_head", report.repo["head"]),
         ("audit_head", f"{report.audit_head[0]}:{report.audit_head[1]}"),
         ("verify", "ok" if not report.findings else "failed"),
+        ("governance_start", report.governance.ref), ("governance_commit", report.governance.commit),
     ] + [(f"count_{k}", v) for k, v in report.counts.items()]
     for key, value in pairs:
         yield {"record": "meta", "key": key, "value": value}
@@ -108,7 +109,7 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
     for u in report.unapproved:
         yield {"record": "unapproved", "seq": u.seq, "commit": u.commit, "date": iso(u.date), "author": u.author,
                "author_email": u.author_email, "subject": u.subject, "clause_id": _lines(u.clauses),
-               "document": _lines(u.unreadable),
+               "document": _lines(u.unreadable), "governance_files": _lines(u.governance_files),
                "value": _lines([ack_text(a) for a in u.acknowledgements])}
     for w in report.rewrites:
         yield {"record": "rewrite", "seq": w.seq, "commit": w.old_head, "date": iso(w.detected_at),

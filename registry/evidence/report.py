@@ -18,6 +18,7 @@ from registry.accountability.verify import verify
 from registry.audit import events as audit
 from registry.audit.events import Finding
 from registry.evidence.span import ReportRange, report_range
+from registry.history.governance import NO_START, GovernanceStart, governance_start
 from registry.history.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.ledger.refs import commit_by_sha, iso
 from registry.models import ClauseVersion, Commit, Ledger, utcnow
@@ -62,6 +63,7 @@ class ClauseChange:
     owners: list[ChangeOwner]
     unapproved: bool
     prompts: list[str]  # evaluation prompts the new text cites
+    pre_governance: bool = False  # made before governance began ([governance] start)
 
     @property
     def approvers(self) -> list[SignedApproval]:
@@ -77,7 +79,7 @@ class ClauseChange:
                 "previous_id": self.previous_id, "title": self.title, "document": self.document,
                 "changes": self.changes, "proposal": proposal, "approvers": [a.as_dict() for a in self.approvers],
                 "owners": [o.as_dict() for o in self.owners], "unapproved": self.unapproved,
-                "prompts": self.prompts}
+                "pre_governance": self.pre_governance, "prompts": self.prompts}
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class EvidenceReport:
     unowned: Unowned
     coverage: Coverage
     findings: list[Finding]
+    governance: GovernanceStart  # where governance began: earlier commits are neither flagged nor listed
 
     @property
     def proposals(self) -> list[MergedProposal]:
@@ -124,12 +127,15 @@ class EvidenceReport:
             "proposals": [p.as_dict() for p in self.proposals], "unapproved": [u.as_dict() for u in self.unapproved],
             "rewrites": [w.as_dict() for w in self.rewrites],
             "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
+            "governance": self.governance.as_dict(),
             "verify": {"ok": not self.findings, "findings": [f.as_dict() for f in self.findings]},
         }
 
 
-def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> list[ClauseChange]:
-    """Every clause version in the span, oldest first; `flagged` holds the unapproved commits."""
+def clause_changes(session: Session, span: ReportRange, flagged: set[str],
+                   start: GovernanceStart = NO_START) -> list[ClauseChange]:
+    """Every clause version in the span, oldest first; `flagged` holds the unapproved commits, `start`
+    says which came before governance began."""
     rows = list(session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
         .where(ClauseVersion.seq > span.lo, ClauseVersion.seq <= span.hi, ClauseVersion.live)
@@ -144,7 +150,8 @@ def clause_changes(session: Session, span: ReportRange, flagged: set[str]) -> li
         people = [ChangeOwner(store.name_of(o.email), o.email, o.team, o.source) for o in owners[v.id]]
         out.append(ClauseChange(c.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.subject,
                                 v.key, v.previous_key, v.title, v.document, v.change_set, proposals[c.sha],
-                                people, c.sha in flagged, [] if v.removed else footnote_refs(v.body)))
+                                people, c.sha in flagged, [] if v.removed else footnote_refs(v.body),
+                                start.pre_governance(c.seq)))
     return out
 
 
@@ -162,8 +169,9 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
     """Build the report for a release or for (from_ref, to_ref]; `repo` is where verify reads anchors."""
     span = report_range(session, release, from_ref, to_ref)
     flagged = unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)  # (lo, hi], like the span
-    changes = clause_changes(session, span, {u.commit for u in flagged})
+    start = governance_start(session)
+    changes = clause_changes(session, span, {u.commit for u in flagged}, start)
     rewrites = history_rewrites(session, since_seq=span.lo, until_seq=span.hi)
     return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged, rewrites,
                           unowned(session, span.end_point), prompt_coverage(session, span.end_point),
-                          verify(session, repo))
+                          verify(session, repo), start)

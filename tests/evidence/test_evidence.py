@@ -278,3 +278,32 @@ def test_acknowledgements_and_history_rewrites_are_in_every_format(history):
     assert row["value"].startswith("Root Admin <root@example.org>; ") and row["value"].endswith("Typo-level =tone fix.")
     [item] = [u for u in json.loads(render_json(r))["unapproved"] if u["commit"] == history.shas["after"]]
     assert (item["acknowledged"], item["acknowledgements"][0]["reason"]) == (True, "Typo-level =tone fix.")
+
+
+# --- governance files and pre-governance history ------------------------------------------------
+
+
+def test_a_direct_governance_change_is_in_every_format_and_earlier_changes_are_before_governance(history):
+    from proposal_helpers import OWNERS, POLICY
+
+    world = history.world
+    policy = POLICY + '\n[governance]\nstart = "v2.0"\n'
+    sha = world.repo.commit("Owners and start", {"OWNERS.toml": OWNERS + '"tone" = ["ada@example.org"]\n',
+                                                 "policy.toml": policy}, author=GRACE)
+    world.ingest()
+    r = report(history, to_ref=sha)  # from the first commit: the setup is before governance began
+    data = r.as_dict()
+    assert data["governance"] == {"start": "v2.0", "commit": history.shas["direct"], "warnings": []}
+    assert [(u["commit"], u["governance_files"]) for u in data["unapproved"]] == [
+        (history.shas["direct"], []), (history.shas["after"], []), (sha, ["OWNERS.toml", "policy.toml"])]
+    merge_row = next(c for c in data["changes"] if c["commit"] == history.shas["merge"])
+    assert (merge_row["pre_governance"], merge_row["unapproved"]) == (True, False)
+    assert all(not c["pre_governance"] for c in data["changes"] if c["seq"] >= r.governance.seq)
+    rows = csv_rows(render_csv(r))
+    assert next(row for row in rows if row["record"] == "unapproved" and row["commit"] == sha)[
+        "governance_files"].splitlines() == ["OWNERS.toml", "policy.toml"]
+    meta = {row["key"]: row["value"] for row in rows if row["record"] == "meta"}
+    assert (meta["governance_start"], meta["governance_commit"]) == ("v2.0", history.shas["direct"])
+    html = render_html(r)
+    assert '<div class="governance-file" data-path="OWNERS.toml">' in html and 'id="governance-start"' in html
+    assert "before governance began</span>" in html

@@ -10,7 +10,9 @@ ACK = _obj(id=INT, name=STR, email=STR, at=STR, reason=STR)
 SCHEMAS: dict[str, Any] = {
     "Acknowledgement": ACK,
     "UnapprovedChange": _obj(commit=STR, date=STR, author=STR, author_email=STR, subject=STR, clauses=_array(STR),
-                             unreadable=_array(STR), seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+                             unreadable=_array(STR), governance_files=_array(STR), pre_governance=BOOL,
+                             seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+    "GovernanceStart": _obj(start=NSTR, commit=NSTR, warnings=_array(STR)),
     "HistoryRewrite": _obj(id=INT, seq=INT, detected_at=STR, old_head=STR, new_head=STR, fork=NSTR,
                            set_aside=_array(_obj(commit=STR, seq=INT, date=STR, author=STR, subject=STR)),
                            acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
@@ -18,17 +20,23 @@ SCHEMAS: dict[str, Any] = {
                     proposal={"oneOf": [{"type": "null"}, _obj(id=INT, title=STR, rationale=STR, proposer=OBJ,
                                                                 policy=_obj(path=STR, commit=NSTR, defaults=BOOL,
                                                                             text=NSTR))]},
-                    approvers=_array(_obj(name=STR, email=STR, time=STR, meaning=STR)), unapproved=BOOL,
+                    approvers=_array(_obj(name=STR, email=STR, time=STR, meaning=STR)), uncounted=_array(OBJ),
+                    unapproved=BOOL, pre_governance=BOOL,
+                    unapproved_governance=_array(_obj(path=STR, commit=STR, acknowledged=BOOL)),
                     next_change={"oneOf": [{"type": "null"}, _obj(commit=STR, date=STR, kinds=_array(STR), id=STR,
                                                                    proposal={"type": ["integer", "null"]},
-                                                                   unapproved=BOOL)]}),
+                                                                   unapproved=BOOL, pre_governance=BOOL)]}),
 }
 COMMIT = _param("commit", "path", "The unapproved commit's sha (or a unique prefix of at least 4 hex digits).")
 PATHS: dict[str, Any] = {
-    "/api/v1/unapproved": _op("Commits that changed clauses without a merged proposal, and history rewrites",
-                              _obj(changes=_array(_ref("UnapprovedChange")), rewrites=_array(_ref("HistoryRewrite"))),
+    "/api/v1/unapproved": _op("Commits that changed clauses or governance files without a merged proposal, and "
+                              "history rewrites",
+                              _obj(changes=_array(_ref("UnapprovedChange")), rewrites=_array(_ref("HistoryRewrite")),
+                                   governance=_ref("GovernanceStart")),
                               [_param("since", "query", "Only changes after this REF (tag, commit or date)."),
-                               _param("until", "query", "Only changes up to this REF.")], (404,)),
+                               _param("until", "query", "Only changes up to this REF."),
+                               _param("pre_governance", "query", "1 (or true) also lists the commits before "
+                                                                 "policy.toml's [governance] start.")], (400, 404)),
     "/api/v1/unapproved/{commit}/acknowledge": _write(
         "An admin records why an unapproved change is accepted (it stays flagged)", REASON,
         _obj(commit=STR, acknowledgement=_ref("Acknowledgement"), unapproved=BOOL), [COMMIT], 201),

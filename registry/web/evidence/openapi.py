@@ -18,13 +18,14 @@ SCHEMAS: dict[str, Any] = {
                          proposal={"type": ["object", "null"]},
                          approvers=_array(_obj(name=STR, email=STR, time=STR, meaning=STR)),
                          owners=_array(_obj(name=STR, email=STR, team=NSTR, source=STR)), unapproved=BOOL,
-                         prompts=_array(STR)),
+                         pre_governance=BOOL, prompts=_array(STR)),
     "EvidenceReport": _obj(
         report=STR, range=_obj(kind={"enum": ["release", "range"]}, release=NSTR,
                                **{"from": {"oneOf": [{"type": "null"}, _BOUND]}, "to": _BOUND}, commits=INT),
         generated_at=STR, repo=_obj(branch=NSTR, head=NSTR, date=NSTR), audit_head=_obj(seq=INT, hash=STR),
-        counts=OBJ, changes=_array(_ref("ReportChange")), proposals=_array(OBJ), unapproved=_array(OBJ),
-        unowned=OBJ, coverage=_ref("Coverage"),
+        counts=OBJ, changes=_array(_ref("ReportChange")), proposals=_array(OBJ),
+        unapproved=_array(_ref("UnapprovedChange")), unowned=OBJ, coverage=_ref("Coverage"),
+        governance=_ref("GovernanceStart"),
         verify=_obj(ok=BOOL, findings=_array(_obj(check=STR, where=STR, message=STR)))),
 }
 RELEASE = _param("release", "query", "A release tag: the report covers the commits after the previous tag up to it.")
