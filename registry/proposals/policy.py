@@ -324,6 +324,13 @@ class Evaluation:
         return not self.vetoes and all(c.missing == 0 for c in self.clauses)
 
     @property
+    def tally(self) -> tuple[int, int]:
+        """(approvals that count, approvals needed), summed over the touched clauses; an approval counts
+        for a clause only up to the number its rule asks, so have == need exactly when no clause misses one."""
+        return (sum(min(len(c.approved_by), c.required) for c in self.clauses),
+                sum(c.required for c in self.clauses))
+
+    @property
     def missing(self) -> list[str]:
         """One line per unmet rule."""
         return [c.message() for c in self.clauses if c.missing] + list(self.vetoes)
@@ -452,6 +459,15 @@ def judge_approvals(facts: Facts) -> tuple[tuple[CountedApproval, ...], tuple[Un
 def counted_approvals(facts: Facts) -> tuple[CountedApproval, ...]:
     """The approvals that count, in review order, each with the touched clauses it counts for (see judge_approvals)."""
     return judge_approvals(facts)[0]
+
+
+def waiting_on(facts: Facts, evaluation: Evaluation) -> tuple[str, ...]:
+    """Emails of the people whose approval could still satisfy the policy: the eligible approvers
+    (standing) of each clause still missing approvals, less those whose approval already counts."""
+    counts = {a.review.reviewer.email for a in evaluation.counted}
+    short = {c.key for c in evaluation.clauses if c.missing}
+    return tuple(dict.fromkeys(a.email for c in facts.clauses if c.key in short
+                               for a in eligible(facts, c) if a.email not in counts))
 
 
 def _partly(facts: Facts, counted: tuple[CountedApproval, ...]) -> list[str]:

@@ -216,6 +216,18 @@ class ProposalDetail:
 
 
 @dataclass(frozen=True)
+class Approvals:
+    """How far a proposal's approvals go: those that count and those its policy needs, over its clauses."""
+
+    have: int
+    need: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"have", "need"}."""
+        return {"have": self.have, "need": self.need}
+
+
+@dataclass(frozen=True)
 class ProposalSummary:
     """A proposal in a list: `specreg proposals` and the proposals page."""
 
@@ -228,12 +240,17 @@ class ProposalSummary:
     revision: int
     clauses: tuple[str, ...]  # the ids the current revision touches, in order
     commit: str | None  # the merge commit, once merged
+    approvals: Approvals
+    vetoed: bool  # a request for changes is pending
+    waiting_on: tuple[str, ...]  # emails of those whose approval could still satisfy the policy (open, approved)
 
     def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "state", "proposer", "created_at", "updated_at", "revision", "clauses", "commit"}."""
+        """{"id", "title", "state", "proposer", "created_at", "updated_at", "revision", "clauses", "commit",
+        "approvals", "vetoed", "waiting_on"}."""
         return {"id": self.id, "title": self.title, "state": self.state, "proposer": self.proposer.as_dict(),
                 "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "revision": self.revision,
-                "clauses": list(self.clauses), "commit": self.commit}
+                "clauses": list(self.clauses), "commit": self.commit, "approvals": self.approvals.as_dict(),
+                "vetoed": self.vetoed, "waiting_on": list(self.waiting_on)}
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store
 from registry.proposals.authoring import read_document
 from registry.proposals.governance import FILE
-from registry.proposals.policy import standing
+from registry.proposals.policy import standing, waiting_on
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
+    Approvals,
     BaseText,
     ChangeView,
     ClauseMarkdown,
@@ -154,13 +155,17 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
         policy_box(verdict(session, p)), tuple(drifted(session, p)))
 
 
-def _summary_fields(session: Session, p: Proposal) -> dict[str, Any]:
+def _summary_fields(session: Session, p: Proposal, v: Verdict | None = None) -> dict[str, Any]:
     keys = session.scalars(select(ProposedChange.key).join(Revision, Revision.id == ProposedChange.revision_id)
                            .where(Revision.proposal_id == p.id, Revision.number == p.revision)
                            .order_by(ProposedChange.position))
+    v = verdict(session, p) if v is None else v
+    e = v.evaluation
     return {"id": p.id, "title": p.title, "state": p.state, "proposer": _who(session, p.proposer_id),
             "created_at": p.created_at, "updated_at": p.updated_at, "revision": p.revision,
-            "clauses": tuple(keys), "commit": p.merged_sha}
+            "clauses": tuple(keys), "commit": p.merged_sha, "approvals": Approvals(*e.tally),
+            "vetoed": bool(e.vetoes),
+            "waiting_on": waiting_on(v.facts, e) if p.state in (OPEN, APPROVED) else ()}
 
 
 def list_proposals(session: Session, state: str | None = None, clause: str | None = None) -> list[ProposalSummary]:
@@ -201,7 +206,7 @@ def review_queue(session: Session, actor: Actor) -> list[QueueItem]:
         done = any(r.pending and r.reviewer_id == actor.person_id and r.revision_id == current.id
                    for r in store.reviews(session, p))
         if mine and not done:
-            out.append(QueueItem(**_summary_fields(session, p), as_owner_of=tuple(mine), policy=policy_box(v)))
+            out.append(QueueItem(**_summary_fields(session, p, v), as_owner_of=tuple(mine), policy=policy_box(v)))
     return out
 
 
@@ -231,3 +236,14 @@ def new_clause_place(session: Session, after: str | None, document: str | None) 
                          "document (?document=PATH)")
     return NewClausePlace(None, None, document, point.sha, "## Title {#new_id}\n\nThe clause's text.")
 
+
+
+def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:
+    """Open and approved proposals whose `waiting_on` names this person (the header's count, the home
+    page's list and the list page's "waiting on me"), oldest first."""
+    out = []
+    for p in session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)):
+        row = ProposalSummary(**_summary_fields(session, p))
+        if actor.email in row.waiting_on:
+            out.append(row)
+    return out

@@ -1,0 +1,70 @@
+"""The review experience: how far each proposal's approvals go, whether a veto blocks it, and whom it
+waits on (CLI, API and pages alike, from the one verdict)."""
+from __future__ import annotations
+
+import json
+
+from proposal_helpers import HEADINGS
+
+from registry.cli import main as cli
+
+
+def post(gov, who, url, data=None):
+    response = gov.app.test_client().post(url, json=data if data is not None else {}, headers=gov.api(who))
+    assert response.status_code in (200, 201), response.get_json()
+    return response.get_json()
+
+
+def listed(gov, n, monkeypatch, capsys):
+    """Proposal n as `specreg proposals --json` lists it, checked equal to the API's item."""
+    monkeypatch.setenv("SPECREG_DATABASE_URL", gov.app.config["DATABASE_URL"])
+    assert cli(["proposals", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert gov.app.test_client().get("/api/v1/proposals").get_json() == {"proposals": items}
+    return next(i for i in items if i["id"] == n)
+
+
+def test_a_new_proposal_on_a_root_clause_waits_on_both_owners_for_two_approvals(gov, monkeypatch, capsys):
+    n = gov.propose("be_honest", "Never lie.")
+    item = listed(gov, n, monkeypatch, capsys)
+    assert item["approvals"] == {"have": 0, "need": 2} and item["vetoed"] is False
+    assert sorted(item["waiting_on"]) == ["alan@example.org", "grace@example.org"]
+
+
+def test_an_approval_that_counts_takes_its_giver_off_waiting_on_and_raises_have(gov, monkeypatch, capsys):
+    n = gov.propose("be_honest", "Never lie.")
+    post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
+    item = listed(gov, n, monkeypatch, capsys)
+    assert item["approvals"] == {"have": 1, "need": 2} and item["waiting_on"] == ["alan@example.org"]
+
+
+def test_a_satisfied_proposal_waits_on_nobody(gov, monkeypatch, capsys):
+    n = gov.propose()
+    post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
+    item = listed(gov, n, monkeypatch, capsys)
+    assert (item["state"], item["approvals"], item["waiting_on"]) == ("approved", {"have": 1, "need": 1}, [])
+
+
+def test_a_pending_request_for_changes_marks_the_proposal_vetoed_until_it_is_withdrawn(gov, monkeypatch, capsys):
+    n = gov.propose()
+    post(gov, "barbara", f"/api/v1/proposals/{n}/reviews", {"kind": "request_changes", "comment": "No"})
+    assert listed(gov, n, monkeypatch, capsys)["vetoed"] is True
+    post(gov, "barbara", f"/api/v1/proposals/{n}/withdraw-veto")
+    assert listed(gov, n, monkeypatch, capsys)["vetoed"] is False
+
+
+def test_a_withdrawn_proposal_waits_on_nobody(gov, monkeypatch, capsys):
+    n = gov.propose()
+    post(gov, "ada", f"/api/v1/proposals/{n}/withdraw", {"reason": "Not now."})
+    item = listed(gov, n, monkeypatch, capsys)
+    assert (item["state"], item["waiting_on"]) == ("withdrawn", [])
+
+
+def test_an_approval_of_an_earlier_revision_puts_its_giver_back_on_waiting_on(gov, monkeypatch, capsys):
+    n = gov.propose()
+    post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
+
+    post(gov, "ada", f"/api/v1/proposals/{n}/revisions",
+         {"changes": [{"id": "respect_privacy", "text": f"{HEADINGS['respect_privacy']}\n\nNever.\n"}]})
+    item = listed(gov, n, monkeypatch, capsys)
+    assert (item["approvals"], item["waiting_on"]) == ({"have": 0, "need": 1}, ["grace@example.org"])
