@@ -17,6 +17,7 @@ from registry.accountability.unapproved import AcknowledgementView, is_unapprove
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, NotFound, UnknownRef
+from registry.history.governance import governance_start
 from registry.ledger.refs import commit_by_prefix
 from registry.models import Acknowledgement, ClauseVersion, Commit, HistoryRewrite, Proposal
 
@@ -41,8 +42,12 @@ def _why_not(session: Session, commit: Commit) -> str:
     number = session.scalar(select(Proposal.id).where(Proposal.merged_sha == commit.sha))
     if number is not None:
         return f"it is the merge of proposal #{number}"
+    start = governance_start(session)
+    if start.pre_governance(commit.seq):
+        return (f"it came before governance began (at {(start.commit or '')[:12]}, policy.toml's "
+                f"[governance] start {start.ref!r})")
     if session.scalar(select(ClauseVersion.id).where(ClauseVersion.seq == commit.seq).limit(1)) is None:
-        return "it changed no clause"
+        return "it changed no clause and no governance file"
     return "it has a merged proposal behind it"
 
 

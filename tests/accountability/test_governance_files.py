@@ -18,6 +18,7 @@ from registry.accountability.unapproved import (
 )
 from registry.accountability.verify import verify
 from registry.accounts.users import add_user
+from registry.errors import Conflict
 from registry.gitsource import SpecSource
 from registry.history.governance import governance_start
 from registry.history.queries import clause_history
@@ -156,6 +157,9 @@ def test_commits_before_the_start_are_pre_governance_and_left_out_unless_asked(w
         (first, True), (early, True), (begin, False), (setter, False), (late, False)]
     assert unapproved_count(world.session) == (3, 3) and pre_governance_count(world.session) == 2
     assert not is_unapproved(world.session, early)
+    with pytest.raises(Conflict, match=r"is not an unapproved change: it came before governance began \(at "
+                                       + begin[:12] + r", policy.toml's \[governance\] start 'v1'\)"):
+        acknowledge_commit(world.session, world.users["root"], early, "Old history")
     flags = {e.commit: (e.as_dict()["pre_governance"], e.as_dict()["unapproved"])
              for e in clause_history(world.session, "be_brief")}
     assert [flags[first], flags[early], flags[late]] == [(True, False), (True, False), (False, True)]
