@@ -142,7 +142,9 @@ def _in_force_text(r: InForce) -> str:
 
     lines = [f"{r.id} as in force at {iso(r.at)}" + (f" (now {r.current_id})" if r.current_id != r.id else ""),
              f"version: commit {r.commit[:12]} of {iso(r.date)}"]
-    if r.proposal is None:
+    if r.proposal is None and r.pre_governance:
+        lines.append("before governance began: no merged proposal is behind this text, and none was required yet")
+    elif r.proposal is None:
         lines.append("UNAPPROVED CHANGE: no merged proposal is behind this text (a direct commit)")
     else:
         p = r.proposal
@@ -151,6 +153,9 @@ def _in_force_text(r: InForce) -> str:
         lines += [f"  not counted: {u.name} <{u.email}> at {u.time}: {u.reason}" for u in r.uncounted]
         lines.append("  policy: built-in defaults" if p.policy.defaults
                      else f"  policy: {p.policy.path} at {(p.policy.commit or '')[:12]}")
+        lines += [f"  UNAPPROVED GOVERNANCE: counted under {g.path} as commit {g.commit[:12]} wrote it without a "
+                  f"merged proposal ({'acknowledged' if g.acknowledged else 'not acknowledged'})"
+                  for g in r.unapproved_governance]
     lines.append("owners then: " + (", ".join(f"{o.name} <{o.email}>" for o in r.owners) or "nobody"))
     n = r.next_change
     lines.append(f"next change: {iso(n.date)} in {n.commit[:12]} ({', '.join(n.kinds)})" if n else

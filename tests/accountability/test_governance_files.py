@@ -18,6 +18,7 @@ from registry.accountability.unapproved import (
 )
 from registry.accountability.verify import verify
 from registry.accounts.users import add_user
+from registry.cli.audit import _in_force_text
 from registry.errors import Conflict
 from registry.gitsource import SpecSource
 from registry.history.governance import governance_start
@@ -82,6 +83,9 @@ def test_the_viewers_approval_under_a_direct_owners_change_is_not_reported_clean
     assert data["unapproved_governance"] == [{"path": "OWNERS.toml", "commit": attack, "acknowledged": False},
                                              {"path": "policy.toml", "commit": attack, "acknowledged": False}]
     assert attack in changes(world)  # and the change it rests on stays in the report
+    text = _in_force_text(record)
+    assert f"UNAPPROVED GOVERNANCE: counted under OWNERS.toml as commit {attack[:12]} wrote it" in text
+    assert f"UNAPPROVED GOVERNANCE: counted under policy.toml as commit {attack[:12]} wrote it" in text
 
 
 def test_an_approval_counted_under_pre_governance_files_and_an_acknowledged_start_names_only_the_start(world):
@@ -254,3 +258,15 @@ def test_the_command_line_warns_about_an_unknown_start_on_stderr_and_lists_every
     out, err = capsys.readouterr()
     assert first[:12] in out and "governance files: policy.toml" in out
     assert "specreg: warning: policy.toml's [governance] start: unknown ref 'nope'" in err
+
+
+def test_the_in_force_text_says_when_a_text_dates_from_before_governance_began(repo, json_cli, capsys):
+    from registry.cli import main
+
+    repo.commit("Spec", {"spec/rules.md": "# Rules {#rules}\n\nIntro.\n"})
+    repo.commit("Tag", {"notes.txt": "x\n"}, tag="v1")
+    repo.commit("Start", {"policy.toml": POLICY + '\n[governance]\nstart = "v1"\n'})
+    assert json_cli("ingest")[0] == 0
+    assert main(["in-force", "rules", "--at", "2100-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "before governance began: no merged proposal is behind this text" in out and "UNAPPROVED" not in out
