@@ -153,7 +153,7 @@ class SpecSource:
         return f"the repository has: {', '.join(names)}" if names else "the repository has no branches yet"
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        """True when `ancestor` is reachable from `descendant`."""
+        """True when `ancestor` is reachable from `descendant`; False when either is not a commit in the repo."""
         return process.succeeds(self._dir, "merge-base", "--is-ancestor", ancestor, descendant)
 
     def has_commit(self, sha: str) -> bool:

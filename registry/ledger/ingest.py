@@ -219,7 +219,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
                  "earlier history keeps what the old rule selected")
     ledger.includes = files.describe()
     since, rewritten = ledger.head_sha, False
-    if since and not (source.has_commit(since) and source.is_ancestor(since, head)):
+    if since and not source.is_ancestor(since, head):  # (also when `since` is gone from the repo)
         since, rewritten = _rewind(session, source, ledger, since, head, run), True
     total = source.count(head, since)
     job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)

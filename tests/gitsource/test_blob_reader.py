@@ -62,3 +62,4 @@ def test_a_missing_blob_is_a_source_error_and_the_next_request_still_works(repo,
         with pytest.raises(SourceError, match="missing from the repository"):
             dict(source.blobs([shas[0], "0" * 39 + "1", shas[1]]))
         assert dict(source.blobs(shas[2:4])) == {s: files[s] for s in shas[2:4]}
+
