@@ -54,8 +54,10 @@ with SpecSource(sys.argv[2]) as source, session_scope(engine, write=True) as ses
 """
 
 
-def _alive(pid: int) -> bool:
-    return process_started(pid) is not None  # None: no such process, or a zombie (it has ended)
+def _alive(process: tuple[int, str | None]) -> bool:
+    """Still running: neither gone, nor a zombie, nor its pid taken by a later process."""
+    pid, started = process
+    return started is not None and process_started(pid) == started
 
 
 def _big_document(n: int) -> str:
@@ -77,19 +79,19 @@ def test_a_killed_ingest_leaves_no_reader_or_git_process_and_the_next_run_marks_
             time.sleep(0.05)
         assert ready.exists(), f"the ingest never reached its first checkpoint (exit {proc.poll()})"
         time.sleep(0.1)  # the file is written in one call, but give the writer a moment to finish it
-        below = json.loads(ready.read_text())
+        below = [(pid, process_started(pid)) for pid in json.loads(ready.read_text())]
         assert below, "the ingest ran no reader process"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 10
         while any(map(_alive, below)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        left = [pid for pid in below if _alive(pid)]
+        left = [p for p in below if _alive(p)]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    for pid in left:  # do not leave them behind for the other tests either
+    for pid, _ in left:  # do not leave them behind for the other tests either
         os.kill(pid, signal.SIGKILL)
     assert left == [], "processes of the killed ingest still running"
 
