@@ -109,6 +109,14 @@ class Forbidden(SpecregError):
     status = 403
 
 
+class WrongPassword(Forbidden):
+    """The current password given to change it is not right.
+
+    The failed check was recorded for the login throttle: the edge commits before it answers, so
+    guessing the current password through a borrowed session or token is throttled like logging in.
+    """
+
+
 class CsrfFailure(Forbidden):
     """A form arrived without the session's CSRF token."""
 

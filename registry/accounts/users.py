@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import signals
-from registry.accounts import permissions
+from registry.accounts import failures, permissions
 from registry.accounts.actors import Actor, normalize_email
 from registry.audit import events as audit
-from registry.errors import BadRequest, Conflict, Forbidden, Unauthorized, UnknownUser
+from registry.errors import BadRequest, Conflict, Unauthorized, UnknownUser, WrongPassword
 from registry.ledger.refs import iso
 from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcnow
 from registry.person_ident import check_identity
@@ -197,14 +197,23 @@ def _revoke_credentials(session: Session, person_id: int, keep_session: str | No
     return {"tokens": len(tokens), "sessions": len(logins)}
 
 
-def _check_current_password(account: Account, current: str | None) -> None:
-    """Changing your own password proves you know the current one (a borrowed session or token does not)."""
+def _check_current_password(session: Session, person: Person, account: Account, current: str | None) -> None:
+    """Changing your own password proves you know the current one (a borrowed session or token does not).
+
+    A wrong one counts as a failed password check for the email, like a failed login, and the same
+    throttle refuses further checks (TooManyAttempts) for a while.
+    """
     if account.password_hash is None:
         return  # nothing to prove: single sign-on or tokens only until now
     if not current:
         raise BadRequest("give your current password to change it")
+    now = utcnow()
+    failures.refuse_if_throttled(session, person.email, "", now)
     if not check_password_hash(account.password_hash, current):
-        raise Forbidden("the current password is not right")
+        failures.record_failure(session, person.email, "", now)
+        audit.record(session, person.email, "session.login_failed", f"user:{person.email}", None,
+                     {"reason": "wrong current password"})
+        raise WrongPassword("the current password is not right")
 
 
 def set_password(session: Session, actor: Actor | None, email: str, password: str, current: str | None = None,
@@ -219,7 +228,7 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
     person, account = find_account(session, email)
     before = account.password_set_by_id
     if person.id == actor.person_id:
-        _check_current_password(account, current)
+        _check_current_password(session, person, account, current)
     account.password_hash = generate_password_hash(password)
     # Someone else's choice until the holder sets their own (separation of duties, proposals/policy.py).
     account.password_set_by_id = None if actor.person_id == person.id else actor.person_id

@@ -340,3 +340,18 @@ def test_an_account_without_a_password_sets_its_first_one_without_a_current_one(
     ada = add_user(session, admin, "ada@example.org", "Ada", "editor")
     set_password(session, ada, ada.email, "a long passphrase")
     assert authenticate(session, ada.email, "a long passphrase") == ada
+
+
+def test_wrong_current_passwords_count_like_failed_logins_and_are_throttled_alike(session, admin):
+    from registry.accounts.logins import log_in
+    from registry.errors import TooManyAttempts, WrongPassword
+
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    for _ in range(5):
+        with pytest.raises(WrongPassword, match="current password is not right"):
+            set_password(session, ada, ada.email, "a new passphrase", "a wrong guess")
+    with pytest.raises(TooManyAttempts):  # even the right one, until the window passes
+        set_password(session, ada, ada.email, "a new passphrase", "a long passphrase")
+    with pytest.raises(TooManyAttempts):
+        log_in(session, ada.email, "a long passphrase", "10.0.0.1")
+    assert authenticate(session, ada.email, "a long passphrase") == ada

@@ -20,7 +20,21 @@ def clocked(request, database_url, repo, tmp_path: Path):
         response = gov.app.test_client().post("/api/v1/users/vic@example.org/password",
                                               json={"password": "a long passphrase"}, headers=gov.api("root"))
         assert response.status_code == 200
+        gov.tokens["vic"] = _new_token(gov, "vic")  # setting the password revoked vic's tokens
         yield gov
+
+
+def _new_token(gov, who: str) -> str:
+    from sqlalchemy.pool import NullPool
+
+    from registry.accounts.credentials import create_token
+    from registry.db import make_engine, session_scope
+
+    engine = make_engine(gov.app.config["DATABASE_URL"], poolclass=NullPool)
+    with session_scope(engine, write=True) as s:
+        secret = create_token(s, gov.users[who], gov.users[who].email)[0]
+    engine.dispose()
+    return secret
 
 
 def attempt(gov, password: str, email: str = "vic@example.org", client: str = "192.0.2.1",

@@ -122,3 +122,34 @@ def test_the_command_line_reads_the_current_password_first_for_your_own(gov, mon
     assert logs_in(gov, "vic", NEW) == (code == 0) and token_works(gov, "vic") == (code != 0)
     if code:
         assert "the current password is not right" in capsys.readouterr().err
+
+
+def failures(gov) -> int:
+    from sqlalchemy import func, select
+
+    from registry.models import LoginFailure
+
+    engine = make_engine(gov.app.config["DATABASE_URL"], poolclass=NullPool)
+    with session_scope(engine) as s:
+        count = s.scalar(select(func.count()).select_from(LoginFailure))
+    engine.dispose()
+    return count
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled_like_logging_in(gov):
+    given_password(gov, "vic")
+    browser = gov.browser("vic")
+    for _ in range(5):
+        wrong = browser.post("/account/password", data={**CSRF, "current_password": "a guess", "password": NEW})
+        assert wrong.status_code == 403
+    assert failures(gov) == 5  # kept, though each change was refused
+    throttled = browser.post("/account/password", data={**CSRF, "current_password": OLD, "password": NEW})
+    assert throttled.status_code == 429 and "too many failed attempts" in throttled.get_data(as_text=True)
+    assert logs_in(gov, "vic", OLD)
+
+
+def test_a_wrong_current_password_through_the_api_is_counted(gov):
+    given_password(gov, "vic")
+    wrong = gov.app.test_client().post("/api/v1/users/vic@example.org/password", headers=gov.api("vic"),
+                                       json={"password": NEW, "current_password": "a guess"})
+    assert (wrong.status_code, wrong.get_json()["error"], failures(gov)) == (403, "forbidden", 1)

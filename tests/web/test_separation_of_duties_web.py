@@ -66,7 +66,8 @@ def test_setting_your_password_on_the_account_page_needs_the_csrf_token(gov):
 
 def test_the_proposal_page_and_json_say_which_approval_does_not_count_and_why(gov):
     puppet = _puppet(gov, "mallory@example.org", "respect_privacy")
-    assert puppet.post("/account/password", data={**CSRF, "password": "mallory-own-choice"}).status_code == 302
+    own = {**CSRF, "current_password": PASSWORD, "password": "mallory-own-choice"}
+    assert puppet.post("/account/password", data=own).status_code == 302
     n = gov.propose("respect_privacy")
     assert puppet.post(f"/proposals/{n}/review", data={**CSRF, "kind": "approve", "revision": "1"}).status_code == 302
     reset = gov.app.test_client().post("/api/v1/users/mallory@example.org/password", headers=gov.api("root"),

@@ -8,7 +8,7 @@ from registry.accounts.actors import Actor, require_role
 from registry.accounts.credentials import create_token, list_tokens, revoke_sessions, revoke_token
 from registry.accounts.users import passwords_set_by_others, set_password
 from registry.db import get_session
-from registry.errors import BadRequest, Forbidden
+from registry.errors import BadRequest, Forbidden, TooManyAttempts, WrongPassword
 from registry.web.auth import current_actor
 
 bp = Blueprint("account", __name__)
@@ -18,6 +18,18 @@ def _page(actor: Actor, new_token: str | None = None, password_error: str | None
     return render_template("account.html", me=actor, tokens=list_tokens(get_session(), actor), new_token=new_token,
                            password_set_by=passwords_set_by_others(get_session()).get(actor.email),
                            password_error=password_error)
+
+
+def change_password(email: str, password: str, current: str | None, keep_session: str | None) -> None:
+    """set_password for this request's actor; a wrong current password is committed as a failed check first.
+
+    The refusal would roll the request back, and the login throttle has to count the guess.
+    """
+    try:
+        set_password(get_session(), current_actor(), email, password, current, keep_session)
+    except WrongPassword:
+        get_session().commit()
+        raise
 
 
 @bp.get("/account")
@@ -34,9 +46,9 @@ def password() -> Response | tuple[str, int]:
     """
     actor = require_role(current_actor(), "viewer", "change your password")
     try:
-        set_password(get_session(), actor, actor.email, request.form.get("password", ""),
-                     request.form.get("current_password"), session.get("sid"))
-    except (BadRequest, Forbidden) as exc:  # a short password, a missing or wrong current one: say so here
+        change_password(actor.email, request.form.get("password", ""), request.form.get("current_password"),
+                        session.get("sid"))
+    except (BadRequest, Forbidden, TooManyAttempts) as exc:  # short, a missing or wrong current one, throttled
         get_session().rollback()
         return _page(actor, password_error=exc.message), exc.status
     get_session().commit()

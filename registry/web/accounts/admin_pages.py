@@ -20,12 +20,12 @@ from registry.accounts.users import (
     disable_user,
     enable_user,
     list_users_for,
-    set_password,
     set_role,
 )
 from registry.db import get_session
 from registry.errors import BadRequest, Conflict, NotFound, SpecregError
 from registry.models import ROLES
+from registry.web.accounts.account_pages import change_password
 from registry.web.auth import current_actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -106,8 +106,7 @@ def role(email: str) -> Response:
 @bp.post("/users/<path:email>/password")
 def password(email: str) -> Response:
     """Set an account's password (your own with the current one); the account's tokens and other sessions end."""
-    set_password(get_session(), current_actor(), email, request.form.get("password", ""),
-                 request.form.get("current_password"), session.get("sid"))
+    change_password(email, request.form.get("password", ""), request.form.get("current_password"), session.get("sid"))
     return _done(f"Password set for {normalize_email(email)}; their API tokens and other sessions are revoked.")
 
 

@@ -7,9 +7,10 @@ from flask import Blueprint, Response, jsonify
 
 from registry.accounts.actors import normalize_email
 from registry.accounts.credentials import revoke_sessions
-from registry.accounts.users import add_user, disable_user, enable_user, list_users_for, set_password, set_role
+from registry.accounts.users import add_user, disable_user, enable_user, list_users_for, set_role
 from registry.db import get_session
 from registry.models import ROLES
+from registry.web.accounts.account_pages import change_password
 from registry.web.auth import current_actor
 from registry.web.bodies import NOTHING, Field, Schema, json_body
 
@@ -53,7 +54,7 @@ def password(email: str) -> tuple[Response, int]:
     Every API token of the account is revoked, the one of this request too, and every login session.
     """
     data = json_body(PASSWORD)
-    set_password(get_session(), current_actor(), email, data["password"], data["current_password"])
+    change_password(email, data["password"], data["current_password"], None)
     return _done({"email": normalize_email(email), "password": True})
 
 
