@@ -1,4 +1,4 @@
-"""Ledger commands: init, ingest, clauses, history, show, diff."""
+"""Ledger commands: init, ingest, runs, clauses, history, show, diff."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--similarity", type=float, default=None,
                    help="body similarity (0-1) at which a vanished id and a new id are one renamed clause")
     p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("runs", parents=[common], help="the latest ingest runs and how each ended (marks dead ones)")
+    p.add_argument("--limit", type=int, default=20, help="how many runs, newest first (default 20)")
+    p.set_defaults(handler=cmd_runs)
 
     p = sub.add_parser("clauses", parents=[common], help="list clauses (now or at a ref)")
     p.add_argument("--at", metavar="REF", help="tag, branch, commit sha or ISO date")
@@ -85,6 +89,23 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         where = f"{w.path}:{w.line}" if w.line else w.path
         lines.append(f"warning: {(w.commit or '')[:12]} {where}: {w.message}")
     ctx.emit(report.as_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace, ctx: Context) -> int:
+    """The latest ingest runs; a "running" one whose process is gone is marked abandoned first."""
+    from registry.ledger.runs import check_runs
+
+    if args.limit < 1:
+        from registry.errors import BadRequest
+
+        raise BadRequest("--limit must be at least 1")
+    with ctx.session(write=True) as session:
+        runs = check_runs(session, args.limit)
+    lines = [f"#{r.id:<5} {r.status:<9} {r.started_at:%Y-%m-%d %H:%M:%S}  {r.commits:>6} commit(s) "
+             f"{r.versions:>7} version(s)  {(r.head_after or '-')[:12]:<12}  "
+             f"{f'pid {r.pid} on {r.host}' if r.pid else ''}".rstrip() for r in runs]
+    ctx.emit([r.as_dict() for r in runs], "\n".join(lines) or "(no ingest runs yet)")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -77,3 +78,36 @@ def mark_abandoned(session: Session) -> list[int]:
         run.status, run.finished_at = ABANDONED, utcnow()
     session.flush()
     return [run.id for run in gone]
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One ingest run as `specreg runs` shows it."""
+
+    id: int
+    branch: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    head_before: str | None
+    head_after: str | None
+    commits: int
+    versions: int
+    pid: int | None
+    host: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form."""
+        return {"id": self.id, "branch": self.branch, "status": self.status,
+                "started_at": self.started_at.isoformat(),
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "head_before": self.head_before, "head_after": self.head_after, "commits": self.commits,
+                "versions": self.versions, "pid": self.pid, "host": self.host}
+
+
+def check_runs(session: Session, limit: int) -> list[RunView]:
+    """Mark runs whose process is gone as abandoned, then the latest `limit` runs, newest first."""
+    mark_abandoned(session)
+    rows = session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(limit))
+    return [RunView(r.id, r.branch, r.status, r.started_at, r.finished_at, r.head_before, r.head_after, r.commits,
+                    r.versions, r.pid, r.host) for r in rows]
