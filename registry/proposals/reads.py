@@ -247,3 +247,9 @@ def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:
         if actor.email in row.waiting_on:
             out.append(row)
     return out
+
+
+def state_counts(session: Session) -> dict[str, int]:
+    """How many proposals are in each state (every state named, zero included): the list page's tabs."""
+    found = {s: n for s, n in session.execute(select(Proposal.state, func.count()).group_by(Proposal.state))}
+    return {s: found.get(s, 0) for s in STATES}

@@ -68,3 +68,61 @@ def test_an_approval_of_an_earlier_revision_puts_its_giver_back_on_waiting_on(go
          {"changes": [{"id": "respect_privacy", "text": f"{HEADINGS['respect_privacy']}\n\nNever.\n"}]})
     item = listed(gov, n, monkeypatch, capsys)
     assert (item["approvals"], item["waiting_on"]) == ({"have": 0, "need": 1}, ["grace@example.org"])
+
+
+def html(gov, who, url, status=200):
+    response = gov.browser(who).get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_the_list_page_tabs_count_the_proposals_in_each_state(gov):
+    gov.propose()
+    n = gov.propose("be_brief", "Short.")
+    post(gov, "ada", f"/api/v1/proposals/{n}/withdraw", {"reason": "Not now."})
+    page = html(gov, None, "/proposals")
+    assert '<span class="count" data-state="open">1</span>' in page
+    assert '<span class="count" data-state="withdrawn">1</span>' in page
+    assert '<span class="count" data-state="merged">0</span>' in page
+    assert '<span class="count" data-state="all">2</span>' in page
+
+
+def test_the_list_page_shows_approvals_the_veto_and_whom_each_proposal_waits_on(gov):
+    n = gov.propose("be_honest", "Never lie.")
+    post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
+    post(gov, "barbara", f"/api/v1/proposals/{n}/reviews", {"kind": "request_changes", "comment": "No"})
+    page = html(gov, None, "/proposals")
+    assert '<td class="approvals">1/2 <span class="badge vetoed">vetoed</span></td>' in page
+    assert '<td class="waiting">alan@example.org</td>' in page
+
+
+def test_the_header_counts_what_waits_on_the_signed_in_user_and_links_to_that_list(gov):
+    n = gov.propose()
+    grace = html(gov, "grace", "/releases")
+    assert 'href="/proposals?waiting_on=me"' in grace and 'aria-label="1 proposal waiting on you">1<' in grace
+    assert 'aria-label="0 proposals waiting on you">0<' in html(gov, "alan", "/releases")
+    assert "waiting_on=me" not in html(gov, None, "/releases")
+    mine = html(gov, "grace", "/proposals?waiting_on=me")
+    assert f'href="/proposals/{n}"' in mine and 'data-state="waiting">1<' in mine
+    assert f'href="/proposals/{n}"' not in html(gov, "alan", "/proposals?waiting_on=me")
+
+
+def test_waiting_on_me_needs_a_login(gov):
+    assert "log in to see what waits on you" in html(gov, None, "/proposals?waiting_on=me", 401)
+
+
+def test_the_home_page_lists_the_proposals_waiting_on_the_signed_in_user(gov):
+    n = gov.propose()
+    home = html(gov, "grace", "/")
+    assert "Waiting on you" in home and f'<a href="/proposals/{n}">#{n} Tighten</a>' in home
+    assert "Nothing waits on your approval." in html(gov, "alan", "/")
+    assert "Waiting on you" not in html(gov, None, "/")
+
+
+def test_an_error_page_does_not_ask_for_the_signed_in_users_queue(gov, monkeypatch):
+    from registry.web.proposals import pages
+
+    def broken(*_args):
+        raise AssertionError("the error page asked for the queue")
+    monkeypatch.setattr(pages, "waiting_for", broken)
+    assert "waiting_on=me" not in html(gov, "grace", "/proposals/999", 404)

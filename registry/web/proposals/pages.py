@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from registry.accounts.actors import require_role
 from registry.db import get_session, read_only
 from registry.errors import BadRequest, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
+from registry.paging import page_of
 from registry.proposals import authoring as proposals
 from registry.proposals import permissions, reviews
 from registry.proposals.authoring import ChangeInput, check_clause_text, check_input
@@ -21,12 +22,15 @@ from registry.proposals.feasibility import proposal_shortfalls
 from registry.proposals.governance import FILE, checked_content
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
+from registry.proposals.read_models import ProposalSummary
 from registry.proposals.reads import (
     clause_markdown,
     new_clause_place,
     proposal_detail,
     proposals_page,
     review_queue,
+    state_counts,
+    waiting_for,
 )
 from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
 from registry.proposals.store import get_proposal
@@ -52,14 +56,33 @@ def done(n: int, message: str) -> Response:
     return redirect(url_for("proposals.show", n=n))
 
 
+def waiting_on_me() -> list[ProposalSummary]:
+    """The open and approved proposals waiting on the signed-in user (none when logged out), once per request:
+    the header's badge, the home page's list and the list's "waiting on me" tab."""
+    if "waiting_on_me" not in g:
+        actor = current_actor()
+        g.waiting_on_me = [] if actor is None else waiting_for(get_session(), actor)
+    return list(g.waiting_on_me)
+
+
+@bp.app_context_processor
+def my_queue() -> dict[str, Any]:
+    """`waiting_on_me()` for every page's header (and the home page), computed only when a page asks."""
+    return {"waiting_on_me": waiting_on_me}
+
+
 @bp.get("/proposals")
 def index() -> str:
-    """Proposals by state (default: the open ones)."""
+    """Proposals by state (default: the open ones), or `?waiting_on=me`: those waiting on the signed-in user."""
     state, clause = request.args.get("state", OPEN.value), request.args.get("clause") or None
-    shown = proposals_page(get_session(), None if state == "all" else state, clause,
-                           page_arg())
+    if request.args.get("waiting_on") == "me":
+        require_role(current_actor(), "viewer", "see what waits on you")
+        shown = page_of(waiting_on_me(), page_arg())
+        state, clause = "waiting", None
+    else:
+        shown = proposals_page(get_session(), None if state == "all" else state, clause, page_arg())
     return render_template("proposals/list.html", rows=shown.items, window=shown.window, state=state,
-                           states=STATES, clause=clause)
+                           states=STATES, clause=clause, counts=None if clause else state_counts(get_session()))
 
 
 @bp.get("/proposals/queue")
