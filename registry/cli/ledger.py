@@ -131,15 +131,16 @@ def cmd_clauses(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
     """Every version of a clause, oldest first."""
-    from registry.history.queries import clause_history
+    from registry.accountability.governed import governed_history
     from registry.ledger.refs import iso
 
     with ctx.session() as session:
-        entries = clause_history(session, args.id)
+        governed = governed_history(session, args.id)
     lines = [f"{iso(e.date)}  {e.commit[:12]}  {e.author:<18}  {','.join(e.changes):<24}  "
              f"{e.id}{' (was ' + e.previous_id + ')' if e.previous_id else ''}  {e.title}"
-             for e in entries]
-    ctx.emit([e.as_dict() for e in entries], "\n".join(lines))
+             + (f"  [{g.governance.line}]" if g.governance.proposal else "")
+             for g in governed for e in [g.entry]]
+    ctx.emit([g.as_dict() for g in governed], "\n".join(lines))
     return 0
 
 

@@ -9,6 +9,7 @@ held the approvals name what the rule of that time counted (see `_before_recordi
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -126,13 +127,7 @@ def _before_recording(session: Session, proposal: Proposal) -> tuple[SignedAppro
 
 def recorded(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]:
     """The approvals a merged proposal's merge named, as its `proposal.merge` event recorded them."""
-    event = _merge_event(session, proposal)
-    kept = (event.new or {}).get("approvals") if event is not None else None
-    if kept is None:
-        return _before_recording(session, proposal)
-    reviews = [(_review(session, a["review"]), tuple(a["counts_for"])) for a in kept]
-    # A review row deleted behind the registry's back drops out here, and verify names the trailer it leaves.
-    return tuple(_signed(session, r, counts_for) for r, counts_for in reviews if r is not None)
+    return recorded_many(session, [proposal.id])[proposal.id]
 
 
 def recorded_uncounted(session: Session, proposal: Proposal) -> tuple[NotCounted, ...]:
@@ -146,3 +141,32 @@ def recorded_uncounted(session: Session, proposal: Proposal) -> tuple[NotCounted
                      if r.pending and r.kind == "approve" and r.id not in named)
     found = [(_review(session, u["review"]), str(u["reason"])) for u in kept]
     return tuple(_uncounted(session, r, why) for r, why in found if r is not None)
+
+
+def recorded_many(session: Session, proposal_ids: Collection[int]) -> dict[int, tuple[SignedApproval, ...]]:
+    """`recorded` for many merged proposals at once: one query each for their merge events, reviews and
+    reviewers, so a page of history or blame lines costs the same whatever its length."""
+    ids = sorted(set(proposal_ids))
+    if not ids:
+        return {}
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == MERGE_ACTION, AuditEvent.subject.in_([f"proposal:{i}" for i in ids]))
+        .order_by(AuditEvent.seq))
+    kept = {int(e.subject.split(":", 1)[1]): (e.new or {}).get("approvals") for e in events}  # the last wins
+    review_ids = {a["review"] for approvals in kept.values() if approvals for a in approvals}
+    reviews = {r.id: r for r in session.scalars(select(Review).where(Review.id.in_(review_ids)))} if review_ids else {}
+    people = {r.reviewer_id for r in reviews.values()}
+    # Held here, so _signed's session.get finds each reviewer in the session without a query.
+    reviewers = list(session.scalars(select(Person).where(Person.id.in_(people)))) if people else []
+    out: dict[int, tuple[SignedApproval, ...]] = {}
+    for i in ids:
+        approvals = kept.get(i)
+        if approvals is None:  # merged before the event kept them (or not merged): the old rule, one by one
+            proposal = session.get(Proposal, i)
+            out[i] = _before_recording(session, proposal) if proposal is not None else ()
+            continue
+        found = [(reviews.get(a["review"]), tuple(a["counts_for"])) for a in approvals]
+        # A review row deleted behind the registry's back drops out here, and verify names the trailer it leaves.
+        out[i] = tuple(_signed(session, r, counts_for) for r, counts_for in found if r is not None)
+    del reviewers
+    return out

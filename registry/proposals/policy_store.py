@@ -5,6 +5,7 @@ force (like OWNERS.toml). Before any policy.toml, or after it is deleted, the bu
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -86,8 +87,26 @@ def policy_at(session: Session, seq: int) -> PolicySource:
         .where(PolicyVersion.seq <= seq, PolicyVersion.live, PolicyVersion.status != "invalid")
         .order_by(PolicyVersion.seq.desc(), PolicyVersion.id.desc()).limit(1)
     ).first()
-    if row is None or row[0].status == "deleted":
+    return _source(row[0] if row else None, row[1] if row else None)
+
+
+def _source(version: PolicyVersion | None, sha: str | None) -> PolicySource:
+    """The policy a usable policy.toml version gives (the defaults when none, or when it was deleted)."""
+    if version is None or sha is None or version.status == "deleted":
         return PolicySource(DEFAULT_POLICY, None, None)
-    version, sha = row
-    policy = parse_policy(version.text).policy
-    return PolicySource(policy or DEFAULT_POLICY, sha, version.text)
+    return PolicySource(parse_policy(version.text).policy or DEFAULT_POLICY, sha, version.text)
+
+
+def policies_at(session: Session, seqs: Collection[int]) -> dict[int, PolicySource]:
+    """`policy_at` for many commits in one query: each one's policy in force."""
+    if not seqs:
+        return {}
+    rows = session.execute(
+        select(PolicyVersion, Commit.sha).join(Commit, Commit.seq == PolicyVersion.seq)
+        .where(PolicyVersion.seq <= max(seqs), PolicyVersion.live, PolicyVersion.status != "invalid")
+        .order_by(PolicyVersion.seq, PolicyVersion.id)).all()
+    out = {}
+    for seq in set(seqs):
+        last = [(v, sha) for v, sha in rows if v.seq <= seq][-1:]  # the newest wins, as in policy_at
+        out[seq] = _source(*last[0]) if last else _source(None, None)
+    return out

@@ -63,7 +63,10 @@ SCHEMAS: dict[str, Any] = {
                    unreadable={"oneOf": [{"type": "null"}, _obj(path=STR, commit=STR, date=STR, reason=STR)]}),
     "HistoryEntry": _obj(commit=STR, date=STR, author=STR, author_email=STR, changes=_array(STR), id=STR,
                          title=STR, document=STR, previous_id=NSTR, attributes=OBJ, subject=STR,
-                         unapproved=BOOL),
+                         proposal=NINT, unapproved=BOOL, pre_governance=BOOL,
+                         approvers=_array(_ref("Approver"))),
+    "Approver": _obj(name=STR, email=STR, time=STR, meaning=STR),
+    "BlameLine": _obj(text=STR, commit=STR, date=STR, author=STR, proposal=NINT, approvers=_array(_ref("Approver"))),
     "Op": _obj(op={"enum": ["equal", "delete", "insert"]}, text=STR),
     "Release": _obj(name=STR, commit=STR, date=STR, message=STR),
     "ChangelogEntry": _obj(id=STR, kinds=_array({"enum": ["added", "removed", "renamed", "moved", "modified"]}),
@@ -87,6 +90,9 @@ PATHS: dict[str, Any] = {
     "/api/v1/clauses/{id}": _op("One clause at a point", _ref("Clause"), [ID, AT], (404,)),
     "/api/v1/clauses/{id}/history": _op("Every version of a clause, oldest first",
                                         _obj(id=STR, versions=_array(_ref("HistoryEntry"))), [ID], (404,)),
+    "/api/v1/clauses/{id}/blame": _op(
+        "Each line of a clause's text at a point with the commit, proposal and counted approvals that last changed it",
+        _obj(id=STR, lines=_array(_ref("BlameLine"))), [ID, AT], (404,)),
     "/api/v1/clauses/{id}/diff": _op(
         "Word-level diff of a clause between two refs (default: its latest change)",
         _obj(id=STR, **{"from": _SIDE, "to": _SIDE}, ops=_array(_ref("Op")), from_ref=_REF, to_ref=_REF,

@@ -6,11 +6,12 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
+from registry.accountability.governed import governed_blame, governed_history
 from registry.db import get_session
 from registry.history.clause_detail import clause_detail
 from registry.history.diffs import version_diff
 from registry.history.documents import clauses_page
-from registry.history.queries import clause_history, clause_summaries
+from registry.history.queries import clause_summaries
 from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search as run_search
@@ -49,8 +50,14 @@ def clause(id: str) -> Response:
 @bp.get("/clauses/<id>/history")
 def history(id: str) -> Response:
     """Every version of the clause, oldest first: the `specreg history` fields."""
-    entries = clause_history(get_session(), id)
+    entries = governed_history(get_session(), id)
     return jsonify({"id": id, "versions": [e.as_dict() for e in entries]})
+
+
+@bp.get("/clauses/<id>/blame")
+def blame(id: str) -> Response:
+    """Each line of the clause text at `at` with the commit, proposal and approvals that last changed it."""
+    return jsonify(governed_blame(get_session(), id, current_as_of().point).as_dict())
 
 
 @bp.get("/clauses/<id>/diff")
