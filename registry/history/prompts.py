@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import UnknownPrompt
 from registry.gitsource import RawCommit
-from registry.history.queries import ClauseView, list_clauses
+from registry.history.queries import ClauseSummary, clause_summaries, texts_containing
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.refs import Point
 from registry.models import ExampleFile
@@ -45,16 +45,16 @@ class PromptFile:
 
     prompt: Prompt
     content: str
-    cited_by: list[ClauseView]
+    cited_by: list[ClauseSummary]
 
 
 @dataclass(frozen=True)
 class Coverage:
     """Which clauses in force at a point cite existing prompts, and which have none."""
 
-    covered: list[tuple[ClauseView, list[Prompt]]]
-    uncovered: list[ClauseView]
-    broken: list[tuple[ClauseView, list[Prompt]]]  # cite prompts whose files do not exist
+    covered: list[tuple[ClauseSummary, list[Prompt]]]
+    uncovered: list[ClauseSummary]
+    broken: list[tuple[ClauseSummary, list[Prompt]]]  # cite prompts whose files do not exist
 
     @property
     def share(self) -> float:
@@ -64,7 +64,7 @@ class Coverage:
 
     def as_dict(self) -> dict[str, object]:
         """{"clauses", "covered", "uncovered", "share", "with_prompts", "without_prompts", "missing_files"}."""
-        def item(v: ClauseView, prompts: list[Prompt] | None = None) -> dict[str, object]:
+        def item(v: ClauseSummary, prompts: list[Prompt] | None = None) -> dict[str, object]:
             out: dict[str, object] = {"id": v.id, "title": v.title, "document": v.document}
             return out if prompts is None else out | {"prompts": [p.as_dict() for p in prompts]}
         return {"clauses": len(self.covered) + len(self.uncovered), "covered": len(self.covered),
@@ -115,6 +115,11 @@ def _prompts(names: list[str], files: dict[str, ExampleFile]) -> list[Prompt]:
     return out
 
 
+def citing_texts(session: Session, point: Point) -> dict[int, str]:
+    """The texts at the point that may cite a prompt (contain `[^`), by lineage: no other text can."""
+    return texts_containing(session, point, "[^")
+
+
 def cited_prompts(session: Session, text: str, seq: int) -> list[Prompt]:
     """The prompts a clause text cites, each saying whether its file exists at seq."""
     names = footnote_refs(text)
@@ -128,16 +133,18 @@ def prompt_file(session: Session, name: str, point: Point) -> PromptFile:
     f = _files_at(session, [example_path(name)], point.seq).get(example_path(name))
     if f is None:
         raise UnknownPrompt(f"no evaluation prompt {example_path(name)} at {point.ref} ({point.sha[:12]})")
-    citing = [v for v in list_clauses(session, point) if name in footnote_refs(v.text)]
+    texts = citing_texts(session, point)
+    citing = [v for v in clause_summaries(session, point) if name in footnote_refs(texts.get(v.clause_id, ""))]
     return PromptFile(Prompt(name, f.path, True, _title(f.content, name)), f.content or "", citing)
 
 
 def prompt_coverage(session: Session, point: Point) -> Coverage:
     """Sort the clauses in force at a point by whether they cite an existing prompt."""
     files = _files_at(session, None, point.seq)
+    texts = citing_texts(session, point)
     covered, uncovered, broken = [], [], []
-    for view in list_clauses(session, point):
-        prompts = _prompts(footnote_refs(view.text), files)
+    for view in clause_summaries(session, point):
+        prompts = _prompts(footnote_refs(texts.get(view.clause_id, "")), files)
         if any(not p.exists for p in prompts):
             broken.append((view, [p for p in prompts if not p.exists]))
         if any(p.exists for p in prompts):

@@ -166,6 +166,32 @@ def versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[i
     return {v.clause_id: v for v in rows if not v.removed}
 
 
+@dataclass(frozen=True)
+class VersionState:
+    """What a version says, with its text as a hash: enough to tell how two versions differ."""
+
+    key: str
+    title: str
+    attributes: dict[str, Any]
+    body_hash: str
+    document: str
+    parent_id: int | None
+    level: int
+
+
+def states_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[int, VersionState]:
+    """For many lineages at once: the state in force at seq (no text loaded), leaving out removed ones."""
+    ids = sorted(set(clause_ids))
+    if not ids:
+        return {}
+    v = ClauseVersion
+    rows = session.execute(
+        select(v.clause_id, v.key, v.title, v.attributes, v.body_hash, v.document, v.parent_id, v.level)
+        .select_from(Clause).join(v, v.id == _in_force(seq, Clause.id))
+        .where(Clause.id.in_(ids), v.removed.is_(False)))
+    return {r[0]: VersionState(*r[1:]) for r in rows}
+
+
 def outline_at(session: Session, seq: int) -> dict[str, list[int]]:
     """Each document present at seq with its clause lineages in document order."""
     latest = (
@@ -218,6 +244,19 @@ def clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
                           dict(attributes), length or 0)
             for cid, key, title, doc, parent, attributes, length
             in (by_id[cid] for cid in _document_order(session, point.seq, by_id))]
+
+
+def texts_containing(session: Session, point: Point, fragment: str) -> dict[int, str]:
+    """The text of each clause in force at the point whose text contains `fragment`, by lineage.
+
+    The database filters, so a page that needs the texts of a few clauses (those citing prompts)
+    never loads the others'.
+    """
+    v = ClauseVersion
+    rows = session.execute(
+        select(v.clause_id, v.body).select_from(Clause).join(v, v.id == _in_force(point.seq, Clause.id))
+        .where(v.removed.is_(False), v.body.contains(fragment, autoescape=True)))
+    return {cid: body for cid, body in rows}
 
 
 def _document_order(session: Session, seq: int, present: Collection[int]) -> list[int]:

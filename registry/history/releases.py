@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import BadRequest
-from registry.history.queries import outline_at, versions_at
+from registry.history.queries import VersionState, outline_at, states_at
 from registry.ledger.refs import Point, iso, resolve
 from registry.models import Clause, ClauseVersion, Commit, Tag
 
@@ -81,7 +81,7 @@ def list_releases(session: Session, point: Point | None = None) -> list[Release]
             for t, c in session.execute(stmt)]
 
 
-def _kinds(old: ClauseVersion | None, new: ClauseVersion | None) -> tuple[list[str], list[str]]:
+def _kinds(old: VersionState | None, new: VersionState | None) -> tuple[list[str], list[str]]:
     """Net kinds of change from old to new, and which parts a modification touched."""
     if old is None:
         return (["added"] if new is not None else []), []
@@ -94,7 +94,7 @@ def _kinds(old: ClauseVersion | None, new: ClauseVersion | None) -> tuple[list[s
         kinds.append("moved")
     details = [part for part, a, b in (("title", old.title, new.title),
                                        ("attributes", old.attributes, new.attributes),
-                                       ("body", old.body, new.body)) if a != b]
+                                       ("body", old.body_hash, new.body_hash)) if a != b]
     return kinds + (["modified"] if details else []), details
 
 
@@ -106,7 +106,7 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
     lo, hi = sorted((old.seq, new.seq))
     touched = set(session.scalars(select(ClauseVersion.clause_id).distinct().where(
         ClauseVersion.seq > lo, ClauseVersion.seq <= hi, ClauseVersion.live)))
-    before, after = versions_at(session, touched, old.seq), versions_at(session, touched, new.seq)
+    before, after = states_at(session, touched, old.seq), states_at(session, touched, new.seq)
     keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(touched))).all())
     order = _positions(session, old.seq) | _positions(session, new.seq)  # removed ones sort as before
     entries = []

@@ -108,6 +108,19 @@ def test_the_report_pages_newest_first_and_finds_the_page_of_a_commit(world):
     assert seq_range(world.session, first, None) == (unapproved_changes(world.session)[0].seq, None)
 
 
+def test_the_report_shows_fifty_changes_a_page_as_every_list_does(world):
+    text = RULES
+    for n in range(50):
+        text = text.replace("Prefer short answers.", f"Prefer short answers. ({n})").replace(f" ({n - 1})", "")
+        world.repo.commit(f"Push {n}", {"spec/rules.md": text}, author=GRACE)
+    world.ingest()
+    everything = [c.commit for c in unapproved_changes(world.session)][::-1]
+    assert len(everything) == 51
+    assert [c.commit for c in unapproved_page(world.session, 1)] == everything[:50]
+    assert [c.commit for c in unapproved_page(world.session, 2)] == everything[50:]
+    assert page_of(world.session, everything[50]) == 2
+
+
 def test_an_admin_acknowledges_with_a_reason_which_is_recorded_and_audited_and_the_flag_stays(world):
     push = direct(world, "Prefer short answers.", "Prefer shorter answers.")
     ack = acknowledge_commit(world.session, world.users["root"], push[:8], "  Emergency fix during the outage.  ")

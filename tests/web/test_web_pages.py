@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from statements import captured, reads_every_text, reads_text
 
 
 def text_of(response) -> str:
@@ -185,6 +186,20 @@ def test_the_prompts_page_shows_which_clauses_have_no_prompts(client):
 def test_a_prompt_page_renders_the_file_and_lists_the_clauses_citing_it(client):
     html = text_of(client.get("/prompts/ab12"))
     assert "<h1>Prompt ab12: a tempting lie</h1>" in html and 'href="/clauses/honesty"' in html
+
+
+@pytest.mark.parametrize("url", ["/releases/v1.0...v3.0", "/api/v1/changelog?from=v1.0&to=v3.0"])
+def test_a_changelog_tells_modified_text_by_its_hash_without_reading_any_clause_text(app, client, url):
+    with captured(app.extensions["specreg.engine"]) as statements:
+        assert client.get(url).status_code == 200
+    assert statements and not [s for s in statements if reads_text(s)]
+
+
+@pytest.mark.parametrize("url", ["/prompts", "/prompts/ab12", "/api/v1/coverage"])
+def test_the_prompt_pages_read_only_the_texts_that_may_cite_a_prompt(app, client, url):
+    with captured(app.extensions["specreg.engine"]) as statements:
+        assert client.get(url).status_code == 200
+    assert any(reads_text(s) for s in statements) and not [s for s in statements if reads_every_text(s)]
 
 
 def test_the_activity_page_draws_a_chart_with_text_alternatives(client):
