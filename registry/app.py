@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.errors import register_error_handlers
     from registry.web.evidence.api import bp as evidence_api
     from registry.web.evidence.pages import bp as report_pages
+    from registry.web.health import bp as health
     from registry.web.history.api import bp as api
     from registry.web.history.clause_pages import bp as clauses
     from registry.web.history.pages import bp as pages
@@ -63,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
-    for blueprint in (pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
+    for blueprint in (health, pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
                       account, report_pages, evidence_api, accountability, accountability_api, admin, users_api):
         app.register_blueprint(blueprint)
     if settings.proxy_hops:

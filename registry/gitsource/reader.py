@@ -104,6 +104,15 @@ def _parse_record(record: str) -> RawCommit:
     )
 
 
+def is_repository(path: str | Path) -> bool:
+    """True when `path` is a repository's work tree or a bare repository (no git process starts)."""
+    try:
+        process.repository(Path(path))
+    except SourceError:
+        return False
+    return True
+
+
 class SpecSource:
     """An open spec repository; use as a context manager so the repo is closed after use."""
 

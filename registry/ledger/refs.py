@@ -75,6 +75,12 @@ def commit_by_prefix(session: Session, prefix: str) -> Commit | None:
     return commit_by_sha(session, shas[0]) if shas else None
 
 
+def ledger_head(session: Session) -> str | None:
+    """The sha of the last commit ingest read, None before the first ingest."""
+    ledger = session.get(Ledger, 1)
+    return ledger.head_sha if ledger is not None else None
+
+
 def head_point(session: Session) -> Point:
     """The newest ingested commit of the branch."""
     ledger = session.get(Ledger, 1)

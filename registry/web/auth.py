@@ -60,7 +60,9 @@ def _from_header(email: str) -> Actor | None:
 
 def load_actor() -> None:
     """Set g.actor from the token (API), the SSO header (header mode) or the login session."""
-    if request.path.startswith("/api/"):
+    if request.blueprint == "health":
+        g.actor = None  # health checks answer anyone, and never look up a session or token
+    elif request.path.startswith("/api/"):
         g.actor = _bearer()
     elif current_app.config["AUTH"] == "header":
         email = request.headers.get(current_app.config["AUTH_HEADER"], "").strip()

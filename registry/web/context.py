@@ -111,6 +111,8 @@ def page_url(number: int) -> str:
 
 
 def _picker_releases() -> list[Release]:
+    if g.get("database_unavailable"):  # the 503 page after a lost connection (registry.web.errors)
+        return []
     try:
         return list_releases(get_session())
     except SpecregError:  # nothing ingested yet: the picker simply offers no tags

@@ -1,9 +1,11 @@
 """One error handler for the web edge: an HTML page, or a JSON body under /api/."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from registry import limits
@@ -41,6 +43,22 @@ def register_error_handlers(app: Flask) -> None:
     def _specreg(exc: SpecregError) -> tuple[Response | str, int]:
         help = {} if _wants_json() else _not_found_help(exc)
         return error_response(exc.status, exc.code, exc.message, **help)
+
+    @app.errorhandler(OperationalError)
+    def _database_gone(exc: OperationalError) -> tuple[Response | str, int]:
+        # A dropped connection (a restarted or failed-over server, a killed backend) or a database
+        # that does not answer. SQLAlchemy has invalidated the connection (and the pool's older ones),
+        # the request's session is closed at teardown, and the next request connects afresh.
+        logging.getLogger("specreg.database").warning(
+            "database unavailable (%s): %s", "connection lost" if exc.connection_invalidated else "error",
+            str(exc.orig or exc).splitlines()[0])
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()  # its transaction is gone with the connection
+        g.database_unavailable = True  # the error page renders without asking the database again
+        return error_response(503, "database_unavailable",
+                              "the database is unavailable right now, so this request was not completed; "
+                              "try again in a moment")
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
