@@ -155,6 +155,22 @@ class MergeInfo:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened to a proposal: when, who, what, and the details (reasons, commits)."""
+
+    time: datetime
+    actor: Who  # for the registry itself (an ingest completing a merge) the email is its audit id
+    action: str  # created, revised, submitted, approved, changes requested, veto withdrawn, veto dismissed,
+    # withdrawn, rejected, merged, conflicted
+    detail: str
+    commit: str | None = None  # the commit a merged or conflicted entry names (in the detail too)
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"time", "actor", "action", "detail"}."""
+        return {"time": iso(self.time), "actor": self.actor.as_dict(), "action": self.action, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class PolicyBox:
     """The policy's verdict on the current revision as the proposal shows it, and the policy.toml behind it."""
 
@@ -197,6 +213,21 @@ class ProposalDetail:
     comments: tuple[CommentView, ...]
     policy: PolicyBox
     drift: tuple[str, ...]  # touched clauses that changed on the branch since the base
+    timeline: tuple[TimelineEntry, ...] = ()  # oldest first
+
+    @property
+    def conflicted_by(self) -> str | None:
+        """The commit that made a conflicted proposal conflict (its last conflict), else None."""
+        if self.state != "conflicted":
+            return None
+        return next((e.commit for e in reversed(self.timeline) if e.action == "conflicted"), None)
+
+    @property
+    def conflict_detail(self) -> str | None:
+        """What the last conflict says (the clauses, the commit and the proposal it merged), else None."""
+        if self.state != "conflicted":
+            return None
+        return next((e.detail for e in reversed(self.timeline) if e.action == "conflicted"), None)
 
     @property
     def current(self) -> RevisionView:
@@ -205,14 +236,14 @@ class ProposalDetail:
 
     def as_dict(self) -> dict[str, Any]:
         """{"id", "title", "rationale", "state", "proposer", "created_at", "updated_at", "revision",
-        "closed_reason", "merge", "revisions", "reviews", "comments", "policy", "drift"}."""
+        "closed_reason", "merge", "revisions", "reviews", "comments", "policy", "drift", "timeline"}."""
         return {"id": self.id, "title": self.title, "rationale": self.rationale, "state": self.state,
                 "proposer": self.proposer.as_dict(), "created_at": iso(self.created_at),
                 "updated_at": iso(self.updated_at), "revision": self.revision, "closed_reason": self.closed_reason,
                 "merge": None if self.merge is None else self.merge.as_dict(),
                 "revisions": [r.as_dict() for r in self.revisions], "reviews": [r.as_dict() for r in self.reviews],
                 "comments": [c.as_dict() for c in self.comments], "policy": self.policy.as_dict(),
-                "drift": list(self.drift)}
+                "drift": list(self.drift), "timeline": [e.as_dict() for e in self.timeline]}
 
 
 @dataclass(frozen=True)

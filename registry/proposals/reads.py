@@ -52,6 +52,7 @@ from registry.proposals.read_models import (
     Who,
 )
 from registry.proposals.states import ACTIVE, APPROVED, OPEN
+from registry.proposals.timeline import timeline
 from registry.proposals.verdict import Verdict, verdict
 from registry.spec.parser import parse
 from registry.spec.worddiff import word_diff
@@ -152,7 +153,7 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
         tuple(_revision_view(session, r) for r in store.revisions(session, p)),
         tuple(_review_view(session, r, numbers, current) for r in store.reviews(session, p)),
         tuple(_comment_view(session, c) for c in store.comments(session, p)),
-        policy_box(verdict(session, p)), tuple(drifted(session, p)))
+        policy_box(verdict(session, p)), tuple(drifted(session, p)), timeline(session, p))
 
 
 def _summary_fields(session: Session, p: Proposal, v: Verdict | None = None) -> dict[str, Any]:

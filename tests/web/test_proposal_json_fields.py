@@ -97,7 +97,8 @@ def objects_in(detail: dict) -> dict[str, list[dict]]:
     return {
         "proposal": [detail], "merge": [detail["merge"]], "revision": revisions, "change": changes,
         "person": [detail["proposer"]] + [r["author"] for r in revisions] + [r["reviewer"] for r in reviews]
-        + [r["dismissed"]["by"] for r in reviews if r["dismissed"]] + [c["author"] for c in detail["comments"]],
+        + [r["dismissed"]["by"] for r in reviews if r["dismissed"]] + [c["author"] for c in detail["comments"]]
+        + [e["actor"] for e in detail["timeline"]], "timeline": detail["timeline"],
         "base": [c["base"] for c in changes if c["base"]], "diff": [o for c in changes for o in c["diff"]],
         "review": reviews, "dismissed": [r["dismissed"] for r in reviews if r["dismissed"]],
         "comment": detail["comments"], "policy": [detail["policy"]],
