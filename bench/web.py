@@ -193,7 +193,7 @@ def main() -> None:
              "/proposals?state=all", "/proposals?state=all&page=3"]
     others = [f"/clauses/{HOT}", f"/api/v1/clauses/{HOT}", f"/api/v1/clauses/{HOT}/history",
               f"/clauses/{HOT}?at={mid}", "/clauses/doc7.c12", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
-              "/api/v1/clauses", f"/incident?clause={HOT}&at=2021-06-01",
+              "/api/v1/clauses", "/api/v1/clauses?page=1", f"/incident?clause={HOT}&at=2021-06-01",
               f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
     print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8} {'KB':>8}  target")
     for u in pages + others:

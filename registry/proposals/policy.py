@@ -394,18 +394,29 @@ def standing(facts: Facts, email: str) -> tuple[tuple[str, ...], str | None]:
     return (), "; ".join(refusals) or "they may approve none of the touched clauses now"
 
 
-def eligible(facts: Facts, clause: ClauseFacts) -> tuple[Approver, ...]:
+def eligible(facts: Facts, clause: ClauseFacts,
+             memo: dict[str, frozenset[str]] | None = None) -> tuple[Approver, ...]:
     """The clause's approvers whose approval of the current text would count for it (standing): the
-    one definition of who is eligible, for the verdict, feasibility and the fallback."""
-    return tuple(a for a in clause.approvers if clause.key in standing(facts, a.email)[0])
+    one definition of who is eligible, for the verdict, feasibility and the fallback.
+
+    `memo` (email -> the clauses their standing covers, for these same facts) lets a caller asking
+    for every clause judge each person once: standing scans every clause, so asking it per clause and
+    approver took seconds on the owners page at 3,000 clauses.
+    """
+    memo = {} if memo is None else memo
+    for a in clause.approvers:
+        if a.email not in memo:
+            memo[a.email] = frozenset(standing(facts, a.email)[0])
+    return tuple(a for a in clause.approvers if clause.key in memo[a.email])
 
 
 def shortfalls(policy: Policy, facts: Facts) -> tuple[Shortfall, ...]:
     """Touched clauses whose rule needs more approvals than people are eligible to give: never mergeable."""
-    out = []
+    out: list[Shortfall] = []
+    memo: dict[str, frozenset[str]] = {}
     for c in facts.clauses:
         needed, rule = policy.rule_for(c)
-        who = eligible(facts, c)
+        who = eligible(facts, c, memo)
         if len(who) < needed:
             out.append(Shortfall(c.key, rule, needed, tuple(a.email for a in who)))
     return tuple(out)

@@ -47,6 +47,19 @@ def test_a_rule_needing_two_approvals_of_a_clause_with_one_owner_can_never_be_me
                                   "is eligible (grace@example.org)")
 
 
+def test_checking_every_clause_judges_each_person_once_not_once_per_clause(monkeypatch):
+    from registry.proposals import policy as rules
+    calls: list[str] = []
+    real = rules.standing
+    monkeypatch.setattr(rules, "standing", lambda facts, email: calls.append(email) or real(facts, email))
+    policy = parse_policy('[clause."x1"]\nmin_approvals = 2\n').policy
+    assert policy is not None
+    clauses = [ClauseFacts(f"x{n}", (), (GRACE, ALAN)) for n in range(200)]
+    short = shortfalls(policy, pure("", *clauses))
+    assert [s.key for s in short] == [] and sorted(calls) == ["alan@example.org", "grace@example.org"]
+    assert eligible(pure("", *clauses), clauses[0]) == (GRACE, ALAN)
+
+
 def test_a_sole_owner_proposing_on_their_own_clause_leaves_nobody_eligible():
     policy = parse_policy("").policy
     assert policy is not None

@@ -146,3 +146,20 @@ def test_the_unowned_report_counts_the_share_of_the_text_from_the_clauses_length
     bare = sum(texts[c["id"]] for c in body["clauses"])
     assert body["clauses"] and body["total"] == len(texts)
     assert body["text_share"] == round(bare / sum(texts.values()), 4)
+
+
+def test_the_owners_page_lists_the_first_fifty_clauses_that_can_never_be_approved_and_counts_them_all(
+        client, monkeypatch):
+    from registry.proposals.feasibility import PolicyCheck, policy_check
+    from registry.proposals.policy import Shortfall
+    from registry.web.owners import pages
+
+    def many(session, point):
+        real = policy_check(session, point)
+        short = tuple(Shortfall(f"c{n}", "default", 2, ("grace@example.org",)) for n in range(51))
+        return PolicyCheck(real.at, real.source, short)
+
+    monkeypatch.setattr(pages, "policy_check", many)
+    page = client.get("/owners").get_data(as_text=True)
+    assert page.count('<tr data-clause="c') == 50 and 'data-clause="c49"' in page and 'data-clause="c50"' not in page
+    assert "51 clauses can never be approved" in page and "lists all 51" in page
