@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     app.json = _KeyOrderJSON(app)  # Flask 3 ignores JSON_SORT_KEYS; keep our documented key order
 
     from registry import db, wiring
-    from registry.web import auth, context
+    from registry.web import auth, context, requestlog
     from registry.web.accountability.api import bp as accountability_api
     from registry.web.accountability.pages import bp as accountability
     from registry.web.accounts.account_pages import bp as account
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.proposals.pages import bp as proposal_pages
 
     wiring.install()
+    requestlog.init_app(app)  # first: every other hook's errors and log lines carry the request id
     db.init_app(app)
     context.init_app(app)
     register_error_handlers(app)

@@ -6,12 +6,25 @@ from pathlib import Path
 
 from registry.cli.context import Context
 
+DEFAULT_WORKERS = 2
+MAX_WORKERS = 64
+
+
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_WORKERS}, not {text!r}")
+    return int(text)
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add serve and demo."""
-    p = sub.add_parser("serve", parents=[common], help="run the web app")
+    p = sub.add_parser("serve", parents=[common],
+                       help="run the web app (gunicorn workers; --dev: Flask's development server)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help=f"worker processes of the production server (default {DEFAULT_WORKERS})")
+    p.add_argument("--dev", action="store_true", help="Flask's development server: one process, for local use")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("demo", parents=[common],
@@ -19,16 +32,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-serve", action="store_true", help="stop after ingest")
-    p.set_defaults(handler=cmd_demo)
+    p.set_defaults(handler=cmd_demo, dev=True, workers=None)  # the demo runs on the development server
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     """Serve the web UI and API until interrupted."""
-    from registry.app import create_app
+    from registry.cli import serving
+    from registry.errors import ConfigError
 
-    app = create_app(settings=ctx.settings)
-    ctx.note(f"Specreg serving {ctx.settings.repo} at http://{args.host}:{args.port}/  (Ctrl-C stops)")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    where = f"{ctx.settings.repo} at http://{serving.bind_address(args.host, args.port)}/"
+    if args.dev:
+        if args.workers not in (None, 1):
+            raise ConfigError("--dev runs Flask's development server, which is one process; "
+                              "drop --dev to run --workers processes")
+        ctx.note(f"Specreg serving {where} with the development server  (Ctrl-C stops)")
+        serving.serve_development(ctx.settings, args.host, args.port)
+        return 0
+    workers = args.workers or DEFAULT_WORKERS
+    serving.check_secret_key(ctx.settings, workers)  # refused before anything starts, with the reason
+    ctx.note(f"Specreg serving {where} with {workers} worker process{'es' if workers > 1 else ''}  (Ctrl-C stops)")
+    serving.serve_production(ctx.settings, args.host, args.port, workers)
     return 0
 
 

@@ -25,7 +25,7 @@ from registry.accounts.credentials import actor_for_session, actor_for_token, en
 from registry.accounts.logins import log_in
 from registry.accounts.users import actor_for, sso_actor
 from registry.db import get_session, request_writes
-from registry.errors import CsrfFailure, NotFound, TooManyAttempts, Unauthorized, UnknownUser
+from registry.errors import ConfigError, CsrfFailure, NotFound, TooManyAttempts, Unauthorized, UnknownUser
 from registry.models import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -149,31 +149,42 @@ def logout() -> Response:
 
 
 def _secret_key(app: Flask, configured: str | None) -> str:
-    """The configured key, else one generated once and kept (owner-only) in the instance folder.
+    """The configured key, else the instance folder's (see instance_secret_key)."""
+    return configured or instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The key kept (owner-only) in the instance folder, generated once; ConfigError when it cannot be.
 
     Several workers may start at once on an empty instance: each writes a candidate to a temp file
     created 0600 and links it into place, which fails when the name exists, so the first writer's
     key wins and the others read it. The key file is never visible half-written or to other users.
     """
-    if configured:
-        return configured
-    path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mkstemp creates it 0600
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(48))
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temp, path)
-        except FileExistsError:
-            pass  # another worker's key is in place: use it
-        finally:
-            os.unlink(temp)
-    elif path.stat().st_mode & 0o077:
-        path.chmod(0o600)  # a key kept by an older version, readable by others
-    return path.read_text().strip()
+    path = instance / "secret_key"
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mkstemp creates it 0600
+            try:
+                with os.fdopen(fd, "w") as out:
+                    out.write(secrets.token_urlsafe(48))
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another worker's key is in place: use it
+            finally:
+                os.unlink(temp)
+        elif path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # a key kept by an older version, readable by others
+        key = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot keep the session key in {path} ({exc.__class__.__name__}: "
+                          f"{getattr(exc, 'strerror', None) or exc}); set SPECREG_SECRET_KEY") from exc
+    if not key:
+        raise ConfigError(f"the session key file {path} is empty; delete it (a new key is made) "
+                          "or set SPECREG_SECRET_KEY")
+    return key
 
 
 def init_app(app: Flask, auth: str, header: str, secret: str | None, secure_cookies: bool = False) -> None:
