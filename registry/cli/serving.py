@@ -66,6 +66,10 @@ def serve_production(settings: Settings, host: str, port: int, workers: int) -> 
         "graceful_timeout": 30,
         "logconfig_dict": logging_config(),
         "accesslog": None,  # specreg.access logs each request, with its id
+        # Which proxies' headers count is SPECREG_PROXY_HOPS's to say (ProxyFix in the app), never
+        # gunicorn's: it would otherwise take X-Forwarded-Proto and even SCRIPT_NAME (where the app is
+        # mounted) from any client reaching it through a proxy on the same host.
+        "forwarded_allow_ips": "",
         "control_socket_disable": True,  # one shared default path in $HOME: two instances would collide
         "proc_name": "specreg",
     }).run()

@@ -106,6 +106,10 @@ def test_serve_with_two_workers_answers_health_readiness_and_pages_and_logs_json
     generated = headers["X-Request-Id"]
     assert generated != "bad id with spaces" and len(generated) == 32
 
+    # A client on the same host as the server (or behind a local proxy) cannot move the app's root.
+    status, _headers, body = _get(base + "/evil/clauses/be_honest", {"SCRIPT_NAME": "/evil"})
+    assert status != 200 and b'href="/evil' not in body
+
     time.sleep(0.5)  # the access line is written as the response leaves
     lines = _json_lines(log)
     assert all(not line.strip() or line.startswith("{") for line in log.read_text().splitlines()[1:])
