@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 from proposal_web import Gov
 from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the system Chromium fixture
 
@@ -59,7 +60,7 @@ def test_propose_approve_merge_and_the_history_shows_it(browser, gov_url, reques
     ada.get_by_role("link", name="Propose a change").click()
     ada.get_by_label("Title").fill("Say what private means")
     ada.get_by_label("Rationale: why this change").fill("Readers asked what counts as personal data.")
-    editor = ada.locator("textarea#text")
+    editor = ada.get_by_label("Text of the clause")  # the prose fields: the body alone
     editor.fill(editor.input_value().replace("Do not reveal personal data.",
                                              "Do not reveal personal data, such as a home address."))
     ada.locator("#preview-diff ins").first.wait_for()  # the live preview answered
@@ -96,7 +97,9 @@ def test_propose_a_new_clause_with_the_live_preview(browser, gov_url, request): 
     ada.get_by_role("link", name="Propose a new clause after this one").click()
     ada.get_by_label("Title").fill("Ask before guessing")
     ada.get_by_label("Rationale: why this change").fill("Guesses mislead.")
+    ada.get_by_role("button", name="Markdown").click()  # the experts' mode
     editor = ada.locator("textarea#text")
+    editor.wait_for(state="visible")
     editor.fill("## Ask first\n\nAsk a question when the request is unclear.")
     ada.locator("#preview-error", has_text="a new clause needs an id").wait_for()  # the live preview answered
     editor.fill("## Ask first {#ask_first}\n\nAsk a *question* when the request is unclear.")
@@ -138,3 +141,33 @@ def test_propose_a_new_owners_toml_from_the_owners_page_an_admin_approves_and_it
     ada.goto("/clauses/tone/owners")
     assert "barbara@example.org" in ada.locator("main").inner_text()
     ada.shot("owners-toml-merged")
+
+
+def test_the_editor_toggles_between_prose_fields_and_markdown_without_losing_a_word(browser, gov_url, request):  # noqa: F811
+    ada = logged_in(browser, gov_url, "ada@example.org", request)
+    ada.goto("/proposals/new?after=be_brief")
+    ada.get_by_label("Heading", exact=True).fill("Be kind")
+    ada.get_by_label("Authority").select_option("guideline")
+    ada.get_by_label("Text of the clause").fill("Be kind to the user.")
+    clause_id = ada.locator("#clause_id")
+    expect(clause_id).to_have_value("be-kind")  # suggested from the heading
+    expect(ada.locator("#preview-body")).to_have_text("Be kind to the user.")
+    ada.get_by_role("button", name="Markdown").click()
+    markdown = ada.locator("textarea#text")
+    markdown.wait_for(state="visible")
+    assert markdown.input_value() == "## Be kind {#be-kind authority=guideline}\n\nBe kind to the user.\n"
+    assert ada.locator("#fields-pane").is_hidden()
+    assert ada.get_by_role("button", name="Markdown").get_attribute("aria-pressed") == "true"
+    markdown.fill("## Be very kind {#be-kind authority=user}\n\nBe kind to the user, always.\n")
+    ada.get_by_role("button", name="Prose fields").click()
+    ada.locator("#fields-pane").wait_for(state="visible")
+    assert ada.get_by_label("Heading", exact=True).input_value() == "Be very kind"
+    assert clause_id.input_value() == "be-kind"
+    assert ada.get_by_label("Authority").input_value() == "user"
+    assert ada.get_by_label("Text of the clause").input_value() == "Be kind to the user, always."
+    ada.shot("prose-editor")
+    ada.get_by_label("Title", exact=True).fill("Add kindness")
+    ada.get_by_label("Rationale: why this change").fill("Missing.")
+    ada.get_by_role("button", name="Propose", exact=True).click()
+    ada.wait_for_url("**/proposals/*")
+    assert "Be very kind" in ada.locator("dl.new-clause").inner_text()

@@ -34,16 +34,23 @@ from registry.proposals.reads import (
 )
 from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
 from registry.proposals.store import get_proposal
-from registry.spec.clause_edit import EditError, new_clause_id, parse_single
-from registry.spec.worddiff import word_diff
+from registry.spec.clause_edit import new_clause_id
 from registry.web.auth import current_actor
 from registry.web.bodies import checked_first, read_only_request, refused
 from registry.web.context import page_arg
-from registry.web.markdown import render_markdown
+from registry.web.proposals.editor_form import (
+    SWITCHES,
+    editor_state,
+    example_level,
+    live_preview,
+    posted_text,
+    preview_of,
+)
 
 bp = Blueprint("proposals", __name__)
 # The list page's tabs: every state once (a test holds it to ProposalState), those people act on first.
 STATES = tuple(s.value for s in (OPEN, APPROVED, CONFLICTED, DRAFT, MERGED, REJECTED, WITHDRAWN))
+EDITOR_VIEWS = ("preview", *SWITCHES)  # buttons that show the editor again and save nothing
 
 
 def spec_source() -> SpecSource:
@@ -98,19 +105,27 @@ def propose_form(id: str) -> str:
     require_proposer(current_actor())
     with spec_source() as source:
         clause = clause_markdown(get_session(), source, id)
-    return render_template("proposals/edit.html", clause=clause, text=clause.text, form={}, preview=None)
+    return render_template("proposals/edit.html", clause=clause, text=clause.text, form={}, preview=None,
+                           editor=editor_state({}, clause.text, clause.id, None))
 
 
 def _editor_check() -> None:
-    """The editor's form before the write lock: a preview writes nothing; else the limits and one clause."""
+    """The editor's form before the write lock: a preview or a mode toggle writes nothing; else the limits and one clause."""
     form = request.form
-    if form.get("action") == "preview":
+    if form.get("action") in EDITOR_VIEWS:
         return read_only_request()
     check_input([], form.get("title"), form.get("rationale"), form.get("note"))
     if form.get("kind") == FILE:  # the revise page of a governance proposal: the whole file
         checked_content(form.get("id", ""), form.get("text", ""))
     elif form.get("action") != "remove":
-        check_clause_text(form.get("text", ""))
+        fixed = (request.view_args or {}).get("id") or form.get("id") or None
+        check_clause_text(posted_text(form, fixed))
+
+
+def _clause_text(fixed_id: str | None) -> str:
+    """The clause's Markdown from the form, whichever mode it was written in (after the first check's verdict)."""
+    refused()
+    return posted_text(request.form, fixed_id)
 
 
 def _open(source: SpecSource, change: ChangeInput) -> Response:
@@ -133,20 +148,21 @@ def kept(template: str, exc: SpecregError, **page: Any) -> tuple[str, int]:
 def propose(id: str) -> Response | tuple[str, int] | str:
     """Preview (no change), or open the proposal: new text, or removing the clause."""
     require_proposer(current_actor())  # the preview too, as on the editor page
-    form, text = request.form, request.form.get("text", "")
+    form = request.form
     with spec_source() as source:
         clause = clause_markdown(get_session(), source, id)
-        page = {"clause": clause, "text": text, "form": form}
-        if form.get("action") == "preview":
-            return render_template("proposals/edit.html", preview=preview_of(clause.id, text, clause.body),
-                                   **page)
-        change = ChangeInput("remove", clause.id) if form.get("action") == "remove" \
-            else ChangeInput("change", clause.id, text)
+        page: dict[str, Any] = {"clause": clause, "form": form}
         try:
+            text = "" if form.get("action") == "remove" else _clause_text(clause.id)
+            page |= {"text": text, "editor": editor_state(form, text, clause.id, None)}
+            if form.get("action") in EDITOR_VIEWS:
+                return render_template("proposals/edit.html", preview=preview_of(clause.id, text, clause.body),
+                                       **page)
             refused()
-            return _open(source, change)
+            return _open(source, ChangeInput("remove", clause.id) if form.get("action") == "remove"
+                         else ChangeInput("change", clause.id, text))
         except SpecregError as exc:
-            return kept("proposals/edit.html", exc, **page)
+            return kept("proposals/edit.html", exc, **_typed_page(page, clause.id, None))
 
 
 @bp.get("/proposals/new")
@@ -154,7 +170,8 @@ def add_form() -> str:
     """An empty editor for a new clause: after a clause (`?after=ID`) or at a document's end (`?document=PATH`)."""
     require_proposer(current_actor())
     place = new_clause_place(get_session(), request.args.get("after"), request.args.get("document"))
-    return render_template("proposals/add.html", place=place, text="", form={}, preview=None)
+    return render_template("proposals/add.html", place=place, text="", form={}, preview=None,
+                           editor=editor_state({}, "", None, example_level(place.example)))
 
 
 @bp.post("/proposals/new")
@@ -162,29 +179,25 @@ def add_form() -> str:
 def add() -> Response | tuple[str, int] | str:
     """Preview (no change), or open a proposal adding the clause; its id comes from its heading line."""
     require_proposer(current_actor())
-    form, text = request.form, request.form.get("text", "")
+    form = request.form
     place = new_clause_place(get_session(), form.get("after"), form.get("document"))
-    page = {"place": place, "text": text, "form": form}
-    if form.get("action") == "preview":
-        return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
+    page: dict[str, Any] = {"place": place, "form": form}
+    level = example_level(place.example)
     with spec_source() as source:
         try:
-            refused()
+            text = _clause_text(None)
+            page |= {"text": text, "editor": editor_state(form, text, None, level)}
+            if form.get("action") in EDITOR_VIEWS:
+                return render_template("proposals/add.html", preview=preview_of("", text, ""), **page)
             return _open(source, ChangeInput("add", new_clause_id(text), text, place.document, place.after))
         except SpecregError as exc:
-            return kept("proposals/add.html", exc, **page)
+            return kept("proposals/add.html", exc, **_typed_page(page, None, level))
 
 
-def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
-    """The proposed clause rendered, and a word diff of its body against the current one ("" key: a new clause)."""
-    try:
-        c = parse_single(text, key or None)
-        if not key:
-            new_clause_id(text)  # a new clause must name itself; say so while the user types
-    except EditError as exc:
-        return {"error": exc.message}
-    return {"error": None, "title": c.title, "attributes": c.attributes, "html": str(render_markdown(c.body)),
-            "diff": [{"op": o.op, "text": o.text} for o in word_diff(current_body, c.body)]}
+def _typed_page(page: dict[str, Any], fixed_id: str | None, level: int | None) -> dict[str, Any]:
+    """A refused editor page keeps what was typed: the Markdown, or the fields as they were."""
+    text = page.get("text") or request.form.get("text", "")
+    return page | {"text": text, "editor": editor_state(request.form, text, fixed_id, level, refused=True)}
 
 
 @bp.post("/proposals/preview")
@@ -192,8 +205,8 @@ def preview_of(key: str, text: str, current_body: str) -> dict[str, Any]:
 def preview() -> Response:
     """The live preview's JSON (posted by static/propose.js with the CSRF header); changes nothing."""
     require_role(current_actor(), "editor", "preview a proposal")
-    data = request.get_json(silent=True) or {}
-    return jsonify(preview_of(str(data.get("id", "")), str(data.get("text", "")), str(data.get("body", ""))))
+    data = request.get_json(silent=True)
+    return jsonify(live_preview(data if isinstance(data, dict) else {}))
 
 
 @bp.get("/proposals/<int:n>")
@@ -219,10 +232,11 @@ def _revise_page(n: int, key: str | None, text: str | None = None, error: str | 
         raise BadRequest("this proposal only removes clauses; there is no text to revise")
     # change is None when the current revision no longer has the clause the user was revising.
     current = change.text if change else None
-    return render_template("proposals/revise.html", p=p, clause_id=change.id if change else key, current=current,
+    shown, clause_id = (current or "") if text is None else text, change.id if change else key
+    return render_template("proposals/revise.html", p=p, clause_id=clause_id, current=current,
                            kind=change.kind if change else None,
                            base_body=change.base.body if change and change.base else "", error=error, note=note,
-                           text=(current or "") if text is None else text)
+                           text=shown, editor=editor_state(request.form, shown, clause_id, None, refused=error is not None))
 
 
 @bp.get("/proposals/<int:n>/revise")
@@ -239,10 +253,10 @@ def revise(n: int) -> Response | tuple[str, int]:
     """A new revision of one clause, based on the revision the page showed (the others stay as they are)."""
     form = request.form
     try:
-        refused()
+        text = form.get("text", "") if form.get("kind") == FILE else _clause_text(form.get("id") or None)
         with spec_source() as source:
             p = proposals.revise_clause(get_session(), source, current_actor(), n, form.get("id") or None,
-                                        form.get("text", ""), note=form.get("note", ""), seen=_revision_seen())
+                                        text, note=form.get("note", ""), seen=_revision_seen())
     except SpecregError as exc:  # nothing was recorded: the page again, with the user's text and the reason
         get_session().rollback()
         return _revise_page(n, form.get("id") or None, form.get("text", ""), exc.message,
