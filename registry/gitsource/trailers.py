@@ -8,6 +8,8 @@ _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]+(.+?)[ \t]*$")
 PROPOSAL_ID = "Proposal-Id"
 APPROVED_BY = "Approved-by"
 AUDIT_HEAD = "Audit-Head"
+MERGED_BY = "Merged-by"
+VETO_DISMISSED_BY = "Veto-dismissed-by"
 
 
 def one_line(text: str) -> str:
@@ -51,3 +53,18 @@ def values(message: str, key: str) -> list[str]:
 def approved_by(name: str, email: str, when: str, meaning: str) -> str:
     """An `Approved-by` value: `Name <email>; time; meaning`."""
     return f"{one_line(name)} <{email}>; {when}; {one_line(meaning)}"
+
+
+def merged_by(name: str, email: str, when: str) -> str:
+    """A `Merged-by` value: `Name <email>; time`."""
+    return f"{one_line(name)} <{email}>; {when}"
+
+
+def veto_dismissed_by(name: str, email: str, when: str, reason: str) -> str:
+    """A `Veto-dismissed-by` value: `Name <email>; time; reason` (one per dismissed request for changes)."""
+    return f"{one_line(name)} <{email}>; {when}; {one_line(reason)}"
+
+
+def without_name(value: str) -> str:
+    """A person trailer's value from the `<email>` on: what stays true when the person's name changes."""
+    return value[value.find("<"):] if "<" in value else value

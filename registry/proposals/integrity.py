@@ -4,7 +4,8 @@
 - Every merged proposal has exactly one commit on the branch carrying its `Proposal-Id:`, and it
   is the commit the database records; no commit names a proposal that is not merged.
 - Every registry commit's trailers match the database: its `Approved-by:` lines are the approvals
-  that counted, its `Audit-Head:` names an existing event (seq and hash) before the merge's own,
+  that counted, its `Merged-by:` and `Veto-dismissed-by:` lines the merger and the dismissals the audit
+  events recorded (registry.proposals.merge_trailers), its `Audit-Head:` names an existing event (seq and hash) before the merge's own,
   the clause texts at that commit are the texts that were approved, and it changed nothing else
   (registry.proposals.merge_scope).
 
@@ -21,15 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, parse_anchor
-from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, PROPOSAL_ID
+from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, MERGED_BY, PROPOSAL_ID, VETO_DISMISSED_BY
 from registry.ledger.refs import seq_of
 from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
-from registry.proposals import counted, provenance, store
+from registry.proposals import counted, merge_trailers, provenance, store
 from registry.proposals.governance import FILE, text_mismatch
 from registry.proposals.merge_scope import scope_mismatches
 from registry.proposals.states import APPROVED, MERGED
 
-TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD)
+TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD, MERGED_BY, VETO_DISMISSED_BY)
 
 
 @dataclass
@@ -133,7 +134,8 @@ def merge_mismatches(session: Session, p: Proposal, c: CommitTrailers) -> list[s
 
 def _recognition(session: Session, p: Proposal, c: CommitTrailers) -> dict[str, list[str]]:
     """The rule's failures by the verify check that names them: the trailers, then the contents."""
-    return {"trailers": _anchor(session, p, c) + _approvals(session, p, c), "merge": _contents(session, p, c.sha)}
+    return {"trailers": _anchor(session, p, c) + _approvals(session, p, c) + merge_trailers.mismatches(session, p, c.get),
+            "merge": _contents(session, p, c.sha)}
 
 
 def named_approvals(session: Session, p: Proposal, c: CommitTrailers) -> tuple[counted.SignedApproval, ...]:

@@ -32,7 +32,7 @@ from registry.history.documents import require_readable
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import head_point
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
-from registry.proposals import counted, governance, permissions, provenance, store
+from registry.proposals import counted, governance, merge_trailers, permissions, provenance, store
 from registry.proposals.authoring import read_document
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
@@ -81,9 +81,11 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
     return found
 
 
-def _message(proposal: Proposal, approvals: tuple[counted.SignedApproval, ...], anchor: tuple[int, str]) -> str:
+def _message(proposal: Proposal, approvals: tuple[counted.SignedApproval, ...], anchor: tuple[int, str],
+             people: list[tuple[str, str]]) -> str:
     lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
     lines += [(trailers.APPROVED_BY, a.trailer) for a in approvals]
+    lines += people
     lines.append((trailers.AUDIT_HEAD, f"{anchor[0]}:{anchor[1]}"))
     return trailers.commit_message(proposal.title, proposal.rationale, lines)
 
@@ -101,9 +103,11 @@ class _Plan:
     committer: Person
     message: str
     approvals: tuple[counted.SignedApproval, ...]
+    merged_by: str  # the Merged-by trailer's value, which the merge's audit event keeps
 
     @classmethod
-    def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person) -> _Plan:
+    def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person,
+           merger: Actor) -> _Plan:
         """The plan for the proposal's current revision."""
         changes = store.changes(session, store.current_revision(session, proposal))
         by_doc: dict[str, list[ProposedChange]] = {}
@@ -112,8 +116,9 @@ class _Plan:
         bases = {ch.id: session.get_one(ClauseVersion, ch.base_version_id) for ch in changes if ch.base_version_id}
         proposer = store.person(session, proposal.proposer_id)
         approvals = counted.counting(session, proposal)
+        people = merge_trailers.people(session, proposal, merger, utcnow())
         return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
-                   _message(proposal, approvals, anchor), approvals)
+                   _message(proposal, approvals, anchor, people), approvals, people[0][1])
 
     def commit(self, source: SpecSource, repo: Path, head: str) -> str:
         """Write the texts into the documents as they are at head; one commit on top of it."""
@@ -193,7 +198,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
             if proposal.state == MERGED:
                 return MergeResult(proposal.id, MERGED, proposal.merged_sha)
             who = _check_mergeable(session, actor, proposal)
-            plan = _Plan.of(session, proposal, anchor, committer)
+            plan = _Plan.of(session, proposal, anchor, committer, who)
             # An approval the audit trail does not back (a review row forged with SQL) never reaches a trailer.
             provenance.require_recorded(session, proposal.id, plan.approvals)
             require_readable(session, plan.by_doc, head_point(session).seq)
@@ -205,14 +210,14 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
                 break
         else:
             raise Conflict(f"the branch {published} kept moving during the merge; try again")
-        _record_merge(session, proposal, who, sha, plan.approvals)
+        _record_merge(session, proposal, who, sha, plan.approvals, plan.merged_by)
         ingest(session, source, IngestOptions(branch=published))
     sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
 
 
 def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str,
-                  approvals: tuple[counted.SignedApproval, ...]) -> None:
+                  approvals: tuple[counted.SignedApproval, ...], merged_by: str) -> None:
     """The database half of a merge, naming the approvals its trailers name (a crash before it is
     repaired by the next ingest), and the pending approvals it did not count with the policy's reasons."""
     uncounted = counted.not_counting(session, proposal, approvals)
@@ -221,4 +226,4 @@ def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str,
     proposal.merged_at = proposal.updated_at = utcnow()
     session.flush()
     audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                 {"state": MERGED, "commit": sha} | counted.merge_fields(approvals, uncounted))
+                 {"state": MERGED, "commit": sha, "merged_by": merged_by} | counted.merge_fields(approvals, uncounted))

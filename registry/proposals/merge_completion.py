@@ -88,4 +88,5 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     session.flush()
     audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
                  {"state": merged, "commit": sha, "completed_by": "ingest"}
+                 | ({"merged_by": by[0]} if found is not None and len(by := found.get(trailers.MERGED_BY)) == 1 else {})
                  | counted.merge_fields(approvals, uncounted))
