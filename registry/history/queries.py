@@ -33,8 +33,7 @@ class ClauseView:
 
     def summary(self) -> dict[str, Any]:
         """The `specreg clauses` JSON item."""
-        return {"id": self.id, "title": self.title, "document": self.document,
-                "parent": self.parent, "attributes": self.attributes}
+        return _summary(self)
 
     def detail(self) -> dict[str, Any]:
         """The `specreg show` JSON object."""
@@ -56,8 +55,12 @@ class ClauseSummary:
 
     def summary(self) -> dict[str, Any]:
         """The `specreg clauses` JSON item (the same fields as ClauseView.summary)."""
-        return {"id": self.id, "title": self.title, "document": self.document,
-                "parent": self.parent, "attributes": self.attributes}
+        return _summary(self)
+
+
+def _summary(c: ClauseView | ClauseSummary) -> dict[str, Any]:
+    """The `specreg clauses` JSON item of a clause, with or without its text loaded."""
+    return {"id": c.id, "title": c.title, "document": c.document, "parent": c.parent, "attributes": c.attributes}
 
 
 @dataclass(frozen=True)
