@@ -99,6 +99,22 @@ class Dismissal:
 
 
 @dataclass(frozen=True)
+class DismissedVeto:
+    """A request for changes an admin dismissed: whose it was and what it said, who dismissed it, when, why."""
+
+    vetoer: Who
+    comment: str
+    by: Who | None
+    at: datetime
+    reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"vetoer", "comment", "by", "at", "reason"}."""
+        return {"vetoer": self.vetoer.as_dict(), "comment": self.comment,
+                "by": None if self.by is None else self.by.as_dict(), "at": iso(self.at), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class ReviewView:
     """One review with its printed name, meaning and digest, and whether it still stands."""
 
@@ -313,12 +329,14 @@ class MergedProposal:
     policy: PolicySource  # the policy.toml in force at the current revision's base
     commit: str  # the merge commit
     date: datetime  # when the merge commit was made
+    dismissals: tuple[DismissedVeto, ...] = ()  # the requests for changes an admin overrode
 
     def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "policy", "commit", "date"}: the
-        evidence report's `proposals` item; the report's changes and in-force show parts of it."""
+        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "dismissals", "policy", "commit",
+        "date"}: the evidence report's `proposals` item; the report's changes and in-force show parts of it."""
         return {"id": self.id, "title": self.title, "rationale": self.rationale, "proposer": self.proposer.as_dict(),
                 "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
+                "dismissals": [d.as_dict() for d in self.dismissals],
                 "policy": self.policy.as_dict(), "commit": self.commit, "date": iso(self.date)}
 
 

@@ -40,6 +40,7 @@ from registry.proposals.read_models import (
     ClauseMarkdown,
     CommentView,
     Dismissal,
+    DismissedVeto,
     MergedProposal,
     MergeInfo,
     NewClausePlace,
@@ -138,8 +139,13 @@ def merged_by_commit(session: Session, sha: str) -> MergedProposal | None:
     if p is None or commit is None:
         return None
     base = store.current_revision(session, p).base_seq
+    dismissed = tuple(
+        DismissedVeto(_who(session, r.reviewer_id), r.comment,
+                      None if r.dismissed_by_id is None else _who(session, r.dismissed_by_id), r.dismissed_at, r.dismiss_reason)
+        for r in store.reviews(session, p) if r.kind == "request_changes" and r.dismissed_at is not None)
     return MergedProposal(p.id, p.title, p.rationale, _who(session, p.proposer_id), counted.recorded(session, p),
-                          counted.recorded_uncounted(session, p), policy_at(session, base), sha, commit.committed_at)
+                          counted.recorded_uncounted(session, p), policy_at(session, base), sha, commit.committed_at,
+                          dismissed)
 
 
 def proposal_detail(session: Session, number: int) -> ProposalDetail:

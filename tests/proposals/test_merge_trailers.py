@@ -81,3 +81,20 @@ def test_merger_and_dismissal_trailers_that_differ_from_the_audit_events_are_not
         assert merge_mismatches(s, p, trailers_of(merged)) == []
         found = merge_mismatches(s, p, trailers_of(merged, **change))
     assert any(says in m for m in found), found
+
+
+def test_the_evidence_report_lists_each_dismissed_veto_with_whose_it_was_and_who_dismissed_it(merged, capsys):
+    assert main(["report", "--to", merged.commit, "--json"]) == 0
+    [proposal] = [p for p in json.loads(capsys.readouterr().out)["proposals"] if p["id"] == merged.number]
+    [d] = proposal["dismissals"]
+    assert d["vetoer"] == {"name": "Barbara Liskov", "email": "barbara@example.org"} and d["comment"] == "Too strict"
+    assert d["by"] == {"name": "Root Admin", "email": "root@example.org"} and d["reason"] == "Strict is\nthe point."
+    assert re.fullmatch(WHEN, d["at"])
+
+
+def test_the_html_evidence_report_shows_the_dismissed_veto_and_its_people(merged, capsys):
+    assert main(["report", "--to", merged.commit, "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    row = html.split('<tr class="dismissal">')[1].split("</tr>")[0]
+    assert "Barbara Liskov &lt;barbara@example.org&gt;" in row and "Too strict" in row
+    assert "Root Admin &lt;root@example.org&gt;" in row and "Strict is\nthe point." in row
