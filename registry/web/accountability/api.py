@@ -1,17 +1,20 @@
-"""Accountability endpoints of the JSON API: unapproved changes, acknowledgements, in force at a moment.
+"""Accountability endpoints of the JSON API: unapproved changes, acknowledgements, in force at a moment, the
+audit trail (admins).
 
 Reads are open like the rest of the API; acknowledging needs `Authorization: Bearer TOKEN` (an admin).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite, find_commit
+from registry.accountability.audit_trail import audit_events, parse_filter
 from registry.accountability.in_force import in_force as clause_in_force
 from registry.accountability.unapproved import history_rewrites, seq_range, unapproved_changes
 from registry.db import get_session
 from registry.errors import BadRequest
 from registry.history.governance import governance_start
+from registry.web.accountability.pages import subject_url
 from registry.web.auth import current_actor
 from registry.web.bodies import REASON, json_body
 
@@ -68,3 +71,13 @@ def in_force(id: str) -> Response:
     if not at:
         raise BadRequest("give the moment: ?at=2025-03-14T09:30Z (an ISO date or datetime, a tag or a commit)")
     return jsonify(clause_in_force(get_session(), id, at).as_dict())
+
+
+@bp.get("/audit")
+def audit() -> Response:
+    """{"events", "next"}: audit events newest first, filtered by actor, action, subject, since and until;
+    `next` is the URL of the page after (keyset on the event id), null on the last page. Admins only."""
+    wanted = parse_filter(request.args.to_dict())
+    page = audit_events(get_session(), current_actor(), wanted)
+    after = url_for("accountability_api.audit", **wanted.after(page.next_before)) if page.next_before else None
+    return jsonify({"events": [e.as_dict() | {"link": subject_url(e)} for e in page.events], "next": after})

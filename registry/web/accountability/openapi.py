@@ -12,6 +12,7 @@ SCHEMAS: dict[str, Any] = {
     "UnapprovedChange": _obj(commit=STR, date=STR, author=STR, author_email=STR, subject=STR, clauses=_array(STR),
                              unreadable=_array(STR), governance_files=_array(STR), pre_governance=BOOL,
                              seq=INT, acknowledged=BOOL, acknowledgements=_array(_ref("Acknowledgement"))),
+    "AuditEvent": _obj(id=INT, at=STR, actor=STR, action=STR, subject=STR, old={}, new={}, link=NSTR),
     "GovernanceStart": _obj(start=NSTR, commit=NSTR, warnings=_array(STR)),
     "HistoryRewrite": _obj(id=INT, seq=INT, detected_at=STR, old_head=STR, new_head=STR, fork=NSTR,
                            set_aside=_array(_obj(commit=STR, seq=INT, date=STR, author=STR, subject=STR)),
@@ -50,6 +51,16 @@ PATHS: dict[str, Any] = {
         [_param("id", "path", "The clause id as it was at that moment, or its id now."),
          _param("at", "query", "The moment: an ISO date (end of that day, UTC) or datetime (UTC unless it says), "
                                "or a tag or commit.", True)], (400, 404)),
+    "/api/v1/audit": {"get": {**_op(
+        "The audit trail, newest first, a page (100 events) at a time (admins only, with a bearer token)",
+        _obj(events=_array(_ref("AuditEvent")), next=NSTR),
+        [_param("actor", "query", "Only events by this actor (an email, exactly)."),
+         _param("action", "query", "Only this action, e.g. proposal.merge."),
+         _param("subject", "query", "Only events about this subject, e.g. proposal:9, clause:be_brief."),
+         _param("since", "query", "Only events at or after this ISO date (from its start, UTC) or datetime."),
+         _param("until", "query", "Only events at or before this ISO date (to its end, UTC) or datetime."),
+         _param("before", "query", "Only events with a smaller id: the keyset `next` carries.")],
+        (400, 401, 403))["get"], "security": [{"token": []}]}},
 }
 
 

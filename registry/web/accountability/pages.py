@@ -1,9 +1,11 @@
-"""Accountability pages: the unapproved-changes report (with acknowledgements) and the incident lookup.
+"""Accountability pages: the unapproved-changes report (with acknowledgements), the incident lookup and the
+audit trail browser.
 
 The acknowledgement forms post with the CSRF token, call one use case, commit and redirect back.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from registry.accountability import permissions
 from registry.accountability.acknowledge import acknowledge_commit, acknowledge_rewrite
+from registry.accountability.audit_trail import AuditEntry, audit_events, parse_filter
 from registry.accountability.in_force import in_force, moment_and_point
 from registry.accountability.unapproved import (
     PER_PAGE,
@@ -101,3 +104,36 @@ def incident() -> str:
     clause, at = request.args.get("clause", "").strip(), request.args.get("at", "").strip()
     answer = _lookup(clause, at) if clause and at else {}
     return render_template("incident.html", clause=clause, moment=at, **answer)
+
+
+@bp.app_context_processor
+def audit_permission() -> dict[str, bool]:
+    """`may_read_audit` for every page (the navigation links the audit trail): the same rule as the use case."""
+    return {"may_read_audit": bool(permissions.decision("read_audit",
+                                                        partial(permissions.require, "read_audit", current_actor())))}
+
+
+def subject_url(entry: AuditEntry) -> str | None:
+    """The page of the thing an audit event is about (a proposal, clause, user or commit), else None."""
+    target = entry.target
+    if target is None:
+        return None
+    kind, value = target
+    if kind == "proposal":
+        return url_for("proposals.show", n=int(value)) if value.isdigit() and len(value) < 19 else None
+    if kind == "clause":
+        return url_for("clauses.show", id=value)
+    if kind == "user":
+        return url_for("admin.users")
+    return url_for("accountability.report", commit=value, _anchor=f"c-{value}")
+
+
+@bp.get("/audit")
+def audit() -> Response | str:
+    """The audit trail, newest first, filtered and paged like GET /api/v1/audit (admins; log in first)."""
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")))
+    wanted = parse_filter(request.args.to_dict())
+    page = audit_events(get_session(), actor, wanted)
+    return render_template("audit.html", page=page, wanted=wanted, link=subject_url)
