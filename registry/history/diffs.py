@@ -11,6 +11,7 @@ from registry.errors import UnknownVersion
 from registry.history.queries import ClauseDiff, clause_diff, find_clause
 from registry.ledger.refs import Point, resolve
 from registry.models import ClauseVersion, Commit
+from registry.spec.prosediff import Sentence, prose_diff
 from registry.spec.worddiff import Op, word_diff
 
 BEFORE_HISTORY = Point("(before the first commit)", 0, "0" * 40, "commit")
@@ -25,6 +26,12 @@ class VersionDiff:
     new: Point
     title_ops: list[Op]
     attributes: list[tuple[str, str | None, str | None]]  # (key, old value, new value)
+
+    @property
+    def prose(self) -> list[Sentence]:
+        """The bodies reflowed and compared sentence by sentence (what the diff page shows)."""
+        a, b = self.diff.old, self.diff.new
+        return prose_diff(a.text if a else "", b.text if b else "")
 
     def as_dict(self) -> dict[str, Any]:
         """`specreg diff --json` plus the refs and the title and attribute changes."""
