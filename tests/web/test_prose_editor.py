@@ -103,3 +103,15 @@ def test_a_rule_marker_clause_is_edited_in_markdown_only(gov):
         **PROPOSAL, "mode": "markdown", "action": "fields", "text": "r[be.brief]\nBe brief.\n"})
     html = revise.get_data(as_text=True)
     assert 'name="mode" id="mode" value="markdown"' in html and 'id="fields-pane"' not in html
+
+
+def test_a_revision_written_in_fields_keeps_the_clause_id_and_stores_the_assembled_markdown(gov):
+    n = gov.propose()
+    html = gov.browser("ada").get(f"/proposals/{n}/revise").get_data(as_text=True)
+    assert 'id="clause_id" name="clause_id" value="respect_privacy" readonly' in html
+    response = gov.browser("ada").post(f"/proposals/{n}/revise", data={
+        **CSRF, "id": "respect_privacy", "revision": "1", "note": "root now", **PRIVACY,
+        "clause_id": "another_id", "authority": "root", "clause_body": "Never reveal\npersonal data."})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    latest = revisions(gov, n)[-1]["changes"][0]
+    assert latest["text"] == "## Respect privacy {#respect_privacy authority=root}\n\nNever reveal\npersonal data.\n"
