@@ -1,6 +1,9 @@
 """The prose editor: fields for heading, id, authority, attributes and body, or the Markdown; one stored text."""
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
+import pytest
 from proposal_helpers import HEADINGS
 
 from registry.spec.clause_fields import ClauseFields, to_markdown
@@ -115,3 +118,32 @@ def test_a_revision_written_in_fields_keeps_the_clause_id_and_stores_the_assembl
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     latest = revisions(gov, n)[-1]["changes"][0]
     assert latest["text"] == "## Respect privacy {#respect_privacy authority=root}\n\nNever reveal\npersonal data.\n"
+
+
+class _SubmitButtons(HTMLParser):
+    """The submit buttons of the page's proposal form, in tree order: Enter in a field presses the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_form, self.buttons = False, []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and "propose" in (a.get("class") or ""):
+            self.in_form = True
+        elif tag == "button" and self.in_form and a.get("type", "submit") == "submit":
+            self.buttons.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+
+
+@pytest.mark.parametrize("url", ["/clauses/respect_privacy/propose", "/proposals/new?after=respect_privacy"])
+def test_enter_in_a_field_saves_like_the_form_button_and_never_toggles_the_mode(gov, url):
+    parser = _SubmitButtons()
+    parser.feed(gov.browser("ada").get(url).get_data(as_text=True))
+    assert parser.buttons, "the editor form has submit buttons"
+    first = parser.buttons[0]
+    assert first.get("value") not in ("fields", "markdown", "preview")
+    assert "name" not in first  # no action: the route proposes, as the form's own Propose button does
