@@ -121,7 +121,7 @@ def search(session: Session, query: str, point: Point, past: bool = False, limit
         current = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0].id)]
         v, c, key = current[0] if current else max(matches, key=lambda m: (m[0].seq, m[0].id))
         hits.append(SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at, bool(current),
-                              snippet(v.body or v.title, words)))
+                              snippet(plain_text(v.body) or v.title, words)))
     return SearchResults(query, past, hits)
 
 
@@ -143,6 +143,36 @@ def search_page(session: Session, query: str, point: Point, past: bool = False, 
     offset = (number - 1) * size
     return SearchPage(SearchResults(found.query, found.past, found.hits[offset:offset + size]), number,
                       offset + 1, len(found.hits) > number * size)
+
+
+# Markdown markup a reader should not see in a snippet, each (pattern, replacement), applied in order.
+_MARKUP = [(re.compile(p, re.MULTILINE | re.DOTALL), r) for p, r in (
+    (r"<!--.*?-->", " "),                                    # HTML comments
+    (r"^ {0,3}(?:```|~~~).*$", " "),                          # code fence lines (their content stays)
+    (r"^ {0,3}\[\^[^\]\n]+\]:[^\n]*$", " "),                  # footnote definitions
+    (r"^ {0,3}\[[^\]\n]+\]:\s*\S+[^\n]*$", " "),               # link reference definitions
+    (r"^ {0,3}r\[[^\]\n]+\]\s*$", " "),                        # rule markers r[dotted.id]
+    (r"\[\^[^\]\n]+\]", ""),                                  # footnote citations [^name]
+    (r"!?\[([^\]\n]*)\]\([^)\n]*\)", r"\1"),                   # links and images: their text
+    (r"!?\[([^\]\n]+)\]\[[^\]\n]*\]", r"\1"),                  # reference links
+    (r"\s*\{#[^}\n]*\}", ""),                                  # heading attribute blocks {#id k=v}
+    (r"^ {0,3}#{1,6}\s+", ""),                                # ATX heading marks
+    (r"^ {0,3}(?:[=\-*_] *){3,}$", " "),                       # thematic breaks, setext underlines
+    (r"^ {0,3}(?:> ?)+", ""),                                  # quote marks
+    (r"^\s*(?:[-*+]|\d{1,9}[.)])\s+", ""),                     # list markers
+    (r"</?[A-Za-z][^>\n]*>", ""),                             # inline HTML tags
+    (r"(`+)(.+?)\1", r"\2"),                                   # code spans: their text
+    (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),                   # strong
+    (r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2"),    # emphasis (not snake_case ids)
+)]
+
+
+def plain_text(markdown: str | None) -> str:
+    """Clause Markdown as the words a reader sees: no footnotes, link targets, heading or emphasis marks."""
+    text = markdown or ""
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 def snippet(body: str, words: list[str], width: int = SNIPPET) -> list[Segment]:

@@ -32,6 +32,14 @@ bp = Blueprint("auth", __name__)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+API_DOCS = "/api/docs"  # the API reference is a page for people, read with the browser's session
+
+
+def api_request() -> bool:
+    """Whether this request is for the JSON API: /api/..., all but the reference page."""
+    return request.path.startswith("/api/") and request.path != API_DOCS
+
+
 def current_actor() -> Actor | None:
     """The acting user of this request, or None."""
     return g.get("actor")
@@ -62,7 +70,7 @@ def load_actor() -> None:
     """Set g.actor from the token (API), the SSO header (header mode) or the login session."""
     if request.blueprint == "health":
         g.actor = None  # health checks answer anyone, and never look up a session or token
-    elif request.path.startswith("/api/"):
+    elif api_request():
         g.actor = _bearer()
     elif current_app.config["AUTH"] == "header":
         email = request.headers.get(current_app.config["AUTH_HEADER"], "").strip()
@@ -81,7 +89,7 @@ def csrf_token() -> str:
 
 def check_csrf() -> None:
     """Refuse a state-changing page request without the session's CSRF token."""
-    if request.method not in UNSAFE or request.path.startswith("/api/"):
+    if request.method not in UNSAFE or api_request():
         return
     given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf", "")
@@ -89,7 +97,7 @@ def check_csrf() -> None:
         raise CsrfFailure("the form's security token is missing or out of date; reload the page and try again")
 
 
-def _same_site_path(target: str | None) -> str | None:
+def same_site_path(target: str | None) -> str | None:
     """The target when it is a path on this site, else None (no open redirect, no header injection).
 
     Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
@@ -108,7 +116,7 @@ def _same_site_path(target: str | None) -> str | None:
 
 def _safe_next(target: str | None) -> str:
     """Where to go after logging in: a same-site path, else the home page."""
-    return _same_site_path(target) or url_for("pages.home")
+    return same_site_path(target) or url_for("pages.home")
 
 
 @bp.get("/login")

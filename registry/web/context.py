@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, redirect, request, url_for
@@ -61,11 +61,30 @@ def markdown_filter(text: str, links: dict[str, str] | None = None, prompts: Ite
     )
 
 
-def when(moment: datetime | None) -> Markup:
-    """A <time> element: the UTC date and minute, machine-readable ISO in the attribute."""
-    if moment is None:
+def when(moment: datetime | str | None) -> Markup:
+    """The one timestamp format of every page: a <time> element, `2024-06-30 14:05 UTC`, ISO in the attribute.
+
+    Takes a datetime (naive ones are UTC, as the database stores them) or an ISO 8601 string (read
+    models that carry JSON's form).
+    """
+    if not moment:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(iso(moment), moment.strftime("%Y-%m-%d %H:%M UTC"))
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return Markup('<time datetime="{}">{}</time>').format(iso(utc), utc.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+ID_SHOWN = 32  # longer clause ids are shortened in lists and outlines, whole on hover
+
+
+def short_id(key: str) -> Markup:
+    """A clause id as lists and outlines show it: whole, or its start and end with the full id on hover."""
+    if len(key) <= ID_SHOWN:
+        return Markup('<code class="id">{}</code>').format(key)
+    shown = f"{key[:ID_SHOWN // 2 - 1]}…{key[-(ID_SHOWN // 2 - 1):]}"
+    return Markup('<code class="id" title="{}"><span aria-hidden="true">{}</span><span class="sr-only">{}</span></code>'
+                  ).format(key, shown, key)
 
 
 def ref_label(ref: str) -> str:
@@ -154,4 +173,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(other_args, "other_args")
     app.add_template_global(page_url, "page_url")
     app.add_template_global(bar_chart, "bar_chart")
+    app.add_template_global(short_id, "short_id")
     app.context_processor(lambda: {"as_of": g.get("as_of"), "at": g.get("at")})

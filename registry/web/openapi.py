@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document for /api/v1 (a test checks it against the registered routes)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -164,3 +165,55 @@ def openapi_document() -> dict[str, Any]:
                                           "description": "An API token from `specreg token create`."}},
         },
     }
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    """A schema in one readable line: `{id: string, versions: [HistoryEntry]}`, `string | null`."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "oneOf" in schema:
+        return " | ".join(schema_text(s) for s in schema["oneOf"])
+    if "enum" in schema:
+        return " | ".join(f'"{v}"' for v in schema["enum"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"[{schema_text(schema.get('items', {}))}]"
+    if kind == "object" and "properties" in schema:
+        return "{" + ", ".join(f"{k}: {schema_text(v)}" for k, v in schema["properties"].items()) + "}"
+    return " | ".join(kind) if isinstance(kind, list) else str(kind)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method on one path, as the API reference page lists it."""
+
+    method: str
+    path: str
+    summary: str
+    parameters: list[dict[str, Any]]
+    body: str | None
+    returns: str
+    status: str
+    errors: list[str]
+    token: bool
+
+    @property
+    def anchor(self) -> str:
+        """An id for links to this operation."""
+        return f"{self.method}-{self.path}".lower().replace("/", "-").replace("{", "").replace("}", "")
+
+
+def reference(document: dict[str, Any]) -> list[tuple[str, list[Operation]]]:
+    """The document's operations grouped by the first path segment after /api/v1, in document order."""
+    groups: dict[str, list[Operation]] = {}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            status, ok = next((s, r) for s, r in op["responses"].items() if s.startswith("2"))
+            content = ok.get("content", {}).get("application/json", {})
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            group = path.split("/")[3] if path.count("/") >= 3 else path
+            groups.setdefault(group, []).append(Operation(
+                method.upper(), path, op.get("summary", ""), op.get("parameters", []),
+                schema_text(body) if body else None, schema_text(content.get("schema", {})), status,
+                [s for s in op["responses"] if not s.startswith("2")], bool(op.get("security"))))
+    return list(groups.items())

@@ -119,3 +119,10 @@ def test_a_snippet_centres_on_the_first_match_and_marks_every_match():
     segments = snippet(body, ["privacy"])
     assert segments[0] == ("…", False) and segments[-1][0].endswith("…")
     assert [t for t, hit in segments if hit] == ["privacy", "Privacy"]
+
+
+def test_a_search_hit_s_snippet_shows_no_footnote_or_link_markup(session, spec):
+    # "Be honest" cites its evaluation prompt with a footnote, [^ab12], and defines it below
+    hit = next(h for h in search(session, "false", resolve(session, None)).hits if h.id == "honesty")
+    shown = hit.as_dict()["snippet"]
+    assert "false" in shown and "[^" not in shown and "examples/ab12.md" not in shown

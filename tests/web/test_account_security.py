@@ -33,9 +33,11 @@ def test_the_account_page_needs_the_csrf_token_to_create_a_token(gov):
 
 
 def test_creating_a_token_logged_out_asks_to_log_in_not_for_command_line_options(gov):
-    refused = gov.browser(None).post("/account/tokens", data={**CSRF, "name": "x"})
-    page = refused.get_data(as_text=True)
-    assert refused.status_code == 401 and "log in to create a token" in page and "--as" not in page
+    browser = gov.browser(None)
+    refused = browser.post("/account/tokens", data={**CSRF, "name": "x"}, headers={"Referer": "http://localhost/account"})
+    assert refused.status_code == 303 and refused.headers["Location"] == "/login?next=/account"
+    page = browser.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Log in to create a token." in page and "--as" not in page
 
 
 @pytest.mark.parametrize(("secure", "flags"), [(False, {"HttpOnly", "SameSite=Lax"}),

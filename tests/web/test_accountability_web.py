@@ -73,7 +73,7 @@ def test_an_admin_acknowledges_from_the_report_and_the_flag_stays(gov):
 
 
 @pytest.mark.parametrize(("who", "form", "status"), [
-    ("ada", {**CSRF, "reason": "x"}, 403), (None, {**CSRF, "reason": "x"}, 401),
+    ("ada", {**CSRF, "reason": "x"}, 403), (None, {**CSRF, "reason": "x"}, 303),
     ("root", {"reason": "x"}, 403), ("root", {**CSRF, "reason": " "}, 400),
 ])
 def test_acknowledging_needs_an_admin_the_csrf_token_and_a_reason(gov, who, form, status):

@@ -77,7 +77,7 @@ def test_the_editor_starts_from_the_file_at_the_head(gov):
 
 
 @pytest.mark.parametrize(("who", "url", "status"), [
-    (None, "/governance/policy.toml/propose", 401),
+    (None, "/governance/policy.toml/propose", 303),  # to /login
     ("vic", "/governance/policy.toml/propose", 403),
     ("grace", "/governance/OWNERS.toml/propose", 403),
     ("ada", "/governance/README.md/propose", 400),

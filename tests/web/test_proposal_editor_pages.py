@@ -46,7 +46,7 @@ def test_the_new_clause_editor_starts_empty_with_an_example_at_the_right_heading
     assert 'name="document" value="spec/style.md"' in at_end and "at the end of <code>spec/style.md</code>" in at_end
 
 
-@pytest.mark.parametrize(("who", "status"), [(None, 401), ("vic", 403)])
+@pytest.mark.parametrize(("who", "status"), [(None, 303), ("vic", 403)])  # anonymous: to /login
 def test_the_new_clause_editor_needs_an_editor(gov, who, status):
     assert gov.browser(who).get("/proposals/new?after=be_brief").status_code == status
     response = gov.browser(who).post("/proposals/new", data={**CSRF, "after": "be_brief", "title": "T",
@@ -172,7 +172,7 @@ def test_a_refused_revision_keeps_the_text_and_says_why(gov):
 
 
 @pytest.mark.parametrize(("who", "status"), [
-    (None, 401),        # anonymous: log in first
+    (None, 303),        # anonymous: to /login first
     ("vic", 403),       # a viewer revises nothing
     ("alan", 403),      # an editor who is neither the proposer nor an admin
     ("ada", 200),       # the proposer

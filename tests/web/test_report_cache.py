@@ -56,8 +56,10 @@ def test_a_range_over_the_anonymous_limit_needs_a_login_and_builds_nothing(share
     response = shared_gov.app.test_client().get("/api/v1/report?to=HEAD")
     assert response.status_code == 401 and response.get_json()["message"].startswith(
         "log in to build a report over more than 0 commits (this range has ")
-    page = shared_gov.browser(None).get("/report?to=HEAD")
-    assert page.status_code == 401 and "log in to build a report" in page.get_data(as_text=True)
+    browser = shared_gov.browser(None)
+    page = browser.get("/report?to=HEAD")
+    assert page.status_code == 303 and page.headers["Location"] == "/login?next=/report?to%3DHEAD"
+    assert "Log in to build a report" in browser.get(page.headers["Location"]).get_data(as_text=True)
     assert builds == []
     logged_in = shared_gov.app.test_client().get("/api/v1/report?to=HEAD", headers=shared_gov.api("vic"))
     assert logged_in.status_code == 200 and shared_gov.browser("vic").get("/report?to=HEAD").status_code == 200

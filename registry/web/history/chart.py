@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 from registry.history.activity import Activity, Bucket
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 160, 36, 22, 10
+CHAR_WIDTH, TICK_GAP = 7.0, 12  # the widest 11px tick glyph in the stylesheet's font, and the space between labels
+
+
+def label_width(text: str) -> float:
+    """How wide a tick label may be drawn (an upper bound, so labels never touch)."""
+    return len(text) * CHAR_WIDTH
 
 
 @dataclass(frozen=True)
@@ -60,10 +67,12 @@ def bar_chart(activity: Activity, width: int = WIDTH, height: int = HEIGHT) -> C
         bars.append(Bar(round(LEFT + i * slot + slot * 0.1, 2), round(base - h, 2), round(max(slot * 0.8, 1), 2),
                         round(h, 2), f"{_label(b, activity.unit)}: {b.count} change{'s' * (b.count != 1)}",
                         b.count))
-    every = max(1, len(buckets) // 8)
     fmt = "%b %Y" if activity.unit == "month" else "%Y-%m-%d"
-    ticks = [Tick(round(LEFT + i * slot, 2), b.start.strftime(fmt)) for i, b in enumerate(buckets)
-             if i % every == 0 and LEFT + i * slot < width - 60]  # a label must fit before the edge
+    labels = [b.start.strftime(fmt) for b in buckets]
+    room = max((label_width(t) for t in labels), default=0) + TICK_GAP
+    every = max(1, ceil(len(buckets) / 8), ceil(room / slot))  # at most ~8 labels, never closer than one label
+    ticks = [Tick(round(LEFT + i * slot, 2), t) for i, t in enumerate(labels)
+             if i % every == 0 and LEFT + i * slot + label_width(t) <= width]  # a label must fit before the edge
     busiest = max(buckets, key=lambda b: b.count, default=None)
     summary = (f"{activity.total} changes in {len(buckets)} {activity.unit}s"
                + (f"; busiest: {_label(busiest, activity.unit)} with {busiest.count}" if busiest and peak else ""))

@@ -17,6 +17,7 @@ from registry.history.releases import list_releases
 from registry.history.search import search_page
 from registry.paging import page_of
 from registry.web.context import current_as_of, page_arg
+from registry.web.openapi import openapi_document, reference, schema_text
 
 bp = Blueprint("pages", __name__)
 
@@ -25,6 +26,15 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     """The spec's documents and clause trees, the latest releases and recent changes."""
     return render_template("home.html", overview=spec_overview(get_session(), current_as_of().point))
+
+
+@bp.get("/api/docs")
+def api_docs() -> str:
+    """The JSON API reference, drawn on the server from the OpenAPI document (no scripts, no other hosts)."""
+    doc = openapi_document()
+    return render_template("api_docs.html", info=doc["info"], version=doc["openapi"], groups=reference(doc),
+                           schemas=[(n, schema_text(s)) for n, s in doc["components"]["schemas"].items()],
+                           errors=[(k[1:], r) for k, r in doc["components"]["responses"].items()])
 
 
 @bp.get("/documents/<path:path>")

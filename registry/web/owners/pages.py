@@ -5,7 +5,6 @@ that assign and unassign registry owners (POST with the CSRF token, then back to
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -96,9 +95,3 @@ def owner_permissions() -> dict[str, bool]:
 def owner_source(source: str) -> str:
     """An owner's source in words ("inherited from document spec/a.md")."""
     return describe_source(source)
-
-
-@bp.app_template_filter("owner_date")
-def owner_date(moment: datetime | None) -> str:
-    """A date for owner pages: ISO, to the minute, UTC."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from registry.accounts.actors import require_role
 from registry.db import get_session, read_only
-from registry.errors import BadRequest, SpecregError, StaleRevision
+from registry.errors import BadRequest, Conflict, Forbidden, SpecregError, StaleRevision
 from registry.gitsource import SpecSource
 from registry.paging import page_of
 from registry.proposals import authoring as proposals
@@ -51,6 +51,9 @@ bp = Blueprint("proposals", __name__)
 # The list page's tabs: every state once (a test holds it to ProposalState), those people act on first.
 STATES = tuple(s.value for s in (OPEN, APPROVED, CONFLICTED, DRAFT, MERGED, REJECTED, WITHDRAWN))
 EDITOR_VIEWS = ("preview", *SWITCHES)  # buttons that show the editor again and save nothing
+# A form the use case refused (bad input, a second approval, a state that moved on, a role that does not
+# allow it) is shown again on the proposal page with the reason and what was typed, never a bare error page.
+REFUSED = (BadRequest, Conflict, Forbidden)
 
 
 def spec_source() -> SpecSource:
@@ -264,7 +267,7 @@ def revise(n: int) -> Response | tuple[str, int]:
     return done(n, f"Revision {p.revision} saved; earlier approvals are now stale.")
 
 
-def _show_again(n: int, exc: BadRequest, **kept: object) -> tuple[str, int]:
+def _show_again(n: int, exc: SpecregError, **kept: object) -> tuple[str, int]:
     """The proposal page again with why nothing was recorded and what the user typed in its form."""
     session = get_session()
     session.rollback()
@@ -278,7 +281,7 @@ def comment(n: int) -> Response | tuple[str, int]:
     text = request.form.get("text", "")
     try:
         proposals.comment(get_session(), current_actor(), n, text)
-    except BadRequest as exc:
+    except REFUSED as exc:
         return _show_again(n, exc, text=text)
     return done(n, "Comment added.")
 
@@ -304,7 +307,7 @@ def review(n: int) -> Response | tuple[str, int]:
         get_session().rollback()
         flash(f"Not recorded: {exc.message}.")
         return redirect(url_for("proposals.show", n=n))
-    except BadRequest as exc:
+    except REFUSED as exc:
         return _show_again(n, exc, comment=text)
     return done(n, f"Recorded: {r.meaning}.")
 
@@ -322,7 +325,7 @@ def dismiss(n: int, review_id: int) -> Response | tuple[str, int]:
     reason = request.form.get("reason", "")
     try:
         reviews.dismiss_veto(get_session(), current_actor(), n, review_id, reason)
-    except BadRequest as exc:
+    except REFUSED as exc:
         return _show_again(n, exc, reason=reason, review=review_id)
     return done(n, "The request for changes is dismissed.")
 
@@ -335,7 +338,7 @@ def close(n: int, action: str) -> Response | tuple[str, int]:
     args = () if action == "submit" else (request.form.get("reason", ""),)
     try:
         p = getattr(proposals, action)(get_session(), current_actor(), n, *args)
-    except BadRequest as exc:
+    except REFUSED as exc:
         return _show_again(n, exc, **{action: "".join(args)})
     return done(n, f"Proposal #{n} is {p.state}.")
 
