@@ -98,3 +98,8 @@ def test_a_500_is_a_page_with_the_ways_on_not_a_traceback(gov):
     html = response.get_data(as_text=True)
     assert response.status_code == 500 and "secret internals" not in html and "Traceback" not in html
     assert "Where to go from here" in html and 'href="/search"' in html
+
+
+def test_the_login_page_does_not_link_to_itself_as_the_place_to_return_to(gov):
+    html = gov.browser(None).get("/login?next=/proposals").get_data(as_text=True)
+    assert "next=/login" not in html and 'name="next" value="/proposals"' in html
