@@ -108,7 +108,9 @@ def test_the_header_counts_what_waits_on_the_signed_in_user_and_links_to_that_li
 
 
 def test_waiting_on_me_needs_a_login(gov):
-    assert "log in to see what waits on you" in html(gov, None, "/proposals?waiting_on=me", 401)
+    response = gov.app.test_client().get("/proposals?waiting_on=me")
+    assert response.status_code == 303  # to the login page, and back here afterwards
+    assert response.headers["Location"].startswith("/login?next=")
 
 
 def test_the_home_page_lists_the_proposals_waiting_on_the_signed_in_user(gov):
