@@ -1,15 +1,20 @@
 """A small governed spec (rules, owners, policy) and accounts, shared by the proposal tests."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from repo_builder import RepoBuilder
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor
 from registry.accounts.users import add_user
+from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
 from registry.models import Commit
@@ -136,6 +141,20 @@ def adopt(world: World) -> None:
 
     first = world.session.scalar(select(Commit.sha).where(Commit.live).order_by(Commit.seq).limit(1))
     acknowledge_commit(world.session, world.users["root"], first, "Set up before the registry governed this spec")
+
+
+@contextmanager
+def adopted_world(repo: RepoBuilder, database_url: str,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, World]]:
+    """A world the CLI finds too (SPECREG_DATABASE_URL, SPECREG_REPO), its first commit adopted, in one
+    write session that commits when the block ends; the caller disposes of the engine."""
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    engine = make_engine(database_url)
+    with session_scope(engine, write=True) as s:
+        world = build_world(repo, s)
+        adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
+        yield engine, world
 
 
 def forged_approval(proposal: int | str) -> str:

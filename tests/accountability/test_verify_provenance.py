@@ -5,12 +5,12 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import adopt, build_world, forged_approval
+from proposal_helpers import adopted_world, build_world, forged_approval
 from repo_builder import RepoBuilder
 from sqlalchemy import text
 
 from registry.cli import main
-from registry.db import make_engine, session_scope
+from registry.db import session_scope
 from registry.gitsource import SpecSource
 from registry.proposals import reviews
 from registry.proposals.merge import merge
@@ -28,12 +28,8 @@ class Governed:
 
 @pytest.fixture
 def governed(repo, database_url, monkeypatch):
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    engine = make_engine(database_url)
-    with session_scope(engine, write=True) as s:
-        world = build_world(repo, s)
-        adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
+    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
+        s = world.session
         merged = world.change("ada", "be_brief", "Prefer very short answers.")
         reviews.approve(s, world.users["alan"], merged)
         merge(s, repo.path, "main", world.users["ada"], merged)

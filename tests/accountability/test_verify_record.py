@@ -5,13 +5,13 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import RULES, adopt, build_world
+from proposal_helpers import RULES, adopted_world
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import text
 
 from registry.accountability.unapproved import unapproved_changes
 from registry.cli import main
-from registry.db import make_engine, session_scope
+from registry.db import session_scope
 from registry.proposals import reviews
 from registry.proposals.merge import merge
 
@@ -29,12 +29,8 @@ class Merged:
 
 @pytest.fixture
 def merged(repo, database_url, monkeypatch):
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    engine = make_engine(database_url)
-    with session_scope(engine, write=True) as s:
-        world = build_world(repo, s)
-        adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
+    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
+        s = world.session
         n = world.change("ada", "respect_privacy", "Never reveal personal data.")
         review = reviews.approve(s, world.users["grace"], n).id
         sha = merge(s, repo.path, "main", world.users["ada"], n).commit

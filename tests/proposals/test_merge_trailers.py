@@ -8,11 +8,11 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import adopt, build_world
+from proposal_helpers import adopted_world
 from repo_builder import RepoBuilder
 
 from registry.cli import main
-from registry.db import make_engine, session_scope
+from registry.db import session_scope
 from registry.gitsource import trailers
 from registry.models import Proposal
 from registry.proposals import reviews
@@ -35,12 +35,8 @@ class Merged:
 
 @pytest.fixture
 def merged(repo, database_url, monkeypatch):
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    engine = make_engine(database_url)
-    with session_scope(engine, write=True) as s:
-        world = build_world(repo, s)
-        adopt(world)
+    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
+        s = world.session
         n = world.change("ada", "respect_privacy", "Never reveal personal data.")
         veto = reviews.request_changes(s, world.users["barbara"], n, "Too strict").id
         reviews.dismiss_veto(s, world.users["root"], n, veto, "Strict is\nthe point.")
