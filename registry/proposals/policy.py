@@ -410,10 +410,11 @@ def eligible(facts: Facts, clause: ClauseFacts,
     return tuple(a for a in clause.approvers if clause.key in memo[a.email])
 
 
-def shortfalls(policy: Policy, facts: Facts) -> tuple[Shortfall, ...]:
+def shortfalls(policy: Policy, facts: Facts,
+               memo: dict[str, frozenset[str]] | None = None) -> tuple[Shortfall, ...]:
     """Touched clauses whose rule needs more approvals than people are eligible to give: never mergeable."""
     out: list[Shortfall] = []
-    memo: dict[str, frozenset[str]] = {}
+    memo = {} if memo is None else memo
     for c in facts.clauses:
         needed, rule = policy.rule_for(c)
         who = eligible(facts, c, memo)
@@ -501,10 +502,11 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
                    "they withdraw it or an admin dismisses it [rule: a pending veto blocks]"
                    for r in facts.reviews if r.kind == "request_changes")
     statuses = []
+    memo: dict[str, frozenset[str]] = {}  # each person's standing judged once for all clauses
     for c in facts.clauses:
         required, rule = policy.rule_for(c)
         approved = tuple(a.review.reviewer.name for a in counted if c.key in a.clauses)
-        waiting = tuple(a.name for a in eligible(facts, c) if a.email not in counts)
+        waiting = tuple(a.name for a in eligible(facts, c, memo) if a.email not in counts)
         statuses.append(ClauseStatus(c.key, rule, required, approved, waiting, c.unowned, c.governance,
                                      c.root_owners, bool(c.fallback)))
-    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted, shortfalls(policy, facts))
+    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted, shortfalls(policy, facts, memo))
