@@ -2,7 +2,17 @@
 from __future__ import annotations
 
 from registry.ledger.refs import iso
-from registry.proposals.read_models import ProposalDetail
+from registry.limits import shorten
+from registry.proposals.read_models import ProposalDetail, ProposalSummary
+
+
+def summary_line(r: ProposalSummary) -> str:
+    """One `specreg proposals` row: number, state, title, clauses, proposer, approvals have/need, veto, waiting on."""
+    facts = [f"approvals {r.approvals.have}/{r.approvals.need}"] + (["vetoed"] if r.vetoed else [])
+    if r.waiting_on:
+        facts.append("waiting on " + ", ".join(r.waiting_on))
+    return (f"#{r.id:<4} {r.state:<10} {shorten(r.title)}  ({', '.join(r.clauses)}; {r.proposer.name})  "
+            + "; ".join(facts))
 
 
 def detail_text(d: ProposalDetail) -> str:

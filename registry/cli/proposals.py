@@ -258,12 +258,12 @@ def cmd_proposal(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
     """Proposals, newest first."""
+    from registry.cli.proposal_text import summary_line
     from registry.proposals.reads import list_proposals
 
     with ctx.session() as session:
         rows = list_proposals(session, args.state, args.clause)
-    lines = [f"#{r.id:<4} {r.state:<10} {shorten(r.title)}  ({', '.join(r.clauses)}; {r.proposer.name})"
-             for r in rows]
+    lines = [summary_line(r) for r in rows]
     ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(no proposals)")
     return 0
 

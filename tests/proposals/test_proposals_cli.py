@@ -275,3 +275,15 @@ def test_the_command_line_refuses_texts_over_their_limits_naming_the_field(cli, 
     assert code == 1 and data["message"].startswith("the text holds 51 clauses")
     code, detail = cli("proposal", str(n))
     assert detail["comments"] == [] and detail["revision"] == 1
+
+
+def test_the_proposals_text_shows_approvals_have_and_need_the_veto_and_who_it_waits_on(cli, capsys):
+    n = propose(cli)
+    capsys.readouterr()
+    assert main(["proposals"]) == 0
+    assert capsys.readouterr().out == (f"#{n:<4} open       Tighten privacy  (respect_privacy; Ada Byron)  "
+                                       "approvals 0/1; waiting on grace@example.org\n")
+    assert cli("review", str(n), "--request-changes", "--comment", "No.", "--as", "grace@example.org")[0] == 0
+    capsys.readouterr()
+    assert main(["proposals"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("approvals 0/1; vetoed; waiting on grace@example.org")
