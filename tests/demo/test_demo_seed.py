@@ -29,6 +29,11 @@ def test_the_demo_has_accounts_and_proposals_in_every_state_and_a_rerun_keeps_th
     assert states == {"draft", "open", "approved", "merged", "rejected", "withdrawn", "conflicted"}
     users = {u["email"]: u["role"] for u in run(capsys, "user", "list")}
     assert users == {email: role for email, (_name, role) in DEMO_USERS.items()}
+    # Every clause can be approved under the demo's policy, so the proposal waiting for a second
+    # owner of a root clause waits on someone who exists and may approve it.
+    assert run(capsys, "policy", "check") == {"ok": True, "infeasible": []}
+    waiting = next(p for p in run(capsys, "proposals", "--state", "open") if p["clauses"] == ["comply_with_laws"])
+    assert waiting["approvals"] == {"have": 1, "need": 2} and waiting["waiting_on"] == ["margaret@example.org"]
     merged = run(capsys, "proposals", "--state", "merged")[0]
     history = run(capsys, "history", "be_concise")
     assert history[-1]["proposal"] == merged["id"] and history[-1]["commit"] == merged["commit"]
