@@ -1,4 +1,4 @@
-"""Settings from the environment: SPECREG_DATABASE_URL, SPECREG_REPO, SPECREG_INSTANCE, SPECREG_AUTH..."""
+"""Settings from the environment: SPECREG_DATABASE_URL, SPECREG_REPO or SPECREG_REMOTE, SPECREG_INSTANCE..."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLONE = "spec-clone"  # with SPECREG_REMOTE: Specreg's own clone of the remote, in the instance folder
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     secure_cookies: bool = False  # send the session cookie over HTTPS only (off for the local http demo)
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client (0: none trusted)
     audit_key: str | None = None  # MACs the audit events; None: a random key kept in the instance folder
+    remote: str | None = None  # the spec repo's git URL; `repo` is then Specreg's own clone (instance/spec-clone)
 
 
 def normalize_database_url(url: str) -> str:
@@ -38,7 +40,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     instance = Path(env.get("SPECREG_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     url = env.get("SPECREG_DATABASE_URL") or f"sqlite:///{instance / 'specreg.db'}"
-    repo = Path(env.get("SPECREG_REPO") or instance / "spec-demo").expanduser()
+    remote = _remote(env.get("SPECREG_REMOTE") or "", env.get("SPECREG_REPO") or "")
+    repo = instance / CLONE if remote else Path(env.get("SPECREG_REPO") or instance / "spec-demo").expanduser()
     return Settings(
         database_url=normalize_database_url(url),
         repo=repo,
@@ -50,7 +53,31 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_flag("SPECREG_SECURE_COOKIES", env.get("SPECREG_SECURE_COOKIES") or "0"),
         proxy_hops=_count("SPECREG_PROXY_HOPS", env.get("SPECREG_PROXY_HOPS") or "0"),
         audit_key=env.get("SPECREG_AUDIT_KEY") or None,
+        remote=remote,
     )
+
+
+_REMOTE_SCHEMES = ("file://", "http://", "https://", "ssh://", "git://")
+
+
+def _remote(url: str, repo: str) -> str | None:
+    """SPECREG_REMOTE checked: a URL git fetches from (file, http(s), ssh, git or scp-like user@host:path)."""
+    from registry.errors import ConfigError
+
+    url = url.strip()
+    if not url:
+        return None
+    if repo:
+        # Two sources of truth for one spec: with a remote, Specreg reads and writes only its own clone.
+        raise ConfigError(f"set SPECREG_REMOTE or SPECREG_REPO, not both: with a remote, Specreg keeps its own "
+                          f"clone in the instance folder ({CLONE}) and never writes into another checkout")
+    scp_like = "://" not in url and ":" in url and "::" not in url and not url.startswith(("/", "."))
+    # A leading dash would be read as an option, `ext::` runs a command, a control character splits a line.
+    if url.startswith("-") or any(c.isspace() or ord(c) < 32 for c in url) or \
+            not (url.startswith(_REMOTE_SCHEMES) or scp_like):
+        raise ConfigError("SPECREG_REMOTE must be a git URL: file://, http://, https://, ssh://, git:// "
+                          "or user@host:path")
+    return url
 
 
 def _flag(name: str, value: str) -> bool:

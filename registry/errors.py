@@ -82,6 +82,20 @@ class SourceError(SpecregError):
     code = "source_error"
 
 
+class RemoteUnavailable(SpecregError):
+    """The spec repo's remote (SPECREG_REMOTE) could not be reached or read; nothing was changed."""
+
+    code = "remote_unavailable"
+    status = 503
+
+
+class RemoteRefused(SpecregError):
+    """The remote refused a push for a reason other than its branch having moved (a hook, a protected branch)."""
+
+    code = "remote_refused"
+    status = 502
+
+
 class ConfigError(SpecregError):
     """Configuration that cannot work (bad specreg.toml, wrong database for this repo)."""
 

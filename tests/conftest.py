@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from git_remote import Remote, spec_remote
 from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason, sweep_leftover_databases
 from repo_builder import RepoBuilder
 
@@ -143,3 +144,10 @@ def json_cli(repo: RepoBuilder, database_url: str, monkeypatch: pytest.MonkeyPat
         return code, json.loads(capsys.readouterr().out)
 
     return run
+
+
+@pytest.fixture(params=["file", "http"])
+def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
+    """A spec remote (an author repo and its bare remote), over file:// and over http (git http-backend)."""
+    with spec_remote(request.param, tmp_path) as found:
+        yield found

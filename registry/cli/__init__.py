@@ -16,7 +16,7 @@ from registry.errors import SpecregError
 # commands each one registers are listed so a run builds only its own module's parsers (building
 # all of them cost every command ~25 ms); a test checks the lists against what the modules register.
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "registry.cli.ledger": ("init", "ingest", "runs", "clauses", "history", "show", "diff"),
+    "registry.cli.ledger": ("init", "ingest", "sync", "runs", "clauses", "history", "show", "diff"),
     "registry.cli.owners": ("who-owns", "owned-by", "unowned", "owner-history", "assign", "unassign"),
     "registry.cli.audit": ("verify", "audit", "unapproved", "acknowledge", "in-force"),
     "registry.cli.report": ("report", "coverage"),

@@ -1,4 +1,4 @@
-"""Ledger commands: init, ingest, runs, clauses, history, show, diff."""
+"""Ledger commands: init, ingest, sync, runs, clauses, history, show, diff."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from registry.cli.context import Context
 
 if TYPE_CHECKING:
     from registry.history.queries import ClauseDiff
+    from registry.ledger.ingest import IngestReport
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,6 +27,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--similarity", type=float, default=None,
                    help="body similarity (0-1) at which a vanished id and a new id are one renamed clause")
     p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("sync", parents=[common], help="fetch the spec repo's remote (SPECREG_REMOTE) and ingest it")
+    p.add_argument("--branch", help="branch to read (default: SPECREG_BRANCH, else the branch the database "
+                   "tracks, else the remote's default branch)")
+    p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("runs", parents=[common], help="the latest ingest runs and how each ended (marks dead ones)")
     p.add_argument("--limit", type=int, default=20, help="how many runs, newest first (default 20)")
@@ -80,6 +86,12 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     with SpecSource(repo) as source, ctx.session(write=True) as session:
         report = ingest(session, source, options, progress=bar, checkpoint=session.commit)
     bar.finish()
+    ctx.emit(report.as_dict(), "\n".join(_ingested(report)))
+    return 0
+
+
+def _ingested(report: IngestReport) -> list[str]:
+    """An ingest report for the terminal: what was read, runs marked abandoned, the warnings."""
     lines = [f"Ingested {report.commits} commit(s), {report.versions} clause version(s); "
              f"head {report.head[:12] if report.head else '-'}"
              + (" (history rewrite recorded)" if report.rewritten else "")]
@@ -88,7 +100,27 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     for w in report.warnings:
         where = f"{w.path}:{w.line}" if w.line else w.path
         lines.append(f"warning: {(w.commit or '')[:12]} {where}: {w.message}")
-    ctx.emit(report.as_dict(), "\n".join(lines))
+    return lines
+
+
+def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    """Fetch the remote into Specreg's clone and ingest the fetched branch, committing after each batch."""
+    from registry.cli.progress import ProgressBar
+    from registry.errors import ConfigError
+    from registry.gitsource.remote import redact
+    from registry.ledger.ingest import IngestOptions
+    from registry.ledger.sync import sync
+
+    remote = ctx.settings.remote
+    if remote is None:
+        raise ConfigError("specreg sync needs SPECREG_REMOTE (the spec repo's git URL); "
+                          "with a local SPECREG_REPO, use specreg ingest")
+    bar = ProgressBar("sync", enabled=not ctx.json)
+    with ctx.session(write=True) as session:
+        done = sync(session, ctx.settings.repo, remote, IngestOptions(branch=args.branch or ctx.settings.branch),
+                    progress=bar, checkpoint=session.commit)
+    bar.finish()
+    ctx.emit(done.as_dict(), "\n".join([f"Fetched {done.fetched[:12]} from {redact(remote)}", *_ingested(done.ingest)]))
     return 0
 
 

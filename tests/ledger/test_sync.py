@@ -1,0 +1,147 @@
+"""specreg sync: fetch the spec repo's remote into Specreg's clone and ingest it, over file:// and http."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from git_remote import Remote, closed_port_url
+from proposal_helpers import OWNERS, POLICY, RULES
+
+from registry.cli import main
+from registry.config import load_settings
+from registry.db import make_engine, session_scope
+from registry.errors import ConfigError, UnknownRef
+from registry.history.queries import show_clause
+from registry.ledger.refs import resolve
+from registry.models import Ledger
+
+
+@pytest.fixture
+def cli(remote: Remote, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """`run(*argv)`: `specreg ARGV --json` with SPECREG_REMOTE set, giving (exit code, parsed stdout)."""
+    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPECREG_REMOTE", remote.url)
+    monkeypatch.setenv("SPECREG_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("SPECREG_REPO", raising=False)
+
+    def run(*argv: str) -> tuple[int, dict]:
+        code = main([*argv, "--json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    return run
+
+
+def _text(database_url: str, key: str) -> str:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as s:
+            return show_clause(s, key, resolve(s, None)).text
+    finally:
+        engine.dispose()
+
+
+def test_sync_clones_the_remote_and_ingests_what_was_pushed_to_it(cli, remote, database_url, tmp_path):
+    remote.author.commit("Spec", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS, "policy.toml": POLICY})
+    remote.push()
+    code, out = cli("sync")
+    assert code == 0, out
+    assert out["fetched"] == out["head"] == remote.head()
+    assert out["commits"] == 2
+    assert (tmp_path / "instance" / "spec-clone" / "HEAD").is_file()
+    assert "Do not reveal personal data." in _text(database_url, "respect_privacy")
+
+
+def test_a_second_sync_reads_only_what_was_pushed_since(cli, remote, database_url):
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    assert cli("sync")[1]["commits"] == 2
+    code, out = cli("sync")
+    assert (code, out["commits"], out["fetched"]) == (0, 0, remote.head())
+    remote.author.commit("Sharper", {"spec/rules.md": RULES.replace("personal data", "anyone's data")})
+    remote.push()
+    code, out = cli("sync")
+    assert (code, out["commits"], out["fetched"]) == (0, 1, remote.head())
+    assert "anyone's data" in _text(database_url, "respect_privacy")
+
+
+def test_a_history_rewritten_on_the_remote_is_recorded_by_the_next_sync(cli, remote, database_url):
+    base = remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.author.commit("Edit", {"spec/rules.md": RULES.replace("Prefer short", "Prefer very short")})
+    remote.push()
+    cli("sync")
+    remote.author.reset(base)
+    remote.author.commit("Other edit", {"spec/rules.md": RULES.replace("Prefer short", "Prefer brief")})
+    remote.push("--force")
+    code, out = cli("sync")
+    assert (code, out["rewritten"], out["fetched"]) == (0, True, remote.head())
+    assert "Prefer brief" in _text(database_url, "be_brief")
+
+
+def test_a_tag_deleted_on_the_remote_is_gone_from_the_ledger_after_the_next_sync(cli, remote, database_url):
+    import subprocess
+
+    remote.author.commit("Spec", {"spec/rules.md": RULES}, tag="v1")
+    remote.push()
+    subprocess.run(["git", "push", "--quiet", remote.url, "refs/tags/v1"], cwd=remote.author.path, check=True)
+    cli("sync")
+    engine = make_engine(database_url)
+    with session_scope(engine) as s:
+        assert resolve(s, "v1").sha == remote.head()
+    subprocess.run(["git", "push", "--quiet", remote.url, ":refs/tags/v1"], cwd=remote.author.path, check=True)
+    assert cli("sync")[0] == 0
+    with session_scope(engine) as s, pytest.raises(UnknownRef):
+        resolve(s, "v1")
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", [closed_port_url(), "file:///nonexistent/spec.git",
+                                 "https://alice:s3cret@127.0.0.1:1/spec.git"])
+def test_an_unreachable_remote_is_a_clear_error_and_changes_nothing(cli, remote, database_url, monkeypatch, url):
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    assert cli("sync")[0] == 0
+    monkeypatch.setenv("SPECREG_REMOTE", url)
+    code, out = cli("sync")
+    assert code == 1
+    assert out["error"] == "remote_unavailable"
+    assert "could not fetch from the spec repo's remote" in out["message"]
+    assert "s3cret" not in out["message"]
+    engine = make_engine(database_url)
+    with session_scope(engine) as s:
+        assert s.get(Ledger, 1).head_sha == remote.head()
+    engine.dispose()
+
+
+def test_a_remote_never_cloned_and_unreachable_says_so(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECREG_REMOTE", closed_port_url())
+    code, out = cli("sync")
+    assert (code, out["error"]) == (1, "remote_unavailable")
+    assert "could not clone" in out["message"]
+    assert not (tmp_path / "instance" / "spec-clone").exists()
+
+
+def test_sync_without_a_remote_points_to_ingest(cli, monkeypatch):
+    monkeypatch.delenv("SPECREG_REMOTE")
+    code, out = cli("sync")
+    assert (code, out["error"]) == (1, "config_error")
+    assert "SPECREG_REMOTE" in out["message"] and "specreg ingest" in out["message"]
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SPECREG_REMOTE": "file:///srv/spec.git", "SPECREG_REPO": "/srv/spec"}, "not both"),
+    ({"SPECREG_REMOTE": "ext::sh -c touch% /tmp/pwned"}, "must be a git URL"),
+    ({"SPECREG_REMOTE": "--upload-pack=touch /tmp/pwned"}, "must be a git URL"),
+    ({"SPECREG_REMOTE": "/srv/spec.git"}, "must be a git URL"),
+    ({"SPECREG_REMOTE": "https://host/spec.git\nevil"}, "must be a git URL"),
+])
+def test_a_remote_setting_that_cannot_work_is_refused_with_the_reason(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+@pytest.mark.parametrize("url", ["file:///srv/spec.git", "https://git.example.org/org/spec.git",
+                                 "ssh://git@git.example.org/org/spec.git", "git@git.example.org:org/spec.git"])
+def test_a_remote_is_kept_in_a_clone_in_the_instance_folder(url, tmp_path):
+    settings = load_settings({"SPECREG_REMOTE": url, "SPECREG_INSTANCE": str(tmp_path)})
+    assert (settings.remote, settings.repo) == (url, tmp_path.resolve() / "spec-clone")
