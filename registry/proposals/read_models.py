@@ -14,6 +14,7 @@ from registry.ledger.refs import iso
 from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.policy import ClauseStatus, Shortfall, UncountedApproval
 from registry.proposals.policy_store import PolicySource
+from registry.spec.prosediff import Sentence, prose_diff
 from registry.spec.worddiff import Op
 
 
@@ -64,6 +65,11 @@ class ChangeView:
                 "title": self.title, "attributes": self.attributes, "text": self.text, "body": self.body,
                 "base": None if self.base is None else self.base.as_dict(),
                 "diff": [{"op": o.op, "text": o.text} for o in self.diff]}
+
+    @property
+    def prose(self) -> list[Sentence]:
+        """The body against the base's, reflowed and compared sentence by sentence (the proposal page's diff)."""
+        return prose_diff(self.base.body if self.base else "", self.body or "")
 
 
 @dataclass(frozen=True)

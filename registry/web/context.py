@@ -100,6 +100,11 @@ def this_url(**overrides: Any) -> str:
     return url_for(request.endpoint, **args)
 
 
+def diff_view() -> str:
+    """`?view=split` shows a prose diff side by side; anything else inline (the clause diff, proposal and changelog pages)."""
+    return "split" if request.args.get("view") == "split" else "inline"
+
+
 def other_args(skip: str = "at") -> dict[str, str]:
     """The request's query arguments except one, for hidden form fields."""
     return {k: v for k, v in request.args.items() if k != skip}
@@ -171,6 +176,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_picker_releases, "picker_releases")
     app.add_template_global(this_url, "this_url")
     app.add_template_global(other_args, "other_args")
+    app.add_template_global(diff_view, "diff_view")
     app.add_template_global(page_url, "page_url")
     app.add_template_global(bar_chart, "bar_chart")
     app.add_template_global(short_id, "short_id")

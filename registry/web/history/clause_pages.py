@@ -7,7 +7,7 @@ from registry.accountability.governed import governance_of, governed_blame, gove
 from registry.db import get_session
 from registry.history.clause_detail import clause_detail
 from registry.owners.queries import who_owns
-from registry.web.context import current_as_of, redirect_former_id
+from registry.web.context import current_as_of, diff_view, redirect_former_id
 
 bp = Blueprint("clauses", __name__, url_prefix="/clauses")
 bp.before_request(redirect_former_id)
@@ -25,10 +25,9 @@ def show(id: str) -> str:
 @bp.get("/<id>/diff")
 def diff(id: str) -> str:
     """A word-level diff between two versions (default: the latest change up to the as-of point)."""
-    view = "split" if request.args.get("view") == "split" else "inline"
     g = governed_diff(get_session(), id, request.args.get("from"), request.args.get("to"),
                       current_as_of().point)
-    return render_template("diff.html", d=g.diff, governance=g.governance, id=id, view=view)
+    return render_template("diff.html", d=g.diff, governance=g.governance, id=id, view=diff_view())
 
 
 @bp.get("/<id>/blame")
