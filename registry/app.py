@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         SPEC_BRANCH=settings.branch,
         AUTH=settings.auth,
         AUTH_HEADER=settings.auth_header,
+        WEBHOOK_SECRET=settings.webhook_secret,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=limits.MAX_BODY_BYTES,  # larger bodies are a 413 before anything reads them
         MAX_FORM_MEMORY_SIZE=limits.MAX_BODY_BYTES,
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.history.api import bp as api
     from registry.web.history.clause_pages import bp as clauses
     from registry.web.history.pages import bp as pages
+    from registry.web.hooks import bp as hooks
     from registry.web.owners.api import bp as owners_api
     from registry.web.owners.pages import bp as owner_pages
     from registry.web.proposals.api import bp as proposals_api
@@ -65,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     context.init_app(app)
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
-    for blueprint in (health, pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
+    for blueprint in (health, hooks, pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
                       account, report_pages, evidence_api, accountability, accountability_api, admin, users_api):
         app.register_blueprint(blueprint)
     if settings.proxy_hops:

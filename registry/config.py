@@ -25,6 +25,7 @@ class Settings:
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client (0: none trusted)
     audit_key: str | None = None  # MACs the audit events; None: a random key kept in the instance folder
     remote: str | None = None  # the spec repo's git URL; `repo` is then Specreg's own clone (instance/spec-clone)
+    webhook_secret: str | None = None  # authenticates POST /hooks/push; None: the endpoint is off (503)
 
 
 def normalize_database_url(url: str) -> str:
@@ -54,6 +55,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         proxy_hops=_count("SPECREG_PROXY_HOPS", env.get("SPECREG_PROXY_HOPS") or "0"),
         audit_key=env.get("SPECREG_AUDIT_KEY") or None,
         remote=remote,
+        webhook_secret=env.get("SPECREG_WEBHOOK_SECRET") or None,
     )
 
 

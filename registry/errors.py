@@ -96,6 +96,13 @@ class RemoteRefused(SpecregError):
     status = 502
 
 
+class HookNotConfigured(SpecregError):
+    """POST /hooks/push with no SPECREG_WEBHOOK_SECRET set: no push hook can be authenticated."""
+
+    code = "push_hook_not_configured"
+    status = 503
+
+
 class ConfigError(SpecregError):
     """Configuration that cannot work (bad specreg.toml, wrong database for this repo)."""
 

@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.proposals": ("propose", "revise", "submit", "comment", "review", "dismiss", "withdraw",
                                "reject", "merge", "proposal", "proposals", "queue"),
     "registry.cli.web": ("serve", "demo"),
+    "registry.cli.worker": ("worker",),
 }
 
 

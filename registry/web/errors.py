@@ -20,7 +20,7 @@ from registry.web.auth import api_request, same_site_path
 
 
 def _wants_json() -> bool:
-    return api_request()
+    return api_request() or request.blueprint == "hooks"  # git hosts read JSON, never an error page
 
 
 def came_from() -> str | None:

@@ -7,66 +7,35 @@ log into Specreg's.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
-import traceback
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+
+from registry import jsonlog
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE_ID = re.compile(r"[A-Za-z0-9._~:/+=@-]{1,128}")
 access_log = logging.getLogger("specreg.access")
 
-# The fields a record carries beyond the standard ones, in the order a line shows them.
-_FIELDS = ("method", "path", "status", "duration_ms", "remote_addr")
 
+class JsonFormatter(jsonlog.JsonFormatter):
+    """The shared JSON line, whose request id defaults to the current request's."""
 
-class JsonFormatter(logging.Formatter):
-    """{"time", "level", "logger", "message", "request_id"?, access fields?, "exception"?} on one line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None)
-        if request_id is None and has_request_context():
-            request_id = g.get("request_id")
-        if request_id is not None:
-            line["request_id"] = request_id
-        for name in _FIELDS:
-            if hasattr(record, name):
-                line[name] = getattr(record, name)
-        if record.exc_info:
-            line["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-        return json.dumps(line, ensure_ascii=False, default=str)
+    def request_id(self, record: logging.LogRecord) -> str | None:
+        """The record's request id, else the request being served's."""
+        given = super().request_id(record)
+        if given is None and has_request_context():
+            return g.get("request_id")
+        return given
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """The dictConfig of `specreg serve`: every logger (the server's own too) as JSON lines on stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": sys.stderr}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stderr": handler},
-        "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {
-            # The servers' own loggers: gunicorn's start-up and worker lines as JSON too; their access
-            # lines are off, as specreg.access writes one per request with its request id.
-            "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
-            "werkzeug": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
-        },
-    }
+    return jsonlog.logging_config(JsonFormatter, level)
 
 
 def request_id() -> str:

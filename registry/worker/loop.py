@@ -1,0 +1,80 @@
+"""The worker loop: a sync on an interval and on request, polling the requests cheaply, stopping gracefully.
+
+Each turn reads the pending requests (one small query), runs a sync when one was asked for or the
+interval has passed, and marks the requests it answered done only after the job succeeded. A job
+that fails is logged and tried again after a growing pause (at most the interval), its requests
+kept. A stop request (SIGTERM, SIGINT) is looked at only between jobs, so the job in flight ends.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from registry.config import Settings
+from registry.db import session_scope
+from registry.worker import jobs, requests
+
+log = logging.getLogger("specreg.worker")
+
+DEFAULT_INTERVAL = 300.0  # seconds between syncs nobody asked for
+POLL = 1.0  # seconds between looks at the requests table
+Clock = Callable[[], float]
+
+
+@dataclass
+class Worker:
+    """One worker process's state: when it last synced, how many syncs failed in a row."""
+
+    engine: Engine
+    settings: Settings
+    interval: float = DEFAULT_INTERVAL
+    clock: Clock = time.monotonic
+    next_sync: float | None = None  # None: at once (a worker syncs when it starts)
+    failures: int = 0
+
+    def turn(self) -> list[dict[str, Any]]:
+        """Do what is due now; one outcome per job run ({"job", "ok", ...})."""
+        with session_scope(self.engine) as session:
+            asked = [p for p in requests.pending(session) if p.kind == requests.SYNC]
+        due = self.next_sync is None or self.clock() >= self.next_sync
+        if not due and not (asked and self.failures == 0):  # after a failure a request waits for the pause
+            return []
+        return [self._sync(asked)]
+
+    def _sync(self, asked: list[requests.Pending]) -> dict[str, Any]:
+        why = "requested" if asked else "interval"
+        fields: dict[str, Any] = {"job": "sync", "reason": why, "requested_by": [p.source for p in asked]}
+        log.info("sync started", extra={"fields": fields})
+        started = self.clock()
+        try:
+            report = jobs.sync(self.engine, self.settings)
+            with session_scope(self.engine, write=True) as session:
+                for p in asked:
+                    requests.mark_done(session, p)
+        except Exception as exc:  # a job's failure must not end the worker: log it, try again later
+            self.failures += 1
+            pause = min(self.interval, POLL * 2 ** min(self.failures, 16))
+            self.next_sync = self.clock() + pause
+            log.exception("sync failed: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                          extra={"fields": {**fields, "retry_in_s": pause}})
+            return {**fields, "ok": False, "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        self.failures = 0
+        self.next_sync = self.clock() + self.interval
+        outcome = {**fields, "ok": True, "duration_ms": round((self.clock() - started) * 1000, 1),
+                   "head": report.get("head"), "commits": report.get("commits"), "versions": report.get("versions")}
+        log.info("sync finished", extra={"fields": outcome})
+        return {**outcome, "report": report}
+
+    def run(self, stop: threading.Event) -> None:
+        """Take turns until `stop` is set, looking at the requests every POLL seconds."""
+        log.info("worker started", extra={"fields": {"interval_s": self.interval}})
+        while not stop.is_set():
+            self.turn()
+            stop.wait(POLL)
+        log.info("worker stopped")
