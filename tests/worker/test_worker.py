@@ -190,4 +190,4 @@ def test_with_a_remote_the_worker_fetches_then_ingests_what_was_pushed(remote, d
     assert main(["worker", "--once", "--json"]) == 0
     [job] = json.loads(capsys.readouterr().out)["jobs"]
     assert job["ok"] is True and job["head"] == remote.head()
-    assert job["report"]["fetched"] == remote.head() and job["commits"] == 1
+    assert job["report"]["fetched"] == remote.head() and job["commits"] == 2  # the remote's first commit and ours
