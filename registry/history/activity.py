@@ -124,11 +124,13 @@ def history_activity(session: Session, history: list[HistoryEntry], point: Point
     return bucketize([(e.date, 1) for e in history if e.seq <= point.seq], *_span(session, point))
 
 
-def recent_changes(session: Session, point: Point, limit: int = 12) -> list[RecentChange]:
-    """The newest clause versions at or before the point."""
+def recent_changes(session: Session, point: Point, limit: int = 12, document: str | None = None) -> list[RecentChange]:
+    """The newest clause versions at or before the point (only those in `document`, when given)."""
     stmt = (select(ClauseVersion, Commit, Clause.key)
             .join(Commit, Commit.seq == ClauseVersion.seq).join(Clause, Clause.id == ClauseVersion.clause_id)
             .where(ClauseVersion.seq <= point.seq, ClauseVersion.live)
             .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(limit))
+    if document is not None:
+        stmt = stmt.where(ClauseVersion.document == document)
     return [RecentChange(current, v.key, v.title, v.change_set, c.sha, c.committed_at, c.author_name,
                          c.subject) for v, c, current in session.execute(stmt)]
