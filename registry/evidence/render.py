@@ -116,6 +116,10 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
                "subject": f"history rewritten: {w.old_head} replaced by {w.new_head} (fork {w.fork or 'none'})",
                "clause_id": _lines([c.commit for c in w.set_aside]),
                "value": _lines([ack_text(a) for a in w.acknowledgements])}
+    for j in report.rejections:
+        yield {"record": "rejection", "date": iso(j.at), "clause_id": _lines(list(j.clauses)), "proposal_id": j.id,
+               "proposal_title": j.title, "proposer": j.proposer.name, "proposer_email": j.proposer.email,
+               "value": f"{j.by.name} <{j.by.email}>; {iso(j.at)}; {j.reason}"}
     for bare in report.unowned.clauses:
         yield {"record": "unowned", "clause_id": bare.id, "title": bare.title, "document": bare.document}
     missing = {v.id: ps for v, ps in report.coverage.broken}
@@ -130,7 +134,8 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
 
 
 def render_csv(report: EvidenceReport) -> str:
-    """Meta rows, one row per clause change (record `change`), then unapproved, rewrite, unowned, coverage, finding."""
+    """Meta rows, one row per clause change (record `change`), then unapproved, rewrite, rejection, unowned,
+    coverage, finding."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

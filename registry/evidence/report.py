@@ -28,6 +28,7 @@ from registry.owners.timeline import owners_by_version
 from registry.proposals.counted import SignedApproval
 from registry.proposals.read_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
+from registry.proposals.rejections import RejectedProposal, rejections
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class EvidenceReport:
     coverage: Coverage
     findings: list[Finding]
     governance: GovernanceStart  # where governance began: earlier commits are neither flagged nor listed
+    rejections: list[RejectedProposal]  # proposals rejected in the span's time, with who rejected them
 
     @property
     def proposals(self) -> list[MergedProposal]:
@@ -112,6 +114,7 @@ class EvidenceReport:
         """Totals for the cover and for cross-checking the formats."""
         return {"commits": self.range.commits, "changes": len(self.changes),
                 "proposals": len(self.proposals), "approved_changes": sum(1 for c in self.changes if c.proposal),
+                "rejections": len(self.rejections),
                 "unapproved_commits": len(self.unapproved), "rewrites": len(self.rewrites),
                 "unapproved_changes": sum(1 for c in self.changes if c.unapproved),
                 "clauses": self.unowned.total, "unowned": len(self.unowned.clauses),
@@ -124,7 +127,8 @@ class EvidenceReport:
             "report": "evidence", "range": self.range.as_dict(), "generated_at": iso(self.generated_at),
             "repo": self.repo, "audit_head": {"seq": self.audit_head[0], "hash": self.audit_head[1]},
             "counts": self.counts, "changes": [c.as_dict() for c in self.changes],
-            "proposals": [p.as_dict() for p in self.proposals], "unapproved": [u.as_dict() for u in self.unapproved],
+            "proposals": [p.as_dict() for p in self.proposals],
+            "rejections": [j.as_dict() for j in self.rejections], "unapproved": [u.as_dict() for u in self.unapproved],
             "rewrites": [w.as_dict() for w in self.rewrites],
             "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
             "governance": self.governance.as_dict(),
@@ -155,6 +159,16 @@ def clause_changes(session: Session, span: ReportRange, flagged: set[str],
     return out
 
 
+def rejected_in(session: Session, span: ReportRange, head: str | None) -> list[RejectedProposal]:
+    """The proposals rejected after the span's first point up to its last; up to now when it ends at the head.
+
+    Rejections make no commit, so the span's commit dates bound them; the head's span has no upper
+    bound, or a rejection made after the last commit would be in no report at all.
+    """
+    until = None if span.end.commit == head else span.end.date
+    return rejections(session, span.start.date if span.start else None, until)
+
+
 def _repo(session: Session) -> dict[str, Any]:
     ledger = session.get(Ledger, 1)
     head = commit_by_sha(session, ledger.head_sha) if ledger else None
@@ -172,6 +186,7 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
     start = governance_start(session)
     changes = clause_changes(session, span, {u.commit for u in flagged}, start)
     rewrites = history_rewrites(session, since_seq=span.lo, until_seq=span.hi)
-    return EvidenceReport(span, now or utcnow(), _repo(session), audit.head(session), changes, flagged, rewrites,
+    repo_facts = _repo(session)
+    return EvidenceReport(span, now or utcnow(), repo_facts, audit.head(session), changes, flagged, rewrites,
                           unowned(session, span.end_point), prompt_coverage(session, span.end_point),
-                          verify(session, repo), start)
+                          verify(session, repo), start, rejected_in(session, span, repo_facts["head"]))

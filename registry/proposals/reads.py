@@ -163,14 +163,11 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
 
 
 def _summary_fields(session: Session, p: Proposal, v: Verdict | None = None) -> dict[str, Any]:
-    keys = session.scalars(select(ProposedChange.key).join(Revision, Revision.id == ProposedChange.revision_id)
-                           .where(Revision.proposal_id == p.id, Revision.number == p.revision)
-                           .order_by(ProposedChange.position))
     v = verdict(session, p) if v is None else v
     e = v.evaluation
     return {"id": p.id, "title": p.title, "state": p.state, "proposer": _who(session, p.proposer_id),
             "created_at": p.created_at, "updated_at": p.updated_at, "revision": p.revision,
-            "clauses": tuple(keys), "commit": p.merged_sha, "approvals": Approvals(*e.tally),
+            "clauses": store.touched_keys(session, p), "commit": p.merged_sha, "approvals": Approvals(*e.tally),
             "vetoed": bool(e.vetoes),
             "waiting_on": waiting_on(v.facts, e) if p.state in (OPEN, APPROVED) else ()}
 

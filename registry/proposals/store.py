@@ -47,6 +47,14 @@ def changes(session: Session, revision: Revision) -> list[ProposedChange]:
                                 .order_by(ProposedChange.position)))
 
 
+def touched_keys(session: Session, proposal: Proposal) -> tuple[str, ...]:
+    """The ids (or governance file paths) the current revision touches, in order."""
+    return tuple(session.scalars(
+        select(ProposedChange.key).join(Revision, Revision.id == ProposedChange.revision_id)
+        .where(Revision.proposal_id == proposal.id, Revision.number == proposal.revision)
+        .order_by(ProposedChange.position)))
+
+
 def reviews(session: Session, proposal: Proposal) -> list[Review]:
     """Every review, oldest first (withdrawn and dismissed ones too)."""
     return list(session.scalars(select(Review).where(Review.proposal_id == proposal.id)
