@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         DATABASE_URL=settings.database_url,
         SPEC_REPO=str(settings.repo),
         SPEC_BRANCH=settings.branch,
+        SPEC_REMOTE=settings.remote,  # set: SPEC_REPO is Specreg's clone of it, and a merge pushes there
         AUTH=settings.auth,
         AUTH_HEADER=settings.auth_header,
         WEBHOOK_SECRET=settings.webhook_secret,

@@ -5,7 +5,8 @@ On PostgreSQL a writer takes only the locks it needs, each held until its transa
 always in this order; taking a lock that comes before one it already holds can deadlock:
 
 1. advisory lock "merge": merge, first thing (after refusing who may not merge).
-2. advisory lock "ingest": ingest, first thing; merge through the ingest it runs before anything else.
+2. advisory lock "ingest": ingest, first thing; merge through the ingest it runs before anything else;
+   with a remote, sync and merge take it before fetching, so nothing else moves the clone's refs.
 3. the ledger row (FOR UPDATE): ingest, right after its advisory lock.
 4. advisory locks on a login's email, then on its client address (lock_value): log_in, before it
    counts the recent failures, so parallel attempts are counted one after another.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from git_remote import Remote
 from repo_builder import RepoBuilder
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -120,12 +121,36 @@ def build_world(repo: RepoBuilder, session: Session) -> World:
                                              "OWNERS.toml": OWNERS, "policy.toml": POLICY})
     world = World(repo, session, {})
     world.ingest()
+    return with_people(world)
+
+
+def with_people(world: World) -> World:
+    """Create the accounts of PEOPLE (the first one the bootstrap admin) and name them in the world."""
+    session = world.session
     admin = None
     for email, (name, role) in PEOPLE.items():
         actor = add_user(session, admin, email, name, role, bootstrap=admin is None)
         admin = admin or actor
         world.users[email.split("@")[0]] = actor
     return world
+
+
+@dataclass(frozen=True)
+class Clone:
+    """Specreg's clone of a remote, standing in for the RepoBuilder a World reads (only its path)."""
+
+    path: Path
+
+
+def remote_world(remote: Remote, session: Session, clone: Path) -> World:
+    """The spec, owners and policy pushed straight to the remote, synced into Specreg's clone, and the accounts."""
+    from registry.ledger.sync import sync
+
+    remote.author.commit("Spec, owners and policy", {"spec/rules.md": RULES, "spec/style.md": STYLE,
+                                                     "OWNERS.toml": OWNERS, "policy.toml": POLICY})
+    remote.push()
+    sync(session, clone, remote.url)
+    return with_people(World(Clone(clone), session, {}))  # type: ignore[arg-type]
 
 
 def without_governance(findings: list) -> list:

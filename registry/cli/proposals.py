@@ -238,7 +238,8 @@ def cmd_merge(args: argparse.Namespace, ctx: Context) -> int:
     from registry.proposals.merge import merge
 
     with ctx.session(write=True) as session:
-        result = merge(session, ctx.settings.repo, ctx.settings.branch, acting(session, args), args.number)
+        result = merge(session, ctx.settings.repo, ctx.settings.branch, acting(session, args), args.number,
+                       remote=ctx.settings.remote)
     if result.conflicts:  # the conflicted state is committed; the command still fails
         raise MergeConflict(f"proposal #{result.id} conflicts and must be revised: " + "; ".join(result.conflicts))
     ctx.emit(result.as_dict(), f"proposal #{result.id} merged as {result.commit}")

@@ -10,6 +10,11 @@ swap fails and the merge starts over from the new head: it catches up again and 
 again there (who may merge, the state, the policy, the conflicts, the commit), because the push may
 have changed the owners, the policy or a touched clause. Nothing moves the branch before that.
 
+With a remote (SPECREG_REMOTE) the repo is Specreg's clone: catching up fetches first, and the swap
+is an ordinary push of the commit to the remote's branch, which the remote takes only as a
+fast-forward of the head the commit was written on. A refused push is the failed swap (fetch, catch
+up, decide again); a process that dies after the remote took the push is completed by the next sync.
+
 Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
 the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
 for the merge instead of deadlocking with it. Who may merge is checked before any of it.
@@ -27,10 +32,12 @@ from registry.audit.anchor import anchor_head
 from registry.db import lock_writer
 from registry.errors import Conflict
 from registry.gitsource import SpecSource, trailers
+from registry.gitsource.remote import move_branch, push
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.history.documents import require_readable
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import head_point
+from registry.ledger.sync import fetch_locked
 from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
 from registry.proposals import counted, governance, merge_trailers, permissions, provenance, store
 from registry.proposals.authoring import read_document
@@ -156,9 +163,12 @@ def _check_mergeable(session: Session, actor: Actor | None, proposal: Proposal) 
     return permissions.check(session, actor, proposal, "merge")
 
 
-def _publish(source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[str, str] | list[str] | None:
+def _publish(source: SpecSource, repo: Path, branch: str, plan: _Plan,
+             remote: str | None) -> tuple[str, str] | list[str] | None:
     """(old head, new commit) once the branch moved onto the commit, the reasons it conflicts, or
-    None when someone pushed between reading the head and the swap (nothing published)."""
+    None when someone pushed between reading the head and the swap (nothing published).
+
+    With a remote, the swap is the push: the remote refuses it unless its branch is still at head."""
     head = source.resolve(branch)
     reasons = _conflicts(source, head, plan.by_doc, plan.bases)
     if reasons:
@@ -167,19 +177,28 @@ def _publish(source: SpecSource, repo: Path, branch: str, plan: _Plan) -> tuple[
         sha = plan.commit(source, repo, head)
     except EditError as exc:
         return [exc.message]
-    return (head, sha) if compare_and_swap(repo, branch, sha, head) else None
+    if remote is None:
+        return (head, sha) if compare_and_swap(repo, branch, sha, head) else None
+    if not push(repo, remote, sha, branch).accepted:
+        return None
+    move_branch(repo, branch, sha, head)  # as the next fetch would: this merge's ingest reads the clone
+    return head, sha
 
 
 def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None, number: int,
-          committer: Person = REGISTRY) -> MergeResult:
+          committer: Person = REGISTRY, remote: str | None = None) -> MergeResult:
     """Merge the proposal (see the module docstring); PolicyNotSatisfied names each unmet rule.
 
     `branch` None: the branch the database tracks (else the repo's checked-out one), as ingest reads.
+    `remote`: the spec repo's URL, `repo` then being Specreg's clone of it (RemoteUnavailable when
+    it cannot be reached, RemoteRefused when it refuses the push for another reason than a moved branch).
     """
     # Refuse an unknown proposal or someone who may not merge before doing any work (ingest reads
     # the branch and records runs and events); checked again under the lock once ingest caught up.
     _merger(session, actor, store.get_proposal(session, number))
     lock_writer(session, "merge")
+    if remote is not None:
+        fetch_locked(session, Path(repo), remote)  # (the ingest lock, after the merge lock, as registry.db orders them)
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
     anchor = audit.head(session)
@@ -193,6 +212,8 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
                 # Someone pushed meanwhile: catch up (re-taking the ingest locks this transaction
                 # already holds) and decide everything again at the new head, because that push may
                 # have changed the owners, the policy or the touched clauses.
+                if remote is not None:
+                    fetch_locked(session, Path(repo), remote)
                 ingest(session, source, IngestOptions(branch=published))
             proposal = store.get_proposal(session, number, lock=True)
             if proposal.state == MERGED:
@@ -202,7 +223,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
             # An approval the audit trail does not back (a review row forged with SQL) never reaches a trailer.
             provenance.require_recorded(session, proposal.id, plan.approvals)
             require_readable(session, plan.by_doc, head_point(session).seq)
-            outcome = _publish(source, repo, published, plan)
+            outcome = _publish(source, Path(repo), published, plan, remote)
             if isinstance(outcome, list):
                 return _conflicted(session, proposal, who, outcome)
             if outcome is not None:

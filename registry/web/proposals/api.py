@@ -144,7 +144,8 @@ def merge(n: int) -> tuple[Response, int]:
     """{"id", "state", "commit"}; 409 policy_not_satisfied or merge_conflict (the conflict is recorded)."""
     json_body(NOTHING)
     config = current_app.config
-    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
+    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n,
+                            remote=config["SPEC_REMOTE"])
     get_session().commit()
     if result.conflicts:
         raise MergeConflict(f"proposal #{n} conflicts and must be revised: " + "; ".join(result.conflicts))

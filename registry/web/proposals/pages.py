@@ -347,7 +347,8 @@ def close(n: int, action: str) -> Response | tuple[str, int]:
 def merge(n: int) -> Response:
     """Merge; a conflict is recorded and shown."""
     config = current_app.config
-    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n)
+    result = merge_proposal(get_session(), config["SPEC_REPO"], config["SPEC_BRANCH"], current_actor(), n,
+                            remote=config["SPEC_REMOTE"])
     if result.conflicts:  # recorded (the proposal is now conflicted), then shown on its page
         reasons = "; ".join(result.conflicts)
         return done(n, f"Not merged: {reasons}. Revise the proposal against the current text.")
