@@ -145,3 +145,24 @@ def test_a_remote_setting_that_cannot_work_is_refused_with_the_reason(env, messa
 def test_a_remote_is_kept_in_a_clone_in_the_instance_folder(url, tmp_path):
     settings = load_settings({"SPECREG_REMOTE": url, "SPECREG_INSTANCE": str(tmp_path)})
     assert (settings.remote, settings.repo) == (url, tmp_path.resolve() / "spec-clone")
+
+
+def test_a_folder_in_the_clones_place_that_is_not_the_clone_is_refused_and_kept(cli, remote, tmp_path):
+    clone = tmp_path / "instance" / "spec-clone"
+    clone.mkdir(parents=True)
+    (clone / "notes.txt").write_text("someone's files\n")
+    code, out = cli("sync")
+    assert (code, out["error"]) == (1, "source_error")
+    assert "is not Specreg's clone of the remote; move it away" in out["message"]
+    assert (clone / "notes.txt").read_text() == "someone's files\n"
+
+
+def test_a_clone_removed_from_the_instance_folder_is_made_again_and_nothing_is_read_twice(cli, remote, tmp_path):
+    import shutil
+
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    assert cli("sync")[1]["commits"] == 2
+    shutil.rmtree(tmp_path / "instance" / "spec-clone")
+    code, out = cli("sync")
+    assert (code, out["commits"], out["rewritten"], out["fetched"]) == (0, 0, False, remote.head())

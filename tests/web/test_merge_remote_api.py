@@ -34,3 +34,19 @@ def test_a_merge_through_the_api_pushes_to_the_remote_and_an_unreachable_remote_
     assert (status, error["error"]) == (503, "remote_unavailable")
     assert "could not fetch from the spec repo's remote" in error["message"]
     assert remote_head(served) == merged["commit"]
+
+
+def test_the_merge_button_with_an_unreachable_remote_shows_why_and_keeps_the_proposal_approved(gov, tmp_path):
+    n = gov.propose()
+    assert _post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})[0] == 201
+    gov.app.config.update(SPEC_REPO=str(tmp_path / "instance" / "spec-clone"),
+                          SPEC_REMOTE="https://specreg:s3cret@127.0.0.1:1/spec.git")
+    response = gov.browser("ada").post(f"/proposals/{n}/merge", data={"csrf_token": "csrf-token"},
+                                       headers={"Referer": f"http://localhost/proposals/{n}"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "could not clone the spec repo&#39;s remote https://***@127.0.0.1:1/spec.git" in page
+    assert "s3cret" not in page
+    assert f'href="/proposals/{n}"' in page  # the way back to the proposal
+    state = gov.app.test_client().get(f"/api/v1/proposals/{n}", headers=gov.api("ada")).get_json()["state"]
+    assert state == "approved"
