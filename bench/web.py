@@ -4,10 +4,11 @@ Fills a fresh database (SQLite in a temp dir, or --database-url) with a syntheti
 straight into the ledger tables (3,000 clauses over 120 documents, as a language reference has;
 every commit without a merged proposal is an unapproved change; an OWNERS file owning some documents
 and clauses; some proposals, a few of them merged), then times requests with the Flask test client
-and prints per URL the median, the 95th percentile and the response size, next to the targets
-(pages: 50 ms and 150 KB). Server time only: no network, no browser.
+and prints per URL the median, the 95th percentile, the response size and the SQL statements one
+request runs, next to the targets (pages: 50 ms and 150 KB). Server time only: no network, no browser.
+The statement count does not move with the machine's load, so it compares two codes on a busy machine.
 
-    .venv/bin/python bench/web.py [--versions 100000] [--database-url URL] [--runs 30]
+    .venv/bin/python bench/web.py [--versions 100000] [--database-url URL] [--runs 30] [--only SUBSTRING]
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from itertools import accumulate
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import insert, text
+from sqlalchemy import Engine, event, insert, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from registry.accounts.users import add_user
 from registry.app import create_app
 from registry.config import Settings, normalize_database_url
 from registry.db import make_engine, session_scope
@@ -48,12 +50,14 @@ from registry.models import (
     Tag,
 )
 from registry.schema import upgrade
+from registry.wiring import install
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 # A Zipf-like vocabulary: a few common words and a long tail, so searches are selective as in real text.
 WORDS = ["assistant", "user", "developer", "privacy", "honest", "data", "harm", "safe", "refuse", "explain", "context", "policy", "request", "answer", "tool", "content", "clear", "brief", "instruction", "respect", "verify"]
 WORDS += [f"w{i}" for i in range(3000)]
 CUMULATIVE = list(accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
+PASSWORD = "bench passphrase"  # --login's account: a throwaway database
 HOT = "doc0.c0"  # the clause every 50th commit changes: a long history to page through
 
 
@@ -147,13 +151,28 @@ def _owners_and_proposals(session: Session, docs: int, per_doc: int, commits: in
                                                   "title": "T", "attributes": {}, "body": "x"}])
 
 
-def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float, float]:
-    """Median and 95th percentile in milliseconds, after one warm-up request, and the size in KB."""
+class StatementCounter:
+    """Counts the SQL statements an engine runs (every cursor execution, executemany as one)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: object) -> None:
+        self.count += 1
+
+
+def timed(client: FlaskClient, url: str, runs: int, counter: StatementCounter) -> tuple[float, float, float, int]:
+    """Median and 95th percentile in milliseconds, after one warm-up request, the size in KB and the
+    SQL statements of one request (the second: the first may fill per-process caches)."""
     first = client.get(url)
     if first.status_code == 404:  # a page this version does not have (when timing an older checkout)
-        return float("nan"), float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan"), 0
     assert first.status_code == 200, url
     kb = len(first.get_data()) / 1024
+    before = counter.count
+    client.get(url)
+    statements = counter.count - before
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -161,7 +180,7 @@ def timed(client: FlaskClient, url: str, runs: int) -> tuple[float, float, float
         times.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, url
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], kb
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], kb, statements
 
 
 def main() -> None:
@@ -170,7 +189,11 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=100_000)
     parser.add_argument("--database-url", help="an EMPTY database (default: SQLite in a temp dir)")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", help="time only the URLs containing this text")
+    parser.add_argument("--login", metavar="EMAIL", help="sign every request in as this person (one of the "
+                        "bench's p1..p40@example.org, made the admin): pages show the header's 'waiting on me'")
     args = parser.parse_args()
+    install()  # the account's signal re-checks the proposals, as in the app
     tmp = Path(tempfile.mkdtemp(prefix="specreg-bench-"))
     url = normalize_database_url(args.database_url or f"sqlite:///{tmp / 'bench.db'}")
     engine = make_engine(url)
@@ -178,6 +201,8 @@ def main() -> None:
     t0 = time.perf_counter()
     with session_scope(engine, write=True) as session:
         commits = fill(session, args.versions)
+        if args.login:  # the instance's first admin, who set their own password: their approvals count
+            add_user(session, None, args.login, "Bench Admin", "admin", PASSWORD, bootstrap=True)
     with engine.connect() as conn:  # fresh statistics, as autovacuum would gather them in production
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -186,6 +211,12 @@ def main() -> None:
     engine.dispose()
     app = create_app({"TESTING": True}, settings=Settings(url, tmp, tmp))
     client = app.test_client()
+    if args.login:
+        with client.session_transaction() as cookie:
+            cookie["csrf"] = "bench"
+        signed = client.post("/login", data={"email": args.login, "password": PASSWORD, "csrf_token": "bench"})
+        assert signed.status_code == 302, signed.status_code
+    counter = StatementCounter(app.extensions["specreg.engine"])
     mid = "v5"
     pages = ["/", "/?at=v5", "/documents/spec/doc7.md", "/search?q=privacy+w120", "/search?q=w2500",
              "/search?q=w2500&past=1", "/search?q=privacy&page=3", "/releases", "/releases/v1...v9", "/activity",
@@ -195,13 +226,15 @@ def main() -> None:
               f"/clauses/{HOT}?at={mid}", "/clauses/doc7.c12", f"/clauses/{HOT}/diff", f"/clauses/{HOT}/blame",
               "/api/v1/clauses", "/api/v1/clauses?page=1", f"/incident?clause={HOT}&at=2021-06-01",
               f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
-    print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8} {'KB':>8}  target")
+    print(f"{'url':<42} {'median ms':>10} {'p95 ms':>8} {'KB':>8} {'SQL':>6}  target")
     for u in pages + others:
+        if args.only and args.only not in u:
+            continue
         runs = args.runs if u not in ("/api/v1/clauses",) else max(5, args.runs // 5)
-        med, p95, kb = timed(client, u, runs)
+        med, p95, kb, statements = timed(client, u, runs, counter)
         target = "50 ms, 150 KB" if u in pages else ""
         flag = " OVER" if target and (med > 50 or kb > 150) else ""
-        print(f"{u:<42} {med:>10.1f} {p95:>8.1f} {kb:>8.1f}  {target}{flag}")
+        print(f"{u:<42} {med:>10.1f} {p95:>8.1f} {kb:>8.1f} {statements:>6}  {target}{flag}")
     app.extensions["specreg.engine"].dispose()
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -140,6 +140,42 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         for row in rows:
             copy.write_row([value if process is None else process(value)
                             for process, value in zip(processors, (row[n] for n in names))])
+
+
+_WROTE = "specreg.wrote"
+_tracking = False
+
+
+def track_writes() -> None:
+    """From now on every session knows whether it has written in its transaction (idempotent;
+    `wiring.install` calls it). Before it, `has_written` says True of every session."""
+    global _tracking
+    if not _tracking:
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _executed)
+        event.listen(Session, "after_transaction_end", _ended)
+        _tracking = True
+
+
+def has_written(session: Session) -> bool:
+    """True when the session's transaction has flushed or executed a change, or holds one unflushed:
+    what it reads may be rolled back (and True whenever writes are not tracked)."""
+    return (not _tracking or bool(session.info.get(_WROTE)) or bool(session.new) or bool(session.dirty)
+            or bool(session.deleted))
+
+
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's own transaction ended, not a savepoint inside it
+        session.info.pop(_WROTE, None)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry import signals
+from registry.db import track_writes
 from registry.ledger import hooks
 from registry.ledger.hooks import IngestWatcher, WarnFn
 
@@ -74,3 +75,4 @@ def install() -> None:
     """Install the ingest watchers and the event handlers (idempotent; call once per process)."""
     hooks.install(INGEST_WATCHERS)
     signals.install({signals.ApproversChanged: [_recheck_proposals]})
+    track_writes()  # kept verdicts serve only sessions that have not written (proposals.verdict_memo)

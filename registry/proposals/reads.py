@@ -4,7 +4,7 @@ Each returns a typed read model (registry/proposals/read_models.py), never a dic
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from registry.models import (
     Revision,
 )
 from registry.paging import PAGE_SIZE, Page, page_of, window
-from registry.proposals import counted, store
+from registry.proposals import counted, store, verdict_memo
 from registry.proposals.authoring import read_document
 from registry.proposals.governance import FILE
 from registry.proposals.policy import standing, waiting_on
@@ -162,14 +162,25 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
         policy_box(verdict(session, p)), tuple(drifted(session, p)), timeline(session, p))
 
 
-def _summary_fields(session: Session, p: Proposal, v: Verdict | None = None) -> dict[str, Any]:
-    v = verdict(session, p) if v is None else v
-    e = v.evaluation
-    return {"id": p.id, "title": p.title, "state": p.state, "proposer": _who(session, p.proposer_id),
-            "created_at": p.created_at, "updated_at": p.updated_at, "revision": p.revision,
-            "clauses": store.touched_keys(session, p), "commit": p.merged_sha, "approvals": Approvals(*e.tally),
-            "vetoed": bool(e.vetoes),
-            "waiting_on": waiting_on(v.facts, e) if p.state in (OPEN, APPROVED) else ()}
+def _summaries(session: Session, proposals: Sequence[Proposal],
+               verdicts: Mapping[int, Verdict] | None = None) -> list[ProposalSummary]:
+    """The list rows of these proposals: their touched ids and proposers in one query each, and each
+    verdict as verdict_memo keeps it."""
+    if not proposals:
+        return []
+    verdicts = verdict_memo.verdicts(session, proposals) if verdicts is None else verdicts
+    keys = store.touched_keys_of(session, proposals)
+    people = {i: Who(n, e) for i, n, e in session.execute(
+        select(Person.id, Person.name, Person.email).where(Person.id.in_({p.proposer_id for p in proposals})))}
+    out = []
+    for p in proposals:
+        v = verdicts[p.id]
+        e = v.evaluation
+        out.append(ProposalSummary(
+            p.id, p.title, p.state, people[p.proposer_id], p.created_at, p.updated_at, p.revision,
+            tuple(keys.get(p.id, ())), p.merged_sha, Approvals(*e.tally), bool(e.vetoes),
+            waiting_on(v.facts, e) if p.state in (OPEN, APPROVED) else ()))
+    return out
 
 
 def list_proposals(session: Session, state: str | None = None, clause: str | None = None) -> list[ProposalSummary]:
@@ -179,7 +190,7 @@ def list_proposals(session: Session, state: str | None = None, clause: str | Non
     q = select(Proposal).order_by(Proposal.id.desc())
     if state is not None:
         q = q.where(Proposal.state == state)
-    rows = [ProposalSummary(**_summary_fields(session, p)) for p in session.scalars(q)]
+    rows = _summaries(session, session.scalars(q).all())
     return [r for r in rows if clause is None or clause in r.clauses]
 
 
@@ -194,24 +205,27 @@ def proposals_page(session: Session, state: str | None, clause: str | None, numb
     if state is not None:
         q = q.where(Proposal.state == state)
     w = window(number, size, session.scalar(select(func.count()).select_from(q.subquery())) or 0)
-    rows = session.scalars(q.order_by(Proposal.id.desc()).offset(w.offset).limit(size))
-    return Page(tuple(ProposalSummary(**_summary_fields(session, p)) for p in rows), w)
+    rows = session.scalars(q.order_by(Proposal.id.desc()).offset(w.offset).limit(size)).all()
+    return Page(tuple(_summaries(session, rows)), w)
 
 
 def review_queue(session: Session, actor: Actor) -> list[QueueItem]:
     """Open proposals the actor's approval would count for and that they have not approved in their current revision."""
-    out = []
-    for p in session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)):
-        if p.proposer_id == actor.person_id or actor.email in store.revision_authors(session, p):
+    active = session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)).all()
+    verdicts = verdict_memo.verdicts(session, active)
+    mine: dict[int, tuple[str, ...]] = {}
+    for p in active:
+        if p.proposer_id == actor.person_id or actor.email in verdicts[p.id].facts.revision_authors:
             continue
-        v = verdict(session, p)
-        mine = standing(v.facts, actor.email)[0]  # only where their approval would count
+        counts = standing(verdicts[p.id].facts, actor.email)[0]  # only where their approval would count
         current = store.current_revision(session, p)
         done = any(r.pending and r.reviewer_id == actor.person_id and r.revision_id == current.id
                    for r in store.reviews(session, p))
-        if mine and not done:
-            out.append(QueueItem(**_summary_fields(session, p, v), as_owner_of=tuple(mine), policy=policy_box(v)))
-    return out
+        if counts and not done:
+            mine[p.id] = counts
+    queued = [p for p in active if p.id in mine]
+    return [QueueItem(**vars(row), as_owner_of=tuple(mine[row.id]), policy=policy_box(verdicts[row.id]))
+            for row in _summaries(session, queued, verdicts)]
 
 
 def clause_markdown(session: Session, source: SpecSource, key: str) -> ClauseMarkdown:
@@ -245,12 +259,10 @@ def new_clause_place(session: Session, after: str | None, document: str | None) 
 def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:
     """Open and approved proposals whose `waiting_on` names this person (the header's count, the home
     page's list and the list page's "waiting on me"), oldest first."""
-    out = []
-    for p in session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)):
-        row = ProposalSummary(**_summary_fields(session, p))
-        if actor.email in row.waiting_on:
-            out.append(row)
-    return out
+    active = session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)).all()
+    verdicts = verdict_memo.verdicts(session, active)
+    return _summaries(session, [p for p in active
+                                if actor.email in waiting_on(verdicts[p.id].facts, verdicts[p.id].evaluation)], verdicts)
 
 
 def state_counts(session: Session) -> dict[str, int]:
