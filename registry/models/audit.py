@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime
@@ -14,6 +14,8 @@ class AuditEvent(Base):
     """One state change: who did what to which subject, old and new values, chained by hash."""
 
     __tablename__ = "audit_events"
+    # Timelines, merge trailers, counted approvals, the trail's filters and kept verdicts look up a subject.
+    __table_args__ = (Index("ix_audit_events_subject_action", "subject", "action"),)
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
