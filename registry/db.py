@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, Table, create_engine, event, insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
@@ -92,8 +92,39 @@ def lock_writer(session: Session, name: str) -> None:
     """Serialize writers of one kind (merge, ingest, audit) until the transaction ends; see the lock order above."""
     if is_sqlite(session):
         return  # BEGIN IMMEDIATE already holds the only write lock SQLite has
-    key = sum(ord(c) * 31**i for i, c in enumerate(name)) % (2**31)
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _writer_key(name)})
+
+
+def _writer_key(name: str) -> int:
+    """The advisory lock key of a kind of writer (merge, ingest, audit)."""
+    return sum(ord(c) * 31**i for i, c in enumerate(name)) % (2**31)
+
+
+@contextmanager
+def writers_held(connection: Connection, *names: str) -> Iterator[None]:
+    """PostgreSQL: hold lock_writer's locks `names` (in the lock order) on this connection, across its transactions.
+
+    A backup takes them before its snapshot begins: a transaction-level lock would be taken by the
+    snapshot's own first statement, whose REPEATABLE READ snapshot then predates the wait and
+    misses what the writer it waited for committed. Session-level and transaction-level advisory
+    locks on one key exclude each other. SQLite: nothing (the caller's BEGIN IMMEDIATE holds its
+    only write lock). Called with no transaction open on `connection`; leaves none open.
+    """
+    if connection.dialect.name == "sqlite":
+        yield
+        return
+    keys = [_writer_key(name) for name in names]
+    for key in keys:
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+    connection.commit()
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        for key in reversed(keys):
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        connection.commit()
 
 
 def _int4(name: str) -> int:

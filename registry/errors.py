@@ -76,6 +76,18 @@ class BadIdentity(BadRequest):
     """A person's name or email that could break out of a git trailer, identity line or printed list."""
 
 
+class BadArchive(BadRequest):
+    """A backup archive that is truncated, edited, of another format or newer than this code."""
+
+    code = "bad_archive"
+
+
+class NotEmpty(Conflict):
+    """A restore's target database or spec repo folder already holds something."""
+
+    code = "not_empty"
+
+
 class SourceError(SpecregError):
     """The spec repo cannot be read as asked (not a repo, unknown branch)."""
 

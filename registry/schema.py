@@ -33,18 +33,30 @@ _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.M
 
 
 @lru_cache(maxsize=1)
-def head_revision() -> str:
-    """The newest migration's revision id: the one no other migration revises.
-
-    Read straight from the revision files, because importing Alembic costs every CLI command
-    about 0.1 s; a test checks this agrees with Alembic's own answer.
-    """
+def _revision_graph() -> tuple[frozenset[str], frozenset[str]]:
+    """Every revision the migration files define, and every one some file revises."""
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for name, value in _REVISION.findall(path.read_text()):
             ids = set(re.findall(r"['\"]([^'\"]+)['\"]", value))
             (revisions if name == "revision" else revised).update(ids)
+    return frozenset(revisions), frozenset(revised)
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision this code's migrations define (a restore refuses an archive of any other)."""
+    return _revision_graph()[0]
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest migration's revision id: the one no other migration revises.
+
+    Read straight from the revision files, because importing Alembic costs every CLI command
+    about 0.1 s; a test checks this agrees with Alembic's own answer.
+    """
+    revisions, revised = _revision_graph()
     heads = sorted(revisions - revised)
     if len(heads) != 1:
         raise SchemaError(f"migrations have {len(heads)} heads ({', '.join(heads)}); merge them first")
@@ -67,6 +79,13 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         command.upgrade(_config(conn), "head")  # migrations/env.py checks the references before commit
         after = current_revision(conn)
     return before, after or head_revision()
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    """Migrate the schema to `revision` inside the caller's transaction (SQLite: foreign keys off, as upgrade does)."""
+    from alembic import command
+
+    command.upgrade(_config(connection), revision)
 
 
 @contextmanager

@@ -32,6 +32,10 @@ class AuditKey:
         """HMAC-SHA256 over an event's seq and hash (the hash already covers its content and the chain before it)."""
         return hmac.new(self.secret, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
 
+    def fingerprint(self) -> str:
+        """Names this key without revealing it: an HMAC under the key of a fixed label (backups record it)."""
+        return hmac.new(self.secret, b"specreg audit key fingerprint", hashlib.sha256).hexdigest()[:32]
+
     def matches(self, seq: int, digest: str, mac: str) -> bool:
         """True when `mac` is this key's MAC of the event (compared in constant time)."""
         return hmac.compare_digest(self.mac(seq, digest), mac)

@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
                                "reject", "merge", "proposal", "proposals", "queue"),
     "registry.cli.web": ("serve", "demo"),
     "registry.cli.worker": ("worker",),
+    "registry.cli.backup": ("backup", "restore"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Backups: the database (every table, portable between SQLite and PostgreSQL) and the spec repo in one archive, and restores."""

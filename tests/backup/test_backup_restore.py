@@ -1,0 +1,367 @@
+"""`specreg backup` and `specreg restore`: a governed world survives the round trip between SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tarfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason
+from proposal_helpers import STYLE, adopted_world
+from repo_builder import GRACE, RepoBuilder
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from registry.backup import tables
+from registry.cli import main
+from registry.db import make_engine, session_scope
+from registry.gitsource import SpecSource
+from registry.history.search import search
+from registry.ledger.ingest import ingest
+from registry.ledger.refs import resolve
+from registry.models import Base
+from registry.proposals import reviews
+from registry.proposals.authoring import comment
+from registry.proposals.merge import merge
+from registry.schema import head_revision, upgrade
+
+
+class Scratch:
+    """Empty databases of either backend, made on demand and dropped afterwards."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.made = root, []
+
+    def url(self, backend: str) -> str:
+        name = f"{SCRATCH_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.root / (name + '.db')}"
+        reason = pg_unavailable_reason()
+        if reason:
+            if os.environ.get("SPECREG_REQUIRE_POSTGRES"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        with pg_admin().connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.made.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop(self) -> None:
+        if self.made:
+            with pg_admin().connect() as conn:
+                for name in self.made:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Scratch]:
+    made = Scratch(tmp_path)
+    yield made
+    made.drop()
+
+
+def cli(_capsys: object, *argv: str) -> tuple[int, dict]:
+    """`specreg ARGV --json`: the exit code and the parsed output."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([*argv, "--json"])
+    return code, json.loads(out.getvalue())
+
+
+def build_governed_world(url: str, repo: RepoBuilder, monkeypatch: pytest.MonkeyPatch, capsys: object = None) -> None:
+    """Two merged proposals with approvals, an open one with a request for changes and a comment, a direct
+    commit, an acknowledgement, owners from OWNERS.toml, MACed audit events and an anchor on refs/specreg/audit."""
+    engine = make_engine(url, poolclass=NullPool)
+    upgrade(engine)
+    with adopted_world(repo, url, monkeypatch) as (_engine, world):
+        s = world.session
+        first = world.change("ada", "respect_privacy", "Never reveal personal data.")
+        reviews.approve(s, world.users["grace"], first)
+        merge(s, repo.path, "main", world.users["ada"], first)
+        second = world.change("ada", "be_brief", "Prefer short answers, always.")
+        reviews.approve(s, world.users["alan"], second)
+        merge(s, repo.path, "main", world.users["root"], second)
+        waiting = world.change("barbara", "tone", "Be warm and kind.", heading="## Tone {#tone}")
+        reviews.request_changes(s, world.users["root"], waiting, "Kind is implied.")
+        comment(s, world.users["ada"], waiting, "I agree with the change.")
+    _engine.dispose()
+    engine.dispose()
+    repo.commit("Direct tone edit", {"spec/style.md": STYLE.replace("Be warm.", "Be warmer.")},
+                author=GRACE)
+    assert cli(capsys, "ingest")[0] == 0
+    sha = repo.head()
+    assert cli(capsys, "acknowledge", sha, "--reason", "Typo fix", "--as", "root@example.org")[0] == 0
+    assert cli(capsys, "audit", "anchor")[0] == 0
+    assert cli(capsys, "verify") == (0, {"ok": True, "findings": []})
+
+
+def contents(url: str) -> dict[str, list[str]]:
+    """Every table's rows as the archive writes them (the ledger's repo path aside: a restore moves the repo)."""
+    engine = make_engine(url, poolclass=NullPool)
+    out: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for table in tables.reflect(conn):
+            path = Path(f"/tmp/{uuid.uuid4().hex}.jsonl")
+            tables.dump(conn, table, path)
+            rows = [json.loads(line) for line in path.read_text().splitlines()]
+            path.unlink()
+            if table.name == "ledger":
+                rows = [r | {"repo_path": None} for r in rows]
+            out[table.name] = rows
+    engine.dispose()
+    return out
+
+
+PAIRS = [("sqlite", "postgresql"), ("postgresql", "sqlite"), ("sqlite", "sqlite"), ("postgresql", "postgresql")]
+
+
+@pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{a}-to-{b}" for a, b in PAIRS])
+def test_a_restored_world_verifies_and_holds_every_row_of_the_original(source, target, scratch, repo, tmp_path,
+                                                                       monkeypatch, capsys):
+    url = scratch.url(source)
+    build_governed_world(url, repo, monkeypatch, capsys)
+    archive = tmp_path / "backup.tar.gz"
+    code, made = cli(capsys, "backup", "-o", str(archive))
+    assert code == 0, made
+    assert made["schema_revision"] == head_revision() and made["tables"]["audit_events"] > 10
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+
+    restored_url, restored_repo = scratch.url(target), tmp_path / "elsewhere" / "spec"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", restored_url)
+    monkeypatch.setenv("SPECREG_REPO", str(restored_repo))
+    code, done = cli(capsys, "restore", str(archive))
+    assert code == 0, done
+    assert done["verify"] == {"ok": True, "findings": []}
+    assert done["tables"] == made["tables"] and done["schema_revision"] == head_revision()
+    assert contents(restored_url) == contents(url)
+    assert cli(capsys, "verify") == (0, {"ok": True, "findings": []})
+    assert cli(capsys, "unapproved")[1][-1]["acknowledgements"][0]["reason"] == "Typo fix"
+    with session_scope(make_engine(restored_url, poolclass=NullPool)) as s:
+        found = s.execute(text("SELECT count(*) FROM audit_events")).scalar()
+    assert found == made["tables"]["audit_events"]
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_the_restored_instance_keeps_working_and_its_audit_events_stay_append_only(target, scratch, repo, tmp_path,
+                                                                                   monkeypatch, capsys):
+    build_governed_world(scratch.url("sqlite"), repo, monkeypatch, capsys)
+    archive = tmp_path / "backup.tar.gz"
+    assert cli(capsys, "backup", "-o", str(archive))[0] == 0
+    restored_url, restored_repo = scratch.url(target), tmp_path / "restored"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", restored_url)
+    monkeypatch.setenv("SPECREG_REPO", str(restored_repo))
+    assert cli(capsys, "restore", str(archive))[0] == 0
+
+    # New rows get new ids (PostgreSQL's sequences moved past the restored ones), and a merge lands in the new repo.
+    text_file = tmp_path / "lists.md"
+    text_file.write_text("### Lists {#lists}\n\nUse lists when they help.\n")
+    code, proposal = cli(capsys, "propose", "lists", "--file", str(text_file), "--title", "Lists", "--rationale", "Why",
+                         "--as", "ada@example.org")
+    assert code == 0, proposal
+    number = str(proposal["id"])
+    assert cli(capsys, "review", number, "--approve", "--as", "alan@example.org")[0] == 0
+    code, merged = cli(capsys, "merge", number, "--as", "ada@example.org")
+    assert code == 0, merged
+    assert RepoBuilder(restored_repo).head() == merged["commit"]
+    assert cli(capsys, "verify") == (0, {"ok": True, "findings": []})
+    # The search index (SQLite's full-text table is rebuilt, PostgreSQL's column follows the rows) finds old text.
+    with session_scope(make_engine(restored_url, poolclass=NullPool)) as s:
+        assert [hit.id for hit in search(s, "warmer", resolve(s, None)).hits] == ["tone"]
+
+    engine = make_engine(restored_url, poolclass=NullPool)
+    for statement in ("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1", "DELETE FROM audit_events"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def read_manifest(archive: Path) -> dict:
+    with tarfile.open(archive, "r:gz") as tar:
+        return json.loads(tar.extractfile("manifest.json").read())
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A backup of the governed world on SQLite (tests copy it before they edit it)."""
+    root = tmp_path_factory.mktemp("archive")
+    with pytest.MonkeyPatch.context() as mp:
+        build_governed_world(f"sqlite:///{root / 'source.db'}", RepoBuilder(root / "spec"), mp)
+        assert cli(None, "backup", "-o", str(root / "backup.tar.gz"))[0] == 0
+    return root / "backup.tar.gz"
+
+
+def rewrite(source: Path, out: Path, edit: Callable[[str, bytes], bytes | None], add: dict[str, bytes] | None = None) -> Path:
+    """A copy of the archive with each member passed through `edit` (None leaves it out) and members added."""
+    with tarfile.open(source, "r:gz") as old, tarfile.open(out, "w:gz") as new:
+        members = [(m.name, old.extractfile(m).read()) for m in old]
+        for name, data in [*members, *(add or {}).items()]:
+            changed = edit(name, data)
+            if changed is not None:
+                info = tarfile.TarInfo(name)
+                info.size = len(changed)
+                new.addfile(info, io.BytesIO(changed))
+    return out
+
+
+def manifest_edit(change: Callable[[dict], None]) -> Callable[[str, bytes], bytes]:
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        doc = json.loads(data)
+        change(doc)
+        return json.dumps(doc).encode()
+    return edit
+
+
+def truncated(archive: Path, out: Path) -> Path:
+    out.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    return out
+
+
+def row_edited(archive: Path, out: Path) -> Path:
+    return rewrite(archive, out, lambda n, d: d.replace(b"Never reveal", b"Always reveal") if n.endswith(
+        "clause_versions.jsonl") else d)
+
+
+def count_edited(archive: Path, out: Path) -> Path:
+    def fewer(doc: dict) -> None:
+        doc["tables"]["audit_events"]["rows"] -= 1
+    return rewrite(archive, out, manifest_edit(fewer))
+
+
+def member_dropped(archive: Path, out: Path) -> Path:
+    return rewrite(archive, out, lambda n, d: None if n == "tables/reviews.jsonl" else d)
+
+
+def member_smuggled(archive: Path, out: Path) -> Path:
+    return rewrite(archive, out, lambda n, d: d, add={"../../evil.sh": b"rm -rf /"})
+
+
+def newer(archive: Path, out: Path) -> Path:
+    return rewrite(archive, out, manifest_edit(lambda doc: doc.update(schema_revision="9999")))
+
+
+def not_a_backup(archive: Path, out: Path) -> Path:
+    out.write_text("hello")
+    return out
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(("damage", "says"), [
+    (truncated, "is truncated or not a Specreg backup"),
+    (not_a_backup, "is truncated or not a Specreg backup"),
+    (row_edited, "tables/clause_versions.jsonl was changed or cut short after the backup"),
+    (count_edited, "tables/audit_events.jsonl has"),
+    (member_dropped, "is missing tables/reviews.jsonl"),
+    (member_smuggled, "holds '../../evil.sh', which is no part of a Specreg backup"),
+    (newer, "schema revision 9999 is newer than this Specreg"),
+])
+def test_a_damaged_archive_is_refused_and_nothing_is_written(damage, says, target, archive, scratch, tmp_path,
+                                                              monkeypatch):
+    bad = damage(archive, tmp_path / "bad.tar.gz")
+    url, repo = scratch.url(target), tmp_path / "restored"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo))
+    code, out = cli(None, "restore", str(bad))
+    assert code == 1 and out["error"] == "bad_archive" and says in out["message"], out
+    assert not repo.exists() and not (tmp_path.parent / "evil.sh").exists()
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_restore_takes_a_freshly_initialised_database_and_refuses_one_that_holds_rows(target, archive, scratch,
+                                                                                      tmp_path, monkeypatch):
+    url = scratch.url(target)
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(tmp_path / "first"))
+    assert cli(None, "init")[0] == 0  # an empty schema at the archive's revision is still an empty database
+    code, done = cli(None, "restore", str(archive))
+    assert code == 0, done
+
+    monkeypatch.setenv("SPECREG_REPO", str(tmp_path / "second"))
+    code, out = cli(None, "restore", str(archive))
+    assert code == 1 and out["error"] == "not_empty", out
+    assert "the database is not empty: " in out["message"] and "audit_events (" in out["message"]
+    assert not (tmp_path / "second").exists()
+    assert contents(url)["audit_events"] and cli(None, "verify")[1]["ok"]
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert tables.count(conn, next(t for t in tables.reflect(conn) if t.name == "reviews")) == done["tables"]["reviews"]
+    engine.dispose()
+
+
+def test_restore_refuses_a_spec_repo_folder_that_is_not_empty(archive, scratch, tmp_path, monkeypatch):
+    url, repo = scratch.url("sqlite"), tmp_path / "taken"
+    (repo / "notes").mkdir(parents=True)
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo))
+    code, out = cli(None, "restore", str(archive))
+    assert code == 1 and out["error"] == "not_empty" and f"the spec repo folder {repo} is not empty" in out["message"]
+    assert [p.name for p in repo.iterdir()] == ["notes"]
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize("key", [None, "another-audit-key-0123456789abcdef0123456789abcdef"])
+def test_restore_refuses_without_the_audit_key_that_macs_the_archive_naming_its_fingerprint(key, archive, scratch,
+                                                                                           tmp_path, monkeypatch):
+    manifest = read_manifest(archive)
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("SPECREG_INSTANCE", str(instance))
+    if key is None:
+        monkeypatch.delenv("SPECREG_AUDIT_KEY")
+    else:
+        monkeypatch.setenv("SPECREG_AUDIT_KEY", key)
+    url, repo = scratch.url("sqlite"), tmp_path / "restored"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo))
+    code, out = cli(None, "restore", str(archive))
+    assert code == 1 and out["error"] == "config_error", out
+    assert manifest["audit_key"]["fingerprint"] in out["message"] and str(instance / "audit_key") in out["message"]
+    assert manifest["audit_key"]["source"] == "SPECREG_AUDIT_KEY"
+    assert "specreg-test-audit-key" not in json.dumps(manifest)
+    assert not repo.exists() and not (instance / "audit_key").exists()
+
+
+def test_the_archive_holds_every_table_the_models_define(archive):
+    manifest = read_manifest(archive)
+    assert set(manifest["tables"]) == set(Base.metadata.tables)
+    assert "refs/specreg/audit" in manifest["repo"]["refs"] and manifest["repo"]["head"] == "main"
+
+
+def test_a_backup_waits_for_a_running_ingest_and_holds_what_it_committed(scratch, repo, tmp_path, monkeypatch):
+    url = scratch.url("postgresql")
+    build_governed_world(url, repo, monkeypatch)
+    sha = repo.commit("Direct tone edit", {"spec/style.md": STYLE.replace("Be warm.", "Be warmest.")}, author=GRACE)
+    out, results = tmp_path / "during.tar.gz", []
+    engine = make_engine(url, poolclass=NullPool)
+    with session_scope(engine, write=True) as s, SpecSource(repo.path) as source:
+        ingest(s, source)  # holds the ingest lock until this block commits
+        worker = threading.Thread(target=lambda: results.append(cli(None, "backup", "-o", str(out))))
+        worker.start()
+        with engine.connect() as watcher:  # the backup is waiting for an advisory lock
+            while not watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                          "AND wait_event = 'advisory' AND datname = current_database()")):
+                assert worker.is_alive(), results
+                watcher.rollback()  # pg_stat_activity is read once per transaction
+                time.sleep(0.05)
+    worker.join()
+    engine.dispose()
+    assert results[0][0] == 0, results
+    with tarfile.open(out, "r:gz") as tar:
+        commits = tar.extractfile("tables/commits.jsonl").read().decode()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert sha in commits and manifest["repo"]["refs"]["refs/heads/main"] == sha
