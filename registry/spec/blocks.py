@@ -98,17 +98,23 @@ class _Scanner:
         self.paragraphs: list[int] = []
 
     def run(self) -> ScanResult:
+        stack, full = self.stack, self._line  # the stack is only ever changed in place
         for i, raw in enumerate(self.lines):
             # Fast paths for the common top-level lines; everything else takes the full route.
-            if self.stack or self.leaf in _SLOW_LEAVES:
-                self._line(i, raw.expandtabs(4) if "\t" in raw else raw)
+            leaf = self.leaf
+            if stack or leaf in _SLOW_LEAVES:
+                # Inside a top-level fence (most of a reference's slow lines: code examples) only a
+                # line whose first non-space character is the fence's can close it.
+                if leaf == "fence" and not stack and raw.lstrip(" ")[:1] != self.fence[0]:
+                    continue
+                full(i, raw.expandtabs(4) if "\t" in raw else raw)
             elif not raw or raw.isspace():
                 self.leaf = None
             elif raw[:1] in _PLAIN_FAST:
-                if self.leaf is None:
+                if leaf is None:
                     self._start_para(i, raw, 0)
             else:
-                self._line(i, raw.expandtabs(4) if "\t" in raw else raw)
+                full(i, raw.expandtabs(4) if "\t" in raw else raw)
         return ScanResult(self.headings, self.paragraphs)
 
     def _match_containers(self, rest: str) -> tuple[int, str]:
@@ -181,6 +187,11 @@ class _Scanner:
         return _list_marker(rest) is None
 
     def _open_blocks(self, i: int, rest: str, continuing: bool) -> None:
+        if rest[:1] in _PLAIN_FAST:  # plain text opens no container: it continues or starts a paragraph
+            self._mark_content()
+            if self.leaf != "para":
+                self._start_para(i, rest, len(self.stack))
+            return
         opened = False
         while True:
             ind = _indent(rest)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from itertools import compress, count, islice
+from operator import ne
 
 from registry.spec.blocks import ScanResult, scan_to_open_end
 
@@ -33,20 +35,13 @@ def atx_lines(result: ScanResult) -> list[int]:
 
 def _common_prefix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
     """How many of the first `limit` lines a and b share."""
-    n = 0
-    for x, y in zip(a, b):
-        if n == limit or x != y:
-            break
-        n += 1
-    return n
+    # map and compress compare in C and stop at the first difference
+    return next(compress(count(), map(ne, islice(a, limit), b)), min(limit, len(a), len(b)))
 
 
 def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
     """How many of the last lines (at most `limit`) a and b share."""
-    n, i, j = 0, len(a) - 1, len(b) - 1
-    while n < limit and a[i - n] == b[j - n]:
-        n += 1
-    return n
+    return next(compress(count(), map(ne, islice(reversed(a), limit), reversed(b))), min(limit, len(a), len(b)))
 
 
 def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container[int],
