@@ -101,17 +101,24 @@ def _authorities(*entries: HistoryEntry | None) -> set[str]:
 
 def governance_of(session: Session, history: Sequence[HistoryEntry]) -> dict[int, VersionGovernance]:
     """By version id: the governance behind each version of one clause's history (oldest first)."""
-    ids = {e.proposal for e in history if e.proposal is not None}
+    return governance_of_many(session, [history])
+
+
+def governance_of_many(session: Session, histories: Sequence[Sequence[HistoryEntry]]) -> dict[int, VersionGovernance]:
+    """By version id: the governance behind each version of several clauses' histories (each oldest first),
+    the approvals and policies of all of them loaded together."""
+    ids = {e.proposal for history in histories for e in history if e.proposal is not None}
     approvals, bases = recorded_many(session, ids), _bases(session, ids)
     policies = policies_at(session, set(bases.values()))
     out: dict[int, VersionGovernance] = {}
-    for before, entry in zip([None, *history], history):
-        if entry.proposal is None:
-            continue
-        base = bases.get(entry.proposal)
-        rule = (policies[base].policy.required(entry.id, _authorities(before, entry))[1]
-                if base is not None else None)
-        out[entry.version_id] = VersionGovernance(entry.proposal, approvals.get(entry.proposal, ()), rule)
+    for history in histories:
+        for before, entry in zip([None, *history], history):
+            if entry.proposal is None:
+                continue
+            base = bases.get(entry.proposal)
+            rule = (policies[base].policy.required(entry.id, _authorities(before, entry))[1]
+                    if base is not None else None)
+            out[entry.version_id] = VersionGovernance(entry.proposal, approvals.get(entry.proposal, ()), rule)
     return out
 
 

@@ -128,6 +128,14 @@ def cited_prompts(session: Session, text: str, seq: int) -> list[Prompt]:
     return _prompts(names, _files_at(session, [example_path(n) for n in names], seq))
 
 
+def prompts_by_clause(session: Session, texts: dict[int, str], seq: int) -> dict[int, list[Prompt]]:
+    """For many clause texts at once (by lineage): the prompts each cites, every file looked up in one query."""
+    names = {cid: footnote_refs(text) for cid, text in texts.items()}
+    wanted = {example_path(n) for cited in names.values() for n in cited}
+    files = _files_at(session, wanted, seq) if wanted else {}
+    return {cid: _prompts(cited, files) for cid, cited in names.items()}
+
+
 def prompt_file(session: Session, name: str, point: Point) -> PromptFile:
     """A prompt file at a point with the clauses citing it; UnknownPrompt when it does not exist."""
     f = _files_at(session, [example_path(name)], point.seq).get(example_path(name))

@@ -300,21 +300,28 @@ def show_clause(session: Session, key: str, point: Point) -> ClauseView:
 
 def clause_history(session: Session, key: str) -> list[HistoryEntry]:
     """Every version of the clause on the branch, oldest first."""
-    clause = find_clause(session, key)
-    rows = session.execute(
-        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.live)
-        .order_by(ClauseVersion.seq, ClauseVersion.id)
-    ).all()
+    clause_id = find_clause(session, key).id
+    return histories(session, [clause_id]).get(clause_id, [])
+
+
+def histories(session: Session, clause_ids: Iterable[int], until_seq: int | None = None) -> dict[int, list[HistoryEntry]]:
+    """For many lineages at once: their versions on the branch (up to `until_seq`), oldest first, by lineage."""
+    stmt = (select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+            .where(ClauseVersion.clause_id.in_(sorted(set(clause_ids))), ClauseVersion.live)
+            .order_by(ClauseVersion.seq, ClauseVersion.id))
+    if until_seq is not None:
+        stmt = stmt.where(ClauseVersion.seq <= until_seq)
+    rows = session.execute(stmt).all()
     merged = {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
         Proposal.state == ProposalState.MERGED, Proposal.merged_sha.in_({c.sha for _v, c in rows})))}
     start = governance_start(session)
-    return [
-        HistoryEntry(v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message,
-                     v.change_set, v.key, v.title, v.document, v.previous_key, dict(v.attributes),
-                     v.body, v.removed, merged.get(c.sha), start.pre_governance(v.seq))
-        for v, c in rows
-    ]
+    out: dict[int, list[HistoryEntry]] = {}
+    for v, c in rows:
+        out.setdefault(v.clause_id, []).append(HistoryEntry(
+            v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message, v.change_set, v.key,
+            v.title, v.document, v.previous_key, dict(v.attributes), v.body, v.removed, merged.get(c.sha),
+            start.pre_governance(v.seq)))
+    return out
 
 
 def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDiff:

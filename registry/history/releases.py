@@ -43,12 +43,19 @@ class ChangelogEntry:
     old_document: str | None
     new_document: str | None
     details: list[str]  # for "modified": which of title, attributes, body changed
+    clause_id: int = 0  # the lineage
+    authority: str | None = None  # at the newer point (the older one for a removed clause)
+
+    @property
+    def document(self) -> str:
+        """The document it is listed under: where it is at the newer point, else where it was."""
+        return self.new_document or self.old_document or ""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form."""
         return {"id": self.id, "kinds": self.kinds, "old_id": self.old_id, "new_id": self.new_id,
                 "title": self.title, "old_document": self.old_document,
-                "new_document": self.new_document, "modified": self.details}
+                "new_document": self.new_document, "modified": self.details, "authority": self.authority}
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,11 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
         kinds, details = _kinds(a, b)
         shown = b or a
         if kinds and shown is not None:  # there are kinds only when the clause is at one point or both
+            authority = shown.attributes.get("authority")
             entries.append(ChangelogEntry(keys[cid], kinds, a.key if a else None, b.key if b else None,
                                           shown.title, a.document if a else None,
-                                          b.document if b else None, details))
+                                          b.document if b else None, details, cid,
+                                          None if authority is None else str(authority)))
     return Changelog(old, new, entries)
 
 

@@ -102,3 +102,20 @@ def prose_diff(old: str, new: str) -> list[Sentence]:
 def changed(diff: list[Sentence]) -> bool:
     """Whether anything but reflowing differs."""
     return any(s.kind != "equal" for s in diff)
+
+
+ELIDED = "elided"  # the kind of the one sentence an excerpt puts where unchanged sentences were left out
+
+
+def excerpt(diff: list[Sentence], context: int = 1, limit: int = 40) -> tuple[list[Sentence], int]:
+    """The changed sentences with `context` unchanged ones either side, each longer unchanged run as one
+    "elided" sentence ("…"), and at most `limit` sentences; with how many changed or shown sentences were
+    cut off after the limit (a changelog shows a bounded slice of every change and links the whole diff)."""
+    near = {j for i, s in enumerate(diff) if s.kind != "equal" for j in range(i - context, i + context + 1)}
+    out: list[Sentence] = []
+    for i, s in enumerate(diff):
+        if s.kind != "equal" or i in near:
+            out.append(s)
+        elif not out or out[-1].kind != ELIDED:
+            out.append(Sentence(ELIDED, (Op("equal", "… "),), s.paragraph))
+    return out[:limit], sum(1 for s in out[limit:] if s.kind != ELIDED)

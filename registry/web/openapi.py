@@ -72,7 +72,15 @@ SCHEMAS: dict[str, Any] = {
     "Release": _obj(name=STR, commit=STR, date=STR, message=STR),
     "ChangelogEntry": _obj(id=STR, kinds=_array({"enum": ["added", "removed", "renamed", "moved", "modified"]}),
                            old_id=NSTR, new_id=NSTR, title=STR, old_document=NSTR, new_document=NSTR,
-                           modified=_array(STR)),
+                           modified=_array(STR), authority=NSTR),
+    "ReviewedChange": {"allOf": [_ref("ChangelogEntry"), _obj(
+        document=STR,
+        versions=_array(_obj(commit=STR, date=STR, author=STR, subject=STR, proposal=NINT,
+                             approvers=_array(_ref("Approver")), rule=NSTR, unapproved=BOOL)),
+        prompts=_array(_obj(name=STR, path=STR, exists=BOOL, title=STR)), no_prompt=BOOL,
+        prose=_array(_obj(kind={"enum": ["equal", "changed", "deleted", "inserted", "elided"]}, paragraph=INT,
+                          ops=_array(_ref("Op")))),
+        prose_cut=INT)]},
     "Assignment": _obj(id=STR, owner=STR, action={"enum": ["assign", "unassign"]}, reason=STR, by=STR, at=STR,
                        assignment=INT),
     "SearchHit": _obj(id=STR, version_id=STR, title=STR, document=STR, commit=STR, date=STR, current=BOOL,
@@ -102,8 +110,14 @@ PATHS: dict[str, Any] = {
     "/api/v1/releases": _op("Tags on the branch, newest first", _obj(releases=_array(_ref("Release"))), [], ()),
     "/api/v1/changelog": _op(
         "Clauses added, removed, renamed, moved and modified between two refs",
-        _obj(**{"from": _REF, "to": _REF}, counts=OBJ, clauses=_array(_ref("ChangelogEntry"))),
-        [{**FROM, "required": True}, {**TO, "required": True}], (400, 404)),
+        _obj(**{"from": _REF, "to": _REF}, counts=OBJ,
+             clauses=_array({"anyOf": [_ref("ReviewedChange"), _ref("ChangelogEntry")]}),
+             total=INT, page=NINT, pages=NINT, next=NSTR, no_prompt=NINT),
+        [{**FROM, "required": True}, {**TO, "required": True},
+         _param("page", "query", "Page number from 1: 20 clauses a page, grouped by document then authority, each "
+                "with its prose diff (an excerpt), the versions in the span with their proposal, approvers and rule, "
+                "and its evaluation prompts (`next` is the URL of the page after). Without it: every clause, "
+                "without those, and page, pages, next and no_prompt null.")], (400, 404)),
     "/api/v1/search": _op(
         "Full-text search over clause ids, titles and text",
         _obj(query=STR, past=BOOL, results=_array(_ref("SearchHit"))),
@@ -171,8 +185,10 @@ def schema_text(schema: dict[str, Any]) -> str:
     """A schema in one readable line: `{id: string, versions: [HistoryEntry]}`, `string | null`."""
     if "$ref" in schema:
         return str(schema["$ref"]).rsplit("/", 1)[-1]
-    if "oneOf" in schema:
-        return " | ".join(schema_text(s) for s in schema["oneOf"])
+    if "oneOf" in schema or "anyOf" in schema:
+        return " | ".join(schema_text(s) for s in schema.get("oneOf", schema.get("anyOf", [])))
+    if "allOf" in schema:
+        return " & ".join(schema_text(s) for s in schema["allOf"])
     if "enum" in schema:
         return " | ".join(f'"{v}"' for v in schema["enum"])
     kind = schema.get("type", "any")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.spec.prosediff import changed, prose_diff, reflow, sentences
+from registry.spec.prosediff import ELIDED, changed, excerpt, prose_diff, reflow, sentences
 from registry.spec.worddiff import Op
 
 WORD = st.text(st.characters(codec="ascii", categories=("L",)), min_size=1, max_size=7)  # no "1." to start a list
@@ -69,3 +69,26 @@ def test_sentences_added_and_removed_stay_in_their_paragraph():
 def test_list_items_and_code_keep_their_lines():
     assert reflow("- one\n  two\n- three\n\n```\na  b\nc\n```\n") == ["- one two", "- three", "```\na  b\nc\n```"]
     assert changed(prose_diff("```\na b\n```\n", "```\na  b\n```\n"))  # spaces in code are meaning
+
+
+def test_an_excerpt_keeps_the_changed_sentence_with_one_neighbour_each_side_and_elides_the_rest():
+    old = " ".join(f"Sentence {w}." for w in "abcdefg")
+    diff = prose_diff(old, old.replace("Sentence d.", "Sentence D."))
+    shown, cut = excerpt(diff)
+    assert [s.kind for s in shown] == [ELIDED, "equal", "changed", "equal", ELIDED] and cut == 0
+    assert [s.ops[0].text for s in shown if s.kind == "equal"] == ["Sentence c. ", "Sentence e. "]
+
+
+def test_an_excerpt_stops_at_its_limit_and_says_how_many_sentences_it_cut():
+    added = prose_diff("", " ".join(f"Line {n}." for n in range(50)))
+    shown, cut = excerpt(added, limit=40)
+    assert len(shown) == 40 and cut == 10 and all(s.kind == "inserted" for s in shown)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXT, TEXT)
+def test_an_excerpt_never_drops_a_change_within_its_limit(a, b):
+    diff = prose_diff(written(a), written(b))
+    shown, cut = excerpt(diff, limit=10_000)
+    assert cut == 0 and [s for s in shown if s.kind != "equal" and s.kind != ELIDED] == [
+        s for s in diff if s.kind != "equal"]

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
+from registry.accountability.changelog_review import reviewed_changelog
 from registry.accountability.governed import governed_blame, governed_history
 from registry.db import get_session
 from registry.history.clause_detail import clause_detail
@@ -76,9 +77,17 @@ def releases() -> Response:
 
 @bp.get("/changelog")
 def changelog() -> Response:
-    """Clauses added, removed, renamed, moved and modified between refs `from` and `to`."""
-    log = build_changelog(get_session(), request.args.get("from"), request.args.get("to"))
-    return jsonify(log.as_dict())
+    """Clauses added, removed, renamed, moved and modified between refs `from` and `to`; `?page=N` answers
+    20 a page, each with its prose diff, the versions and governance behind it and its prompts."""
+    if "page" not in request.args:  # every clause, without diffs, as before paging existed
+        log = build_changelog(get_session(), request.args.get("from"), request.args.get("to"))
+        return jsonify(log.as_dict() | {"total": len(log.entries), "page": None, "pages": None, "next": None,
+                                        "no_prompt": None})
+    r = reviewed_changelog(get_session(), request.args.get("from"), request.args.get("to"), page_arg())
+    w = r.window
+    return jsonify(r.log.as_dict() | {"clauses": [c.as_dict() for c in r.changes], "total": w.total,
+                                      "page": w.number, "pages": w.pages,
+                                      "next": page_url(w.next) if w.next else None, "no_prompt": r.unprompted})
 
 
 @bp.get("/search")

@@ -1,22 +1,20 @@
 """Spec-wide pages: home, search, releases and changelogs, activity, evaluation prompts."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from registry.accountability.changelog_review import reviewed_changelog
 from registry.accountability.overview import spec_overview
 from registry.db import get_session
 from registry.errors import BadRequest
 from registry.history.activity import spec_activity
 from registry.history.documents import document_page
 from registry.history.prompts import prompt_coverage, prompt_file
-from registry.history.releases import changelog as build_changelog
 from registry.history.releases import list_releases
 from registry.history.search import search_page
 from registry.paging import page_of
-from registry.web.context import current_as_of, page_arg
+from registry.web.context import current_as_of, diff_view, page_arg
 from registry.web.openapi import openapi_document, reference, schema_text
 
 bp = Blueprint("pages", __name__)
@@ -70,15 +68,13 @@ def compare() -> Response:
 
 @bp.get("/releases/<path:span>")
 def changelog(span: str) -> str:
-    """What changed between two releases: `/releases/v1.0...v2.0`."""
+    """What changed between two releases (`/releases/v1.0...v2.0`): each clause's diff, governance and prompts."""
     old, sep, new = span.partition("...")
     if not sep:
         raise BadRequest(f"compare two releases as OLD...NEW (three dots), not {span!r}")
     current_as_of()  # the span names its own points; an `at` only sets the banner and links
-    log = build_changelog(get_session(), old, new)
-    shown = page_of(log.entries, page_arg())
-    return render_template("changelog.html", log=log, shown=replace(log, entries=list(shown.items)),
-                           window=shown.window)
+    reviewed = reviewed_changelog(get_session(), old, new, page_arg())
+    return render_template("changelog.html", r=reviewed, view=diff_view())
 
 
 @bp.get("/activity")

@@ -1,0 +1,142 @@
+"""Use case: a changelog between two releases as a reviewer reads it. Each changed clause with its
+prose diff, the versions it went through in the span with the proposal, approvers and rule behind
+each (governed.py), and the evaluation prompts its newer text cites; grouped by document, then
+authority, a page at a time, so a large release stays a small page. Changes whose clause cites no
+evaluation prompt are flagged and counted over the whole changelog.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
+from registry.history.prompts import Prompt, prompts_by_clause
+from registry.history.queries import ClauseView, HistoryEntry, clauses_in, histories, texts_containing
+from registry.history.releases import Changelog, ChangelogEntry, changelog
+from registry.ledger.refs import iso
+from registry.paging import Window, page_of
+from registry.spec.clause_fields import AUTHORITIES
+from registry.spec.prosediff import Sentence, excerpt, prose_diff
+
+# Each change carries its rendered diff: 20 keep a page of a large release far below issue 12's 150 KB.
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SpanVersion:
+    """One version a clause went through in the span, and the governance behind it."""
+
+    entry: HistoryEntry
+    governance: VersionGovernance
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"commit", "date", "author", "subject", "proposal", "approvers", "rule", "unapproved"}."""
+        e, g = self.entry, self.governance
+        return {"commit": e.commit, "date": iso(e.date), "author": e.author, "subject": e.message.split("\n", 1)[0],
+                "proposal": e.proposal, "approvers": g.approvers_json(), "rule": g.rule, "unapproved": e.unapproved}
+
+
+@dataclass(frozen=True)
+class ReviewedChange:
+    """One changed clause with its prose diff, the versions behind it and the prompts it cites."""
+
+    entry: ChangelogEntry
+    old_title: str | None  # the title at the older point when it differs
+    prose: list[Sentence]  # an excerpt: the changed sentences, one either side, unchanged runs elided
+    cut: int  # sentences past the excerpt's limit (the clause's diff page has them all)
+    versions: tuple[SpanVersion, ...]
+    prompts: tuple[Prompt, ...]  # cited by the newer text (each says whether its file exists)
+
+    @property
+    def unprompted(self) -> bool:
+        """The clause is in force at the newer point and cites no evaluation prompt that exists."""
+        return self.entry.new_id is not None and not any(p.exists for p in self.prompts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The changelog item plus {"document", "versions", "prompts", "no_prompt", "prose", "prose_cut"}."""
+        return self.entry.as_dict() | {
+            "document": self.entry.document, "versions": [v.as_dict() for v in self.versions],
+            "prompts": [p.as_dict() for p in self.prompts], "no_prompt": self.unprompted,
+            "prose": [{"kind": s.kind, "paragraph": s.paragraph, "ops": [{"op": o.op, "text": o.text} for o in s.ops]}
+                      for s in self.prose], "prose_cut": self.cut}
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """The changes of one page that share a document and an authority."""
+
+    document: str
+    authority: str | None
+    changes: tuple[ReviewedChange, ...]
+
+
+@dataclass(frozen=True)
+class ReviewedChangelog:
+    """One page of a changelog, grouped, with what the whole changelog holds."""
+
+    log: Changelog
+    window: Window
+    groups: tuple[ChangeGroup, ...]
+    unprompted: int  # changed clauses in the whole changelog, in force at the newer point, citing no prompt
+
+    @property
+    def changes(self) -> list[ReviewedChange]:
+        """This page's changes in order."""
+        return [c for g in self.groups for c in g.changes]
+
+
+def _rank(authority: str | None) -> tuple[int, str]:
+    """Authorities in the order they rank (root first), unknown ones after by name, none last."""
+    if authority in AUTHORITIES:
+        return AUTHORITIES.index(authority), ""
+    return (len(AUTHORITIES), authority) if authority else (len(AUTHORITIES) + 1, "")
+
+
+def grouped(entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
+    """The entries by document, then authority, keeping document order within each (a stable sort)."""
+    return sorted(entries, key=lambda e: (e.document, _rank(e.authority)))
+
+
+def _unprompted(session: Session, log: Changelog) -> int:
+    """How many clauses the changelog lists, in force at the newer point, cite no existing prompt."""
+    present = {e.clause_id for e in log.entries if e.new_id is not None}
+    texts = {cid: t for cid, t in texts_containing(session, log.new, "[^").items() if cid in present}
+    cited = prompts_by_clause(session, texts, log.new.seq)
+    return len(present) - sum(1 for ps in cited.values() if any(p.exists for p in ps))
+
+
+def _in_span(history: list[HistoryEntry], lo: int) -> list[HistoryEntry]:
+    """The versions after `lo`, and the one before them (its authority decides the rule of the first)."""
+    first = next((i for i, e in enumerate(history) if e.seq > lo), len(history))
+    return history[max(first - 1, 0):]
+
+
+def _title(old: ClauseView | None, new: ClauseView | None) -> str | None:
+    return old.title if old and new and old.title != new.title else None
+
+
+def reviewed_changelog(session: Session, from_ref: str | None, to_ref: str | None, page: int,
+                       per_page: int = PER_PAGE) -> ReviewedChangelog:
+    """Page `page` of the changelog from `from_ref` to `to_ref`, each change with its diff, governance and prompts."""
+    log = changelog(session, from_ref, to_ref)
+    shown = page_of(grouped(log.entries), page, per_page)
+    ids = [e.clause_id for e in shown.items]
+    lo, hi = sorted((log.old.seq, log.new.seq))
+    old = {v.clause_id: v for v in clauses_in(session, ids, log.old.seq)}
+    new = {v.clause_id: v for v in clauses_in(session, ids, log.new.seq)}
+    spans = {cid: _in_span(h, lo) for cid, h in histories(session, ids, hi).items()}
+    governance = governance_of_many(session, list(spans.values()))
+    prompts = prompts_by_clause(session, {cid: v.text for cid, v in new.items()}, log.new.seq)
+    changes = []
+    for e in shown.items:
+        a, b = old.get(e.clause_id), new.get(e.clause_id)
+        versions = tuple(SpanVersion(h, governance.get(h.version_id, DIRECT))
+                         for h in spans.get(e.clause_id, []) if h.seq > lo)
+        prose, cut = excerpt(prose_diff(a.text if a else "", b.text if b else ""))
+        changes.append(ReviewedChange(e, _title(a, b), prose, cut, versions, tuple(prompts.get(e.clause_id, []))))
+    groups = tuple(ChangeGroup(doc, auth, tuple(items)) for (doc, auth), items
+                   in groupby(changes, key=lambda c: (c.entry.document, c.entry.authority)))
+    return ReviewedChangelog(log, shown.window, groups, _unprompted(session, log))
