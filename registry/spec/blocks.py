@@ -113,6 +113,13 @@ class _Scanner:
             elif raw[:1] in _PLAIN_FAST:
                 if leaf is None:
                     self._start_para(i, raw, 0)
+            elif raw[0] == "#" and "\t" not in raw and (m := _ATX.match(raw)):
+                # A heading at the first column ends any paragraph (what `_leaf` does, without the route).
+                self.headings.append(Heading(i, i + 1, len(m.group(1)), raw[m.end():], False))
+                self.leaf = None
+            elif raw[0] in "`~" and (m := _fence_open(raw)):
+                self.leaf = "fence"  # opens at the first column, even inside a paragraph
+                self.fence = (m.group(1)[0], len(m.group(1)), 0)
             else:
                 full(i, raw.expandtabs(4) if "\t" in raw else raw)
         return ScanResult(self.headings, self.paragraphs)
