@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.evidence.api import bp as evidence_api
     from registry.web.evidence.pages import bp as report_pages
     from registry.web.feeds import bp as feeds
+    from registry.web.frameworks.api import bp as frameworks_api
+    from registry.web.frameworks.pages import bp as framework_pages
     from registry.web.health import bp as health
     from registry.web.history.api import bp as api
     from registry.web.history.clause_pages import bp as clauses
@@ -70,7 +72,8 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     register_error_handlers(app)
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
     for blueprint in (health, hooks, pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
-                      account, report_pages, evidence_api, accountability, accountability_api, admin, users_api, feeds):
+                      account, report_pages, evidence_api, framework_pages, frameworks_api, accountability,
+                      accountability_api, admin, users_api, feeds):
         app.register_blueprint(blueprint)
     if settings.proxy_hops:
         # Behind a reverse proxy every request comes from the proxy's address: trust exactly that many

@@ -66,6 +66,12 @@ class UnknownPrompt(NotFound):
     code = "unknown_prompt"
 
 
+class UnknownFramework(NotFound):
+    """No framework by this name in frameworks.toml at the requested ref."""
+
+    code = "unknown_framework"
+
+
 class BadRequest(SpecregError):
     """Malformed input: a bad argument, query parameter or body."""
 

@@ -15,7 +15,7 @@ TITLE = 200  # a proposal's title
 REASON = 2_000  # why a proposal is withdrawn or rejected, a veto dismissed, an owner assigned; a revision's note
 COMMENT = 20_000  # a comment, a review's comment, a proposal's rationale
 CLAUSE_TEXT = 100_000  # one clause's proposed Markdown
-GOVERNANCE_FILE = 100_000  # a proposed OWNERS.toml, policy.toml or specreg.toml
+GOVERNANCE_FILE = 100_000  # a proposed OWNERS.toml, policy.toml, specreg.toml or frameworks.toml
 SHORT = 300  # how much of a long text a list shows
 ANONYMOUS_REPORT_COMMITS = 1_000  # the longest evidence report range (in commits) built for someone not logged in
 

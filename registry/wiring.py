@@ -39,6 +39,12 @@ def _policy(session: Session, warn: WarnFn) -> IngestWatcher:
     return PolicyWatcher(session, warn)
 
 
+def _frameworks(session: Session, warn: WarnFn) -> IngestWatcher:
+    from registry.frameworks.recorder import FrameworksWatcher
+
+    return FrameworksWatcher(session, warn)
+
+
 def _governance_files(session: Session, warn: WarnFn) -> IngestWatcher:
     from registry.proposals.governance import GovernanceWatcher
 
@@ -58,9 +64,10 @@ def _reevaluation(session: Session, warn: WarnFn) -> IngestWatcher:
 
 
 # The order matters: the merge watcher judges a commit by everything the readers before it
-# recorded at its seq (OWNERS.toml, policy.toml, the governance files' digests); re-evaluation acts
-# in `advanced`, after every watcher's `finish`, on the ledger as it then stands.
-INGEST_WATCHERS = (_owners, _prompts, _search_index, _policy, _governance_files, _merge_completion, _reevaluation)
+# recorded at its seq (OWNERS.toml, policy.toml, frameworks.toml, the governance files' digests);
+# re-evaluation acts in `advanced`, after every watcher's `finish`, on the ledger as it then stands.
+INGEST_WATCHERS = (_owners, _prompts, _search_index, _policy, _frameworks, _governance_files, _merge_completion,
+                   _reevaluation)
 
 
 def _recheck_proposals(session: Session, event: signals.ApproversChanged) -> None:

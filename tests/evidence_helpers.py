@@ -74,6 +74,7 @@ class Facts:
     coverage: dict[str, list[str]]  # clause -> prompt names (empty: none)
     findings: int
     counts: dict[str, int]
+    frameworks: dict[str, list[str]]  # "framework:item" -> the clauses answering it
 
 
 def facts_from_json(text: str) -> Facts:
@@ -87,7 +88,8 @@ def facts_from_json(text: str) -> Facts:
                  {(c["commit"], c["id"]): [o["email"] for o in c["owners"]] for c in ch},
                  [u["commit"] for u in data["unapproved"]], [w["old_head"] for w in data["rewrites"]],
                  [c["id"] for c in data["unowned"]["clauses"]],
-                 cov, len(data["verify"]["findings"]), data["counts"])
+                 cov, len(data["verify"]["findings"]), data["counts"],
+                 {f"{f['framework']}:{i['id']}": i["clauses"] for f in data["frameworks"] for i in f["items"]})
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
@@ -113,7 +115,8 @@ def facts_from_csv(text: str) -> Facts:
                  [r["commit"] for r in of("unapproved")], [r["commit"] for r in of("rewrite")],
                  [r["clause_id"] for r in of("unowned")],
                  {r["clause_id"]: lines(r["prompts"]) for r in of("coverage")}, len(of("finding")),
-                 {r["key"][len("count_"):]: int(r["value"]) for r in of("meta") if r["key"].startswith("count_")})
+                 {r["key"][len("count_"):]: int(r["value"]) for r in of("meta") if r["key"].startswith("count_")},
+                 {r["key"]: lines(r["clause_id"]) for r in of("framework_item")})
 
 
 class ReportParser(HTMLParser):
@@ -136,7 +139,7 @@ class ReportParser(HTMLParser):
             self._text = ""  # the count is the row's last cell
         cls = a.get("class", "")
         if cls in ("change", "approver", "owner", "unapproved", "rewrite", "unowned", "coverage", "finding",
-                   "approval", "proposal"):
+                   "approval", "proposal", "framework-item"):
             self.rows.append((cls, a))
 
     def handle_data(self, data: str) -> None:
@@ -168,7 +171,8 @@ def facts_from_html(text: str) -> Facts:
                  [a["data-commit"] for a in rows("rewrite")],
                  [a["data-clause"] for a in rows("unowned")],
                  {a["data-clause"]: a["data-prompts"].split() for a in rows("coverage")},
-                 len(rows("finding")), p.counts)
+                 len(rows("finding")), p.counts,
+                 {a["data-item"]: a["data-clauses"].split() for a in rows("framework-item")})
 
 
 def read(fmt: str, text: str) -> Facts:
@@ -179,7 +183,7 @@ def read(fmt: str, text: str) -> Facts:
 def same(a: Facts, b: Facts) -> dict[str, Any]:
     """Differences between two readings (empty: they agree); counts compare on the keys both have."""
     diff = {k: (getattr(a, k), getattr(b, k)) for k in ("changes", "approvers", "owners", "unapproved",
-                                                        "rewrites", "unowned", "coverage", "findings")
+                                                        "rewrites", "unowned", "coverage", "findings", "frameworks")
             if getattr(a, k) != getattr(b, k)}
     shared = set(a.counts) & set(b.counts)
     if {k: a.counts[k] for k in shared} != {k: b.counts[k] for k in shared}:

@@ -1,7 +1,7 @@
 """Use case: unapproved changes and history rewrites, the two ways the spec can change ungoverned.
 
 An unapproved change is a commit on the branch (not set aside by a rewrite) that changed at least
-one clause or governance file (OWNERS.toml, policy.toml, specreg.toml), or wrote a spec document
+one clause or governance file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml), or wrote a spec document
 ingest could not read (its edits are hidden from the ledger), while no merged proposal names it as
 its merge commit: a direct push. Commits before governance began (`[governance] start`,
 registry.history.governance) are pre-governance, not unapproved: left out unless asked for. The flag is

@@ -2,7 +2,7 @@
 
 The database alone: the audit chain recomputes, every review's digest is its revision's text, and
 every review, account role and proposal state is what the audit chain recorded, and no governance
-file (OWNERS.toml, policy.toml, specreg.toml) changed without a merged proposal since governance
+file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml) changed without a merged proposal since governance
 began, unless an admin acknowledged it.
 Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
 Audit-Head anchors are still in the chain, every merged

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                 "governance file (--path)", cmd_propose, number=False)
     p.add_argument("id", nargs="?", help="the clause id (a new id to add a clause)")
     p.add_argument("--path", metavar="FILE",
-                   help="replace a governance file instead: OWNERS.toml, policy.toml or specreg.toml "
+                   help="replace a governance file instead: OWNERS.toml, policy.toml, specreg.toml or frameworks.toml "
                         "(its new content with --file)")
     p.add_argument("--file", type=Path, help="the clause's full Markdown: heading line with {#id ...}, then body "
                    "(with --path: the governance file's new content)")

@@ -21,8 +21,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("coverage", parents=[common],
-                       help="which clauses cite evaluation prompts (examples/NAME.md), and which have none")
+                       help="which clauses cite evaluation prompts (examples/NAME.md), and which have none; "
+                            "with --framework, which clauses answer each item of a framework in frameworks.toml")
     p.add_argument("--at", metavar="REF", help="tag, branch, commit sha or ISO date (default: the head)")
+    p.add_argument("--framework", metavar="NAME", help="a framework named in frameworks.toml")
     p.set_defaults(handler=cmd_coverage)
 
 
@@ -62,7 +64,9 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace, ctx: Context) -> int:
-    """Clause-to-evaluation coverage at a ref."""
+    """Clause-to-evaluation coverage at a ref (with --framework: the framework's items and their clauses)."""
+    if args.framework is not None:
+        return _framework_coverage(args, ctx)
     from registry.history.prompts import prompt_coverage
     from registry.ledger.refs import resolve
     from registry.owners.queries import point_dict
@@ -76,4 +80,22 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> int:
     lines += ["without prompts:"] + [f"  {v.id}" for v in cov.uncovered] if cov.uncovered else []
     lines += [f"missing file {p.path} cited by {v.id}" for v, ps in cov.broken for p in ps]
     ctx.emit({"at": point_dict(point), **cov.as_dict()}, "\n".join(lines))
+    return 0
+
+
+def _framework_coverage(args: argparse.Namespace, ctx: Context) -> int:
+    """`coverage --framework NAME`: each item and the clauses answering it, the uncovered items, the rest."""
+    from registry.frameworks.coverage import framework_coverage
+    from registry.ledger.refs import resolve
+
+    with ctx.session() as session:
+        cov = framework_coverage(session, args.framework, resolve(session, args.at))
+    covered = len(cov.items) - len(cov.uncovered)
+    lines = [f"{cov.framework} ({cov.title}): {covered} of {len(cov.items)} items answered by clauses "
+             f"@ {cov.at.ref} ({cov.at.sha[:12]})"]
+    lines += [f"  {i.id} {i.title}: {', '.join(i.clauses) or '(no clause)'}" for i in cov.items]
+    lines += ["uncovered items: " + ", ".join(cov.uncovered)] if cov.uncovered else []
+    lines += [f"{len(cov.unmapped_clauses)} clauses answer no item of {cov.framework}"
+              + (": " + ", ".join(cov.unmapped_clauses) if cov.unmapped_clauses else "")]
+    ctx.emit(cov.as_dict(), "\n".join(lines))
     return 0

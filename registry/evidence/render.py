@@ -129,13 +129,24 @@ def _other_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
     for v in report.coverage.uncovered:
         yield {"record": "coverage", "clause_id": v.id, "title": v.title, "document": v.document,
                "key": "uncovered", "value": _lines([p.path for p in missing.get(v.id, [])])}
+    yield from _framework_rows(report)
     for f in report.findings:
         yield {"record": "finding", "key": f.check, "subject": f.where, "value": f.message}
 
 
+def _framework_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:
+    """A `framework` row per framework (its clauses answering none), a `framework_item` row per item."""
+    for f in report.frameworks:
+        yield {"record": "framework", "key": f.framework, "title": f.title, "clause_id": _lines(f.unmapped_clauses),
+               "value": "unmapped clauses"}
+        for i in f.items:
+            yield {"record": "framework_item", "key": f"{f.framework}:{i.id}", "title": i.title,
+                   "clause_id": _lines(i.clauses), "value": "covered" if i.clauses else "uncovered"}
+
+
 def render_csv(report: EvidenceReport) -> str:
     """Meta rows, one row per clause change (record `change`), then unapproved, rewrite, rejection, unowned,
-    coverage, finding."""
+    coverage, framework and framework_item, finding."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

@@ -1,8 +1,8 @@
 """Use case: the evidence report for a release or a range of history, as one object.
 
 Every clause change in the span with its proposal, approvers and owners at that change; the
-unapproved changes; the clauses nobody owns and the evaluation-prompt coverage at the end of the
-span; and the result of `verify`. The renderers (registry/evidence/render.py) only format it.
+unapproved changes; the clauses nobody owns, the evaluation-prompt coverage and the coverage of
+every framework in frameworks.toml at the end of the span; and the result of `verify`. The renderers (registry/evidence/render.py) only format it.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from registry.accountability.verify import verify
 from registry.audit import events as audit
 from registry.audit.events import Finding
 from registry.evidence.span import ReportRange, report_range
+from registry.frameworks.coverage import FrameworkCoverage, all_coverage
 from registry.history.governance import NO_START, GovernanceStart, governance_start
 from registry.history.prompts import Coverage, footnote_refs, prompt_coverage
 from registry.ledger.refs import commit_by_sha, iso
@@ -99,6 +100,7 @@ class EvidenceReport:
     findings: list[Finding]
     governance: GovernanceStart  # where governance began: earlier commits are neither flagged nor listed
     rejections: list[RejectedProposal]  # proposals rejected in the span's time, with who rejected them
+    frameworks: list[FrameworkCoverage]  # every framework in frameworks.toml at the end of the span
 
     @property
     def proposals(self) -> list[MergedProposal]:
@@ -119,7 +121,7 @@ class EvidenceReport:
                 "unapproved_changes": sum(1 for c in self.changes if c.unapproved),
                 "clauses": self.unowned.total, "unowned": len(self.unowned.clauses),
                 "covered": len(self.coverage.covered), "uncovered": len(self.coverage.uncovered),
-                "findings": len(self.findings)}
+                "uncovered_items": sum(len(f.uncovered) for f in self.frameworks), "findings": len(self.findings)}
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON export (docs/evidence.md describes every field)."""
@@ -131,7 +133,7 @@ class EvidenceReport:
             "rejections": [j.as_dict() for j in self.rejections], "unapproved": [u.as_dict() for u in self.unapproved],
             "rewrites": [w.as_dict() for w in self.rewrites],
             "unowned": self.unowned.as_dict(), "coverage": self.coverage.as_dict(),
-            "governance": self.governance.as_dict(),
+            "governance": self.governance.as_dict(), "frameworks": [f.as_dict() for f in self.frameworks],
             "verify": {"ok": not self.findings, "findings": [f.as_dict() for f in self.findings]},
         }
 
@@ -189,4 +191,5 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
     repo_facts = _repo(session)
     return EvidenceReport(span, now or utcnow(), repo_facts, audit.head(session), changes, flagged, rewrites,
                           unowned(session, span.end_point), prompt_coverage(session, span.end_point),
-                          verify(session, repo), start, rejected_in(session, span, repo_facts["head"]))
+                          verify(session, repo), start, rejected_in(session, span, repo_facts["head"]),
+                          all_coverage(session, span.end_point))

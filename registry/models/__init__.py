@@ -3,6 +3,7 @@ from registry.models.accounts import ROLES, Account, ApiToken, LoginFailure, Log
 from registry.models.acknowledgements import Acknowledgement
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
+from registry.models.frameworks import FrameworksVersion
 from registry.models.jobs import JobRequest
 from registry.models.ledger import (
     Clause,
@@ -32,7 +33,8 @@ from registry.models.proposals import (
 
 __all__ = [
     "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
-    "Comment", "Commit", "DocumentVersion", "ExampleFile", "GovernanceFileVersion", "HistoryRewrite", "IngestRun", "IngestWarning", "JobRequest",
+    "Comment", "Commit", "DocumentVersion", "ExampleFile", "FrameworksVersion", "GovernanceFileVersion", "HistoryRewrite",
+    "IngestRun", "IngestWarning", "JobRequest",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
     "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
 ]

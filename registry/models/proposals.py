@@ -144,7 +144,7 @@ class PolicyVersion(Live, Base):
 
 
 class GovernanceFileVersion(Live, Base):
-    """OWNERS.toml, policy.toml or specreg.toml after a commit that changed it: its content's sha256."""
+    """OWNERS.toml, policy.toml, specreg.toml or frameworks.toml after a commit that changed it: its content's sha256."""
 
     __tablename__ = "governance_file_versions"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from registry.errors import BadIdentity
@@ -73,6 +74,17 @@ def entry_kind(key: str) -> str:
     if "*" in key or "?" in key:
         return "pattern"
     return "clause"
+
+
+def id_matches(key: str, clause_id: str) -> bool:
+    """Whether an id key names a clause: the one id itself, or a pattern (`*`, `?`) over whole ids.
+
+    The one pattern rule for every file that keys clauses by id (OWNERS.toml, frameworks.toml).
+    A key without `*` or `?` is an exact id even when it holds `[` (fnmatch would read a class).
+    """
+    if entry_kind(key) in ("pattern", "default"):
+        return fnmatchcase(clause_id, key)
+    return key == clause_id
 
 
 def key_lines(text: str) -> dict[tuple[str, str], int]:

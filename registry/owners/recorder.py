@@ -7,7 +7,6 @@ naming ids, documents or patterns that match nothing at that commit are warnings
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from registry.history.queries import list_clauses
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.refs import Point
 from registry.models import Account, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
-from registry.owners.owners_toml import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, parse_owners
+from registry.owners.owners_toml import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, id_matches, parse_owners
 from registry.owners.store import OwnersStore
 
 
@@ -167,7 +166,7 @@ class OwnersWatcher(IngestWatcher):
                 self.warn(p.sha, OWNERS_PATH, f"no clause has the id {e.key!r} at this commit", e.line)
             elif kind == "document" and e.key not in documents:
                 self.warn(p.sha, OWNERS_PATH, f"no spec document {e.key!r} at this commit", e.line)
-            elif kind == "pattern" and not any(fnmatchcase(k, e.key) for k in keys):
+            elif kind == "pattern" and not any(id_matches(e.key, k) for k in keys):
                 self.warn(p.sha, OWNERS_PATH, f"pattern {e.key!r} matches no clause at this commit", e.line)
 
     def _sync_active(self) -> None:

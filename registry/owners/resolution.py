@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
-from registry.owners.owners_toml import TEAM_PREFIX, Entry
+from registry.owners.owners_toml import TEAM_PREFIX, Entry, id_matches
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ class Rules:
         """The clause's own entry: its id, else the longest matching pattern."""
         if key in self.by_id:
             return self.by_id[key]
-        return next((p for p in self.patterns if fnmatchcase(key, p.key)), None)
+        return next((p for p in self.patterns if id_matches(p.key, key)), None)
 
 
 class Resolver:

@@ -1,4 +1,4 @@
-"""Governance files: OWNERS.toml, policy.toml and specreg.toml change through proposals too.
+"""Governance files: OWNERS.toml, policy.toml, specreg.toml and frameworks.toml change through proposals too.
 
 A governance proposal replaces one whole file (a proposed change of kind `file`, keyed by the
 path). Its new content is checked with the parser that will read it before anything is stored;
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from registry import limits
 from registry.errors import BadRequest, ConfigError
+from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, parse_frameworks
 from registry.gitsource import RawCommit, SpecSource
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.refs import head_point
@@ -28,7 +29,7 @@ from registry.spec.parser import normalize
 from registry.spec.specfiles import SPECREG_TOML, from_options
 
 FILE = "file"  # the kind of proposed change that replaces a governance file
-GOVERNANCE_PATHS = (OWNERS_PATH, POLICY_PATH, SPECREG_TOML)
+GOVERNANCE_PATHS = (OWNERS_PATH, POLICY_PATH, SPECREG_TOML, FRAMEWORKS_PATH)
 
 
 def is_governance_path(path: str) -> bool:
@@ -37,7 +38,7 @@ def is_governance_path(path: str) -> bool:
 
 
 def require_path(path: str) -> str:
-    """The path when it names a governance file; BadRequest naming the three otherwise."""
+    """The path when it names a governance file; BadRequest naming them otherwise."""
     if not is_governance_path(path):
         raise BadRequest(f"{path!r} is not a governance file; a file proposal replaces one of "
                          f"{', '.join(GOVERNANCE_PATHS)}")
@@ -61,6 +62,8 @@ def _problems(path: str, text: str) -> list[str]:
         parsed = parse_owners(text)
         return [w.message.removesuffix("; the previous ownership stays in force")
                 + (f" (line {w.line})" if w.line else "") for w in parsed.warnings]
+    if path == FRAMEWORKS_PATH:
+        return parse_frameworks(text).problems
     try:
         from_options((), text)
     except ConfigError as exc:
@@ -136,7 +139,7 @@ def text_mismatch(session: Session, ch: ProposedChange, seq: int) -> str | None:
 
 
 class GovernanceWatcher(IngestWatcher):
-    """Records the sha256 of every version of the three governance files."""
+    """Records the sha256 of every version of the governance files."""
 
     def __init__(self, session: Session, warn: WarnFn) -> None:
         super().__init__(session, warn)

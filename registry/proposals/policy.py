@@ -11,7 +11,7 @@ until they set their own; a pending request for changes blocks.
 per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
 to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
 earlier commits are pre-governance, not unapproved changes) and how many admins approve a proposal
-that replaces a governance file (OWNERS.toml, policy.toml, specreg.toml): `min_approvals`, at least
+that replaces a governance file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml): `min_approvals`, at least
 one, and optionally `root_owners`, approvals also needed from owners of root clauses; the proposer
 and revision authors never count there either. `[fallback]` opts into
 `admins_approve_when_short`: when fewer people are eligible to approve a touched clause than its

@@ -146,10 +146,12 @@ def openapi_document() -> dict[str, Any]:
     from registry.web.accountability.openapi import add_accountability
     from registry.web.accounts.openapi import add_users
     from registry.web.evidence.openapi import add_evidence
+    from registry.web.frameworks.openapi import add_frameworks
     from registry.web.proposals.openapi import add_proposals
 
     add_proposals(PATHS, SCHEMAS)
     add_evidence(PATHS, SCHEMAS)
+    add_frameworks(PATHS, SCHEMAS)
     add_accountability(PATHS, SCHEMAS)
     add_users(PATHS, SCHEMAS)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}

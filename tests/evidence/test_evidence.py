@@ -176,7 +176,8 @@ def test_the_three_formats_parse_and_agree(history, kw):
     assert same(facts["json"], facts["html"]) == {}
     assert len(facts["json"].changes) == len(r.changes) == facts["json"].counts["changes"]
     assert set(facts["html"].counts) == {"changes", "approved_changes", "unapproved_changes", "proposals",
-                                         "unapproved_commits", "rewrites", "rejections", "unowned", "uncovered", "findings"}
+                                         "unapproved_commits", "rewrites", "rejections", "unowned", "uncovered",
+                                         "uncovered_items", "findings"}
 
 
 def test_the_formats_agree_when_verify_fails(history, tmp_path):
@@ -196,7 +197,8 @@ def test_the_html_is_printable(history):
     for rule in ("@media print", "@page", "thead { display: table-header-group; }", "break-before: page",
                  "break-inside: avoid", 'a[href^="http"]::after'):
         assert rule in page, rule
-    assert page.count("<section ") == 7  # changes, proposals, rejections, unapproved, unowned, coverage, verify
+    assert page.count("<section ") == 8  # changes, proposals, rejections, unapproved, unowned, coverage, frameworks,
+    # verify
 
 
 def test_the_html_links_ids_only_when_given_a_link_function(history):

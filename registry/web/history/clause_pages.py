@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from registry.accountability.governed import governance_of, governed_blame, governed_diff
 from registry.db import get_session
+from registry.frameworks.coverage import clause_items
 from registry.history.clause_detail import clause_detail
 from registry.owners.queries import who_owns
 from registry.web.context import current_as_of, diff_view, redirect_former_id
@@ -15,11 +16,12 @@ bp.before_request(redirect_former_id)
 
 @bp.get("/<id>")
 def show(id: str) -> str:
-    """The clause at the as-of point: rendered text, neighbours, owners, prompts and history."""
+    """The clause at the as-of point: rendered text, neighbours, owners, prompts, framework items and history."""
     session, point = get_session(), current_as_of().point
     detail = clause_detail(session, id, point)
     return render_template("clause.html", detail=detail, clause_owners=who_owns(session, id, point),
-                           governance=governance_of(session, detail.history))
+                           governance=governance_of(session, detail.history),
+                           framework_items=clause_items(session, detail.current_id, point))
 
 
 @bp.get("/<id>/diff")

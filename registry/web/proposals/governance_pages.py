@@ -1,4 +1,4 @@
-"""The governance-file editor: propose a new OWNERS.toml, policy.toml or specreg.toml from the web.
+"""The governance-file editor: propose a new OWNERS.toml, policy.toml, specreg.toml or frameworks.toml from the web.
 
 The same use case as `specreg propose --path FILE` and a `file` change in the API; the form starts
 from the file at the ledger's head, and a refused save shows it again with the user's text and why.

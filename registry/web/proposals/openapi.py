@@ -8,7 +8,7 @@ from registry.web.openapi import BOOL, INT, NSTR, OBJ, STR, _array, _obj, _op, _
 
 N = {"name": "n", "in": "path", "required": True, "description": "The proposal's number.", "schema": INT}
 KIND = {"enum": ["change", "add", "remove", "file"],
-        "description": "file replaces a governance file: id is OWNERS.toml, policy.toml or specreg.toml, "
+        "description": "file replaces a governance file: id is OWNERS.toml, policy.toml, specreg.toml or frameworks.toml, "
                        "text its whole new content"}
 CHANGE = _obj(kind=KIND, id=STR, text=NSTR, document=NSTR, after=NSTR)
 STATE = _obj(id=INT, state={"enum": list(STATES)})

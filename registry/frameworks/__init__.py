@@ -1,0 +1,1 @@
+"""Frameworks: the external obligations (a regulation's articles, a framework's functions) each clause answers."""

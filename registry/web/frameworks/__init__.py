@@ -1,0 +1,1 @@
+"""Framework pages and API: the obligations each clause answers (frameworks.toml)."""
