@@ -215,7 +215,8 @@ class CommitApplier:
                   stayed: set[str]) -> None:
         # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
         # document's previous version cannot have changed: skip building its state (the hot path).
-        prev = {c.key: c for c in e.previous.clauses} if e.previous is not None and not e.kept else {}
+        # With clauses kept, the window's previous clauses are enough: the rest are the kept ones.
+        prev = {c.key: c for c in _previous_window(e)}
         ids: list[int] = []
         for c in e.todo:
             cid = assigned[local[c.key]]
@@ -276,6 +277,16 @@ class CommitApplier:
         self.rows = _Rows()
         for w in self.watchers:
             w.finish()
+
+
+def _previous_window(e: DocEdit) -> Sequence[ParsedClause]:
+    """The previous version's clauses that the new version's `todo` clauses may correspond to."""
+    if e.previous is None:
+        return ()
+    if e.kept and e.parsed is not None and e.parsed.reused is not None:
+        k0, _, k1 = e.parsed.reused
+        return e.previous.clauses[k0:k1]
+    return e.previous.clauses
 
 
 def _free_key(key: str, *taken: Mapping[str, object]) -> str:
