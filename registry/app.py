@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from registry.web.proposals.api import bp as proposals_api
     from registry.web.proposals.governance_pages import bp as governance_pages
     from registry.web.proposals.pages import bp as proposal_pages
+    from registry.web.webhooks.pages import bp as webhook_pages
 
     wiring.install()
     requestlog.init_app(app)  # first: every other hook's errors and log lines carry the request id
@@ -73,7 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     auth.init_app(app, settings.auth, settings.auth_header, settings.secret_key, settings.secure_cookies)
     for blueprint in (health, hooks, pages, clauses, api, owner_pages, owners_api, proposal_pages, governance_pages, proposals_api,
                       account, report_pages, evidence_api, framework_pages, frameworks_api, accountability,
-                      accountability_api, admin, users_api, feeds):
+                      accountability_api, admin, users_api, feeds, webhook_pages):
         app.register_blueprint(blueprint)
     if settings.proxy_hops:
         # Behind a reverse proxy every request comes from the proxy's address: trust exactly that many

@@ -10,9 +10,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from registry import signals
+from registry.audit import events as audit_events
 from registry.db import track_writes
 from registry.ledger import hooks
 from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.models import AuditEvent
 
 
 def _owners(session: Session, warn: WarnFn) -> IngestWatcher:
@@ -63,11 +65,26 @@ def _reevaluation(session: Session, warn: WarnFn) -> IngestWatcher:
     return OwnershipWatcher(session, warn)
 
 
+def _announcements(session: Session, warn: WarnFn) -> IngestWatcher:
+    from registry.accountability.announcements import AnnouncingWatcher
+
+    return AnnouncingWatcher(session, warn)
+
+
 # The order matters: the merge watcher judges a commit by everything the readers before it
 # recorded at its seq (OWNERS.toml, policy.toml, frameworks.toml, the governance files' digests);
-# re-evaluation acts in `advanced`, after every watcher's `finish`, on the ledger as it then stands.
+# re-evaluation acts in `advanced`, after every watcher's `finish`, on the ledger as it then stands; the
+# webhook announcements act in `advanced` too, when the batch's merges are complete (a merged commit is
+# not unapproved).
 INGEST_WATCHERS = (_owners, _prompts, _search_index, _policy, _frameworks, _governance_files, _merge_completion,
-                   _reevaluation)
+                   _announcements, _reevaluation)
+
+
+def _webhook_events(session: Session, event: AuditEvent) -> None:
+    """An audit event that announces a webhook event (a proposal's move, a history rewrite) writes its deliveries."""
+    from registry.webhooks.events import from_audit
+
+    from_audit(session, event)
 
 
 def _recheck_proposals(session: Session, event: signals.ApproversChanged) -> None:
@@ -79,7 +96,8 @@ def _recheck_proposals(session: Session, event: signals.ApproversChanged) -> Non
 
 
 def install() -> None:
-    """Install the ingest watchers and the event handlers (idempotent; call once per process)."""
+    """Install the ingest watchers, the audit listener and the event handlers (idempotent; call once per process)."""
     hooks.install(INGEST_WATCHERS)
+    audit_events.install_listeners([_webhook_events])
     signals.install({signals.ApproversChanged: [_recheck_proposals]})
     track_writes()  # kept verdicts serve only sessions that have not written (proposals.verdict_memo)

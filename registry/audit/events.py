@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -60,6 +60,16 @@ def event_hash(e: AuditEvent) -> str:
     return chain_hash(e.prev_hash, canonical(e.seq, e.at, e.actor, e.action, e.subject, e.old, e.new))
 
 
+AuditListener = Callable[[Session, AuditEvent], None]
+_listeners: tuple[AuditListener, ...] = ()
+
+
+def install_listeners(listeners: Sequence[AuditListener]) -> None:
+    """Set who hears of every appended event, in its transaction (the composition root: webhooks' outbox)."""
+    global _listeners
+    _listeners = tuple(listeners)
+
+
 def record(session: Session, actor: str, action: str, subject: str, old: Any = None,
            new: Any = None) -> AuditEvent:
     """Append an event (serialized with other writers, so the chain never forks)."""
@@ -74,6 +84,8 @@ def record(session: Session, actor: str, action: str, subject: str, old: Any = N
                        prev_hash=prev, hash=digest, mac=key.mac(seq + 1, digest))
     session.add(event)
     session.flush()
+    for listen in _listeners:
+        listen(session, event)
     return event
 
 

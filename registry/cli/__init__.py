@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.web": ("serve", "demo"),
     "registry.cli.worker": ("worker",),
     "registry.cli.backup": ("backup", "restore"),
+    "registry.cli.webhooks": ("webhook",),
 }
 
 

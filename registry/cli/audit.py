@@ -53,10 +53,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     """Exit 0 when every check holds, 1 with each finding named when not."""
-    from registry.accountability.verify import verify
+    from registry.accountability.verify import announce_failure, verify
 
     with ctx.session() as session:
         findings = verify(session, args.repo)
+    if findings:  # webhooks hear of it (verify itself only reads, so this is a write of its own)
+        with ctx.session(write=True) as session:
+            announce_failure(session, findings)
     lines = [f"FAIL {f.check}: {f.where}: {f.message}" for f in findings] or ["OK: every check holds"]
     ctx.emit({"ok": not findings, "findings": [f.as_dict() for f in findings]}, "\n".join(lines))
     return 1 if findings else 0

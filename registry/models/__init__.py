@@ -30,11 +30,13 @@ from registry.models.proposals import (
     Review,
     Revision,
 )
+from registry.models.webhooks import DELIVERY_STATES, Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
-    "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
+    "DELIVERY_STATES", "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
     "Comment", "Commit", "DocumentVersion", "ExampleFile", "FrameworksVersion", "GovernanceFileVersion", "HistoryRewrite",
     "IngestRun", "IngestWarning", "JobRequest",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
-    "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "utcnow",
+    "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "Webhook",
+    "WebhookAttempt", "WebhookDelivery", "utcnow",
 ]

@@ -1,7 +1,8 @@
-"""The worker loop: a sync on an interval and on request, polling the requests cheaply, stopping gracefully.
+"""The worker loop: a sync on an interval and on request, webhook deliveries, polling cheaply, stopping gracefully.
 
 Each turn reads the pending requests (one small query), runs a sync when one was asked for or the
-interval has passed, and marks the requests it answered done only after the job succeeded. A job
+interval has passed, and marks the requests it answered done only after the job succeeded; then
+it sends the webhook deliveries that are due (one small query when there are none). A job
 that fails is logged and tried again after a growing pause (at most the interval), its requests
 kept. A stop request (SIGTERM, SIGINT) is looked at only between jobs, so the job in flight ends.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from registry.config import Settings
 from registry.db import session_scope
+from registry.webhooks import delivery
 from registry.worker import jobs, requests
 
 log = logging.getLogger("specreg.worker")
@@ -43,9 +45,26 @@ class Worker:
         with session_scope(self.engine) as session:
             asked = [p for p in requests.pending(session) if p.kind == requests.SYNC]
         due = self.next_sync is None or self.clock() >= self.next_sync
-        if not due and not (asked and self.failures == 0):  # after a failure a request waits for the pause
-            return []
-        return [self._sync(asked)]
+        outcomes = []
+        if due or (asked and self.failures == 0):  # after a failure a request waits for the pause
+            outcomes.append(self._sync(asked))
+        sent = self._deliveries()  # after the sync: what it announced goes out in the same turn
+        return outcomes + ([sent] if sent else [])
+
+    def _deliveries(self) -> dict[str, Any] | None:
+        """Send the webhook deliveries that are due; an outcome when there were any."""
+        try:
+            done = delivery.send_due(self.engine)
+        except Exception as exc:  # the database went away mid-round: the next turn tries again
+            log.exception("webhook deliveries failed: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                          extra={"fields": {"job": "deliveries"}})
+            return {"job": "deliveries", "ok": False, "error": str(exc).splitlines()[0] if str(exc) else "error"}
+        if not done.delivered and not done.failed:
+            return None
+        outcome = {"job": "deliveries", "ok": True, **done.as_dict()}
+        log.info("webhook deliveries sent", extra={"fields": {"job": "deliveries", "delivered": done.delivered,
+                                                                  "failed": done.failed}})
+        return outcome
 
     def _sync(self, asked: list[requests.Pending]) -> dict[str, Any]:
         why = "requested" if asked else "interval"

@@ -18,6 +18,7 @@ from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
 from registry.proposals.merge import merge
+from registry.webhooks.subscriptions import add_webhook, remove_webhook
 
 # The state changes issue 6 lists, by the action each one records.
 EXPECTED = {
@@ -35,6 +36,7 @@ EXPECTED = {
                                "token.revoke"},
     "logins and failed logins": {"session.login", "session.login_failed", "session.logout", "session.revoke"},
     "acknowledgements": {"unapproved.acknowledge", "rewrite.acknowledge"},
+    "webhooks": {"webhook.add", "webhook.remove"},
 }
 ALL = set().union(*EXPECTED.values())
 DOC = Path(__file__).parents[2] / "docs" / "accountability.md"
@@ -98,6 +100,7 @@ def drive_everything(world) -> None:
                                                   "[fallback]\nadmins_approve_when_short = true\n"})
     world.ingest()
     reviews.approve(s, root, world.change("ada", "be_brief", "Prefer brief answers."))
+    remove_webhook(s, root, add_webhook(s, root, "https://ci.example.org/hook", "proposal.merged")[0].id)
 
 
 def test_every_listed_state_change_appends_an_audit_event(repo, session):
