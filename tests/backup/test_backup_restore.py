@@ -279,3 +279,30 @@ def test_a_backup_waits_for_a_running_ingest_and_holds_what_it_committed(scratch
         commits = tar.extractfile("tables/commits.jsonl").read().decode()
         manifest = json.loads(tar.extractfile("manifest.json").read())
     assert sha in commits and manifest["repo"]["refs"]["refs/heads/main"] == sha
+
+
+def test_an_archive_of_an_older_schema_is_loaded_at_its_revision_then_upgraded(scratch, repo, tmp_path, monkeypatch):
+    from alembic import command
+
+    from registry import schema
+    from registry.backup import snapshot
+    from registry.schema import _config
+
+    url = scratch.url("sqlite")
+    build_governed_world(url, repo, monkeypatch)
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:  # as an older Specreg left it: before the job_requests table (revision 0018)
+        command.downgrade(_config(conn), "0017")
+    engine.dispose()
+    for module in (snapshot, schema):  # that older Specreg's backup
+        monkeypatch.setattr(module, "require_current", lambda _conn: None)
+    archive = tmp_path / "old.tar.gz"
+    code, made = cli(None, "backup", "-o", str(archive))
+    assert code == 0 and made["schema_revision"] == "0017" and "job_requests" not in made["tables"], made
+
+    monkeypatch.setenv("SPECREG_DATABASE_URL", scratch.url("postgresql"))
+    monkeypatch.setenv("SPECREG_REPO", str(tmp_path / "restored"))
+    code, done = cli(None, "restore", str(archive))
+    assert code == 0, done
+    assert (done["archive_revision"], done["schema_revision"]) == ("0017", head_revision())
+    assert done["verify"]["ok"] and done["tables"] == made["tables"]
