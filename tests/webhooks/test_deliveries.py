@@ -239,7 +239,7 @@ def test_a_failed_verify_is_announced(world, monkeypatch):
     assert failed["event"] == "verify.failed" and failed["data"]["findings"]
 
 
-def test_webhook_add_reads_its_secret_from_stdin_and_signs_with_it(world, monkeypatch):
+def test_webhook_add_reads_its_secret_from_stdin_and_the_worker_signs_with_it(world, monkeypatch, capsys):
     engine, w = world
     with receiver() as hook:
         monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
@@ -248,7 +248,11 @@ def test_webhook_add_reads_its_secret_from_stdin_and_signs_with_it(world, monkey
         with session_scope(engine, write=True) as s:
             w.session = s
             w.change("ada", "be_brief", "Prefer very short answers.")
-        assert main(["worker", "--once"]) == 0
+        capsys.readouterr()
+        assert main(["worker", "--once", "--json"]) == 0
+        jobs = json.loads(capsys.readouterr().out)["jobs"]
+        assert [j["job"] for j in jobs] == ["sync", "deliveries"]
+        assert jobs[1] == {"job": "deliveries", "ok": True, "delivered": 1, "failed": []}
     [r] = hook.received
     assert r.headers["X-Specreg-Signature-256"] == "sha256=" + hmac.new(SECRET.encode(), r.body,
                                                                          hashlib.sha256).hexdigest()
