@@ -181,3 +181,13 @@ def test_specreg_coverage_framework_prints_each_item_in_text(repo, database_url,
     assert lines[1:] == ["  art-9 Risk management: be_honest, respect_privacy, be_brief",
                          "  art-14 Human oversight: (no clause)", "  art-52 Transparency: be_honest",
                          "uncovered items: art-14", "2 clauses answer no item of demo-act: rules, lists"]
+
+
+def test_a_version_a_history_rewrite_took_off_the_branch_no_longer_applies(world):
+    base = world.repo.head()
+    push(world, {"frameworks.toml": ACT})
+    world.repo.reset(base)
+    push(world, {"spec/style.md": STYLE + "\nMore.\n"})
+    assert framework_index(world.session, resolve(world.session, None)) == []
+    with pytest.raises(UnknownFramework, match="known: none"):
+        framework_coverage(world.session, "demo-act", resolve(world.session, None))

@@ -124,3 +124,20 @@ def test_the_revise_page_of_a_governance_proposal_edits_the_file(gov):
     assert response.status_code == 302
     detail = gov.app.test_client().get(f"/api/v1/proposals/{n}").get_json()
     assert (detail["revision"], detail["revisions"][-1]["changes"][0]["text"]) == (2, newer)
+
+
+FRAMEWORKS = ('[frameworks.demo-act]\ntitle = "Demo AI Act"\nitems = { "art-14" = "Human oversight" }\n\n'
+              '[map]\n"be_honest" = ["demo-act:art-14"]\n')
+
+
+def test_frameworks_toml_is_proposed_from_its_editor_and_a_bad_one_is_refused_naming_the_problem(gov):
+    status, html = page(gov, "ada", "/governance/frameworks.toml/propose")
+    assert status == 200 and "</textarea>" in html
+    bad = FRAMEWORKS.replace('["demo-act:art-14"]', '["demo-act:art-99"]')
+    response = gov.browser("ada").post("/governance/frameworks.toml/propose",
+                                       data={**CSRF, "title": "Map", "rationale": "Audit.", "text": bad})
+    assert response.status_code == 400
+    assert "framework &#39;demo-act&#39; has no item &#39;art-99&#39;" in response.get_data(as_text=True)
+    assert proposals(gov) == []
+    status, data = post(gov, "ada", "/api/v1/proposals", file_change("frameworks.toml", FRAMEWORKS))
+    assert (status, data["state"]) == (201, "open")
