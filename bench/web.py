@@ -13,7 +13,9 @@ The statement count does not move with the machine's load, so it compares two co
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
+import pstats
 import random
 import statistics
 import sys
@@ -183,6 +185,21 @@ def timed(client: FlaskClient, url: str, runs: int, counter: StatementCounter) -
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], kb, statements
 
 
+def profiled(client: FlaskClient, url: str, top: int) -> None:
+    """Print the registry functions with the largest cumulative share of one request."""
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    client.get(url)
+    profile.disable()
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(profile)
+    rows = [(ct, f"{Path(file).name}:{line} {name}") for (file, line, name), (_cc, _nc, _tt, ct, _callers)
+            in stats.stats.items() if "/registry/" in file]  # type: ignore[attr-defined]
+    for ct, where in sorted(rows, reverse=True)[:top]:
+        print(f"    {ct / total:>5.0%}  {where}")
+
+
 def main() -> None:
     """Fill, then time each URL and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -190,6 +207,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="an EMPTY database (default: SQLite in a temp dir)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--only", help="time only the URLs containing this text")
+    parser.add_argument("--profile", type=int, metavar="N", help="after timing each URL, print the N registry "
+                        "functions with the largest cumulative share of one request (cProfile): shares, unlike "
+                        "times, hold on a busy machine")
     parser.add_argument("--login", metavar="EMAIL", help="sign every request in as this person (one of the "
                         "bench's p1..p40@example.org, made the admin): pages show the header's 'waiting on me'")
     args = parser.parse_args()
@@ -235,6 +255,8 @@ def main() -> None:
         target = "50 ms, 150 KB" if u in pages else ""
         flag = " OVER" if target and (med > 50 or kb > 150) else ""
         print(f"{u:<42} {med:>10.1f} {p95:>8.1f} {kb:>8.1f} {statements:>6}  {target}{flag}")
+        if args.profile:
+            profiled(client, u, args.profile)
     app.extensions["specreg.engine"].dispose()
 
 

@@ -28,10 +28,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import JSON, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 V = TypeVar("V", bound=Callable[..., Any])
+A = TypeVar("A")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -207,6 +210,40 @@ def _executed(state: ORMExecuteState) -> None:
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the session's own transaction ended, not a savepoint inside it
         session.info.pop(_WROTE, None)
+
+
+class KeptAnswers(Generic[A]):
+    """Answers kept in this process across requests, the least recently used dropped beyond `size`.
+
+    The caller's key must name every input the answer depends on; the database's URL is added. A
+    session that has written gets a fresh answer and keeps nothing: what it read may be rolled back.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, Hashable], A] = OrderedDict()
+
+    def get(self, session: Session, key: Hashable, compute: Callable[[], A]) -> A:
+        """The kept answer under `key`, else `compute()` (kept unless the session has written)."""
+        if has_written(session):
+            return compute()
+        full = (str(session.get_bind().engine.url), key)
+        with self._lock:
+            if full in self._kept:
+                self._kept.move_to_end(full)
+                return self._kept[full]
+        answer = compute()
+        with self._lock:
+            self._kept[full] = answer
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return answer
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        with self._lock:
+            self._kept.clear()
 
 
 @contextmanager

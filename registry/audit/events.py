@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey, current_key
@@ -93,6 +93,30 @@ def head(session: Session) -> tuple[int, str]:
     """The newest event's (seq, hash); (0, GENESIS) when there is none."""
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
+
+
+# Events that change nobody's ownership or standing as an approver: proposals' own events (a kept
+# verdict asks for those separately), logins, logouts and API tokens.
+_NOT_STANDING = ("session.", "token.")
+
+
+def newest_standing_event(session: Session) -> str | None:
+    """The hash of the newest event that may change who owns or may approve what (an ingest, an
+    assignment, an account change): answers kept under it are stale once it moves. The chain's hash
+    covers every event before it and when each was made, so it never returns to an earlier value."""
+    q = select(AuditEvent.hash).where(not_(AuditEvent.subject.startswith("proposal:")),
+                                      *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
+    return session.scalar(q.order_by(AuditEvent.seq.desc()).limit(1))
+
+
+def newest_on(session: Session, subjects: Collection[str]) -> dict[str, str]:
+    """The hash of each subject's newest event (one query for all; subjects without one left out)."""
+    if not subjects:
+        return {}
+    newest = (select(func.max(AuditEvent.seq)).where(AuditEvent.subject.in_(list(subjects)))
+              .group_by(AuditEvent.subject))
+    rows = session.execute(select(AuditEvent.subject, AuditEvent.hash).where(AuditEvent.seq.in_(newest)))
+    return {subject: digest for subject, digest in rows}
 
 
 def by_subject(session: Session, prefix: str, actions: Collection[str]) -> dict[str, list[AuditEvent]]:

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from registry.audit.events import newest_standing_event
+from registry.db import KeptAnswers
 from registry.ledger.refs import Point
 from registry.owners.queries import snapshot
 from registry.owners.store import OwnersStore, moment_of
@@ -56,10 +58,18 @@ def spec_facts(session: Session, point: Point) -> Facts:
     return Facts("", frozenset(), 0, "", tuple(clauses), (), admins=fallback)
 
 
+# Its inputs (the point's clauses, OWNERS.toml and policy.toml; assignments, admins, passwords) change
+# only with an audited ingest or use case: the owners page keeps one answer per point until then.
+_checks: KeptAnswers[PolicyCheck] = KeptAnswers(8)
+
+
 def policy_check(session: Session, point: Point) -> PolicyCheck:
     """The clauses whose rule (the policy.toml in force at the point) too few people may approve."""
-    source = policy_at(session, point.seq)
-    return PolicyCheck(point, source, shortfalls(source.policy, with_fallback(source.policy, spec_facts(session, point))))
+    def check() -> PolicyCheck:
+        source = policy_at(session, point.seq)
+        return PolicyCheck(point, source,
+                           shortfalls(source.policy, with_fallback(source.policy, spec_facts(session, point))))
+    return _checks.get(session, (point, moment_of(session, point), newest_standing_event(session)), check)
 
 
 def proposal_shortfalls(session: Session, number: int) -> tuple[Shortfall, ...]:

@@ -1,0 +1,73 @@
+"""The owner pages' kept answers (every clause resolved at a point, the policy check) equal fresh ones
+after every kind of change to ownership, and are reused while nothing changed."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from proposal_helpers import OWNERS, build_world
+
+from registry.accounts.users import add_user, disable_user
+from registry.ledger.refs import resolve
+from registry.owners import queries
+from registry.owners.assignments import assign, unassign
+from registry.proposals import feasibility
+
+
+@pytest.fixture
+def world(repo, session):
+    w = build_world(repo, session)
+    w.users["boss"] = add_user(session, w.users["root"], "boss@example.org", "Big Boss", "admin")
+    session.commit()  # a session that has written gets fresh answers only: start from a clean one
+    return w
+
+
+def answers(world) -> tuple:
+    point = resolve(world.session, None)
+    return queries.snapshot(world.session, point), feasibility.policy_check(world.session, point)
+
+
+def fresh(world) -> tuple:
+    queries._snapshots.clear()
+    feasibility._checks.clear()
+    return answers(world)
+
+
+def _owners_commit(world, text: str) -> None:
+    world.repo.commit("Owners change", {"OWNERS.toml": text})
+    world.ingest()
+
+
+CHANGES: dict[str, Callable] = {
+    "an OWNERS.toml commit": lambda w: _owners_commit(w, OWNERS.replace('"be_brief" = ["alan@example.org"]',
+                                                                        '"be_brief" = ["barbara@example.org"]')),
+    "a clause moved": lambda w: _owners_commit(w, OWNERS + '"tone" = ["grace@example.org"]\n'),
+    "an assignment": lambda w: assign(w.session, w.users["boss"], "tone", "alan@example.org", "style"),
+    "an unassignment": lambda w: unassign(w.session, w.users["boss"], "be_honest", "barbara@example.org", "y"),
+    "an admin disabled": lambda w: disable_user(w.session, w.users["boss"], "root@example.org"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_the_kept_owner_answers_equal_fresh_ones_after(world, change):
+    if change == "an unassignment":
+        assign(world.session, world.users["boss"], "be_honest", "barbara@example.org", "x")
+        world.session.commit()
+    before = answers(world)
+    again = answers(world)
+    assert again[0] is before[0] and again[1] is before[1]  # kept while nothing changed
+    CHANGES[change](world)
+    world.session.commit()
+    after = answers(world)
+    assert after == fresh(world)
+    if change != "an admin disabled":  # admins approve only unowned clauses, which a snapshot does not name
+        assert after[0] != before[0]
+
+
+def test_a_session_that_wrote_resolves_afresh_and_keeps_nothing(world):
+    before = answers(world)
+    assign(world.session, world.users["boss"], "tone", "alan@example.org", "style")
+    during = answers(world)
+    assert during[0] != before[0]
+    world.session.rollback()
+    assert answers(world)[0] is before[0]
