@@ -28,8 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +36,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from sqlalchemy import JSON, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+
+from registry.lru import LruCache
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -220,30 +220,17 @@ class KeptAnswers(Generic[A]):
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[str, Hashable], A] = OrderedDict()
+        self._kept: LruCache[A] = LruCache(size)
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], A]) -> A:
         """The kept answer under `key`, else `compute()` (kept unless the session has written)."""
         if has_written(session):
             return compute()
-        full = (str(session.get_bind().engine.url), key)
-        with self._lock:
-            if full in self._kept:
-                self._kept.move_to_end(full)
-                return self._kept[full]
-        answer = compute()
-        with self._lock:
-            self._kept[full] = answer
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return answer
+        return self._kept.get_or_build((str(session.get_bind().engine.url), key), compute)
 
     def clear(self) -> None:
         """Forget every answer."""
-        with self._lock:
-            self._kept.clear()
+        self._kept.clear()
 
 
 @contextmanager

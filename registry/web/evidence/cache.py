@@ -7,43 +7,15 @@ Each worker process keeps its own; the oldest entries go first (LRU).
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from threading import Lock
-from typing import TypeVar
+from typing import Any
 
-T = TypeVar("T")
+from registry import lru
 
 SIZE = 32  # reports (and their renderings) kept per process
 
 
-class LruCache:
-    """A small thread-safe LRU map; a value is built outside the lock (two misses may both build)."""
+class LruCache(lru.LruCache[Any]):
+    """The reports and renderings one worker keeps."""
 
     def __init__(self, size: int = SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = Lock()
-        self.hits = self.misses = 0
-
-    def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The value kept under `key`, else `build()` kept there."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]  # type: ignore[return-value]
-            self.misses += 1
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        """Forget everything (tests)."""
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
+        super().__init__(size)
