@@ -33,6 +33,7 @@ LONGEST_WAIT = timedelta(hours=1)
 TIMEOUT = 10.0  # seconds for one POST
 LEASE = timedelta(seconds=TIMEOUT * 6)  # a claimed delivery nobody recorded is free again after this
 BATCH = 50  # deliveries sent per turn, so a backlog never holds up the worker's other jobs
+BUDGET = 30.0  # seconds a turn goes on starting new POSTs (slow receivers must not hold up a sync or a stop)
 USER_AGENT = "Specreg-Webhooks/1"
 
 
@@ -120,8 +121,8 @@ class Round:
 
 
 def send_due(engine: Engine, now: datetime | None = None) -> Round:
-    """Send the deliveries due at `now` (default: the current time), oldest first."""
-    now = now or utcnow()
+    """Send the deliveries due at `now` (default: the current time), oldest first, for up to BUDGET seconds."""
+    now, started = now or utcnow(), time.monotonic()
     done = Round()
     with session_scope(engine) as session:
         due = session.execute(
@@ -129,6 +130,8 @@ def send_due(engine: Engine, now: datetime | None = None) -> Round:
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).all()
     for delivery, hook in due:
+        if (done.delivered or done.failed) and time.monotonic() - started > BUDGET:
+            break  # the rest stay due: the next turn sends them (each turn sends one at least)
         with session_scope(engine, write=True) as session:
             if not _claim(session, delivery, now):
                 continue

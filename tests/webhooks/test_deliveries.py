@@ -256,3 +256,18 @@ def test_webhook_add_reads_its_secret_from_stdin_and_the_worker_signs_with_it(wo
     [r] = hook.received
     assert r.headers["X-Specreg-Signature-256"] == "sha256=" + hmac.new(SECRET.encode(), r.body,
                                                                          hashlib.sha256).hexdigest()
+
+
+def test_a_turn_stops_starting_posts_after_its_budget_and_the_next_turn_sends_the_rest(world, monkeypatch):
+    engine, w = world
+    monkeypatch.setattr(delivery, "BUDGET", 0.0)
+    with receiver() as hook:
+        _subscribe(engine, w, hook.url, "proposal.opened")
+        _subscribe(engine, w, hook.url, "proposal.opened")
+        with session_scope(engine, write=True) as s:
+            w.session = s
+            w.change("ada", "be_brief", "Prefer very short answers.")
+        assert delivery.send_due(engine).delivered == 1
+        assert delivery.send_due(engine).delivered == 1
+        assert delivery.send_due(engine).delivered == 0
+    assert len({r.headers["X-Specreg-Delivery"] for r in hook.received}) == 2
