@@ -271,3 +271,24 @@ def test_a_turn_stops_starting_posts_after_its_budget_and_the_next_turn_sends_th
         assert delivery.send_due(engine).delivered == 1
         assert delivery.send_due(engine).delivered == 0
     assert len({r.headers["X-Specreg-Delivery"] for r in hook.received}) == 2
+
+
+def test_two_workers_sending_at_once_send_each_delivery_once(world):
+    import threading
+
+    engine, w = world
+    with receiver() as hook:
+        for _ in range(3):
+            _subscribe(engine, w, hook.url, "proposal.opened,proposal.approved")
+        with session_scope(engine, write=True) as s:
+            w.session = s
+            n = w.change("ada", "be_brief", "Prefer very short answers.")
+            reviews.approve(s, w.users["alan"], n)
+        rounds: list[delivery.Round] = []
+        senders = [threading.Thread(target=lambda: rounds.append(delivery.send_due(engine))) for _ in range(2)]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join(120)
+    ids = [r.headers["X-Specreg-Delivery"] for r in hook.received]
+    assert len(ids) == len(set(ids)) == 6 == sum(r.delivered for r in rounds)
