@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownFramework
-from registry.frameworks.frameworks_toml import Framework, FrameworksFile
+from registry.frameworks.frameworks_toml import Framework, FrameworksFile, ItemRef
 from registry.frameworks.recorder import frameworks_at
 from registry.history.queries import ClauseSummary, clause_summaries
 from registry.ledger.refs import Point
@@ -80,13 +80,13 @@ def _known(file: FrameworksFile) -> str:
     return ", ".join(sorted(file.frameworks)) or "none (the spec repo has no usable frameworks.toml at this point)"
 
 
-def coverage_of(framework: Framework, file: FrameworksFile, clauses: list[ClauseSummary], at: Point,
+def coverage_of(framework: Framework, answers: dict[str, list[ItemRef]], clauses: list[ClauseSummary], at: Point,
                 commit: str | None) -> FrameworkCoverage:
-    """The coverage of one framework over the given clauses (pure)."""
+    """The coverage of one framework over the clauses, given the items each clause answers (pure)."""
     answering: dict[str, list[str]] = {i.id: [] for i in framework.items}
     unmapped = []
     for c in clauses:
-        items = [r.item for r in file.items_of(c.id) if r.framework == framework.name]
+        items = [r.item for r in answers[c.id] if r.framework == framework.name]
         for item in items:
             answering[item].append(c.id)
         if not items:
@@ -96,6 +96,11 @@ def coverage_of(framework: Framework, file: FrameworksFile, clauses: list[Clause
                              unmapped, at, commit)
 
 
+def _answers(file: FrameworksFile, clauses: list[ClauseSummary]) -> dict[str, list[ItemRef]]:
+    """The items each clause answers, matched once for every framework."""
+    return {c.id: file.items_of(c.id) for c in clauses}
+
+
 def framework_coverage(session: Session, name: str, point: Point) -> FrameworkCoverage:
     """One framework's coverage at the point; UnknownFramework naming the known ones otherwise."""
     source = frameworks_at(session, point.seq)
@@ -103,7 +108,8 @@ def framework_coverage(session: Session, name: str, point: Point) -> FrameworkCo
     if framework is None:
         raise UnknownFramework(f"no framework {name!r} in frameworks.toml at {point.ref or point.sha[:12]}; "
                                f"known: {_known(source.file)}")
-    return coverage_of(framework, source.file, clause_summaries(session, point), point, source.commit)
+    clauses = clause_summaries(session, point)
+    return coverage_of(framework, _answers(source.file, clauses), clauses, point, source.commit)
 
 
 def all_coverage(session: Session, point: Point) -> list[FrameworkCoverage]:
@@ -112,7 +118,8 @@ def all_coverage(session: Session, point: Point) -> list[FrameworkCoverage]:
     if not source.file.frameworks:
         return []
     clauses = clause_summaries(session, point)
-    return [coverage_of(f, source.file, clauses, point, source.commit) for f in source.file.frameworks.values()]
+    answers = _answers(source.file, clauses)
+    return [coverage_of(f, answers, clauses, point, source.commit) for f in source.file.frameworks.values()]
 
 
 def framework_index(session: Session, point: Point) -> list[FrameworkSummary]:
