@@ -21,8 +21,11 @@ from registry.paging import Window, page_of
 from registry.spec.clause_fields import AUTHORITIES
 from registry.spec.prosediff import Sentence, excerpt, prose_diff
 
-# Each change carries its rendered diff: 20 keep a page of a large release far below issue 12's 150 KB.
-PER_PAGE = 20
+# Each change carries its rendered diff (about 7 KB for a clause rewritten word by word): 15 keep a page under
+# issue 12's 150 KB.
+PER_PAGE = 15
+# A clause changed a hundred times in a span lists its newest commits, and counts and numbers the rest.
+VERSIONS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class ReviewedChange:
     old_title: str | None  # the title at the older point when it differs
     prose: list[Sentence]  # an excerpt: the changed sentences, one either side, unchanged runs elided
     cut: int  # sentences past the excerpt's limit (the clause's diff page has them all)
-    versions: tuple[SpanVersion, ...]
+    versions: tuple[SpanVersion, ...]  # the newest VERSIONS_SHOWN commits that changed it in the span, oldest first
+    commits: int  # how many commits changed it in the span
+    proposals: tuple[int, ...]  # the merged proposals behind all of them, in order
     prompts: tuple[Prompt, ...]  # cited by the newer text (each says whether its file exists)
 
     @property
@@ -56,9 +61,11 @@ class ReviewedChange:
         return self.entry.new_id is not None and not any(p.exists for p in self.prompts)
 
     def as_dict(self) -> dict[str, Any]:
-        """The changelog item plus {"document", "versions", "prompts", "no_prompt", "prose", "prose_cut"}."""
+        """The changelog item plus {"document", "commits", "proposals", "versions", "prompts", "no_prompt", "prose",
+        "prose_cut"}."""
         return self.entry.as_dict() | {
-            "document": self.entry.document, "versions": [v.as_dict() for v in self.versions],
+            "document": self.entry.document, "commits": self.commits, "proposals": list(self.proposals),
+            "versions": [v.as_dict() for v in self.versions],
             "prompts": [p.as_dict() for p in self.prompts], "no_prompt": self.unprompted,
             "prose": [{"kind": s.kind, "paragraph": s.paragraph, "ops": [{"op": o.op, "text": o.text} for o in s.ops]}
                       for s in self.prose], "prose_cut": self.cut}
@@ -133,10 +140,12 @@ def reviewed_changelog(session: Session, from_ref: str | None, to_ref: str | Non
     changes = []
     for e in shown.items:
         a, b = old.get(e.clause_id), new.get(e.clause_id)
-        versions = tuple(SpanVersion(h, governance.get(h.version_id, DIRECT))
-                         for h in spans.get(e.clause_id, []) if h.seq > lo)
+        made = [h for h in spans.get(e.clause_id, []) if h.seq > lo]
+        versions = tuple(SpanVersion(h, governance.get(h.version_id, DIRECT)) for h in made[-VERSIONS_SHOWN:])
+        numbers = tuple(dict.fromkeys(h.proposal for h in made if h.proposal is not None))
         prose, cut = excerpt(prose_diff(a.text if a else "", b.text if b else ""))
-        changes.append(ReviewedChange(e, _title(a, b), prose, cut, versions, tuple(prompts.get(e.clause_id, []))))
+        changes.append(ReviewedChange(e, _title(a, b), prose, cut, versions, len(made), numbers,
+                                      tuple(prompts.get(e.clause_id, []))))
     groups = tuple(ChangeGroup(doc, auth, tuple(items)) for (doc, auth), items
                    in groupby(changes, key=lambda c: (c.entry.document, c.entry.authority)))
     return ReviewedChangelog(log, shown.window, groups, _unprompted(session, log))

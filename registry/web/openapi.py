@@ -74,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
                            old_id=NSTR, new_id=NSTR, title=STR, old_document=NSTR, new_document=NSTR,
                            modified=_array(STR), authority=NSTR),
     "ReviewedChange": {"allOf": [_ref("ChangelogEntry"), _obj(
-        document=STR,
+        document=STR, commits=INT, proposals=_array(INT),
         versions=_array(_obj(commit=STR, date=STR, author=STR, subject=STR, proposal=NINT,
                              approvers=_array(_ref("Approver")), rule=NSTR, unapproved=BOOL)),
         prompts=_array(_obj(name=STR, path=STR, exists=BOOL, title=STR)), no_prompt=BOOL,
@@ -114,7 +114,7 @@ PATHS: dict[str, Any] = {
              clauses=_array({"anyOf": [_ref("ReviewedChange"), _ref("ChangelogEntry")]}),
              total=INT, page=NINT, pages=NINT, next=NSTR, no_prompt=NINT),
         [{**FROM, "required": True}, {**TO, "required": True},
-         _param("page", "query", "Page number from 1: 20 clauses a page, grouped by document then authority, each "
+         _param("page", "query", "Page number from 1: 15 clauses a page, grouped by document then authority, each "
                 "with its prose diff (an excerpt), the versions in the span with their proposal, approvers and rule, "
                 "and its evaluation prompts (`next` is the URL of the page after). Without it: every clause, "
                 "without those, and page, pages, next and no_prompt null.")], (400, 404)),

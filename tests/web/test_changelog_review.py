@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from registry.accountability import changelog_review
 from registry.accountability.changelog_review import reviewed_changelog
 from registry.db import session_scope
 
@@ -88,10 +89,12 @@ def test_the_paged_json_carries_the_diff_versions_prompts_and_the_no_prompt_flag
     assert (data["total"], data["page"], data["pages"], data["next"], data["no_prompt"]) == (5, 1, 1, None, 4)
     [honesty] = [c for c in data["clauses"] if c["id"] == "honesty"]
     assert list(honesty) == ["id", "kinds", "old_id", "new_id", "title", "old_document", "new_document", "modified",
-                             "authority", "document", "versions", "prompts", "no_prompt", "prose", "prose_cut"]
+                             "authority", "document", "commits", "proposals", "versions", "prompts", "no_prompt",
+                             "prose", "prose_cut"]
     assert honesty["authority"] == "root" and honesty["no_prompt"] is False and honesty["prose_cut"] == 0
     assert [p["name"] for p in honesty["prompts"]] == ["ab12"]
     assert [v["commit"] for v in honesty["versions"]] == [shas["reword"], shas["rename"]]
+    assert (honesty["commits"], honesty["proposals"]) == (2, [])
     assert list(honesty["versions"][0]) == ["commit", "date", "author", "subject", "proposal", "approvers", "rule",
                                             "unapproved"]
     assert any(s["kind"] == "changed" for s in honesty["prose"])
@@ -127,5 +130,16 @@ def test_a_merged_change_names_its_proposal_approvers_and_rule(gov):
                      privacy), privacy
     [item] = client.get(f"/api/v1/changelog?from={before}&to=main&page=1").get_json()["clauses"]
     [version] = item["versions"]
+    assert (item["commits"], item["proposals"]) == (1, [n])
     assert version["proposal"] == n and [a["email"] for a in version["approvers"]] == ["grace@example.org"]
     assert version["rule"] and version["unapproved"] is False
+
+
+def test_a_clause_changed_many_times_lists_its_newest_commits_and_counts_the_rest(app, client, shas, monkeypatch):
+    monkeypatch.setattr(changelog_review, "VERSIONS_SHOWN", 1)
+    with session_scope(app.extensions["specreg.engine"]) as s:
+        [honesty] = [c for c in reviewed_changelog(s, "v1.0", "v3.0", 1).changes if c.entry.id == "honesty"]
+    assert honesty.commits == 2 and [v.entry.commit for v in honesty.versions] == [shas["rename"]]
+    shown = article(html_of(client, "/releases/v1.0...v3.0"), "honesty")
+    assert "2 commits changed it in this span; the newest 1," in shown
+    assert 'href="/clauses/honesty#history-h">the rest in its history</a>' in shown

@@ -78,7 +78,7 @@ def releases() -> Response:
 @bp.get("/changelog")
 def changelog() -> Response:
     """Clauses added, removed, renamed, moved and modified between refs `from` and `to`; `?page=N` answers
-    20 a page, each with its prose diff, the versions and governance behind it and its prompts."""
+    15 a page, each with its prose diff, the versions and governance behind it and its prompts."""
     if "page" not in request.args:  # every clause, without diffs, as before paging existed
         log = build_changelog(get_session(), request.args.get("from"), request.args.get("to"))
         return jsonify(log.as_dict() | {"total": len(log.entries), "page": None, "pages": None, "next": None,
