@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from registry.cli.acting import acting, add_actor_option, required
 from registry.cli.context import Context
-from registry.limits import shorten
 
 if TYPE_CHECKING:
     from registry.proposals.authoring import ChangeInput
@@ -271,10 +270,11 @@ def cmd_proposals(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
     """Proposals the acting user may approve and has not yet."""
+    from registry.cli.proposal_text import summary_line
     from registry.proposals.reads import review_queue
 
     with ctx.session() as session:
         rows = review_queue(session, required(session, args))
-    lines = [f"#{r.id:<4} {r.state:<10} {shorten(r.title)}  (you own {', '.join(r.as_owner_of)})" for r in rows]
+    lines = [f"{summary_line(r)}; you may approve {', '.join(r.as_owner_of)}" for r in rows]
     ctx.emit([r.as_dict() for r in rows], "\n".join(lines) or "(nothing waits for your review)")
     return 0

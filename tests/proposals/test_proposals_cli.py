@@ -287,3 +287,11 @@ def test_the_proposals_text_shows_approvals_have_and_need_the_veto_and_who_it_wa
     capsys.readouterr()
     assert main(["proposals"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("approvals 0/1; vetoed; waiting on grace@example.org")
+
+
+def test_the_queue_text_shows_the_same_facts_and_which_clauses_you_may_approve(cli, capsys):
+    n = propose(cli)
+    capsys.readouterr()
+    assert main(["queue", "--as", "grace@example.org"]) == 0
+    assert capsys.readouterr().out == (f"#{n:<4} open       Tighten privacy  (respect_privacy; Ada Byron)  approvals 0/1; "
+                                       "waiting on grace@example.org; you may approve respect_privacy\n")
