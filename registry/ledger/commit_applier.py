@@ -234,7 +234,8 @@ class CommitApplier:
         if e.kept and current is not None and e.parsed is not None and e.parsed.reused is not None:
             k0, _, k1 = e.parsed.reused
             ids = current[:k0] + ids + current[k1:]
-        self._clean[e.path] = all(key == value for key, value in local.items())
+        # `local` maps every kept clause's id to itself, so only the window's can differ
+        self._clean[e.path] = all(local[c.key] == c.key for c in e.todo)
         if e.parsed is not None and current == ids and e.path not in self.state.unreadable:
             return  # same clauses in the same order: no new document version needed
         self.state.unreadable.discard(e.path)  # read again: its new version says so
