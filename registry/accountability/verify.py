@@ -10,15 +10,18 @@ proposal has exactly one commit, and every registry commit's trailers match the 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import Session
 
 from registry.accountability.unapproved import unapproved_changes
 from registry.accounts.provenance import check_accounts
-from registry.audit.anchor import verify_anchor_ref
+from registry.audit.anchor import ANCHOR_REF, REMOTE_ANCHOR_REF, verify_anchor_ref
 from registry.audit.events import Finding, parse_anchor, verify_anchors, verify_chain
 from registry.audit.keys import current_key
-from registry.errors import SourceError
+from registry.errors import RemoteUnavailable, SourceError
 from registry.gitsource import SpecSource
+from registry.gitsource.remote import fetch_ref, redact
 from registry.gitsource.trailers import AUDIT_HEAD
 from registry.models import Ledger
 from registry.proposals.integrity import (
@@ -63,8 +66,10 @@ def check_governance(session: Session) -> list[Finding]:
             for c in unapproved_changes(session) if c.governance_files and not c.acknowledged]
 
 
-def verify(session: Session, repo: str | None = None) -> list[Finding]:
-    """Every finding from every check; an empty list means the record holds."""
+def verify(session: Session, repo: str | None = None, remote: str | None = None) -> list[Finding]:
+    """Every finding from every check; an empty list means the record holds.
+
+    `remote`: the spec repo's URL (`repo` its clone), whose anchors are fetched and checked too."""
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
                 + check_accounts(session) + check_proposal_states(session) + check_governance(session))
@@ -73,9 +78,13 @@ def verify(session: Session, repo: str | None = None) -> list[Finding]:
     if path is None:
         return findings
     try:
+        if remote is not None:
+            fetch_ref(Path(path), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
             findings += verify_anchor_ref(session, source, key)
+    except RemoteUnavailable as exc:
+        return findings + [Finding("anchor", redact(remote or ""), f"cannot read the remote's anchors: {exc.message}")]
     except SourceError as exc:
         return findings + [Finding("anchor", path, f"cannot read the spec repo: {exc.message}")]
     anchors, bad = repo_anchors(commits)

@@ -20,13 +20,15 @@ from registry.audit.events import Finding, head, key_epoch, parse_anchor, verify
 from registry.audit.keys import AuditKey
 from registry.errors import Conflict
 from registry.gitsource import SpecSource, trailers
+from registry.gitsource.remote import fetch_ref, push_ref
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap
 from registry.models import AuditEvent, utcnow
 
 ANCHOR_REF = "refs/specreg/audit"
 ANCHORER = Person("Specreg", "specreg@localhost")
 MAC, EPOCH = "Audit-MAC", "Audit-Key-Epoch"
-ATTEMPTS = 5  # compare-and-swap tries while other processes anchor at the same moment
+REMOTE_ANCHOR_REF = "refs/specreg/remote/audit"  # with a remote: its anchors as this clone last fetched them
+ATTEMPTS = 5  # compare-and-swap tries while other processes (or hosts) anchor at the same moment
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,11 @@ def _parse(sha: str, message: str) -> Anchor | None:
 
 
 def read_anchors(source: SpecSource) -> tuple[list[Anchor], list[Finding]]:
-    """Every anchor on the ref, newest first, and a finding for each commit there that is not one."""
+    """Every anchor on the ref and on the remote's (as last fetched), each once, newest first, and a finding
+    for each commit there that is not one."""
     anchors, bad = [], []
-    for sha, message in source.ref_messages(ANCHOR_REF):
+    found = source.ref_messages(ANCHOR_REF, every_parent=True) + source.ref_messages(REMOTE_ANCHOR_REF, every_parent=True)
+    for sha, message in dict(found).items():
         anchor = _parse(sha, message)
         if anchor is None:
             bad.append(Finding("anchor", f"{ANCHOR_REF} commit {sha[:12]}", "is not an audit anchor (malformed)"))
@@ -76,11 +80,32 @@ def _message(seq: int, digest: str, mac: str | None, epoch: int | None) -> str:
         (trailers.AUDIT_HEAD, f"{seq}:{digest}"), (MAC, mac or "none"), (EPOCH, str(epoch) if epoch else "none")])
 
 
-def anchor_head(session: Session, repo: str | Path, at: tuple[int, str] | None = None) -> tuple[Anchor | None, bool]:
+def _tip(source: SpecSource, ref: str) -> tuple[str, Anchor | None] | None:
+    """The commit a ref points at and the anchor it records (None when malformed); None without the ref."""
+    found = next(iter(source.ref_messages(ref)), None)
+    return (found[0], _parse(*found)) if found else None
+
+
+def _base(source: SpecSource, local: str | None, shared: str | None) -> tuple[str | None, str | None]:
+    """(parent, second parent) of the next anchor: the ref that holds the other, or the remote's with this
+    clone's as a second parent when the two went apart (nothing is ever dropped from the chain)."""
+    if shared is None or (local is not None and source.is_ancestor(shared, local)):
+        return local, None
+    if local is None or source.is_ancestor(local, shared):
+        return shared, None
+    return shared, local
+
+
+def anchor_head(session: Session, repo: str | Path, at: tuple[int, str] | None = None,
+                remote: str | None = None) -> tuple[Anchor | None, bool]:
     """Anchor the chain's head (`at`: a head read earlier in this transaction) on the ref.
 
     Returns the newest anchor and whether this call wrote it: nothing is written for an empty chain,
-    or when the ref already anchors this event or a later one.
+    or when the ref already anchors this event or a later one. With `remote` (`repo` its clone) the
+    remote's ref is fetched first and the anchors pushed there with an ordinary push, never forced:
+    several hosts share one chain, so each anchor descends from the remote's newest (and from this
+    clone's, should they differ), and a push refused because another host anchored meanwhile fetches
+    and tries again.
     """
     seq, digest = at or head(session)
     if seq == 0:
@@ -88,19 +113,29 @@ def anchor_head(session: Session, repo: str | Path, at: tuple[int, str] | None =
     event = session.get_one(AuditEvent, seq)
     epoch = key_epoch(session)
     for _ in range(ATTEMPTS):
+        if remote is not None:
+            fetch_ref(Path(repo), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(repo) as source:
-            tip = next(iter(source.ref_messages(ANCHOR_REF)), None)
-            latest = _parse(*tip) if tip else None
-        if latest is not None and latest.seq >= seq:
-            return latest, False
-        now = utcnow()
-        record = json.dumps({"seq": seq, "hash": digest, "mac": event.mac, "key_epoch": epoch,
-                             "anchored_at": now.isoformat()}, indent=2) + "\n"
-        sha = commit_onto(repo, tip[0] if tip else None, NewCommit(
-            branch="", author=ANCHORER, date=now, message=_message(seq, digest, event.mac, epoch),
-            ops=[Write("audit-head.json", record.encode())]))
-        if compare_and_swap(repo, ANCHOR_REF, sha, tip[0] if tip else None, "specreg audit anchor"):
-            return Anchor(sha, seq, digest, event.mac, epoch), True
+            local = _tip(source, ANCHOR_REF)
+            shared = _tip(source, REMOTE_ANCHOR_REF) if remote is not None else None
+            parent, second = _base(source, local and local[0], shared and shared[0])
+        latest = next((t[1] for t in (local, shared) if t and t[0] == parent), None)
+        if second is None and latest is not None and latest.seq >= seq:
+            sha = latest.commit
+            written = False
+        else:
+            now = utcnow()
+            record = json.dumps({"seq": seq, "hash": digest, "mac": event.mac, "key_epoch": epoch,
+                                 "anchored_at": now.isoformat()}, indent=2) + "\n"
+            sha = commit_onto(repo, parent, NewCommit(
+                branch="", author=ANCHORER, date=now, message=_message(seq, digest, event.mac, epoch),
+                ops=[Write("audit-head.json", record.encode())], merge=second))
+            latest, written = Anchor(sha, seq, digest, event.mac, epoch), True
+        if sha != (local and local[0]) and \
+                not compare_and_swap(repo, ANCHOR_REF, sha, local and local[0], "specreg audit anchor"):
+            continue
+        if remote is None or sha == (shared and shared[0]) or push_ref(Path(repo), remote, sha, ANCHOR_REF).accepted:
+            return latest, written
     raise Conflict(f"{ANCHOR_REF} kept moving while anchoring the audit head; try again")
 
 

@@ -233,11 +233,13 @@ class SpecSource:
                     found.append((sha.strip(), value.strip()))
         return found
 
-    def ref_messages(self, ref: str) -> list[tuple[str, str]]:
-        """(commit, message) of every commit on a ref's first-parent history, newest first; [] when it does not exist."""
+    def ref_messages(self, ref: str, every_parent: bool = False) -> list[tuple[str, str]]:
+        """(commit, message) of every commit on a ref's first-parent history (`every_parent`: its whole
+        history, each commit after all its children), newest first; [] when it does not exist."""
         if not process.succeeds(self._dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
             return []
-        out = process.text(self._dir, "log", "--first-parent", "--format=%H%x00%B%x01", ref, "--")
+        walk = "--topo-order" if every_parent else "--first-parent"
+        out = process.text(self._dir, "log", walk, "--format=%H%x00%B%x01", ref, "--")
         found = [part.strip("\n").split("\0", 1) for part in out.split("\x01") if part.strip()]
         return [(sha.strip(), message) for sha, message in found]
 

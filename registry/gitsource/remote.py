@@ -97,13 +97,26 @@ def fetch(clone: Path, url: str) -> None:
         raise _unavailable("fetch from", url, done)
 
 
+def fetch_ref(clone: Path, url: str, ref: str, into: str) -> None:
+    """Copy the remote's `ref` to the clone's `into` (a mirror, moved however the remote's moved), or
+    delete `into` when the remote has no `ref`: the pattern refspec matches nothing instead of failing."""
+    done = _git(clone, "fetch", "--quiet", "--prune", "--no-write-fetch-head", "--", url, f"+{ref}*:{into}*")
+    if done.returncode:
+        raise _unavailable("fetch from", url, done)
+
+
 def push(clone: Path, url: str, sha: str, branch: str) -> PushOutcome:
     """Push commit `sha` to the remote's `branch` (a fast-forward only); the outcome, read from --porcelain.
 
     Refused because the branch moved (non-fast-forward, fetch first): PushOutcome(False, why).
     Refused otherwise (a hook, a protected branch): RemoteRefused. Unreachable: RemoteUnavailable.
     """
-    ref = f"refs/heads/{branch}"
+    return push_ref(clone, url, sha, f"refs/heads/{branch}")
+
+
+def push_ref(clone: Path, url: str, sha: str, ref: str) -> PushOutcome:
+    """Push commit `sha` to the remote's full `ref` (a fast-forward only), as `push` does for a branch."""
+    branch = ref.removeprefix("refs/heads/")
     done = _git(clone, "push", "--porcelain", "--", url, f"{sha}:{ref}")  # (--quiet hides accepted refs)
     status = _porcelain(done.stdout).get(ref)
     if status is None:

@@ -203,7 +203,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
     anchor = audit.head(session)
     # The same committed head, with its MAC, on refs/specreg/audit before anything reaches the branch.
-    anchor_head(session, repo, anchor)
+    anchor_head(session, repo, anchor, remote)
     with SpecSource(repo) as source:
         ingest(session, source, IngestOptions(branch=branch))
         published = session.get_one(Ledger, 1).branch  # the branch ingest just read
