@@ -112,26 +112,17 @@ def test_an_unreachable_remote_refuses_the_merge_and_loses_nothing(session, remo
     assert merge(session, clone, None, world.users["ada"], n, remote=remote.url).state == "merged"
 
 
-def test_a_push_the_remote_declines_for_another_reason_is_remote_refused(session, remote, clone):
+@pytest.mark.parametrize(("declined", "refused"), [
+    ("refs/heads/", "main"),  # a protected branch: the audit anchor's ref is taken, the branch refused
+    ("refs/specreg/", "refs/specreg/audit"),  # no other refs: the anchor, pushed first, refuses the merge
+])
+def test_a_push_the_remote_declines_for_another_reason_is_remote_refused(session, remote, clone, declined, refused):
     world, n = _approved(session, remote, clone)
     hook = remote.path / "hooks" / "pre-receive"
-    # A protected branch: the audit anchor's ref is taken, the branch refused.
-    hook.write_text("#!/bin/sh\nif grep -q ' refs/heads/'; then echo 'protected branch' >&2; exit 1; fi\n")
+    hook.write_text(f"#!/bin/sh\nif grep -q ' {declined}'; then echo 'declined' >&2; exit 1; fi\n")
     hook.chmod(0o755)
     before = remote.head()
-    with pytest.raises(RemoteRefused, match="refused the push to main"):
-        merge(session, clone, None, world.users["ada"], n, remote=remote.url)
-    assert remote.head() == before
-    assert session.get(Proposal, n).state == "approved"
-
-
-def test_a_remote_that_declines_the_audit_anchor_refuses_the_merge_before_the_branch_moves(session, remote, clone):
-    world, n = _approved(session, remote, clone)
-    hook = remote.path / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\nif grep -q ' refs/specreg/'; then echo 'no such refs here' >&2; exit 1; fi\n")
-    hook.chmod(0o755)
-    before = remote.head()
-    with pytest.raises(RemoteRefused, match="refused the push to refs/specreg/audit"):
+    with pytest.raises(RemoteRefused, match=f"refused the push to {refused}:"):
         merge(session, clone, None, world.users["ada"], n, remote=remote.url)
     assert remote.head() == before
     assert session.get(Proposal, n).state == "approved"
