@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ScalarSelect, SQLColumnExpression, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.audit.events import newest_standing_event
+from registry.db import KeptAnswers
 from registry.errors import UnknownClause, UnknownVersion
 from registry.history.governance import governance_start
 from registry.ledger.refs import Point, iso
@@ -230,12 +232,23 @@ def list_clauses(session: Session, point: Point) -> list[ClauseView]:
             for v, c in (by_id[cid] for cid in _document_order(session, point.seq, by_id))]
 
 
+# The clauses at a point never change (seqs are not reused; a rewrite sets rows aside in an audited
+# ingest, which the key names too): the owner pages and prompt coverage keep them across requests
+# (shared: read only).
+_summaries: KeptAnswers[list[ClauseSummary]] = KeptAnswers(8)
+
+
 def clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
     """Every clause in force at the point without its text, by document then document order.
 
     Columns only (no text, no commit, no ORM objects): the owner pages resolve all clauses but
     show one page of them, and loading whole versions was most of their time at 3,000 clauses.
     """
+    return _summaries.get(session, (point.seq, newest_standing_event(session)),
+                          lambda: _clause_summaries(session, point))
+
+
+def _clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
     v = ClauseVersion
     rows = session.execute(
         select(v.clause_id, v.key, v.title, v.document, v.parent_id, v.attributes, func.length(v.body))
