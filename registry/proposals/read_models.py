@@ -252,6 +252,13 @@ class ProposalDetail:
         return next((e.detail for e in reversed(self.timeline) if e.action == "conflicted"), None)
 
     @property
+    def closed_by(self) -> TimelineEntry | None:
+        """Who merged, withdrew or rejected a closed proposal and when (its last such entry), else None."""
+        if self.state not in ("merged", "withdrawn", "rejected"):
+            return None
+        return next((e for e in reversed(self.timeline) if e.action == self.state), None)
+
+    @property
     def current(self) -> RevisionView:
         """The revision reviewers look at now."""
         return self.revisions[-1]

@@ -70,10 +70,11 @@ def test_a_withdrawn_or_rejected_proposal_shows_where_it_ended_not_what_it_needs
     withdrawn, rejected = gov.propose(), gov.propose("be_brief", "Short.")
     post(gov, "ada", f"/api/v1/proposals/{withdrawn}/withdraw", {"reason": "Not now."})
     post(gov, "alan", f"/api/v1/proposals/{rejected}/reject", {"reason": "No."})
-    for n, state in ((withdrawn, "Withdrawn"), (rejected, "Rejected")):
+    for n, state, who in ((withdrawn, "Withdrawn", "Ada Byron &lt;ada@example.org&gt;"),
+                          (rejected, "Rejected", "Alan Turing &lt;alan@example.org&gt;")):
         page = html(gov, None, f"/proposals/{n}")
         box = page.split('id="policy-h"')[1].split("</section>")[0]
-        assert f'<strong class="final">{state}</strong>' in box
+        assert f'<strong class="final">{state}</strong> by {who} on <time' in box
         assert "more approval" not in box and "Not satisfied yet" not in box
         assert f"policy {state.lower()}" in page
 
@@ -83,4 +84,5 @@ def test_a_merged_proposal_box_names_its_merge_commit(gov):
     post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
     post(gov, "ada", f"/api/v1/proposals/{n}/merge")
     box = html(gov, None, f"/proposals/{n}").split('id="policy-h"')[1].split("</section>")[0]
-    assert '<strong class="final">Merged</strong>' in box and f'href="/?at={gov.repo.head()}"' in box
+    assert '<strong class="final">Merged</strong> by Ada Byron &lt;ada@example.org&gt; as' in box
+    assert f'href="/?at={gov.repo.head()}"' in box
