@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, FrameworksFile, parse_frameworks
@@ -85,11 +84,8 @@ class FrameworksWatcher(IngestWatcher):
 
 def frameworks_at(session: Session, seq: int) -> FrameworksSource:
     """The frameworks.toml in force at a commit: its newest usable version (none before the first)."""
-    row = session.execute(
-        select(FrameworksVersion, Commit.sha).join(Commit, Commit.seq == FrameworksVersion.seq)
-        .where(FrameworksVersion.seq <= seq, FrameworksVersion.live, FrameworksVersion.status != "invalid")
-        .order_by(FrameworksVersion.seq.desc(), FrameworksVersion.id.desc()).limit(1)
-    ).first()
+    row = session.execute(FrameworksVersion.in_force_at(seq).add_columns(Commit.sha)
+                          .join(Commit, Commit.seq == FrameworksVersion.seq)).first()
     if row is None or row[0].status == "deleted":
         return FrameworksSource(NO_FRAMEWORKS, None)
     return FrameworksSource(parse_frameworks(row[0].text), row[1])

@@ -42,7 +42,7 @@ NO_START = GovernanceStart(None, None, None)
 def governance_start(session: Session) -> GovernanceStart:
     """Where governance began on the branch, from the head's policy.toml; an unknown start warns and hides nothing."""
     rows = session.execute(select(PolicyVersion.seq, PolicyVersion.status, PolicyVersion.governance_start)
-                           .where(PolicyVersion.live, PolicyVersion.status != "invalid")
+                           .where(PolicyVersion.usable())
                            .order_by(PolicyVersion.seq, PolicyVersion.id)).all()
     if not rows or rows[-1].status == "deleted" or rows[-1].governance_start is None:
         return NO_START

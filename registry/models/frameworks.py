@@ -5,10 +5,10 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
-from registry.models.live import Live
+from registry.models.live import RecordedFile
 
 
-class FrameworksVersion(Live, Base):
+class FrameworksVersion(RecordedFile, Base):
     """frameworks.toml after a commit that changed it; an invalid version is kept but never used."""
 
     __tablename__ = "frameworks_versions"

@@ -8,9 +8,9 @@ Nobody spells out the column: a forgotten or mistyped copy brings a rewritten-aw
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ColumnElement, Update, update
+from sqlalchemy import Boolean, ColumnElement, Select, Update, and_, select, update
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,3 +50,27 @@ class Live:
     def set_aside_after(cls, fork_seq: int) -> Update:
         """The statement ingest runs on a rewrite: set aside the live rows of commits after the fork."""
         return update(cls).where(cls.seq > fork_seq, cls.live).values(abandoned=True)
+
+
+class RecordedFile(Live):
+    """Mixin for a governance file's versions, one per commit that changed it: valid, invalid or deleted.
+
+    OWNERS.toml, policy.toml and frameworks.toml share the rule of which version is in force at a
+    commit: the newest live one that is not invalid (an invalid version never applies, so the previous
+    one stays in force; a deleted one means no file).
+    """
+
+    if TYPE_CHECKING:
+        id: Mapped[int]
+        status: Mapped[str]
+
+    @classmethod
+    def usable(cls) -> ColumnElement[bool]:
+        """The versions that can be in force: live and not invalid."""
+        return and_(cls.live, cls.status != "invalid")
+
+    @classmethod
+    def in_force_at(cls, seq: int) -> Select[Any]:
+        """The version in force at the commit seq (a deleted one: no file there); none before the first."""
+        return (select(cls).where(cls.seq <= seq, cls.usable())
+                .order_by(cls.seq.desc(), cls.id.desc()).limit(1))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH
-from registry.models.live import Live
+from registry.models.live import RecordedFile
 from registry.person_ident import check_identity
 
 
@@ -41,7 +41,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
 
 
-class OwnersVersion(Live, Base):
+class OwnersVersion(RecordedFile, Base):
     """OWNERS.toml after a commit that changed it: valid, invalid (did not parse) or deleted."""
 
     __tablename__ = "owners_versions"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.ledger import KEY, PATH, SHA
-from registry.models.live import Live
+from registry.models.live import Live, RecordedFile
 
 
 class ProposalState(StrEnum):
@@ -129,7 +129,7 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PolicyVersion(Live, Base):
+class PolicyVersion(RecordedFile, Base):
     """policy.toml after a commit that changed it; an invalid version is kept but never used."""
 
     __tablename__ = "policy_versions"

@@ -162,7 +162,7 @@ def team_history(session: Session, team: str, seq: int) -> list[MembershipChange
     store = OwnersStore(session)
     rows = session.execute(
         select(OwnersVersion, Commit).join(Commit, Commit.seq == OwnersVersion.seq)
-        .where(OwnersVersion.seq <= seq, OwnersVersion.live, OwnersVersion.status != "invalid")
+        .where(OwnersVersion.seq <= seq, OwnersVersion.usable())
         .order_by(OwnersVersion.seq, OwnersVersion.id))
     out: list[MembershipChange] = []
     before: tuple[str, ...] = ()

@@ -175,10 +175,7 @@ class OwnersWatcher(IngestWatcher):
         People with an account (`specreg user add`, SSO) are left alone: the account commands
         manage them, so an OWNERS.toml that does not list an admin never deactivates them.
         """
-        latest = self.session.scalars(
-            select(OwnersVersion).where(OwnersVersion.live, OwnersVersion.status != "invalid")
-            .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
-        ).first()
+        latest = OwnersStore(self.session).version_at(2**31 - 1)
         listed = list(latest.listed) if latest is not None else []
         self.session.execute(update(Person).where(Person.id.not_in(select(Account.person_id)))
                              .values(active=Person.email.in_(listed)),

@@ -57,12 +57,7 @@ class OwnersStore:
 
     def version_at(self, seq: int) -> OwnersVersion | None:
         """The OWNERS version in force at seq; invalid versions never are (the previous one stays)."""
-        return self.session.scalars(
-            select(OwnersVersion)
-            .where(OwnersVersion.seq <= seq, OwnersVersion.live,
-                   OwnersVersion.status != "invalid")
-            .order_by(OwnersVersion.seq.desc(), OwnersVersion.id.desc()).limit(1)
-        ).first()
+        return self.session.scalars(OwnersVersion.in_force_at(seq)).first()
 
     def rules_at(self, seq: int) -> Rules:
         """The resolution rules in force at seq (empty before any OWNERS.toml or after its deletion)."""

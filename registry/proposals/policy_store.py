@@ -82,11 +82,8 @@ class PolicyWatcher(IngestWatcher):
 
 def policy_at(session: Session, seq: int) -> PolicySource:
     """The policy in force at a commit: its newest usable policy.toml, else the defaults."""
-    row = session.execute(
-        select(PolicyVersion, Commit.sha).join(Commit, Commit.seq == PolicyVersion.seq)
-        .where(PolicyVersion.seq <= seq, PolicyVersion.live, PolicyVersion.status != "invalid")
-        .order_by(PolicyVersion.seq.desc(), PolicyVersion.id.desc()).limit(1)
-    ).first()
+    row = session.execute(PolicyVersion.in_force_at(seq).add_columns(Commit.sha)
+                          .join(Commit, Commit.seq == PolicyVersion.seq)).first()
     return _source(row[0] if row else None, row[1] if row else None)
 
 
@@ -103,7 +100,7 @@ def policies_at(session: Session, seqs: Collection[int]) -> dict[int, PolicySour
         return {}
     rows = session.execute(
         select(PolicyVersion, Commit.sha).join(Commit, Commit.seq == PolicyVersion.seq)
-        .where(PolicyVersion.seq <= max(seqs), PolicyVersion.live, PolicyVersion.status != "invalid")
+        .where(PolicyVersion.seq <= max(seqs), PolicyVersion.usable())
         .order_by(PolicyVersion.seq, PolicyVersion.id)).all()
     out = {}
     for seq in set(seqs):
