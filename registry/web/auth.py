@@ -75,6 +75,10 @@ def load_actor() -> None:
     elif current_app.config["AUTH"] == "header":
         email = request.headers.get(current_app.config["AUTH_HEADER"], "").strip()
         g.actor = _from_header(email) if email else None
+    elif current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No cookie, no session to read: leaving it unread keeps `Vary: Cookie` off an anonymous answer,
+        # so a shared cache may keep it (the feeds); a forged or empty cookie is still read, and refused.
+        g.actor = None
     else:
         key = session.get("sid")
         g.actor = actor_for_session(get_session(), key) if key else None

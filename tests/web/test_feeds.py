@@ -219,3 +219,19 @@ def test_a_draft_enters_the_proposals_feed_when_it_is_submitted(gov):
     assert entry_ids(proposals(gov)[1]) == []
     post(gov, "ada", f"/api/v1/proposals/{n}/submit")
     assert [e.findtext(f"{A}title") for e in proposals(gov)[1].iter(f"{A}entry")] == [f"Proposal #{n} opened: Draft"]
+
+
+def test_an_anonymous_feed_answer_does_not_vary_on_cookies_so_a_shared_cache_may_keep_it(world):
+    response = world[0].test_client().get("/feeds/spec.atom")
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_feed_asked_for_with_a_session_cookie_still_varies_on_it(world):
+    app = world[0]
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "forged.value.here")
+    response = client.get("/feeds/spec.atom")
+    assert response.status_code == 200
+    assert "Cookie" in response.headers.get("Vary", "")
