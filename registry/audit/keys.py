@@ -36,6 +36,10 @@ class AuditKey:
         """Names this key without revealing it: an HMAC under the key of a fixed label (backups record it)."""
         return hmac.new(self.secret, b"specreg audit key fingerprint", hashlib.sha256).hexdigest()[:32]
 
+    def manifest_mac(self, manifest: bytes) -> str:
+        """HMAC-SHA256 of a backup's manifest.json bytes (its label keeps it apart from the events' MACs)."""
+        return hmac.new(self.secret, b"specreg backup manifest\n" + manifest, hashlib.sha256).hexdigest()
+
     def matches(self, seq: int, digest: str, mac: str) -> bool:
         """True when `mac` is this key's MAC of the event (compared in constant time)."""
         return hmac.compare_digest(self.mac(seq, digest), mac)

@@ -1,12 +1,16 @@
 """The backup archive: a gzipped tar of table files, a git bundle and manifest.json, each member's sha256 in the manifest.
 
-Reading checks everything before anyone loads anything: the tar is whole, it holds exactly the
-members the manifest lists (no other name, no link, no folder), each member's size and sha256 are
-the manifest's, and each table file has the manifest's number of rows.
+The manifest is signed: manifest.hmac holds the audit key's HMAC of manifest.json's bytes, so
+someone who edits a member and writes its new sha256 into the manifest is still found out (they
+would need the audit key, kept outside the database and the archive). Reading checks everything
+before anyone loads anything: the tar is whole, it holds exactly the members the manifest lists
+(no other name, no link, no folder), each member's size and sha256 are the manifest's, and each
+table file has the manifest's number of rows; `check_signature` then checks the manifest.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -16,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.audit.keys import AuditKey
 from registry.errors import BadArchive
 
 FORMAT = "specreg-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.hmac"  # the audit key's HMAC of manifest.json's bytes, in hex
 BUNDLE = "repo.bundle"
 _MEMBER = re.compile(r"^(?:repo\.bundle|tables/[a-z_][a-z0-9_]{0,62}\.jsonl)$")
 KINDS = ("integer", "number", "text", "boolean", "datetime", "bytes", "json")
@@ -111,8 +117,9 @@ def _digest(path: Path) -> Member:
     return Member(h.hexdigest(), path.stat().st_size)
 
 
-def pack(folder: Path, manifest: Manifest, out: Path) -> Manifest:
-    """Write `folder`'s members (repo.bundle, tables/*.jsonl) and the manifest with their sha256s to `out`.
+def pack(folder: Path, manifest: Manifest, out: Path, key: AuditKey | None) -> Manifest:
+    """Write `folder`'s members (repo.bundle, tables/*.jsonl) and the manifest with their sha256s to `out`,
+    the manifest signed with `key` (None: no audit key here, and the archive goes unsigned).
 
     The archive holds password and token hashes, so it is owner-only (0600), and it gets its name
     only when complete: a failed backup never leaves a half archive under the name asked for.
@@ -122,13 +129,17 @@ def pack(folder: Path, manifest: Manifest, out: Path) -> Manifest:
     if bad:
         raise ValueError(f"not archive members: {bad}")
     done = Manifest(**{**manifest.__dict__, "members": {n: _digest(folder / n) for n in names}})
-    (folder / MANIFEST).write_text(json.dumps(done.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    text = (json.dumps(done.as_dict(), indent=2, ensure_ascii=False) + "\n").encode()
+    (folder / MANIFEST).write_bytes(text)
+    signed = [SIGNATURE] if key is not None else []
+    if key is not None:
+        (folder / SIGNATURE).write_text(key.manifest_mac(text) + "\n")
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.partial")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            for name in [MANIFEST, *names]:
+            for name in [MANIFEST, *signed, *names]:
                 info = tar.gettarinfo(str(folder / name), arcname=name)
                 info.uid = info.gid = 0
                 info.uname = info.gname = ""
@@ -153,7 +164,7 @@ def unpack(archive: Path, into: Path) -> Manifest:
         with tarfile.open(archive, mode="r:gz") as tar:
             for info in tar:
                 name = info.name
-                if name != MANIFEST and not _MEMBER.match(name):
+                if name not in (MANIFEST, SIGNATURE) and not _MEMBER.match(name):
                     raise BadArchive(f"{archive} holds {name!r}, which is no part of a Specreg backup")
                 if not info.isfile():
                     raise BadArchive(f"{archive}: member {name} is not a plain file")
@@ -178,6 +189,7 @@ def unpack(archive: Path, into: Path) -> Manifest:
         raise BadArchive(f"{archive} has no {MANIFEST}: not a Specreg backup")
     manifest = read_manifest(into / MANIFEST)
     del seen[MANIFEST]
+    seen.pop(SIGNATURE, None)
     for name in sorted(set(manifest.members) | set(seen)):
         if name not in seen:
             raise BadArchive(f"{archive} is missing {name}, which its manifest lists")
@@ -198,6 +210,25 @@ def unpack(archive: Path, into: Path) -> Manifest:
     if BUNDLE not in seen:
         raise BadArchive(f"{archive} has no {BUNDLE} (the spec repo)")
     return manifest
+
+
+def check_signature(folder: Path, key: AuditKey | None, archive: Path) -> None:
+    """BadArchive unless the unpacked manifest in `folder` carries `key`'s signature; nothing to check without a key.
+
+    With a key here, an unsigned archive is refused too: leaving the signature out must not be a way
+    around it. (An archive written where no audit key was set is unsigned and restores only where none
+    is set; restore's key check refuses a signed one there, as it names the key that signed it.)
+    """
+    if key is None:
+        return
+    path = folder / SIGNATURE
+    if not path.is_file():
+        raise BadArchive(f"{archive} is not signed ({SIGNATURE} is missing) but an audit key is set here "
+                         f"({key.source}): its manifest cannot be trusted; nothing was restored")
+    given = path.read_text(errors="replace").strip()
+    if not hmac.compare_digest(key.manifest_mac((folder / MANIFEST).read_bytes()), given):
+        raise BadArchive(f"{archive}: {MANIFEST} does not carry the audit key's signature ({key.source}): it was "
+                         "edited after the backup; nothing was restored")
 
 
 def read_manifest(path: Path) -> Manifest:

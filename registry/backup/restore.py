@@ -2,7 +2,8 @@
 
 Order matters, so that a bad archive or a wrong target writes nothing: every member's sha256 and
 row count is checked, the archive's schema revision must be one this code knows, the audit key
-here must be the one that MACed the archive's events (by fingerprint), the database must be empty
+here must be the one that MACed the archive's events (by fingerprint) and signed its manifest
+(an edited member with a manifest rewritten to match is refused here), the database must be empty
 and the spec repo folder absent or empty. Then, in one database transaction: the schema is
 migrated to the archive's revision, every table is loaded in dependency order, the row counts are
 checked, PostgreSQL's sequences are moved past the restored ids, and the schema is upgraded to this
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey
 from registry.backup import tables
-from registry.backup.archive import BUNDLE, KeyReference, Manifest, table_member, unpack
+from registry.backup.archive import BUNDLE, KeyReference, Manifest, check_signature, table_member, unpack
 from registry.errors import BadArchive, ConfigError, NotEmpty
 from registry.gitsource.bundle import RepoShape, restore_bundle
 from registry.history.search_index import sync_search_index
@@ -126,6 +127,7 @@ def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, ins
                              f"(its newest is {head_revision()}); restore it with the Specreg that wrote it, or a "
                              "newer one")
         check_key(manifest.audit_key, key, instance)
+        check_signature(scratch, key, archive)  # the right key (named above), and the manifest it signed
         _refuse_repo(repo)
         with engine.connect() as conn:
             _refuse_filled(conn, manifest.schema_revision)

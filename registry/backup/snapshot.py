@@ -66,4 +66,4 @@ def write_backup(engine: Engine, repo: Path, out: Path, key: AuditKey | None,
             schema_revision=revision, created_at=utcnow().isoformat(), backend=engine.dialect.name,
             tables=described, repo=RepoInfo(how.bare, how.head, refs),
             audit_key=KeyReference(key.fingerprint() if key else None, key.source if key else None, epoch))
-        return pack(scratch, manifest, out)
+        return pack(scratch, manifest, out, key)

@@ -1,6 +1,7 @@
 """`specreg backup` and `specreg restore`: a governed world survives the round trip between SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -163,6 +164,23 @@ def newer(archive: Path, out: Path) -> Path:
     return rewrite(archive, out, manifest_edit(lambda doc: doc.update(schema_revision="9999")))
 
 
+def resealed(archive: Path, out: Path) -> Path:
+    """A row edited and the manifest rewritten with the edited member's sha256 and size, as someone would
+    who knows the format but not the audit key."""
+    with tarfile.open(archive, "r:gz") as tar:
+        member = "tables/clause_versions.jsonl"
+        edited = tar.extractfile(member).read().replace(b"Never reveal", b"Always reveal")
+
+    def reseal(doc: dict) -> None:
+        doc["members"][member] = {"sha256": hashlib.sha256(edited).hexdigest(), "size": len(edited)}
+    edit = manifest_edit(reseal)
+    return rewrite(archive, out, lambda n, d: edited if n == member else edit(n, d))
+
+
+def unsigned(archive: Path, out: Path) -> Path:
+    return rewrite(archive, out, lambda n, d: None if n == "manifest.hmac" else d)
+
+
 def not_a_backup(archive: Path, out: Path) -> Path:
     out.write_text("hello")
     return out
@@ -177,6 +195,8 @@ def not_a_backup(archive: Path, out: Path) -> Path:
     (member_dropped, "is missing tables/reviews.jsonl"),
     (member_smuggled, "holds '../../evil.sh', which is no part of a Specreg backup"),
     (newer, "schema revision 9999 is newer than this Specreg"),
+    (resealed, "manifest.json does not carry the audit key's signature"),
+    (unsigned, "is not signed (manifest.hmac is missing) but an audit key is set here"),
 ])
 def test_a_damaged_archive_is_refused_and_nothing_is_written(damage, says, target, archive, scratch, tmp_path,
                                                               monkeypatch):
