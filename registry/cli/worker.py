@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from datetime import timedelta
 
 from registry.cli.context import Context
 from registry.errors import BadRequest
 
 INTERVAL_ENV = "SPECREG_WORKER_INTERVAL"
+RETENTION_ENV = "SPECREG_WEBHOOK_RETENTION_DAYS"
 
 
 def _seconds(value: str) -> float:
@@ -20,28 +23,39 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _days(value: str) -> float:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
+    if not 1 <= days <= 36500:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 36500 days, not {value!r}")
+    return days
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the worker command."""
     p = sub.add_parser("worker", parents=[common],
                        help="run background work: sync on an interval and on request (a push hook)")
     p.add_argument("--interval", type=_seconds, default=None, metavar="SECONDS",
                    help=f"seconds between syncs nobody asked for (default: {INTERVAL_ENV}, else 300)")
+    p.add_argument("--webhook-retention", type=_days, default=None, metavar="DAYS",
+                   help=f"days finished webhook deliveries are kept (default: {RETENTION_ENV}, else 90)")
     p.add_argument("--once", action="store_true", help="do what is due now (a sync, requests) and exit")
     p.set_defaults(handler=cmd_worker)
 
 
-def _interval(args: argparse.Namespace) -> float:
-    from registry.worker.loop import DEFAULT_INTERVAL
-
-    if args.interval is not None:
-        return float(args.interval)
-    configured = os.environ.get(INTERVAL_ENV, "").strip()
+def _setting(given: float | None, env: str, default: float, parse: Callable[[str], float]) -> float:
+    """An option's value: as given, else from its environment variable, else the default."""
+    if given is not None:
+        return float(given)
+    configured = os.environ.get(env, "").strip()
     if not configured:
-        return DEFAULT_INTERVAL
+        return default
     try:
-        return _seconds(configured)
+        return parse(configured)
     except argparse.ArgumentTypeError as exc:
-        raise BadRequest(f"{INTERVAL_ENV} {exc}") from None
+        raise BadRequest(f"{env} {exc}") from None
 
 
 def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
@@ -51,13 +65,15 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
     import threading
 
     from registry.jsonlog import logging_config
-    from registry.worker.loop import Worker
+    from registry.webhooks.retention import DEFAULT_RETENTION
+    from registry.worker.loop import DEFAULT_INTERVAL, Worker
 
-    interval = _interval(args)
+    interval = _setting(args.interval, INTERVAL_ENV, DEFAULT_INTERVAL, _seconds)
+    keep = timedelta(days=_setting(args.webhook_retention, RETENTION_ENV, DEFAULT_RETENTION.days, _days))
     with ctx.session():  # refuses an out-of-date schema before anything runs
         pass
     logging.config.dictConfig(logging_config())
-    worker = Worker(ctx.engine, ctx.settings, interval)
+    worker = Worker(ctx.engine, ctx.settings, interval, keep_deliveries=keep)
     if args.once:
         outcomes = worker.turn()
         ctx.emit({"jobs": outcomes}, "\n".join(

@@ -1,8 +1,9 @@
-"""The worker loop: a sync on an interval and on request, webhook deliveries, polling cheaply, stopping gracefully.
+"""The worker loop: a sync on an interval and on request, webhook deliveries and their pruning, stopping gracefully.
 
 Each turn reads the pending requests (one small query), runs a sync when one was asked for or the
 interval has passed, and marks the requests it answered done only after the job succeeded; then
-it sends the webhook deliveries that are due (one small query when there are none). A job
+it sends the webhook deliveries that are due (one small query when there are none), and every
+PRUNE_EVERY seconds deletes the finished ones older than the retention period. A job
 that fails is logged and tried again after a growing pause (at most the interval), its requests
 kept. A stop request (SIGTERM, SIGINT) is looked at only between jobs, so the job in flight ends.
 """
@@ -13,19 +14,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from registry.config import Settings
 from registry.db import session_scope
-from registry.webhooks import delivery
+from registry.models import utcnow
+from registry.webhooks import delivery, retention
 from registry.worker import jobs, requests
 
 log = logging.getLogger("specreg.worker")
 
 DEFAULT_INTERVAL = 300.0  # seconds between syncs nobody asked for
 POLL = 1.0  # seconds between looks at the requests table
+PRUNE_EVERY = 3600.0  # seconds between prunings of the outbox (at start, then hourly)
 Clock = Callable[[], float]
 
 
@@ -37,7 +41,9 @@ class Worker:
     settings: Settings
     interval: float = DEFAULT_INTERVAL
     clock: Clock = time.monotonic
+    keep_deliveries: timedelta = retention.DEFAULT_RETENTION  # finished webhook deliveries are kept this long
     next_sync: float | None = None  # None: at once (a worker syncs when it starts)
+    next_prune: float | None = None  # None: at once
     failures: int = 0
 
     def turn(self) -> list[dict[str, Any]]:
@@ -49,7 +55,25 @@ class Worker:
         if due or (asked and self.failures == 0):  # after a failure a request waits for the pause
             outcomes.append(self._sync(asked))
         sent = self._deliveries()  # after the sync: what it announced goes out in the same turn
-        return outcomes + ([sent] if sent else [])
+        pruned = self._prune()
+        return outcomes + ([sent] if sent else []) + ([pruned] if pruned else [])
+
+    def _prune(self) -> dict[str, Any] | None:
+        """Delete the finished deliveries past the retention, when due; an outcome when any went."""
+        if self.next_prune is not None and self.clock() < self.next_prune:
+            return None
+        self.next_prune = self.clock() + PRUNE_EVERY
+        try:
+            with session_scope(self.engine, write=True) as session:
+                deleted = retention.prune(session, utcnow() - self.keep_deliveries)
+        except Exception as exc:  # the database went away: the next pruning tries again
+            log.exception("pruning webhook deliveries failed", extra={"fields": {"job": "prune"}})
+            return {"job": "prune", "ok": False, "error": str(exc).splitlines()[0] if str(exc) else "error"}
+        if not deleted:
+            return None
+        outcome = {"job": "prune", "ok": True, "deliveries": deleted, "retention_days": self.keep_deliveries.days}
+        log.info("webhook deliveries pruned", extra={"fields": outcome})
+        return outcome
 
     def _deliveries(self) -> dict[str, Any] | None:
         """Send the webhook deliveries that are due; an outcome when there were any."""

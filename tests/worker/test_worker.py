@@ -76,13 +76,22 @@ def test_a_failed_sync_exits_non_zero_and_keeps_the_request(json_cli, repo, engi
         assert [p.source for p in pending(s)] == ["cli"]
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "soon", "9999999"])
-def test_a_bad_interval_is_refused(json_cli, monkeypatch, value):
-    code, out = json_cli("worker", "--once", "--interval", value)
+@pytest.mark.parametrize(("option", "env", "value"), [
+    ("--interval", "SPECREG_WORKER_INTERVAL", "0"),
+    ("--interval", "SPECREG_WORKER_INTERVAL", "-5"),
+    ("--interval", "SPECREG_WORKER_INTERVAL", "soon"),
+    ("--interval", "SPECREG_WORKER_INTERVAL", "9999999"),
+    ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "0"),
+    ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "1.5"),
+    ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "a month"),
+])
+def test_a_bad_worker_setting_is_refused_as_an_option_and_from_the_environment(json_cli, monkeypatch,
+                                                                                 option, env, value):
+    code, out = json_cli("worker", "--once", option, value)
     assert code == 2 and out["error"] == "usage"
-    monkeypatch.setenv("SPECREG_WORKER_INTERVAL", value)
+    monkeypatch.setenv(env, value)
     code, out = json_cli("worker", "--once")
-    assert code == 1 and "SPECREG_WORKER_INTERVAL" in out["message"]
+    assert code == 1 and env in out["message"]
 
 
 def test_the_running_worker_syncs_when_asked_without_waiting_for_its_interval(repo, engine, database_url):
