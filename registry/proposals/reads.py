@@ -256,13 +256,22 @@ def new_clause_place(session: Session, after: str | None, document: str | None) 
 
 
 
-def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:
-    """Open and approved proposals whose `waiting_on` names this person (the header's count, the home
-    page's list and the list page's "waiting on me"), oldest first."""
+def _waiting(session: Session, actor: Actor) -> tuple[list[Proposal], Mapping[int, Verdict]]:
     active = session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)).all()
     verdicts = verdict_memo.verdicts(session, active)
-    return _summaries(session, [p for p in active
-                                if actor.email in waiting_on(verdicts[p.id].facts, verdicts[p.id].evaluation)], verdicts)
+    return [p for p in active if actor.email in waiting_on(verdicts[p.id].facts, verdicts[p.id].evaluation)], verdicts
+
+
+def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:
+    """Open and approved proposals whose `waiting_on` names this person (the home page's list and the
+    list page's "waiting on me"), oldest first."""
+    waiting, verdicts = _waiting(session, actor)
+    return _summaries(session, waiting, verdicts)
+
+
+def waiting_count(session: Session, actor: Actor) -> int:
+    """How many proposals `waiting_for` lists (the header's badge), without building their rows."""
+    return len(_waiting(session, actor)[0])
 
 
 def state_counts(session: Session) -> dict[str, int]:

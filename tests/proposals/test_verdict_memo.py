@@ -14,7 +14,7 @@ from registry.models import Account, Proposal, utcnow
 from registry.owners.assignments import assign
 from registry.proposals import reviews, verdict_memo
 from registry.proposals.authoring import ChangeInput, revise
-from registry.proposals.reads import list_proposals, waiting_for
+from registry.proposals.reads import list_proposals, waiting_count, waiting_for
 from registry.proposals.verdict import verdict
 
 TONE = "## Tone {#tone}\n\nBe kind.\n"
@@ -98,10 +98,12 @@ def test_a_policy_change_counts_from_the_next_revision_and_the_kept_verdict_foll
 def test_the_lists_and_the_header_count_follow_a_review_at_once(world):
     tone, privacy = proposals(world)
     assert [p.id for p in waiting_for(world.session, world.users["grace"])] == [privacy]
+    assert waiting_count(world.session, world.users["grace"]) == 1
     assert {p.id: p.approvals.have for p in list_proposals(world.session)} == {tone: 1, privacy: 0}
     reviews.approve(world.session, world.users["grace"], privacy)
     world.session.commit()
     assert waiting_for(world.session, world.users["grace"]) == []
+    assert waiting_count(world.session, world.users["grace"]) == 0
     assert {p.id: p.approvals.have for p in list_proposals(world.session)} == {tone: 1, privacy: 1}
 
 

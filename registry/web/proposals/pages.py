@@ -30,6 +30,7 @@ from registry.proposals.reads import (
     proposals_page,
     review_queue,
     state_counts,
+    waiting_count,
     waiting_for,
 )
 from registry.proposals.states import APPROVED, CONFLICTED, DRAFT, MERGED, OPEN, REJECTED, WITHDRAWN
@@ -75,10 +76,22 @@ def waiting_on_me() -> list[ProposalSummary]:
     return list(g.waiting_on_me)
 
 
+def waiting_on_me_count() -> int:
+    """How many proposals wait on the signed-in user (the header's badge), without building their rows
+    unless this request already has them."""
+    if "waiting_on_me" in g:
+        return len(g.waiting_on_me)
+    if "waiting_on_me_count" not in g:
+        actor = current_actor()
+        g.waiting_on_me_count = 0 if actor is None else waiting_count(get_session(), actor)
+    return int(g.waiting_on_me_count)
+
+
 @bp.app_context_processor
 def my_queue() -> dict[str, Any]:
-    """`waiting_on_me()` for every page's header (and the home page), computed only when a page asks."""
-    return {"waiting_on_me": waiting_on_me}
+    """`waiting_on_me()` for the home page and the list, its count for every page's header, each
+    computed only when a page asks."""
+    return {"waiting_on_me": waiting_on_me, "waiting_on_me_count": waiting_on_me_count}
 
 
 @bp.get("/proposals")
