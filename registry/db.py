@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 V = TypeVar("V", bound=Callable[..., Any])
 A = TypeVar("A")
+K = TypeVar("K", bound=Hashable)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -224,9 +225,14 @@ class KeptAnswers(Generic[A]):
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], A]) -> A:
         """The kept answer under `key`, else `compute()` (kept unless the session has written)."""
+        return self.get_many(session, {key: compute})[key]
+
+    def get_many(self, session: Session, wanted: Mapping[K, Callable[[], A]]) -> dict[K, A]:
+        """`get` for many keys at once (the session and database asked about once)."""
         if has_written(session):
-            return compute()
-        return self._kept.get_or_build((str(session.get_bind().engine.url), key), compute)
+            return {key: compute() for key, compute in wanted.items()}
+        database = str(session.get_bind().engine.url)
+        return {key: self._kept.get_or_build((database, key), compute) for key, compute in wanted.items()}
 
     def clear(self) -> None:
         """Forget every answer."""

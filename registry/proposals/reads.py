@@ -31,7 +31,7 @@ from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, store, verdict_memo
 from registry.proposals.authoring import read_document
 from registry.proposals.governance import FILE
-from registry.proposals.policy import standing, waiting_on
+from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
     Approvals,
@@ -179,7 +179,7 @@ def _summaries(session: Session, proposals: Sequence[Proposal],
         out.append(ProposalSummary(
             p.id, p.title, p.state, people[p.proposer_id], p.created_at, p.updated_at, p.revision,
             tuple(keys.get(p.id, ())), p.merged_sha, Approvals(*e.tally), bool(e.vetoes),
-            waiting_on(v.facts, e) if p.state in (OPEN, APPROVED) else ()))
+            v.waiting if p.state in (OPEN, APPROVED) else ()))
     return out
 
 
@@ -259,7 +259,7 @@ def new_clause_place(session: Session, after: str | None, document: str | None) 
 def _waiting(session: Session, actor: Actor) -> tuple[list[Proposal], Mapping[int, Verdict]]:
     active = session.scalars(select(Proposal).where(Proposal.state.in_((OPEN, APPROVED))).order_by(Proposal.id)).all()
     verdicts = verdict_memo.verdicts(session, active)
-    return [p for p in active if actor.email in waiting_on(verdicts[p.id].facts, verdicts[p.id].evaluation)], verdicts
+    return [p for p in active if actor.email in verdicts[p.id].waiting], verdicts
 
 
 def waiting_for(session: Session, actor: Actor) -> list[ProposalSummary]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from registry.proposals.policy import (
     Facts,
     ReviewFacts,
     evaluate,
+    waiting_on,
     with_fallback,
 )
 from registry.proposals.policy_store import PolicySource, policy_at
@@ -45,6 +47,11 @@ class Verdict:
     source: PolicySource
     clauses: tuple[ClauseFacts, ...]
     facts: Facts  # what the policy judged: the permission rules ask policy.standing of the same facts
+
+    @cached_property
+    def waiting(self) -> tuple[str, ...]:
+        """policy.waiting_on of this verdict, worked out once (a kept verdict serves many requests)."""
+        return waiting_on(self.facts, self.evaluation)
 
 
 def admins(session: Session) -> tuple[Approver, ...]:

@@ -16,6 +16,7 @@ this module only decides when its last answer still holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -39,9 +40,9 @@ def verdicts(session: Session, proposals: Sequence[Proposal]) -> dict[int, Verdi
     ledger = session.get(Ledger, 1)
     where = (ledger.head_seq, ledger.head_sha) if ledger else None, newest_standing_event(session)
     on = newest_on(session, [_subject(p.id) for p in proposals])
-    return {p.id: _kept.get(session, (p.id, p.state, p.revision, on.get(_subject(p.id)), where),
-                            lambda p=p: verdict(session, p))  # type: ignore[misc]
-            for p in proposals}
+    wanted = {(p.id, p.state, p.revision, on.get(_subject(p.id)), where): partial(verdict, session, p)
+              for p in proposals}
+    return {key[0]: v for key, v in _kept.get_many(session, wanted).items()}
 
 
 def forget() -> None:
