@@ -16,7 +16,7 @@ def summary_line(r: ProposalSummary) -> str:
 
 
 def detail_text(d: ProposalDetail) -> str:
-    """Header, rationale, the current revision's clauses, reviews, comments and policy status."""
+    """Header, rationale, the current revision's clauses, reviews, comments, the timeline and policy status."""
     lines = [f"#{d.id} {d.title}  [{d.state}]",
              f"proposed by {d.proposer.name} <{d.proposer.email}> on {iso(d.created_at)}; "
              f"revision {d.revision} of {len(d.revisions)}"]
@@ -38,6 +38,9 @@ def detail_text(d: ProposalDetail) -> str:
                      f"{stale}{status}" + (f" - {r.comment}" if r.comment else ""))
     for c in d.comments:
         lines.append(f"comment by {c.author.name} {iso(c.time)}: {c.text}")
+    if d.timeline:
+        lines += ["", "timeline:"] + [f"  {iso(e.time)} {e.action} by {e.actor.name} <{e.actor.email}>"
+                                      + (f": {e.detail}" if e.detail else "") for e in d.timeline]
     policy = d.policy
     lines.append("")
     lines.append("policy: satisfied" if policy.satisfied else "policy: not satisfied")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import git
 import pytest
@@ -295,3 +296,14 @@ def test_the_queue_text_shows_the_same_facts_and_which_clauses_you_may_approve(c
     assert main(["queue", "--as", "grace@example.org"]) == 0
     assert capsys.readouterr().out == (f"#{n:<4} open       Tighten privacy  (respect_privacy; Ada Byron)  approvals 0/1; "
                                        "waiting on grace@example.org; you may approve respect_privacy\n")
+
+
+def test_the_proposal_text_ends_with_its_timeline_naming_who_did_what(cli, capsys):
+    n = propose(cli)
+    assert cli("reject", str(n), "--reason", "Not needed.", "--as", "grace@example.org")[0] == 0
+    capsys.readouterr()
+    assert main(["proposal", str(n)]) == 0
+    out = capsys.readouterr().out
+    timeline = out.split("\ntimeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert re.fullmatch(r"  \S+Z created by Ada Byron <ada@example\.org>: revision 1\b.*", timeline[0]), timeline
+    assert re.fullmatch(r"  \S+Z rejected by Grace Hopper <grace@example\.org>: reason: Not needed\.", timeline[-1])
