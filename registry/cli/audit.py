@@ -56,8 +56,9 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from registry.accountability.verify import announce_failure, verify
 
     with ctx.session() as session:
-        # With a remote, the anchors it holds are checked too (fetched first), unless --repo names another repo.
-        findings = verify(session, args.repo, None if args.repo else ctx.settings.remote)
+        # With a remote, this host's clone (fetched first when it lags), and the remote's anchors too, unless --repo
+        # names another repo.
+        findings = verify(session, args.repo or ctx.own_clone(session), None if args.repo else ctx.settings.remote)
     if findings:  # webhooks hear of it (verify itself only reads, so this is a write of its own)
         with ctx.session(write=True) as session:
             announce_failure(session, findings)
@@ -73,7 +74,7 @@ def cmd_audit_anchor(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         ledger = session.get(Ledger, 1)
-        repo = args.repo or (ledger.repo_path if ledger else None) or str(ctx.settings.repo)
+        repo = args.repo or ctx.own_clone(session) or (ledger.repo_path if ledger else None) or str(ctx.settings.repo)
         anchor, written = anchor_head(session, repo, remote=None if args.repo else ctx.settings.remote)
     if anchor is None:
         empty = dict.fromkeys(("commit", "seq", "hash", "mac", "key_epoch"))

@@ -50,6 +50,19 @@ class Context:
                 require_current(session.connection())
             yield session
 
+    def own_clone(self, session: Session) -> str | None:
+        """With a remote, this host's clone, fetched first when it lacks the database's head; else None.
+
+        Another host sharing the database may have merged or synced since this one fetched, and the
+        database's record of where the repo is names whichever host ingested last.
+        """
+        if self.settings.remote is None:
+            return None
+        from registry.ledger.sync import catch_up
+
+        catch_up(session, self.settings.repo, self.settings.remote)
+        return str(self.settings.repo)
+
     def emit(self, data: Any, text: str | None = None) -> None:
         """Print JSON (with --json) or the human text."""
         if self.json:

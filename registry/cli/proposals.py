@@ -115,7 +115,7 @@ def cmd_propose(args: argparse.Namespace, ctx: Context) -> int:
     else:
         change = ChangeInput("change", args.id, _read(args.file))
     check_input([change], args.title, args.rationale)  # before the write lock: parsing a huge text must not hold it
-    with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
+    with ctx.session(write=True) as session, SpecSource(ctx.own_clone(session) or ctx.settings.repo) as source:
         p = propose(session, source, acting(session, args), args.title, args.rationale, [change], args.draft)
         pid, state, short = p.id, p.state, proposal_shortfalls(session, p.id)
     lines = [f"proposal #{pid} is {state}"] + [f"warning: {s.message()}" for s in short]
@@ -157,7 +157,7 @@ def cmd_revise(args: argparse.Namespace, ctx: Context) -> int:
         # line is a TOML comment, its body not TOML); the use case checks it once it knows the file.
         elif args.clause or not is_toml(text):
             check_clause_text(text, f"the text of {args.clause}" if args.clause else "the text")
-    with SpecSource(ctx.settings.repo) as source, ctx.session(write=True) as session:
+    with ctx.session(write=True) as session, SpecSource(ctx.own_clone(session) or ctx.settings.repo) as source:
         p = revise_clause(session, source, acting(session, args), args.number, args.clause, text, args.drop,
                           args.note, args.revision)
         pid, state, rev = p.id, p.state, p.revision

@@ -2,7 +2,8 @@
 
 Fetching moves the clone's refs, so it runs under the ingest lock (registry.db's lock order): no
 ingest, sync or merge of this database moves or reads them halfway, and a fetch never puts back a
-branch a merge has just pushed. The worker's sync job and the push hook call `sync` too.
+branch a merge has just pushed. The worker's sync job and the push hook call `sync` too; `catch_up`
+fetches for a host whose clone lags the database (another host merged or synced since).
 """
 from __future__ import annotations
 
@@ -36,6 +37,24 @@ def fetch_locked(session: Session, clone: Path, remote: str) -> None:
     ensure_clone(clone, remote)
     lock_writer(session, "ingest")
     fetch(clone, remote)
+
+
+def catch_up(session: Session, clone: Path, remote: str) -> bool:
+    """Fetch into this host's clone when it lacks the commit the database is at; True when it fetched.
+
+    With several hosts on one database, another host's merge or sync moves the database past what
+    this host's clone holds until this host fetches: a proposal based on that head, or verify
+    reading the branch, would not find it here. Fetching costs nothing when the clone is current.
+    """
+    ledger = session.get(Ledger, 1)
+    if ledger is None or not ledger.head_sha:
+        return False
+    if (clone / "HEAD").is_file():
+        with SpecSource(clone) as source:
+            if source.has_commit(ledger.head_sha):
+                return False
+    fetch_locked(session, clone, remote)
+    return True
 
 
 def sync(session: Session, clone: Path, remote: str, options: IngestOptions | None = None,

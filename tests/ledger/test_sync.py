@@ -171,3 +171,25 @@ def test_a_clone_removed_from_the_instance_folder_is_made_again_and_nothing_is_r
     shutil.rmtree(tmp_path / "instance" / "spec-clone")
     code, out = cli("sync")
     assert (code, out["commits"], out["rewritten"], out["fetched"]) == (0, 0, False, remote.head())
+
+
+def test_a_clone_that_lags_the_database_catches_up_and_a_current_one_is_left_alone(remote, database_url, tmp_path):
+    from registry.gitsource import SpecSource
+    from registry.ledger.sync import catch_up, sync
+
+    here, there = tmp_path / "here" / "spec-clone", tmp_path / "there" / "spec-clone"
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    engine = make_engine(database_url)
+    with session_scope(engine, write=True) as s:
+        sync(s, here, remote.url)
+    with session_scope(engine, write=True) as s:
+        assert catch_up(s, there, remote.url) is True  # no clone yet: made now
+        remote.author.commit("More", {"spec/rules.md": RULES + "\n## New {#new}\n\nNew.\n"})
+        remote.push()
+        sync(s, here, remote.url)  # another host took the push into the shared database
+        assert catch_up(s, there, remote.url) is True
+        assert catch_up(s, there, remote.url) is False and catch_up(s, here, remote.url) is False
+    with SpecSource(there) as source:
+        assert source.has_commit(remote.head())
+    engine.dispose()

@@ -17,6 +17,7 @@ from registry.history.releases import list_releases
 from registry.models import Ledger
 from registry.web.auth import current_actor
 from registry.web.evidence.cache import LruCache
+from registry.web.spec_repo import spec_repo
 
 bp = Blueprint("evidence", __name__)
 RANGE_ARGS = ("release", "from", "to")
@@ -47,7 +48,7 @@ def report_from_request() -> EvidenceReport:
     span = report_range(session, args.get("release"), args.get("from"), args.get("to"))
     require_affordable(span, current_actor() is not None)
     return _cache().get_or_build(_cache_key() + ("report",), lambda: evidence_report(
-        session, args.get("release"), args.get("from"), args.get("to"), current_app.config["SPEC_REPO"]))
+        session, args.get("release"), args.get("from"), args.get("to"), spec_repo()))
 
 
 def rendered(fmt: str, render_it: Callable[[EvidenceReport], str]) -> str:

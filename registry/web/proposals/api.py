@@ -10,7 +10,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from registry.db import get_session
 from registry.errors import MergeConflict
-from registry.gitsource import SpecSource
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, check_input
@@ -20,6 +19,7 @@ from registry.proposals.reads import list_proposals, proposal_detail, review_que
 from registry.proposals.store import get_proposal
 from registry.web.auth import current_actor
 from registry.web.bodies import NOTHING, REASON, Field, Schema, checked_first, json_body
+from registry.web.spec_repo import spec_source
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
 
@@ -46,10 +46,6 @@ def _state(n: int, status: int = 200, **extra: Any) -> tuple[Response, int]:
     return jsonify({"id": n, "state": get_proposal(get_session(), n).state, **extra}), status
 
 
-def _repo() -> SpecSource:
-    return SpecSource(current_app.config["SPEC_REPO"])
-
-
 @bp.get("/proposals")
 def index() -> Response:
     """{"proposals": [...]}, newest first; `state` and `clause` filter."""
@@ -72,7 +68,7 @@ def _revise_check() -> None:
 def create() -> tuple[Response, int]:
     """Open (or with "draft": true, draft) a proposal: {"title", "rationale", "changes"}."""
     data = json_body(CREATE)
-    with _repo() as source:
+    with spec_source() as source:
         p = proposals.propose(get_session(), source, current_actor(), data["title"], data["rationale"],
                               changes_from(data["changes"]), data["draft"])
     short = proposal_shortfalls(get_session(), p.id)
@@ -90,7 +86,7 @@ def show(n: int) -> Response:
 def revise(n: int) -> tuple[Response, int]:
     """A new revision: {"changes", "note", "revision"}; 409 stale_revision when `revision` is not current."""
     data = json_body(REVISE)
-    with _repo() as source:
+    with spec_source() as source:
         p = proposals.revise(get_session(), source, current_actor(), n, changes_from(data["changes"]), data["note"],
                              data["revision"])
     return _state(n, 201, revision=p.revision)

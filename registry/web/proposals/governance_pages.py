@@ -16,7 +16,8 @@ from registry.proposals.governance import FILE, current_file
 from registry.proposals.permissions import require_proposer
 from registry.web.auth import current_actor
 from registry.web.bodies import checked_first, refused
-from registry.web.proposals.pages import done, kept, spec_source
+from registry.web.proposals.pages import done, kept
+from registry.web.spec_repo import spec_source
 
 bp = Blueprint("governance", __name__)
 TEMPLATE = "proposals/governance.html"

@@ -47,6 +47,7 @@ from registry.web.proposals.editor_form import (
     posted_text,
     preview_of,
 )
+from registry.web.spec_repo import spec_source
 
 bp = Blueprint("proposals", __name__)
 # The list page's tabs: every state once (a test holds it to ProposalState), those people act on first.
@@ -55,10 +56,6 @@ EDITOR_VIEWS = ("preview", *SWITCHES)  # buttons that show the editor again and 
 # A form the use case refused (bad input, a second approval, a state that moved on, a role that does not
 # allow it) is shown again on the proposal page with the reason and what was typed, never a bare error page.
 REFUSED = (BadRequest, Conflict, Forbidden)
-
-
-def spec_source() -> SpecSource:
-    return SpecSource(current_app.config["SPEC_REPO"])
 
 
 def done(n: int, message: str) -> Response:
