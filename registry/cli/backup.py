@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("backup", parents=[common],
                        help="write one archive: every table, a git bundle of the spec repo, the audit key's reference")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE", help="the archive to write")
-    p.add_argument("--repo", type=Path, help="the spec repo to bundle (default: the one the database tracks)")
+    p.add_argument("--repo", type=Path, help="the spec repo to bundle (default: with SPECREG_REMOTE this host's "
+                                              "clone, else the one the database tracks)")
     p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser("restore", parents=[common],
@@ -30,7 +31,8 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         ledger = session.get(Ledger, 1)
-        repo = args.repo or (Path(ledger.repo_path) if ledger else ctx.settings.repo)
+        own = ctx.own_clone(session)  # with a remote: this host's clone, not the last host's to ingest
+        repo = args.repo or (Path(own) if own else Path(ledger.repo_path) if ledger else ctx.settings.repo)
     key = load_key(ctx.settings.audit_key, ctx.settings.instance, create=False)
     manifest = write_backup(ctx.engine, repo, args.output, key, warn=ctx.warn)
     rows = sum(t.rows for t in manifest.tables.values())

@@ -28,10 +28,10 @@ from registry.ledger.sync import sync
 
 SECRET_KEY = "two-hosts-session-key-0123456789abcdef"
 AUDIT_KEY = os.environ["SPECREG_AUDIT_KEY"]  # conftest's: the setup below records events in this process
+PROPOSALS = 4  # one per clause of EXTRA: merges that never conflict with each other, only race
+PUSHES = 2  # direct pushes to the remote while the merges run
 EXTRA = "# Extra {#extra}\n\n" + "".join(f"## Rule {i} {{#rule{i}}}\n\nRule {i} as first written.\n\n"
-                                          for i in range(6))
-PROPOSALS = 6  # one per clause of EXTRA: merges that never conflict with each other, only race
-PUSHES = 3  # direct pushes to the remote while the merges run
+                                          for i in range(PROPOSALS))
 
 
 @pytest.fixture
@@ -144,14 +144,16 @@ def test_merges_through_two_hosts_at_once_land_exactly_once_in_both_ledgers_and_
             assert (status, shown["state"], shown["merge"]["commit"]) == (200, "merged", named[n][0])
             page = call(host.base, "GET", f"/clauses/rule{i}")
             assert page.status == 200 and f"Rule {i} now.".encode() in page.body
-    # Each host verifies its own clone. The database's record of the repo's path names host B's clone
-    # (B synced last), which another machine does not have: it is moved away while host A verifies.
+    # Each host verifies and backs up its own clone. The database's record of the repo's path names
+    # host B's clone (B synced last), which another machine does not have: moved away meanwhile.
     elsewhere = b.instance.rename(b.instance.with_name("host-b-elsewhere"))
     try:
         code, verified = a.cli("verify")
+        backup = a.cli("backup", "-o", str(a.instance / "backup.tar"))
     finally:
         elsewhere.rename(b.instance)
     assert (code, verified["findings"]) == (0, []), verified
+    assert backup[0] == 0 and backup[1]["refs"] > 0, backup
     code, verified = b.cli("verify")
     assert (code, verified["findings"]) == (0, []), verified
     files = subprocess.run(["git", "ls-tree", "-r", "--name-only", "main"], cwd=remote.path, check=True,
