@@ -31,7 +31,7 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         ledger = session.get(Ledger, 1)
-        own = ctx.own_clone(session)  # with a remote: this host's clone, not the last host's to ingest
+        own = None if args.repo else ctx.own_clone(session)  # with a remote: this host's clone, not the last ingester's
         repo = args.repo or (Path(own) if own else Path(ledger.repo_path) if ledger else ctx.settings.repo)
     key = load_key(ctx.settings.audit_key, ctx.settings.instance, create=False)
     manifest = write_backup(ctx.engine, repo, args.output, key, warn=ctx.warn)
