@@ -125,6 +125,7 @@ def test_a_merged_change_names_its_proposal_approvers_and_rule(gov):
                        headers=gov.api("grace")).status_code == 201
     assert client.post(f"/api/v1/proposals/{n}/merge", headers=gov.api("ada")).status_code == 200
     html = html_of(client, f"/releases/{before}...main")
+    assert f"<h1>Changes from {before[:10]} to main</h1>" in html  # a sha as people read it
     privacy = article(html, "respect_privacy")
     assert re.search(rf'<a class="governance" href="/proposals/{n}">via #{n}, approved by Grace Hopper, rule [\w.]+</a>',
                      privacy), privacy
