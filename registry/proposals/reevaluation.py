@@ -4,15 +4,17 @@ After every review, revision or veto change the proposal follows the policy's ve
 (`follow_verdict`). Who may approve can change without touching the proposal: an OWNERS.toml or
 policy.toml commit, a clause moved, renamed or removed (owners are inherited from where a clause
 stands), a registry assignment, an admin account disabled, enabled or given another role (admins
-approve clauses nobody owns). `reevaluate` re-checks the active proposals after such a change, so
+approve clauses nobody owns), a clause's authority level changed by a commit (`[governance] root_owners`
+asks the owners of the root clauses as they stand now). `reevaluate` re-checks the active proposals after such a change, so
 lists, review queues and "ready to merge" tell the truth; merge checks the policy again anyway.
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
@@ -30,6 +32,7 @@ from registry.proposals.verdict import verdict
 OWNERSHIP_CHANGED = "ownership changed"
 POLICY_CHANGED = "policy changed"
 HISTORY_REWRITTEN = "history rewritten"
+AUTHORITY_CHANGED = "authority changed"
 # Clause changes that can change who owns a clause: its place in the outline or its id, or its return.
 _RESHAPING = ("moved", "renamed", "removed")
 
@@ -112,12 +115,39 @@ class OwnershipWatcher(IngestWatcher):
         reevaluate(self.session, actor=INGEST_ACTOR, reason=HISTORY_REWRITTEN)
 
     def advanced(self) -> None:
-        """Once the ledger head is past the batch: re-check when the batch changed ownership or policy."""
-        if self.first_seq is not None and self._reshaped(self.first_seq):
-            self.reasons.add(OWNERSHIP_CHANGED)
+        """Once the ledger head is past the batch: re-check when the batch changed ownership, policy or authority."""
+        scope: list[int] | None = None
+        if self.first_seq is not None and self._any_active():
+            if self._reshaped(self.first_seq):
+                self.reasons.add(OWNERSHIP_CHANGED)
+            if moved := self._authority_moved(self.first_seq):
+                # Alone, it can only matter to the proposals on those clauses and to governance files.
+                scope = None if self.reasons else touching(self.session, moved)
+                self.reasons.add(AUTHORITY_CHANGED)
         if self.reasons:
-            reevaluate(self.session, actor=INGEST_ACTOR, reason="; ".join(sorted(self.reasons)))
+            reevaluate(self.session, scope, actor=INGEST_ACTOR, reason="; ".join(sorted(self.reasons)))
         self.first_seq, self.reasons = None, set()
+
+    def _any_active(self) -> bool:
+        """True when some proposal is open or approved (a first ingest has none: nothing to look for)."""
+        return self.session.scalar(select(Proposal.id).where(Proposal.state.in_((OPEN, APPROVED))).limit(1)) \
+            is not None
+
+    def _authority_moved(self, since: int) -> list[int]:
+        """Clauses whose authority level after the batch differs from before it (added and removed ones too)."""
+        v = ClauseVersion
+        touched = select(v.clause_id).where(v.seq >= since, v.live, or_(
+            *(v.changes.contains(c) for c in ("attributes", "added", "removed")))).distinct()
+        last_before = (select(v.clause_id, func.max(v.seq).label("seq"))
+                       .where(v.live, v.seq < since, v.clause_id.in_(touched)).group_by(v.clause_id).subquery())
+        before = {cid: _authority(a, r) for cid, a, r in self.session.execute(
+            select(v.clause_id, v.attributes, v.removed).join(
+                last_before, (last_before.c.clause_id == v.clause_id) & (last_before.c.seq == v.seq)).where(v.live))}
+        after: dict[int, str | None] = {}
+        for cid, a, r in self.session.execute(select(v.clause_id, v.attributes, v.removed).where(
+                v.seq >= since, v.live, v.clause_id.in_(touched)).order_by(v.seq)):
+            after[cid] = _authority(a, r)  # the batch's last version wins
+        return sorted(cid for cid, level in after.items() if level != before.get(cid))
 
     def _reshaped(self, since: int) -> bool:
         """True when the batch moved, renamed or removed a clause, or brought back one a proposal touches."""
@@ -126,3 +156,8 @@ class OwnershipWatcher(IngestWatcher):
         return self.session.scalar(select(ClauseVersion.id).where(
             ClauseVersion.seq >= since, ClauseVersion.live,
             or_(back, *(ClauseVersion.changes.contains(c) for c in _RESHAPING))).limit(1)) is not None
+
+
+def _authority(attributes: dict[str, Any] | None, removed: bool) -> str | None:
+    """A clause version's authority level (a removed clause has none)."""
+    return None if removed else (attributes or {}).get("authority")

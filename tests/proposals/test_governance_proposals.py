@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import git
 import pytest
-from proposal_helpers import OWNERS, POLICY, build_world, without_governance
+from proposal_helpers import OWNERS, POLICY, RULES, STYLE, build_world, without_governance
 from sqlalchemy import func, select
 
 from registry.accountability.verify import verify
@@ -224,3 +224,28 @@ def test_a_governance_proposal_follows_an_assignment_that_makes_or_unmakes_an_ow
     unassign(world.session, world.users["root"], "be_honest", "barbara@example.org", "no longer")
     detail = proposal_detail(world.session, n)
     assert (detail.state, detail.policy.satisfied) == ("open", False)
+
+
+def test_a_governance_proposal_follows_a_direct_commit_that_hands_root_authority_to_another_clause(world):
+    world.repo.commit("Root owners too", {"policy.toml": POLICY + "\n[governance]\nroot_owners = 1\n",
+                                          "OWNERS.toml": OWNERS + '"tone" = ["barbara@example.org"]\n'})
+    world.ingest()
+    n = file_proposal(world)
+    reviews.approve(world.session, world.users["ops"], n)
+    reviews.approve(world.session, world.users["grace"], n)  # owns be_honest, the one root clause
+    assert proposal_detail(world.session, n).state == "approved"
+    world.repo.commit("Tone is the root rule now", {
+        "spec/rules.md": RULES.replace("{#be_honest authority=root}", "{#be_honest}"),
+        "spec/style.md": STYLE.replace("{#tone}", "{#tone authority=root}")})
+    world.ingest()
+    detail = proposal_detail(world.session, n)
+    assert (detail.state, detail.policy.satisfied) == ("open", False)
+    assert detail.policy.missing[0].endswith("from the owners of root clauses (policy.toml is a governance file): "
+                                             "Barbara Liskov [rule governance.root_owners: 1]")
+    world.repo.commit("Honesty is the root rule again", {"spec/rules.md": RULES, "spec/style.md": STYLE})
+    world.ingest()
+    assert proposal_detail(world.session, n).state == "approved"
+    reasons = world.session.scalars(select(AuditEvent.new["reason"].as_string()).where(
+        AuditEvent.subject == f"proposal:{n}", AuditEvent.action == "proposal.state",
+        AuditEvent.actor == "registry:ingest").order_by(AuditEvent.seq)).all()
+    assert reasons == ["authority changed", "authority changed"]
