@@ -148,6 +148,12 @@ class Forbidden(SpecregError):
     status = 403
 
 
+class InsufficientScope(Forbidden):
+    """An API token used for something its scope does not cover (a `checks` token asked to do more)."""
+
+    code = "insufficient_scope"
+
+
 class WrongPassword(Forbidden):
     """The current password given to change it is not right.
 
@@ -198,6 +204,16 @@ class PolicyNotSatisfied(Conflict):
     def __init__(self, missing: list[str]) -> None:
         super().__init__("policy not satisfied: " + "; ".join(missing))
         self.missing = missing
+
+
+class ChecksNotPassed(Conflict):
+    """Merge refused: the approvals are in order, but required checks have not passed on the current revision."""
+
+    code = "checks_not_passed"
+
+    def __init__(self, names: list[str], missing: list[str]) -> None:
+        super().__init__(f"required checks have not passed: {', '.join(names)} ({'; '.join(missing)})")
+        self.names, self.missing = names, missing
 
 
 class StaleRevision(Conflict):

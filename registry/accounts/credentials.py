@@ -2,6 +2,9 @@
 
 A token or a session key is shown once (to the CLI user, or set in a signed cookie) and kept as its
 sha256, so the database never holds anything a thief could replay; revoking one is a row update.
+A token has a scope: `full` acts as its account everywhere, `checks` may only report checks (an
+evaluation harness holds it). `actor_for_token` is the one place a token's scope is enforced: the
+caller says which scope the request needs, and a token without it is refused.
 """
 from __future__ import annotations
 
@@ -15,16 +18,25 @@ from registry.accounts import permissions
 from registry.accounts.actors import Actor, normalize_email
 from registry.accounts.users import actor_by_id, find_account, secret_digest
 from registry.audit import events as audit
-from registry.errors import Forbidden, NotFound, Unauthorized
+from registry.errors import BadRequest, Forbidden, InsufficientScope, NotFound, Unauthorized
 from registry.ledger.refs import iso
-from registry.models import ApiToken, LoginSession, utcnow
+from registry.models import TOKEN_SCOPES, ApiToken, LoginSession, utcnow
 
 TOKEN_PREFIX = "srg_"
 SESSION_LIFETIME = timedelta(hours=12)
+FULL, CHECKS = TOKEN_SCOPES  # every request needs `full`, except reporting a check, which needs `checks`
 
 
-def create_token(session: Session, actor: Actor | None, email: str, name: str = "") -> tuple[str, ApiToken]:
+def scope_allows(scope: str, needed: str) -> bool:
+    """Whether a token of this scope may make a request that needs `needed` (a full token may do anything)."""
+    return scope in (FULL, needed)
+
+
+def create_token(session: Session, actor: Actor | None, email: str, name: str = "",
+                 scope: str = FULL) -> tuple[str, ApiToken]:
     """A new token for an account (your own, or anyone's as an admin); the plaintext is returned once."""
+    if scope not in TOKEN_SCOPES:
+        raise BadRequest(f"unknown token scope {scope!r}; one of {', '.join(TOKEN_SCOPES)}")
     if actor is None:
         raise Unauthorized("say who is acting (--as EMAIL or SPECREG_TOKEN) to create a token")
     if normalize_email(email) != actor.email and not actor.at_least("admin"):
@@ -33,11 +45,12 @@ def create_token(session: Session, actor: Actor | None, email: str, name: str = 
     if account.disabled_at is not None:
         raise Forbidden(f"the account {person.email} is disabled")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(person_id=person.id, token_hash=secret_digest(secret), prefix=secret[:12], name=name.strip())
+    row = ApiToken(person_id=person.id, token_hash=secret_digest(secret), prefix=secret[:12], name=name.strip(),
+                   scope=scope)
     session.add(row)
     session.flush()
     audit.record(session, actor.email, "token.create", f"token:{row.id}", None,
-                 {"user": person.email, "prefix": row.prefix, "name": row.name})
+                 {"user": person.email, "prefix": row.prefix, "name": row.name, "scope": row.scope})
     return secret, row
 
 
@@ -62,18 +75,22 @@ def list_tokens(session: Session, actor: Actor, email: str | None = None) -> lis
         raise Forbidden("only admins list other people's tokens")
     person, _account = find_account(session, email)
     rows = session.scalars(select(ApiToken).where(ApiToken.person_id == person.id).order_by(ApiToken.id))
-    return [{"id": t.id, "prefix": t.prefix, "name": t.name, "created_at": iso(t.created_at),
+    return [{"id": t.id, "prefix": t.prefix, "name": t.name, "scope": t.scope, "created_at": iso(t.created_at),
              "revoked_at": iso(t.revoked_at)} for t in rows]
 
 
-def actor_for_token(session: Session, secret: str) -> Actor:
-    """The account behind a bearer token; Unauthorized for an unknown, revoked or disabled one."""
+def actor_for_token(session: Session, secret: str, needed: str = FULL) -> Actor:
+    """The account behind a bearer token, for a request that needs the scope `needed`; Unauthorized for
+    an unknown, revoked or disabled one, InsufficientScope for a token whose scope does not cover it."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_digest(secret.strip())))
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked API token")
     actor = actor_by_id(session, row.person_id)
     if actor is None:
         raise Unauthorized("the token's account is disabled")
+    if not scope_allows(row.scope, needed):
+        raise InsufficientScope(f"this API token ({row.prefix}...) has the {row.scope} scope: it may only report "
+                                "checks (POST /api/v1/proposals/N/checks, `specreg check`); use a full token")
     return actor
 
 

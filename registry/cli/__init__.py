@@ -22,7 +22,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.report": ("report", "coverage"),
     "registry.cli.policy": ("policy",),
     "registry.cli.accounts": ("user", "token"),
-    "registry.cli.proposals": ("propose", "revise", "submit", "comment", "review", "dismiss", "withdraw",
+    "registry.cli.proposals": ("propose", "revise", "submit", "comment", "review", "check", "dismiss", "withdraw",
                                "reject", "merge", "proposal", "proposals", "queue"),
     "registry.cli.web": ("serve", "demo"),
     "registry.cli.worker": ("worker",),

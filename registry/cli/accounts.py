@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = tokens.add_parser("create", parents=[common], help="a new API token (shown once)")
     p.add_argument("email")
     p.add_argument("--name", default="", help="a label, e.g. the machine it is for")
+    p.add_argument("--scope", default="full", choices=("full", "checks"),
+                   help="full (default): acts as the account everywhere; checks: may only report checks")
     p.set_defaults(handler=cmd_token_create)
     p = tokens.add_parser("list", parents=[common], help="an account's tokens (never their secrets)")
     p.add_argument("email", nargs="?")
@@ -156,9 +158,10 @@ def cmd_token_create(args: argparse.Namespace, ctx: Context) -> int:
     from registry.accounts.credentials import create_token
 
     with ctx.session(write=True) as session:
-        secret, row = create_token(session, acting(session, args), args.email, args.name)
-        data = {"id": row.id, "email": args.email.strip().lower(), "token": secret, "prefix": row.prefix}
-    ctx.emit(data, f"{secret}\n(token {row.id} for {data['email']}: shown once, keep it secret; "
+        secret, row = create_token(session, acting(session, args), args.email, args.name, args.scope)
+        data = {"id": row.id, "email": args.email.strip().lower(), "token": secret, "prefix": row.prefix,
+                "scope": row.scope}
+    ctx.emit(data, f"{secret}\n(token {row.id} for {data['email']}, {row.scope} scope: shown once, keep it secret; "
                    f"use it as SPECREG_TOKEN or an Authorization: Bearer header)")
     return 0
 
@@ -169,7 +172,7 @@ def cmd_token_list(args: argparse.Namespace, ctx: Context) -> int:
 
     with ctx.session() as session:
         tokens = list_tokens(session, required(session, args), args.email)
-    lines = [f"{t['id']:>4}  {t['prefix']}…  {t['name'] or '-'}  created {t['created_at']}"
+    lines = [f"{t['id']:>4}  {t['prefix']}…  {t['name'] or '-'}  {t['scope']}  created {t['created_at']}"
              + (f"  REVOKED {t['revoked_at']}" if t["revoked_at"] else "") for t in tokens]
     ctx.emit(tokens, "\n".join(lines) or "(no tokens)")
     return 0

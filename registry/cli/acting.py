@@ -24,22 +24,23 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
                         help=f"act as this account (default: the account of ${TOKEN_ENV})")
 
 
-def acting(session: Session, args: argparse.Namespace) -> Actor | None:
-    """The acting account, or None when neither --as nor SPECREG_TOKEN says."""
+def acting(session: Session, args: argparse.Namespace, scope: str = "full") -> Actor | None:
+    """The acting account, or None when neither --as nor SPECREG_TOKEN says; a token must have `scope`
+    (only `specreg check` asks for less than full: a `checks` token does nothing else)."""
     from registry.accounts.credentials import actor_for_token
     from registry.accounts.users import actor_for
 
     if getattr(args, "actor", None):
         return actor_for(session, args.actor)
     token = os.environ.get(TOKEN_ENV, "").strip()
-    return actor_for_token(session, token) if token else None
+    return actor_for_token(session, token, scope) if token else None
 
 
-def required(session: Session, args: argparse.Namespace) -> Actor:
+def required(session: Session, args: argparse.Namespace, scope: str = "full") -> Actor:
     """The acting account; Unauthorized when nobody is named."""
     from registry.errors import Unauthorized
 
-    actor = acting(session, args)
+    actor = acting(session, args, scope)
     if actor is None:
         raise Unauthorized(f"say who is acting: --as EMAIL or ${TOKEN_ENV}")
     return actor

@@ -1,4 +1,4 @@
-"""Proposal commands: propose, revise, submit, comment, review, dismiss, withdraw, reject, merge,
+"""Proposal commands: propose, revise, submit, comment, review, check, dismiss, withdraw, reject, merge,
 proposal, proposals, queue."""
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--comment", default="")
     p.add_argument("--revision", type=int, metavar="N",
                    help="the revision you read; refused (exit 1, stale_revision) when it is no longer current")
+
+    p = _parser(sub, common, "check", "report a check (an evaluation run, a CI job) on a proposal's revision",
+                cmd_check)
+    p.add_argument("name", metavar="NAME", help="the check's name, as policy.toml's required_checks name it")
+    p.add_argument("--status", required=True, choices=("pending", "success", "failure"))
+    p.add_argument("--url", help="a link to the run (http or https)")
+    p.add_argument("--summary", default="", help="one line on the outcome")
+    p.add_argument("--revision", type=int, metavar="M",
+                   help="the revision the check ran on (default: the current one, as it is when the report arrives)")
 
     p = _parser(sub, common, "dismiss", "dismiss a request for changes (admins)", cmd_dismiss)
     p.add_argument("review", type=int, metavar="REVIEW_ID")
@@ -216,6 +225,23 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
         data = {"id": args.number, "state": get_proposal(session, args.number).state, "review": review.id,
                 "kind": review.kind, "meaning": review.meaning, "digest": review.digest}
     ctx.emit(data, f"review {review.id} on proposal #{args.number} ({review.meaning}); "
+                   f"the proposal is {data['state']}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    """Report a check: {"id", "state", "check", "revision"}; a `checks` token (SPECREG_TOKEN) suffices."""
+    from registry.models import Revision
+    from registry.proposals.check_reports import report_check
+    from registry.proposals.store import get_proposal
+
+    with ctx.session(write=True) as session:
+        row = report_check(session, acting(session, args, scope="checks"), args.number, args.name, args.status,
+                           args.revision, args.url, args.summary)
+        revision = session.get_one(Revision, row.revision_id).number
+        data = {"id": args.number, "state": get_proposal(session, args.number).state, "check": row.id,
+                "revision": revision}
+    ctx.emit(data, f"check {args.name}={args.status} reported on revision {revision} of proposal #{args.number}; "
                    f"the proposal is {data['state']}")
     return 0
 

@@ -10,6 +10,7 @@ APPROVED_BY = "Approved-by"
 AUDIT_HEAD = "Audit-Head"
 MERGED_BY = "Merged-by"
 VETO_DISMISSED_BY = "Veto-dismissed-by"
+CHECK = "Check"  # a required check that passed: `name=success; url`
 
 
 def one_line(text: str) -> str:

@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models; the schema itself comes from the Alembic migrations."""
-from registry.models.accounts import ROLES, Account, ApiToken, LoginFailure, LoginSession
+from registry.models.accounts import ROLES, TOKEN_SCOPES, Account, ApiToken, LoginFailure, LoginSession
 from registry.models.acknowledgements import Acknowledgement
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
@@ -20,7 +20,9 @@ from registry.models.ledger import (
 from registry.models.owners import OwnerAssignment, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.models.prompts import ExampleFile
 from registry.models.proposals import (
+    CHECK_STATUSES,
     STATES,
+    CheckReport,
     Comment,
     GovernanceFileVersion,
     PolicyVersion,
@@ -33,7 +35,7 @@ from registry.models.proposals import (
 from registry.models.webhooks import DELIVERY_STATES, Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
-    "DELIVERY_STATES", "ROLES", "STATES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "Clause", "ClauseKey", "ClauseVersion",
+    "CHECK_STATUSES", "DELIVERY_STATES", "ROLES", "STATES", "TOKEN_SCOPES", "Account", "Acknowledgement", "ApiToken", "AuditEvent", "Base", "CheckReport", "Clause", "ClauseKey", "ClauseVersion",
     "Comment", "Commit", "DocumentVersion", "ExampleFile", "FrameworksVersion", "GovernanceFileVersion", "HistoryRewrite",
     "IngestRun", "IngestWarning", "JobRequest",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from registry.models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("viewer", "editor", "admin")
+# What an API token may do: `full` acts as its account everywhere; `checks` only reports checks.
+TOKEN_SCOPES = ("full", "checks")
 
 
 class Account(Base):
@@ -32,12 +34,15 @@ class ApiToken(Base):
     """A bearer token for the API and CLI; only its sha256 is stored, so a leak of the table is harmless."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('full', 'checks')", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so people can tell tokens apart
     name: Mapped[str] = mapped_column(Text, default="")
+    # Tokens made before scopes existed keep full rights (the migration's server default).
+    scope: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

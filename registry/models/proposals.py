@@ -109,6 +109,9 @@ class Review(Base):
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    # What the reviewer saw: each touched clause's class (editorial or normative) in the revision
+    # reviewed, keyed by clause id; None for reviews given before changes were classified.
+    classes: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     @property
     def pending(self) -> bool:
@@ -126,6 +129,30 @@ class Comment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     revision: Mapped[int] = mapped_column(Integer)  # the revision current when it was written
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CHECK_STATUSES = ("pending", "success", "failure")
+
+
+class CheckReport(Base):
+    """One report of a named check (an evaluation run, a CI job) on one revision of a proposal.
+
+    Never edited: a new report of the same name and revision supersedes the older one (the latest
+    wins), and the older ones stay as history.
+    """
+
+    __tablename__ = "check_reports"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'success', 'failure')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("proposal_revisions.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

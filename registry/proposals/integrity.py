@@ -4,8 +4,8 @@
 - Every merged proposal has exactly one commit on the branch carrying its `Proposal-Id:`, and it
   is the commit the database records; no commit names a proposal that is not merged.
 - Every registry commit's trailers match the database: its `Approved-by:` lines are the approvals
-  that counted, its `Merged-by:` and `Veto-dismissed-by:` lines the merger and the dismissals the audit
-  events recorded (registry.proposals.merge_trailers), its `Audit-Head:` names an existing event (seq and hash) before the merge's own,
+  that counted, its `Merged-by:`, `Veto-dismissed-by:` and `Check:` lines the merger, the dismissals
+  and the passed required checks the audit events recorded (registry.proposals.merge_trailers), its `Audit-Head:` names an existing event (seq and hash) before the merge's own,
   the clause texts at that commit are the texts that were approved, and it changed nothing else
   (registry.proposals.merge_scope).
 
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, parse_anchor
-from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, MERGED_BY, PROPOSAL_ID, VETO_DISMISSED_BY
+from registry.gitsource.trailers import APPROVED_BY, AUDIT_HEAD, CHECK, MERGED_BY, PROPOSAL_ID, VETO_DISMISSED_BY
 from registry.ledger.refs import seq_of
 from registry.models import AuditEvent, ClauseVersion, Proposal, ProposedChange, Review, Revision
 from registry.proposals import counted, merge_trailers, provenance, store
@@ -30,7 +30,7 @@ from registry.proposals.governance import FILE, text_mismatch
 from registry.proposals.merge_scope import scope_mismatches
 from registry.proposals.states import APPROVED, MERGED
 
-TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD, MERGED_BY, VETO_DISMISSED_BY)
+TRAILER_KEYS = (PROPOSAL_ID, APPROVED_BY, AUDIT_HEAD, MERGED_BY, VETO_DISMISSED_BY, CHECK)
 
 
 @dataclass

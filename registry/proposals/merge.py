@@ -89,10 +89,11 @@ def _conflicts(source: SpecSource, head: str, by_doc: dict[str, list[ProposedCha
 
 
 def _message(proposal: Proposal, approvals: tuple[counted.SignedApproval, ...], anchor: tuple[int, str],
-             people: list[tuple[str, str]]) -> str:
+             people: list[tuple[str, str]], checks: list[str]) -> str:
     lines = [(trailers.PROPOSAL_ID, str(proposal.id))]
     lines += [(trailers.APPROVED_BY, a.trailer) for a in approvals]
     lines += people
+    lines += [(trailers.CHECK, c) for c in checks]
     lines.append((trailers.AUDIT_HEAD, f"{anchor[0]}:{anchor[1]}"))
     return trailers.commit_message(proposal.title, proposal.rationale, lines)
 
@@ -111,6 +112,7 @@ class _Plan:
     message: str
     approvals: tuple[counted.SignedApproval, ...]
     merged_by: str  # the Merged-by trailer's value, which the merge's audit event keeps
+    checks: list[str]  # the Check trailers' values (the required checks that passed), which the event keeps
 
     @classmethod
     def of(cls, session: Session, proposal: Proposal, anchor: tuple[int, str], committer: Person,
@@ -124,8 +126,9 @@ class _Plan:
         proposer = store.person(session, proposal.proposer_id)
         approvals = counted.counting(session, proposal)
         people = merge_trailers.people(session, proposal, merger, utcnow())
+        checks = merge_trailers.checks(session, proposal)
         return cls(by_doc, bases, Person(proposer.name, proposer.email), committer,
-                   _message(proposal, approvals, anchor, people), approvals, people[0][1])
+                   _message(proposal, approvals, anchor, people, checks), approvals, people[0][1], checks)
 
     def commit(self, source: SpecSource, repo: Path, head: str) -> str:
         """Write the texts into the documents as they are at head; one commit on top of it."""
@@ -231,20 +234,21 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
                 break
         else:
             raise Conflict(f"the branch {published} kept moving during the merge; try again")
-        _record_merge(session, proposal, who, sha, plan.approvals, plan.merged_by)
+        _record_merge(session, proposal, who, sha, plan)
         ingest(session, source, IngestOptions(branch=published))
     sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
 
 
-def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str,
-                  approvals: tuple[counted.SignedApproval, ...], merged_by: str) -> None:
-    """The database half of a merge, naming the approvals its trailers name (a crash before it is
-    repaired by the next ingest), and the pending approvals it did not count with the policy's reasons."""
+def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str, plan: _Plan) -> None:
+    """The database half of a merge, naming the approvals and checks its trailers name (a crash before it
+    is repaired by the next ingest), and the pending approvals it did not count with the policy's reasons."""
+    approvals = plan.approvals
     uncounted = counted.not_counting(session, proposal, approvals)
     old = proposal.state
     proposal.state, proposal.merged_sha = transition(proposal.state, "merge"), sha
     proposal.merged_at = proposal.updated_at = utcnow()
     session.flush()
     audit.record(session, actor.email, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
-                 {"state": MERGED, "commit": sha, "merged_by": merged_by} | counted.merge_fields(approvals, uncounted))
+                 {"state": MERGED, "commit": sha, "merged_by": plan.merged_by, "checks": plan.checks}
+                 | counted.merge_fields(approvals, uncounted))

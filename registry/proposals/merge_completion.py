@@ -89,4 +89,5 @@ def complete(session: Session, sha: str, when: datetime, value: str, warn: WarnF
     audit.record(session, INGEST_ACTOR, "proposal.merge", f"proposal:{proposal.id}", {"state": old},
                  {"state": merged, "commit": sha, "completed_by": "ingest"}
                  | ({"merged_by": by[0]} if found is not None and len(by := found.get(trailers.MERGED_BY)) == 1 else {})
+                 | ({"checks": found.get(trailers.CHECK)} if found is not None else {})
                  | counted.merge_fields(approvals, uncounted))

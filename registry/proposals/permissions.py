@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor, require_role
 from registry.accounts.permissions import Decision, decision
-from registry.errors import Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
+from registry.errors import ChecksNotPassed, Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import Proposal
 from registry.proposals import store
 from registry.proposals.policy import ClauseFacts, Facts, standing
-from registry.proposals.states import APPROVED, OPEN, transition
+from registry.proposals.states import APPROVED, FINAL, OPEN, transition
 from registry.proposals.verdict import may_approve, verdict
 
 ACTIONS = ("comment", "approve", "request_changes", "withdraw_veto", "dismiss", "revise", "submit", "withdraw",
@@ -52,6 +52,8 @@ class ProposalFacts:
     clauses: tuple[ClauseFacts, ...] | None = None  # the touched clauses with who may approve each
     missing: tuple[str, ...] | None = None  # the policy's unmet rules (empty: satisfied)
     policy: Facts | None = None  # what the policy judges (loaded with the verdict)
+    approved: bool = False  # approvals in order, no veto (loaded with the verdict)
+    unpassed: tuple[str, ...] = ()  # required checks not passed on the current revision (loaded with the verdict)
 
     def approvable(self, email: str) -> list[str]:
         """The touched clauses this person may approve (as owner, or as admin of an unowned clause)."""
@@ -185,12 +187,25 @@ def merger(actor: Actor | None, f: ProposalFacts) -> Actor:
     return actor
 
 
+def reporter(actor: Actor | None, f: ProposalFacts) -> Actor:
+    """Who may report a check: anyone logged in but the proposer and the revision authors (a check counts
+    like an approval, so nobody vouches for their own proposal), while the proposal is not final."""
+    actor = require_role(actor, "viewer", "report a check")
+    if actor.person_id == f.proposer_id or actor.email in f.authors:
+        raise Forbidden("nobody reports checks on their own proposal (its proposer or an author of a revision)")
+    if f.state in FINAL:
+        raise Conflict(f"proposal #{f.number} is {f.state}: it takes no more check reports")
+    return actor
+
+
 def _merge(actor: Actor | None, f: ProposalFacts, target: int | None) -> Actor:
     actor = merger(actor, f)
     if f.state in (OPEN, APPROVED):
         # Open or approved follows the policy (the merge moves it first): the unmet rules are the reason.
         if f.missing is None:
             raise ValueError("load the facts with the verdict to decide a merge")
+        if f.missing and f.approved and f.unpassed:  # only checks are missing
+            raise ChecksNotPassed(list(f.unpassed), list(f.missing))
         if f.missing:
             raise PolicyNotSatisfied(list(f.missing))
         return actor
@@ -230,7 +245,8 @@ def load_facts(session: Session, proposal: Proposal, actions: Collection[str] = 
     return ProposalFacts(proposal.id, proposal.state, proposal.proposer_id, proposal.revision,
                          frozenset(store.revision_authors(session, proposal)), pending,
                          None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing),
-                         None if v is None else v.facts)
+                         None if v is None else v.facts, v is not None and v.evaluation.approved,
+                         () if v is None else v.evaluation.unpassed)
 
 
 def check(session: Session, actor: Actor | None, proposal: Proposal, action: str, target: int | None = None) -> Actor:

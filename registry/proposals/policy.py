@@ -18,6 +18,10 @@ and revision authors never count there either. `[fallback]` opts into
 rule needs, the enabled admins may approve it too (every such approval is marked and audited).
 A clause whose rule needs more approvals than people are eligible to give is infeasible
 (`shortfalls`): it can never merge, so the policy check and proposing say so.
+Any rule's table may also name `required_checks` (registry.proposals.check_rules: every one must
+have passed on the current revision) and `editorial_min_approvals`, the fewer approvals the rule
+asks of a touched clause whose change is editorial (registry.spec.change_class); never more than
+its `min_approvals`.
 
 `counted_approvals` is the one definition of an approval that counts: the verdict, the merge
 commit's `Approved-by:` trailers, the evidence report, in-force and verify all come from it.
@@ -29,8 +33,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from registry.proposals.check_rules import CHECKS_KEY, CheckFacts, CheckStatus, judge, parse_required
+
 POLICY_PATH = "policy.toml"
-_LEVEL_KEYS = {"min_approvals"}
+EDITORIAL_KEY = "editorial_min_approvals"
+_LEVEL_KEYS = {"min_approvals", EDITORIAL_KEY, CHECKS_KEY}
 _TABLES = {"defaults", "authority", "clause", "governance", "fallback"}
 GOVERNANCE_KEYS = ("min_approvals", "root_owners", "start")  # the keys [governance] knows; anything else is a warning
 GOVERNANCE_RULE = "governance"
@@ -69,13 +76,23 @@ class Policy:
     clause: Mapping[str, int] = field(default_factory=dict)
     governance: Governance = field(default_factory=Governance)
     fallback: Fallback = field(default_factory=Fallback)
+    editorial: Mapping[str, int] = field(default_factory=dict)  # rule name -> editorial_min_approvals
+    checks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule name -> required_checks
 
-    def required(self, key: str, authorities: Iterable[str]) -> tuple[int, str]:
-        """(approvals needed, the rule that asks for them): the strictest rule that applies."""
-        rules = [(self.default, "defaults")]
-        rules += [(self.authority[a], f"authority.{a}") for a in sorted(set(authorities)) if a in self.authority]
-        if key in self.clause:
-            rules.append((self.clause[key], f"clause.{key}"))
+    def _applicable(self, key: str, authorities: Iterable[str]) -> list[str]:
+        """The names of the rules that apply to a clause, whether or not their tables exist."""
+        return ["defaults", *(f"authority.{a}" for a in sorted(set(authorities))), f"clause.{key}"]
+
+    def _count(self, rule: str) -> int | None:
+        """The rule's min_approvals (None: the policy gives that rule no number)."""
+        table, _, name = rule.partition(".")
+        return self.default if table == "defaults" else (self.authority if table == "authority" else self.clause).get(name)
+
+    def required(self, key: str, authorities: Iterable[str], editorial: bool = False) -> tuple[int, str]:
+        """(approvals needed, the rule that asks for them): the strictest rule that applies; for an
+        editorial change each rule asks its editorial_min_approvals when it sets one."""
+        rules = [(min(n, self.editorial.get(rule, n)) if editorial else n, rule)
+                 for rule in self._applicable(key, authorities) if (n := self._count(rule)) is not None]
         return max(rules, key=lambda r: r[0])
 
     def rule_for(self, c: ClauseFacts) -> tuple[int, str]:
@@ -84,7 +101,17 @@ class Policy:
             return self.governance.root_owners, f"{GOVERNANCE_RULE}.root_owners"
         if c.governance:
             return self.governance.min_approvals, GOVERNANCE_RULE
-        return self.required(c.key, c.authorities)
+        return self.required(c.key, c.authorities, c.editorial)
+
+    def checks_for(self, clauses: Iterable[ClauseFacts]) -> dict[str, tuple[str, ...]]:
+        """The checks the touched clauses require: check name -> the rules that ask for it (governance
+        files ask for none)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for c in clauses:
+            for rule in [] if c.governance else self._applicable(c.key, c.authorities):
+                for name in self.checks.get(rule, ()):
+                    out[name] = tuple(dict.fromkeys((*out.get(name, ()), rule)))
+        return out
 
 
 DEFAULT_POLICY = Policy()
@@ -98,12 +125,27 @@ class ParsedPolicy:
     warnings: tuple[str, ...] = ()
 
 
-def _count(where: str, table: object, problems: list[str]) -> int | None:
+@dataclass
+class _Extras:
+    """What rule tables say besides min_approvals, by rule name, as parse_policy collects it."""
+
+    editorial: dict[str, int] = field(default_factory=dict)
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _count(where: str, table: object, problems: list[str], extras: _Extras) -> int | None:
     if not isinstance(table, dict):
         raise ValueError(f"[{where}] must be a table with min_approvals = N")
     for k in sorted(set(table) - _LEVEL_KEYS):
-        problems.append(f"[{where}] has an unknown key {k!r} (ignored); known: min_approvals")
-    return _min_approvals(where, table.get("min_approvals"))
+        problems.append(f"[{where}] has an unknown key {k!r} (ignored); known: {', '.join(sorted(_LEVEL_KEYS))}")
+    n = _min_approvals(where, table.get("min_approvals"))
+    if (editorial := _min_approvals(where, table.get(EDITORIAL_KEY), EDITORIAL_KEY)) is not None:
+        if n is not None and editorial > n:
+            raise ValueError(f"[{where}] {EDITORIAL_KEY} ({editorial}) must not be more than min_approvals ({n})")
+        extras.editorial[where] = editorial
+    if CHECKS_KEY in table:
+        extras.checks[where] = parse_required(where, table[CHECKS_KEY])
+    return n
 
 
 def _min_approvals(where: str, n: object, key: str = "min_approvals") -> int | None:
@@ -151,21 +193,23 @@ def parse_policy(text: str) -> ParsedPolicy:
         return ParsedPolicy(None, (f"policy.toml is not valid TOML ({exc}); the previous policy stays in force",))
     notes: list[str] = [f"unknown table [{k}] (ignored); known: defaults, authority, clause, governance, fallback"
                         for k in sorted(set(data) - _TABLES)]
+    extras = _Extras()
     try:
-        default = _count("defaults", data.get("defaults", {}), notes)
+        default = _count("defaults", data.get("defaults", {}), notes, extras)
         levels = {}
         for table in ("authority", "clause"):
             section = data.get(table, {})
             if not isinstance(section, dict):
                 raise ValueError(f"[{table}] must hold tables like [{table}.NAME]")
             levels[table] = {name: n for name, sub in section.items()
-                             if (n := _count(f"{table}.{name}", sub, notes)) is not None}
+                             if (n := _count(f"{table}.{name}", sub, notes, extras)) is not None}
         governance = _governance(data.get("governance", {}), notes)
         fallback = _fallback(data.get("fallback", {}), notes)
     except ValueError as exc:
         return ParsedPolicy(None, (f"{exc}; the previous policy stays in force",))
     policy = Policy(default or DEFAULT_POLICY.default,
-                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"], governance, fallback)
+                    {**DEFAULT_POLICY.authority, **levels["authority"]}, levels["clause"], governance, fallback,
+                    extras.editorial, extras.checks)
     return ParsedPolicy(policy, tuple(notes))
 
 
@@ -191,6 +235,7 @@ class ClauseFacts:
     governance: bool = False  # a governance file (key: its path), approved under [governance]
     root_owners: bool = False  # with governance: the part the owners of root clauses approve (key: path + ROOT_OWNERS)
     fallback: tuple[str, ...] = ()  # admins the policy's fallback added as approvers (too few were eligible)
+    editorial: bool = False  # the change is editorial (registry.spec.change_class): editorial_min_approvals apply
 
 
 @dataclass(frozen=True)
@@ -219,6 +264,7 @@ class Facts:
     # by email: who set it. Reviewers and assigners; the holder setting their own takes them out.
     password_set_by: Mapping[str, str] = field(default_factory=dict)
     admins: tuple[Approver, ...] = ()  # enabled admins, whom the policy's fallback may call on
+    checks: tuple[CheckFacts, ...] = ()  # every check report on the proposal, any revision
 
 
 @dataclass(frozen=True)
@@ -317,11 +363,22 @@ class Evaluation:
     counted: tuple[CountedApproval, ...] = ()
     uncounted: tuple[UncountedApproval, ...] = ()
     infeasible: tuple[Shortfall, ...] = ()  # touched clauses that can never get their approvals
+    checks: tuple[CheckStatus, ...] = ()  # the required checks on the current revision
+
+    @property
+    def approved(self) -> bool:
+        """True when every clause has its approvals and no veto blocks (the checks aside)."""
+        return not self.vetoes and all(c.missing == 0 for c in self.clauses)
+
+    @property
+    def unpassed(self) -> tuple[str, ...]:
+        """Names of the required checks whose latest report on the current revision is not a success."""
+        return tuple(c.name for c in self.checks if not c.passed)
 
     @property
     def satisfied(self) -> bool:
-        """True when every clause has its approvals and nothing blocks."""
-        return not self.vetoes and all(c.missing == 0 for c in self.clauses)
+        """True when every clause has its approvals, nothing blocks and every required check passed."""
+        return self.approved and not self.unpassed
 
     @property
     def tally(self) -> tuple[int, int]:
@@ -332,14 +389,15 @@ class Evaluation:
 
     @property
     def missing(self) -> list[str]:
-        """One line per unmet rule."""
-        return [c.message() for c in self.clauses if c.missing] + list(self.vetoes)
+        """One line per unmet rule (each required check that has not passed included)."""
+        return ([c.message() for c in self.clauses if c.missing] + list(self.vetoes)
+                + [c.message() for c in self.checks if not c.passed])
 
     def as_dict(self) -> dict[str, object]:
-        """{"satisfied", "missing", "clauses", "notes", "infeasible"}."""
+        """{"satisfied", "missing", "clauses", "notes", "infeasible", "checks"}."""
         return {"satisfied": self.satisfied, "missing": self.missing,
                 "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes),
-                "infeasible": [s.as_dict() for s in self.infeasible]}
+                "infeasible": [s.as_dict() for s in self.infeasible], "checks": [c.as_dict() for c in self.checks]}
 
 
 def _excluded(facts: Facts, email: str) -> str | None:
@@ -509,4 +567,5 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
         waiting = tuple(a.name for a in eligible(facts, c, memo) if a.email not in counts)
         statuses.append(ClauseStatus(c.key, rule, required, approved, waiting, c.unowned, c.governance,
                                      c.root_owners, bool(c.fallback)))
-    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted, shortfalls(policy, facts, memo))
+    checks = judge(policy.checks_for(facts.clauses), facts.checks, facts.revision)
+    return Evaluation(tuple(statuses), vetoes, notes, counted, uncounted, shortfalls(policy, facts, memo), checks)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from registry.ledger.refs import iso
+from registry.proposals.check_rules import CheckStatus
 from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.policy import ClauseStatus, Shortfall, UncountedApproval
 from registry.proposals.policy_store import PolicySource
@@ -193,6 +194,23 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class CheckView:
+    """A check report that stands: the latest of its name on its revision."""
+
+    name: str
+    status: str  # pending, success or failure
+    revision: int
+    url: str | None
+    summary: str
+    time: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"name", "status", "revision", "url", "summary", "time"}."""
+        return {"name": self.name, "status": self.status, "revision": self.revision, "url": self.url,
+                "summary": self.summary, "time": iso(self.time)}
+
+
+@dataclass(frozen=True)
 class PolicyBox:
     """The policy's verdict on the current revision as the proposal shows it, and the policy.toml behind it."""
 
@@ -203,17 +221,19 @@ class PolicyBox:
     uncounted: tuple[UncountedApproval, ...]  # the pending approvals that do not count, and why
     source: PolicySource
     infeasible: tuple[Shortfall, ...] = ()  # touched clauses too few people are eligible to approve
+    checks: tuple[CheckStatus, ...] = ()  # the required checks on the current revision
 
     def why_not(self, review: int) -> str | None:
         """Why this approval does not count (None: it counts, or it is no pending approval)."""
         return next((u.reason for u in self.uncounted if u.review.id == review), None)
 
     def as_dict(self) -> dict[str, Any]:
-        """{"satisfied", "missing", "clauses", "notes", "uncounted", "infeasible", "source"}."""
+        """{"satisfied", "missing", "clauses", "notes", "uncounted", "infeasible", "source", "checks"}."""
         return {"satisfied": self.satisfied, "missing": list(self.missing),
                 "clauses": [c.as_dict() for c in self.clauses], "notes": list(self.notes),
                 "uncounted": [u.as_dict() for u in self.uncounted],
-                "infeasible": [s.as_dict() for s in self.infeasible], "source": self.source.as_dict()}
+                "infeasible": [s.as_dict() for s in self.infeasible], "source": self.source.as_dict(),
+                "checks": [c.as_dict() for c in self.checks]}
 
 
 @dataclass(frozen=True)
@@ -236,6 +256,7 @@ class ProposalDetail:
     policy: PolicyBox
     drift: tuple[str, ...]  # touched clauses that changed on the branch since the base
     timeline: tuple[TimelineEntry, ...] = ()  # oldest first
+    checks: tuple[CheckView, ...] = ()  # the standing check reports, newest revision first
 
     @property
     def conflicted_by(self) -> str | None:
@@ -265,14 +286,15 @@ class ProposalDetail:
 
     def as_dict(self) -> dict[str, Any]:
         """{"id", "title", "rationale", "state", "proposer", "created_at", "updated_at", "revision",
-        "closed_reason", "merge", "revisions", "reviews", "comments", "policy", "drift", "timeline"}."""
+        "closed_reason", "merge", "revisions", "reviews", "comments", "policy", "drift", "timeline", "checks"}."""
         return {"id": self.id, "title": self.title, "rationale": self.rationale, "state": self.state,
                 "proposer": self.proposer.as_dict(), "created_at": iso(self.created_at),
                 "updated_at": iso(self.updated_at), "revision": self.revision, "closed_reason": self.closed_reason,
                 "merge": None if self.merge is None else self.merge.as_dict(),
                 "revisions": [r.as_dict() for r in self.revisions], "reviews": [r.as_dict() for r in self.reviews],
                 "comments": [c.as_dict() for c in self.comments], "policy": self.policy.as_dict(),
-                "drift": list(self.drift), "timeline": [e.as_dict() for e in self.timeline]}
+                "drift": list(self.drift), "timeline": [e.as_dict() for e in self.timeline],
+                "checks": [c.as_dict() for c in self.checks]}
 
 
 @dataclass(frozen=True)
@@ -343,13 +365,14 @@ class MergedProposal:
     commit: str  # the merge commit
     date: datetime  # when the merge commit was made
     dismissals: tuple[DismissedVeto, ...] = ()  # the requests for changes an admin overrode
+    checks: tuple[str, ...] = ()  # the required checks that passed, as the merge's Check trailers name them
 
     def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "dismissals", "policy", "commit",
-        "date"}: the evidence report's `proposals` item; the report's changes and in-force show parts of it."""
+        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "dismissals", "checks", "policy",
+        "commit", "date"}: the evidence report's `proposals` item; the report's changes and in-force show parts of it."""
         return {"id": self.id, "title": self.title, "rationale": self.rationale, "proposer": self.proposer.as_dict(),
                 "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
-                "dismissals": [d.as_dict() for d in self.dismissals],
+                "dismissals": [d.as_dict() for d in self.dismissals], "checks": list(self.checks),
                 "policy": self.policy.as_dict(), "commit": self.commit, "date": iso(self.date)}
 
 

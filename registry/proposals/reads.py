@@ -28,8 +28,9 @@ from registry.models import (
     Revision,
 )
 from registry.paging import PAGE_SIZE, Page, page_of, window
-from registry.proposals import counted, store, verdict_memo
+from registry.proposals import counted, merge_trailers, store, verdict_memo
 from registry.proposals.authoring import read_document
+from registry.proposals.check_reports import standing_reports
 from registry.proposals.governance import FILE
 from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
@@ -104,7 +105,7 @@ def _comment_view(session: Session, c: Comment) -> CommentView:
 def policy_box(v: Verdict) -> PolicyBox:
     """The verdict as the proposal shows it: satisfied, what is missing per clause, notes, its policy.toml."""
     e = v.evaluation
-    return PolicyBox(e.satisfied, tuple(e.missing), e.clauses, e.notes, e.uncounted, v.source, e.infeasible)
+    return PolicyBox(e.satisfied, tuple(e.missing), e.clauses, e.notes, e.uncounted, v.source, e.infeasible, e.checks)
 
 
 def drifted(session: Session, proposal: Proposal) -> list[str]:
@@ -145,7 +146,7 @@ def merged_by_commit(session: Session, sha: str) -> MergedProposal | None:
         for r in store.reviews(session, p) if r.kind == "request_changes" and r.dismissed_at is not None)
     return MergedProposal(p.id, p.title, p.rationale, _who(session, p.proposer_id), counted.recorded(session, p),
                           counted.recorded_uncounted(session, p), policy_at(session, base), sha, commit.committed_at,
-                          dismissed)
+                          dismissed, merge_trailers.recorded_checks(session, p))
 
 
 def proposal_detail(session: Session, number: int) -> ProposalDetail:
@@ -159,7 +160,7 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
         tuple(_revision_view(session, r) for r in store.revisions(session, p)),
         tuple(_review_view(session, r, numbers, current) for r in store.reviews(session, p)),
         tuple(_comment_view(session, c) for c in store.comments(session, p)),
-        policy_box(verdict(session, p)), tuple(drifted(session, p)), timeline(session, p))
+        policy_box(verdict(session, p)), tuple(drifted(session, p)), timeline(session, p), standing_reports(session, p))
 
 
 def _summaries(session: Session, proposals: Sequence[Proposal],

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import is_sqlite, lock_writer
 from registry.errors import UnknownProposal
-from registry.models import Comment, Person, Proposal, ProposedChange, Review, Revision
+from registry.models import CheckReport, Comment, Person, Proposal, ProposedChange, Review, Revision
 from registry.spec.clause_edit import Edit, digest_of
 
 
@@ -74,6 +74,12 @@ def comments(session: Session, proposal: Proposal) -> list[Comment]:
     """Every comment, oldest first."""
     return list(session.scalars(select(Comment).where(Comment.proposal_id == proposal.id)
                                 .order_by(Comment.created_at, Comment.id)))
+
+
+def check_reports(session: Session, proposal: Proposal) -> list[CheckReport]:
+    """Every check report on the proposal, oldest first (superseded ones too)."""
+    return list(session.scalars(select(CheckReport).where(CheckReport.proposal_id == proposal.id)
+                                .order_by(CheckReport.created_at, CheckReport.id)))
 
 
 def revision_numbers(session: Session, proposal: Proposal) -> dict[int, int]:

@@ -24,6 +24,7 @@ from registry.models import Account, ClauseVersion, Person, Proposal, ProposedCh
 from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
 from registry.proposals import store
+from registry.proposals.check_rules import CheckFacts
 from registry.proposals.governance import FILE
 from registry.proposals.policy import (
     ROOT_OWNERS,
@@ -144,9 +145,11 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
             reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
                                        r.digest, r.created_at, r.id))
     proposer = store.person(session, proposal.proposer_id)
+    checks = tuple(CheckFacts(c.id, c.name, c.status, numbers[c.revision_id], c.url, c.created_at)
+                   for c in store.check_reports(session, proposal))
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
-        clauses, tuple(reviews), passwords_set_by_others(session), admins=admins(session)))
+        clauses, tuple(reviews), passwords_set_by_others(session), admins=admins(session), checks=checks))
     return Verdict(evaluate(source.policy, facts), source, facts.clauses, facts)
 
 

@@ -14,14 +14,16 @@ import hmac
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from registry.accounts.actors import Actor
-from registry.accounts.credentials import actor_for_session, actor_for_token, end_session, start_session
+from registry.accounts.credentials import FULL, actor_for_session, actor_for_token, end_session, start_session
 from registry.accounts.logins import log_in
 from registry.accounts.users import actor_for, sso_actor
 from registry.db import get_session, request_writes
@@ -30,6 +32,7 @@ from registry.models import utcnow
 
 bp = Blueprint("auth", __name__)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+View = TypeVar("View", bound=Callable[..., object])
 
 
 API_DOCS = "/api/docs"  # the API reference is a page for people, read with the browser's session
@@ -45,6 +48,20 @@ def current_actor() -> Actor | None:
     return g.get("actor")
 
 
+def token_scope(scope: str) -> Callable[[View], View]:
+    """Mark an API view as needing only this token scope (every other view needs a full token)."""
+    def mark(view: View) -> View:
+        view.token_scope = scope  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+def _needed_scope() -> str:
+    """The token scope this request needs: what its view is marked with, else full (unknown URLs too)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return str(getattr(view, "token_scope", FULL))
+
+
 def _bearer() -> Actor | None:
     header = request.headers.get("Authorization", "")
     if not header:
@@ -52,7 +69,7 @@ def _bearer() -> Actor | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("use `Authorization: Bearer TOKEN` (create one with `specreg token create`)")
-    return actor_for_token(get_session(), token)
+    return actor_for_token(get_session(), token, _needed_scope())
 
 
 def _from_header(email: str) -> Actor | None:

@@ -17,6 +17,7 @@ from registry.owners.assignments import assign, unassign
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
+from registry.proposals.check_reports import report_check
 from registry.proposals.merge import merge
 from registry.webhooks.subscriptions import add_webhook, remove_webhook
 
@@ -30,6 +31,7 @@ EXPECTED = {
     "approvals under the policy's fallback": {"policy.fallback"},
     "vetoes and dismissals": {"review.request_changes", "review.withdraw_veto", "review.dismiss"},
     "merges": {"proposal.merge"},
+    "check reports": {"check.report"},
     "owner assignments": {"owner.assign", "owner.unassign"},
     "user and token changes": {"user.create", "user.role", "user.password", "user.disable", "user.enable",
                                "token.create",
@@ -80,6 +82,7 @@ def drive_everything(world) -> None:
     with SpecSource(world.path) as source:
         proposals.revise(s, source, ada, n, [ChangeInput("change", "respect_privacy",
                                                          text("respect_privacy", "Reveal nothing personal."))])
+    report_check(s, alan, n, "evals", "success", url="https://ci.example.org/runs/1")
     reviews.approve(s, grace, n)  # the policy is met: proposal.state
     merge(s, world.path, "main", ada, n)
 

@@ -130,3 +130,29 @@ def test_migration_0017_reads_each_policy_start_and_fills_in_governance_files_in
     # specreg.toml was not recorded before 0014, so its earlier changes cannot come back
     assert recorded() == ([(1, "OWNERS.toml"), (2, "policy.toml"), (3, "policy.toml")], ["v1", None])
     engine.dispose()
+
+
+def test_migration_0022_gives_every_existing_token_full_rights(database_url):
+    from datetime import datetime
+
+    import sqlalchemy as sa
+    from sqlalchemy import insert, select
+    from sqlalchemy.orm import Session
+
+    from registry.models import ApiToken, Person
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0021")
+    with Session(engine) as s, s.begin():
+        s.add(person := Person(email="ci@example.org", name="CI", active=True))
+        s.flush()
+        # A table of 0021's columns only (the model has grown since).
+        old = sa.table("api_tokens", *(sa.column(c) for c in ("person_id", "token_hash", "prefix", "name",
+                                                               "created_at")))
+        s.execute(insert(old).values(person_id=person.id, token_hash="0" * 64, prefix="srg_old", name="",
+                                     created_at=datetime(2026, 1, 1)))
+    assert upgrade(engine) == ("0021", head_revision())
+    with Session(engine) as s:
+        assert s.scalars(select(ApiToken.scope)).all() == ["full"]
+    engine.dispose()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from proposal_helpers import HEADINGS
+from proposal_helpers import HEADINGS, POLICY
 
 from registry.cli import main as cli
 from registry.web.bodies import Field
@@ -72,8 +72,12 @@ def cli_json(gov, monkeypatch, capsys, *argv):
 
 def merged_with_everything(gov) -> int:
     """A merged proposal with two revisions, a change and an add, a dismissed and a withdrawn veto, a
-    stale approval and a comment: every object the detail can hold appears at least once."""
+    stale approval, a comment and a required check reported on both revisions: every object the
+    detail can hold appears at least once."""
+    gov.repo.commit("Evals gate system rules", {"policy.toml": POLICY + '\n[authority.system]\nrequired_checks = ["evals"]\n'})
+    gov.ingest()
     n = gov.propose()
+    post(gov, "vic", f"/api/v1/proposals/{n}/checks", {"name": "evals", "status": "failure", "revision": 1})
     post(gov, "barbara", f"/api/v1/proposals/{n}/reviews", {"kind": "request_changes", "comment": "No"})
     veto = get(gov, f"/api/v1/proposals/{n}")["reviews"][-1]["id"]
     post(gov, "root", f"/api/v1/proposals/{n}/reviews/{veto}/dismiss", {"reason": "Fine."})
@@ -86,6 +90,8 @@ def merged_with_everything(gov) -> int:
                 "text": "## Be kind {#be_kind}\n\nBe kind.\n"}]
     post(gov, "ada", f"/api/v1/proposals/{n}/revisions", {"changes": changes, "note": "v2"})
     post(gov, "grace", f"/api/v1/proposals/{n}/reviews", {"kind": "approve"})
+    post(gov, "vic", f"/api/v1/proposals/{n}/checks", {"name": "evals", "status": "success", "revision": 2,
+                                                        "url": "https://ci.example.org/runs/2", "summary": "ok"})
     post(gov, "ada", f"/api/v1/proposals/{n}/merge")
     return n
 
@@ -103,6 +109,7 @@ def objects_in(detail: dict) -> dict[str, list[dict]]:
         "review": reviews, "dismissed": [r["dismissed"] for r in reviews if r["dismissed"]],
         "comment": detail["comments"], "policy": [detail["policy"]],
         "policy.clauses": detail["policy"]["clauses"], "policy.source": [detail["policy"]["source"]],
+        "policy.checks": detail["policy"]["checks"], "checks": detail["checks"],
     }
 
 

@@ -13,11 +13,12 @@ from registry.errors import MergeConflict
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, check_input
+from registry.proposals.check_reports import report_check
 from registry.proposals.feasibility import proposal_shortfalls
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.reads import list_proposals, proposal_detail, review_queue
 from registry.proposals.store import get_proposal
-from registry.web.auth import current_actor
+from registry.web.auth import current_actor, token_scope
 from registry.web.bodies import NOTHING, REASON, Field, Schema, checked_first, json_body
 from registry.web.spec_repo import spec_source
 
@@ -32,6 +33,9 @@ REVISE: Schema = {"changes": Field(list, required=True, items=CHANGE), "note": F
 COMMENT: Schema = {"text": Field(str, required=True)}
 REVIEW: Schema = {"kind": Field(str, required=True, choices=("approve", "request_changes")),
                   "comment": Field(str, default=""), "revision": Field(int, minimum=1)}
+CHECK: Schema = {"name": Field(str, required=True), "status": Field(str, required=True,
+                                                                   choices=("pending", "success", "failure")),
+                 "revision": Field(int, required=True, minimum=1), "url": Field(str), "summary": Field(str, default="")}
 OPTIONAL_REASON: Schema = {"reason": Field(str, default="")}
 CLOSE = {"submit": NOTHING, "withdraw": OPTIONAL_REASON, "reject": REASON}
 
@@ -105,6 +109,16 @@ def review(n: int) -> tuple[Response, int]:
     data = json_body(REVIEW)
     r = getattr(reviews, data["kind"])(get_session(), current_actor(), n, data["comment"], data["revision"])
     return _state(n, 201, review=r.id, meaning=r.meaning, digest=r.digest)
+
+
+@bp.post("/proposals/<int:n>/checks")
+@token_scope("checks")
+def check(n: int) -> tuple[Response, int]:
+    """Report a check on a revision: {"name", "status", "revision", "url", "summary"}; a `checks` token suffices."""
+    data = json_body(CHECK)
+    row = report_check(get_session(), current_actor(), n, data["name"], data["status"], data["revision"],
+                       data["url"], data["summary"])
+    return _state(n, 201, check=row.id)
 
 
 @bp.post("/proposals/<int:n>/withdraw-veto")

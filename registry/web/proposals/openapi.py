@@ -14,6 +14,8 @@ CHANGE = _obj(kind=KIND, id=STR, text=NSTR, document=NSTR, after=NSTR)
 STATE = _obj(id=INT, state={"enum": list(STATES)})
 SHORTFALL = _obj(id=STR, rule=STR, needed=INT, eligible=_array(STR))
 REASON = _obj(reason=STR)
+CHECK_REPORT = _obj(name=STR, status={"enum": ["pending", "success", "failure"]}, revision=INT, url=NSTR,
+                    summary=STR, time=STR)
 
 
 def add_proposals(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -30,7 +32,8 @@ SCHEMAS["Proposal"] = _obj(id=INT, title=STR, rationale=STR, state=STR, proposer
                            updated_at=STR, revision=INT, closed_reason=NSTR, merge={"type": ["object", "null"]},
                            revisions=_array(OBJ), reviews=_array(OBJ), comments=_array(OBJ),
                            policy=_obj(satisfied=BOOL, missing=_array(STR), clauses=_array(OBJ), notes=_array(STR),
-                                       infeasible=_array(SHORTFALL), source=OBJ), drift=_array(STR))
+                                       infeasible=_array(SHORTFALL), source=OBJ, checks=_array(OBJ)),
+                           drift=_array(STR), timeline=_array(OBJ), checks=_array(CHECK_REPORT))
 PATHS: dict[str, Any] = {
     # Proposals (docs/proposals.md): reads are open; writes need `Authorization: Bearer TOKEN`.
     "/api/v1/proposals": {
@@ -55,6 +58,15 @@ PATHS: dict[str, Any] = {
         {**_obj(kind={"enum": ["approve", "request_changes"]}), "properties": {
             "kind": {"enum": ["approve", "request_changes"]}, "comment": STR,
             "revision": {**INT, "minimum": 1}}}, STATE, [N], 201),
+    "/api/v1/proposals/{n}/checks": _write(
+        "Report a check (an evaluation run, a CI job) on a revision; a token with the `checks` scope suffices. "
+        "400 for a bad name, status or url or a revision the proposal does not have; 403 for the proposer or "
+        "a revision author; 409 once the proposal is merged, withdrawn or rejected",
+        {**_obj(name=STR, status={"enum": ["pending", "success", "failure"]}, revision={**INT, "minimum": 1}),
+         "properties": {"name": {**STR, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+                        "status": {"enum": ["pending", "success", "failure"]},
+                        "revision": {**INT, "minimum": 1}, "url": NSTR, "summary": STR}},
+        _obj(id=INT, state={"enum": list(STATES)}, check=INT), [N], 201),
     "/api/v1/proposals/{n}/withdraw-veto": _write("Withdraw your own request for changes", None, STATE, [N]),
     "/api/v1/proposals/{n}/reviews/{review_id}/dismiss": _write(
         "Dismiss a request for changes (admins)", REASON, STATE,
