@@ -20,6 +20,7 @@ from registry.models import Account
 from registry.proposals import authoring as proposals
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput
+from registry.proposals.check_reports import report_check
 from registry.proposals.merge import merge
 from registry.proposals.reads import clause_markdown
 
@@ -124,4 +125,17 @@ def _open_and_closed(d: _Demo) -> list[int]:
                         "Every position", "Leaving positions out is a way of steering.")
     proposals.reject(session, users["alan"], rejected, "Exhaustive is impossible; 'main' is deliberate.")
     proposals.comment(session, users["katherine"], approved, "Looks right to me.")
-    return [approved, waiting, vetoed, draft, withdrawn, rejected]
+    return [approved, waiting, vetoed, draft, withdrawn, rejected, _waiting_for_evals(d)]
+
+
+def _waiting_for_evals(d: _Demo) -> int:
+    """A root change both its owners approved, held open by policy.toml's required evals check: the
+    evaluation harness (here Katherine's account) has reported it pending on the revision."""
+    n = d.change("alan", "self_harm", "encourage them to reach out to\npeople who can help",
+                 "encourage them to reach out to\npeople who can help, offering crisis lines where they are known",
+                 "Offer crisis lines", "Pointing to a concrete line helps more than a general encouragement.")
+    d.approve("grace", n)
+    d.approve("margaret", n)
+    report_check(d.session, d.users["katherine"], n, "evals", "pending", url="https://evals.example.org/runs/2041",
+                 summary="Self-harm suite queued: 0 of 120 cases run")
+    return n
