@@ -33,8 +33,10 @@ def _new(e: AuditEvent) -> dict[str, Any]:
 def _signed_as(session: Session, r: Review) -> dict[str, Any]:
     """What the review's own event must say about it."""
     revision = session.get_one(Revision, r.revision_id)
-    return {"review": r.id, "revision": revision.number, "digest": r.digest, "meaning": r.meaning,
-            "printed_name": r.printed_name, "at": iso(r.created_at)}
+    signed = {"review": r.id, "revision": revision.number, "digest": r.digest, "meaning": r.meaning,
+              "printed_name": r.printed_name, "at": iso(r.created_at)}
+    # The classes the reviewer saw, kept since reviews keep them (older rows and events have none).
+    return signed | ({"classes": r.classes} if r.classes is not None else {})
 
 
 def review_mismatches(session: Session, r: Review, events: Iterable[AuditEvent]) -> list[str]:

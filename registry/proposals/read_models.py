@@ -59,13 +59,14 @@ class ChangeView:
     body: str | None
     base: BaseText | None  # None for an added clause
     diff: tuple[Op, ...]
+    change_class: str = "normative"  # editorial or normative (registry.spec.change_class)
 
     def as_dict(self) -> dict[str, Any]:
-        """{"kind", "id", "document", "after", "title", "attributes", "text", "body", "base", "diff"}."""
+        """{"kind", "id", "document", "after", "title", "attributes", "text", "body", "base", "diff", "class"}."""
         return {"kind": self.kind, "id": self.id, "document": self.document, "after": self.after,
                 "title": self.title, "attributes": self.attributes, "text": self.text, "body": self.body,
                 "base": None if self.base is None else self.base.as_dict(),
-                "diff": [{"op": o.op, "text": o.text} for o in self.diff]}
+                "diff": [{"op": o.op, "text": o.text} for o in self.diff], "class": self.change_class}
 
     @property
     def prose(self) -> list[Sentence]:
@@ -138,15 +139,16 @@ class ReviewView:
     stale: bool  # an approval of another revision or text than the current one
     withdrawn_at: datetime | None
     dismissed: Dismissal | None
+    classes: dict[str, str] | None = None  # each touched clause's class as the reviewer saw it (None: not kept)
 
     def as_dict(self) -> dict[str, Any]:
         """{"id", "kind", "reviewer", "printed_name", "time", "meaning", "digest", "revision", "comment",
-        "pending", "stale", "withdrawn_at", "dismissed"}."""
+        "pending", "stale", "withdrawn_at", "dismissed", "classes"}."""
         return {"id": self.id, "kind": self.kind, "reviewer": self.reviewer.as_dict(), "printed_name": self.printed_name,
                 "time": iso(self.time), "meaning": self.meaning, "digest": self.digest, "revision": self.revision,
                 "comment": self.comment, "pending": self.pending, "stale": self.stale,
                 "withdrawn_at": iso(self.withdrawn_at),
-                "dismissed": None if self.dismissed is None else self.dismissed.as_dict()}
+                "dismissed": None if self.dismissed is None else self.dismissed.as_dict(), "classes": self.classes}
 
 
 @dataclass(frozen=True)

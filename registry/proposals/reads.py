@@ -55,7 +55,7 @@ from registry.proposals.read_models import (
 )
 from registry.proposals.states import ACTIVE, APPROVED, OPEN
 from registry.proposals.timeline import timeline
-from registry.proposals.verdict import Verdict, verdict
+from registry.proposals.verdict import Verdict, change_class, verdict
 from registry.spec.parser import parse
 from registry.spec.worddiff import word_diff
 
@@ -80,8 +80,9 @@ def change_view(session: Session, ch: ProposedChange) -> ChangeView:
     """One proposed clause change with what it was based on and a word diff of the body."""
     base = _base(session, ch)
     ops = word_diff(base.body if base else "", ch.body or "")
+    version = session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None
     return ChangeView(ch.kind, ch.key, ch.document, ch.after_key, ch.title, ch.attributes, ch.text, ch.body, base,
-                      tuple(ops))
+                      tuple(ops), change_class(version, ch))
 
 
 def _revision_view(session: Session, r: Revision) -> RevisionView:
@@ -95,7 +96,7 @@ def _review_view(session: Session, r: Review, numbers: dict[int, int], current: 
     stale = r.kind == "approve" and (r.revision_id != current.id or r.digest != current.digest)
     return ReviewView(r.id, r.kind, _who(session, r.reviewer_id), r.printed_name, r.created_at,
                       r.meaning, r.digest, numbers[r.revision_id], r.comment, r.pending, stale, r.withdrawn_at,
-                      dismissed)
+                      dismissed, r.classes)
 
 
 def _comment_view(session: Session, c: Comment) -> CommentView:

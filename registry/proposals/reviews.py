@@ -19,20 +19,22 @@ from registry.proposals import permissions, store
 from registry.proposals.policy import ClauseFacts
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import check_current
-from registry.proposals.verdict import meaning
+from registry.proposals.verdict import classes, meaning
 
 
 def _record(session: Session, proposal: Proposal, actor: Actor, kind: str, means: str, comment: str) -> Review:
     limits.check_text("comment", comment, limits.COMMENT)
     revision = store.current_revision(session, proposal)
+    seen = classes(session, store.changes(session, revision))  # editorial or normative, as the reviewer saw it
     review = Review(proposal_id=proposal.id, revision_id=revision.id, reviewer_id=actor.person_id,
                     printed_name=actor.name, kind=kind, meaning=means, digest=revision.digest,
-                    comment=comment.strip(), created_at=utcnow())
+                    comment=comment.strip(), created_at=utcnow(), classes=seen)
     session.add(review)
     session.flush()
     audit.record(session, actor.email, f"review.{kind}", f"proposal:{proposal.id}", None,
                  {"review": review.id, "revision": revision.number, "digest": review.digest,
-                  "meaning": means, "printed_name": review.printed_name, "at": iso(review.created_at)})
+                  "meaning": means, "printed_name": review.printed_name, "at": iso(review.created_at),
+                  "classes": seen})
     return review
 
 

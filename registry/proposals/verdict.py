@@ -38,6 +38,7 @@ from registry.proposals.policy import (
     with_fallback,
 )
 from registry.proposals.policy_store import PolicySource, policy_at
+from registry.spec.change_class import EDITORIAL, classify_change
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,18 @@ def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: 
     return [(o.email, ()) for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
 
 
+def change_class(base: ClauseVersion | None, ch: ProposedChange) -> str:
+    """editorial or normative (registry.spec.change_class): the change against the version it was written on."""
+    return classify_change(ch.kind, base.title if base else None, ch.title, base.attributes if base else None,
+                           ch.attributes, base.body if base else None, ch.body)
+
+
+def classes(session: Session, changes: list[ProposedChange]) -> dict[str, str]:
+    """Each change's class by clause id: what a reviewer of the revision saw (kept with the review)."""
+    return {ch.key: change_class(session.get(ClauseVersion, ch.base_version_id) if ch.base_version_id else None, ch)
+            for ch in changes}
+
+
 def root_owners(session: Session, owners: OwnersStore, seq: int, moment: datetime | None) -> tuple[Approver, ...]:
     """The owners of the clauses whose authority is root at `seq` (as OWNERS.toml and assignments make
     them), each with the admins whose assignments alone make them one (none when any clause's do not)."""
@@ -123,7 +136,8 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
                                    (ch.attributes or {}).get("authority")) if a}
         found = _owners(session, owners, ch, seq, moment)
         approvers = tuple(Approver(e, owners.name_of(e), by) for e, by in found)
-        out.append(ClauseFacts(ch.key, tuple(sorted(authorities)), approvers or fallback, not approvers))
+        out.append(ClauseFacts(ch.key, tuple(sorted(authorities)), approvers or fallback, not approvers,
+                               editorial=change_class(base, ch) == EDITORIAL))
     return tuple(out)
 
 

@@ -41,7 +41,7 @@ def test_the_demo_has_accounts_and_proposals_in_every_state_and_a_rerun_keeps_th
     capsys.readouterr()
     assert run(capsys, "proposals", "--state", "merged")[0]["commit"] == merged["commit"]
     assert len(run(capsys, "proposals")) == 9
-    held = [p for p in run(capsys, "proposals", "--state", "open") if p["clauses"] == ["self_harm"]][0]
+    held = next(p for p in run(capsys, "proposals", "--state", "open") if p["clauses"] == ["self_harm"])
     assert held["approvals"] == {"have": 2, "need": 2}  # approved by both owners, held by the required check
     detail = run(capsys, "proposal", str(held["id"]))
     assert [(c["name"], c["status"], c["rules"]) for c in detail["policy"]["checks"]] == [

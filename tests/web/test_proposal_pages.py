@@ -169,3 +169,13 @@ def test_log_out_everywhere(gov):
     other = gov.browser("vic")
     browser.post("/account/sessions/revoke", data=CSRF)
     assert other.get("/account").headers["Location"] == "/login?next=/account"
+
+
+def test_the_proposal_page_shows_whether_each_change_is_editorial_or_normative(gov):
+    typo = gov.propose("respect_privacy", "Do not reveal  personal data")  # spacing and punctuation only
+    meaning = gov.propose("respect_privacy", "Never reveal personal data.")
+    assert 'class="badge class-editorial"' in page(gov.browser(None), f"/proposals/{typo}")
+    assert 'class="badge class-normative"' in page(gov.browser(None), f"/proposals/{meaning}")
+    classes = [gov.app.test_client().get(f"/api/v1/proposals/{n}").get_json()["revisions"][-1]["changes"][0]["class"]
+               for n in (typo, meaning)]
+    assert classes == ["editorial", "normative"]
