@@ -27,7 +27,7 @@ def detail_text(d: ProposalDetail) -> str:
     lines += ["", d.rationale, ""]
     for ch in d.current.changes:
         lines.append(f"new {ch.id} (a governance file, replaced whole)" if ch.kind == "file"
-                     else f"{ch.kind} {ch.id} in {ch.document}")
+                     else f"{ch.kind} {ch.id} in {ch.document} ({ch.change_class})")
         if ch.text:
             lines += ["    " + line for line in ch.text.rstrip("\n").split("\n")]
     lines.append("")
@@ -38,6 +38,9 @@ def detail_text(d: ProposalDetail) -> str:
                      f"{stale}{status}" + (f" - {r.comment}" if r.comment else ""))
     for c in d.comments:
         lines.append(f"comment by {c.author.name} {iso(c.time)}: {c.text}")
+    for k in d.checks:
+        lines.append(f"check {k.name}: {k.status} on r{k.revision} {iso(k.time)}" + (f" {k.url}" if k.url else "")
+                     + (f" - {k.summary}" if k.summary else ""))
     if d.timeline:
         lines += ["", "timeline:"] + [f"  {iso(e.time)} {e.action} by {e.actor.name} <{e.actor.email}>"
                                       + (f": {e.detail}" if e.detail else "") for e in d.timeline]

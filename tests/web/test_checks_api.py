@@ -137,6 +137,10 @@ def test_the_cli_reports_a_check_on_the_current_revision_with_a_checks_token_and
                         "--url", "https://ci.example.org/runs/3", "--summary", "ok")
     assert code == 0, out
     assert json.loads(out) | {"check": 0} == {"id": n, "state": "approved", "check": 0, "revision": 1}
+    assert cli(["proposal", str(n)]) == 0
+    text = capsys.readouterr().out
+    assert "change respect_privacy in spec/rules.md (normative)" in text
+    assert "check evals: success on r1 " in text and "https://ci.example.org/runs/3 - ok" in text
     for argv in (["review", str(n), "--request-changes", "--comment", "no"], ["comment", str(n), "hi"],
                  ["merge", str(n)], ["token", "create", "vic@example.org"], ["queue"]):
         code, out = cli_run(monkeypatch, capsys, gov, token, *argv)
