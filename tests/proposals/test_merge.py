@@ -227,5 +227,6 @@ def test_a_new_document_can_be_created_by_adding_a_clause(world):
 def test_merge_and_conflict_are_audited(world):
     n = approved(world)
     do_merge(world, n)
-    actions = list(world.session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"proposal:{n}")))
+    actions = list(world.session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"proposal:{n}")
+                                         .order_by(AuditEvent.seq)))
     assert actions[-1] == "proposal.merge"

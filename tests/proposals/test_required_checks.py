@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from registry.accountability.verify import verify
 from registry.errors import BadRequest, ChecksNotPassed, Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
+from registry.evidence.render import render_html
+from registry.evidence.report import evidence_report
 from registry.gitsource import SpecSource, trailers
 from registry.models import AuditEvent, CheckReport, Proposal
 from registry.proposals import reviews
@@ -149,6 +151,10 @@ def test_the_merge_commit_names_each_passed_check_and_verify_holds_it_to_the_rec
         message = message_of(repo, sha)
         assert trailers.values(message, trailers.CHECK) == [f"evals=success; {RUN}"]
         assert merged_by_commit(world.session, sha).checks == (f"evals=success; {RUN}",)
+        report = evidence_report(world.session, to_ref=sha, repo=str(repo.path))
+        [item] = [p for p in report.as_dict()["proposals"] if p["id"] == n]
+        assert item["checks"] == [f"evals=success; {RUN}"]
+        assert f'<code class="check-trailer">evals=success; {RUN}</code>' in render_html(report)
         assert without_governance(verify(world.session)) == []
         p = world.session.get_one(Proposal, n)
         values: dict[str, list[str]] = {}
