@@ -121,12 +121,13 @@ def test_a_full_token_reports_checks_too_and_still_does_everything_else(gov):
 
 
 def cli_run(monkeypatch, capsys, gov, token: str, *argv: str) -> tuple[int, str]:
+    """The exit code, and the JSON printed (when it succeeded) or the error message (when it failed)."""
     monkeypatch.setenv("SPECREG_DATABASE_URL", gov.app.config["DATABASE_URL"])
     monkeypatch.setenv("SPECREG_REPO", str(gov.repo.path))
     monkeypatch.setenv("SPECREG_TOKEN", token)
     code = cli([*argv, "--json"])
     captured = capsys.readouterr()
-    return code, captured.out + captured.err
+    return code, captured.out if code == 0 else captured.out + captured.err
 
 
 def test_the_cli_reports_a_check_on_the_current_revision_with_a_checks_token_and_refuses_it_for_anything_else(
