@@ -1,10 +1,10 @@
 """The verdicts of many proposals at once (lists, the review queue, the header's "waiting on me"), each
 computed by `verdict.verdict` once per state of its inputs and kept in this process.
 
-A verdict depends on the proposal (its state, revision and reviews), the ledger (OWNERS.toml, policy.toml,
+A verdict depends on the proposal (its state, revision, reviews and check reports), the ledger (OWNERS.toml, policy.toml,
 where each clause stands) and the accounts and registry assignments (who is an admin, who is disabled,
 whose password someone else set). Every change to these is either an ingest or a use case, and every
-one of those appends an audit event: reviews, revisions and state moves on the subject `proposal:N`,
+one of those appends an audit event: reviews, check reports, revisions and state moves on the subject `proposal:N`,
 everything else on other subjects. So a verdict is kept under the hash of the newest event on its
 proposal and `audit.newest_standing_event` (logins, logouts and API tokens left out: they change
 nobody's standing), plus the ledger head. The chain's hashes cover every event before them and the
