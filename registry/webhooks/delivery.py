@@ -4,7 +4,9 @@ A delivery is claimed by bumping its attempt count and pushing its next attempt 
 short transaction that must find the count it read, so two workers never send one delivery at
 once; the POST happens outside any transaction. A 2xx is delivered; anything else (a status, a
 refused connection, a timeout, a redirect, which is never followed) is tried again after 30 s,
-1 min, 2 min, ... at most an hour, and after MAX_ATTEMPTS attempts it has failed for good. A crash
+1 min, 2 min, ... at most an hour, and after MAX_ATTEMPTS attempts it has failed for good. A
+receiver at a private or loopback address is refused when connecting (destinations.py), a failed
+attempt like any other. A crash
 between the POST and its record sends it again after the lease: the same body under the same
 X-Specreg-Delivery id, which is how a receiver recognises a repeat.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 from registry.db import session_scope
 from registry.ledger.refs import iso
 from registry.models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
+from registry.webhooks.destinations import opener
 
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(seconds=30)
@@ -52,7 +56,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx is the answer (a failure), never a second request elsewhere
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+_opener = opener(_NoRedirects())  # only to the addresses webhooks may reach (destinations.py)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def post(url: str, event: str, delivery_id: str, body: bytes, secret: str) -> Se
             status = response.status
     except urllib.error.HTTPError as exc:
         status, error = exc.code, f"HTTP {exc.code} {exc.reason}"
-    except (OSError, ValueError) as exc:  # refused, unreachable, timed out, a bad answer
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # Refused, unreachable, timed out, cut off, or an answer that is not HTTP (a bad status line, a header
+        # line too long): every one a failed attempt, never an exception that leaves the delivery unrecorded.
         error = str(getattr(exc, "reason", exc)) or type(exc).__name__
     return Sent(status, error, round((time.monotonic() - started) * 1000))
 

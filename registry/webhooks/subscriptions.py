@@ -1,7 +1,9 @@
 """Admins add, list and remove webhooks; each change is audited, and a secret is never read back out.
 
 A webhook URL must be http or https with a host: anything else (file:, a bare path) is refused so
-the worker never opens what is not a web request. The secret signs every delivery; when none is
+the worker never opens what is not a web request, and a host that is a private, loopback or
+link-local address is refused unless SPECREG_WEBHOOK_ALLOW_PRIVATE=1 (destinations.py; the worker
+checks again, against what the name resolves to, when it connects). The secret signs every delivery; when none is
 given one is made and handed back once, at creation.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from registry.audit import events as audit
 from registry.errors import BadRequest, NotFound
 from registry.ledger.refs import iso
 from registry.models import Webhook, WebhookDelivery, utcnow
+from registry.webhooks.destinations import refusal
 from registry.webhooks.events import parse_events
 
 MAX_URL = 2000
@@ -56,6 +59,9 @@ def check_url(url: str) -> str:
         raise BadRequest(f"a webhook URL must start with http:// or https://, not {parts.scheme or 'no scheme'}:")
     if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in url):
         raise BadRequest("a webhook URL needs a host and no spaces, e.g. https://ci.example.org/specreg")
+    why = refusal(parts.hostname)
+    if why:
+        raise BadRequest(f"a webhook URL may not point inside this network: {why}")
     return url
 
 

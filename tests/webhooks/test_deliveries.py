@@ -27,7 +27,8 @@ PROPOSAL_EVENTS = "proposal.opened,proposal.revised,proposal.approved,proposal.m
 
 @pytest.fixture
 def world(repo, database_url, monkeypatch):
-    """(engine, world): an adopted world committed to a database the CLI finds."""
+    """(engine, world): an adopted world committed to a database the CLI finds; receivers on loopback allowed."""
+    monkeypatch.setenv("SPECREG_WEBHOOK_ALLOW_PRIVATE", "1")
     with adopted_world(repo, database_url, monkeypatch) as (engine, world):
         pass
     yield engine, world
