@@ -1,11 +1,12 @@
 """Use case: run every integrity check over the database and the spec repo it ingested.
 
 The database alone: the audit chain recomputes, every review's digest is its revision's text, and
-every review, account role and proposal state is what the audit chain recorded, and no governance
+every review, account role, proposal state and webhook is what the audit chain recorded, and no governance
 file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml) changed without a merged proposal since governance
 began, unless an admin acknowledged it.
 Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
-Audit-Head anchors are still in the chain, every merged
+Audit-Head anchors are still in the chain, every recorded policy.toml and frameworks.toml version is the file
+at its commit, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from registry.accountability.recorded_files import check_recorded_files
 from registry.accountability.unapproved import unapproved_changes
 from registry.accounts.provenance import check_accounts
 from registry.audit.anchor import ANCHOR_REF, REMOTE_ANCHOR_REF, verify_anchor_ref
@@ -33,6 +35,7 @@ from registry.proposals.integrity import (
     collect,
 )
 from registry.proposals.provenance import check_proposal_states, check_recorded_reviews
+from registry.webhooks.provenance import check_webhooks
 
 ANCHOR_TRAILER = AUDIT_HEAD
 
@@ -72,7 +75,8 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
     `remote`: the spec repo's URL (`repo` its clone), whose anchors are fetched and checked too."""
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
-                + check_accounts(session) + check_proposal_states(session) + check_governance(session))
+                + check_accounts(session) + check_proposal_states(session) + check_governance(session)
+                + check_webhooks(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:
@@ -82,7 +86,7 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
             fetch_ref(Path(path), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
-            findings += verify_anchor_ref(session, source, key)
+            findings += verify_anchor_ref(session, source, key) + check_recorded_files(session, source)
     except RemoteUnavailable as exc:
         return findings + [Finding("anchor", redact(remote or ""), f"cannot read the remote's anchors: {exc.message}")]
     except SourceError as exc:

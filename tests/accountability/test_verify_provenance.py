@@ -162,3 +162,65 @@ def test_a_hand_made_merge_commit_naming_an_approval_no_event_recorded_does_not_
     warned = [w.message for w in session.query(IngestWarning).filter(IngestWarning.commit_sha == sha)]
     assert any("the audit trail does not back" in w and "no audit event recorded this approval" in w
                for w in warned), warned
+
+
+@pytest.fixture
+def hooked(governed):
+    """`governed` with webhook 1 (live, proposal.merged to ci.example.org) and webhook 2 (added, then removed)."""
+    from registry.accounts.users import actor_for
+    from registry.webhooks.subscriptions import add_webhook, remove_webhook
+
+    with session_scope(governed.engine, write=True) as s:
+        root = actor_for(s, "root@example.org")
+        add_webhook(s, root, "https://ci.example.org/hook", "proposal.merged")
+        remove_webhook(s, root, add_webhook(s, root, "https://old.example.org/hook", "verify.failed")[0].id)
+    return governed
+
+
+def test_webhooks_added_and_removed_through_the_registry_verify(hooked, capsys):
+    assert verify_json(capsys) == (0, {"ok": True, "findings": []})
+
+
+@pytest.mark.parametrize(("statement", "where", "says"), [
+    ("INSERT INTO webhooks (url, events, secret, created_by, created_at) VALUES ('https://evil.example/x', "
+     "'[\"proposal.merged\"]', 'a-secret-the-attacker-knows', 'root@example.org', CURRENT_TIMESTAMP)",
+     "webhook 3", "sends to https://evil.example/x, but no audit event added it"),
+    ("UPDATE webhooks SET url = 'https://evil.example/x' WHERE id = 1",
+     "webhook 1", "its webhook.add event says proposal.merged to https://ci.example.org/hook"),
+    ("UPDATE webhooks SET events = '[\"proposal.merged\", \"verify.failed\"]' WHERE id = 1",
+     "webhook 1", "sends proposal.merged, verify.failed to https://ci.example.org/hook in the database"),
+    ("UPDATE webhooks SET removed_at = CURRENT_TIMESTAMP WHERE id = 1",
+     "webhook 1", "is removed in the database, but no audit event removed it"),
+    ("UPDATE webhooks SET removed_at = NULL WHERE id = 2",
+     "webhook 2", "is live in the database, but a webhook.remove event removed it"),
+])
+def test_webhooks_forged_with_sql_are_named_by_verify(hooked, capsys, statement, where, says):
+    sql(hooked, statement)
+    code, data = verify_json(capsys)
+    assert code == 1 and found(data, "webhook", where, says), data
+
+
+FRAMEWORKS = """[frameworks.demo-act]
+title = "Demo AI Act"
+items = { "art-9" = "Risk management" }
+
+[map]
+"be_*" = ["demo-act:art-9"]
+"""
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE policy_versions SET text = text || ' '",
+    "UPDATE policy_versions SET status = 'invalid'",
+    "UPDATE frameworks_versions SET text = text || '\"tone\" = [\"demo-act:art-9\"]'",
+    "UPDATE frameworks_versions SET status = 'deleted', text = ''",
+])
+def test_a_recorded_policy_or_frameworks_version_edited_with_sql_is_named_by_verify(governed, capsys, statement):
+    governed.repo.commit("Map the clauses to a framework", {"frameworks.toml": FRAMEWORKS})
+    assert main(["ingest", "--json"]) == 0
+    capsys.readouterr()
+    assert not [f for f in verify_json(capsys)[1]["findings"] if f["check"] == "recorded"]
+    sql(governed, statement)
+    code, data = verify_json(capsys)
+    file = statement.split()[1].removesuffix("_versions")
+    assert code == 1 and found(data, "recorded", f"{file}.toml at commit", "not the file git holds"), data

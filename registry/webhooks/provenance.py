@@ -1,0 +1,39 @@
+"""Every webhook is what the audit chain recorded: added by `webhook.add` with its URL and events, removed only by
+`webhook.remove`.
+
+A webhook row inserted or edited with SQL would send every event it names (proposal texts, findings)
+to a receiver nobody subscribed, and one marked removed behind the registry's back silences a
+receiver that relies on it; `specreg verify` names each (check `webhook`). The secret is not in the
+chain (it would be readable there), so a secret changed with SQL is not detectable here.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit.events import Finding, by_subject
+from registry.models import Webhook
+
+
+def check_webhooks(session: Session) -> list[Finding]:
+    """Each webhook against its `webhook.add` and `webhook.remove` events (check `webhook`)."""
+    events = by_subject(session, "webhook:", ("webhook.add", "webhook.remove"))
+    findings = []
+    for hook in session.scalars(select(Webhook).order_by(Webhook.id)):
+        mine = events.get(f"webhook:{hook.id}", [])
+        added = [e.new for e in mine if e.action == "webhook.add" and isinstance(e.new, dict)]
+        removed = any(e.action == "webhook.remove" for e in mine)
+        where = f"webhook {hook.id}"
+        if not added:
+            findings.append(Finding("webhook", where, f"sends to {hook.url}, but no audit event added it "
+                                                      "(inserted behind the registry's back)"))
+            continue
+        if added[-1].get("url") != hook.url or list(added[-1].get("events") or []) != list(hook.events):
+            findings.append(Finding("webhook", where, f"sends {', '.join(hook.events)} to {hook.url} in the database, "
+                                                      f"but its webhook.add event says {', '.join(added[-1].get('events') or [])} "
+                                                      f"to {added[-1].get('url')}"))
+        if removed != (hook.removed_at is not None):
+            findings.append(Finding("webhook", where, "is removed in the database, but no audit event removed it"
+                                    if hook.removed_at is not None else
+                                    "is live in the database, but a webhook.remove event removed it"))
+    return findings
