@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.gitsource.trailers import without_name
 from registry.models import (
     AuditEvent,
     ClauseVersion,
@@ -110,5 +111,23 @@ def timeline(session: Session, proposal: Proposal) -> tuple[TimelineEntry, ...]:
     out = []
     for e in events:
         detail, commit = _detail(session, proposal, e)
-        out.append(TimelineEntry(e.at, _actor(session, e.actor, names), ACTIONS[e.action], detail, commit))
+        actor = _actor(session, e.actor, names)
+        merger = _completed_merger(session, e, names)
+        if merger is not None:  # the merging process died before recording it: the commit names who pressed merge
+            actor, detail = merger, f"{detail}; recorded by {e.actor} from the commit's Merged-by line"
+        out.append(TimelineEntry(e.at, actor, ACTIONS[e.action], detail, commit))
     return tuple(out)
+
+
+def _completed_merger(session: Session, event: AuditEvent, names: dict[str, Who]) -> Who | None:
+    """Who a merge that ingest completed names in its `Merged-by` trailer (kept in the event), else None."""
+    new: dict[str, Any] = event.new if isinstance(event.new, dict) else {}
+    value = new.get("merged_by")
+    if event.action != "proposal.merge" or new.get("completed_by") != "ingest" or not isinstance(value, str):
+        return None
+    email = without_name(value).partition(">")[0].removeprefix("<")
+    if not email:
+        return None
+    who = _actor(session, email, names)
+    # Someone without an account here keeps the trailer's name rather than a bare email.
+    return who if who.name != email else Who(value.partition(" <")[0] or email, email)

@@ -51,3 +51,15 @@ def test_a_commit_naming_a_proposal_that_may_not_merge_stays_unapproved_and_says
     assert world.session.get(Proposal, n).state == state
     assert f"names proposal #{n}, but a proposal that is {state} {why}" in warning_for(world, sha)
     assert sha in [u.commit for u in unapproved_changes(world.session)]
+
+
+def test_a_merge_that_ingest_completed_names_the_person_who_pressed_merge_not_the_registry(world, monkeypatch):
+    from registry.proposals.reads import proposal_detail
+
+    n = approved(world)
+    registry_commit(world, monkeypatch, n)
+    world.ingest()
+    merged = proposal_detail(world.session, n).closed_by
+    assert merged is not None and merged.action == "merged"
+    assert merged.actor.email == world.users["ada"].email
+    assert "recorded by registry:ingest from the commit's Merged-by line" in merged.detail
