@@ -228,6 +228,18 @@ class MergeConflict(Conflict):
     code = "merge_conflict"
 
 
+class UnacknowledgedRewrite(Conflict):
+    """A merge refused while the branch's history was rewritten (commits taken off it) and no admin acknowledged it."""
+
+    code = "unacknowledged_rewrite"
+
+
+class RemoteChanged(Conflict):
+    """SPECREG_REMOTE names another repository than the one this clone and the ledger came from."""
+
+    code = "remote_changed"
+
+
 class DocumentUnreadable(Conflict):
     """A touched document's text in git could not be read (not UTF-8, too large, unparsable); fix the file first."""
 

@@ -14,6 +14,8 @@ With a remote (SPECREG_REMOTE) the repo is Specreg's clone: catching up fetches 
 is an ordinary push of the commit to the remote's branch, which the remote takes only as a
 fast-forward of the head the commit was written on. A refused push is the failed swap (fetch, catch
 up, decide again); a process that dies after the remote took the push is completed by the next sync.
+While the branch shows a history rewrite no admin has acknowledged (someone force-pushed it back),
+the merge refuses (UnacknowledgedRewrite) rather than build on, or push onto, a branch in that state.
 
 Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
 the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
@@ -24,13 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.audit.anchor import anchor_head
 from registry.db import lock_writer
-from registry.errors import Conflict
+from registry.errors import Conflict, UnacknowledgedRewrite
 from registry.gitsource import SpecSource, trailers
 from registry.gitsource.remote import move_branch, push
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
@@ -38,7 +41,7 @@ from registry.history.documents import require_readable
 from registry.ledger.ingest import IngestOptions, ingest
 from registry.ledger.refs import head_point
 from registry.ledger.sync import fetch_locked
-from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, utcnow
+from registry.models import Acknowledgement, ClauseVersion, HistoryRewrite, Ledger, Proposal, ProposedChange, utcnow
 from registry.proposals import counted, governance, merge_trailers, permissions, provenance, store
 from registry.proposals.authoring import read_document
 from registry.proposals.reevaluation import follow_verdict
@@ -210,6 +213,8 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     with SpecSource(repo) as source:
         ingest(session, source, IngestOptions(branch=branch))
         published = session.get_one(Ledger, 1).branch  # the branch ingest just read
+        if remote is not None:
+            _refuse_unacknowledged_rewrite(session, published)
         for attempt in range(ATTEMPTS):
             if attempt:
                 # Someone pushed meanwhile: catch up (re-taking the ingest locks this transaction
@@ -218,6 +223,8 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
                 if remote is not None:
                     fetch_locked(session, Path(repo), remote)
                 ingest(session, source, IngestOptions(branch=published))
+                if remote is not None:
+                    _refuse_unacknowledged_rewrite(session, published)
             proposal = store.get_proposal(session, number, lock=True)
             if proposal.state == MERGED:
                 return MergeResult(proposal.id, MERGED, proposal.merged_sha)
@@ -238,6 +245,23 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
         ingest(session, source, IngestOptions(branch=published))
     sync_worktree(repo, published, head, sha)
     return MergeResult(proposal.id, MERGED, sha)
+
+
+def _refuse_unacknowledged_rewrite(session: Session, branch: str) -> None:
+    """UnacknowledgedRewrite while a history rewrite of the branch (one recorded, or one this merge's
+    fetch just found) has no admin's acknowledgement: the remote's branch lost commits, and a merge must
+    not carry on as if nothing happened (nor, pushed onto an old head, bring the removed commits back)."""
+    acknowledged = select(Acknowledgement.rewrite_id).where(Acknowledgement.rewrite_id.is_not(None))
+    pending = session.scalars(select(HistoryRewrite).where(HistoryRewrite.id.not_in(acknowledged))
+                              .order_by(HistoryRewrite.id)).all()
+    if not pending:
+        return
+    newest = pending[-1]
+    raise UnacknowledgedRewrite(
+        f"the history of {branch} was rewritten (history rewrite #{newest.id}): {newest.old_head[:12]} is no longer "
+        f"on it and {newest.abandoned_commits} commit(s) were taken off; nothing was merged. An admin acknowledges "
+        f"the rewrite with a reason (`specreg acknowledge --rewrite {newest.id} --reason WHY`, or the unapproved "
+        "changes page), or the branch is pushed back to what it was, then merge again")
 
 
 def _record_merge(session: Session, proposal: Proposal, actor: Actor, sha: str, plan: _Plan) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from git_remote import Remote, closed_port_url
 from proposal_helpers import RULES, remote_world, without_governance
+from sqlalchemy import select
 
 import registry.proposals.merge as merge_module
 from registry.accountability.verify import verify
@@ -126,3 +127,27 @@ def test_a_push_the_remote_declines_for_another_reason_is_remote_refused(session
         merge(session, clone, None, world.users["ada"], n, remote=remote.url)
     assert remote.head() == before
     assert session.get(Proposal, n).state == "approved"
+
+
+def test_a_branch_forced_back_to_an_ancestor_refuses_merges_until_an_admin_acknowledges_the_rewrite(session, remote,
+                                                                                                    clone):
+    from registry.accountability.acknowledge import acknowledge_rewrite
+    from registry.errors import UnacknowledgedRewrite
+    from registry.models import HistoryRewrite
+
+    world, first = _approved(session, remote, clone)
+    second = world.change("ada", "respect_privacy", "Other text.")
+    reviews.approve(session, world.users["grace"], second)
+    before = remote.head()
+    merged = merge(session, clone, None, world.users["ada"], first, remote=remote.url).commit
+    subprocess.run(["git", "update-ref", "refs/heads/main", before], cwd=remote.path, check=True)  # a force push back
+    with pytest.raises(UnacknowledgedRewrite, match=r"rewritten \(history rewrite #\d+\).*nothing was merged"):
+        merge(session, clone, None, world.users["ada"], second, remote=remote.url)
+    assert remote.head() == before  # the removed merge commit was not pushed back, nor anything else
+    assert session.get(Proposal, second).state == "approved"
+    rewrite = session.scalars(select(HistoryRewrite)).one()
+    acknowledge_rewrite(session, world.users["root"], rewrite.id, "Proposal reverted on purpose on the git host")
+    result = merge(session, clone, None, world.users["ada"], second, remote=remote.url)
+    assert result.state == "merged"
+    log = [sha for sha, _, _ in _log(remote.path)]
+    assert log[:2] == [result.commit, before] and merged not in log
