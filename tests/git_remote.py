@@ -96,6 +96,12 @@ def pull_direct(author: RepoBuilder, url: str) -> None:
                    cwd=author.path, check=True)
 
 
+def records_remote(clone: Path, url: str) -> None:
+    """Make `url` the remote Specreg's clone records it came from: the spec's remote, reached at that URL
+    (an unreachable one stands for the remote being down; another URL would be refused as another repository)."""
+    subprocess.run(["git", "config", "remote.origin.url", url], cwd=clone, check=True)
+
+
 def remote_head(path: Path, branch: str = "main") -> str:
     """The sha the bare remote's branch points at."""
     return subprocess.run(["git", "rev-parse", branch], cwd=path, check=True, capture_output=True,

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("sync", parents=[common], help="fetch the spec repo's remote (SPECREG_REMOTE) and ingest it")
+    p.add_argument("--new-remote", action="store_true",
+                   help="SPECREG_REMOTE now names another repository on purpose: fetch and ingest it (audited)")
     p.add_argument("--branch", help="branch to read (default: SPECREG_BRANCH, else the branch the database "
                    "tracks, else the remote's default branch)")
     p.set_defaults(handler=cmd_sync)
@@ -118,7 +120,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
     bar = ProgressBar("sync", enabled=not ctx.json)
     with ctx.session(write=True) as session:
         done = sync(session, ctx.settings.repo, remote, IngestOptions(branch=args.branch or ctx.settings.branch),
-                    progress=bar, checkpoint=session.commit)
+                    progress=bar, checkpoint=session.commit, new_remote=args.new_remote)
     bar.finish()
     ctx.emit(done.as_dict(), "\n".join([f"Fetched {done.fetched[:12]} from {redact(remote)}", *_ingested(done.ingest)]))
     return 0

@@ -90,6 +90,45 @@ def ensure_clone(clone: Path, url: str) -> bool:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _local(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one git command on the clone alone (no network)."""
+    return subprocess.run(["git", *args], cwd=clone, env=os.environ | _ENV, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True)
+
+
+def cloned_from(clone: Path) -> str | None:
+    """The URL the clone was made from (or last moved to on purpose), its `remote.origin.url`; None if it names none."""
+    return _local(clone, "config", "--get", "remote.origin.url").stdout.strip() or None
+
+
+def record_origin(clone: Path, url: str) -> None:
+    """Make `url` the one the clone records as its remote."""
+    done = _local(clone, "config", "remote.origin.url", url)
+    if done.returncode:
+        raise SourceError(f"could not record the remote in {clone}: {redact(done.stderr.strip())}")
+
+
+def mirrored_refs(clone: Path) -> dict[str, str]:
+    """The clone's branches and tags (what a fetch moves), each with the object it points at."""
+    out = _local(clone, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags").stdout
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def put_back(clone: Path, refs: dict[str, str]) -> None:
+    """Set the clone's branches and tags to `refs` again (as `mirrored_refs` read them before a fetch)."""
+    lines = [f"delete {ref}" for ref in mirrored_refs(clone) if ref not in refs]
+    lines += [f"update {ref} {sha}" for ref, sha in refs.items()]
+    done = subprocess.run(["git", "update-ref", "--stdin"], cwd=clone, env=os.environ | _ENV, capture_output=True,
+                          text=True, input="".join(line + "\n" for line in lines))
+    if done.returncode:
+        raise SourceError(f"could not put the clone's refs back: {done.stderr.strip()}")
+
+
+def discard_clone(clone: Path) -> None:
+    """Remove a clone this process has just made (it cloned a repository that must not be read)."""
+    shutil.rmtree(clone, ignore_errors=True)
+
+
 def fetch(clone: Path, url: str) -> None:
     """Bring the clone's branches and tags to the remote's (a branch or tag gone there goes here too)."""
     done = _git(clone, "fetch", "--quiet", "--prune", "--no-write-fetch-head", "--", url, *FETCH_SPECS)

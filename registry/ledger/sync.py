@@ -11,13 +11,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit import events as audit
 from registry.db import lock_writer
+from registry.errors import RemoteChanged, SourceError
 from registry.gitsource import SpecSource
-from registry.gitsource.remote import ensure_clone, fetch
+from registry.gitsource.remote import (
+    cloned_from,
+    discard_clone,
+    ensure_clone,
+    fetch,
+    mirrored_refs,
+    put_back,
+    record_origin,
+    redact,
+)
 from registry.ledger.ingest import IngestOptions, IngestReport, Progress, ingest
-from registry.models import Ledger
+from registry.models import Commit, Ledger
+
+SYNC_ACTOR = "registry:sync"
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,55 @@ class SyncReport:
         return self.ingest.as_dict() | {"fetched": self.fetched}
 
 
-def fetch_locked(session: Session, clone: Path, remote: str) -> None:
-    """Clone the remote if needed, then fetch it, holding the ingest lock until the transaction ends."""
-    ensure_clone(clone, remote)
+def fetch_locked(session: Session, clone: Path, remote: str, new_remote: bool = False) -> None:
+    """Clone the remote if needed, then fetch it, holding the ingest lock until the transaction ends.
+
+    RemoteChanged (nothing fetched, or the fetch undone) when `remote` is not the repository the clone
+    came from, or its branch shares no commit with the history the database holds: another
+    repository's history would otherwise be set aside as a rewrite of this one. `new_remote` moves
+    to it on purpose (audited).
+    """
+    cloned = ensure_clone(clone, remote)
     lock_writer(session, "ingest")
+    old = cloned_from(clone)
+    if old is not None and old != remote and not new_remote:
+        raise RemoteChanged(f"SPECREG_REMOTE is {redact(remote)} but this host's clone ({clone}) came from "
+                            f"{redact(old)}; nothing was fetched. {_ON_PURPOSE}")
+    before = mirrored_refs(clone)
     fetch(clone, remote)
+    unrelated = _unrelated(session, clone)
+    if unrelated is not None and not new_remote:
+        if cloned:
+            discard_clone(clone)
+        else:
+            put_back(clone, before)
+        raise RemoteChanged(f"the branch {unrelated} at {redact(remote)} shares no commit with the history this "
+                            f"database holds (from {redact(old or remote)}); nothing was read. {_ON_PURPOSE}")
+    if old != remote:
+        record_origin(clone, remote)
+    if new_remote and (unrelated is not None or (old is not None and old != remote)):
+        audit.record(session, SYNC_ACTOR, "ledger.remote_changed", "remote", {"url": redact(old or remote)},
+                     {"url": redact(remote), "unrelated_history": unrelated is not None})
+
+
+_ON_PURPOSE = ("If the spec moved there on purpose, run `specreg sync --new-remote` (audited; the old history is "
+               "kept and set aside as a rewrite); else set SPECREG_REMOTE back to the spec's repository")
+
+
+def _unrelated(session: Session, clone: Path) -> str | None:
+    """The tracked branch when its fetched history holds no commit the database ever recorded; else None."""
+    ledger = session.get(Ledger, 1)
+    if ledger is None or not ledger.head_sha:
+        return None
+    with SpecSource(clone) as source:
+        try:
+            tip = source.resolve(ledger.branch)
+        except SourceError:
+            return None  # no such branch there: ingest names it
+        if source.is_ancestor(ledger.head_sha, tip):
+            return None
+        known = set(session.scalars(select(Commit.sha)))
+        return None if any(sha in known for sha in source.first_parent_shas(tip)) else ledger.branch
 
 
 def catch_up(session: Session, clone: Path, remote: str) -> bool:
@@ -58,12 +116,14 @@ def catch_up(session: Session, clone: Path, remote: str) -> bool:
 
 
 def sync(session: Session, clone: Path, remote: str, options: IngestOptions | None = None,
-         progress: Progress | None = None, checkpoint: Callable[[], None] | None = None) -> SyncReport:
+         progress: Progress | None = None, checkpoint: Callable[[], None] | None = None,
+         new_remote: bool = False) -> SyncReport:
     """Fetch the remote into the clone and ingest the branch (see the module docstring); flushes, never commits.
 
     `options` None or its branch None: the branch the database tracks, else the remote's default (HEAD) branch.
+    `new_remote`: SPECREG_REMOTE was changed to another repository on purpose (see `fetch_locked`).
     """
-    fetch_locked(session, clone, remote)
+    fetch_locked(session, clone, remote, new_remote)
     with SpecSource(clone) as source:
         report = ingest(session, source, options or IngestOptions(), progress, checkpoint)
         fetched = source.resolve(session.get_one(Ledger, 1).branch)

@@ -5,8 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
-from git_remote import Remote, closed_port_url
+from git_remote import Remote, closed_port_url, records_remote
 from proposal_helpers import OWNERS, POLICY, RULES
+from sqlalchemy import select
 
 from registry.cli import main
 from registry.config import load_settings
@@ -101,12 +102,14 @@ UNREACHABLE = {"closed-port": closed_port_url, "missing-path": lambda: "file:///
 
 
 @pytest.mark.parametrize("kind", sorted(UNREACHABLE))
-def test_an_unreachable_remote_is_a_clear_error_and_changes_nothing(cli, remote, database_url, monkeypatch, kind):
+def test_an_unreachable_remote_is_a_clear_error_and_changes_nothing(cli, remote, database_url, monkeypatch, kind,
+                                                                   tmp_path):
     url = UNREACHABLE[kind]()
     remote.author.commit("Spec", {"spec/rules.md": RULES})
     remote.push()
     assert cli("sync")[0] == 0
     monkeypatch.setenv("SPECREG_REMOTE", url)
+    records_remote(tmp_path / "instance" / "spec-clone", url)  # the remote the clone came from, now out of reach
     code, out = cli("sync")
     assert code == 1
     assert out["error"] == "remote_unavailable"
@@ -193,3 +196,66 @@ def test_a_clone_that_lags_the_database_catches_up_and_a_current_one_is_left_alo
     with SpecSource(there) as source:
         assert source.has_commit(remote.head())
     engine.dispose()
+
+
+def _unrelated_remote(tmp_path: Path) -> str:
+    """Another repository: a spec of its own, sharing no commit with the remote's."""
+    from git_remote import bare_remote
+    from repo_builder import RepoBuilder
+
+    author = RepoBuilder(tmp_path / "other-author")
+    author.commit("Another team's spec", {"spec/rules.md": RULES.replace("Prefer short", "Prefer long")})
+    return bare_remote(author, tmp_path / "other" / "spec.git").as_uri()
+
+
+def _ledger_head(database_url: str) -> str:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as s:
+            return s.get(Ledger, 1).head_sha
+    finally:
+        engine.dispose()
+
+
+def test_a_remote_changed_to_another_repository_is_refused_naming_both_until_moved_to_on_purpose(
+        cli, remote, database_url, monkeypatch, tmp_path):
+    import subprocess
+
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    assert cli("sync")[0] == 0
+    clone = tmp_path / "instance" / "spec-clone"
+    main_before = subprocess.run(["git", "rev-parse", "main"], cwd=clone, capture_output=True, text=True).stdout
+    other = _unrelated_remote(tmp_path)
+    monkeypatch.setenv("SPECREG_REMOTE", other)
+    code, out = cli("sync")
+    assert (code, out["error"]) == (1, "remote_changed")
+    assert other in out["message"] and remote.url in out["message"] and "--new-remote" in out["message"]
+    assert _ledger_head(database_url) == remote.head()
+    assert subprocess.run(["git", "rev-parse", "main"], cwd=clone, capture_output=True, text=True).stdout == main_before
+
+    code, out = cli("sync", "--new-remote")
+    assert (code, out["rewritten"]) == (0, True), out
+    assert "Prefer long" in _text(database_url, "be_brief")
+    engine = make_engine(database_url)
+    with session_scope(engine) as s:
+        from registry.models import AuditEvent
+
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "ledger.remote_changed")).one()
+        assert (event.actor, event.old["url"], event.new["url"]) == ("registry:sync", remote.url, other)
+    engine.dispose()
+    assert cli("sync")[0] == 0  # the clone now records the new remote
+
+
+def test_a_new_hosts_clone_of_a_repository_sharing_no_commit_with_the_database_is_refused_and_removed(
+        cli, remote, database_url, monkeypatch, tmp_path):
+    remote.author.commit("Spec", {"spec/rules.md": RULES})
+    remote.push()
+    assert cli("sync")[0] == 0
+    monkeypatch.setenv("SPECREG_INSTANCE", str(tmp_path / "second-host"))
+    monkeypatch.setenv("SPECREG_REMOTE", _unrelated_remote(tmp_path))
+    code, out = cli("sync")
+    assert (code, out["error"]) == (1, "remote_changed")
+    assert "shares no commit with the history this database holds" in out["message"]
+    assert not (tmp_path / "second-host" / "spec-clone").exists()
+    assert _ledger_head(database_url) == remote.head()

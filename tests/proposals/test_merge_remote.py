@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from git_remote import Remote, closed_port_url
+from git_remote import Remote, closed_port_url, records_remote
 from proposal_helpers import RULES, remote_world, without_governance
 from sqlalchemy import select
 
@@ -106,10 +106,13 @@ def test_a_direct_push_racing_the_merge_refuses_its_push_and_the_retry_decides_a
 def test_an_unreachable_remote_refuses_the_merge_and_loses_nothing(session, remote, clone):
     world, n = _approved(session, remote, clone)
     before = remote.head()
+    unreachable = closed_port_url()
+    records_remote(clone, unreachable)  # the remote the clone came from, now out of reach
     with pytest.raises(RemoteUnavailable, match="could not fetch from the spec repo's remote"):
-        merge(session, clone, None, world.users["ada"], n, remote=closed_port_url())
+        merge(session, clone, None, world.users["ada"], n, remote=unreachable)
     assert session.get(Proposal, n).state == "approved"
     assert remote.head() == before
+    records_remote(clone, remote.url)
     assert merge(session, clone, None, world.users["ada"], n, remote=remote.url).state == "merged"
 
 

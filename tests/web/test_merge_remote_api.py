@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from git_remote import closed_port_url, remote_head
+from git_remote import closed_port_url, records_remote, remote_head
 
 
 def _post(gov, who, url, data=None):
@@ -30,6 +30,7 @@ def test_a_merge_through_the_api_pushes_to_the_remote_and_an_unreachable_remote_
     assert (status, merged["state"], merged["commit"]) == (200, "merged", remote_head(served))
 
     gov.app.config["SPEC_REMOTE"] = closed_port_url()  # cloned now: the fetch is what fails
+    records_remote(tmp_path / "instance" / "spec-clone", gov.app.config["SPEC_REMOTE"])  # the same remote, down
     status, error = _post(gov, "ada", f"/api/v1/proposals/{second}/merge")
     assert (status, error["error"]) == (503, "remote_unavailable")
     assert "could not fetch from the spec repo's remote" in error["message"]
