@@ -107,6 +107,13 @@ class RemoteUnavailable(SpecregError):
     status = 503
 
 
+class NotSynced(SpecregError):
+    """With SPECREG_REMOTE, nothing was ever fetched: no clone here and no history in the database."""
+
+    code = "not_synced"
+    status = 503
+
+
 class RemoteRefused(SpecregError):
     """The remote refused a push for a reason other than its branch having moved (a hook, a protected branch)."""
 

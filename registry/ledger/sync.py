@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
 from registry.db import lock_writer
-from registry.errors import RemoteChanged, SourceError
+from registry.errors import NotSynced, RemoteChanged, SourceError
 from registry.gitsource import SpecSource
 from registry.gitsource.remote import (
     cloned_from,
@@ -99,6 +99,7 @@ def _unrelated(session: Session, clone: Path) -> str | None:
 
 def catch_up(session: Session, clone: Path, remote: str) -> bool:
     """Fetch into this host's clone when it lacks the commit the database is at; True when it fetched.
+    NotSynced when there is neither a clone nor a database history to fetch up to (`specreg sync` first).
 
     With several hosts on one database, another host's merge or sync moves the database past what
     this host's clone holds until this host fetches: a proposal based on that head, or verify
@@ -106,6 +107,10 @@ def catch_up(session: Session, clone: Path, remote: str) -> bool:
     """
     ledger = session.get(Ledger, 1)
     if ledger is None or not ledger.head_sha:
+        if not (clone / "HEAD").is_file():
+            raise NotSynced(f"the spec repo's remote {redact(remote)} has not been synced yet: there is no clone "
+                            f"({clone}) and no history in the database. Run `specreg sync` (or start "
+                            "`specreg worker`), then try again")
         return False
     if (clone / "HEAD").is_file():
         with SpecSource(clone) as source:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,44 @@ def test_a_new_hosts_clone_of_a_repository_sharing_no_commit_with_the_database_i
     assert "shares no commit with the history this database holds" in out["message"]
     assert not (tmp_path / "second-host" / "spec-clone").exists()
     assert _ledger_head(database_url) == remote.head()
+
+
+def _proposer(cli) -> None:
+    """An admin account to propose as, in a database that has never synced."""
+    assert cli("user", "add", "root@example.org", "--name", "Root", "--role", "admin")[0] == 0
+
+
+def test_proposing_before_the_first_sync_says_to_run_sync_on_the_command_line(cli, tmp_path):
+    _proposer(cli)
+    text = tmp_path / "clause.md"
+    text.write_text("## Be brief {#be_brief}\n\nShorter.\n")
+    code, out = cli("propose", "be_brief", "--file", str(text), "--title", "T", "--rationale", "R",
+                    "--as", "root@example.org")
+    assert (code, out["error"]) == (1, "not_synced"), out
+    assert "Run `specreg sync`" in out["message"] and "not a git repository" not in out["message"]
+
+
+def test_proposing_before_the_first_sync_is_503_not_synced_on_the_api_and_a_page_with_the_way_forward(
+        cli, remote, database_url, tmp_path):
+    from registry.accounts.credentials import create_token
+    from registry.accounts.users import actor_for
+    from registry.app import create_app
+
+    _proposer(cli)
+    engine = make_engine(database_url)
+    with session_scope(engine, write=True) as s:
+        token = create_token(s, actor_for(s, "root@example.org"), "root@example.org")[0]
+    engine.dispose()
+    app = create_app({"TESTING": True}, settings=load_settings())
+    client = app.test_client()
+    change = {"title": "T", "rationale": "R", "changes": [{"id": "be_brief", "text": "## Be brief\n\nShorter.\n"}]}
+    response = client.post("/api/v1/proposals", json=change, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "not_synced"
+    assert "Run `specreg sync`" in response.get_json()["message"]
+    app.extensions["specreg.engine"].dispose()
+    sso = create_app({"TESTING": True}, settings=replace(load_settings(), auth="header"))
+    page = sso.test_client().get("/clauses/be_brief/propose", headers={"X-Remote-User": "root@example.org"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and "specreg sync" in body and "not a git repository" not in body
+    sso.extensions["specreg.engine"].dispose()
