@@ -62,6 +62,10 @@ def check_url(url: str) -> str:
     why = refusal(parts.hostname)
     if why:
         raise BadRequest(f"a webhook URL may not point inside this network: {why}")
+    if parts.username is not None or parts.password is not None:
+        # Lists, the page, the flash message and the audit trail (forever) show the URL: no credentials in it.
+        raise BadRequest("a webhook URL may not carry a user or password (lists and the audit trail show the URL); "
+                         "the receiver checks X-Specreg-Signature-256 with the webhook's secret instead")
     return url
 
 
