@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry.history.activity import Activity, history_activity
 from registry.history.documents import UnreadableDocument, unreadable_since
 from registry.history.prompts import Prompt, cited_prompts
-from registry.history.queries import ClauseView, HistoryEntry, clause_history, find_clause, show_clause, versions_at
+from registry.history.queries import ClauseView, HistoryEntry, find_clause, histories, show_clause, versions_at
 from registry.ledger.refs import Point
 from registry.models import Clause, ClauseKey, DocumentVersion
 
@@ -70,7 +70,8 @@ def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id, ClauseKey.live)
                                          .order_by(ClauseKey.first_seq)) if k != lineage.key]
     parent, children = _neighbours(session, view, point.seq)
-    history = [e for e in clause_history(session, lineage.key) if e.seq <= point.seq]
+    # The lineage is known: looking it up again by id (clause_history) cost a statement per page.
+    history = histories(session, [lineage.id], point.seq).get(lineage.id, [])
     return ClauseDetail(view, lineage.key, former, parent, children, history,
                         cited_prompts(session, view.text, point.seq), clause_links(session, view.text),
                         history_activity(session, history, point), unreadable_since(session, view.document, point.seq))

@@ -102,16 +102,30 @@ def _assignment_why(session: Session, a: OwnerAssignment) -> tuple[str, str]:
     return f"{verb} {owner}: {a.reason}", session.get_one(Person, a.actor_id).email
 
 
-def ownership_history(session: Session, clause_id: int, seq: int, moment: datetime | None,
-                      store: OwnersStore | None = None) -> list[OwnershipChange]:
-    """Changes of a lineage's effective owners up to (seq, moment), oldest first."""
+@dataclass(frozen=True)
+class ClauseOwnership:
+    """A clause's ownership history up to a point and its (id, owners) at the point itself (None: absent)."""
+
+    history: list[OwnershipChange]
+    at_point: tuple[str, list[Owner]] | None
+
+
+def ownership_at(session: Session, clause_id: int, seq: int, moment: datetime | None,
+                 store: OwnersStore | None = None) -> ClauseOwnership:
+    """Changes of a lineage's effective owners up to (seq, moment), oldest first, and its owners there.
+
+    Owners change only at the events, so the last event is resolved at the point itself: that one
+    resolution is both the history's last state and the answer at the point (a page needs both).
+    """
     store = store or OwnersStore(session)
     events = sorted(_commit_events(session, clause_id, seq) + _assignment_events(session, clause_id, seq, moment),
                     key=lambda e: e.order)
     out: list[OwnershipChange] = []
     before: tuple[Owner, ...] | None = None
-    for ev in events:
-        found = store.owners_of(clause_id, ev.seq, ev.moment)
+    found = None if events else store.owners_of(clause_id, seq, moment)
+    for n, ev in enumerate(events):
+        last = n == len(events) - 1
+        found = store.owners_of(clause_id, seq, moment) if last else store.owners_of(clause_id, ev.seq, ev.moment)
         if found is None and before is None:
             continue  # not born yet, or still removed
         key, owners = found if found is not None else (None, [])
@@ -127,7 +141,13 @@ def ownership_history(session: Session, clause_id: int, seq: int, moment: dateti
         out.append(OwnershipChange(ev.moment, "assignment" if ev.assignment else "commit", ev.commit.sha,
                                    why, by, key, now, tuple(sorted(new - old)), tuple(sorted(old - new))))
         before = now if found is not None else None
-    return out
+    return ClauseOwnership(out, found)
+
+
+def ownership_history(session: Session, clause_id: int, seq: int, moment: datetime | None,
+                      store: OwnersStore | None = None) -> list[OwnershipChange]:
+    """Changes of a lineage's effective owners up to (seq, moment), oldest first."""
+    return ownership_at(session, clause_id, seq, moment, store).history
 
 
 def since_of(history: list[OwnershipChange], email: str) -> datetime | None:

@@ -12,7 +12,7 @@ from registry.db import KeptAnswers
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseSummary, clause_summaries, find_clause
 from registry.ledger.refs import Point, iso
-from registry.owners.history import OwnershipChange, ownership_history, since_of
+from registry.owners.history import OwnershipChange, ownership_at, ownership_history, since_of
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.resolution import Grant, Node, Owner, Resolver, source_label
 from registry.owners.store import OwnerRef, OwnersStore, moment_of
@@ -108,11 +108,12 @@ def who_owns(session: Session, key: str, point: Point) -> ClauseOwners:
     clause = find_clause(session, key)
     store = OwnersStore(session)
     moment = moment_of(session, point)
-    found = store.owners_of(clause.id, point.seq, moment)
-    if found is None:
+    # One resolution at the point serves the owners and the history's last state.
+    ownership = ownership_at(session, clause.id, point.seq, moment, store)
+    if ownership.at_point is None:
         raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
-    current_key, owners = found
-    history = ownership_history(session, clause.id, point.seq, moment, store)
+    current_key, owners = ownership.at_point
+    history = ownership.history
     views = [OwnerView(store.name_of(o.email), o.email, o.team, o.source, since_of(history, o.email))
              for o in owners]
     return ClauseOwners(current_key, point, views, history)

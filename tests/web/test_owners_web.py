@@ -16,6 +16,7 @@ from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
 from registry.owners.assignments import assign
+from registry.owners.store import OwnersStore
 
 
 @pytest.fixture
@@ -163,3 +164,21 @@ def test_the_owners_page_lists_the_first_fifty_clauses_that_can_never_be_approve
     page = client.get("/owners").get_data(as_text=True)
     assert page.count('<tr data-clause="c') == 50 and 'data-clause="c49"' in page and 'data-clause="c50"' not in page
     assert "51 clauses can never be approved" in page and "lists all 51" in page
+
+
+@pytest.mark.parametrize("url", ["/clauses/say_unsure", "/clauses/say_unsure/owners",
+                                 "/api/v1/clauses/say_unsure/owners"])
+def test_a_clause_page_resolves_its_owners_once_per_ownership_event_and_not_again_for_the_point(
+        client, monkeypatch, url):
+    calls: list[tuple[int, int]] = []
+    resolve = OwnersStore.owners_of
+
+    def counted(self, clause_id, seq, moment):
+        calls.append((clause_id, seq))
+        return resolve(self, clause_id, seq, moment)
+
+    monkeypatch.setattr(OwnersStore, "owners_of", counted)
+    assert client.get(url).status_code == 200
+    # say_unsure's owners can change at four commits (added, then three OWNERS.toml versions) and no
+    # assignment: the last of them is resolved at the point itself, which answers "who owns it now".
+    assert len(calls) == 4
