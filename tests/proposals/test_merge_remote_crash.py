@@ -12,9 +12,9 @@ from git_remote import spec_remote
 from proposal_helpers import remote_world, without_governance
 from sqlalchemy.pool import NullPool
 
+from bench.hosts import commits_naming
 from registry.accountability.verify import verify
 from registry.db import make_engine, session_scope
-from registry.gitsource import trailers
 from registry.history.queries import show_clause
 from registry.ledger.refs import resolve
 from registry.ledger.sync import sync
@@ -44,18 +44,6 @@ sys.exit(main(["merge", sys.argv[1], "--as", "ada@example.org"]))
 """
 
 
-def _named(path: Path, n: int) -> list[str]:
-    """The remote branch's commits whose Proposal-Id trailer names proposal n."""
-    out = subprocess.run(["git", "log", "--format=%H%x00%B%x01", "main"], cwd=path, check=True, capture_output=True,
-                         text=True).stdout
-    found = []
-    for record in filter(str.strip, out.split("\x01")):
-        sha, _, message = record.strip("\n").partition("\x00")
-        if trailers.values(message, "Proposal-Id") == [str(n)]:
-            found.append(sha)
-    return found
-
-
 @pytest.mark.parametrize(("step", "after_sync"), [
     ("before push", "approved"),
     ("after push", "merged"),
@@ -82,7 +70,7 @@ def test_a_merge_that_dies_at_any_step_is_old_or_new_after_one_sync_and_verify_p
             sync(s, clone, remote.url)
         with session_scope(engine, write=True) as s:
             proposal = s.get(Proposal, n)
-            named = _named(remote.path, n)
+            named = commits_naming(remote.path, "main").get(n, [])
             assert proposal.state == after_sync
             if after_sync == "merged":  # the new state: one commit on the remote, recorded as the merge
                 assert named == [remote.head()] == [proposal.merged_sha]
@@ -93,5 +81,5 @@ def test_a_merge_that_dies_at_any_step_is_old_or_new_after_one_sync_and_verify_p
             assert without_governance(verify(s)) == []
             again = merge(s, clone, None, world.users["ada"], n, remote=remote.url)  # a second click finishes it
         assert again.state == "merged"
-        assert _named(remote.path, n) == [again.commit] == [remote.head()]
+        assert commits_naming(remote.path, "main").get(n, []) == [again.commit] == [remote.head()]
     engine.dispose()
