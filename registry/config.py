@@ -55,7 +55,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         proxy_hops=_count("SPECREG_PROXY_HOPS", env.get("SPECREG_PROXY_HOPS") or "0"),
         audit_key=env.get("SPECREG_AUDIT_KEY") or None,
         remote=remote,
-        webhook_secret=env.get("SPECREG_WEBHOOK_SECRET") or None,
+        webhook_secret=_webhook_secret(env.get("SPECREG_WEBHOOK_SECRET") or ""),
     )
 
 
@@ -80,6 +80,22 @@ def _remote(url: str, repo: str) -> str | None:
         raise ConfigError("SPECREG_REMOTE must be a git URL: file://, http://, https://, ssh://, git:// "
                           "or user@host:path")
     return url
+
+
+MIN_WEBHOOK_SECRET = 16
+
+
+def _webhook_secret(value: str) -> str | None:
+    """SPECREG_WEBHOOK_SECRET checked: None when unset; a short one is refused, since GitLab sends the secret as it
+    is (X-Gitlab-Token) and anyone may try one guess after another at POST /hooks/push."""
+    from registry.errors import ConfigError
+
+    if not value:
+        return None
+    if len(value) < MIN_WEBHOOK_SECRET:
+        raise ConfigError(f"SPECREG_WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET} characters (it has "
+                          f"{len(value)}): make one with python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    return value
 
 
 def _flag(name: str, value: str) -> bool:

@@ -138,3 +138,18 @@ def test_after_a_push_the_worker_once_ingests_the_new_commits(hooked, repo, data
     [job] = json.loads(capsys.readouterr().out)["jobs"]
     assert job["reason"] == "requested" and job["head"] == head and job["commits"] == 2
     assert _pending(engine) == []
+
+
+@pytest.mark.parametrize(("value", "secret"), [("", None), (SECRET, SECRET)])
+def test_the_push_hook_secret_is_read_from_the_environment(value, secret):
+    from registry.config import load_settings
+
+    assert load_settings({"SPECREG_WEBHOOK_SECRET": value}).webhook_secret == secret
+
+
+def test_a_push_hook_secret_shorter_than_16_characters_is_refused_at_start_up():
+    from registry.config import load_settings
+    from registry.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="SPECREG_WEBHOOK_SECRET must be at least 16 characters"):
+        load_settings({"SPECREG_WEBHOOK_SECRET": "hunter2"})
