@@ -34,7 +34,7 @@ from registry.proposals.integrity import (
     check_trailers,
     collect,
 )
-from registry.proposals.provenance import check_proposal_states, check_recorded_reviews
+from registry.proposals.provenance import check_proposal_states, check_recorded_checks, check_recorded_reviews
 from registry.webhooks.provenance import check_webhooks
 
 ANCHOR_TRAILER = AUDIT_HEAD
@@ -75,8 +75,8 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
     `remote`: the spec repo's URL (`repo` its clone), whose anchors are fetched and checked too."""
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
-                + check_accounts(session) + check_proposal_states(session) + check_governance(session)
-                + check_webhooks(session))
+                + check_recorded_checks(session) + check_accounts(session) + check_proposal_states(session)
+                + check_governance(session) + check_webhooks(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:

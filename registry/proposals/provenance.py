@@ -1,14 +1,16 @@
-"""Every review and every proposal's state must be what the audit chain recorded.
+"""Every review, check report and proposal state must be what the audit chain recorded.
 
-The chain is hash-chained (and keyed), the rows are not: a review inserted with SQL, a request for
-changes marked dismissed, or a proposal set to `approved` behind the registry's back leaves no
-event. Verify names each such row, and merge refuses to write an `Approved-by:` trailer for an
-approval no event recorded (registry.proposals.merge).
+The chain is hash-chained (and keyed), the rows are not: a review or a check report inserted with
+SQL, a request for changes marked dismissed, or a proposal set to `approved` behind the registry's
+back leaves no event. Verify names each such row, merge refuses to write an `Approved-by:` trailer
+for an approval no event recorded (registry.proposals.merge), and the verdict counts only the check
+reports an event recorded (registry.proposals.verdict), so a forged `success` neither approves nor
+merges anything.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +18,14 @@ from sqlalchemy.orm import Session
 from registry.audit.events import Finding, by_subject
 from registry.errors import IntegrityFailure
 from registry.ledger.refs import iso
-from registry.models import AuditEvent, Person, Proposal, Review, Revision
-from registry.proposals.counted import SignedApproval
+from registry.models import AuditEvent, CheckReport, Person, Proposal, Review, Revision
+
+if TYPE_CHECKING:  # counted imports the verdict, which imports this module
+    from registry.proposals.counted import SignedApproval
 
 REVIEW_ACTIONS = ("review.approve", "review.request_changes")
 SETTLE_ACTIONS = ("review.withdraw_veto", "review.dismiss")
+CHECK_ACTIONS = ("check.report",)
 # Every proposal event that records the state it left the proposal in (its `new.state`).
 STATE_ACTIONS = ("proposal.create", "proposal.submit", "proposal.revise", "proposal.withdraw", "proposal.reject",
                  "proposal.state", "proposal.conflict", "proposal.merge")
@@ -39,6 +44,17 @@ def _signed_as(session: Session, r: Review) -> dict[str, Any]:
     return signed | ({"classes": r.classes} if r.classes is not None else {})
 
 
+def _recorded(made: list[AuditEvent], what: str, action: str, email: str, signed: dict[str, Any]) -> str | None:
+    """Why a row is not what the first event that made it recorded (None when it is): the event's
+    action, actor and every field of `signed` must match the row."""
+    if not made:
+        return f"no audit event recorded this {what} (inserted behind the registry's back)"
+    recorded = {k: _new(made[0]).get(k) for k in signed}
+    if (made[0].action, made[0].actor.lower(), recorded) != (action, email.lower(), signed):
+        return f"the {what} differs from what audit event {made[0].seq} recorded (edited)"
+    return None
+
+
 def review_mismatches(session: Session, r: Review, events: Iterable[AuditEvent]) -> list[str]:
     """Why the review row is not what the chain recorded (empty when it is).
 
@@ -48,13 +64,10 @@ def review_mismatches(session: Session, r: Review, events: Iterable[AuditEvent])
     """
     mine = [e for e in events if _new(e).get("review") == r.id]
     made = [e for e in mine if e.action in REVIEW_ACTIONS]
-    if not made:
-        return [f"no audit event recorded this {_what(r)} by {r.printed_name} (inserted behind the registry's back)"]
     email = session.get_one(Person, r.reviewer_id).email
-    signed = _signed_as(session, r)
-    recorded = {k: _new(made[0]).get(k) for k in signed}
-    if (made[0].action, made[0].actor.lower(), recorded) != (f"review.{r.kind}", email.lower(), signed):
-        return [f"the {_what(r)} by {r.printed_name} differs from what audit event {made[0].seq} recorded (edited)"]
+    wrong = _recorded(made, f"{_what(r)} by {r.printed_name}", f"review.{r.kind}", email, _signed_as(session, r))
+    if wrong is not None:
+        return [wrong]
     settled = [_new(e) for e in mine if e.action in SETTLE_ACTIONS]
     pending = settled[-1].get("pending", True) if settled else True
     if r.pending != pending:
@@ -105,10 +118,43 @@ def check_proposal_states(session: Session) -> list[Finding]:
     return findings
 
 
+def check_mismatch(session: Session, c: CheckReport, revision: int, events: Iterable[AuditEvent]) -> str | None:
+    """Why the check report row (on revision number `revision`) is not what its `check.report` event
+    recorded (None when it is): reporter, name, status, revision, url, summary and time must match."""
+    made = [e for e in events if e.action in CHECK_ACTIONS and _new(e).get("report") == c.id]
+    email = session.get_one(Person, c.reporter_id).email
+    signed = {"report": c.id, "name": c.name, "status": c.status, "revision": revision, "url": c.url,
+              "summary": c.summary, "at": iso(c.created_at)}
+    return _recorded(made, f"{c.name} report by {email}", "check.report", email, signed)
+
+
+def _proposal_events(session: Session, proposal_id: int, actions: tuple[str, ...]) -> list[AuditEvent]:
+    return by_subject(session, f"proposal:{proposal_id}", actions).get(f"proposal:{proposal_id}", [])
+
+
+def recorded_checks(session: Session, proposal_id: int, reports: Iterable[CheckReport],
+                    numbers: dict[int, int]) -> list[CheckReport]:
+    """The reports a `check.report` event recorded as they stand (`numbers`: revision id -> number)."""
+    reports = list(reports)
+    events = _proposal_events(session, proposal_id, CHECK_ACTIONS) if reports else []
+    return [c for c in reports if check_mismatch(session, c, numbers[c.revision_id], events) is None]
+
+
+def check_recorded_checks(session: Session) -> list[Finding]:
+    """Every check report row against the `check.report` event that recorded it (check `check`)."""
+    events = by_subject(session, "proposal:", CHECK_ACTIONS)
+    numbers = {rid: number for rid, number in session.execute(select(Revision.id, Revision.number))}
+    findings = []
+    for c in session.scalars(select(CheckReport).order_by(CheckReport.proposal_id, CheckReport.id)):
+        wrong = check_mismatch(session, c, numbers[c.revision_id], events.get(f"proposal:{c.proposal_id}", []))
+        if wrong is not None:
+            findings.append(Finding("check", f"proposal {c.proposal_id} check report {c.id}", wrong))
+    return findings
+
+
 def unrecorded(session: Session, proposal_id: int, approvals: Iterable[SignedApproval]) -> list[str]:
     """Why each of these approvals of the proposal is not what the audit chain recorded (empty when all are)."""
-    mine = by_subject(session, f"proposal:{proposal_id}", REVIEW_ACTIONS + SETTLE_ACTIONS).get(
-        f"proposal:{proposal_id}", [])
+    mine = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS)
     return [f"review {a.review}: {m}" for a in approvals
             for m in review_mismatches(session, session.get_one(Review, a.review), mine)]
 

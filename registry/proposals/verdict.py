@@ -23,7 +23,7 @@ from registry.ledger.refs import Point, head_point
 from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
 from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
-from registry.proposals import store
+from registry.proposals import provenance, store
 from registry.proposals.check_rules import CheckFacts
 from registry.proposals.governance import FILE
 from registry.proposals.policy import (
@@ -159,8 +159,10 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
             reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
                                        r.digest, r.created_at, r.id))
     proposer = store.person(session, proposal.proposer_id)
+    # Only reports a check.report event recorded count: a `success` forged with SQL passes nothing.
     checks = tuple(CheckFacts(c.id, c.name, c.status, numbers[c.revision_id], c.url, c.created_at)
-                   for c in store.check_reports(session, proposal))
+                   for c in provenance.recorded_checks(session, proposal.id, store.check_reports(session, proposal),
+                                                       numbers))
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
         clauses, tuple(reviews), passwords_set_by_others(session), admins=admins(session), checks=checks))

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 from proposal_helpers import HEADINGS, POLICY, adopted_world, build_world, without_governance
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from registry.accountability.verify import verify
 from registry.errors import BadRequest, ChecksNotPassed, Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
@@ -164,3 +164,45 @@ def test_the_merge_commit_names_each_passed_check_and_verify_holds_it_to_the_rec
             found = merge_mismatches(world.session, p, CommitTrailers(sha, values | {trailers.CHECK: forged}))
             assert any("Check trailers differ from the checks the merge recorded" in m for m in found), found
     engine.dispose()
+
+
+def forge_success(world, n: int) -> None:
+    """A `success` of evals on revision 1 inserted with SQL, as the registry would write it, with no audit event."""
+    world.session.execute(text(
+        "INSERT INTO check_reports (proposal_id, revision_id, name, status, url, summary, reporter_id, created_at) "
+        f"SELECT {n}, r.id, 'evals', 'success', '{RUN}', '', p.id, CURRENT_TIMESTAMP FROM proposal_revisions r, "
+        f"people p WHERE r.proposal_id = {n} AND p.email = 'vic@example.org'"))
+    world.session.expire_all()
+
+
+def check_findings(world) -> list[str]:
+    return [f"{f.where}: {f.message}" for f in verify(world.session) if f.check == "check"]
+
+
+def test_a_success_inserted_with_sql_does_not_count_merge_refuses_and_verify_names_it(world):
+    n = approved_but_unchecked(world)
+    forge_success(world, n)
+    policy = proposal_detail(world.session, n).policy
+    assert policy.missing == ("check evals: not reported on revision 1 [rule authority.system]",)
+    with pytest.raises(ChecksNotPassed, match="required checks have not passed: evals"):
+        merge(world.session, world.path, "main", world.users["ada"], n)
+    [forged] = world.session.scalars(select(CheckReport)).all()
+    assert check_findings(world) == [f"proposal {n} check report {forged.id}: no audit event recorded this evals "
+                                     "report by vic@example.org (inserted behind the registry's back)"]
+
+
+@pytest.mark.parametrize("column, value", [("status", "'success'"), ("url", "'https://elsewhere.example.org/'"),
+                                           ("name", "'evals'")])
+def test_a_report_edited_with_sql_does_not_count_and_verify_names_it(world, column, value):
+    n = approved_but_unchecked(world)
+    row = report_check(world.session, world.users["vic"], n, "lint" if column == "name" else "evals", "failure"
+                       if column in ("status", "name") else "success", url=RUN)
+    assert check_findings(world) == []
+    for edit in (f"{column} = {value}", "status = 'success'"):
+        world.session.execute(text(f"UPDATE check_reports SET {edit} WHERE id = {row.id}"))
+    world.session.expire_all()
+    assert not proposal_detail(world.session, n).policy.satisfied
+    assert check_findings(world) == [f"proposal {n} check report {row.id}: the evals report by vic@example.org "
+                                     "differs from what audit event "
+                                     f"{world.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == 'check.report'))}"
+                                     " recorded (edited)"]
