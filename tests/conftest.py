@@ -151,3 +151,14 @@ def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
     """A spec remote (an author repo and its bare remote), over file:// and over http (git http-backend)."""
     with spec_remote(request.param, tmp_path) as found:
         yield found
+
+
+@pytest.fixture
+def committed_world(repo: RepoBuilder, database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """(engine, world): proposal_helpers' adopted world committed to a database the CLI finds."""
+    from proposal_helpers import adopted_world
+
+    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
+        pass
+    yield engine, world
+    engine.dispose()

@@ -95,9 +95,3 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
     return (findings + bad + verify_anchors(session, anchors) + check_merges(session, commits)
             + check_trailers(session, commits))
 
-
-def announce_failure(session: Session, findings: list[Finding]) -> int:
-    """Write a `verify.failed` webhook event listing the findings; the deliveries written (flushes)."""
-    from registry.webhooks.outbox import emit
-
-    return emit(session, "verify.failed", {"findings": [f.as_dict() for f in findings]})

@@ -53,15 +53,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     """Exit 0 when every check holds, 1 with each finding named when not."""
-    from registry.accountability.verify import announce_failure, verify
+    from registry.accountability import verify_runs
+    from registry.accountability.verify import verify
 
     with ctx.session() as session:
         # With a remote, this host's clone (fetched first when it lags), and the remote's anchors too, unless --repo
         # names another repo.
         findings = verify(session, args.repo or ctx.own_clone(session), None if args.repo else ctx.settings.remote)
-    if findings:  # webhooks hear of it (verify itself only reads, so this is a write of its own)
-        with ctx.session(write=True) as session:
-            announce_failure(session, findings)
+    # The run counts for the worker's schedule, and webhooks hear of new findings (verify itself only
+    # reads, so this is a write of its own).
+    with ctx.session(write=True) as session:
+        verify_runs.record(session, findings)
     lines = [f"FAIL {f.check}: {f.where}: {f.message}" for f in findings] or ["OK: every check holds"]
     ctx.emit({"ok": not findings, "findings": [f.as_dict() for f in findings]}, "\n".join(lines))
     return 1 if findings else 0

@@ -11,6 +11,7 @@ from registry.errors import BadRequest
 
 INTERVAL_ENV = "SPECREG_WORKER_INTERVAL"
 RETENTION_ENV = "SPECREG_WEBHOOK_RETENTION_DAYS"
+VERIFY_INTERVAL_ENV = "SPECREG_VERIFY_INTERVAL"
 
 
 def _seconds(value: str) -> float:
@@ -39,9 +40,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        help="run background work: sync on an interval and on request (a push hook)")
     p.add_argument("--interval", type=_seconds, default=None, metavar="SECONDS",
                    help=f"seconds between syncs nobody asked for (default: {INTERVAL_ENV}, else 300)")
+    p.add_argument("--verify-interval", type=_seconds, default=None, metavar="SECONDS",
+                   help=f"seconds between verify runs (default: {VERIFY_INTERVAL_ENV}, else 3600)")
     p.add_argument("--webhook-retention", type=_days, default=None, metavar="DAYS",
                    help=f"days finished webhook deliveries are kept (default: {RETENTION_ENV}, else 90)")
     p.add_argument("--once", action="store_true", help="do what is due now (a sync, requests) and exit")
+    p.add_argument("--request", choices=("sync", "verify"), metavar="JOB",
+                   help="ask the running worker for a job now (sync or verify) and exit")
     p.set_defaults(handler=cmd_worker)
 
 
@@ -58,6 +63,16 @@ def _setting(given: float | None, env: str, default: float, parse: Callable[[str
         raise BadRequest(f"{env} {exc}") from None
 
 
+def _request(kind: str, ctx: Context) -> int:
+    """Record a durable request for the job; a running worker does it within about a second."""
+    from registry.worker.requests import request_job
+
+    with ctx.session(write=True) as session:
+        request_job(session, kind, "cli (specreg worker --request)")
+    ctx.emit({"requested": kind}, f"Asked the worker for a {kind}; it runs within a second or so of a worker looking.")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
     """Run the worker until SIGTERM or SIGINT (the job in flight finishes), or one turn with --once."""
     import logging.config
@@ -66,14 +81,17 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
 
     from registry.jsonlog import logging_config
     from registry.webhooks.retention import DEFAULT_RETENTION
-    from registry.worker.loop import DEFAULT_INTERVAL, Worker
+    from registry.worker.loop import DEFAULT_INTERVAL, DEFAULT_VERIFY_INTERVAL, Worker
 
+    if args.request:
+        return _request(args.request, ctx)
     interval = _setting(args.interval, INTERVAL_ENV, DEFAULT_INTERVAL, _seconds)
+    verify_interval = _setting(args.verify_interval, VERIFY_INTERVAL_ENV, DEFAULT_VERIFY_INTERVAL, _seconds)
     keep = timedelta(days=_setting(args.webhook_retention, RETENTION_ENV, DEFAULT_RETENTION.days, _days))
     with ctx.session():  # refuses an out-of-date schema before anything runs
         pass
     logging.config.dictConfig(logging_config())
-    worker = Worker(ctx.engine, ctx.settings, interval, keep_deliveries=keep)
+    worker = Worker(ctx.engine, ctx.settings, interval, keep_deliveries=keep, verify_interval=verify_interval)
     if args.once:
         outcomes = worker.turn()
         ctx.emit({"jobs": outcomes}, "\n".join(

@@ -4,7 +4,7 @@ from registry.models.acknowledgements import Acknowledgement
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
 from registry.models.frameworks import FrameworksVersion
-from registry.models.jobs import JobRequest
+from registry.models.jobs import JobRequest, VerifyState
 from registry.models.ledger import (
     Clause,
     ClauseKey,
@@ -39,6 +39,6 @@ __all__ = [
     "Comment", "Commit", "DocumentVersion", "ExampleFile", "FrameworksVersion", "GovernanceFileVersion", "HistoryRewrite",
     "IngestRun", "IngestWarning", "JobRequest",
     "Ledger", "LoginFailure", "LoginSession", "OwnerAssignment", "OwnerEntry", "OwnersVersion", "Person", "PolicyVersion",
-    "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "Webhook",
+    "Proposal", "ProposalState", "ProposedChange", "Review", "Revision", "Tag", "Team", "TeamMembership", "VerifyState", "Webhook",
     "WebhookAttempt", "WebhookDelivery", "utcnow",
 ]

@@ -1,9 +1,9 @@
-"""Requests for background work (a sync after a push), kept until the worker has done them."""
+"""Requests for background work (a sync after a push), kept until the worker has done them; verify's schedule."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -22,3 +22,17 @@ class JobRequest(Base):
     generation: Mapped[int] = mapped_column(Integer, default=1)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(200))  # who asked: "hooks/push (github)", "cli"
+
+
+class VerifyState(Base):
+    """One row (id 1): when verify last ran, and the findings already announced that still stand.
+
+    A finding is announced (`verify.failed`) once, when it first appears; it is forgotten when a
+    run no longer finds it, so it is announced again if it comes back.
+    """
+
+    __tablename__ = "verify_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    announced: Mapped[list[str]] = mapped_column(JSON, default=list)  # sha256 of each standing finding

@@ -1,12 +1,16 @@
 """The worker's jobs; each opens its own sessions and commits its own work."""
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from registry.config import Settings
 from registry.db import session_scope
+
+if TYPE_CHECKING:
+    from registry.audit.events import Finding
 
 
 def sync(engine: Engine, settings: Settings) -> dict[str, Any]:
@@ -26,3 +30,23 @@ def sync(engine: Engine, settings: Settings) -> dict[str, Any]:
                                     checkpoint=session.commit).as_dict()
         with SpecSource(settings.repo) as source:
             return ingest(session, source, options, checkpoint=session.commit).as_dict()
+
+
+def verify(engine: Engine, settings: Settings, now: datetime) -> tuple[list[Finding], list[Finding]]:
+    """`specreg verify` (the anchors on the remote too, with SPECREG_REMOTE): every finding, and the new ones.
+
+    The new ones (not found by the run before) are announced as one `verify.failed` webhook event.
+    """
+    from registry.accountability import verify_runs
+    from registry.accountability.verify import verify as run_verify
+    from registry.ledger.sync import catch_up
+
+    with session_scope(engine) as session:
+        repo = None  # without a remote: the spec repo the database ingested
+        if settings.remote is not None:  # this host's clone, as specreg verify reads it (fetched when it lags)
+            catch_up(session, settings.repo, settings.remote)
+            repo = str(settings.repo)
+        findings = run_verify(session, repo, settings.remote)
+    with session_scope(engine, write=True) as session:
+        new = verify_runs.record(session, findings, now)
+    return findings, new

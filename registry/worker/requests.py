@@ -17,7 +17,8 @@ from registry.errors import BadRequest
 from registry.models import JobRequest, utcnow
 
 SYNC = "sync"
-KINDS = (SYNC,)
+VERIFY = "verify"
+KINDS = (SYNC, VERIFY)
 
 
 @dataclass(frozen=True)

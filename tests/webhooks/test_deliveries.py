@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from proposal_helpers import HEADINGS, RULES, adopted_world
+from proposal_helpers import HEADINGS, RULES
 from sqlalchemy import func, select
 from webhook_receiver import receiver
 
@@ -26,13 +26,10 @@ PROPOSAL_EVENTS = "proposal.opened,proposal.revised,proposal.approved,proposal.m
 
 
 @pytest.fixture
-def world(repo, database_url, monkeypatch):
+def world(committed_world, monkeypatch):
     """(engine, world): an adopted world committed to a database the CLI finds; receivers on loopback allowed."""
     monkeypatch.setenv("SPECREG_WEBHOOK_ALLOW_PRIVATE", "1")
-    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
-        pass
-    yield engine, world
-    engine.dispose()
+    return committed_world
 
 
 def _subscribe(engine, world, url: str, events: str) -> int:
@@ -252,8 +249,8 @@ def test_webhook_add_reads_its_secret_from_stdin_and_the_worker_signs_with_it(wo
         capsys.readouterr()
         assert main(["worker", "--once", "--json"]) == 0
         jobs = json.loads(capsys.readouterr().out)["jobs"]
-        assert [j["job"] for j in jobs] == ["sync", "deliveries"]
-        assert jobs[1] == {"job": "deliveries", "ok": True, "delivered": 1, "failed": []}
+        assert [j["job"] for j in jobs] == ["sync", "verify", "deliveries"]
+        assert jobs[2] == {"job": "deliveries", "ok": True, "delivered": 1, "failed": []}
     [r] = hook.received
     assert r.headers["X-Specreg-Signature-256"] == "sha256=" + hmac.new(SECRET.encode(), r.body,
                                                                          hashlib.sha256).hexdigest()

@@ -55,7 +55,7 @@ def test_worker_once_syncs_and_answers_the_pending_requests(json_cli, repo, engi
         request_job(s, SYNC, "hooks/push (github push)")
     code, out = json_cli("worker", "--once")
     assert code == 0
-    [job] = out["jobs"]
+    [job] = [j for j in out["jobs"] if j["job"] == "sync"]
     assert job["job"] == "sync" and job["ok"] is True and job["reason"] == "requested"
     assert job["requested_by"] == ["hooks/push (github push)"] and job["commits"] == 3
     assert job["report"]["head"] == repo.head()
@@ -70,7 +70,7 @@ def test_a_failed_sync_exits_non_zero_and_keeps_the_request(json_cli, repo, engi
     monkeypatch.setenv("SPECREG_REPO", str(tmp_path / "no-such-repo"))
     code, out = json_cli("worker", "--once")
     assert code == 1
-    [job] = out["jobs"]
+    [job] = [j for j in out["jobs"] if j["job"] == "sync"]
     assert job["ok"] is False and "not a git repository" in job["error"]
     with session_scope(engine) as s:
         assert [p.source for p in pending(s)] == ["cli"]
@@ -81,6 +81,8 @@ def test_a_failed_sync_exits_non_zero_and_keeps_the_request(json_cli, repo, engi
     ("--interval", "SPECREG_WORKER_INTERVAL", "-5"),
     ("--interval", "SPECREG_WORKER_INTERVAL", "soon"),
     ("--interval", "SPECREG_WORKER_INTERVAL", "9999999"),
+    ("--verify-interval", "SPECREG_VERIFY_INTERVAL", "0"),
+    ("--verify-interval", "SPECREG_VERIFY_INTERVAL", "hourly"),
     ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "0"),
     ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "1.5"),
     ("--webhook-retention", "SPECREG_WEBHOOK_RETENTION_DAYS", "a month"),
@@ -183,7 +185,8 @@ def test_sigint_stops_an_idle_worker_cleanly_with_json_log_lines(repo, database_
         if worker.poll() is None:
             worker.kill()
     messages = [line["message"] for line in _log_lines(log)]
-    assert messages == ["worker started", "sync started", "sync finished", "worker stopped"]
+    assert messages == ["worker started", "sync started", "sync finished", "verify started",
+                        "verify finished: every check holds", "worker stopped"]
 
 
 def test_with_a_remote_the_worker_fetches_then_ingests_what_was_pushed(remote, database_url, tmp_path,
@@ -197,6 +200,6 @@ def test_with_a_remote_the_worker_fetches_then_ingests_what_was_pushed(remote, d
     monkeypatch.setenv("SPECREG_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("SPECREG_REPO", raising=False)
     assert main(["worker", "--once", "--json"]) == 0
-    [job] = json.loads(capsys.readouterr().out)["jobs"]
+    [job] = [j for j in json.loads(capsys.readouterr().out)["jobs"] if j["job"] == "sync"]
     assert job["ok"] is True and job["head"] == remote.head()
     assert job["report"]["fetched"] == remote.head() and job["commits"] == 2  # the remote's first commit and ours
