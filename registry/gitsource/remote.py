@@ -144,19 +144,23 @@ def fetch_ref(clone: Path, url: str, ref: str, into: str) -> None:
         raise _unavailable("fetch from", url, done)
 
 
-def push(clone: Path, url: str, sha: str, branch: str) -> PushOutcome:
+def push(clone: Path, url: str, sha: str, branch: str, on: str | None = None) -> PushOutcome:
     """Push commit `sha` to the remote's `branch` (a fast-forward only); the outcome, read from --porcelain.
 
-    Refused because the branch moved (non-fast-forward, fetch first): PushOutcome(False, why).
+    `on`: the head `sha` was written on; the push is then taken only while the branch is exactly there
+    (a lease), so a branch forced back to an ancestor of it, which `sha` would fast-forward, refuses the
+    push instead of getting the removed commits back. `sha` descends from `on`, so nothing is forced.
+    Refused because the branch moved (non-fast-forward, fetch first, stale lease): PushOutcome(False, why).
     Refused otherwise (a hook, a protected branch): RemoteRefused. Unreachable: RemoteUnavailable.
     """
-    return push_ref(clone, url, sha, f"refs/heads/{branch}")
+    return push_ref(clone, url, sha, f"refs/heads/{branch}", on)
 
 
-def push_ref(clone: Path, url: str, sha: str, ref: str) -> PushOutcome:
+def push_ref(clone: Path, url: str, sha: str, ref: str, on: str | None = None) -> PushOutcome:
     """Push commit `sha` to the remote's full `ref` (a fast-forward only), as `push` does for a branch."""
     branch = ref.removeprefix("refs/heads/")
-    done = _git(clone, "push", "--porcelain", "--", url, f"{sha}:{ref}")  # (--quiet hides accepted refs)
+    lease = [f"--force-with-lease={ref}:{on}"] if on else []
+    done = _git(clone, "push", "--porcelain", *lease, "--", url, f"{sha}:{ref}")  # (--quiet hides accepted refs)
     status = _porcelain(done.stdout).get(ref)
     if status is None:
         raise _unavailable("push to", url, done)

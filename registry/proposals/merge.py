@@ -185,7 +185,7 @@ def _publish(source: SpecSource, repo: Path, branch: str, plan: _Plan,
         return [exc.message]
     if remote is None:
         return (head, sha) if compare_and_swap(repo, branch, sha, head) else None
-    if not push(repo, remote, sha, branch).accepted:
+    if not push(repo, remote, sha, branch, head).accepted:
         return None
     move_branch(repo, branch, sha, head)  # as the next fetch would: this merge's ingest reads the clone
     return head, sha

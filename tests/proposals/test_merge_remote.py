@@ -154,3 +154,28 @@ def test_a_branch_forced_back_to_an_ancestor_refuses_merges_until_an_admin_ackno
     assert result.state == "merged"
     log = [sha for sha, _, _ in _log(remote.path)]
     assert log[:2] == [result.commit, before] and merged not in log
+
+
+def test_a_branch_forced_back_between_the_merges_fetch_and_its_push_refuses_the_push_and_then_the_merge(
+        session, remote, clone, monkeypatch):
+    from registry.errors import UnacknowledgedRewrite
+
+    world, n = _approved(session, remote, clone)
+    remote.author.commit("Direct", {"spec/rules.md": RULES.replace("Prefer short", "Prefer brief")})
+    remote.push()
+    removed = remote.head()
+    ancestor = _log(remote.path)[1][0]
+    real_push, outcomes = merge_module.push, []
+
+    def push_after_a_force_push_back(*args: object, **kwargs: object) -> PushOutcome:
+        if not outcomes:  # the merge built on `removed`; someone forces the branch back to its parent
+            subprocess.run(["git", "update-ref", "refs/heads/main", ancestor], cwd=remote.path, check=True)
+        outcomes.append(real_push(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(merge_module, "push", push_after_a_force_push_back)
+    with pytest.raises(UnacknowledgedRewrite):
+        merge(session, clone, None, world.users["ada"], n, remote=remote.url)
+    assert outcomes[0].accepted is False and "[rejected]" in outcomes[0].reason  # a fast-forward, yet refused
+    assert remote.head() == ancestor and removed not in [sha for sha, _, _ in _log(remote.path)]
+    assert session.get(Proposal, n).state == "approved"
