@@ -32,7 +32,7 @@ ACTIONS = {
     "review.approve": "approved", "review.request_changes": "changes requested",
     "review.withdraw_veto": "veto withdrawn", "review.dismiss": "veto dismissed",
     "proposal.withdraw": "withdrawn", "proposal.reject": "rejected", "proposal.merge": "merged",
-    "proposal.conflict": "conflicted",
+    "proposal.conflict": "conflicted", "check.report": "check reported",
 }
 
 
@@ -80,6 +80,10 @@ def _detail(session: Session, proposal: Proposal, event: AuditEvent) -> tuple[st
         return f"revision {new.get('revision', '?')}" + (f": {note}" if note else ""), None
     if action == "review.approve":
         return f"revision {new.get('revision', '?')}, {new.get('meaning', '')}", None
+    if action == "check.report":  # as a Check trailer says it, with the revision it ran on
+        url = new.get("url")
+        return (f"{new.get('name', '?')}={new.get('status', '?')} on revision {new.get('revision', '?')}"
+                + (f"; {url}" if url else "")), None
     review = _review(session, proposal, new.get("review"))
     if action == "review.request_changes":
         return (review.comment if review is not None else ""), None

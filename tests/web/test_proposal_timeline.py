@@ -86,3 +86,17 @@ def test_a_merged_proposal_box_names_its_merge_commit(gov):
     box = html(gov, None, f"/proposals/{n}").split('id="policy-h"')[1].split("</section>")[0]
     assert '<strong class="final">Merged</strong> by Ada Byron &lt;ada@example.org&gt; as' in box
     assert f'href="/?at={gov.repo.head()}"' in box
+
+
+def test_each_check_report_is_a_timeline_entry_naming_its_status_revision_and_run(gov, monkeypatch, capsys):
+    n = gov.propose()
+    run = "https://ci.example.org/runs/9"
+    post(gov, "vic", f"/api/v1/proposals/{n}/checks", {"name": "evals", "status": "failure", "revision": 1, "url": run})
+    post(gov, "vic", f"/api/v1/proposals/{n}/checks", {"name": "lint", "status": "success", "revision": 1})
+    timeline = detail(gov, n, monkeypatch, capsys)["timeline"]
+    assert [(e["action"], e["actor"]["email"], e["detail"]) for e in timeline[1:]] == [
+        ("check reported", "vic@example.org", f"evals=failure on revision 1; {run}"),
+        ("check reported", "vic@example.org", "lint=success on revision 1")]
+    page = html(gov, None, f"/proposals/{n}")
+    assert '<strong class="action">check reported</strong> by Vic Viewer' in page
+    assert f"evals=failure on revision 1; {run}" in page
