@@ -5,8 +5,8 @@ every review, account role, proposal state and webhook is what the audit chain r
 file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml) changed without a merged proposal since governance
 began, unless an admin acknowledged it.
 Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
-Audit-Head anchors are still in the chain, every recorded policy.toml and frameworks.toml version is the file
-at its commit, every merged
+Audit-Head anchors are still in the chain, every recorded OWNERS.toml, policy.toml and frameworks.toml version is
+the file at its commit and every commit that changed one has its version, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
 """
 from __future__ import annotations
@@ -86,7 +86,8 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
             fetch_ref(Path(path), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
-            findings += verify_anchor_ref(session, source, key) + check_recorded_files(session, source)
+            findings += (verify_anchor_ref(session, source, key)
+                         + check_recorded_files(session, source, ledger.head_sha if ledger else None))
     except RemoteUnavailable as exc:
         return findings + [Finding("anchor", redact(remote or ""), f"cannot read the remote's anchors: {exc.message}")]
     except SourceError as exc:

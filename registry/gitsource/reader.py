@@ -1,7 +1,7 @@
 """Read a spec repo's first-parent history: one `git log --raw` pass and one `cat-file --batch`."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,6 +206,18 @@ class SpecSource:
         finally:
             proc.stdout.close()
             reap(proc)
+
+    def changed(self, head: str, paths: Sequence[str]) -> list[tuple[str, str]]:
+        """(commit, path) for each of `paths` that a commit on head's first-parent history changed, oldest first.
+
+        A merge counts against its first parent and a rename as a delete and an add, as `log` gives them to ingest."""
+        out = process.text(self._dir, "log", "--first-parent", "-m", "--reverse", "--no-renames", "--name-only",
+                           "-z", "--no-color", "--format=%x01%H", head, "--", *paths)
+        found: list[tuple[str, str]] = []
+        for record in out.split("\x01"):
+            sha, *names = [part.strip("\n") for part in record.split("\0")]
+            found += [(sha, name) for name in names if name]
+        return found
 
     def tags(self) -> list[Tag]:
         """All tags that point (possibly through tag objects) at commits."""

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import adopted_world, build_world, forged_approval
+from proposal_helpers import OWNERS, adopted_world, build_world, forged_approval
 from repo_builder import RepoBuilder
 from sqlalchemy import text
 
@@ -209,18 +209,71 @@ items = { "art-9" = "Risk management" }
 """
 
 
+# OWNERS.toml as a direct commit after adoption: a team that owns be_brief, and an inherit entry.
+TEAM_OWNERS = OWNERS.replace('"be_brief" = ["alan@example.org"]', """"be_brief" = ["team:brevity"]
+"be_warm" = { owners = ["ada@example.org"], inherit = true }
+
+[teams]
+brevity = ["alan@example.org", "barbara@example.org"]""")
+
+
+@pytest.fixture
+def recorded(governed, capsys):
+    """`governed` with frameworks.toml and an OWNERS.toml with a team committed and ingested; no `recorded` finding."""
+    governed.repo.commit("Map the clauses to a framework", {"frameworks.toml": FRAMEWORKS})
+    governed.repo.commit("Give be_brief to a team", {"OWNERS.toml": TEAM_OWNERS})
+    assert main(["ingest", "--json"]) == 0
+    capsys.readouterr()
+    assert not [f for f in verify_json(capsys)[1]["findings"] if f["check"] == "recorded"]
+    return governed
+
+
+def recorded_finding(g: Governed, capsys, path: str, says: str) -> None:
+    """verify fails and names `path` in check `recorded` with `says`."""
+    code, data = verify_json(capsys)
+    assert code == 1 and found(data, "recorded", f"{path} at commit", says), data
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE policy_versions SET text = text || ' '",
     "UPDATE policy_versions SET status = 'invalid'",
     "UPDATE frameworks_versions SET text = text || '\"tone\" = [\"demo-act:art-9\"]'",
     "UPDATE frameworks_versions SET status = 'deleted', text = ''",
 ])
-def test_a_recorded_policy_or_frameworks_version_edited_with_sql_is_named_by_verify(governed, capsys, statement):
-    governed.repo.commit("Map the clauses to a framework", {"frameworks.toml": FRAMEWORKS})
-    assert main(["ingest", "--json"]) == 0
-    capsys.readouterr()
-    assert not [f for f in verify_json(capsys)[1]["findings"] if f["check"] == "recorded"]
-    sql(governed, statement)
-    code, data = verify_json(capsys)
+def test_a_recorded_policy_or_frameworks_version_edited_with_sql_is_named_by_verify(recorded, capsys, statement):
+    sql(recorded, statement)
     file = statement.split()[1].removesuffix("_versions")
-    assert code == 1 and found(data, "recorded", f"{file}.toml at commit", "not the file git holds"), data
+    recorded_finding(recorded, capsys, f"{file}.toml", "not the file git holds")
+
+
+NEWEST_OWNERS = "(SELECT max(id) FROM owners_versions)"
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE owner_entries SET owners = '[\"ada@example.org\"]' WHERE key = 'respect_privacy'",
+    "UPDATE owner_entries SET inherit = false WHERE key = 'be_warm'",
+    "DELETE FROM owner_entries WHERE key = 'spec/rules.md'",
+    "INSERT INTO owner_entries (version_id, position, key, kind, owners, inherit) "
+    f"SELECT {NEWEST_OWNERS}, 9, 'be_honest', 'clause', '[\"ada@example.org\"]', false",
+    "INSERT INTO team_memberships (version_id, team_id, person_id) SELECT v.id, t.id, p.id "
+    "FROM owners_versions v, teams t, people p WHERE v.id = " + NEWEST_OWNERS
+    + " AND t.name = 'brevity' AND p.email = 'ada@example.org'",
+    "DELETE FROM team_memberships WHERE person_id = (SELECT id FROM people WHERE email = 'barbara@example.org')",
+    "UPDATE owners_versions SET listed = '[\"ada@example.org\"]'",
+    "UPDATE owners_versions SET status = 'invalid' WHERE id = " + NEWEST_OWNERS,
+])
+def test_an_owners_version_or_its_entries_edited_with_sql_are_named_by_verify(recorded, capsys, statement):
+    sql(recorded, statement)
+    recorded_finding(recorded, capsys, "OWNERS.toml", "not the file git holds")
+
+
+@pytest.mark.parametrize(("path", "statements"), [
+    ("OWNERS.toml", [f"DELETE FROM owner_entries WHERE version_id = {NEWEST_OWNERS}",
+                     f"DELETE FROM team_memberships WHERE version_id = {NEWEST_OWNERS}",
+                     f"DELETE FROM owners_versions WHERE id = {NEWEST_OWNERS}"]),
+    ("policy.toml", ["DELETE FROM policy_versions"]),
+    ("frameworks.toml", ["DELETE FROM frameworks_versions"]),
+])
+def test_a_recorded_version_deleted_with_sql_is_named_by_verify(recorded, capsys, path, statements):
+    sql(recorded, *statements)
+    recorded_finding(recorded, capsys, path, f"changed {path}, but the database records no version of it")
