@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, FrameworksFile, parse_frameworks
 from registry.gitsource import RawCommit
 from registry.history.queries import clause_summaries
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
 from registry.ledger.refs import Point
 from registry.models import Commit, FrameworksVersion
 
@@ -44,6 +44,10 @@ class FrameworksWatcher(IngestWatcher):
     def __init__(self, session: Session, warn: WarnFn) -> None:
         super().__init__(session, warn)
         self.pending: list[tuple[FrameworksVersion, RawCommit, FrameworksFile | None]] = []
+
+    def unseen(self) -> tuple[str, ...]:
+        """frameworks.toml, when no version of it was ever recorded."""
+        return never_recorded(self.session, FrameworksVersion, FRAMEWORKS_PATH)
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""

@@ -185,11 +185,14 @@ class SpecSource:
         rng = f"{since}..{head}" if since else head
         return int(process.text(self._dir, "rev-list", "--first-parent", "--count", rng))
 
-    def log(self, head: str, since: str | None = None) -> Iterator[RawCommit]:
-        """Yield first-parent commits after `since` up to head, oldest first, with their changes."""
+    def log(self, head: str, since: str | None = None, paths: Sequence[str] = ()) -> Iterator[RawCommit]:
+        """Yield first-parent commits after `since` up to head, oldest first, with their changes.
+
+        `paths`: only the commits that changed one of them, with only those changes.
+        """
         rng = f"{since}..{head}" if since else head
         proc = process.stream(self._dir, "log", "--first-parent", "-m", "--reverse", "--raw", "-z", "--no-abbrev",
-                              "-M", "--no-color", f"--format={_LOG_FORMAT}", rng, "--")
+                              "-M", "--no-color", f"--format={_LOG_FORMAT}", rng, "--", *paths)
         assert proc.stdout is not None
         out = proc.stdout
         buf = b""

@@ -8,7 +8,9 @@ none of them by name: `registry.wiring` installs the factories, in order, at sta
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
@@ -27,6 +29,15 @@ class IngestWatcher:
         """True for paths whose content this watcher wants at every commit that changes them."""
         return False
 
+    def unseen(self) -> tuple[str, ...]:
+        """Watched files whose history this watcher never recorded (a database ingested before it existed).
+
+        Ingest replays those files' changes up to the ledger's head through `on_file` and `finish`
+        before anything else, so an upgraded database records what it would have. Cheap: asked at
+        every ingest.
+        """
+        return ()
+
     def on_commit(self, commit: RawCommit, seq: int) -> None:
         """Called for every commit, oldest first, before its files."""
 
@@ -41,6 +52,12 @@ class IngestWatcher:
 
     def advanced(self) -> None:
         """The ledger head moved past the batch: act on the ledger as it now stands (before any checkpoint)."""
+
+
+def never_recorded(session: Session, model: type[Any], path: str, *where: ColumnElement[bool]) -> tuple[str, ...]:
+    """(path,) when `model` holds no row (matching `where`), live or set aside; else ()."""
+    found = session.scalar(select(model.id).where(*where).limit(1))
+    return (path,) if found is None else ()
 
 
 WatcherFactory = Callable[[Session, WarnFn], IngestWatcher]

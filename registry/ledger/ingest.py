@@ -210,8 +210,9 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     abandoned = mark_abandoned(session)  # runs killed earlier; a live run is never marked
     head = source.resolve(ledger.branch)
     _sync_tags(session, source, ledger.branch)
+    backfilled = _backfill(session, source, ledger)
     if ledger.head_sha == head:
-        return IngestReport(head=head, abandoned_runs=abandoned)
+        return IngestReport(head=head, warnings=backfilled, abandoned_runs=abandoned)
     files = _spec_files(source, head, options)
     run = _Run(session, ledger)
     if ledger.includes and ledger.includes != files.describe():
@@ -236,8 +237,53 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     run.row.status, run.row.finished_at = STOPPED if stopped else DONE, utcnow()
     session.flush()
     return IngestReport(head=run.row.head_after if stopped else head, commits=done,
-                        versions=applier.versions_written, warnings=run.warnings, rewritten=rewritten,
+                        versions=applier.versions_written, warnings=backfilled + run.warnings, rewritten=rewritten,
                         run_id=run.row.id, abandoned_runs=abandoned)
+
+
+def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Problem]:
+    """Replay the files a watcher never recorded (added since the database was ingested) up to the ledger's head.
+
+    A database ingested before a watcher existed (frameworks.toml's, say) would otherwise record an
+    existing file only when a commit next changed it. Each such watcher sees every earlier change
+    of its unseen files, oldest first, as if it had ridden along, and finishes; the warnings go to a
+    run of their own. Nothing happens when every watcher has recorded its files, or none was ingested.
+    """
+    if not ledger.head_sha or not source.has_commit(ledger.head_sha):  # nothing ingested, or a rewrite's to come
+        return []
+    runs: list[_Run] = []
+
+    def warn(commit: str | None, path: str, message: str, line: int | None = None) -> None:
+        if not runs:
+            runs.append(_Run(session, ledger))
+        runs[0].warn(commit, path, message, line)
+
+    watchers = [(w, set(w.unseen())) for w in (make(session, warn) for make in hooks.installed())]
+    watchers = [(w, paths) for w, paths in watchers if paths]
+    paths = sorted({p for _w, unseen in watchers for p in unseen})
+    if not paths:
+        return []
+    commits = list(source.log(ledger.head_sha, None, paths))
+    seqs = {sha: seq for sha, seq in session.execute(select(Commit.sha, Commit.seq)
+                                                      .where(Commit.sha.in_([c.sha for c in commits]), Commit.live))}
+    blobs = dict(source.blobs(dict.fromkeys(ch.new_blob for c in commits for ch in c.changes
+                                            if ch.new_blob and ch.status != "D")))
+    for commit in commits:
+        if commit.sha not in seqs:  # not a commit this database ingested (cannot be on its branch): skip
+            continue
+        for w, unseen in watchers:
+            for ch in commit.changes:
+                if ch.status == "R" and ch.old_path in unseen:
+                    w.on_file(commit, seqs[commit.sha], ch.old_path, None)
+                if ch.path in unseen:
+                    blob = None if ch.status == "D" else ch.new_blob
+                    w.on_file(commit, seqs[commit.sha], ch.path, blobs.get(blob, b"") if blob else None)
+    for w, _unseen in watchers:
+        w.finish()
+    for run in runs:
+        run.row.head_after, run.row.status, run.row.finished_at = ledger.head_sha, DONE, utcnow()
+    session.flush()
+    return runs[0].warnings if runs else []
 
 
 def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDocs]], ledger: Ledger,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
 from registry.history.queries import list_clauses
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
 from registry.ledger.refs import Point
 from registry.models import Account, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.owners.owners_toml import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, id_matches, parse_owners
@@ -48,6 +48,10 @@ class OwnersWatcher(IngestWatcher):
         self._teams: dict[str, int] | None = None
         self._documents: dict[str, int | None] | None = None  # document keys in force -> line
         self._gone: tuple[RawCommit, dict[str, str | None]] | None = None
+
+    def unseen(self) -> tuple[str, ...]:
+        """OWNERS.toml, when no version of it was ever recorded."""
+        return never_recorded(self.session, OwnersVersion, OWNERS_PATH)
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""

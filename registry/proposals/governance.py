@@ -20,7 +20,7 @@ from registry import limits
 from registry.errors import BadRequest, ConfigError
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, parse_frameworks
 from registry.gitsource import RawCommit, SpecSource
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
 from registry.ledger.refs import head_point
 from registry.models import GovernanceFileVersion, ProposedChange
 from registry.owners.owners_toml import OWNERS_PATH, parse_owners
@@ -144,6 +144,11 @@ class GovernanceWatcher(IngestWatcher):
     def __init__(self, session: Session, warn: WarnFn) -> None:
         super().__init__(session, warn)
         self.pending: list[GovernanceFileVersion] = []
+
+    def unseen(self) -> tuple[str, ...]:
+        """The governance files none of whose digests was ever recorded."""
+        return tuple(p for p in GOVERNANCE_PATHS
+                     if never_recorded(self.session, GovernanceFileVersion, p, GovernanceFileVersion.path == p))
 
     def watches(self, path: str) -> bool:
         """The governance files at the repo root."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
-from registry.ledger.hooks import IngestWatcher, WarnFn
+from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
 from registry.models import Commit, PolicyVersion
 from registry.proposals.policy import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
 
@@ -46,6 +46,10 @@ class PolicyWatcher(IngestWatcher):
     def __init__(self, session: Session, warn: WarnFn) -> None:
         super().__init__(session, warn)
         self.pending: list[PolicyVersion] = []
+
+    def unseen(self) -> tuple[str, ...]:
+        """policy.toml, when no version of it was ever recorded."""
+        return never_recorded(self.session, PolicyVersion, POLICY_PATH)
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""
