@@ -21,6 +21,7 @@ from registry.errors import BadRequest
 from registry.evidence.report import ClauseChange, EvidenceReport
 from registry.ledger.refs import iso
 from registry.proposals.counted import SignedApproval
+from registry.proposals.read_models import DismissedVeto
 
 FORMATS = ("html", "json", "csv")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -30,7 +31,8 @@ LinkFn = Callable[[str, str], str | None]
 
 CSV_COLUMNS = ("record", "seq", "commit", "date", "author", "author_email", "subject", "clause_id", "title",
                "document", "changes", "unapproved", "proposal_id", "proposal_title", "proposer",
-               "proposer_email", "rationale", "approvers", "owners", "prompts", "governance_files", "key", "value")
+               "proposer_email", "rationale", "approvers", "owners", "prompts", "governance_files", "key", "value",
+               "checks", "dismissals")
 # A spreadsheet runs a cell starting with these as a formula; user-written text must never do that.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -77,6 +79,13 @@ def ack_text(a: AcknowledgementView) -> str:
     return f"{a.name} <{a.email}>; {iso(a.at)}; {a.reason}"
 
 
+def dismissal_text(d: DismissedVeto) -> str:
+    """`Vetoer <email>: comment; dismissed by Name <email>; time; reason`, on one line."""
+    by = f"{d.by.name} <{d.by.email}>" if d.by else ""
+    return (f"{d.vetoer.name} <{d.vetoer.email}>: {' '.join(d.comment.split())}; dismissed by {by}; {iso(d.at)}; "
+            + " ".join((d.reason or "").split()))
+
+
 def _change_row(c: ClauseChange) -> dict[str, Any]:
     p = c.proposal
     return {"record": "change", "seq": c.seq, "commit": c.commit, "date": iso(c.date), "author": c.author,
@@ -86,7 +95,9 @@ def _change_row(c: ClauseChange) -> dict[str, Any]:
             "proposer": p.proposer.name if p else None, "proposer_email": p.proposer.email if p else None,
             "rationale": p.rationale if p else None,
             "approvers": _lines([approver_text(a) for a in c.approvers]),
-            "owners": _lines([f"{o.name} <{o.email}>" for o in c.owners]), "prompts": _lines(c.prompts)}
+            "owners": _lines([f"{o.name} <{o.email}>" for o in c.owners]), "prompts": _lines(c.prompts),
+            "checks": _lines(list(p.checks) if p else []),
+            "dismissals": _lines([dismissal_text(d) for d in p.dismissals] if p else [])}
 
 
 def _meta_rows(report: EvidenceReport) -> Iterator[dict[str, Any]]:

@@ -2,6 +2,8 @@
 (`Veto-dismissed-by`), from the audit events, and verify holds those trailers to the events."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -94,3 +96,12 @@ def test_the_html_evidence_report_shows_the_dismissed_veto_and_its_people(merged
     row = html.split('<tr class="dismissal">')[1].split("</tr>")[0]
     assert "Barbara Liskov &lt;barbara@example.org&gt;" in row and "Too strict" in row
     assert "Root Admin &lt;root@example.org&gt;" in row and "Strict is\nthe point." in row
+
+
+def test_the_csv_evidence_report_lists_each_dismissed_veto_on_the_merged_change_row(merged, capsys):
+    assert main(["report", "--to", merged.commit, "--format", "csv"]) == 0
+    [row] = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out, newline=""))
+             if r["record"] == "change" and r["proposal_id"] == str(merged.number)]
+    assert re.fullmatch(rf"Barbara Liskov <barbara@example\.org>: Too strict; dismissed by Root Admin "
+                        rf"<root@example\.org>; {WHEN}; Strict is the point\.", row["dismissals"]), row["dismissals"]
+    assert row["checks"] == ""  # the policy required none

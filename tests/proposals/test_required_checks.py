@@ -1,6 +1,8 @@
 """Required checks gate merges: reports per revision, the verdict, the refusal, the trailers, verify."""
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 
 import pytest
@@ -9,7 +11,7 @@ from sqlalchemy import select, text
 
 from registry.accountability.verify import verify
 from registry.errors import BadRequest, ChecksNotPassed, Conflict, Forbidden, PolicyNotSatisfied, Unauthorized
-from registry.evidence.render import render_html
+from registry.evidence.render import render_csv, render_html
 from registry.evidence.report import evidence_report
 from registry.gitsource import SpecSource, trailers
 from registry.models import AuditEvent, CheckReport, Proposal
@@ -155,6 +157,9 @@ def test_the_merge_commit_names_each_passed_check_and_verify_holds_it_to_the_rec
         [item] = [p for p in report.as_dict()["proposals"] if p["id"] == n]
         assert item["checks"] == [f"evals=success; {RUN}"]
         assert f'<code class="check-trailer">evals=success; {RUN}</code>' in render_html(report)
+        [row] = [r for r in csv.DictReader(io.StringIO(render_csv(report), newline=""))
+                 if r["record"] == "change" and r["proposal_id"] == str(n)]
+        assert row["checks"] == f"evals=success; {RUN}" and row["dismissals"] == ""
         assert without_governance(verify(world.session)) == []
         p = world.session.get_one(Proposal, n)
         values: dict[str, list[str]] = {}
