@@ -6,9 +6,11 @@ here must be the one that MACed the archive's events (by fingerprint) and signed
 (an edited member with a manifest rewritten to match is refused here), the database must be empty
 and the spec repo folder absent or empty. Then, in one database transaction: the schema is
 migrated to the archive's revision, every table is loaded in dependency order, the row counts are
-checked, PostgreSQL's sequences are moved past the restored ids, and the schema is upgraded to this
-code's head (running any data migration as `specreg init` would). The spec repo is made from the
-bundle beside its place and moved there before the transaction commits.
+checked, PostgreSQL's sequences are moved past the restored ids, the schema is upgraded to this
+code's head (running any data migration as `specreg init` would), and one `backup.restore` event is
+appended to the restored chain (so the chain shows the database was replaced, by whom, from which
+archive). The spec repo is made from the bundle beside its place and moved there before the
+transaction commits.
 
 The append-only triggers on audit_events and acknowledgements refuse UPDATE, DELETE and TRUNCATE;
 a restore only INSERTs, so they stay in force from the migration that creates them on, and are
@@ -17,6 +19,7 @@ rows must commit together, or not at all.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -27,9 +30,11 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from registry.accounts.users import actor_for
+from registry.audit import events as audit
 from registry.audit.keys import AuditKey
 from registry.backup import tables
-from registry.backup.archive import BUNDLE, KeyReference, Manifest, check_signature, table_member, unpack
+from registry.backup.archive import BUNDLE, MANIFEST, KeyReference, Manifest, check_signature, table_member, unpack
 from registry.errors import BadArchive, ConfigError, NotEmpty
 from registry.gitsource.bundle import RepoShape, restore_bundle
 from registry.history.search_index import sync_search_index
@@ -116,8 +121,20 @@ def _load(conn: Connection, manifest: Manifest, folder: Path) -> dict[str, int]:
     return counts
 
 
-def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, instance: Path) -> Restored:
-    """Restore `archive` into the (empty) database behind `engine` and a new spec repo at `repo`."""
+def _record_restore(session: Session, archive: Path, scratch: Path, manifest: Manifest, actor: str | None,
+                    os_user: str) -> None:
+    """Append `backup.restore`: who (`actor`, an account in the archive, else the OS user) restored which archive."""
+    who = actor_for(session, actor).email if actor else f"os:{os_user}"
+    detail = {"archive": archive.name, "manifest_sha256": hashlib.sha256((scratch / MANIFEST).read_bytes()).hexdigest(),
+              "created_at": manifest.created_at, "schema_revision": manifest.schema_revision}
+    audit.record(session, who, "backup.restore", "database", None, detail)
+
+
+def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, instance: Path,
+            actor: str | None = None, os_user: str = "unknown") -> Restored:
+    """Restore `archive` into the (empty) database behind `engine` and a new spec repo at `repo`.
+
+    `actor`: the email of the account in the archive that restores (`--as`), else `os_user` is named."""
     repo = repo.expanduser().resolve()
     with tempfile.TemporaryDirectory(prefix=".specreg-restore-") as scratch_name:
         scratch = Path(scratch_name)
@@ -143,6 +160,7 @@ def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, ins
                     session = Session(bind=conn)
                     sync_search_index(session)
                     session.execute(update(Ledger).values(repo_path=str(repo)))
+                    _record_restore(session, archive, scratch, manifest, actor, os_user)
                     session.flush()
                     revision = current_revision(conn) or head_revision()
                     refs = _place_repo(scratch / BUNDLE, repo, manifest)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 from pathlib import Path
 
 from registry.cli.context import Context
@@ -20,6 +22,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        help="restore an archive into an empty database and a new spec repo folder, then verify")
     p.add_argument("archive", type=Path, metavar="FILE")
     p.add_argument("--repo", type=Path, help="where to make the spec repo (default: SPECREG_REPO)")
+    p.add_argument("--as", dest="actor", metavar="EMAIL",
+                   help="the account in the archive that restores, named in the backup.restore audit event "
+                        "(default: the OS user)")
     p.set_defaults(handler=cmd_restore)
 
 
@@ -45,6 +50,14 @@ def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def os_user() -> str:
+    """The OS user running the command, for audit events no account acts in."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container): the uid still says who
+        return f"uid {os.getuid()}"
+
+
 def cmd_restore(args: argparse.Namespace, ctx: Context) -> int:
     """Restore, then run verify on the result: exit 0 only when every check holds."""
     from registry.accountability.verify import verify
@@ -53,7 +66,7 @@ def cmd_restore(args: argparse.Namespace, ctx: Context) -> int:
 
     key = load_key(ctx.settings.audit_key, ctx.settings.instance, create=False)
     restored = restore(ctx.engine.execution_options(sqlite_immediate=True), args.archive,
-                       args.repo or ctx.settings.repo, key, ctx.settings.instance)
+                       args.repo or ctx.settings.repo, key, ctx.settings.instance, args.actor, os_user())
     with ctx.session() as session:
         findings = verify(session)
     lines = [f"Restored {args.archive} (schema revision {restored.archive_revision}, now {restored.schema_revision}): "

@@ -1,6 +1,7 @@
 """`specreg backup` and `specreg restore`: a governed world survives the round trip between SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import getpass
 import hashlib
 import io
 import json
@@ -52,16 +53,24 @@ def test_a_restored_world_verifies_and_holds_every_row_of_the_original(source, t
     restored_url, restored_repo = scratch.url(target), tmp_path / "elsewhere" / "spec"
     monkeypatch.setenv("SPECREG_DATABASE_URL", restored_url)
     monkeypatch.setenv("SPECREG_REPO", str(restored_repo))
-    code, done = cli(capsys, "restore", str(archive))
+    code, done = cli(capsys, "restore", str(archive), "--as", "root@example.org")
     assert code == 0, done
     assert done["verify"] == {"ok": True, "findings": []}
     assert done["tables"] == made["tables"] and done["schema_revision"] == head_revision()
-    assert contents(restored_url) == contents(url)
+    restored, original = contents(restored_url), contents(url)
+    # Every row of the original, and one event more: the restore itself, at the end of the chain.
+    assert restored | {"audit_events": restored["audit_events"][:-1]} == original
     assert cli(capsys, "verify") == (0, {"ok": True, "findings": []})
     assert cli(capsys, "unapproved")[1][-1]["acknowledgements"][0]["reason"] == "Typo fix"
     with session_scope(make_engine(restored_url, poolclass=NullPool)) as s:
         found = s.execute(text("SELECT count(*) FROM audit_events")).scalar()
-    assert found == made["tables"]["audit_events"]
+    assert found == made["tables"]["audit_events"] + 1
+    event = restored["audit_events"][-1]
+    assert (event["seq"], event["actor"], event["action"], event["subject"]) == (
+        found, "root@example.org", "backup.restore", "database")
+    assert json.loads(event["new"]) == {
+        "archive": "backup.tar.gz", "manifest_sha256": hashlib.sha256(manifest_bytes(archive)).hexdigest(),
+        "created_at": read_manifest(archive)["created_at"], "schema_revision": head_revision()}
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
@@ -74,6 +83,8 @@ def test_the_restored_instance_keeps_working_and_its_audit_events_stay_append_on
     monkeypatch.setenv("SPECREG_DATABASE_URL", restored_url)
     monkeypatch.setenv("SPECREG_REPO", str(restored_repo))
     assert cli(capsys, "restore", str(archive))[0] == 0
+    restored_by = contents(restored_url)["audit_events"][-1]
+    assert (restored_by["actor"], restored_by["action"]) == (f"os:{getpass.getuser()}", "backup.restore")
 
     # New rows get new ids (PostgreSQL's sequences moved past the restored ones), and a merge lands in the new repo.
     text_file = tmp_path / "lists.md"
@@ -98,9 +109,13 @@ def test_the_restored_instance_keeps_working_and_its_audit_events_stay_append_on
     engine.dispose()
 
 
-def read_manifest(archive: Path) -> dict:
+def manifest_bytes(archive: Path) -> bytes:
     with tarfile.open(archive, "r:gz") as tar:
-        return json.loads(tar.extractfile("manifest.json").read())
+        return tar.extractfile("manifest.json").read()
+
+
+def read_manifest(archive: Path) -> dict:
+    return json.loads(manifest_bytes(archive))
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +247,21 @@ def test_restore_takes_a_freshly_initialised_database_and_refuses_one_that_holds
     engine = make_engine(url, poolclass=NullPool)
     with engine.connect() as conn:
         assert tables.count(conn, next(t for t in tables.reflect(conn) if t.name == "reviews")) == done["tables"]["reviews"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_a_restore_as_someone_with_no_account_in_the_archive_is_refused_and_writes_nothing(target, archive, scratch,
+                                                                                          tmp_path, monkeypatch):
+    url, repo = scratch.url(target), tmp_path / "restored"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo))
+    code, out = cli(None, "restore", str(archive), "--as", "mallory@example.org")
+    assert code == 1 and out["error"] == "unknown_user" and "mallory@example.org" in out["message"], out
+    assert not repo.exists()
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []  # the schema's DDL and the rows roll back together
     engine.dispose()
 
 
