@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -22,7 +23,9 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 def _config(connection: Connection | None = None) -> Config:  # Alembic imported lazily (see head_revision)
     from alembic.config import Config
 
-    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    # Alembic's default stdout is the sys.stdout of when alembic.config was first imported, which a
+    # capture (a test's, a caller's redirect) may have closed since: always the current one.
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"), stdout=sys.stdout)
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
         cfg.attributes["connection"] = connection
