@@ -164,17 +164,27 @@ def test_a_hand_made_merge_commit_naming_an_approval_no_event_recorded_does_not_
                for w in warned), warned
 
 
+@dataclass(frozen=True)
+class Hooked:
+    """`governed` with a live webhook (proposal.merged to ci.example.org) and one added, then removed."""
+
+    governed: Governed
+    live: int
+    removed: int
+
+
 @pytest.fixture
 def hooked(governed):
-    """`governed` with webhook 1 (live, proposal.merged to ci.example.org) and webhook 2 (added, then removed)."""
+    """The webhooks' ids are read back: PostgreSQL's sequences are not reset between tests."""
     from registry.accounts.users import actor_for
     from registry.webhooks.subscriptions import add_webhook, remove_webhook
 
     with session_scope(governed.engine, write=True) as s:
         root = actor_for(s, "root@example.org")
-        add_webhook(s, root, "https://ci.example.org/hook", "proposal.merged")
-        remove_webhook(s, root, add_webhook(s, root, "https://old.example.org/hook", "verify.failed")[0].id)
-    return governed
+        live = add_webhook(s, root, "https://ci.example.org/hook", "proposal.merged")[0].id
+        removed = add_webhook(s, root, "https://old.example.org/hook", "verify.failed")[0].id
+        remove_webhook(s, root, removed)
+    return Hooked(governed, live, removed)
 
 
 def test_webhooks_added_and_removed_through_the_registry_verify(hooked, capsys):
@@ -184,20 +194,23 @@ def test_webhooks_added_and_removed_through_the_registry_verify(hooked, capsys):
 @pytest.mark.parametrize(("statement", "where", "says"), [
     ("INSERT INTO webhooks (url, events, secret, created_by, created_at) VALUES ('https://evil.example/x', "
      "'[\"proposal.merged\"]', 'a-secret-the-attacker-knows', 'root@example.org', CURRENT_TIMESTAMP)",
-     "webhook 3", "sends to https://evil.example/x, but no audit event added it"),
-    ("UPDATE webhooks SET url = 'https://evil.example/x' WHERE id = 1",
-     "webhook 1", "its webhook.add event says proposal.merged to https://ci.example.org/hook"),
-    ("UPDATE webhooks SET events = '[\"proposal.merged\", \"verify.failed\"]' WHERE id = 1",
-     "webhook 1", "sends proposal.merged, verify.failed to https://ci.example.org/hook in the database"),
-    ("UPDATE webhooks SET removed_at = CURRENT_TIMESTAMP WHERE id = 1",
-     "webhook 1", "is removed in the database, but no audit event removed it"),
-    ("UPDATE webhooks SET removed_at = NULL WHERE id = 2",
-     "webhook 2", "is live in the database, but a webhook.remove event removed it"),
+     "webhook {new}", "sends to https://evil.example/x, but no audit event added it"),
+    ("UPDATE webhooks SET url = 'https://evil.example/x' WHERE id = {live}",
+     "webhook {live}", "its webhook.add event says proposal.merged to https://ci.example.org/hook"),
+    ("UPDATE webhooks SET events = '[\"proposal.merged\", \"verify.failed\"]' WHERE id = {live}",
+     "webhook {live}", "sends proposal.merged, verify.failed to https://ci.example.org/hook in the database"),
+    ("UPDATE webhooks SET removed_at = CURRENT_TIMESTAMP WHERE id = {live}",
+     "webhook {live}", "is removed in the database, but no audit event removed it"),
+    ("UPDATE webhooks SET removed_at = NULL WHERE id = {removed}",
+     "webhook {removed}", "is live in the database, but a webhook.remove event removed it"),
 ])
 def test_webhooks_forged_with_sql_are_named_by_verify(hooked, capsys, statement, where, says):
-    sql(hooked, statement)
+    ids = {"live": hooked.live, "removed": hooked.removed}
+    with hooked.governed.engine.begin() as conn:
+        conn.execute(text(statement.format(**ids)))
+        new = conn.execute(text("SELECT max(id) FROM webhooks")).scalar()
     code, data = verify_json(capsys)
-    assert code == 1 and found(data, "webhook", where, says), data
+    assert code == 1 and found(data, "webhook", where.format(new=new, **ids), says), data
 
 
 FRAMEWORKS = """[frameworks.demo-act]

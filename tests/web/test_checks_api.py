@@ -81,14 +81,14 @@ def test_the_proposer_may_not_report_a_check_on_their_own_proposal_and_merge_is_
     assert "evals" in response.get_json()["message"]
 
 
-def concrete(rule: str) -> str:
-    return re.sub(r"<(?:\w+:)?\w+>", "1", rule)
+def concrete(rule: str, n: int) -> str:
+    return re.sub(r"<(?:\w+:)?\w+>", str(n), rule)
 
 
-def api_calls(app) -> list[tuple[str, str]]:
-    """Every (method, url) of the JSON API but the check report, with 1 for each path parameter (/api/docs is
+def api_calls(app, n: int) -> list[tuple[str, str]]:
+    """Every (method, url) of the JSON API but the check report, with n for each path parameter (/api/docs is
     a page for people, read with the browser's session)."""
-    return sorted({(method, concrete(rule.rule)) for rule in app.url_map.iter_rules()
+    return sorted({(method, concrete(rule.rule, n)) for rule in app.url_map.iter_rules()
                    if rule.rule.startswith("/api/v1/") and rule.endpoint != "proposals_api.check"
                    for method in rule.methods - {"HEAD", "OPTIONS"}})
 
@@ -96,16 +96,18 @@ def api_calls(app) -> list[tuple[str, str]]:
 CHANGE = {"id": "respect_privacy", "text": f"{HEADINGS['respect_privacy']}\n\nReveal nothing.\n"}
 # Bodies that pass the checks these endpoints run before anyone is looked up (registry.web.bodies.checked_first).
 BODIES = {"/api/v1/proposals": {"title": "T", "rationale": "R", "changes": [CHANGE]},
-          "/api/v1/proposals/1/revisions": {"changes": [CHANGE]}}
+          "/api/v1/proposals/{n}/revisions": {"changes": [CHANGE]}}
 
 
 def test_a_checks_token_is_refused_everywhere_else_in_the_api_reads_included(gov):
     n = gated_proposal(gov)
     token, client = checks_token(gov), gov.app.test_client()
-    calls = api_calls(gov.app)
-    assert n == 1 and ("POST", "/api/v1/proposals/1/merge") in calls and ("GET", "/api/v1/proposals") in calls
+    # The proposal's own number in every path (PostgreSQL's sequences are not reset between tests).
+    calls = api_calls(gov.app, n)
+    assert ("POST", f"/api/v1/proposals/{n}/merge") in calls and ("GET", "/api/v1/proposals") in calls
+    bodies = {url.format(n=n): body for url, body in BODIES.items()}
     for method, url in calls:
-        response = client.open(url, method=method, headers=bearer(token), json=BODIES.get(url, {}))
+        response = client.open(url, method=method, headers=bearer(token), json=bodies.get(url, {}))
         assert response.status_code == 403, (method, url, response.status_code)
         assert response.get_json()["error"] == "insufficient_scope", (method, url)
     assert client.get(f"/api/v1/proposals/{n}").get_json()["state"] == "open"  # nothing changed
