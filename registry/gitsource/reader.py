@@ -270,6 +270,13 @@ class SpecSource:
         """
         return self._blobs.read(shas)
 
+    def present(self, commit: str, paths: Sequence[str]) -> set[str]:
+        """Which of `paths` exist in `commit`'s tree (one `git ls-tree`)."""
+        if not paths:
+            return set()
+        out = process.run(self._dir, "ls-tree", "-z", "--name-only", "--full-tree", commit, "--", *paths)
+        return {name.decode("utf-8", errors="replace") for name in out.split(b"\0") if name}
+
     def read_file(self, commit: str, path: str) -> bytes | None:
         """Content of one file at one commit, or None when absent."""
         try:

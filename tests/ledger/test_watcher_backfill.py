@@ -81,3 +81,23 @@ def test_a_watcher_that_has_recorded_its_file_replays_nothing(repo, session):
     repo.commit("Prose", {"spec/rules.md": RULES + "\nMore.\n"})
     report = _ingest(session, repo)
     assert _counts(session) == recorded and report.commits == 1
+
+
+def test_a_governance_file_the_repo_never_had_is_not_looked_for_in_the_history_on_every_ingest(repo, session,
+                                                                                                 monkeypatch):
+    repo.commit("Rules", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS})  # no policy, frameworks or specreg.toml
+    _ingest(session, repo)
+    searched: list[tuple[str, ...]] = []
+    log = SpecSource.log
+    monkeypatch.setattr(SpecSource, "log", lambda self, head, since=None, paths=(): (
+        searched.append(tuple(paths)) if paths else None, log(self, head, since, paths))[1])
+    repo.commit("Prose", {"spec/rules.md": RULES + "\nMore.\n"})
+    assert _ingest(session, repo).commits == 1
+    assert searched == []
+
+
+def test_present_lists_which_paths_a_commit_has(repo):
+    sha = repo.commit("Rules", {"spec/rules.md": RULES, "frameworks.toml": FRAMEWORKS})
+    with SpecSource(repo.path) as source:
+        assert source.present(sha, ["frameworks.toml", "policy.toml", "specreg.toml"]) == {"frameworks.toml"}
+        assert source.present(sha, []) == set()
