@@ -5,7 +5,9 @@ someone who edits a member and writes its new sha256 into the manifest is still 
 would need the audit key, kept outside the database and the archive). Reading checks everything
 before anyone loads anything: the tar is whole, it holds exactly the members the manifest lists
 (no other name, no link, no folder), each member's size and sha256 are the manifest's, and each
-table file has the manifest's number of rows; `check_signature` then checks the manifest.
+table file has the manifest's number of rows; `check_signature` then checks the manifest. Unpacking
+writes no more than `Limits` allow (each member, all together, and the free disk space), so a small
+archive that inflates to terabytes (a decompression bomb) is refused before it fills the disk.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import tarfile
 import zlib
 from dataclasses import dataclass, field
@@ -30,6 +33,33 @@ SIGNATURE = "manifest.hmac"  # the audit key's HMAC of manifest.json's bytes, in
 BUNDLE = "repo.bundle"
 _MEMBER = re.compile(r"^(?:repo\.bundle|tables/[a-z_][a-z0-9_]{0,62}\.jsonl)$")
 KINDS = ("integer", "number", "text", "boolean", "datetime", "bytes", "json")
+# The manifest and its signature are read into memory and stay small whatever the database holds.
+SMALL_MEMBERS = {MANIFEST: 64 << 20, SIGNATURE: 1 << 10}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most unpacking an archive may write, in bytes: all its members together, and each one."""
+
+    total: int = 64 << 30
+    member: int = 32 << 30
+
+    def room(self, archive: Path, name: str, size: int, before: int, free: int) -> None:
+        """BadArchive unless member `name` may unpack to `size` bytes after `before` bytes of the others,
+        with `free` bytes free where they go."""
+        limit = min(self.member, SMALL_MEMBERS.get(name, self.member))
+        if size > limit:
+            raise BadArchive(f"{archive}: {name} unpacks to more than {limit} bytes, the most one member may "
+                             "(--max-member-size); nothing was restored")
+        if before + size > self.total:
+            raise BadArchive(f"{archive} unpacks to more than {self.total} bytes in all (--max-size), reaching "
+                             f"{name}; nothing was restored")
+        if before + size > free:
+            raise BadArchive(f"{archive} unpacks to more than the {free} bytes free in the scratch folder, reaching "
+                             f"{name} (set TMPDIR to a folder with room); nothing was restored")
+
+
+DEFAULT_LIMITS = Limits()
 
 
 def table_member(table: str) -> str:
@@ -152,14 +182,16 @@ def pack(folder: Path, manifest: Manifest, out: Path, key: AuditKey | None) -> M
     return done
 
 
-def unpack(archive: Path, into: Path) -> Manifest:
+def unpack(archive: Path, into: Path, limits: Limits = DEFAULT_LIMITS) -> Manifest:
     """Copy the archive's members into `into` and check them all against its manifest; the manifest.
 
     BadArchive names the first thing wrong: not a readable archive (truncated, not gzip), a member
-    that should not be there or is missing, a size or sha256 that differs, a table file whose rows
-    are not the manifest's count.
+    that should not be there or is missing, one past the `limits` (by its tar header, before anything
+    of it is written, and again by the bytes read), a size or sha256 that differs, a table file whose
+    rows are not the manifest's count.
     """
     seen: dict[str, Member] = {}
+    written, free = 0, shutil.disk_usage(into).free
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
             for info in tar:
@@ -170,6 +202,7 @@ def unpack(archive: Path, into: Path) -> Manifest:
                     raise BadArchive(f"{archive}: member {name} is not a plain file")
                 if name in seen:
                     raise BadArchive(f"{archive} holds {name} twice")
+                limits.room(archive, name, info.size, written, free)
                 src = tar.extractfile(info)
                 assert src is not None  # a plain file always has contents to read
                 dest = into / name
@@ -177,10 +210,12 @@ def unpack(archive: Path, into: Path) -> Manifest:
                 h, size = hashlib.sha256(), 0
                 with src, dest.open("wb") as fh:
                     while chunk := src.read(1 << 20):
-                        h.update(chunk)
                         size += len(chunk)
+                        limits.room(archive, name, size, written, free)  # whatever the header said
+                        h.update(chunk)
                         fh.write(chunk)
                 seen[name] = Member(h.hexdigest(), size)
+                written += size
     except FileNotFoundError as exc:
         raise BadArchive(f"no backup archive at {archive}") from exc
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:

@@ -10,7 +10,8 @@ checked, PostgreSQL's sequences are moved past the restored ids, the schema is u
 code's head (running any data migration as `specreg init` would), and one `backup.restore` event is
 appended to the restored chain (so the chain shows the database was replaced, by whom, from which
 archive). The spec repo is made from the bundle beside its place and moved there before the
-transaction commits.
+transaction commits. Unpacking stops at the size limits (each member, all of them, the free disk
+space), so a decompression bomb is refused before it fills the scratch folder.
 
 The append-only triggers on audit_events and acknowledgements refuse UPDATE, DELETE and TRUNCATE;
 a restore only INSERTs, so they stay in force from the migration that creates them on, and are
@@ -34,7 +35,17 @@ from registry.accounts.users import actor_for
 from registry.audit import events as audit
 from registry.audit.keys import AuditKey
 from registry.backup import tables
-from registry.backup.archive import BUNDLE, MANIFEST, KeyReference, Manifest, check_signature, table_member, unpack
+from registry.backup.archive import (
+    BUNDLE,
+    DEFAULT_LIMITS,
+    MANIFEST,
+    KeyReference,
+    Limits,
+    Manifest,
+    check_signature,
+    table_member,
+    unpack,
+)
 from registry.errors import BadArchive, ConfigError, NotEmpty
 from registry.gitsource.bundle import RepoShape, restore_bundle
 from registry.history.search_index import sync_search_index
@@ -131,14 +142,15 @@ def _record_restore(session: Session, archive: Path, scratch: Path, manifest: Ma
 
 
 def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, instance: Path,
-            actor: str | None = None, os_user: str = "unknown") -> Restored:
+            actor: str | None = None, os_user: str = "unknown", limits: Limits = DEFAULT_LIMITS) -> Restored:
     """Restore `archive` into the (empty) database behind `engine` and a new spec repo at `repo`.
 
-    `actor`: the email of the account in the archive that restores (`--as`), else `os_user` is named."""
+    `actor`: the email of the account in the archive that restores (`--as`), else `os_user` is named;
+    `limits`: the most its members may unpack to (archive.Limits)."""
     repo = repo.expanduser().resolve()
     with tempfile.TemporaryDirectory(prefix=".specreg-restore-") as scratch_name:
         scratch = Path(scratch_name)
-        manifest = unpack(archive, scratch)
+        manifest = unpack(archive, scratch, limits)
         if manifest.schema_revision not in known_revisions():
             raise BadArchive(f"the archive's schema revision {manifest.schema_revision} is newer than this Specreg "
                              f"(its newest is {head_revision()}); restore it with the Specreg that wrote it, or a "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 from pathlib import Path
 
 from registry.cli.context import Context
@@ -25,7 +26,23 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--as", dest="actor", metavar="EMAIL",
                    help="the account in the archive that restores, named in the backup.restore audit event "
                         "(default: the OS user)")
+    p.add_argument("--max-size", type=size, metavar="SIZE", default=None,
+                   help="refuse an archive whose members unpack to more than this in all (bytes, or with K, M, G, T; "
+                        "default 64G)")
+    p.add_argument("--max-member-size", type=size, metavar="SIZE", default=None,
+                   help="refuse an archive with a member that unpacks to more than this (default 32G)")
     p.set_defaults(handler=cmd_restore)
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def size(text: str) -> int:
+    """A size in bytes from `123`, `512K`, `2G` (binary units) for argparse."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)B?\s*", text.upper())
+    if m is None or int(m.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: a positive number of bytes, or with K, M, G or T")
+    return int(m.group(1)) * _UNITS[m.group(2)]
 
 
 def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:
@@ -62,11 +79,13 @@ def cmd_restore(args: argparse.Namespace, ctx: Context) -> int:
     """Restore, then run verify on the result: exit 0 only when every check holds."""
     from registry.accountability.verify import verify
     from registry.audit.keys import load_key
+    from registry.backup.archive import DEFAULT_LIMITS, Limits
     from registry.backup.restore import restore
 
     key = load_key(ctx.settings.audit_key, ctx.settings.instance, create=False)
+    limits = Limits(args.max_size or DEFAULT_LIMITS.total, args.max_member_size or DEFAULT_LIMITS.member)
     restored = restore(ctx.engine.execution_options(sqlite_immediate=True), args.archive,
-                       args.repo or ctx.settings.repo, key, ctx.settings.instance, args.actor, os_user())
+                       args.repo or ctx.settings.repo, key, ctx.settings.instance, args.actor, os_user(), limits)
     with ctx.session() as session:
         findings = verify(session)
     lines = [f"Restored {args.archive} (schema revision {restored.archive_revision}, now {restored.schema_revision}): "

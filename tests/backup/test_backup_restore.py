@@ -1,10 +1,12 @@
 """`specreg backup` and `specreg restore`: a governed world survives the round trip between SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import argparse
 import getpass
 import hashlib
 import io
 import json
+import re
 import tarfile
 import threading
 import time
@@ -20,7 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from registry.backup import tables
+from registry.backup.archive import DEFAULT_LIMITS, Limits, unpack
+from registry.cli.backup import size
 from registry.db import make_engine, session_scope
+from registry.errors import BadArchive
 from registry.gitsource import SpecSource
 from registry.history.search import search
 from registry.ledger.ingest import ingest
@@ -226,6 +231,68 @@ def test_a_damaged_archive_is_refused_and_nothing_is_written(damage, says, targe
     with engine.connect() as conn:
         assert inspect(conn).get_table_names() == []
     engine.dispose()
+
+
+BOMB = 64 << 20  # bytes of zeros: about 64 KB gzipped, a thousand times its size unpacked
+
+
+def bomb(archive: Path, out: Path, member: str = "tables/audit_events.jsonl") -> Path:
+    """The archive with one member swapped for BOMB bytes that gzip squeezes a thousandfold."""
+    return rewrite(archive, out, lambda n, d: bytes(BOMB) if n == member else d)
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(("options", "says"), [
+    (["--max-member-size", "16M"], "tables/audit_events.jsonl unpacks to more than 16777216 bytes, the most one "
+                                   "member may (--max-member-size)"),
+    (["--max-size", "32M"], "unpacks to more than 33554432 bytes in all (--max-size), reaching "
+                            "tables/audit_events.jsonl"),
+])
+def test_an_archive_that_unpacks_past_the_size_limits_is_refused_and_nothing_is_written(
+        options, says, target, archive, scratch, tmp_path, monkeypatch):
+    bad = bomb(archive, tmp_path / "bomb.tar.gz")
+    assert bad.stat().st_size < BOMB // 100
+    url, repo = scratch.url(target), tmp_path / "restored"
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo))
+    code, out = cli(None, "restore", str(bad), *options)
+    assert code == 1 and out["error"] == "bad_archive" and says in out["message"], out
+    assert not repo.exists()
+    engine = make_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("limits", "stops_at"), [
+    (Limits(total=1 << 30, member=8 << 20), "tables/audit_events.jsonl"),  # the member alone is too big
+    (Limits(total=BOMB + (1 << 20), member=1 << 30), "tables/clause_versions.jsonl"),  # the second one passes the total
+])
+def test_unpacking_stops_before_writing_the_member_that_passes_a_limit(limits, stops_at, archive, tmp_path):
+    big = bomb(archive, tmp_path / "one.tar.gz")
+    bad = bomb(big, tmp_path / "two.tar.gz", "tables/clause_versions.jsonl")
+    into = tmp_path / "unpacked"
+    into.mkdir()
+    with pytest.raises(BadArchive, match=re.escape(stops_at)):
+        unpack(bad, into, limits)
+    assert not (into / stops_at).exists()
+    assert sum(f.stat().st_size for f in into.rglob("*") if f.is_file()) <= limits.total
+
+
+def test_a_member_larger_than_the_manifest_may_be_is_refused_whatever_the_other_limits(archive, tmp_path):
+    bad = rewrite(archive, tmp_path / "big-manifest.tar.gz", lambda n, d: d + b" " * (65 << 20) if n == "manifest.json" else d)
+    into = tmp_path / "unpacked"
+    into.mkdir()
+    with pytest.raises(BadArchive, match="manifest.json unpacks to more than 67108864 bytes"):
+        unpack(bad, into, Limits(total=1 << 40, member=1 << 40))
+
+
+def test_sizes_on_the_command_line_take_binary_units_and_the_defaults_are_the_documented_ones():
+    assert [size(t) for t in ("123", "512K", "16M", "2g", "1T")] == [123, 512 << 10, 16 << 20, 2 << 30, 1 << 40]
+    for wrong in ("", "0", "-1", "1.5G", "12Q"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            size(wrong)
+    assert (DEFAULT_LIMITS.total, DEFAULT_LIMITS.member) == (size("64G"), size("32G"))
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
