@@ -6,6 +6,7 @@ evaluation prompt are flagged and counted over the whole changelog.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
+from registry.db import KeptAnswers
 from registry.history.prompts import Prompt, prompts_by_clause
-from registry.history.queries import ClauseView, HistoryEntry, clauses_in, histories, texts_containing
+from registry.history.queries import ClauseView, HistoryEntry, clauses_in, histories, span_counts, texts_containing
 from registry.history.releases import Changelog, ChangelogEntry, changelog
 from registry.ledger.refs import iso
+from registry.lru import LruCache
 from registry.paging import Window, page_of
 from registry.spec.clause_fields import AUTHORITIES
 from registry.spec.prosediff import Sentence, excerpt, prose_diff
@@ -102,9 +105,14 @@ def _rank(authority: str | None) -> tuple[int, str]:
     return (len(AUTHORITIES), authority) if authority else (len(AUTHORITIES) + 1, "")
 
 
-def grouped(entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
+def grouped(entries: Sequence[ChangelogEntry]) -> list[ChangelogEntry]:
     """The entries by document, then authority, keeping document order within each (a stable sort)."""
     return sorted(entries, key=lambda e: (e.document, _rank(e.authority)))
+
+
+# What a page needs of the whole changelog, kept under what its content depends on (Changelog.content):
+# the entries in the page order and the flagged count. Both read every changed clause.
+_whole: KeptAnswers[tuple[list[ChangelogEntry], int]] = KeptAnswers(4)
 
 
 def _unprompted(session: Session, log: Changelog) -> int:
@@ -115,10 +123,14 @@ def _unprompted(session: Session, log: Changelog) -> int:
     return len(present) - sum(1 for ps in cited.values() if any(p.exists for p in ps))
 
 
-def _in_span(history: list[HistoryEntry], lo: int) -> list[HistoryEntry]:
-    """The versions after `lo`, and the one before them (its authority decides the rule of the first)."""
-    first = next((i for i, e in enumerate(history) if e.seq > lo), len(history))
-    return history[max(first - 1, 0):]
+# A change's excerpt depends on its two texts alone, and word-diffing a page's 15 rewritten clauses was a
+# third of its time once the changelog was kept: a release read again, or by many, diffs each change once.
+_excerpts: LruCache[tuple[list[Sentence], int]] = LruCache(512)  # ~9 KB each for a rewritten clause: ~5 MB
+
+
+def _excerpt(old: str, new: str) -> tuple[list[Sentence], int]:
+    """The diff excerpt of a change from old to new text (shared with other requests: read only)."""
+    return _excerpts.get_or_build((old, new), lambda: excerpt(prose_diff(old, new)))
 
 
 def _title(old: ClauseView | None, new: ClauseView | None) -> str | None:
@@ -129,23 +141,26 @@ def reviewed_changelog(session: Session, from_ref: str | None, to_ref: str | Non
                        per_page: int = PER_PAGE) -> ReviewedChangelog:
     """Page `page` of the changelog from `from_ref` to `to_ref`, each change with its diff, governance and prompts."""
     log = changelog(session, from_ref, to_ref)
-    shown = page_of(grouped(log.entries), page, per_page)
+    ordered, unprompted = _whole.get(session, log.content, lambda: (grouped(log.entries), _unprompted(session, log)))
+    shown = page_of(ordered, page, per_page)
     ids = [e.clause_id for e in shown.items]
     lo, hi = sorted((log.old.seq, log.new.seq))
     old = {v.clause_id: v for v in clauses_in(session, ids, log.old.seq)}
     new = {v.clause_id: v for v in clauses_in(session, ids, log.new.seq)}
-    spans = {cid: _in_span(h, lo) for cid, h in histories(session, ids, hi).items()}
-    governance = governance_of_many(session, list(spans.values()))
+    # The shown versions and the one before them (its authority decides the rule of the first).
+    recent = histories(session, ids, hi, newest=VERSIONS_SHOWN + 1)
+    counts = span_counts(session, ids, lo, hi)
+    governance = governance_of_many(session, list(recent.values()))
     prompts = prompts_by_clause(session, {cid: v.text for cid, v in new.items()}, log.new.seq)
     changes = []
     for e in shown.items:
         a, b = old.get(e.clause_id), new.get(e.clause_id)
-        made = [h for h in spans.get(e.clause_id, []) if h.seq > lo]
-        versions = tuple(SpanVersion(h, governance.get(h.version_id, DIRECT)) for h in made[-VERSIONS_SHOWN:])
-        numbers = tuple(dict.fromkeys(h.proposal for h in made if h.proposal is not None))
-        prose, cut = excerpt(prose_diff(a.text if a else "", b.text if b else ""))
-        changes.append(ReviewedChange(e, _title(a, b), prose, cut, versions, len(made), numbers,
+        made = [h for h in recent.get(e.clause_id, []) if h.seq > lo][-VERSIONS_SHOWN:]
+        versions = tuple(SpanVersion(h, governance.get(h.version_id, DIRECT)) for h in made)
+        commits, numbers = counts.get(e.clause_id, (0, ()))
+        prose, cut = _excerpt(a.text if a else "", b.text if b else "")
+        changes.append(ReviewedChange(e, _title(a, b), prose, cut, versions, commits, numbers,
                                       tuple(prompts.get(e.clause_id, []))))
     groups = tuple(ChangeGroup(doc, auth, tuple(items)) for (doc, auth), items
                    in groupby(changes, key=lambda c: (c.entry.document, c.entry.authority)))
-    return ReviewedChangelog(log, shown.window, groups, _unprompted(session, log))
+    return ReviewedChangelog(log, shown.window, groups, unprompted)

@@ -15,9 +15,10 @@ from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail, similar_ids
 from registry.history.diffs import BEFORE_HISTORY, version_diff
 from registry.history.prompts import footnote_refs, prompt_coverage, prompt_file
+from registry.history.queries import histories, span_counts
 from registry.history.releases import changelog, list_releases
 from registry.ledger.refs import resolve
-from registry.models import ExampleFile
+from registry.models import Clause, ExampleFile
 from registry.schema import _config
 
 
@@ -163,3 +164,21 @@ def test_spec_activity_counts_every_version_up_to_the_point(session, spec):
 def test_migrations_and_models_do_not_drift(engine):
     with engine.connect() as conn:
         command.check(_config(conn))  # raises when autogenerate would write a revision
+
+
+@pytest.mark.parametrize("newest", [1, 2])
+def test_histories_can_load_only_each_clauses_newest_versions_up_to_a_point(session, spec, newest):
+    ids = session.scalars(select(Clause.id)).all()
+    until = resolve(session, "v2.0").seq
+    full, recent = histories(session, ids, until), histories(session, ids, until, newest=newest)
+    assert recent == {cid: h[-newest:] for cid, h in full.items()}
+    assert any(len(h) > newest for h in full.values())
+
+
+def test_span_counts_count_each_clauses_versions_in_a_span(session, spec):
+    ids = session.scalars(select(Clause.id)).all()
+    lo, hi = resolve(session, "v1.0").seq, resolve(session, "v3.0").seq
+    counted = span_counts(session, ids, lo, hi)
+    expected = {cid: len([e for e in h if e.seq > lo]) for cid, h in histories(session, ids, hi).items()}
+    assert {cid: n for cid, (n, _proposals) in counted.items()} == {c: n for c, n in expected.items() if n}
+    assert {proposals for _n, proposals in counted.values()} == {()}  # none merged here; the web test has one

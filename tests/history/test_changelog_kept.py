@@ -1,0 +1,79 @@
+"""A changelog is kept per process under what its content depends on: every page of a long one is
+its slice of the whole, paging reads the whole once, and an ingest makes the next read a new one."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from repo_builder import RepoBuilder
+from spec_fixture import build_spec
+from sqlalchemy.pool import NullPool
+
+from registry.accountability import changelog_review
+from registry.accountability.changelog_review import reviewed_changelog
+from registry.db import make_engine, session_scope
+from registry.gitsource import SpecSource
+from registry.history import releases
+from registry.history.releases import changelog
+from registry.ledger.ingest import ingest
+
+
+@pytest.fixture
+def committed(databases, tmp_path):
+    """(engine, repo): the test spec ingested and committed, so reading sessions keep answers."""
+    repo = RepoBuilder(tmp_path / "spec")
+    build_spec(repo)
+    engine = make_engine(databases.fresh(), poolclass=NullPool)
+    _ingest(engine, repo)
+    yield engine, repo
+    engine.dispose()
+
+
+def _ingest(engine, repo: RepoBuilder) -> None:
+    with SpecSource(repo.path) as source, session_scope(engine, write=True) as session:
+        ingest(session, source)
+
+
+def _page(engine, page: int, per_page: int):
+    with session_scope(engine) as s:
+        return reviewed_changelog(s, "v1.0", "v3.0", page, per_page)
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_every_page_of_a_changelog_is_its_slice_of_the_whole(committed, per_page):
+    engine, _repo = committed
+    whole = _page(engine, 1, 100)
+    pages = [_page(engine, n, per_page) for n in range(1, whole.window.total // per_page + 2)]
+    assert whole.window.total == 5 and len(whole.changes) == 5
+    assert [c.as_dict() for p in pages for c in p.changes] == [c.as_dict() for c in whole.changes]
+    assert {p.unprompted for p in pages} == {whole.unprompted} and {p.window.total for p in pages} == {5}
+
+
+def test_paging_through_a_changelog_computes_the_whole_of_it_once(committed, monkeypatch):
+    engine, _repo = committed
+    releases._kept.clear()
+    changelog_review._whole.clear()
+    built: list[tuple[int, int]] = []
+    real = releases._entries
+    monkeypatch.setattr(releases, "_entries", lambda s, old, new: built.append((old.seq, new.seq)) or real(s, old, new))
+    for page in (1, 2, 3, 1):
+        _page(engine, page, 2)
+    with session_scope(engine) as s:
+        assert len(changelog(s, "v1.0", "v3.0").entries) == 5
+    assert len(built) == 1
+
+
+def test_an_ingest_makes_the_next_changelog_a_new_one(committed):
+    engine, repo = committed
+    with session_scope(engine) as s:
+        [honesty] = [e for e in changelog(s, "v1.0", "v3.0").entries if e.new_id == "honesty"]
+    assert honesty.id == "honesty"
+    head = subprocess.run(["git", "-C", str(repo.path), "show", "main:spec/rules.md"], capture_output=True, text=True,
+                          check=True).stdout
+    text = head.replace("{#honesty authority=root}", "{#truthful authority=root}")
+    assert text != head
+    repo.commit("Rename honesty to truthful", {"spec/rules.md": text})
+    _ingest(engine, repo)
+    with session_scope(engine) as s:
+        [again] = [e for e in changelog(s, "v1.0", "v3.0").entries if e.clause_id == honesty.clause_id]
+    assert (again.id, again.new_id) == ("truthful", "honesty")  # the lineage's id now, its id at v3.0
