@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnClause, Float, Integer, Select, exists, func, literal_column, select, text
+from sqlalchemy import ColumnClause, Float, Integer, Select, and_, func, literal_column, select, table
 from sqlalchemy.orm import Session, aliased
 
 from registry.db import is_sqlite
@@ -76,53 +76,95 @@ def terms(query: str) -> list[str]:
     return ([w for w in words if w not in STOP_WORDS] or words)[:MAX_TERMS]
 
 
-def _matches(session: Session, words: list[str]) -> Any:
-    """A subquery of (version_id, rank) for versions matching every word; lower rank is better."""
+def _in_force_ids(point: Point) -> Select[Any]:
+    """The ids of the versions in force at the point: each lineage's live versions at its newest live
+    commit up to the point, unless removed (the same set as "no later live version up to the point").
+
+    Driven from the lineages, one index seek each (3,000 at 3,000 clauses): testing every match of a
+    common word against its later versions instead was ~74,000 seeks at 100k versions.
+    """
+    v, newer, lineage = aliased(ClauseVersion), aliased(ClauseVersion), aliased(Clause)
+    newest = (select(newer.seq).where(newer.clause_id == lineage.id, newer.seq <= point.seq, newer.live)
+              .order_by(newer.seq.desc()).limit(1).correlate(lineage).scalar_subquery())
+    return (select(v.id).select_from(lineage).join(v, and_(v.clause_id == lineage.id, v.seq == newest))
+            .where(v.live, v.removed.is_(False)))
+
+
+def _matches(session: Session, words: list[str], among: Select[Any] | None) -> Any:
+    """A subquery of (version_id, rank) for versions matching every word, only those `among` when
+    given; lower rank is better. Each backend ranks only the versions left, so the rank of a common
+    word is computed for the clauses in force, not for every past version that has it."""
     if is_sqlite(session):
-        expr = " ".join(f'"{w}"' for w in words) + "*"  # words are alphanumeric: nothing to escape
-        return (text("SELECT rowid AS version_id, bm25(clause_search, 4.0, 3.0, 1.0) AS rank "
-                     "FROM clause_search WHERE clause_search MATCH :expr")
-                .bindparams(expr=expr).columns(version_id=Integer, rank=Float).subquery("m"))
+        rowid: ColumnClause[int] = literal_column("clause_search.rowid", Integer)
+        stmt = (select(rowid.label("version_id"),
+                       literal_column("bm25(clause_search, 4.0, 3.0, 1.0)", Float).label("rank"))
+                .select_from(table("clause_search"))  # words are alphanumeric: nothing to escape
+                .where(literal_column("clause_search").op("MATCH")(" ".join(f'"{w}"' for w in words) + "*")))
+        if among is not None:
+            # `rowid + 0`: a plain rowid IN is handed to FTS5, which then walks the word's whole
+            # list once per id (seconds); as an expression it is a lookup in the ids, built once.
+            stmt = stmt.where((rowid + 0).in_(among))
+        return stmt.subquery("m")
     query = func.to_tsquery(literal_column("'english'::regconfig"), " & ".join(words) + ":*")
     document: ColumnClause[str] = literal_column(PG_DOCUMENT)  # a tsvector (the driver reads it as text)
-    return (select(ClauseVersion.id.label("version_id"), (-func.ts_rank(document, query)).label("rank"))
-            .where(document.op("@@")(query)).subquery("m"))
+    stmt = (select(ClauseVersion.id.label("version_id"), (-func.ts_rank(document, query)).label("rank"))
+            .where(document.op("@@")(query)))
+    if among is not None:
+        stmt = stmt.where(ClauseVersion.id.in_(among))
+    return stmt.subquery("m")
 
 
 def _statement(m: Any, point: Point, past: bool, limit: int) -> Select:
-    v, newer = ClauseVersion, aliased(ClauseVersion)
+    v = ClauseVersion
     stmt = (select(v, Commit, Clause.key)
             .join(m, m.c.version_id == v.id)
             .join(Commit, Commit.seq == v.seq)
             .join(Clause, Clause.id == v.clause_id)
             .where(v.seq <= point.seq, v.live, v.removed.is_(False)))
-    if not past:  # only the version in force at the point: no later version up to it
-        stmt = stmt.where(~exists().where(newer.clause_id == v.clause_id, newer.seq > v.seq,
-                                          newer.seq <= point.seq, newer.live))
     return stmt.order_by(m.c.rank, v.seq.desc(), v.id.desc()).limit(limit * 10 if past else limit)
 
 
-def search(session: Session, query: str, point: Point, past: bool = False, limit: int = 50) -> SearchResults:
-    """Clauses in force at the point matching every word (or, with past, any version up to it)."""
-    query = query.strip()
+Match = tuple[ClauseVersion, Commit, str]  # a matching version, its commit, and its lineage's current id
+
+
+def _words(query: str) -> list[str]:
+    """The query's words to match; BadRequest when it is too long or has none."""
     if len(query) > MAX_QUERY:
         raise BadRequest(f"a search may be at most {MAX_QUERY} characters")
     words = terms(query)
     if not words:
         raise BadRequest("give at least one word to search for")
-    rows = session.execute(_statement(_matches(session, words), point, past, limit)).all()
-    found: dict[int, list[tuple[ClauseVersion, Commit, str]]] = {}
-    for v, c, key in rows:  # best rank first, so clauses come out in order of their best match
-        found.setdefault(v.clause_id, []).append((v, c, key))
-    in_force = versions_at(session, found, point.seq) if past else {}
+    return words
+
+
+def _ranked(session: Session, words: list[str], point: Point, past: bool, limit: int) -> list[list[Match]]:
+    """The best `limit` clauses' matching versions, best clause first, each clause's matches best first."""
+    m = _matches(session, words, None if past else _in_force_ids(point))
+    found: dict[int, list[Match]] = {}
+    for v, c, key in session.execute(_statement(m, point, past, limit)).all():
+        found.setdefault(v.clause_id, []).append((v, c, key))  # best rank first: clauses by their best match
+    return list(found.values())[:limit]
+
+
+def _hits(session: Session, ranked: list[list[Match]], words: list[str], point: Point, past: bool) -> list[SearchHit]:
+    """The hits of these clauses: snippets made only for the clauses shown."""
+    in_force = versions_at(session, (ms[0][0].clause_id for ms in ranked), point.seq) if past else {}
     hits = []
-    for cid, matches in list(found.items())[:limit]:
+    for matches in ranked:
         # Show the clause as it is at the point when that version matches, else its newest match.
+        cid = matches[0][0].clause_id
         current = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0].id)]
         v, c, key = current[0] if current else max(matches, key=lambda m: (m[0].seq, m[0].id))
         hits.append(SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at, bool(current),
                               snippet(plain_text(v.body) or v.title, words)))
-    return SearchResults(query, past, hits)
+    return hits
+
+
+def search(session: Session, query: str, point: Point, past: bool = False, limit: int = 50) -> SearchResults:
+    """Clauses in force at the point matching every word (or, with past, any version up to it)."""
+    query = query.strip()
+    words = _words(query)
+    return SearchResults(query, past, _hits(session, _ranked(session, words, point, past, limit), words, point, past))
 
 
 @dataclass(frozen=True)
@@ -138,11 +180,12 @@ class SearchPage:
 def search_page(session: Session, query: str, point: Point, past: bool = False, number: int = 1,
                 size: int = 50) -> SearchPage:
     """Page `number` of the search (best matches first); ranking stops at the page, so no total is known."""
-    number = max(number, 1)
-    found = search(session, query, point, past, limit=number * size + 1)  # one more says whether more follow
+    query, number = query.strip(), max(number, 1)
+    words = _words(query)
+    ranked = _ranked(session, words, point, past, number * size + 1)  # one more says whether more follow
     offset = (number - 1) * size
-    return SearchPage(SearchResults(found.query, found.past, found.hits[offset:offset + size]), number,
-                      offset + 1, len(found.hits) > number * size)
+    shown = _hits(session, ranked[offset:offset + size], words, point, past)
+    return SearchPage(SearchResults(query, past, shown), number, offset + 1, len(ranked) > number * size)
 
 
 # Markdown markup a reader should not see in a snippet, each (pattern, replacement), applied in order.

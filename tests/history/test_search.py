@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from registry.db import is_sqlite
 from registry.errors import BadRequest
-from registry.history.search import search, snippet, terms
+from registry.history.queries import list_clauses
+from registry.history.search import search, search_page, snippet, terms
 from registry.history.search_index import sync_search_index
 from registry.ledger.refs import resolve
 
@@ -126,3 +127,39 @@ def test_a_search_hit_s_snippet_shows_no_footnote_or_link_markup(session, spec):
     hit = next(h for h in search(session, "false", resolve(session, None)).hits if h.id == "honesty")
     shown = hit.as_dict()["snippet"]
     assert "false" in shown and "[^" not in shown and "examples/ab12.md" not in shown
+
+
+def _privacy_spec(repo) -> str:
+    """Fourteen clauses saying "privacy", several in the same words (equal ranks), then a commit that
+    changes, removes and adds some: a common word with past versions that must not leak into pages."""
+    texts = ["Privacy comes first.", "Keep privacy and data apart.", "Privacy, privacy and privacy."]
+
+    def doc(bodies: dict[int, str]) -> str:
+        return "".join(f"# Clause {n} {{#c{n}}}\n\n{body}\n\n" for n, body in bodies.items())
+    first = {n: texts[n % 3] for n in range(14)}
+    repo.commit("first", {"spec/a.md": doc(first)}, tag="v1")
+    later = {n: b for n, b in first.items() if n != 5} | {1: "Nothing to see.", 2: "Only data.",
+                                                          3: texts[2], 14: texts[0]}
+    repo.commit("later", {"spec/a.md": doc(later)})
+    return "privacy"
+
+
+@pytest.mark.parametrize("past", [False, True])
+def test_pages_of_a_common_word_are_disjoint_and_follow_the_order_of_one_big_page(session, repo, past):
+    word = _privacy_spec(repo)
+    run_ingest(session, repo)
+    head = resolve(session, None)
+    whole = [h.id for h in search(session, word, head, past, limit=100).hits]
+    pages = [search_page(session, word, head, past, n, size=4) for n in range(1, 6)]
+    assert [h.id for p in pages for h in p.results.hits] == whole
+    assert len(set(whole)) == len(whole) > 8
+    assert [p.more for p in pages] == [len(whole) > 4 * n for n in range(1, 6)]
+
+
+def test_a_search_finds_exactly_the_clauses_whose_text_in_force_has_the_word(session, repo):
+    word = _privacy_spec(repo)
+    run_ingest(session, repo)
+    for ref in ("v1", None):
+        point = resolve(session, ref)
+        saying = {v.id for v in list_clauses(session, point) if word in v.text.lower()}
+        assert {h.id for h in search(session, word, point, limit=100).hits} == saying
