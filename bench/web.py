@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
+import os
 import pstats
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -33,9 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.accounts.users import add_user
 from registry.app import create_app
+from registry.audit import events as audit
 from registry.config import Settings, normalize_database_url
 from registry.db import make_engine, session_scope
 from registry.history.search_index import sync_search_index
+from registry.ledger.ingest import INGEST_ACTOR
 from registry.models import (
     Clause,
     ClauseKey,
@@ -118,6 +122,8 @@ def fill(session: Session, versions: int, docs: int = 120, per_doc: int = 25, pe
                        head_seq=commits))
     _owners_and_proposals(session, docs, per_doc, commits)
     sync_search_index(session)
+    # As an ingest records its batch: answers kept until the audit chain moves need an event to key on.
+    audit.record(session, INGEST_ACTOR, "ingest", "branch:main", new={"head": _sha(commits), "commits": commits})
     return commits
 
 
@@ -215,6 +221,7 @@ def main() -> None:
     args = parser.parse_args()
     install()  # the account's signal re-checks the proposals, as in the app
     tmp = Path(tempfile.mkdtemp(prefix="specreg-bench-"))
+    os.environ.setdefault("SPECREG_AUDIT_KEY", secrets.token_hex(32))  # fill's audit event, never the checkout's folder
     url = normalize_database_url(args.database_url or f"sqlite:///{tmp / 'bench.db'}")
     engine = make_engine(url)
     upgrade(engine)

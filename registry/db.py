@@ -158,6 +158,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     """
     if not rows:
         return
+    session.info[_WROTE] = True  # COPY bypasses the ORM events that tell has_written
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
@@ -211,6 +212,25 @@ def _executed(state: ORMExecuteState) -> None:
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the session's own transaction ended, not a savepoint inside it
         session.info.pop(_WROTE, None)
+        session.info.pop(_ONCE, None)
+
+
+_ONCE = "specreg.once"
+
+
+def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], A]) -> A:
+    """`compute()` once in the session's transaction while it has not written (a page asks for the same
+    clause or point from several use cases); after a write, every call computes again.
+
+    The answer is held until the transaction ends, so ORM rows in it stay in the session's identity
+    map and `session.get` finds them without a statement.
+    """
+    if has_written(session):
+        return compute()
+    kept = session.info.setdefault(_ONCE, {})
+    if key not in kept:
+        kept[key] = compute()
+    return cast(A, kept[key])
 
 
 class KeptAnswers(Generic[A]):

@@ -7,7 +7,7 @@ proposal at a time.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +86,10 @@ class GovernedDiff:
     governance: VersionGovernance  # of the newer side's version (DIRECT when the clause did not exist there)
 
 
-def _bases(session: Session, proposal_ids: Iterable[int]) -> dict[int, int]:
-    """Each proposal's current revision's base commit (where its policy was read), in one query."""
+def _bases(session: Session, proposal_ids: Collection[int]) -> dict[int, int]:
+    """Each proposal's current revision's base commit (where its policy was read), in one query (none for none)."""
+    if not proposal_ids:
+        return {}
     rows = session.execute(select(Revision.proposal_id, Revision.base_seq).join(
         Proposal, and_(Proposal.id == Revision.proposal_id, Proposal.revision == Revision.number))
         .where(Proposal.id.in_(sorted(set(proposal_ids)))))

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey, current_key
-from registry.db import lock_writer
+from registry.db import KeptAnswers, lock_writer, once_per_transaction
 from registry.models import AuditEvent, utcnow
+
+A = TypeVar("A")
 
 GENESIS = "0" * 64
 
@@ -103,7 +105,22 @@ _NOT_STANDING = ("session.", "token.")
 def newest_standing_event(session: Session) -> str | None:
     """The hash of the newest event that may change who owns or may approve what (an ingest, an
     assignment, an account change): answers kept under it are stale once it moves. The chain's hash
-    covers every event before it and when each was made, so it never returns to an earlier value."""
+    covers every event before it and when each was made, so it never returns to an earlier value.
+    Read once per transaction: a page keys several kept answers under it."""
+    return once_per_transaction(session, "newest_standing_event", lambda: _newest_standing_event(session))
+
+
+def kept_while_standing(kept: KeptAnswers[A], session: Session, key: Hashable, compute: Callable[[], A]) -> A:
+    """`kept.get` under `key` and `newest_standing_event`: for answers that only an ingest, an
+    assignment or an account change can alter. With no event yet nothing is kept: rows nobody
+    ingested (a test's, a benchmark's) would otherwise share the key None across databases' lives."""
+    standing = newest_standing_event(session)
+    if standing is None:
+        return compute()
+    return kept.get(session, (key, standing), compute)
+
+
+def _newest_standing_event(session: Session) -> str | None:
     q = select(AuditEvent.hash).where(not_(AuditEvent.subject.startswith("proposal:")),
                                       *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
     return session.scalar(q.order_by(AuditEvent.seq.desc()).limit(1))

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.history.queries import HistoryEntry
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseVersion, Commit
@@ -102,9 +104,15 @@ def _index(edges: list[date], day: date) -> int:
     return lo
 
 
+# The first commit's date changes only in an ingest (the first one, a rewrite), which moves
+# audit.newest_standing_event; every clause page's chart starts there.
+_firsts: KeptAnswers[datetime | None] = KeptAnswers(4)
+
+
 def _span(session: Session, point: Point) -> tuple[datetime, datetime]:
-    first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.live))
-    last = session.get_one(Commit, point.seq).committed_at
+    first = kept_while_standing(_firsts, session, "first",
+                                lambda: session.scalar(select(func.min(Commit.committed_at)).where(Commit.live)))
+    last = session.get_one(Commit, point.seq).committed_at  # resolving the point loaded the row
     return first or last, last
 
 

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from registry.ledger.refs import Point, resolve
-from registry.models import Commit
+from registry.ledger.refs import Point, point_and_commit
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,5 @@ class AsOf:
 
 def as_of(session: Session, ref: str | None) -> AsOf:
     """Resolve REF (tag, commit, ISO date, branch; None is the head) and describe its commit."""
-    point = resolve(session, ref.strip() if ref else None)
-    commit = session.get_one(Commit, point.seq)
+    point, commit = point_and_commit(session, ref.strip() if ref else None)
     return AsOf(point, commit.committed_at, commit.author_name, commit.subject)

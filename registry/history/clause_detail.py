@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.history.activity import Activity, history_activity
-from registry.history.documents import UnreadableDocument, unreadable_since
+from registry.history.documents import UnreadableDocument, latest_version, unreadable_from
 from registry.history.prompts import Prompt, cited_prompts
-from registry.history.queries import ClauseView, HistoryEntry, find_clause, histories, show_clause, versions_at
+from registry.history.queries import ClauseView, HistoryEntry, find_clause, headings_at, histories, show_clause
 from registry.ledger.refs import Point
-from registry.models import Clause, ClauseKey, DocumentVersion
+from registry.models import Clause, ClauseKey
 
 # `[text](#target)` and reference definitions `[label]: #target`: in-text links to other clauses.
 _ANCHOR = re.compile(r"(?:\]\(|^\[[^\]]+\]:[ \t]*)#([^\s)\"']+)", re.MULTILINE)
@@ -69,30 +69,29 @@ def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     lineage = session.get_one(Clause, view.clause_id)
     former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id, ClauseKey.live)
                                          .order_by(ClauseKey.first_seq)) if k != lineage.key]
-    parent, children = _neighbours(session, view, point.seq)
+    document = latest_version(session, view.document, point.seq)
+    parent, children = _neighbours(session, view, document.clause_ids if document else [], point.seq)
     # The lineage is known: looking it up again by id (clause_history) cost a statement per page.
     history = histories(session, [lineage.id], point.seq).get(lineage.id, [])
     return ClauseDetail(view, lineage.key, former, parent, children, history,
                         cited_prompts(session, view.text, point.seq), clause_links(session, view.text),
-                        history_activity(session, history, point), unreadable_since(session, view.document, point.seq))
+                        history_activity(session, history, point),
+                        unreadable_from(session, view.document, point.seq, document))
 
 
-def _neighbours(session: Session, view: ClauseView, seq: int) -> tuple[ClauseRef | None, list[ClauseRef]]:
-    """The clause's parent and children at seq, children in document order.
+def _neighbours(session: Session, view: ClauseView, ids: list[int],
+                seq: int) -> tuple[ClauseRef | None, list[ClauseRef]]:
+    """The clause's parent and children at seq, children in document order (`ids`: its document's clauses).
 
     Both are in its own document (a parent is always a heading of the same file), so one index
     seek per clause of that document finds them; scanning versions by parent_id grew with history.
     """
-    ids = session.scalar(select(DocumentVersion.clause_ids).where(
-        DocumentVersion.path == view.document, DocumentVersion.seq <= seq, DocumentVersion.live)
-        .order_by(DocumentVersion.seq.desc()).limit(1)) or []
-    versions = versions_at(session, ids, seq)
-    keys = dict(session.execute(select(Clause.id, Clause.key).where(Clause.id.in_(list(versions)))).all())
-    me = versions.get(view.clause_id)
-    up = me.parent_id if me is not None else None
-    parent = ClauseRef(keys[up], versions[up].title) if up in versions else None
-    children = [ClauseRef(keys[cid], versions[cid].title) for cid in ids
-                if cid in versions and versions[cid].parent_id == view.clause_id]
+    headings = headings_at(session, ids, seq)
+    me = headings.get(view.clause_id)
+    up = me[2] if me is not None else None
+    parent = ClauseRef(*headings[up][:2]) if up in headings else None
+    children = [ClauseRef(*headings[cid][:2]) for cid in ids
+                if cid in headings and headings[cid][2] == view.clause_id]
     return parent, children
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import DocumentUnreadable, NotFound
@@ -71,12 +71,24 @@ class UnreadableDocument:
         return f"{self.path} could not be read since commit {self.commit[:12]} ({self.reason})"
 
 
-def unreadable_since(session: Session, path: str, seq: int) -> UnreadableDocument | None:
-    """When the document's versions up to seq have been unreadable since (the first of the current run), else None."""
-    latest = session.execute(
-        select(DocumentVersion.seq, DocumentVersion.unreadable)
+LatestVersion = Row[list[int], int, str | None]
+
+
+def latest_version(session: Session, path: str, seq: int) -> LatestVersion | None:
+    """The document's version in force at seq: (clause_ids, seq, unreadable); None before it existed."""
+    return session.execute(
+        select(DocumentVersion.clause_ids, DocumentVersion.seq, DocumentVersion.unreadable)
         .where(DocumentVersion.path == path, DocumentVersion.seq <= seq, DocumentVersion.live)
         .order_by(DocumentVersion.seq.desc(), DocumentVersion.id.desc()).limit(1)).first()
+
+
+def unreadable_since(session: Session, path: str, seq: int) -> UnreadableDocument | None:
+    """When the document's versions up to seq have been unreadable since (the first of the current run), else None."""
+    return unreadable_from(session, path, seq, latest_version(session, path, seq))
+
+
+def unreadable_from(session: Session, path: str, seq: int, latest: LatestVersion | None) -> UnreadableDocument | None:
+    """`unreadable_since` when the caller has read the document's `latest_version` at seq already."""
     if latest is None or latest.unreadable is None:
         return None
     readable = session.scalar(select(func.max(DocumentVersion.seq)).where(

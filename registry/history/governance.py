@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.errors import UnknownRef
 from registry.ledger.refs import resolve_commit
 from registry.models import Commit, PolicyVersion
@@ -39,8 +41,17 @@ class GovernanceStart:
 NO_START = GovernanceStart(None, None, None)
 
 
+# policy.toml versions, commits and tags change only in an ingest, which moves
+# audit.newest_standing_event (shared: read only).
+_starts: KeptAnswers[GovernanceStart] = KeptAnswers(4)
+
+
 def governance_start(session: Session) -> GovernanceStart:
     """Where governance began on the branch, from the head's policy.toml; an unknown start warns and hides nothing."""
+    return kept_while_standing(_starts, session, "start", lambda: _governance_start(session))
+
+
+def _governance_start(session: Session) -> GovernanceStart:
     rows = session.execute(select(PolicyVersion.seq, PolicyVersion.status, PolicyVersion.governance_start)
                            .where(PolicyVersion.usable())
                            .order_by(PolicyVersion.seq, PolicyVersion.id)).all()

@@ -10,7 +10,7 @@ from sqlalchemy import CTE, ScalarSelect, Select, SQLColumnExpression, and_, fun
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import newest_standing_event
-from registry.db import KeptAnswers
+from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownClause, UnknownVersion
 from registry.history.governance import governance_start
 from registry.ledger.refs import Point, iso
@@ -124,7 +124,12 @@ def find_clause(session: Session, key: str) -> Clause:
     """The lineage with this current id, else the newest lineage that once had it, on the branch.
 
     An id seen only in rewritten-away history (a lineage's last id there, or a rename) names nothing.
+    Asked once per transaction: a clause page's former-id redirect, detail and owners all ask.
     """
+    return once_per_transaction(session, ("find_clause", key), lambda: _find_clause(session, key))
+
+
+def _find_clause(session: Session, key: str) -> Clause:
     clause = session.scalar(select(Clause).where(Clause.key == key, Clause.live).order_by(Clause.id.desc()).limit(1))
     if clause is not None:
         return clause
@@ -169,6 +174,17 @@ def versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[i
                            .join(ClauseVersion, ClauseVersion.id == _in_force(seq, Clause.id))
                            .where(Clause.id.in_(ids)))
     return {v.clause_id: v for v in rows if not v.removed}
+
+
+def headings_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[int, tuple[str, str, int | None]]:
+    """For many lineages at once: (current id, title, parent lineage) at seq, leaving out removed ones."""
+    ids = sorted(set(clause_ids))
+    if not ids:
+        return {}
+    v = ClauseVersion
+    rows = session.execute(select(v.clause_id, Clause.key, v.title, v.parent_id).select_from(Clause)
+                           .join(v, v.id == _in_force(seq, Clause.id)).where(Clause.id.in_(ids), v.removed.is_(False)))
+    return {cid: (key, title, parent) for cid, key, title, parent in rows}
 
 
 @dataclass(frozen=True)
@@ -318,11 +334,16 @@ def clauses_in(session: Session, ids: list[int], seq: int) -> list[ClauseView]:
 def show_clause(session: Session, key: str, point: Point) -> ClauseView:
     """One clause as it stood at the point."""
     clause = find_clause(session, key)
-    v = version_at(session, clause.id, point.seq)
-    if v is None:
+    # version_at with its commit in the same statement
+    row = session.execute(
+        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.live)
+        .order_by(ClauseVersion.seq.desc()).limit(1)).first()
+    if row is None or row[0].removed:
         raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
+    v, commit = row
     parent = version_at(session, v.parent_id, point.seq) if v.parent_id else None
-    return _view(v, session.get_one(Commit, v.seq), parent.key if parent else None)
+    return _view(v, commit, parent.key if parent else None)
 
 
 def clause_history(session: Session, key: str) -> list[HistoryEntry]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit.events import newest_standing_event
+from registry.audit.events import kept_while_standing, newest_standing_event
 from registry.db import KeptAnswers
 from registry.errors import BadRequest
 from registry.history.queries import VersionState, changed_states, outline_at
@@ -82,8 +82,17 @@ class Changelog:
                 "clauses": [e.as_dict() for e in self.entries]}
 
 
+# Tags and commits change only in an ingest (tags moved: `ingest.tags`; a rewrite), which moves
+# audit.newest_standing_event; every page's as-of picker lists them (shared: read only).
+_releases: KeptAnswers[list[Release]] = KeptAnswers(8)
+
+
 def list_releases(session: Session, point: Point | None = None) -> list[Release]:
     """Tags on the branch, newest first (only those at or before the point, when given)."""
+    return kept_while_standing(_releases, session, point.seq if point else None, lambda: _list_releases(session, point))
+
+
+def _list_releases(session: Session, point: Point | None) -> list[Release]:
     stmt = (select(Tag, Commit).join(Commit, Commit.sha == Tag.commit_sha)
             .where(Commit.live).order_by(Commit.seq.desc(), Tag.name.desc()))
     if point is not None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.db import once_per_transaction
 from registry.errors import SchemaError, UnknownRef
 from registry.models import Commit, Ledger, Tag
 
@@ -83,39 +84,55 @@ def ledger_head(session: Session) -> str | None:
 
 def head_point(session: Session) -> Point:
     """The newest ingested commit of the branch."""
-    ledger = session.get(Ledger, 1)
-    seq = session.scalar(select(func.max(Commit.seq)).where(Commit.live))
-    commit = session.get(Commit, seq) if seq is not None else None
-    if ledger is None or ledger.head_sha is None or commit is None:
+    return _head(session)[0]
+
+
+def _head(session: Session) -> tuple[Point, Commit]:
+    """The head point and its commit in one statement (every page resolves its point)."""
+    row = session.execute(select(Commit, Ledger.branch, Ledger.head_sha).join(Ledger, Ledger.id == 1)
+                          .where(Commit.live).order_by(Commit.seq.desc()).limit(1)).first()
+    if row is None or row.head_sha is None:
         raise SchemaError("nothing has been ingested yet; run `specreg ingest`")
-    return Point(ledger.branch, commit.seq, commit.sha, "head")
+    return Point(row.branch, row[0].seq, row[0].sha, "head"), row[0]
 
 
 def resolve(session: Session, ref: str | None) -> Point:
     """Resolve REF; None or the branch name means the head. Unknown refs raise UnknownRef."""
-    head = head_point(session)
+    return point_and_commit(session, ref)[0]
+
+
+def point_and_commit(session: Session, ref: str | None) -> tuple[Point, Commit]:
+    """`resolve`, with the commit row the point stands on (a page shows its date and author).
+
+    Once per transaction: the row stays in the session, so reads of the point's commit cost nothing.
+    """
+    return once_per_transaction(session, ("point", ref), lambda: _resolve(session, ref))
+
+
+def _resolve(session: Session, ref: str | None) -> tuple[Point, Commit]:
+    head, commit = _head(session)
     if ref is None or ref in ("", "HEAD", head.ref):
-        return head
-    point = _tag_or_commit(session, ref, head.ref)
-    if point is not None:
-        return point
+        return head, commit
+    found = _tag_or_commit(session, ref, head.ref)
+    if found is not None:
+        return found
     moment = parse_moment(ref)
     if moment is not None:
-        return at_moment(session, moment, ref)
+        return _at_moment(session, moment, ref)
     raise UnknownRef(f"unknown ref {ref!r}: not a tag, the branch, an ingested commit or an ISO date")
 
 
 def resolve_commit(session: Session, ref: str) -> Point:
     """A tag or a commit sha (never the branch or a date) as a point on the branch; UnknownRef otherwise."""
     ledger = session.get(Ledger, 1)
-    point = _tag_or_commit(session, ref, ledger.branch if ledger else "the branch")
-    if point is None:
+    found = _tag_or_commit(session, ref, ledger.branch if ledger else "the branch")
+    if found is None:
         raise UnknownRef(f"unknown ref {ref!r}: not a tag or an ingested commit")
-    return point
+    return found[0]
 
 
-def _tag_or_commit(session: Session, ref: str, branch: str) -> Point | None:
-    """The tag, else the commit (sha or unique prefix) REF names; None when it names neither."""
+def _tag_or_commit(session: Session, ref: str, branch: str) -> tuple[Point, Commit] | None:
+    """The tag, else the commit (sha or unique prefix) REF names, with its row; None when it names neither."""
     tag = session.get(Tag, ref)
     if tag is not None:
         commit = commit_by_sha(session, tag.commit_sha)
@@ -130,14 +147,18 @@ def _tag_or_commit(session: Session, ref: str, branch: str) -> Point | None:
     return None
 
 
-def _point(ref: str, commit: Commit, kind: str) -> Point:
+def _point(ref: str, commit: Commit, kind: str) -> tuple[Point, Commit]:
     if commit.set_aside:
         raise UnknownRef(f"commit {commit.sha[:12]} ({ref}) was rewritten out of the branch's history")
-    return Point(ref, commit.seq, commit.sha, kind)
+    return Point(ref, commit.seq, commit.sha, kind), commit
 
 
 def at_moment(session: Session, moment: datetime, ref: str | None = None) -> Point:
     """The commit in force at a moment: the last one on the branch committed at or before it."""
+    return _at_moment(session, moment, ref)[0]
+
+
+def _at_moment(session: Session, moment: datetime, ref: str | None) -> tuple[Point, Commit]:
     commit = session.scalars(
         select(Commit)
         .where(Commit.committed_at <= moment, Commit.live)
@@ -148,7 +169,7 @@ def at_moment(session: Session, moment: datetime, ref: str | None = None) -> Poi
         first = session.scalar(select(func.min(Commit.committed_at)).where(Commit.live))
         when = first.isoformat() if first else "any commit"
         raise UnknownRef(f"{ref or moment.isoformat()} is before the spec's first commit ({when})")
-    return Point(ref or moment.isoformat(), commit.seq, commit.sha, "date")
+    return Point(ref or moment.isoformat(), commit.seq, commit.sha, "date"), commit
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -159,4 +180,4 @@ def iso(moment: datetime | None) -> str | None:
 
 
 __all__ = ["Point", "at_moment", "commit_by_prefix", "commit_by_sha", "head_point", "iso", "parse_moment",
-           "resolve", "resolve_commit", "seq_of"]
+           "point_and_commit", "resolve", "resolve_commit", "seq_of"]

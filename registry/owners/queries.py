@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.audit.events import newest_standing_event
+from registry.audit.events import kept_while_standing, newest_standing_event
 from registry.db import KeptAnswers
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseSummary, clause_summaries, find_clause
@@ -103,13 +103,24 @@ class Unowned:
                 "clauses": [c.summary() for c in self.clauses]}
 
 
+# A clause's owners at a point change only with an ingest (OWNERS.toml, the clause or an ancestor
+# placed elsewhere, a rewrite), a registry assignment or an account change (a display name), and each
+# of those moves audit.newest_standing_event: an answer holds until it moves (shared: read only).
+_owners: KeptAnswers[ClauseOwners] = KeptAnswers(1024)
+
+
 def who_owns(session: Session, key: str, point: Point) -> ClauseOwners:
     """The clause's effective owners at the point: sources, since-dates and the history behind them."""
-    clause = find_clause(session, key)
-    store = OwnersStore(session)
+    clause_id = find_clause(session, key).id
     moment = moment_of(session, point)
+    return kept_while_standing(_owners, session, (clause_id, point, moment),
+                               lambda: _who_owns(session, key, clause_id, point, moment))
+
+
+def _who_owns(session: Session, key: str, clause_id: int, point: Point, moment: datetime | None) -> ClauseOwners:
+    store = OwnersStore(session)
     # One resolution at the point serves the owners and the history's last state.
-    ownership = ownership_at(session, clause.id, point.seq, moment, store)
+    ownership = ownership_at(session, clause_id, point.seq, moment, store)
     if ownership.at_point is None:
         raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
     current_key, owners = ownership.at_point

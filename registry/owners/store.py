@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.errors import UnknownOwner
 from registry.history.queries import version_at
 from registry.ledger.refs import Point, parse_moment
@@ -44,7 +46,12 @@ def moment_of(session: Session, point: Point) -> datetime | None:
         return None
     if point.kind == "date":
         return parse_moment(point.ref)
-    return session.scalar(select(Commit.committed_at).where(Commit.seq == point.seq))
+    return session.get_one(Commit, point.seq).committed_at  # resolving the point loaded the row
+
+
+# An OWNERS version's rules never change once recorded; the standing event is in the key all the same,
+# so a database restored under the same URL with other rows behind the same ids is never answered from here.
+_rules: KeptAnswers[Rules] = KeptAnswers(16)
 
 
 class OwnersStore:
@@ -65,7 +72,8 @@ class OwnersStore:
         if version is None:
             return Rules()
         if version.id not in self._rules:
-            self._rules[version.id] = self._load(version.id)
+            self._rules[version.id] = kept_while_standing(_rules, self.session, version.id,
+                                                          lambda: self._load(version.id))
         return self._rules[version.id]
 
     def _load(self, version_id: int) -> Rules:

@@ -1,4 +1,4 @@
-"""The owner pages' kept answers (every clause resolved at a point, the policy check) equal fresh ones
+"""The owner pages' kept answers (every clause resolved at a point, the policy check, one clause's owners) equal fresh ones
 after every kind of change to ownership, and are reused while nothing changed."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from proposal_helpers import OWNERS, build_world
 
 from registry.accounts.users import add_user, disable_user
 from registry.ledger.refs import resolve
-from registry.owners import queries
+from registry.owners import queries, store
 from registry.owners.assignments import assign, unassign
 from registry.proposals import feasibility
 
@@ -71,3 +71,44 @@ def test_a_session_that_wrote_resolves_afresh_and_keeps_nothing(world):
     assert during[0] != before[0]
     world.session.rollback()
     assert answers(world)[0] is before[0]
+
+
+def owners_of(world, ref=None) -> queries.ClauseOwners:
+    return queries.who_owns(world.session, "be_brief", resolve(world.session, ref))
+
+
+def fresh_owners(world, ref=None) -> queries.ClauseOwners:
+    queries._owners.clear()
+    store._rules.clear()
+    return owners_of(world, ref)
+
+
+CLAUSE_CHANGES: dict[str, Callable] = {
+    "an OWNERS.toml commit": CHANGES["an OWNERS.toml commit"],  # be_brief's owner is now barbara
+    "an assignment": lambda w: assign(w.session, w.users["boss"], "be_brief", "ada@example.org", "style"),
+    "an admin disabled": CHANGES["an admin disabled"],
+}
+
+
+@pytest.mark.parametrize("change", list(CLAUSE_CHANGES))
+def test_the_kept_owners_of_one_clause_equal_fresh_ones_after(world, change):
+    """The clause page's owners section and its ownership history (`who_owns`)."""
+    first = world.repo.head()
+    before = owners_of(world)
+    assert owners_of(world) is before  # kept while nothing changed
+    CLAUSE_CHANGES[change](world)
+    world.session.commit()
+    after = owners_of(world)
+    assert after == fresh_owners(world)
+    if change != "an admin disabled":  # an admin owns nothing OWNERS.toml or an assignment does not give
+        assert [o.email for o in after.owners] != [o.email for o in before.owners]
+    assert owners_of(world, first).owners == before.owners  # the earlier point still answers as it did
+
+
+def test_a_session_that_wrote_resolves_owners_afresh_and_keeps_nothing(world):
+    before = owners_of(world)
+    assign(world.session, world.users["boss"], "be_brief", "ada@example.org", "style")
+    during = owners_of(world)
+    assert "ada@example.org" in [o.email for o in during.owners]
+    world.session.rollback()
+    assert owners_of(world) is before
