@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from registry.accountability.unapproved import unapproved_count
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.history.activity import RecentChange, recent_changes
 from registry.history.documents import DocumentOutline, OutlineNode, outline, table_of_contents
 from registry.history.queries import list_clauses
@@ -31,9 +33,22 @@ class Overview:
     inline: bool  # the documents carry their whole outlines
 
 
+# Everything the home page shows at a point changes only with an ingest (documents, clauses, tags,
+# where governance began, a rewrite; a merge marks its proposal merged in the transaction of the
+# ingest that reads its commit) or an acknowledgement, and each of those moves
+# audit.newest_standing_event. Counting the unapproved changes alone reads every commit up to the
+# point (shared: read only).
+_overviews: KeptAnswers[Overview] = KeptAnswers(16)
+
+
 def spec_overview(session: Session, point: Point, releases: int = 5, recent: int = 12,
                   inline_limit: int = INLINE_OUTLINE_LIMIT) -> Overview:
     """The spec's documents, latest releases, recent changes and unapproved ones, as of the point."""
+    return kept_while_standing(_overviews, session, (point.seq, releases, recent, inline_limit),
+                               lambda: _overview(session, point, releases, recent, inline_limit))
+
+
+def _overview(session: Session, point: Point, releases: int, recent: int, inline_limit: int) -> Overview:
     docs = table_of_contents(session, point.seq)
     total = sum(d.size for d in docs)
     inline = total <= inline_limit

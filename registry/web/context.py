@@ -72,7 +72,8 @@ def when(moment: datetime | str | None) -> Markup:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return Markup('<time datetime="{}">{}</time>').format(iso(utc), utc.strftime("%Y-%m-%d %H:%M UTC"))
+    # Digits and fixed punctuation only, nothing to escape: Markup.format cost a tenth of a long history's page.
+    return Markup(f'<time datetime="{iso(utc)}">{utc.strftime("%Y-%m-%d %H:%M UTC")}</time>')
 
 
 ID_SHOWN = 32  # longer clause ids are shortened in lists and outlines, whole on hover
