@@ -7,6 +7,7 @@ reads in this process, which is cheaper than starting another.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -130,6 +131,10 @@ def _serve(job: ReadJob, conn: Connection, parent: int, inherited: Connection | 
     if inherited is not None:
         inherited.close()
     die_with_parent(parent)
+    # What this process allocates (parses: tuples and strings, kept per path until replaced) holds no
+    # reference cycles, yet the collector kept walking it: 1.5% of the process's instructions on the
+    # reference shape. The process ends with the run, so nothing cyclic can pile up for long.
+    gc.disable()
     try:
         encoder = _Encoder()
         with SpecSource(job.repo) as source:

@@ -98,21 +98,30 @@ class _Scanner:
         self.paragraphs: list[int] = []
 
     def run(self) -> ScanResult:
-        stack, full = self.stack, self._line  # the stack is only ever changed in place
+        stack, full, paragraphs = self.stack, self._line, self.paragraphs  # both only ever changed in place
         for i, raw in enumerate(self.lines):
             # Fast paths for the common top-level lines; everything else takes the full route.
             leaf = self.leaf
             if stack or leaf in _SLOW_LEAVES:
-                # Inside a top-level fence (most of a reference's slow lines: code examples) only a
-                # line whose first non-space character is the fence's can close it.
-                if leaf == "fence" and not stack and raw.lstrip(" ")[:1] != self.fence[0]:
-                    continue
+                if not stack:
+                    if leaf == "fence":
+                        # Inside a top-level fence (most of a reference's slow lines: code examples)
+                        # only a line whose first non-space character is the fence's can close it.
+                        if raw.lstrip(" ")[:1] == self.fence[0]:
+                            self._close_fence(raw.expandtabs(4) if "\t" in raw else raw)
+                        continue
+                    if leaf == "ref" and i < self.ref_end:
+                        continue  # a line of a top-level definition, already measured
                 full(i, raw.expandtabs(4) if "\t" in raw else raw)
             elif not raw or raw.isspace():
                 self.leaf = None
             elif raw[:1] in _PLAIN_FAST:
                 if leaf is None:
-                    self._start_para(i, raw, 0)
+                    if raw[0] == "[":
+                        self._start_para(i, raw, 0)  # perhaps a link reference definition
+                    else:  # what `_start_para` does for plain text at the top level
+                        self.leaf, self.para_start, self.para_top = "para", i, True
+                        paragraphs.append(i)
             elif raw[0] == "#" and "\t" not in raw and (m := _ATX.match(raw)):
                 # A heading at the first column ends any paragraph (what `_leaf` does, without the route).
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), raw[m.end():], False))
@@ -128,7 +137,7 @@ class _Scanner:
         matched = 0
         for c in self.stack:
             if c.kind == "quote":
-                ind = _indent(rest)
+                ind = len(rest) - len(rest.lstrip(" "))  # (inlined: a call per line costs)
                 if ind <= 3 and rest[ind:ind + 1] == ">":
                     rest = rest[ind + 1:]
                     if rest[:1] == " ":
@@ -142,7 +151,7 @@ class _Scanner:
                 matched += 1
                 rest = ""
                 continue
-            if _indent(rest) >= c.width:
+            if len(rest) - len(rest.lstrip(" ")) >= c.width:
                 rest = rest[c.width:]
                 matched += 1
                 continue
@@ -158,10 +167,7 @@ class _Scanner:
         all_matched = matched == len(self.stack)
         if self.leaf == "fence":
             if all_matched:
-                char, length, _ = self.fence
-                m = _FENCE.match(rest)
-                if m and m.group(1)[0] == char and len(m.group(1)) >= length and not m.group(2).strip():
-                    self.leaf = None
+                self._close_fence(rest)
                 return
             self.leaf = None
         elif self.leaf == "html":
@@ -178,13 +184,20 @@ class _Scanner:
             self.leaf = None
         self._open_blocks(i, rest, all_matched)
 
+    def _close_fence(self, rest: str) -> None:
+        """End the open fence when `rest` (past the containers) is its closing line."""
+        char, length, _ = self.fence
+        m = _FENCE.match(rest)
+        if m and m.group(1)[0] == char and len(m.group(1)) >= length and not m.group(2).strip():
+            self.leaf = None
+
     def _is_lazy(self, rest: str) -> bool:
         """A line that would only continue a paragraph keeps unmatched containers open."""
         if rest[:1] in _PLAIN_FAST:
             return True  # plain text from the first column starts no block
         if not rest.strip():
             return False
-        ind = _indent(rest)
+        ind = len(rest) - len(rest.lstrip(" "))
         if ind >= 4:
             return True
         if rest[ind] == ">" or _ATX.match(rest) or _fence_open(rest) or _HR.match(rest):
@@ -201,7 +214,7 @@ class _Scanner:
             return
         opened = False
         while True:
-            ind = _indent(rest)
+            ind = len(rest) - len(rest.lstrip(" "))
             if ind >= 4:
                 break
             if rest[ind:ind + 1] == ">":
@@ -239,7 +252,7 @@ class _Scanner:
             return
         self._mark_content()
         top = not self.stack
-        ind = _indent(rest)
+        ind = len(rest) - len(rest.lstrip(" "))
         if ind >= 4 and self.leaf != "para":
             self.leaf = "code"
             return
