@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
+from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.history.prompts import Prompt, prompts_by_clause
 from registry.history.queries import ClauseView, HistoryEntry, clauses_in, histories, span_counts, texts_containing
@@ -110,7 +111,7 @@ def grouped(entries: Sequence[ChangelogEntry]) -> list[ChangelogEntry]:
     return sorted(entries, key=lambda e: (e.document, _rank(e.authority)))
 
 
-# What a page needs of the whole changelog, kept under what its content depends on (Changelog.content):
+# What a page needs of the whole changelog, kept as the changelog is (its span and the ledger's state):
 # the entries in the page order and the flagged count. Both read every changed clause.
 _whole: KeptAnswers[tuple[list[ChangelogEntry], int]] = KeptAnswers(4)
 
@@ -141,7 +142,8 @@ def reviewed_changelog(session: Session, from_ref: str | None, to_ref: str | Non
                        per_page: int = PER_PAGE) -> ReviewedChangelog:
     """Page `page` of the changelog from `from_ref` to `to_ref`, each change with its diff, governance and prompts."""
     log = changelog(session, from_ref, to_ref)
-    ordered, unprompted = _whole.get(session, log.content, lambda: (grouped(log.entries), _unprompted(session, log)))
+    ordered, unprompted = kept_while_standing(_whole, session, log.span,
+                                              lambda: (grouped(log.entries), _unprompted(session, log)))
     shown = page_of(ordered, page, per_page)
     ids = [e.clause_id for e in shown.items]
     lo, hi = sorted((log.old.seq, log.new.seq))

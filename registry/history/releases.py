@@ -1,7 +1,6 @@
 """Use cases: the repo's releases (tags on the branch) and the changelog between two of them."""
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit.events import kept_while_standing, newest_standing_event
+from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.errors import BadRequest
 from registry.history.queries import VersionState, changed_states, outline_at
@@ -68,7 +67,11 @@ class Changelog:
     old: Point
     new: Point
     entries: tuple[ChangelogEntry, ...]  # shared with other requests (kept): read only
-    content: Hashable  # names everything the entries depend on: answers derived from them are kept under it
+
+    @property
+    def span(self) -> tuple[int, str, int, str]:
+        """Both ends' seqs and commits: with the ledger's state, all the entries depend on."""
+        return self.old.seq, self.old.sha, self.new.seq, self.new.sha
 
     def section(self, kind: str) -> list[ChangelogEntry]:
         """Entries of one kind (a clause can be in several, e.g. renamed and modified)."""
@@ -119,8 +122,8 @@ def _kinds(old: VersionState | None, new: VersionState | None) -> tuple[list[str
 
 
 # A changelog between two commits changes only when the ledger does: an ingest (new commits give
-# lineages new current ids), a rewrite or a moved tag, each an audited standing event. Paging
-# through one, or opening it on several hosts' shared database, computes it once per process.
+# lineages new current ids), a rewrite or a moved tag, each a standing audit event in the database
+# every host shares. Paging through a release computes its changelog once per process.
 _kept: KeptAnswers[tuple[ChangelogEntry, ...]] = KeptAnswers(4)  # ~3 MB each with 3,000 changed clauses
 
 
@@ -129,8 +132,8 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
     if not from_ref or not to_ref:
         raise BadRequest("a changelog needs two refs: from and to (tags, commits or dates)")
     old, new = resolve(session, from_ref), resolve(session, to_ref)
-    content = (old.seq, old.sha, new.seq, new.sha, newest_standing_event(session))
-    return Changelog(old, new, _kept.get(session, content, lambda: _entries(session, old, new)), content)
+    span = (old.seq, old.sha, new.seq, new.sha)
+    return Changelog(old, new, kept_while_standing(_kept, session, span, lambda: _entries(session, old, new)))
 
 
 def _entries(session: Session, old: Point, new: Point) -> tuple[ChangelogEntry, ...]:
