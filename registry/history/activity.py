@@ -1,6 +1,7 @@
 """Use cases: how much the spec (or one clause) changed over time, and what changed last."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -92,16 +93,8 @@ def bucketize(events: Iterable[tuple[datetime, int]], first: datetime, last: dat
     for moment, n in events:
         day = moment.date()
         if start <= day < edges[-1]:
-            counts[_index(edges, day)] += n
+            counts[bisect_right(edges, day) - 1] += n  # the bucket i with edges[i] <= day < edges[i + 1]
     return Activity(unit, [Bucket(edges[i], edges[i + 1], c) for i, c in enumerate(counts)])
-
-
-def _index(edges: list[date], day: date) -> int:
-    lo, hi = 0, len(edges) - 1
-    while hi - lo > 1:  # binary search: edges[lo] <= day < edges[hi]
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if edges[mid] <= day else (lo, mid)
-    return lo
 
 
 # The first commit's date changes only in an ingest (the first one, a rewrite), which moves
@@ -118,11 +111,14 @@ def _span(session: Session, point: Point) -> tuple[datetime, datetime]:
 
 def spec_activity(session: Session, point: Point) -> Activity:
     """Clause versions per period over the whole spec, up to the point."""
+    # Counted per commit from the (seq, abandoned) index alone, then joined to the commits' dates:
+    # joining first and grouping the joined rows read every version's row (~3x slower at 100k versions).
+    per_commit = (select(ClauseVersion.seq, func.count().label("versions"))
+                  .where(ClauseVersion.seq <= point.seq, ClauseVersion.live)
+                  .group_by(ClauseVersion.seq).subquery())
     rows = session.execute(
-        select(Commit.committed_at, func.count(ClauseVersion.id))
-        .join(ClauseVersion, ClauseVersion.seq == Commit.seq)
-        .where(Commit.seq <= point.seq, Commit.live, ClauseVersion.live)
-        .group_by(Commit.seq, Commit.committed_at)
+        select(Commit.committed_at, per_commit.c.versions).join(per_commit, per_commit.c.seq == Commit.seq)
+        .where(Commit.live)
     ).all()
     return bucketize(rows, *_span(session, point))
 

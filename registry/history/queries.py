@@ -200,7 +200,7 @@ class VersionState:
     level: int
 
 
-def _in_force_ids(*seqs: int) -> CTE:
+def in_force_ids(*seqs: int) -> CTE:
     """Every lineage (`id`, its current `key`) with the id of its version in force at each seq (`at0`, `at1`...).
 
     Materialized, so the versions are then looked up by primary key: with the correlated lookup as the
@@ -216,7 +216,7 @@ def changed_states(session: Session, old_seq: int, new_seq: int) -> dict[int, tu
     """Every lineage whose version in force differs between two seqs: its current id and its state at
     each (None where it did not exist or was removed). No text is loaded, and no id list is sent (a
     few thousand bound parameters took longer to render than the query to run)."""
-    ids = _in_force_ids(old_seq, new_seq)
+    ids = in_force_ids(old_seq, new_seq)
     old, new = aliased(ClauseVersion), aliased(ClauseVersion)
     columns = lambda v: (v.key, v.title, v.attributes, v.body_hash, v.document, v.parent_id, v.level)  # noqa: E731
     rows = session.execute(
@@ -298,7 +298,7 @@ def texts_containing(session: Session, point: Point, fragment: str) -> dict[int,
     The database filters, so a page that needs the texts of a few clauses (those citing prompts)
     never loads the others'.
     """
-    v, ids = ClauseVersion, _in_force_ids(point.seq)
+    v, ids = ClauseVersion, in_force_ids(point.seq)
     rows = session.execute(
         select(v.clause_id, v.body).select_from(ids).join(v, v.id == ids.c.at0)
         .where(v.removed.is_(False), v.body.contains(fragment, autoescape=True)))

@@ -1,7 +1,7 @@
 """Read use cases behind the history pages: changelog, blame, activity, prompts, clause detail."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -182,3 +182,12 @@ def test_span_counts_count_each_clauses_versions_in_a_span(session, spec):
     expected = {cid: len([e for e in h if e.seq > lo]) for cid, h in histories(session, ids, hi).items()}
     assert {cid: n for cid, (n, _proposals) in counted.items()} == {c: n for c, n in expected.items() if n}
     assert {proposals for _n, proposals in counted.values()} == {()}  # none merged here; the web test has one
+
+
+def test_every_event_lands_in_the_bucket_that_holds_its_day():
+    first, days = utc(2024, 1, 3), 400  # weekly buckets, the first starting before the span
+    events = [(first + timedelta(days=d), d % 3 + 1) for d in range(days)]
+    activity = bucketize(events, first, events[-1][0])
+    for bucket in activity.buckets:
+        assert bucket.count == sum(n for moment, n in events if bucket.start <= moment.date() < bucket.end)
+    assert activity.total == sum(n for _m, n in events)
