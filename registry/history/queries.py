@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ScalarSelect, Select, SQLColumnExpression, and_, func, select
+from sqlalchemy import CTE, ScalarSelect, SQLColumnExpression, Subquery, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import newest_standing_event
@@ -375,26 +375,32 @@ def histories(session: Session, clause_ids: Iterable[int], until_seq: int | None
     return out
 
 
-def merged_proposals(session: Session, shas: Collection[str] | Select[tuple[str]]) -> dict[str, int]:
+def _merged() -> Subquery:
+    """(merged_sha, id) of every merged proposal: the commit a version was made by names its proposal."""
+    return select(Proposal.merged_sha, Proposal.id).where(Proposal.state == ProposalState.MERGED).subquery()
+
+
+def merged_proposals(session: Session, shas: Collection[str]) -> dict[str, int]:
     """The merged proposal behind each of these commits that has one, by sha."""
-    return {sha: pid for sha, pid in session.execute(select(Proposal.merged_sha, Proposal.id).where(
-        Proposal.state == ProposalState.MERGED, Proposal.merged_sha.in_(shas))) if sha is not None}
+    merged = _merged()
+    return {sha: pid for sha, pid in session.execute(select(merged.c.merged_sha, merged.c.id)
+                                                     .where(merged.c.merged_sha.in_(shas))) if sha is not None}
 
 
 def span_counts(session: Session, clause_ids: Iterable[int], after_seq: int,
                 until_seq: int) -> dict[int, tuple[int, tuple[int, ...]]]:
     """For many lineages at once: how many versions each has after `after_seq` up to `until_seq`, and the
-    merged proposals behind them in order. Columns only, however long the span."""
-    v = ClauseVersion
-    span = (select(v.clause_id, Commit.sha).join(Commit, Commit.seq == v.seq)
-            .where(v.clause_id.in_(sorted(set(clause_ids))), v.live, v.seq > after_seq, v.seq <= until_seq))
-    rows = session.execute(span.order_by(v.seq, v.id)).all()
-    merged = merged_proposals(session, span.with_only_columns(Commit.sha))  # a subquery: no list of shas
-    shas: dict[int, list[str]] = {}
-    for cid, sha in rows:
-        shas.setdefault(cid, []).append(sha)
-    return {cid: (len(made), tuple(dict.fromkeys(merged[sha] for sha in made if sha in merged)))
-            for cid, made in shas.items()}
+    merged proposals behind them in order. Counted in the database, however long the span; only versions
+    a proposal made meet the commits (joining every version's commit hashed the whole commits table)."""
+    v, merged = ClauseVersion, _merged()
+    in_span = (v.clause_id.in_(sorted(set(clause_ids))), v.live, v.seq > after_seq, v.seq <= until_seq)
+    counts = session.execute(select(v.clause_id, func.count()).where(*in_span).group_by(v.clause_id)).all()
+    made: dict[int, list[int]] = {}
+    for cid, number in session.execute(select(v.clause_id, merged.c.id).join(Commit, Commit.seq == v.seq)
+                                       .join(merged, merged.c.merged_sha == Commit.sha).where(*in_span)
+                                       .order_by(v.seq, v.id)):
+        made.setdefault(cid, []).append(number)
+    return {cid: (n, tuple(dict.fromkeys(made.get(cid, ())))) for cid, n in counts}
 
 
 def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDiff:
