@@ -102,16 +102,14 @@ def _matches(session: Session, words: list[str], among: Select[Any] | None) -> A
 
 
 def _statement(m: Any, point: Point, past: bool, limit: int) -> Select:
+    # Ids only: the rows and commits are loaded for the clauses a page shows, not for the pages before it.
     v = ClauseVersion
-    stmt = (select(v, Commit, Clause.key)
-            .join(m, m.c.version_id == v.id)
-            .join(Commit, Commit.seq == v.seq)
-            .join(Clause, Clause.id == v.clause_id)
-            .where(v.seq <= point.seq, v.live, v.removed.is_(False)))
-    return stmt.order_by(m.c.rank, v.seq.desc(), v.id.desc()).limit(limit * 10 if past else limit)
+    return (select(v.id, v.clause_id, v.seq).join(m, m.c.version_id == v.id)
+            .where(v.seq <= point.seq, v.live, v.removed.is_(False))
+            .order_by(m.c.rank, v.seq.desc(), v.id.desc()).limit(limit * 10 if past else limit))
 
 
-Match = tuple[ClauseVersion, Commit, str]  # a matching version, its commit, and its lineage's current id
+Match = tuple[int, int]  # a matching version's id and seq
 
 
 def _words(query: str) -> list[str]:
@@ -124,26 +122,34 @@ def _words(query: str) -> list[str]:
     return words
 
 
-def _ranked(session: Session, words: list[str], point: Point, past: bool, limit: int) -> list[list[Match]]:
-    """The best `limit` clauses' matching versions, best clause first, each clause's matches best first."""
+def _ranked(session: Session, words: list[str], point: Point, past: bool, limit: int) -> list[tuple[int, list[Match]]]:
+    """The best `limit` clauses with their matching versions, best clause first, each clause's matches best first."""
     m = _matches(session, words, None if past else select(in_force_ids(point.seq).c.at0))
     found: dict[int, list[Match]] = {}
-    for v, c, key in session.execute(_statement(m, point, past, limit)).all():
-        found.setdefault(v.clause_id, []).append((v, c, key))  # best rank first: clauses by their best match
-    return list(found.values())[:limit]
+    for vid, cid, seq in session.execute(_statement(m, point, past, limit)):
+        found.setdefault(cid, []).append((vid, seq))  # best rank first: clauses by their best match
+    return list(found.items())[:limit]
 
 
-def _hits(session: Session, ranked: list[list[Match]], words: list[str], point: Point, past: bool) -> list[SearchHit]:
-    """The hits of these clauses: snippets made only for the clauses shown."""
-    in_force = versions_at(session, (ms[0][0].clause_id for ms in ranked), point.seq) if past else {}
-    hits = []
-    for matches in ranked:
+def _hits(session: Session, ranked: list[tuple[int, list[Match]]], words: list[str], point: Point,
+          past: bool) -> list[SearchHit]:
+    """The hits of these clauses: versions loaded and snippets made only for the clauses shown."""
+    in_force = versions_at(session, (cid for cid, _ in ranked), point.seq) if past else {}
+    chosen: list[tuple[int, bool]] = []  # the version shown of each clause, and whether it is in force
+    for cid, matches in ranked:
         # Show the clause as it is at the point when that version matches, else its newest match.
-        cid = matches[0][0].clause_id
-        current = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0].id)]
-        v, c, key = current[0] if current else max(matches, key=lambda m: (m[0].seq, m[0].id))
-        hits.append(SearchHit(key, v.key, v.title, v.document, c.sha, c.committed_at, bool(current),
-                              snippet(plain_text(v.body) or v.title, words)))
+        in_force_matches = [m for m in matches if not past or (cid in in_force and in_force[cid].id == m[0])]
+        newest = max(matches, key=lambda m: (m[1], m[0]))
+        chosen.append(((in_force_matches or [newest])[0][0], bool(in_force_matches)))
+    v = ClauseVersion
+    rows = {r[0].id: r for r in session.execute(
+        select(v, Commit, Clause.key).join(Commit, Commit.seq == v.seq).join(Clause, Clause.id == v.clause_id)
+        .where(v.id.in_([vid for vid, _ in chosen])))} if chosen else {}
+    hits = []
+    for vid, is_current in chosen:
+        version, c, key = rows[vid]
+        hits.append(SearchHit(key, version.key, version.title, version.document, c.sha, c.committed_at, is_current,
+                              snippet(plain_text(version.body) or version.title, words)))
     return hits
 
 
