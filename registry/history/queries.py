@@ -1,12 +1,13 @@
 """Read use cases over the ledger: clauses at a point, one clause, its history, a diff."""
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ScalarSelect, SQLColumnExpression, Subquery, and_, func, select
+from sqlalchemy import CTE, ScalarSelect, SQLColumnExpression, Subquery, Text, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import newest_standing_event
@@ -218,13 +219,24 @@ def changed_states(session: Session, old_seq: int, new_seq: int) -> dict[int, tu
     few thousand bound parameters took longer to render than the query to run)."""
     ids = in_force_ids(old_seq, new_seq)
     old, new = aliased(ClauseVersion), aliased(ClauseVersion)
-    columns = lambda v: (v.key, v.title, v.attributes, v.body_hash, v.document, v.parent_id, v.level)  # noqa: E731
+    # Attributes as their JSON text, each distinct text decoded once: a spec has a few attribute sets,
+    # and decoding every row's was a fifth of a 3,000-clause changelog.
+    columns = lambda v, side: (v.key, v.title, cast(v.attributes, Text).label(f"{side}_attributes"),  # noqa: E731
+                               v.body_hash, v.document, v.parent_id, v.level)
     rows = session.execute(
-        select(ids.c.id, ids.c.key, old.removed, *columns(old), new.removed, *columns(new)).select_from(ids)
+        select(ids.c.id, ids.c.key, old.removed, *columns(old, "old"), new.removed, *columns(new, "new"))
+        .select_from(ids)
         .outerjoin(old, old.id == ids.c.at0).outerjoin(new, new.id == ids.c.at1)
         .where(ids.c.at0.is_distinct_from(ids.c.at1)))
-    state = lambda removed, cols: None if removed is None or removed else VersionState(*cols)  # noqa: E731
-    return {r[0]: (r[1], state(r[2], r[3:10]), state(r[10], r[11:18])) for r in rows}
+    decoded: dict[str, dict[str, Any]] = {}
+
+    def state(removed: bool | None, key: str, title: str, attributes: str, *rest: Any) -> VersionState | None:
+        if removed is None or removed:
+            return None
+        if attributes not in decoded:
+            decoded[attributes] = json.loads(attributes)
+        return VersionState(key, title, decoded[attributes], *rest)
+    return {r[0]: (r[1], state(*r[2:10]), state(*r[10:18])) for r in rows}
 
 
 def outline_at(session: Session, seq: int) -> dict[str, list[int]]:
