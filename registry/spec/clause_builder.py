@@ -88,6 +88,7 @@ class ClauseBuilder:
     def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
         """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
         lines, stack, first_line = self.lines, self.stack, self.first_line
+        make = Clause._make  # tuple.__new__: the class call runs a Python __new__ per clause
         last_end = len(lines) if end is None else end
         for n in range(lo, hi):
             s = starts[n]
@@ -108,8 +109,8 @@ class ClauseBuilder:
             first_line[key] = s.line + 1
             if s.heading is not None:
                 stack.append((level, key, slugs))
-            self.clauses.append(Clause(key, title, attrs, body(lines, s.body_from, end), level, parent,
-                                       s.line, end, bool(s.marker or explicit), slugs))
+            self.clauses.append(make((key, title, attrs, body(lines, s.body_from, end), level, parent,
+                                      s.line, end, bool(s.marker or explicit), slugs)))
 
     def replay(self, clauses: Sequence[Clause], shift: int = 0, last: bool = False) -> None:
         """Take clauses from an earlier parse as they are (moved by `shift` lines).
