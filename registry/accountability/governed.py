@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry.history.blame import Blame, blame_clause
 from registry.history.diffs import VersionDiff, version_diff
-from registry.history.queries import HistoryEntry, clause_history
+from registry.history.queries import HistoryEntry, clause_history, find_clause, histories
 from registry.ledger.refs import Point, iso
 from registry.models import Proposal, Revision
 from registry.proposals.counted import SignedApproval, recorded_many
@@ -141,6 +141,8 @@ def governed_diff(session: Session, key: str, from_ref: str | None, to_ref: str 
                   default: Point) -> GovernedDiff:
     """The diff page's diff (registry.history.diffs.version_diff) with the governance behind its newer version."""
     d = version_diff(session, key, from_ref, to_ref, default)
-    history = [e for e in clause_history(session, key) if e.seq <= d.new.seq]
+    clause_id = find_clause(session, key).id
+    # Only the newer version and the one before it: the governance line reads no more.
+    history = histories(session, [clause_id], d.new.seq, newest=2).get(clause_id, [])
     newest = history[-1] if history and d.diff.new is not None else None
     return GovernedDiff(d, governance_of(session, history[-2:]).get(newest.version_id, DIRECT) if newest else DIRECT)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.history.activity import Activity, history_activity
 from registry.history.documents import UnreadableDocument, latest_version, unreadable_from
 from registry.history.prompts import Prompt, cited_prompts
@@ -63,8 +65,20 @@ def current_id(session: Session, key: str) -> str:
     return find_clause(session, key).key
 
 
+# What the clause page shows of a clause at a point comes from ingested rows (its versions, its
+# document, prompt files, where governance began) and the merged proposals behind its versions (a
+# merge marks its proposal in the transaction of the ingest that reads its commit): each of those
+# moves audit.newest_standing_event (shared: read only).
+_details: KeptAnswers[ClauseDetail] = KeptAnswers(256)
+
+
 def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     """The clause page's content; UnknownClause / UnknownVersion when there is nothing to show."""
+    return kept_while_standing(_details, session, (find_clause(session, key).id, point.seq),
+                               lambda: _clause_detail(session, key, point))
+
+
+def _clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:
     view = show_clause(session, key, point)
     lineage = session.get_one(Clause, view.clause_id)
     former = [k for k in session.scalars(select(ClauseKey.key).where(ClauseKey.clause_id == lineage.id, ClauseKey.live)

@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseDiff, clause_diff, find_clause
 from registry.ledger.refs import Point, resolve
+from registry.lru import LruCache
 from registry.models import ClauseVersion, Commit
 from registry.spec.prosediff import Sentence, prose_diff
 from registry.spec.worddiff import Op, word_diff
 
 BEFORE_HISTORY = Point("(before the first commit)", 0, "0" * 40, "commit")
+
+# A prose diff depends on its two texts alone (pure), so it is kept by them, never stale: the diff page
+# asked for it twice, and word-diffing every sentence was most of the page (shared: read only).
+_prose: LruCache[list[Sentence]] = LruCache(512)
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,8 @@ class VersionDiff:
     @property
     def prose(self) -> list[Sentence]:
         """The bodies reflowed and compared sentence by sentence (what the diff page shows)."""
-        a, b = self.diff.old, self.diff.new
-        return prose_diff(a.text if a else "", b.text if b else "")
+        old, new = (self.diff.old.text if self.diff.old else ""), (self.diff.new.text if self.diff.new else "")
+        return _prose.get_or_build((old, new), lambda: prose_diff(old, new))
 
     def as_dict(self) -> dict[str, Any]:
         """`specreg diff --json` plus the refs and the title and attribute changes."""

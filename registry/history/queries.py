@@ -15,7 +15,17 @@ from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownClause, UnknownVersion
 from registry.history.governance import governance_start
 from registry.ledger.refs import Point, iso
-from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion, Proposal, ProposalState
+from registry.lru import LruCache
+from registry.models import (
+    Clause,
+    ClauseKey,
+    ClauseVersion,
+    Commit,
+    DocumentVersion,
+    Proposal,
+    ProposalState,
+    change_list,
+)
 from registry.spec.worddiff import Op, word_diff
 
 
@@ -143,6 +153,10 @@ def _find_clause(session: Session, key: str) -> Clause:
     return session.get_one(Clause, former)
 
 
+# Built once: an alias is immutable, and making one per statement was a third of a small read's CPU.
+_INNER = aliased(ClauseVersion)
+
+
 def _in_force(seq: int, clause_id: SQLColumnExpression[int]) -> ScalarSelect[int]:
     """The id of the version in force at seq of the lineage `clause_id` names (correlated).
 
@@ -150,7 +164,7 @@ def _in_force(seq: int, clause_id: SQLColumnExpression[int]) -> ScalarSelect[int
     at 100k versions, because it reads each row to test whether it is live. The last written wins
     when one commit wrote two versions.
     """
-    v = aliased(ClauseVersion)
+    v = _INNER
     return (select(v.id).where(v.clause_id == clause_id, v.seq <= seq, v.live)
             .order_by(v.seq.desc(), v.id.desc()).limit(1).scalar_subquery())
 
@@ -346,16 +360,21 @@ def clauses_in(session: Session, ids: list[int], seq: int) -> list[ClauseView]:
 def show_clause(session: Session, key: str, point: Point) -> ClauseView:
     """One clause as it stood at the point."""
     clause = find_clause(session, key)
-    # version_at with its commit in the same statement
-    row = session.execute(
-        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
-        .where(ClauseVersion.clause_id == clause.id, ClauseVersion.seq <= point.seq, ClauseVersion.live)
-        .order_by(ClauseVersion.seq.desc()).limit(1)).first()
-    if row is None or row[0].removed:
+    found = _with_commit_at(session, clause.id, point.seq)
+    if found is None:
         raise UnknownVersion(f"clause {key!r} did not exist at {point.ref} ({point.sha[:12]})")
-    v, commit = row
+    v, commit = found
     parent = version_at(session, v.parent_id, point.seq) if v.parent_id else None
     return _view(v, commit, parent.key if parent else None)
+
+
+def _with_commit_at(session: Session, clause_id: int, seq: int) -> tuple[ClauseVersion, Commit] | None:
+    """`version_at` with the version's commit, in one statement."""
+    row = session.execute(
+        select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
+        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq, ClauseVersion.live)
+        .order_by(ClauseVersion.seq.desc()).limit(1)).first()
+    return None if row is None or row[0].removed else (row[0], row[1])
 
 
 def clause_history(session: Session, key: str) -> list[HistoryEntry]:
@@ -374,16 +393,20 @@ def histories(session: Session, clause_ids: Iterable[int], until_seq: int | None
         rank = func.row_number().over(partition_by=v.clause_id, order_by=(v.seq.desc(), v.id.desc())).label("rank")
         ranked = select(v.id, rank).where(*wanted).subquery()
         wanted = [v.id.in_(select(ranked.c.id).where(ranked.c.rank <= newest))]
-    rows = session.execute(select(v, Commit).join(Commit, Commit.seq == v.seq).where(*wanted)
-                           .order_by(v.seq, v.id)).all()
-    merged = merged_proposals(session, {c.sha for _v, c in rows})
+    # Columns, not rows: building two ORM objects per version was most of a long history's read.
+    c = Commit
+    rows = session.execute(select(v.clause_id, v.id, v.seq, c.sha, c.committed_at, c.author_name, c.author_email,
+                                  c.message, v.changes, v.key, v.title, v.document, v.previous_key, v.attributes,
+                                  v.body, v.removed)
+                           .join(c, c.seq == v.seq).where(*wanted).order_by(v.seq, v.id)).all()
+    merged = merged_proposals(session, {r.sha for r in rows})
     start = governance_start(session)
     out: dict[int, list[HistoryEntry]] = {}
-    for cv, c in rows:
-        out.setdefault(cv.clause_id, []).append(HistoryEntry(
-            cv.id, cv.seq, c.sha, c.committed_at, c.author_name, c.author_email, c.message, cv.change_set, cv.key,
-            cv.title, cv.document, cv.previous_key, dict(cv.attributes), cv.body, cv.removed, merged.get(c.sha),
-            start.pre_governance(cv.seq)))
+    for r in rows:
+        out.setdefault(r.clause_id, []).append(HistoryEntry(
+            r.id, r.seq, r.sha, r.committed_at, r.author_name, r.author_email, r.message,
+            change_list(r.changes), r.key, r.title, r.document, r.previous_key,
+            dict(r.attributes), r.body, r.removed, merged.get(r.sha), start.pre_governance(r.seq)))
     return out
 
 
@@ -420,9 +443,14 @@ def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDif
     clause = find_clause(session, key)
     views = []
     for point in (old, new):
-        v = version_at(session, clause.id, point.seq)
-        views.append(None if v is None else _view(v, session.get_one(Commit, v.seq), None))
+        found = _with_commit_at(session, clause.id, point.seq)
+        views.append(None if found is None else _view(*found, None))
     if views[0] is None and views[1] is None:
         raise UnknownVersion(f"clause {key!r} existed at neither {old.ref} nor {new.ref}")
-    ops = word_diff(views[0].text if views[0] else "", views[1].text if views[1] else "")
+    old_text, new_text = (views[0].text if views[0] else ""), (views[1].text if views[1] else "")
+    ops = _word_ops.get_or_build((old_text, new_text), lambda: word_diff(old_text, new_text))
     return ClauseDiff(clause.key, views[0], views[1], ops)
+
+
+# A word diff depends on its two texts alone (pure), so it is kept by them, never stale (shared: read only).
+_word_ops: LruCache[list[Op]] = LruCache(512)

@@ -97,7 +97,12 @@ class ClauseVersion(Live, Base):
     @property
     def change_set(self) -> list[str]:
         """The kinds of change as a list."""
-        return self.changes.split(",") if self.changes else []
+        return change_list(self.changes)
+
+
+def change_list(changes: str | None) -> list[str]:
+    """A version's `changes` column as a list of kinds (for reads that select the column alone)."""
+    return changes.split(",") if changes else []
 
 
 class Clause(Base):
