@@ -170,7 +170,14 @@ def _in_force(seq: int, clause_id: SQLColumnExpression[int]) -> ScalarSelect[int
 
 
 def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | None:
-    """The lineage's version in force at seq (None if it did not exist or was removed)."""
+    """The lineage's version in force at seq (None if it did not exist or was removed).
+
+    Once per transaction: a clause page asks for its parent's, and its owners for each ancestor's.
+    """
+    return once_per_transaction(session, ("version_at", clause_id, seq), lambda: _version_at(session, clause_id, seq))
+
+
+def _version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | None:
     v = session.scalars(
         select(ClauseVersion)
         .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq,

@@ -55,12 +55,13 @@ _rules: KeptAnswers[Rules] = KeptAnswers(16)
 
 
 class OwnersStore:
-    """One reader's view; OWNERS versions and people are cached for its lifetime (a request)."""
+    """One reader's view; OWNERS versions, people and registry assignments are cached for its lifetime (a request)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._rules: dict[int, Rules] = {}
         self._people: dict[str, Person] | None = None
+        self._logs: dict[int | None, list[tuple[int, str, str, str, datetime]]] = {}
 
     def version_at(self, seq: int) -> OwnersVersion | None:
         """The OWNERS version in force at seq; invalid versions never are (the previous one stays)."""
@@ -118,25 +119,33 @@ class OwnersStore:
 
     def assignments(self, moment: datetime | None, clause_id: int | None = None) -> dict[int, dict[str, str]]:
         """The same with who made each: clause lineage -> owner ref -> the email of the admin who assigned it."""
-        assigner = aliased(Person)
-        q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name, assigner.email)
-             .outerjoin(Person, Person.id == OwnerAssignment.person_id)
-             .outerjoin(Team, Team.id == OwnerAssignment.team_id)
-             .join(assigner, assigner.id == OwnerAssignment.actor_id)
-             .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
-        if moment is not None:
-            q = q.where(OwnerAssignment.created_at <= moment)
-        if clause_id is not None:
-            q = q.where(OwnerAssignment.clause_id == clause_id)
         out: dict[int, dict[str, str]] = {}
-        for cid, action, email, team, by in self.session.execute(q):
-            ref = email if email is not None else TEAM_PREFIX + team
+        for cid, action, ref, by, at in self._log(clause_id):
+            if moment is not None and at > moment:
+                break  # the log is in time order
             refs = out.setdefault(cid, {})
             if action == "assign" and ref not in refs:
                 refs[ref] = by
             elif action == "unassign":
                 refs.pop(ref, None)
         return out
+
+    def _log(self, clause_id: int | None) -> list[tuple[int, str, str, str, datetime]]:
+        """Every assignment and unassignment (of one lineage, or all), oldest first, read once per store:
+        an ownership history asks at each of its events."""
+        if clause_id not in self._logs:
+            assigner = aliased(Person)
+            q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name, assigner.email,
+                        OwnerAssignment.created_at)
+                 .outerjoin(Person, Person.id == OwnerAssignment.person_id)
+                 .outerjoin(Team, Team.id == OwnerAssignment.team_id)
+                 .join(assigner, assigner.id == OwnerAssignment.actor_id)
+                 .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
+            if clause_id is not None:
+                q = q.where(OwnerAssignment.clause_id == clause_id)
+            self._logs[clause_id] = [(cid, action, email if email is not None else TEAM_PREFIX + team, by, at)
+                                     for cid, action, email, team, by, at in self.session.execute(q)]
+        return self._logs[clause_id]
 
     def assigners(self, owner: Owner, made_by: Mapping[str, str], seq: int) -> tuple[str, ...]:
         """Who made the registry assignments that alone make `owner` an owner (directly or through a team);
