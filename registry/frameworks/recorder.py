@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, FrameworksFile, parse_frameworks
 from registry.gitsource import RawCommit
 from registry.history.queries import clause_summaries
@@ -86,8 +88,17 @@ class FrameworksWatcher(IngestWatcher):
                 self.warn(commit.sha, FRAMEWORKS_PATH, f"[map] key {e.key!r} names no clause at this commit", e.line)
 
 
+# frameworks.toml versions are written by an ingest only, which moves audit.newest_standing_event;
+# every clause page reads the file in force and parsed it again (shared: read only).
+_sources: KeptAnswers[FrameworksSource] = KeptAnswers(8)
+
+
 def frameworks_at(session: Session, seq: int) -> FrameworksSource:
     """The frameworks.toml in force at a commit: its newest usable version (none before the first)."""
+    return kept_while_standing(_sources, session, seq, lambda: _frameworks_at(session, seq))
+
+
+def _frameworks_at(session: Session, seq: int) -> FrameworksSource:
     row = session.execute(FrameworksVersion.in_force_at(seq).add_columns(Commit.sha)
                           .join(Commit, Commit.seq == FrameworksVersion.seq)).first()
     if row is None or row[0].status == "deleted":

@@ -10,6 +10,7 @@ from registry.accountability.unapproved import unapproved_changes
 from registry.accountability.verify import verify
 from registry.accounts.users import add_user
 from registry.errors import BadRequest, UnknownFramework
+from registry.frameworks import recorder
 from registry.frameworks.coverage import clause_items, framework_coverage, framework_index
 from registry.gitsource import SpecSource
 from registry.ledger.refs import resolve
@@ -191,3 +192,20 @@ def test_a_version_a_history_rewrite_took_off_the_branch_no_longer_applies(world
     assert framework_index(world.session, resolve(world.session, None)) == []
     with pytest.raises(UnknownFramework, match="known: none"):
         framework_coverage(world.session, "demo-act", resolve(world.session, None))
+
+
+def test_the_kept_frameworks_file_follows_a_new_version(world):
+    """The file in force is kept until the audit chain's standing event moves; an edit is seen at once."""
+    push(world, {"frameworks.toml": ACT})
+    world.session.commit()  # a session that has written gets fresh answers only
+    point = resolve(world.session, None)
+    before = recorder.frameworks_at(world.session, point.seq)
+    assert recorder.frameworks_at(world.session, point.seq) is before  # kept while nothing changed
+    assert [i.id for i in clause_items(world.session, "tone", point)] == []
+    push(world, {"frameworks.toml": ACT_V2})
+    world.session.commit()
+    point = resolve(world.session, None)
+    assert [i.id for i in clause_items(world.session, "tone", point)] == ["art-14"]
+    kept = recorder.frameworks_at(world.session, point.seq)
+    recorder._sources.clear()
+    assert kept == recorder.frameworks_at(world.session, point.seq)
