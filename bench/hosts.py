@@ -2,7 +2,7 @@
 
 Each host is what docs/deploy.md describes: its own instance folder (and so its own clone of the
 remote), the shared database, the shared session and audit keys, `specreg sync` once to make the
-clone, then `specreg serve --workers N` (gunicorn). bench/load.py drives two of them, and so does the
+clone, then `specreg serve --workers N --threads T` (gunicorn). bench/load.py drives two of them, and so does the
 two-host test (tests/deploy/test_two_hosts.py).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from registry.cli.web import DEFAULT_THREADS
 from registry.gitsource import trailers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,12 +106,13 @@ class Host:
         except json.JSONDecodeError as exc:
             raise RuntimeError(f"{self.name}: specreg {' '.join(args)} printed no JSON:\n{done.stderr}") from exc
 
-    def start(self, workers: int = 2) -> str:
-        """Start `specreg serve --workers N` on a free loopback port; its base URL once /healthz answers."""
+    def start(self, workers: int = 2, threads: int = DEFAULT_THREADS) -> str:
+        """Start `specreg serve --workers N --threads T` on a free loopback port; its base URL once /healthz answers."""
         port = free_port()
         self.instance.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "registry", "serve", "--port", str(port), "--workers", str(workers)],
+            [sys.executable, "-m", "registry", "serve", "--port", str(port), "--workers", str(workers),
+             "--threads", str(threads)],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_SECONDS

@@ -9,7 +9,7 @@ and merging. Prints throughput and p50/p95/p99 per request type, then checks: no
 passes on both hosts after a sync, and every merge that answered success has exactly one commit
 naming its proposal on the remote. Exit 1 when a check fails.
 
-    .venv/bin/python bench/load.py [--clients 8] [--requests 1500] [--time-limit 180] [--workers 2]
+    .venv/bin/python bench/load.py [--clients 8] [--requests 1500] [--time-limit 180] [--workers 2] [--threads 4]
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.hosts import Host, Reply, call, commits_naming, host_env
 from bench.load_world import PASSWORD, Shape, World, create_database, drop_database, populate
 from registry import wiring
+from registry.cli.web import DEFAULT_THREADS
 
 ADMIN_URL = os.environ.get("SPECREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 READS = ("home", "clause page", "history", "diff", "search")
@@ -217,7 +218,7 @@ def check_hosts(hosts: list[Host]) -> list[str]:
 
 
 def run_load(root: Path, clients: int, requests: int, limit: float, workers: int, shape: Shape,
-             admin_url: str = ADMIN_URL) -> tuple[str, list[str], Run]:
+             admin_url: str = ADMIN_URL, threads: int = DEFAULT_THREADS) -> tuple[str, list[str], Run]:
     """Build, serve, load, check: (the report, the problems found, the run)."""
     # The setup records events in this process: the hosts must MAC with the same key.
     audit_key = os.environ.setdefault("SPECREG_AUDIT_KEY", "load-bench-audit-key-0123456789abcdef0123456789")
@@ -229,22 +230,22 @@ def run_load(root: Path, clients: int, requests: int, limit: float, workers: int
         if hosts[1].cli("sync")[0]:
             raise RuntimeError("the second host could not sync")
         for host in hosts:
-            host.start(workers)
+            host.start(workers, threads)
         run = Run(world, hosts, requests, time.monotonic() + limit)
         run.unused = [(doc, cid) for doc, ids in world.clauses.items() for cid in ids]
         random.Random(1).shuffle(run.unused)
-        threads = [threading.Thread(target=client, args=(run, seed)) for seed in range(clients)]
+        runners = [threading.Thread(target=client, args=(run, seed)) for seed in range(clients)]
         started = time.monotonic()
-        for t in threads:
+        for t in runners:
             t.start()
-        for t in threads:
+        for t in runners:
             t.join()
         seconds = time.monotonic() - started
         problems = check_answers(run.samples)
         problems += check_merges(run.merged, commits_naming(world.remote, "main"))
         problems += check_hosts(hosts)
         summary = (f"{len(run.samples)} requests in {seconds:.1f} s ({len(run.samples) / seconds:.1f} req/s), "
-                   f"{clients} clients, 2 hosts x {workers} workers, {len(run.merged)} merges")
+                   f"{clients} clients, 2 hosts x {workers} workers x {threads} threads, {len(run.merged)} merges")
         return summary + "\n" + report(run.samples, seconds), problems, run
     finally:
         for host in hosts:
@@ -259,12 +260,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1500, help="requests in all (a login counts two)")
     parser.add_argument("--time-limit", type=float, default=180, help="seconds; no request starts after it")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per host")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"threads per worker (default {DEFAULT_THREADS}, specreg serve's)")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="a PostgreSQL server's maintenance database")
     args = parser.parse_args()
     wiring.install()  # the setup ingests in this process
     with tempfile.TemporaryDirectory(prefix="specreg-load-") as tmp:
         text, problems, _run = run_load(Path(tmp), args.clients, args.requests, args.time_limit, args.workers,
-                                        Shape(), args.admin_url)
+                                        Shape(), args.admin_url, args.threads)
     print(text)
     print("\n".join(f"FAIL {p}" for p in problems) or "OK: no 5xx, verify passes on both hosts, "
                                                       "every merge answered has exactly one commit on the remote")

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 V = TypeVar("V", bound=Callable[..., Any])
+POOL_SIZE = 5  # SQLAlchemy's default: connections an engine's pool keeps open
 A = TypeVar("A")
 K = TypeVar("K", bound=Hashable)
 
@@ -288,7 +289,10 @@ def init_app(app: Flask) -> None:
     """Create the app's engine and give each request its own session, closed at teardown."""
     from flask import g
 
-    engine = make_engine(app.config["DATABASE_URL"])
+    # A thread holds one connection while it serves a request: a pool smaller than the threads would
+    # open and close the extra ones (SQLAlchemy keeps 5 and opens up to 10 more), or make a request wait.
+    threads = int(app.config.get("SERVING_THREADS") or 1)
+    engine = make_engine(app.config["DATABASE_URL"], **({"pool_size": threads} if threads > POOL_SIZE else {}))
     app.extensions["specreg.engine"] = engine
     app.extensions["specreg.sessions"] = sessionmaker(bind=engine, expire_on_commit=False)
     # Requests that change state take SQLite's write lock at BEGIN (upgrading a read lock later fails).

@@ -1,17 +1,36 @@
 """What every command needs: settings, a database session, output in text or JSON."""
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from registry.config import Settings, load_settings
+from registry.errors import BadRequest
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
+
+
+T = TypeVar("T")
+
+
+def option_or_env(given: T | None, env: str, default: T, parse: Callable[[str], T]) -> T:
+    """An option's value: as given, else from its environment variable (parsed as the option is), else the default."""
+    if given is not None:
+        return given
+    configured = os.environ.get(env, "").strip()
+    if not configured:
+        return default
+    try:
+        return parse(configured)
+    except argparse.ArgumentTypeError as exc:
+        raise BadRequest(f"{env} {exc}") from None
 
 
 def print_error(as_json: bool, code: str, message: str, **extra: str) -> None:

@@ -1,10 +1,13 @@
 """Serving the app: gunicorn's workers in production, Flask's development server with `--dev`.
 
 gunicorn's master process forks the workers; each worker builds its own app (its own engine and
-connection pool: connections are never shared across a fork). Every worker must sign session
-cookies with the same key, else a login made by one worker is refused by the next: the key comes
-from SPECREG_SECRET_KEY or from the instance folder's `secret_key` file, which the master makes (or
-reads) before any worker starts, and a start where neither works is refused with the reason.
+connection pool: connections are never shared across a fork). With more than one thread a worker
+is gunicorn's gthread worker: its threads serve requests side by side, so a read never waits in the
+listen backlog behind a merge that waits on a lock or on git (docs/architecture.md, Threads, says
+what makes that safe). Every worker must sign session cookies with the same key, else a login
+made by one worker is refused by the next: the key comes from SPECREG_SECRET_KEY or from the
+instance folder's `secret_key` file, which the master makes (or reads) before any worker starts,
+and a start where neither works is refused with the reason.
 """
 from __future__ import annotations
 
@@ -53,15 +56,18 @@ class _Server(BaseApplication):
     def load(self) -> Flask:
         from registry.app import create_app
 
-        return create_app(settings=self.settings)  # in each worker, after the fork
+        # In each worker, after the fork; its connection pool holds a connection for each thread.
+        return create_app({"SERVING_THREADS": self.options["threads"]}, settings=self.settings)
 
 
-def serve_production(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve_production(settings: Settings, host: str, port: int, workers: int, threads: int = 1) -> None:
     """Run gunicorn until it is stopped (SIGTERM or SIGINT: finish the requests in flight, then exit)."""
     check_secret_key(settings, workers)
     _Server(settings, {
         "bind": bind_address(host, port),
         "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
         "timeout": TIMEOUT_SECONDS,
         "graceful_timeout": 30,
         "logconfig_dict": logging_config(),

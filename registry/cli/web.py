@@ -2,18 +2,32 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-from registry.cli.context import Context
+from registry.cli.context import Context, option_or_env
 
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
+THREADS_ENV = "SPECREG_THREADS"
+# Threads per worker process. A request mostly waits (on PostgreSQL, on the merge lock a merge on
+# another host holds, on git fetching and pushing), and a waiting thread lets the others run. With
+# bench/load.py on 2 cores (2 hosts x 2 workers, 8 clients; load average 8-12 from other work, so
+# several times a quiet machine's figures) reads' p95 was 1.2-2.9 s with 1 thread, 1.0-2.2 s with 2,
+# 0.23-0.8 s with 4 and 0.15-0.63 s with 8. 8 gained a little more than 4 but doubles the database
+# connections each worker may hold (docs/deploy.md sizes max_connections by them, and shows the
+# figures). 1 runs gunicorn's sync worker.
+DEFAULT_THREADS = 4
+MAX_THREADS = 32
 
 
-def _workers(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_WORKERS}, not {text!r}")
-    return int(text)
+def _count(most: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= most:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {most}, not {text!r}")
+        return int(text)
+
+    return parse
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,8 +36,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        help="run the web app (gunicorn workers; --dev: Flask's development server)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+    p.add_argument("--workers", type=_count(MAX_WORKERS), default=None, metavar="N",
                    help=f"worker processes of the production server (default {DEFAULT_WORKERS})")
+    p.add_argument("--threads", type=_count(MAX_THREADS), default=None, metavar="N",
+                   help=f"threads per worker process (default: {THREADS_ENV}, else {DEFAULT_THREADS}; "
+                        "1: gunicorn's sync worker)")
     p.add_argument("--dev", action="store_true", help="Flask's development server: one process, for local use")
     p.set_defaults(handler=cmd_serve)
 
@@ -32,7 +49,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-serve", action="store_true", help="stop after ingest")
-    p.set_defaults(handler=cmd_demo, dev=True, workers=None)  # the demo runs on the development server
+    p.set_defaults(handler=cmd_demo, dev=True, workers=None, threads=None)  # the demo runs on the development server
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
@@ -42,16 +59,20 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
     where = f"{ctx.settings.repo} at http://{serving.bind_address(args.host, args.port)}/"
     if args.dev:
-        if args.workers not in (None, 1):
+        # The development server is one process that serves each request in a thread of its own:
+        # neither count applies (SPECREG_THREADS, meant for the production units, is not read).
+        if args.workers not in (None, 1) or args.threads not in (None, 1):
             raise ConfigError("--dev runs Flask's development server, which is one process; "
-                              "drop --dev to run --workers processes")
+                              "drop --dev to run --workers processes of --threads threads")
         ctx.note(f"Specreg serving {where} with the development server  (Ctrl-C stops)")
         serving.serve_development(ctx.settings, args.host, args.port)
         return 0
     workers = args.workers or DEFAULT_WORKERS
+    threads = option_or_env(args.threads, THREADS_ENV, DEFAULT_THREADS, _count(MAX_THREADS))
     serving.check_secret_key(ctx.settings, workers)  # refused before anything starts, with the reason
-    ctx.note(f"Specreg serving {where} with {workers} worker process{'es' if workers > 1 else ''}  (Ctrl-C stops)")
-    serving.serve_production(ctx.settings, args.host, args.port, workers)
+    ctx.note(f"Specreg serving {where} with {workers} worker process{'es' if workers > 1 else ''} x "
+             f"{threads} thread{'s' if threads > 1 else ''}  (Ctrl-C stops)")
+    serving.serve_production(ctx.settings, args.host, args.port, workers, threads)
     return 0
 
 

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Callable
 from datetime import timedelta
 
-from registry.cli.context import Context
-from registry.errors import BadRequest
+from registry.cli.context import Context, option_or_env
 
 INTERVAL_ENV = "SPECREG_WORKER_INTERVAL"
 RETENTION_ENV = "SPECREG_WEBHOOK_RETENTION_DAYS"
@@ -50,19 +47,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_worker)
 
 
-def _setting(given: float | None, env: str, default: float, parse: Callable[[str], float]) -> float:
-    """An option's value: as given, else from its environment variable, else the default."""
-    if given is not None:
-        return float(given)
-    configured = os.environ.get(env, "").strip()
-    if not configured:
-        return default
-    try:
-        return parse(configured)
-    except argparse.ArgumentTypeError as exc:
-        raise BadRequest(f"{env} {exc}") from None
-
-
 def _request(kind: str, ctx: Context) -> int:
     """Record a durable request for the job; a running worker does it within about a second."""
     from registry.worker.requests import request_job
@@ -85,9 +69,9 @@ def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
 
     if args.request:
         return _request(args.request, ctx)
-    interval = _setting(args.interval, INTERVAL_ENV, DEFAULT_INTERVAL, _seconds)
-    verify_interval = _setting(args.verify_interval, VERIFY_INTERVAL_ENV, DEFAULT_VERIFY_INTERVAL, _seconds)
-    keep = timedelta(days=_setting(args.webhook_retention, RETENTION_ENV, DEFAULT_RETENTION.days, _days))
+    interval = option_or_env(args.interval, INTERVAL_ENV, DEFAULT_INTERVAL, _seconds)
+    verify_interval = option_or_env(args.verify_interval, VERIFY_INTERVAL_ENV, DEFAULT_VERIFY_INTERVAL, _seconds)
+    keep = timedelta(days=option_or_env(args.webhook_retention, RETENTION_ENV, DEFAULT_RETENTION.days, _days))
     with ctx.session():  # refuses an out-of-date schema before anything runs
         pass
     logging.config.dictConfig(logging_config())

@@ -149,11 +149,11 @@ def openapi_document() -> dict[str, Any]:
     from registry.web.frameworks.openapi import add_frameworks
     from registry.web.proposals.openapi import add_proposals
 
-    add_proposals(PATHS, SCHEMAS)
-    add_evidence(PATHS, SCHEMAS)
-    add_frameworks(PATHS, SCHEMAS)
-    add_accountability(PATHS, SCHEMAS)
-    add_users(PATHS, SCHEMAS)
+    # Copies: the module's dicts are shared by every thread serving a request, and one thread adding
+    # the areas' paths while another serializes them would change a dict during its iteration.
+    paths, schemas = dict(PATHS), dict(SCHEMAS)
+    for add in (add_proposals, add_evidence, add_frameworks, add_accountability, add_users):
+        add(paths, schemas)
     error = {"content": {"application/json": {"schema": _ref("Error")}}}
     return {
         "openapi": "3.1.0",
@@ -162,9 +162,9 @@ def openapi_document() -> dict[str, Any]:
                                 "evidence reports and (for admins) users. "
                                 "Reads are open (the user list is for admins); writes need a bearer token. Errors are "
                                 "{\"error\": code, \"message\": text}."},
-        "paths": PATHS,
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "responses": {"E400": {"description": "Bad request: a malformed parameter, or a body that is not "
                                                   "a JSON object, has a field of the wrong type or misses one "
                                                   "(the message names the field)", **error},

@@ -167,3 +167,69 @@ def test_serve_dev_with_several_workers_is_refused(instance, capsys):
 def test_a_worker_count_outside_one_to_sixty_four_is_a_usage_error(instance, capsys, workers):
     assert main(["serve", "--workers", workers]) == 2
     assert "must be a whole number from 1 to 64" in capsys.readouterr().err
+
+
+def test_serve_dev_with_several_threads_is_refused(instance, capsys):
+    assert main(["serve", "--dev", "--threads", "4"]) == 1
+    assert "drop --dev to run --workers processes of --threads threads" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("threads", ["0", "33", "four", "٣"])
+def test_a_thread_count_outside_one_to_thirty_two_is_a_usage_error(instance, capsys, threads):
+    assert main(["serve", "--threads", threads]) == 2
+    assert "must be a whole number from 1 to 32" in capsys.readouterr().err
+
+
+@pytest.fixture
+def served(monkeypatch) -> list[tuple[str, int | None, int | None]]:
+    """What `specreg serve` would have started: (server, workers, threads), with nothing started."""
+    from registry.cli import serving
+
+    calls: list[tuple[str, int | None, int | None]] = []
+    monkeypatch.setattr(serving, "serve_production",
+                        lambda _settings, _host, _port, workers, threads: calls.append(("gunicorn", workers, threads)))
+    monkeypatch.setattr(serving, "serve_development", lambda *_args: calls.append(("dev", None, None)))
+    return calls
+
+
+@pytest.mark.parametrize(("argv", "env", "threads"), [
+    ([], None, 4), (["--threads", "8"], None, 8), ([], "2", 2), ([], " 6 ", 6), (["--threads", "1"], "8", 1)])
+def test_serve_takes_its_threads_from_the_option_else_specreg_threads_else_four(
+        instance, monkeypatch, served, argv, env, threads):
+    if env is not None:
+        monkeypatch.setenv("SPECREG_THREADS", env)
+    assert main(["serve", "--workers", "3", *argv]) == 0
+    assert served == [("gunicorn", 3, threads)]
+
+
+@pytest.mark.parametrize("env", ["0", "33", "many"])
+def test_a_bad_specreg_threads_refuses_to_start_and_names_the_setting(instance, monkeypatch, served, capsys, env):
+    monkeypatch.setenv("SPECREG_THREADS", env)
+    assert main(["serve"]) == 1
+    assert f"SPECREG_THREADS must be a whole number from 1 to 32, not {env!r}" in capsys.readouterr().err
+    assert served == []
+
+
+def test_serve_dev_leaves_specreg_threads_to_the_production_server(instance, monkeypatch, served):
+    monkeypatch.setenv("SPECREG_THREADS", "8")  # set for the systemd unit; the development server has its own threads
+    assert main(["serve", "--dev"]) == 0
+    assert served == [("dev", None, None)]
+
+
+@pytest.mark.parametrize(("threads", "worker_class"), [(1, "sync"), (4, "gthread")])
+def test_more_than_one_thread_runs_gunicorns_gthread_worker_and_one_its_sync_worker(
+        instance, monkeypatch, threads, worker_class):
+    from registry.cli import serving
+
+    seen = []
+    monkeypatch.setattr(serving._Server, "run", lambda server: seen.append(server.cfg))
+    serving.serve_production(load_settings(), "127.0.0.1", _free_port(), 2, threads)
+    assert [(cfg.worker_class_str, cfg.workers, cfg.threads) for cfg in seen] == [(worker_class, 2, threads)]
+
+
+@pytest.mark.parametrize(("threads", "kept"), [(None, 5), (4, 5), (12, 12)])
+def test_a_workers_connection_pool_keeps_a_connection_for_each_of_its_threads(instance, threads, kept):
+    from registry.app import create_app
+
+    app = create_app({} if threads is None else {"SERVING_THREADS": threads})
+    assert app.extensions["specreg.engine"].pool.size() == kept

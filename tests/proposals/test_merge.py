@@ -48,6 +48,21 @@ def body(world, key: str) -> str:
     return show_clause(world.session, key, resolve(world.session, None)).text
 
 
+def test_a_merge_reads_its_new_commit_in_its_own_process_so_a_threaded_worker_spawns_no_interpreter(
+        world, monkeypatch):
+    import multiprocessing
+
+    def no_reader_process(method: str | None = None) -> None:
+        # In a process with several threads (gunicorn's gthread worker) a reader process could only
+        # be spawned, a fresh interpreter importing the registry, on every merge.
+        raise AssertionError(f"the merge's ingest started a {method} reader process")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_reader_process)
+    n = approved(world)
+    assert do_merge(world, n).state == "merged"
+    assert body(world, "respect_privacy") == "Never reveal personal data."
+
+
 def test_a_merge_makes_one_commit_with_the_new_text_and_ingests_it(world):
     n = approved(world)
     before = world.repo.head()

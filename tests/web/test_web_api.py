@@ -104,6 +104,18 @@ def test_the_openapi_document_describes_exactly_the_real_routes(client, app):
         assert set(item) == api_methods(app, path), path
 
 
+def test_building_the_openapi_document_leaves_the_shared_base_document_as_it_was():
+    # Every thread of a worker builds the document from these module dicts: none may change them.
+    from registry.web import openapi
+
+    paths, schemas = set(openapi.PATHS), json.dumps(openapi.SCHEMAS, sort_keys=True)
+    document = openapi.openapi_document()
+    assert "/api/v1/proposals" in document["paths"] and "proposal" in \
+        document["components"]["schemas"]["HistoryEntry"]["properties"]
+    assert (set(openapi.PATHS), json.dumps(openapi.SCHEMAS, sort_keys=True)) == (paths, schemas)
+    assert openapi.openapi_document() == document
+
+
 def test_every_route_is_in_the_docs(app):
     docs = re.sub(r"<[^>]+>", "<>", "\n".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.md")))
     for rule in app.url_map.iter_rules():

@@ -21,7 +21,8 @@ CHECK_REPORT = _obj(name=STR, status={"enum": ["pending", "success", "failure"]}
 def add_proposals(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
     """Put the proposal endpoints and schemas into the document (idempotent)."""
     schemas.update(SCHEMAS)
-    schemas["HistoryEntry"]["properties"]["proposal"] = {"type": ["integer", "null"]}
+    entry = schemas["HistoryEntry"]  # the shared base document's: changed as a copy, never in place
+    schemas["HistoryEntry"] = {**entry, "properties": {**entry["properties"], "proposal": {"type": ["integer", "null"]}}}
     paths.update(PATHS)
 
 
