@@ -54,12 +54,6 @@ class Conflict(SpecregError):
     status = 409
 
 
-class IntegrityFailure(Conflict):
-    """The database disagrees with the audit trail (a row changed behind the registry's back)."""
-
-    code = "integrity_error"
-
-
 class UnknownPrompt(NotFound):
     """No evaluation prompt file by this name at the requested ref."""
 

@@ -15,6 +15,11 @@ def summary_line(r: ProposalSummary) -> str:
             + "; ".join(facts))
 
 
+def _unrecorded(why: str | None) -> str:
+    """The mark of a review or check report the audit chain does not back (empty when it does)."""
+    return "" if why is None else f" (NOT IN THE AUDIT RECORD, counts for nothing: {why})"
+
+
 def detail_text(d: ProposalDetail) -> str:
     """Header, rationale, the current revision's clauses, reviews, comments, the timeline and policy status."""
     lines = [f"#{d.id} {d.title}  [{d.state}]",
@@ -35,12 +40,12 @@ def detail_text(d: ProposalDetail) -> str:
         status = "" if r.pending else (" (withdrawn)" if r.withdrawn_at else " (dismissed)")
         stale = " (stale)" if r.stale else ""
         lines.append(f"review {r.id}: {r.printed_name} {iso(r.time)} r{r.revision}: {r.meaning}"
-                     f"{stale}{status}" + (f" - {r.comment}" if r.comment else ""))
+                     f"{stale}{status}{_unrecorded(r.unrecorded)}" + (f" - {r.comment}" if r.comment else ""))
     for c in d.comments:
         lines.append(f"comment by {c.author.name} {iso(c.time)}: {c.text}")
     for k in d.checks:
         lines.append(f"check {k.name}: {k.status} on r{k.revision} {iso(k.time)}" + (f" {k.url}" if k.url else "")
-                     + (f" - {k.summary}" if k.summary else ""))
+                     + _unrecorded(k.unrecorded) + (f" - {k.summary}" if k.summary else ""))
     if d.timeline:
         lines += ["", "timeline:"] + [f"  {iso(e.time)} {e.action} by {e.actor.name} <{e.actor.email}>"
                                       + (f": {e.detail}" if e.detail else "") for e in d.timeline]

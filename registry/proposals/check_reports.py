@@ -14,7 +14,7 @@ from registry.audit import events as audit
 from registry.errors import BadRequest
 from registry.ledger.refs import iso
 from registry.models import CheckReport, Proposal, utcnow
-from registry.proposals import permissions, store
+from registry.proposals import permissions, provenance, store
 from registry.proposals.check_rules import (
     CheckFacts,
     CheckInputError,
@@ -62,10 +62,14 @@ def report_check(session: Session, actor: Actor | None, number: int, name: str, 
 
 
 def standing_reports(session: Session, proposal: Proposal) -> tuple[CheckView, ...]:
-    """The reports that stand on a proposal: the latest per (name, revision), newest revision first, by name."""
+    """The reports that stand on a proposal, the latest recorded one per (name, revision), and beside them
+    every report no `check.report` event backs (marked, never standing): newest revision first, by name."""
     numbers = store.revision_numbers(session, proposal)
     rows = store.check_reports(session, proposal)
-    by_id = {r.id: r for r in rows}
-    won = latest(CheckFacts(r.id, r.name, r.status, numbers[r.revision_id], r.url, r.created_at) for r in rows)
-    ordered = sorted(won.values(), key=lambda f: (-f.revision, f.name))
-    return tuple(CheckView(f.name, f.status, f.revision, f.url, by_id[f.id].summary, f.at) for f in ordered)
+    unrecorded = provenance.check_records(session, proposal.id, rows, numbers)
+    won = {f.id for f in latest(CheckFacts(r.id, r.name, r.status, numbers[r.revision_id], r.url, r.created_at)
+                                for r in rows if unrecorded[r.id] is None).values()}
+    shown = [r for r in rows if r.id in won or unrecorded[r.id] is not None]
+    ordered = sorted(shown, key=lambda r: (-numbers[r.revision_id], r.name, r.id))
+    return tuple(CheckView(r.name, r.status, numbers[r.revision_id], r.url, r.summary, r.created_at, unrecorded[r.id])
+                 for r in ordered)

@@ -21,7 +21,7 @@ from registry.models import Proposal
 from registry.proposals import store
 from registry.proposals.policy import ClauseFacts, Facts, standing
 from registry.proposals.states import APPROVED, FINAL, OPEN, transition
-from registry.proposals.verdict import may_approve, verdict
+from registry.proposals.verdict import may_approve, standing_reviews, verdict
 
 ACTIONS = ("comment", "approve", "request_changes", "withdraw_veto", "dismiss", "revise", "submit", "withdraw",
            "reject", "merge")
@@ -239,9 +239,12 @@ def require_proposer(actor: Actor | None) -> Actor:
 def load_facts(session: Session, proposal: Proposal, actions: Collection[str] = ACTIONS) -> ProposalFacts:
     """The facts the rules of these actions read (the policy's verdict only when one of them needs it)."""
     numbers = store.revision_numbers(session, proposal)
-    pending = tuple(PendingReview(r.id, r.kind, r.reviewer_id, numbers[r.revision_id])
-                    for r in store.reviews(session, proposal) if r.pending)
     v = verdict(session, proposal) if NEEDS_VERDICT.intersection(actions) else None
+    # The reviews that count as the audit chain recorded them: a forged row neither blocks its giver's
+    # real review nor is there to withdraw or dismiss.
+    counting = {f.id for f in (v.facts.reviews if v else standing_reviews(session, proposal, numbers)) if f.recorded}
+    pending = tuple(PendingReview(r.id, r.kind, r.reviewer_id, numbers[r.revision_id])
+                    for r in store.reviews(session, proposal) if r.id in counting)
     return ProposalFacts(proposal.id, proposal.state, proposal.proposer_id, proposal.revision,
                          frozenset(store.revision_authors(session, proposal)), pending,
                          None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing),

@@ -6,7 +6,8 @@ an approval counts only for the revision and exact text (digest) it was given fo
 the touched clauses its giver may approve now; separation of duties: ownership that rests only on
 registry assignments made by the proposer or a revision author (or by an account whose password one
 of them set) does not count for their proposal, and nobody whose password someone else set counts
-until they set their own; a pending request for changes blocks.
+until they set their own; a pending request for changes blocks; a review the audit chain does not
+back (`ReviewFacts.unrecorded`, decided by registry.proposals.verdict) is neither an approval nor a veto.
 `policy.toml` sets how many approvals: `[defaults]`, per authority level (`[authority.root]`) and
 per clause (`[clause."respect_privacy"]`); a clause must satisfy the strictest level that applies
 to it, before and after the change. `[governance]` says where governance began (`start`: a ref;
@@ -248,6 +249,14 @@ class ReviewFacts:
     digest: str
     at: datetime
     id: int | None = None  # the review's row, so callers can name the approvals that counted
+    # Why the audit chain does not back the review (None: it does); such a review is no approval and no veto
+    # (registry.proposals.verdict.standing_reviews decides it).
+    unrecorded: str | None = None
+
+    @property
+    def recorded(self) -> bool:
+        """The audit chain backs the review: it may count."""
+        return self.unrecorded is None
 
 
 @dataclass(frozen=True)
@@ -503,11 +512,15 @@ def _stale(facts: Facts, review: ReviewFacts) -> str | None:
     return None
 
 
+def _unrecorded(review: ReviewFacts) -> str | None:
+    return None if review.recorded else f"not in the audit record: {review.unrecorded}"
+
+
 def judge_approvals(facts: Facts) -> tuple[tuple[CountedApproval, ...], tuple[UncountedApproval, ...]]:
     """Every pending approval, counted (with the touched clauses it counts for) or not (with why), in
     review order.
 
-    One per person: an approval of the current revision's exact text, by someone who wrote no
+    One per person: an approval the audit chain backs, of the current revision's exact text, by someone who wrote no
     revision and whose password is their own, who may approve at least one touched clause now (its
     owners, or the admins when it has none) by more than an assignment the proposer's side made.
     Someone whose ownership moved away after approving no longer counts.
@@ -518,7 +531,7 @@ def judge_approvals(facts: Facts) -> tuple[tuple[CountedApproval, ...], tuple[Un
         if r.kind != "approve" or r.reviewer.email in counted:
             continue
         clauses, why = standing(facts, r.reviewer.email)
-        why = _excluded(facts, r.reviewer.email) or _stale(facts, r) or why
+        why = _unrecorded(r) or _excluded(facts, r.reviewer.email) or _stale(facts, r) or why
         if why:
             uncounted.append(UncountedApproval(r, why))
         else:
@@ -558,7 +571,7 @@ def evaluate(policy: Policy, facts: Facts) -> Evaluation:
     notes = tuple(u.note for u in uncounted) + tuple(_partly(facts, counted))
     vetoes = tuple(f"veto: {r.reviewer.name} requested changes on {r.at:%Y-%m-%d %H:%M} UTC; it blocks until "
                    "they withdraw it or an admin dismisses it [rule: a pending veto blocks]"
-                   for r in facts.reviews if r.kind == "request_changes")
+                   for r in facts.reviews if r.kind == "request_changes" and r.recorded)
     statuses = []
     memo: dict[str, frozenset[str]] = {}  # each person's standing judged once for all clauses
     for c in facts.clauses:

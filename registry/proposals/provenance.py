@@ -2,21 +2,21 @@
 
 The chain is hash-chained (and keyed), the rows are not: a review or a check report inserted with
 SQL, a request for changes marked dismissed, or a proposal set to `approved` behind the registry's
-back leaves no event. Verify names each such row, merge refuses to write an `Approved-by:` trailer
-for an approval no event recorded (registry.proposals.merge), and the verdict counts only the check
-reports an event recorded (registry.proposals.verdict), so a forged `success` neither approves nor
-merges anything.
+back leaves no event. Verify names each such row; the verdict (registry.proposals.verdict,
+`standing_reviews` and its checks) counts only the reviews and check reports an event recorded as
+they stand, so a forged approval or `success` neither approves nor merges anything, and the pages
+mark such rows as not in the audit record.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, by_subject
-from registry.errors import IntegrityFailure
 from registry.ledger.refs import iso
 from registry.models import AuditEvent, CheckReport, Person, Proposal, Review, Revision
 
@@ -55,8 +55,17 @@ def _recorded(made: list[AuditEvent], what: str, action: str, email: str, signed
     return None
 
 
-def review_mismatches(session: Session, r: Review, events: Iterable[AuditEvent]) -> list[str]:
-    """Why the review row is not what the chain recorded (empty when it is).
+@dataclass(frozen=True)
+class ReviewRecord:
+    """A review row as the audit chain has it."""
+
+    made: bool  # the event that recorded the review says what the row says (kind, giver, revision, digest, ...)
+    standing: bool  # neither withdrawn nor dismissed, by the chain's events (by the row when no event made it)
+    wrong: str | None  # why the row is not what the chain recorded (None: it is)
+
+
+def review_record(session: Session, r: Review, events: Iterable[AuditEvent]) -> ReviewRecord:
+    """The review row against the chain.
 
     `events` are the proposal's review events, oldest first: the one that recorded the review
     must match its kind, giver, revision, digest, meaning, printed name and time; its withdrawal
@@ -67,15 +76,22 @@ def review_mismatches(session: Session, r: Review, events: Iterable[AuditEvent])
     email = session.get_one(Person, r.reviewer_id).email
     wrong = _recorded(made, f"{_what(r)} by {r.printed_name}", f"review.{r.kind}", email, _signed_as(session, r))
     if wrong is not None:
-        return [wrong]
+        return ReviewRecord(False, r.pending, wrong)
     settled = [_new(e) for e in mine if e.action in SETTLE_ACTIONS]
-    pending = settled[-1].get("pending", True) if settled else True
+    pending = bool(settled[-1].get("pending", True)) if settled else True
     if r.pending != pending:
-        return [f"the {_what(r)} by {r.printed_name} is {_status(r.pending)} in the database, but the audit "
-                f"events say {_status(pending)}"]
-    if (r.dismiss_reason or None) != (settled[-1].get("reason") if settled else None):
-        return [f"the {_what(r)} by {r.printed_name} was dismissed with a reason no audit event recorded (edited)"]
-    return []
+        wrong = (f"the {_what(r)} by {r.printed_name} is {_status(r.pending)} in the database, but the audit "
+                 f"events say {_status(pending)}")
+    elif (r.dismiss_reason or None) != (settled[-1].get("reason") if settled else None):
+        wrong = f"the {_what(r)} by {r.printed_name} was dismissed with a reason no audit event recorded (edited)"
+    return ReviewRecord(True, pending, wrong)
+
+
+def review_records(session: Session, proposal_id: int, reviews: Iterable[Review]) -> dict[int, ReviewRecord]:
+    """`review_record` of each of the proposal's reviews, by review id (its events read once)."""
+    reviews = list(reviews)
+    events = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS) if reviews else []
+    return {r.id: review_record(session, r, events) for r in reviews}
 
 
 def _status(pending: bool) -> str:
@@ -93,9 +109,9 @@ def _review_events(session: Session) -> dict[str, list[AuditEvent]]:
 def check_recorded_reviews(session: Session) -> list[Finding]:
     """Every review row against the audit event that recorded it (check `review`)."""
     events = _review_events(session)
-    return [Finding("review", f"proposal {r.proposal_id} review {r.id}", m)
-            for r in session.scalars(select(Review).order_by(Review.proposal_id, Review.id))
-            for m in review_mismatches(session, r, events.get(f"proposal:{r.proposal_id}", []))]
+    records = ((r, review_record(session, r, events.get(f"proposal:{r.proposal_id}", [])))
+               for r in session.scalars(select(Review).order_by(Review.proposal_id, Review.id)))
+    return [Finding("review", f"proposal {r.proposal_id} review {r.id}", rec.wrong) for r, rec in records if rec.wrong]
 
 
 def check_proposal_states(session: Session) -> list[Finding]:
@@ -132,12 +148,13 @@ def _proposal_events(session: Session, proposal_id: int, actions: tuple[str, ...
     return by_subject(session, f"proposal:{proposal_id}", actions).get(f"proposal:{proposal_id}", [])
 
 
-def recorded_checks(session: Session, proposal_id: int, reports: Iterable[CheckReport],
-                    numbers: dict[int, int]) -> list[CheckReport]:
-    """The reports a `check.report` event recorded as they stand (`numbers`: revision id -> number)."""
+def check_records(session: Session, proposal_id: int, reports: Iterable[CheckReport],
+                  numbers: dict[int, int]) -> dict[int, str | None]:
+    """Why each report is not what its `check.report` event recorded (None: it is), by report id
+    (`numbers`: revision id -> number)."""
     reports = list(reports)
     events = _proposal_events(session, proposal_id, CHECK_ACTIONS) if reports else []
-    return [c for c in reports if check_mismatch(session, c, numbers[c.revision_id], events) is None]
+    return {c.id: check_mismatch(session, c, numbers[c.revision_id], events) for c in reports}
 
 
 def check_recorded_checks(session: Session) -> list[Finding]:
@@ -154,14 +171,6 @@ def check_recorded_checks(session: Session) -> list[Finding]:
 
 def unrecorded(session: Session, proposal_id: int, approvals: Iterable[SignedApproval]) -> list[str]:
     """Why each of these approvals of the proposal is not what the audit chain recorded (empty when all are)."""
-    mine = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS)
-    return [f"review {a.review}: {m}" for a in approvals
-            for m in review_mismatches(session, session.get_one(Review, a.review), mine)]
+    records = review_records(session, proposal_id, (session.get_one(Review, a.review) for a in approvals))
+    return [f"review {i}: {rec.wrong}" for i, rec in records.items() if rec.wrong]
 
-
-def require_recorded(session: Session, proposal_id: int, approvals: Iterable[SignedApproval]) -> None:
-    """IntegrityFailure when an approval a merge would name is not what the audit chain recorded."""
-    wrong = unrecorded(session, proposal_id, approvals)
-    if wrong:
-        raise IntegrityFailure(f"proposal #{proposal_id} cannot merge: its Approved-by trailers would name an "
-                               f"approval the audit trail does not back ({'; '.join(wrong)}); run `specreg verify`")

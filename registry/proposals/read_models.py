@@ -140,15 +140,22 @@ class ReviewView:
     withdrawn_at: datetime | None
     dismissed: Dismissal | None
     classes: dict[str, str] | None = None  # each touched clause's class as the reviewer saw it (None: not kept)
+    unrecorded: str | None = None  # why the row is not what the audit chain recorded (None: it is)
+
+    @property
+    def recorded(self) -> bool:
+        """The row is what the audit chain recorded (else it counts for nothing, and is shown so)."""
+        return self.unrecorded is None
 
     def as_dict(self) -> dict[str, Any]:
         """{"id", "kind", "reviewer", "printed_name", "time", "meaning", "digest", "revision", "comment",
-        "pending", "stale", "withdrawn_at", "dismissed", "classes"}."""
+        "pending", "stale", "withdrawn_at", "dismissed", "classes", "recorded", "unrecorded"}."""
         return {"id": self.id, "kind": self.kind, "reviewer": self.reviewer.as_dict(), "printed_name": self.printed_name,
                 "time": iso(self.time), "meaning": self.meaning, "digest": self.digest, "revision": self.revision,
                 "comment": self.comment, "pending": self.pending, "stale": self.stale,
                 "withdrawn_at": iso(self.withdrawn_at),
-                "dismissed": None if self.dismissed is None else self.dismissed.as_dict(), "classes": self.classes}
+                "dismissed": None if self.dismissed is None else self.dismissed.as_dict(), "classes": self.classes,
+                "recorded": self.recorded, "unrecorded": self.unrecorded}
 
 
 @dataclass(frozen=True)
@@ -197,7 +204,8 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class CheckView:
-    """A check report that stands: the latest of its name on its revision."""
+    """A check report that stands (the latest recorded one of its name on its revision), or one no
+    `check.report` event backs, which never stands (`unrecorded` says why)."""
 
     name: str
     status: str  # pending, success or failure
@@ -205,11 +213,18 @@ class CheckView:
     url: str | None
     summary: str
     time: datetime
+    unrecorded: str | None = None  # why the row is not what the audit chain recorded (None: it is)
+
+    @property
+    def recorded(self) -> bool:
+        """The report is what its `check.report` event recorded (else it counts for nothing, and is shown so)."""
+        return self.unrecorded is None
 
     def as_dict(self) -> dict[str, Any]:
-        """{"name", "status", "revision", "url", "summary", "time"}."""
+        """{"name", "status", "revision", "url", "summary", "time", "recorded", "unrecorded"}."""
         return {"name": self.name, "status": self.status, "revision": self.revision, "url": self.url,
-                "summary": self.summary, "time": iso(self.time)}
+                "summary": self.summary, "time": iso(self.time), "recorded": self.recorded,
+                "unrecorded": self.unrecorded}
 
 
 @dataclass(frozen=True)

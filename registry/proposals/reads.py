@@ -28,7 +28,7 @@ from registry.models import (
     Revision,
 )
 from registry.paging import PAGE_SIZE, Page, page_of, window
-from registry.proposals import counted, merge_trailers, store, verdict_memo
+from registry.proposals import counted, merge_trailers, provenance, store, verdict_memo
 from registry.proposals.authoring import read_document
 from registry.proposals.check_reports import standing_reports
 from registry.proposals.governance import FILE
@@ -90,13 +90,14 @@ def _revision_view(session: Session, r: Revision) -> RevisionView:
                         r.note, tuple(change_view(session, ch) for ch in store.changes(session, r)))
 
 
-def _review_view(session: Session, r: Review, numbers: dict[int, int], current: Revision) -> ReviewView:
+def _review_view(session: Session, r: Review, numbers: dict[int, int], current: Revision,
+                 unrecorded: str | None) -> ReviewView:
     dismissed = None if r.dismissed_at is None else Dismissal(
         None if r.dismissed_by_id is None else _who(session, r.dismissed_by_id), r.dismissed_at, r.dismiss_reason)
     stale = r.kind == "approve" and (r.revision_id != current.id or r.digest != current.digest)
     return ReviewView(r.id, r.kind, _who(session, r.reviewer_id), r.printed_name, r.created_at,
                       r.meaning, r.digest, numbers[r.revision_id], r.comment, r.pending, stale, r.withdrawn_at,
-                      dismissed, r.classes)
+                      dismissed, r.classes, unrecorded)
 
 
 def _comment_view(session: Session, c: Comment) -> CommentView:
@@ -155,11 +156,13 @@ def proposal_detail(session: Session, number: int) -> ProposalDetail:
     p = store.get_proposal(session, number)
     current = store.current_revision(session, p)
     numbers = store.revision_numbers(session, p)
+    reviews = store.reviews(session, p)
+    records = provenance.review_records(session, p.id, reviews)
     return ProposalDetail(
         p.id, p.title, p.rationale, p.state, _who(session, p.proposer_id), p.created_at,
         p.updated_at, p.revision, p.closed_reason, MergeInfo(p.merged_sha, p.merged_at) if p.merged_sha else None,
         tuple(_revision_view(session, r) for r in store.revisions(session, p)),
-        tuple(_review_view(session, r, numbers, current) for r in store.reviews(session, p)),
+        tuple(_review_view(session, r, numbers, current, records[r.id].wrong) for r in reviews),
         tuple(_comment_view(session, c) for c in store.comments(session, p)),
         policy_box(verdict(session, p)), tuple(drifted(session, p)), timeline(session, p), standing_reports(session, p))
 
@@ -219,10 +222,11 @@ def review_queue(session: Session, actor: Actor) -> list[QueueItem]:
     for p in active:
         if p.proposer_id == actor.person_id or actor.email in verdicts[p.id].facts.revision_authors:
             continue
-        counts = standing(verdicts[p.id].facts, actor.email)[0]  # only where their approval would count
-        current = store.current_revision(session, p)
-        done = any(r.pending and r.reviewer_id == actor.person_id and r.revision_id == current.id
-                   for r in store.reviews(session, p))
+        facts = verdicts[p.id].facts
+        counts = standing(facts, actor.email)[0]  # only where their approval would count
+        # The reviews the verdict counts (a forged one in their name leaves the proposal in their queue).
+        done = any(r.recorded and r.reviewer.email == actor.email and r.revision == facts.revision
+                   for r in facts.reviews)
         if counts and not done:
             mine[p.id] = counts
     queued = [p for p in active if p.id in mine]

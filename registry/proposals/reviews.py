@@ -19,7 +19,7 @@ from registry.proposals import permissions, store
 from registry.proposals.policy import ClauseFacts
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import check_current
-from registry.proposals.verdict import classes, meaning
+from registry.proposals.verdict import classes, meaning, standing_reviews
 
 
 def _record(session: Session, proposal: Proposal, actor: Actor, kind: str, means: str, comment: str) -> Review:
@@ -79,8 +79,10 @@ def request_changes(session: Session, actor: Actor | None, number: int, comment:
 
 
 def _veto(session: Session, proposal: Proposal, review_id: int | None, actor: Actor) -> Review:
-    """The pending request for changes with this id, or else the actor's own (the rule made sure it exists)."""
-    return next(r for r in store.reviews(session, proposal) if r.pending and r.kind == "request_changes"
+    """The pending request for changes with this id, or else the actor's own (the rule made sure it exists),
+    as the audit chain has it standing (registry.proposals.verdict.standing_reviews)."""
+    counting = {f.id for f in standing_reviews(session, proposal) if f.kind == "request_changes" and f.recorded}
+    return next(r for r in store.reviews(session, proposal) if r.id in counting
                 and (r.id == review_id if review_id is not None else r.reviewer_id == actor.person_id))
 
 

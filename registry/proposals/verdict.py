@@ -141,6 +141,31 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     return tuple(out)
 
 
+def standing_reviews(session: Session, proposal: Proposal,
+                     numbers: dict[int, int] | None = None) -> tuple[ReviewFacts, ...]:
+    """The one rule for which review rows count (everything that judges approvals or vetoes asks it).
+
+    A review counts only as the audit chain recorded it: each review still standing, oldest first,
+    with why the chain does not back it (`unrecorded`; the policy counts such a review as no approval
+    and no veto). A row no `review.*` event recorded as it is (inserted or edited with SQL) is not
+    backed; whether a recorded review still stands is what the chain's withdrawals and dismissals
+    say, so a request for changes dismissed only in the database still blocks, and an approval whose
+    row disagrees with the chain in any way counts for nothing. `numbers`: revision id -> number.
+    """
+    numbers = store.revision_numbers(session, proposal) if numbers is None else numbers
+    rows = store.reviews(session, proposal)
+    records = provenance.review_records(session, proposal.id, rows)
+    out = []
+    for r in rows:
+        record = records[r.id]
+        if record.standing:
+            backed = record.made and (r.kind == "request_changes" or record.wrong is None)
+            out.append(ReviewFacts(Approver(store.person(session, r.reviewer_id).email, r.printed_name), r.kind,
+                                   numbers[r.revision_id], r.digest, r.created_at, r.id,
+                                   None if backed else record.wrong))
+    return tuple(out)
+
+
 def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment: datetime | None = None) -> Verdict:
     """Evaluate the policy at the current revision's base against the proposal as it stands now.
 
@@ -152,20 +177,16 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     source = policy_at(session, revision.base_seq)
     clauses = clause_facts(session, store.changes(session, revision), seq, moment,
                            source.policy.governance.root_owners > 0)
-    reviews = []
-    for r in store.reviews(session, proposal):
-        if r.pending:
-            who = store.person(session, r.reviewer_id)
-            reviews.append(ReviewFacts(Approver(who.email, r.printed_name), r.kind, numbers[r.revision_id],
-                                       r.digest, r.created_at, r.id))
+    reviews = standing_reviews(session, proposal, numbers)
     proposer = store.person(session, proposal.proposer_id)
     # Only reports a check.report event recorded count: a `success` forged with SQL passes nothing.
+    reports = store.check_reports(session, proposal)
+    unrecorded = provenance.check_records(session, proposal.id, reports, numbers)
     checks = tuple(CheckFacts(c.id, c.name, c.status, numbers[c.revision_id], c.url, c.created_at)
-                   for c in provenance.recorded_checks(session, proposal.id, store.check_reports(session, proposal),
-                                                       numbers))
+                   for c in reports if unrecorded[c.id] is None)
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
-        clauses, tuple(reviews), passwords_set_by_others(session), admins=admins(session), checks=checks))
+        clauses, reviews, passwords_set_by_others(session), admins=admins(session), checks=checks))
     return Verdict(evaluate(source.policy, facts), source, facts.clauses, facts)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from proposal_helpers import OWNERS, adopted_world, build_world, forged_approval
 from repo_builder import RepoBuilder
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from registry.cli import main
 from registry.db import session_scope
@@ -109,14 +109,14 @@ def test_a_disabled_account_enabled_with_sql_is_named_by_verify(governed, capsys
     assert code == 1 and found(data, "account", "user barbara@example.org", "its last event says disabled"), data
 
 
-def test_merge_refuses_an_approval_no_audit_event_recorded_and_writes_nothing(governed, capsys):
+def test_merge_does_not_count_an_approval_no_audit_event_recorded_and_writes_nothing(governed, capsys):
     sql(governed, FORGED_APPROVAL)
     with SpecSource(governed.repo.path) as source:
         head = source.resolve("main")
     code = main(["merge", str(governed.pending), "--as", "ada@example.org", "--json"])
     error = json.loads(capsys.readouterr().out)
-    assert (code, error["error"]) == (1, "integrity_error"), error
-    assert "Approved-by" in error["message"] and "no audit event recorded this approval" in error["message"]
+    assert (code, error["error"]) == (1, "policy_not_satisfied"), error
+    assert "respect_privacy: needs 1 more approval" in error["message"]
     with SpecSource(governed.repo.path) as source:
         assert source.resolve("main") == head
     with session_scope(governed.engine) as s:
@@ -138,7 +138,8 @@ def test_a_hand_made_merge_commit_naming_an_approval_no_event_recorded_does_not_
 
     from registry.audit import events as audit
     from registry.gitsource import trailers
-    from registry.models import IngestWarning, Proposal
+    from registry.ledger.refs import iso
+    from registry.models import IngestWarning, Proposal, Review
     from registry.proposals import counted
 
     world = build_world(repo, session)
@@ -147,20 +148,20 @@ def test_a_hand_made_merge_commit_naming_an_approval_no_event_recorded_does_not_
     session.execute(text(f"UPDATE proposals SET state = 'approved' WHERE id = {n}"))
     proposal = session.get_one(Proposal, n)
     session.refresh(proposal)
-    approvals = counted.counting(session, proposal)
-    assert [a.name for a in approvals] == ["Grace Hopper"]  # the policy counts the forged row
+    assert counted.counting(session, proposal) == ()  # the policy does not count the forged row
+    [forged] = session.scalars(select(Review).where(Review.proposal_id == n)).all()
+    named = trailers.approved_by(forged.printed_name, "grace@example.org", iso(forged.created_at) or "", forged.meaning)
     seq, digest = audit.head(session)
-    # Exactly the commit the registry would write for it: the approved text, the trailers, a real Audit-Head.
+    # The commit the registry would write had it counted the row: the approved text, the trailers, a real Audit-Head.
     message = trailers.commit_message(proposal.title, proposal.rationale, [
-        (trailers.PROPOSAL_ID, str(n)), *[(trailers.APPROVED_BY, a.trailer) for a in approvals],
-        (trailers.AUDIT_HEAD, f"{seq}:{digest}")])
+        (trailers.PROPOSAL_ID, str(n)), (trailers.APPROVED_BY, named), (trailers.AUDIT_HEAD, f"{seq}:{digest}")])
     sha = repo.commit(message, {"spec/rules.md": RULES.replace("Do not reveal personal data.",
                                                                "Never reveal personal data.")})
     world.ingest()
     session.refresh(proposal)
     assert (proposal.state, proposal.merged_sha) == ("approved", None)
     warned = [w.message for w in session.query(IngestWarning).filter(IngestWarning.commit_sha == sha)]
-    assert any("the audit trail does not back" in w and "no audit event recorded this approval" in w
+    assert any("Approved-by trailers differ from the approvals in the database" in w and "Grace Hopper" in w
                for w in warned), warned
 
 

@@ -33,7 +33,7 @@ def test_the_journey_through_the_api(gov):
     assert get(gov, "/api/v1/proposals?state=merged")[1]["proposals"][0]["id"] == n
 
 
-def test_a_merge_naming_an_approval_forged_in_the_database_is_409_integrity_error_and_writes_nothing(gov):
+def test_a_merge_whose_only_approval_was_forged_in_the_database_is_409_policy_not_satisfied_and_writes_nothing(gov):
     n = gov.propose()
     engine = make_engine(gov.app.config["DATABASE_URL"], poolclass=NullPool)
     with engine.begin() as conn:
@@ -41,8 +41,8 @@ def test_a_merge_naming_an_approval_forged_in_the_database_is_409_integrity_erro
     engine.dispose()
     head = gov.repo.head()
     status, error = post(gov, "ada", f"/api/v1/proposals/{n}/merge")
-    assert (status, error["error"]) == (409, "integrity_error"), error
-    assert "no audit event recorded this approval by Grace Hopper" in error["message"]
+    assert (status, error["error"]) == (409, "policy_not_satisfied"), error
+    assert "respect_privacy: needs 1 more approval" in error["message"]
     assert gov.repo.head() == head and get(gov, f"/api/v1/proposals/{n}")[1]["state"] == "open"
 
 

@@ -15,7 +15,7 @@ STATE = _obj(id=INT, state={"enum": list(STATES)})
 SHORTFALL = _obj(id=STR, rule=STR, needed=INT, eligible=_array(STR))
 REASON = _obj(reason=STR)
 CHECK_REPORT = _obj(name=STR, status={"enum": ["pending", "success", "failure"]}, revision=INT, url=NSTR,
-                    summary=STR, time=STR)
+                    summary=STR, time=STR, recorded=BOOL, unrecorded=NSTR)
 
 
 def add_proposals(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
