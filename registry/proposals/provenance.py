@@ -59,13 +59,14 @@ def _recorded(made: list[AuditEvent], what: str, action: str, email: str, signed
 class ReviewRecord:
     """A review row as the audit chain has it."""
 
+    email: str  # the giver's
     made: bool  # the event that recorded the review says what the row says (kind, giver, revision, digest, ...)
     standing: bool  # neither withdrawn nor dismissed, by the chain's events (by the row when no event made it)
     wrong: str | None  # why the row is not what the chain recorded (None: it is)
 
 
-def review_record(session: Session, r: Review, events: Iterable[AuditEvent]) -> ReviewRecord:
-    """The review row against the chain.
+def review_record(session: Session, r: Review, events: Iterable[AuditEvent], email: str | None = None) -> ReviewRecord:
+    """The review row against the chain (`email`: the giver's, when the caller read it already).
 
     `events` are the proposal's review events, oldest first: the one that recorded the review
     must match its kind, giver, revision, digest, meaning, printed name and time; its withdrawal
@@ -73,10 +74,10 @@ def review_record(session: Session, r: Review, events: Iterable[AuditEvent]) -> 
     """
     mine = [e for e in events if _new(e).get("review") == r.id]
     made = [e for e in mine if e.action in REVIEW_ACTIONS]
-    email = session.get_one(Person, r.reviewer_id).email
+    email = email or session.get_one(Person, r.reviewer_id).email
     wrong = _recorded(made, f"{_what(r)} by {r.printed_name}", f"review.{r.kind}", email, _signed_as(session, r))
     if wrong is not None:
-        return ReviewRecord(False, r.pending, wrong)
+        return ReviewRecord(email, False, r.pending, wrong)
     settled = [_new(e) for e in mine if e.action in SETTLE_ACTIONS]
     pending = bool(settled[-1].get("pending", True)) if settled else True
     if r.pending != pending:
@@ -84,14 +85,18 @@ def review_record(session: Session, r: Review, events: Iterable[AuditEvent]) -> 
                  f"events say {_status(pending)}")
     elif (r.dismiss_reason or None) != (settled[-1].get("reason") if settled else None):
         wrong = f"the {_what(r)} by {r.printed_name} was dismissed with a reason no audit event recorded (edited)"
-    return ReviewRecord(True, pending, wrong)
+    return ReviewRecord(email, True, pending, wrong)
 
 
 def review_records(session: Session, proposal_id: int, reviews: Iterable[Review]) -> dict[int, ReviewRecord]:
-    """`review_record` of each of the proposal's reviews, by review id (its events read once)."""
+    """`review_record` of each of the proposal's reviews, by review id (its events and givers read once)."""
     reviews = list(reviews)
-    events = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS) if reviews else []
-    return {r.id: review_record(session, r, events) for r in reviews}
+    if not reviews:
+        return {}
+    events = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS)
+    emails = {i: e for i, e in session.execute(select(Person.id, Person.email)
+                                               .where(Person.id.in_({r.reviewer_id for r in reviews})))}
+    return {r.id: review_record(session, r, events, emails[r.reviewer_id]) for r in reviews}
 
 
 def _status(pending: bool) -> str:
@@ -145,7 +150,10 @@ def check_mismatch(session: Session, c: CheckReport, revision: int, events: Iter
 
 
 def _proposal_events(session: Session, proposal_id: int, actions: tuple[str, ...]) -> list[AuditEvent]:
-    return by_subject(session, f"proposal:{proposal_id}", actions).get(f"proposal:{proposal_id}", [])
+    """The proposal's events with these actions, oldest first: by its exact subject (the verdict asks on
+    every page, and a prefix would read proposal 1's tens, hundreds, ... too)."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.subject == f"proposal:{proposal_id}",
+                                                         AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)))
 
 
 def check_records(session: Session, proposal_id: int, reports: Iterable[CheckReport],

@@ -160,7 +160,7 @@ def standing_reviews(session: Session, proposal: Proposal,
         record = records[r.id]
         if record.standing:
             backed = record.made and (r.kind == "request_changes" or record.wrong is None)
-            out.append(ReviewFacts(Approver(store.person(session, r.reviewer_id).email, r.printed_name), r.kind,
+            out.append(ReviewFacts(Approver(record.email, r.printed_name), r.kind,
                                    numbers[r.revision_id], r.digest, r.created_at, r.id,
                                    None if backed else record.wrong))
     return tuple(out)
