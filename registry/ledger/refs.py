@@ -88,6 +88,12 @@ def head_point(session: Session) -> Point:
 
 
 def _head(session: Session) -> tuple[Point, Commit]:
+    """The head point and its commit, read once per transaction: a changelog or a diff resolves two
+    refs and the as-of point, and each asked for the head."""
+    return once_per_transaction(session, "head", lambda: _read_head(session))
+
+
+def _read_head(session: Session) -> tuple[Point, Commit]:
     """The head point and its commit in one statement (every page resolves its point)."""
     row = session.execute(select(Commit, Ledger.branch, Ledger.head_sha).join(Ledger, Ledger.id == 1)
                           .where(Commit.live).order_by(Commit.seq.desc()).limit(1)).first()
