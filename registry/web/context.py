@@ -19,6 +19,7 @@ from registry.history.releases import Release, list_releases
 from registry.ledger.refs import iso
 from registry.web.bodies import run_first_check
 from registry.web.history.chart import bar_chart
+from registry.web.links import clause_href, commit_href
 from registry.web.markdown import render_markdown
 
 AS_OF_BLUEPRINTS = ("pages", "clauses", "owners")
@@ -56,7 +57,7 @@ def markdown_filter(text: str, links: dict[str, str] | None = None, prompts: Ite
     existing = {p.name for p in prompts if p.exists}
     return render_markdown(
         text,
-        clause_url=lambda k: url_for("clauses.show", id=links[k]) if k in links else None,
+        clause_url=lambda k: clause_href(links[k]) if k in links else None,
         prompt_url=lambda n: url_for("pages.prompt", name=n) if n in existing else None,
     )
 
@@ -183,4 +184,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(page_url, "page_url")
     app.add_template_global(bar_chart, "bar_chart")
     app.add_template_global(short_id, "short_id")
+    app.add_template_global(clause_href, "clause_href")
+    app.add_template_global(commit_href, "commit_href")
     app.context_processor(lambda: {"as_of": g.get("as_of"), "at": g.get("at")})
