@@ -62,7 +62,9 @@ def test_the_home_page_counts_them_and_the_timeline_flags_each_version(gov):
 def test_an_admin_acknowledges_from_the_report_and_the_flag_stays(gov):
     push = direct(gov)
     browser = gov.browser("root")
-    assert 'name="reason"' in page(browser, "/unapproved")
+    report = page(browser, "/unapproved")
+    assert 'name="reason"' in report and f'action="/unapproved/{push}/acknowledge"' in report
+    assert "/acknowledge" not in page(gov.browser(None), "/unapproved")  # no form, so no action, for a reader
     response = browser.post(f"/unapproved/{push}/acknowledge", data={**CSRF, "reason": "Hotfix <b>now</b>"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/unapproved?commit={push}#c-{push}")  # the page listing it
@@ -153,6 +155,7 @@ def test_a_history_rewrite_is_listed_and_an_admin_acknowledges_it(gov):
     n = gov.app.test_client().get("/api/v1/unapproved").get_json()["rewrites"][0]["id"]
     body = page(browser, "/unapproved")
     assert f'id="r-{n}"' in body and gone[:10] in body and "1 commit left the branch" in body
+    assert f'action="/rewrites/{n}/acknowledge"' in body
     response = browser.post(f"/rewrites/{n}/acknowledge", data={**CSRF, "reason": "Force-push to drop a secret"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/unapproved#r-{n}")
     assert "Force-push to drop a secret" in page(browser, "/unapproved")
