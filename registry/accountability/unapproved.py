@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from registry.audit.events import kept_while_standing
+from registry.db import KeptAnswers
 from registry.history.governance import governance_start
 from registry.ledger.refs import iso, resolve, seq_of
 from registry.models import (
@@ -37,6 +39,13 @@ from registry.paging import PAGE_SIZE
 from registry.proposals.states import MERGED
 
 PER_PAGE = PAGE_SIZE  # 100 rows of up to five clause links and a form each made the page 120 KB and slow to render
+
+# Which commits are unapproved changes, and which of them are acknowledged, changes only in an ingest
+# (commits, versions, policy.toml's start; a merge marks its proposal in the transaction of the ingest
+# that reads its commit) and an acknowledgement, each of which moves audit.newest_standing_event.
+# Each count and page scanned every commit: most of the report's SQL time. Shared: read only.
+_counts: KeptAnswers[tuple[int, int]] = KeptAnswers(16)
+_pages: KeptAnswers[tuple[int, ...]] = KeptAnswers(16)
 
 
 @dataclass(frozen=True)
@@ -202,9 +211,13 @@ def unapproved_changes(session: Session, since_seq: int | None = None, until_seq
 
 def unapproved_page(session: Session, page: int, per_page: int = PER_PAGE) -> list[UnapprovedChange]:
     """One page of the report, newest first (page 1 holds the newest changes)."""
-    seqs = list(session.scalars(select(Commit.seq).where(*_unapproved(None, None, _from_seq(session, False)))
-                                .order_by(Commit.seq.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    seqs = kept_while_standing(_pages, session, (page, per_page), lambda: _page_seqs(session, page, per_page))
     return unapproved_changes(session, min(seqs) - 1, max(seqs))[::-1] if seqs else []
+
+
+def _page_seqs(session: Session, page: int, per_page: int) -> tuple[int, ...]:
+    return tuple(session.scalars(select(Commit.seq).where(*_unapproved(None, None, _from_seq(session, False)))
+                                 .order_by(Commit.seq.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)))
 
 
 def page_of(session: Session, sha: str, per_page: int = PER_PAGE) -> int:
@@ -224,6 +237,10 @@ def seq_range(session: Session, since: str | None, until: str | None) -> tuple[i
 
 def unapproved_count(session: Session, until_seq: int | None = None) -> tuple[int, int]:
     """(unapproved changes since governance began, of which not acknowledged) up to a seq, without loading them."""
+    return kept_while_standing(_counts, session, until_seq, lambda: _count(session, until_seq))
+
+
+def _count(session: Session, until_seq: int | None) -> tuple[int, int]:
     acked = case((exists().where(Acknowledgement.commit_sha == Commit.sha), 1))
     total, done = session.execute(select(func.count(), func.count(acked)).select_from(Commit)
                                   .where(*_unapproved(None, until_seq, _from_seq(session, False)))).one()

@@ -1,5 +1,6 @@
-"""The home page's overview, kept across requests until the audit chain's standing event moves, equals a
-fresh one after a direct push, an acknowledgement and a merge, and is reused while nothing changed."""
+"""The home page's overview and the unapproved report's counts and pages, kept across requests until the
+audit chain's standing event moves, equal fresh ones after a direct push, an acknowledgement and a merge,
+and are reused while nothing changed."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,7 +9,7 @@ import pytest
 from proposal_helpers import RULES, build_world
 from repo_builder import GRACE
 
-from registry.accountability import overview
+from registry.accountability import overview, unapproved
 from registry.accountability.acknowledge import acknowledge_commit
 from registry.ledger.refs import resolve
 from registry.proposals import reviews
@@ -59,3 +60,27 @@ def test_the_kept_overview_equals_a_fresh_one_after(world, change):
     assert (after.unapproved, after.recent) != (before.unapproved, before.recent)
     earlier = seen(world, first)  # an acknowledgement counts at earlier points too
     assert earlier == fresh(world, first)
+
+
+def report(world) -> tuple[tuple[int, int], list[str], list[str]]:
+    """The report's counts, and its first two pages' commits at two to a page."""
+    return (unapproved.unapproved_count(world.session),
+            [c.commit for c in unapproved.unapproved_page(world.session, 1, per_page=2)],
+            [c.commit for c in unapproved.unapproved_page(world.session, 2, per_page=2)])
+
+
+def fresh_report(world) -> tuple[tuple[int, int], list[str], list[str]]:
+    unapproved._counts.clear()
+    unapproved._pages.clear()
+    return report(world)
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_the_kept_report_equals_a_fresh_one_after(world, change):
+    before = report(world)
+    assert unapproved.unapproved_count(world.session) is before[0]  # kept while nothing changed
+    CHANGES[change](world)
+    world.session.commit()
+    after = report(world)
+    assert after == fresh_report(world)
+    assert (after == before) == (change == "a merge")  # a merged proposal's commit is no unapproved change
