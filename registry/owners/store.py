@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
+from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownOwner
 from registry.history.queries import version_at
 from registry.ledger.refs import Point, parse_moment
@@ -65,7 +65,8 @@ class OwnersStore:
 
     def version_at(self, seq: int) -> OwnersVersion | None:
         """The OWNERS version in force at seq; invalid versions never are (the previous one stays)."""
-        return self.session.scalars(OwnersVersion.in_force_at(seq)).first()
+        return once_per_transaction(self.session, (OwnersVersion, seq),
+                                    lambda: self.session.scalars(OwnersVersion.in_force_at(seq)).first())
 
     def rules_at(self, seq: int) -> Rules:
         """The resolution rules in force at seq (empty before any OWNERS.toml or after its deletion)."""

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.users import passwords_set_by_others
+from registry.db import once_per_transaction
 from registry.errors import UnknownClause
 from registry.history.queries import find_clause, list_clauses
 from registry.ledger.refs import Point, head_point
@@ -121,8 +122,10 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     the admins when no root clause has an owner.
     """
     seq = head_point(session).seq if seq is None else seq
-    owners = OwnersStore(session)
-    fallback = admins(session)
+    # A list of proposals judges each at the same head: one store (its OWNERS rules and assignment log)
+    # and one admin list serve them all, read again after the transaction writes.
+    owners = once_per_transaction(session, OwnersStore, lambda: OwnersStore(session))
+    fallback = once_per_transaction(session, admins, lambda: admins(session))
     out = []
     for ch in changes:
         if ch.kind == FILE:
@@ -174,7 +177,7 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     """
     revision = store.current_revision(session, proposal)
     numbers = store.revision_numbers(session, proposal)
-    source = policy_at(session, revision.base_seq)
+    source = once_per_transaction(session, (policy_at, revision.base_seq), lambda: policy_at(session, revision.base_seq))
     clauses = clause_facts(session, store.changes(session, revision), seq, moment,
                            source.policy.governance.root_owners > 0)
     reviews = standing_reviews(session, proposal, numbers)
@@ -186,7 +189,8 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
                    for c in reports if unrecorded[c.id] is None)
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
-        clauses, reviews, passwords_set_by_others(session), admins=admins(session), checks=checks))
+        clauses, reviews, once_per_transaction(session, passwords_set_by_others, lambda: passwords_set_by_others(session)),
+        admins=once_per_transaction(session, admins, lambda: admins(session)), checks=checks))
     return Verdict(evaluate(source.policy, facts), source, facts.clauses, facts)
 
 
