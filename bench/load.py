@@ -9,7 +9,7 @@ and merging. Prints throughput and p50/p95/p99 per request type, then checks: no
 passes on both hosts after a sync, and every merge that answered success has exactly one commit
 naming its proposal on the remote. Exit 1 when a check fails.
 
-    .venv/bin/python bench/load.py [--clients 8] [--requests 1500] [--time-limit 180] [--workers 2] [--threads 4]
+    .venv/bin/python bench/load.py [--clients 8] [--requests 1500] [--time-limit 180] [--workers 2] [--threads 8]
 """
 from __future__ import annotations
 
@@ -176,14 +176,19 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def report(samples: list[Sample], seconds: float) -> str:
-    """One line per request type: count, failures (5xx or no answer), throughput, p50/p95/p99."""
+    """One line per request type, the reads together and all: count, failures (5xx or no answer),
+    throughput, p50/p95/p99."""
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
         by_kind[s.kind].append(s)
     lines = [f"{'request':<12} {'count':>6} {'5xx':>4} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
     order = [k for k in (*READS, "login page", "login", "propose", "review", "merge") if k in by_kind]
-    for kind in [*order, "all"]:
+    # "reads": every read together, the samples the target's p95 is about
+    by_kind["reads"] = [s for s in samples if s.kind in READS]
+    for kind in [*order, "reads", "all"]:
         got = samples if kind == "all" else by_kind[kind]
+        if not got:
+            continue
         ms = [s.ms for s in got]
         failed = sum(s.status >= 500 or s.status == 0 for s in got)
         lines.append(f"{kind:<12} {len(got):>6} {failed:>4} {len(got) / seconds:>7.1f} {percentile(ms, 50):>8.1f} "

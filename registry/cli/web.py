@@ -14,10 +14,11 @@ THREADS_ENV = "SPECREG_THREADS"
 # another host holds, on git fetching and pushing), and a waiting thread lets the others run. With
 # bench/load.py on 2 cores (2 hosts x 2 workers, 8 clients; load average 8-12 from other work, so
 # several times a quiet machine's figures) reads' p95 was 1.2-2.9 s with 1 thread, 1.0-2.2 s with 2,
-# 0.23-0.8 s with 4 and 0.15-0.63 s with 8. 8 gained a little more than 4 but doubles the database
-# connections each worker may hold (docs/deploy.md sizes max_connections by them, and shows the
-# figures). 1 runs gunicorn's sync worker.
-DEFAULT_THREADS = 4
+# 0.23-0.8 s with 4 and 0.15-0.63 s with 8. On the quiet machine (three runs of 8, two of 4) the
+# slowest read type's p95 was 88-102 ms with 8 threads and 136-293 ms with 4: 8 is the default,
+# at twice the database connections a worker may hold (docs/deploy.md sizes max_connections by
+# them, and shows the figures). 1 runs gunicorn's sync worker.
+DEFAULT_THREADS = 8
 MAX_THREADS = 32
 
 

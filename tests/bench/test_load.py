@@ -41,5 +41,12 @@ def test_percentiles_are_nearest_rank_and_the_report_has_a_line_per_kind():
     assert (percentile(values, 50), percentile(values, 95), percentile(values, 99)) == (50.0, 95.0, 99.0)
     assert percentile([7.0], 99) == 7.0
     lines = report([Sample("home", 200, 10.0, "/"), Sample("merge", 200, 30.0, "/m")], 2.0).splitlines()
-    assert [line.split()[0] for line in lines] == ["request", "home", "merge", "all"]
+    assert [line.split()[0] for line in lines] == ["request", "home", "merge", "reads", "all"]
     assert lines[-1].split()[1:4] == ["2", "0", "1.0"]
+
+
+def test_the_reads_line_takes_every_read_and_nothing_else():
+    samples = [Sample("home", 200, 10.0, "/"), Sample("search", 200, 20.0, "/search"),
+               Sample("merge", 200, 900.0, "/m"), Sample("login", 200, 500.0, "/login")]
+    reads = next(line for line in report(samples, 1.0).splitlines() if line.startswith("reads"))
+    assert reads.split()[1] == "2" and reads.split()[-1] == "20.0"  # p99 of 10 and 20 ms: no write in it

@@ -193,8 +193,8 @@ def served(monkeypatch) -> list[tuple[str, int | None, int | None]]:
 
 
 @pytest.mark.parametrize(("argv", "env", "threads"), [
-    ([], None, 4), (["--threads", "8"], None, 8), ([], "2", 2), ([], " 6 ", 6), (["--threads", "1"], "8", 1)])
-def test_serve_takes_its_threads_from_the_option_else_specreg_threads_else_four(
+    ([], None, 8), (["--threads", "4"], None, 4), ([], "2", 2), ([], " 6 ", 6), (["--threads", "1"], "8", 1)])
+def test_serve_takes_its_threads_from_the_option_else_specreg_threads_else_eight(
         instance, monkeypatch, served, argv, env, threads):
     if env is not None:
         monkeypatch.setenv("SPECREG_THREADS", env)
