@@ -95,9 +95,9 @@ def is_sqlite(session: Session) -> bool:
 
 def lock_writer(session: Session, name: str) -> None:
     """Serialize writers of one kind (merge, ingest, audit) until the transaction ends; see the lock order above."""
-    if is_sqlite(session):
-        return  # BEGIN IMMEDIATE already holds the only write lock SQLite has
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _writer_key(name)})
+    if not is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already holds the only write lock it has
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _writer_key(name)})
+    _locked(session)
 
 
 def _writer_key(name: str) -> int:
@@ -207,7 +207,8 @@ def track_writes() -> None:
 
 def has_written(session: Session) -> bool:
     """True when the session's transaction has flushed or executed a change, or holds one unflushed:
-    what it reads may be rolled back (and True whenever writes are not tracked)."""
+    what it reads may be rolled back (and True whenever writes are not tracked). Also True once it
+    has taken a writer's lock or locked rows: a writer decides under its lock on what it reads after it."""
     return (not _tracking or bool(session.info.get(_WROTE)) or bool(session.new) or bool(session.dirty)
             or bool(session.deleted))
 
@@ -219,6 +220,17 @@ def _flushed(session: Session, _context: object) -> None:
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_WROTE] = True
+    elif state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        _locked(state.session)  # SELECT ... FOR UPDATE: a row lock, as lock_writer
+
+
+def _locked(session: Session) -> None:
+    """The transaction has taken a lock it may have waited for: on PostgreSQL (READ COMMITTED) other
+    transactions committed meanwhile, so nothing read before it may serve after it, and nothing read
+    after it is kept (has_written: once_per_transaction and KeptAnswers compute afresh). A merge reads
+    who may merge before it takes the merge lock, then decides again under it at the head as it is."""
+    session.info[_WROTE] = True
+    session.info.pop(_ONCE, None)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:

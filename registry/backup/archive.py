@@ -182,6 +182,28 @@ def pack(folder: Path, manifest: Manifest, out: Path, key: AuditKey | None) -> M
     return done
 
 
+EXTENDED_HEADER_BYTES = 64 << 10  # a backup's members have short names: no pax or long-name header is near this
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A tar header that refuses a GNU long-name or pax extended header past EXTENDED_HEADER_BYTES:
+    tarfile reads such a header's whole body into memory while it iterates, before any member's
+    size can be checked (a small archive could name a member with gigabytes)."""
+
+    def _proc_gnulong(self, tar: tarfile.TarFile) -> tarfile.TarInfo:
+        self._bounded()
+        return super()._proc_gnulong(tar)  # type: ignore[misc]
+
+    def _proc_pax(self, tar: tarfile.TarFile) -> tarfile.TarInfo:
+        self._bounded()
+        return super()._proc_pax(tar)  # type: ignore[misc]
+
+    def _bounded(self) -> None:
+        if self.size > EXTENDED_HEADER_BYTES:
+            raise BadArchive(f"the archive has an extended tar header of {self.size} bytes (a backup's are under "
+                             f"{EXTENDED_HEADER_BYTES}): not a Specreg backup; nothing was restored")
+
+
 def unpack(archive: Path, into: Path, limits: Limits = DEFAULT_LIMITS) -> Manifest:
     """Copy the archive's members into `into` and check them all against its manifest; the manifest.
 
@@ -193,7 +215,7 @@ def unpack(archive: Path, into: Path, limits: Limits = DEFAULT_LIMITS) -> Manife
     seen: dict[str, Member] = {}
     written, free = 0, shutil.disk_usage(into).free
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
+        with tarfile.open(archive, mode="r:gz", tarinfo=_BoundedTarInfo) as tar:
             for info in tar:
                 name = info.name
                 if name not in (MANIFEST, SIGNATURE) and not _MEMBER.match(name):

@@ -182,7 +182,7 @@ def _version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | N
         select(ClauseVersion)
         .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq,
                ClauseVersion.live)
-        .order_by(ClauseVersion.seq.desc()).limit(1)
+        .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1)  # as _in_force: the last written
     ).first()
     return None if v is None or v.removed else v
 
@@ -380,7 +380,7 @@ def _with_commit_at(session: Session, clause_id: int, seq: int) -> tuple[ClauseV
     row = session.execute(
         select(ClauseVersion, Commit).join(Commit, Commit.seq == ClauseVersion.seq)
         .where(ClauseVersion.clause_id == clause_id, ClauseVersion.seq <= seq, ClauseVersion.live)
-        .order_by(ClauseVersion.seq.desc()).limit(1)).first()
+        .order_by(ClauseVersion.seq.desc(), ClauseVersion.id.desc()).limit(1)).first()
     return None if row is None or row[0].removed else (row[0], row[1])
 
 

@@ -423,3 +423,18 @@ def test_an_archive_of_an_older_schema_is_loaded_at_its_revision_then_upgraded(s
     assert code == 0, done
     assert (done["archive_revision"], done["schema_revision"]) == ("0017", head_revision())
     assert done["verify"]["ok"] and done["tables"] == made["tables"]
+
+
+@pytest.mark.parametrize("tar_format", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT], ids=["gnu long name", "pax header"])
+def test_an_extended_tar_header_past_its_bound_is_refused_before_it_is_read_into_memory(tar_format, tmp_path):
+    bad = tmp_path / "long-name.tar.gz"
+    with tarfile.open(bad, mode="w:gz", format=tar_format) as tar:  # a name of 2 MiB: ~6 KB gzipped
+        info = tarfile.TarInfo("tables/" + "x" * (2 << 20) + ".jsonl")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    assert bad.stat().st_size < 64 << 10
+    into = tmp_path / "unpacked"
+    into.mkdir()
+    with pytest.raises(BadArchive, match="an extended tar header of [0-9]+ bytes"):
+        unpack(bad, into)
+    assert list(into.iterdir()) == []
