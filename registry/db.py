@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -257,6 +257,16 @@ def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], 
     return cast(A, kept[key])
 
 
+def kept_or(session: Session, key: Hashable, compute: Callable[[], A]) -> A:
+    """What `once_per_transaction` keeps under `key` when something filled it ahead (a list loading
+    many proposals' inputs at once) and the session has not written since, else `compute()`, kept
+    nowhere: a reader that does not fill the memo reads afresh, as it always did."""
+    kept = session.info.get(_ONCE, {})
+    if key in kept and not has_written(session):
+        return cast(A, kept[key])
+    return compute()
+
+
 class KeptAnswers(Generic[A]):
     """Answers kept in this process across requests, the least recently used dropped beyond `size`.
 
@@ -277,6 +287,13 @@ class KeptAnswers(Generic[A]):
             return {key: compute() for key, compute in wanted.items()}
         database = str(session.get_bind().engine.url)
         return {key: self._kept.get_or_build((database, key), compute) for key, compute in wanted.items()}
+
+    def missing(self, session: Session, keys: Iterable[K]) -> list[K]:
+        """The keys no answer is kept under (every key when the session has written)."""
+        if has_written(session):
+            return list(keys)
+        database = str(session.get_bind().engine.url)
+        return [key for key in keys if not self._kept.has((database, key))]
 
     def clear(self) -> None:
         """Forget every answer."""

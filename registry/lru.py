@@ -35,6 +35,11 @@ class LruCache(Generic[T]):
                 self._items.popitem(last=False)
         return value
 
+    def has(self, key: Hashable) -> bool:
+        """Whether a value is kept under `key` (it may be dropped before it is asked for)."""
+        with self._lock:
+            return key in self._items
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:

@@ -177,6 +177,13 @@ def version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | No
     return once_per_transaction(session, ("version_at", clause_id, seq), lambda: _version_at(session, clause_id, seq))
 
 
+def load_versions_at(session: Session, clause_ids: Iterable[int], seq: int) -> dict[int, ClauseVersion | None]:
+    """`version_at` of many lineages in one query, kept for the transaction as `version_at` keeps it."""
+    ids = sorted(set(clause_ids))
+    found = versions_at(session, ids, seq)
+    return {c: once_per_transaction(session, ("version_at", c, seq), lambda c=c: found.get(c)) for c in ids}  # type: ignore[misc]
+
+
 def _version_at(session: Session, clause_id: int, seq: int) -> ClauseVersion | None:
     v = session.scalars(
         select(ClauseVersion)

@@ -1,7 +1,7 @@
 """Reads ownership inputs from the database: OWNERS versions, clause trees, assignments, people."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -135,18 +135,30 @@ class OwnersStore:
         """Every assignment and unassignment (of one lineage, or all), oldest first, read once per store:
         an ownership history asks at each of its events."""
         if clause_id not in self._logs:
-            assigner = aliased(Person)
-            q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name, assigner.email,
-                        OwnerAssignment.created_at)
-                 .outerjoin(Person, Person.id == OwnerAssignment.person_id)
-                 .outerjoin(Team, Team.id == OwnerAssignment.team_id)
-                 .join(assigner, assigner.id == OwnerAssignment.actor_id)
-                 .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
-            if clause_id is not None:
-                q = q.where(OwnerAssignment.clause_id == clause_id)
-            self._logs[clause_id] = [(cid, action, email if email is not None else TEAM_PREFIX + team, by, at)
-                                     for cid, action, email, team, by, at in self.session.execute(q)]
+            self._logs[clause_id] = self._read_log(None if clause_id is None else [clause_id])
         return self._logs[clause_id]
+
+    def read_logs(self, clause_ids: Iterable[int]) -> None:
+        """Read the assignment logs of many lineages in one query (a list of proposals asks for each)."""
+        wanted = [c for c in set(clause_ids) if c not in self._logs]
+        if wanted:
+            logs: dict[int | None, list[tuple[int, str, str, str, datetime]]] = {c: [] for c in wanted}
+            for row in self._read_log(wanted):
+                logs[row[0]].append(row)
+            self._logs.update(logs)
+
+    def _read_log(self, clause_ids: list[int] | None) -> list[tuple[int, str, str, str, datetime]]:
+        assigner = aliased(Person)
+        q = (select(OwnerAssignment.clause_id, OwnerAssignment.action, Person.email, Team.name, assigner.email,
+                    OwnerAssignment.created_at)
+             .outerjoin(Person, Person.id == OwnerAssignment.person_id)
+             .outerjoin(Team, Team.id == OwnerAssignment.team_id)
+             .join(assigner, assigner.id == OwnerAssignment.actor_id)
+             .order_by(OwnerAssignment.created_at, OwnerAssignment.id))
+        if clause_ids is not None:
+            q = q.where(OwnerAssignment.clause_id.in_(clause_ids))
+        return [(cid, action, email if email is not None else TEAM_PREFIX + team, by, at)
+                for cid, action, email, team, by, at in self.session.execute(q)]
 
     def assigners(self, owner: Owner, made_by: Mapping[str, str], seq: int) -> tuple[str, ...]:
         """Who made the registry assignments that alone make `owner` an owner (directly or through a team);

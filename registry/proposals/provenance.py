@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, by_subject
+from registry.db import kept_or
 from registry.ledger.refs import iso
 from registry.models import AuditEvent, CheckReport, Person, Proposal, Review, Revision
 
@@ -93,10 +94,15 @@ def review_records(session: Session, proposal_id: int, reviews: Iterable[Review]
     reviews = list(reviews)
     if not reviews:
         return {}
-    events = _proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS)
-    emails = {i: e for i, e in session.execute(select(Person.id, Person.email)
-                                               .where(Person.id.in_({r.reviewer_id for r in reviews})))}
+    events = proposal_events(session, proposal_id, REVIEW_ACTIONS + SETTLE_ACTIONS)
+    emails = givers(session, frozenset(r.reviewer_id for r in reviews))
     return {r.id: review_record(session, r, events, emails[r.reviewer_id]) for r in reviews}
+
+
+def givers(session: Session, ids: frozenset[int]) -> dict[int, str]:
+    """Person id -> email of these people (reviewers), read in one query."""
+    return dict(kept_or(session, (givers, ids), lambda: {i: e for i, e in session.execute(
+        select(Person.id, Person.email).where(Person.id.in_(ids)))}))
 
 
 def _status(pending: bool) -> str:
@@ -149,11 +155,12 @@ def check_mismatch(session: Session, c: CheckReport, revision: int, events: Iter
     return _recorded(made, f"{c.name} report by {email}", "check.report", email, signed)
 
 
-def _proposal_events(session: Session, proposal_id: int, actions: tuple[str, ...]) -> list[AuditEvent]:
+def proposal_events(session: Session, proposal_id: int, actions: tuple[str, ...]) -> list[AuditEvent]:
     """The proposal's events with these actions, oldest first: by its exact subject (the verdict asks on
     every page, and a prefix would read proposal 1's tens, hundreds, ... too)."""
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.subject == f"proposal:{proposal_id}",
-                                                         AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)))
+    return list(kept_or(session, (proposal_events, proposal_id, actions), lambda: session.scalars(
+        select(AuditEvent).where(AuditEvent.subject == f"proposal:{proposal_id}", AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.seq))))
 
 
 def check_records(session: Session, proposal_id: int, reports: Iterable[CheckReport],
@@ -161,7 +168,7 @@ def check_records(session: Session, proposal_id: int, reports: Iterable[CheckRep
     """Why each report is not what its `check.report` event recorded (None: it is), by report id
     (`numbers`: revision id -> number)."""
     reports = list(reports)
-    events = _proposal_events(session, proposal_id, CHECK_ACTIONS) if reports else []
+    events = proposal_events(session, proposal_id, CHECK_ACTIONS) if reports else []
     return {c.id: check_mismatch(session, c, numbers[c.revision_id], events) for c in reports}
 
 

@@ -7,7 +7,7 @@ from typing import overload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.db import is_sqlite, lock_writer
+from registry.db import is_sqlite, kept_or, lock_writer
 from registry.errors import UnknownProposal
 from registry.models import CheckReport, Comment, Person, Proposal, ProposedChange, Review, Revision
 from registry.spec.clause_edit import Edit, digest_of
@@ -38,14 +38,14 @@ def revisions(session: Session, proposal: Proposal) -> list[Revision]:
 
 def current_revision(session: Session, proposal: Proposal) -> Revision:
     """The revision reviewers look at now."""
-    return session.scalars(select(Revision).where(Revision.proposal_id == proposal.id,
-                                                  Revision.number == proposal.revision)).one()
+    return kept_or(session, (current_revision, proposal.id, proposal.revision), lambda: session.scalars(select(Revision).where(Revision.proposal_id == proposal.id,
+                                                  Revision.number == proposal.revision)).one())
 
 
 def changes(session: Session, revision: Revision) -> list[ProposedChange]:
     """A revision's clause changes in order."""
-    return list(session.scalars(select(ProposedChange).where(ProposedChange.revision_id == revision.id)
-                                .order_by(ProposedChange.position)))
+    return list(kept_or(session, (changes, revision.id), lambda: session.scalars(
+        select(ProposedChange).where(ProposedChange.revision_id == revision.id).order_by(ProposedChange.position))))
 
 
 def touched_keys(session: Session, proposal: Proposal) -> tuple[str, ...]:
@@ -66,8 +66,8 @@ def touched_keys_of(session: Session, proposals: Sequence[Proposal]) -> dict[int
 
 def reviews(session: Session, proposal: Proposal) -> list[Review]:
     """Every review, oldest first (withdrawn and dismissed ones too)."""
-    return list(session.scalars(select(Review).where(Review.proposal_id == proposal.id)
-                                .order_by(Review.created_at, Review.id)))
+    return list(kept_or(session, (reviews, proposal.id), lambda: session.scalars(
+        select(Review).where(Review.proposal_id == proposal.id).order_by(Review.created_at, Review.id))))
 
 
 def comments(session: Session, proposal: Proposal) -> list[Comment]:
@@ -78,20 +78,21 @@ def comments(session: Session, proposal: Proposal) -> list[Comment]:
 
 def check_reports(session: Session, proposal: Proposal) -> list[CheckReport]:
     """Every check report on the proposal, oldest first (superseded ones too)."""
-    return list(session.scalars(select(CheckReport).where(CheckReport.proposal_id == proposal.id)
-                                .order_by(CheckReport.created_at, CheckReport.id)))
+    return list(kept_or(session, (check_reports, proposal.id), lambda: session.scalars(
+        select(CheckReport).where(CheckReport.proposal_id == proposal.id)
+        .order_by(CheckReport.created_at, CheckReport.id))))
 
 
 def revision_numbers(session: Session, proposal: Proposal) -> dict[int, int]:
     """Revision id -> number."""
-    rows = session.execute(select(Revision.id, Revision.number).where(Revision.proposal_id == proposal.id))
-    return {rid: number for rid, number in rows}
+    return dict(kept_or(session, (revision_numbers, proposal.id), lambda: {rid: number for rid, number in session.execute(
+        select(Revision.id, Revision.number).where(Revision.proposal_id == proposal.id))}))
 
 
 def revision_authors(session: Session, proposal: Proposal) -> set[str]:
     """Emails of everyone who wrote a revision (the proposer included)."""
-    return set(session.scalars(select(Person.email).join(Revision, Revision.author_id == Person.id)
-                               .where(Revision.proposal_id == proposal.id)))
+    return set(kept_or(session, (revision_authors, proposal.id), lambda: session.scalars(
+        select(Person.email).join(Revision, Revision.author_id == Person.id).where(Revision.proposal_id == proposal.id))))
 
 
 def recomputed_digest(session: Session, revision: Revision) -> str:

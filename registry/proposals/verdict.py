@@ -65,6 +65,11 @@ def admins(session: Session) -> tuple[Approver, ...]:
     return tuple(Approver(e, n) for e, n in rows)
 
 
+def owners_store(session: Session) -> OwnersStore:
+    """The transaction's one owners store: a list of proposals judges each at the same head."""
+    return once_per_transaction(session, OwnersStore, lambda: OwnersStore(session))
+
+
 def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,
             moment: datetime | None) -> list[tuple[str, tuple[str, ...]]]:
     """(email, the admins whose assignments alone make them an owner) of each owner of a touched clause."""
@@ -124,7 +129,7 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     seq = head_point(session).seq if seq is None else seq
     # A list of proposals judges each at the same head: one store (its OWNERS rules and assignment log)
     # and one admin list serve them all, read again after the transaction writes.
-    owners = once_per_transaction(session, OwnersStore, lambda: OwnersStore(session))
+    owners = owners_store(session)
     fallback = once_per_transaction(session, admins, lambda: admins(session))
     out = []
     for ch in changes:

@@ -11,7 +11,8 @@ nobody's standing), plus the ledger head. The chain's hashes cover every event b
 moment each was made, so a key never matches again once anything it depends on has changed, nor on
 another database, nor after a transaction that wrote an event was rolled back; a session that has
 written gets fresh verdicts (`db.KeptAnswers`). `verdict.py` stays the one definition of the verdict:
-this module only decides when its last answer still holds.
+this module only decides when its last answer still holds, and has the inputs of the verdicts it
+misses read at once (`verdict_inputs`) rather than by each verdict's own queries.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from registry.audit.events import newest_on, newest_standing_event
 from registry.db import KeptAnswers, has_written
 from registry.models import Ledger, Proposal
+from registry.proposals import verdict_inputs
 from registry.proposals.verdict import Verdict, verdict
 
 _kept: KeptAnswers[Verdict] = KeptAnswers(4096)  # a few hundred bytes of facts each
@@ -42,6 +44,8 @@ def verdicts(session: Session, proposals: Sequence[Proposal]) -> dict[int, Verdi
     on = newest_on(session, [_subject(p.id) for p in proposals])
     wanted = {(p.id, p.state, p.revision, on.get(_subject(p.id)), where): partial(verdict, session, p)
               for p in proposals}
+    missed = {key[0] for key in _kept.missing(session, wanted)}
+    verdict_inputs.load(session, [p for p in proposals if p.id in missed])
     return {key[0]: v for key, v in _kept.get_many(session, wanted).items()}
 
 
