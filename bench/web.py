@@ -4,9 +4,11 @@ Fills a fresh database (SQLite in a temp dir, or --database-url) with a syntheti
 straight into the ledger tables (3,000 clauses over 120 documents, as a language reference has;
 every commit without a merged proposal is an unapproved change; an OWNERS file owning some documents
 and clauses; some proposals, a few of them merged), then times requests with the Flask test client
-and prints per URL the first request (nothing of it kept yet, as after an ingest), the median, the 95th
-percentile, the response size and the SQL statements one request runs, next to the targets (pages:
-50 ms and 150 KB). Server time only: no network, no browser.
+and prints per URL the first request in the process (nothing kept, templates not yet compiled), one
+request right after an ingest event moved the audit chain (every kept answer computed again, what a
+running server pays after each push or merge), the median and the 95th percentile of the later ones,
+the response size and the SQL statements one request runs, next to the targets (pages: 50 ms and
+150 KB; a page is OVER when its median or its request after an ingest is). Server time only: no network, no browser.
 The statement count does not move with the machine's load, so it compares two codes on a busy machine.
 
     .venv/bin/python bench/web.py [--versions 100000] [--database-url URL] [--runs 30] [--only SUBSTRING]
@@ -171,6 +173,19 @@ class StatementCounter:
         self.count += 1
 
 
+def after_ingest(client: FlaskClient, url: str) -> float:
+    """Milliseconds of one request after an ingest event moved the audit chain (what a long-running
+    process pays for a page after each push or merge: every kept answer keyed by the chain is
+    computed again; templates and compiled statements are already warm)."""
+    engine = client.application.extensions["specreg.engine"]
+    with session_scope(engine, write=True) as session:
+        audit.record(session, INGEST_ACTOR, "ingest", "branch:main", new={"head": _sha(1), "commits": 0})
+    t0 = time.perf_counter()
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return (time.perf_counter() - t0) * 1000
+
+
 def timed(client: FlaskClient, url: str, runs: int,
           counter: StatementCounter) -> tuple[float, float, float, float, int]:
     """The first request's milliseconds (nothing of this URL kept yet: what a request after an ingest
@@ -262,15 +277,17 @@ def main() -> None:
               "/api/v1/clauses", "/api/v1/clauses?page=1", f"/incident?clause={HOT}&at=2021-06-01",
               f"/api/v1/clauses/{HOT}/in-force?at=2021-06-01"]
     client.get("/login")  # the app's first-request work (the base template, wiring) is no page's
-    print(f"{'url':<42} {'first ms':>9} {'median ms':>10} {'p95 ms':>8} {'KB':>8} {'SQL':>6}  target")
+    print(f"{'url':<42} {'first ms':>9} {'after ingest':>12} {'median ms':>10} {'p95 ms':>8} {'KB':>8} {'SQL':>6}  target")
     for u in pages + others:
         if args.only and args.only not in u:
             continue
         runs = args.runs if u not in ("/api/v1/clauses",) else max(5, args.runs // 5)
         cold, med, p95, kb, statements = timed(client, u, runs, counter)
+        after = after_ingest(client, u) if cold == cold else float("nan")  # nan: a page this version lacks
         target = "50 ms, 150 KB" if u in pages else ""
-        flag = " OVER" if target and (med > 50 or kb > 150) else ""
-        print(f"{u:<42} {cold:>9.1f} {med:>10.1f} {p95:>8.1f} {kb:>8.1f} {statements:>6}  {target}{flag}")
+        flag = " OVER" if target and (med > 50 or after > 50 or kb > 150) else ""
+        print(f"{u:<42} {cold:>9.1f} {after:>12.1f} {med:>10.1f} {p95:>8.1f} {kb:>8.1f} {statements:>6}  "
+              f"{target}{flag}")
         if args.profile:
             profiled(client, u, args.profile)
     app.extensions["specreg.engine"].dispose()
