@@ -58,7 +58,12 @@ class Verdict:
 
 
 def admins(session: Session) -> tuple[Approver, ...]:
-    """Enabled admin accounts: the approvers of clauses nobody owns."""
+    """Enabled admin accounts: the approvers of clauses nobody owns (read once per transaction: a list
+    judges every proposal's verdict with them)."""
+    return once_per_transaction(session, admins, lambda: _read_admins(session))
+
+
+def _read_admins(session: Session) -> tuple[Approver, ...]:
     rows = session.execute(select(Person.email, Person.name).join(Account, Account.person_id == Person.id)
                            .where(Account.role == "admin", Account.disabled_at.is_(None))
                            .order_by(Person.email))
@@ -130,7 +135,7 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
     # A list of proposals judges each at the same head: one store (its OWNERS rules and assignment log)
     # and one admin list serve them all, read again after the transaction writes.
     owners = owners_store(session)
-    fallback = once_per_transaction(session, admins, lambda: admins(session))
+    fallback = admins(session)
     out = []
     for ch in changes:
         if ch.kind == FILE:
@@ -195,7 +200,7 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
         clauses, reviews, once_per_transaction(session, passwords_set_by_others, lambda: passwords_set_by_others(session)),
-        admins=once_per_transaction(session, admins, lambda: admins(session)), checks=checks))
+        admins=admins(session), checks=checks))
     return Verdict(evaluate(source.policy, facts), source, facts.clauses, facts)
 
 
