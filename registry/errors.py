@@ -122,6 +122,12 @@ class HookNotConfigured(SpecregError):
     status = 503
 
 
+class ReplayedNotification(Conflict):
+    """A push notification the hook accepted before (its signed body or its delivery id), sent again."""
+
+    code = "push_hook_replayed"
+
+
 class ConfigError(SpecregError):
     """Configuration that cannot work (bad specreg.toml, wrong database for this repo)."""
 

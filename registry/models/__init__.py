@@ -4,7 +4,7 @@ from registry.models.acknowledgements import Acknowledgement
 from registry.models.audit import AuditEvent
 from registry.models.base import Base, utcnow
 from registry.models.frameworks import FrameworksVersion
-from registry.models.jobs import JobRequest, VerifyState
+from registry.models.jobs import JobRequest, PushNotification, VerifyState
 from registry.models.ledger import (
     Clause,
     ClauseKey,
@@ -71,6 +71,7 @@ __all__ = [
     "Proposal",
     "ProposalState",
     "ProposedChange",
+    "PushNotification",
     "Review",
     "Revision",
     "Tag",

@@ -36,3 +36,15 @@ class VerifyState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     announced: Mapped[list[str]] = mapped_column(JSON, default=list)  # sha256 of each standing finding
+
+
+class PushNotification(Base):
+    """A push notification the hook accepted, remembered for a while so a replay of it is refused.
+
+    `key` is the SHA-256 of what names it: its signed body, or the git host's delivery id (one row each).
+    """
+
+    __tablename__ = "push_notifications"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,8 +14,10 @@ from registry.app import create_app
 from registry.cli import main
 from registry.config import Settings
 from registry.db import make_engine, session_scope
+from registry.errors import ReplayedNotification
 from registry.limits import MAX_BODY_BYTES
-from registry.models import Commit
+from registry.models import Commit, PushNotification
+from registry.worker.notifications import WINDOW, names, remember
 from registry.worker.requests import pending
 
 SECRET = "It's a Secret to Everybody"
@@ -89,13 +92,86 @@ def test_a_missing_or_forged_signature_is_a_401_that_does_nothing(hooked, header
     assert _pending(engine) == []
 
 
-def test_a_replayed_push_only_asks_again_for_the_one_pending_sync(hooked):
+def _replay_refused(response) -> None:
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "push_hook_replayed" and "replay" in response.get_json()["message"]
+
+
+def _github(body: bytes, delivery: str) -> dict:
+    return {"X-Hub-Signature-256": _sign(body), "X-GitHub-Event": "push", "X-GitHub-Delivery": delivery}
+
+
+@pytest.mark.parametrize("replay_delivery", ["72d3162e", "a-new-id-the-replayer-made-up", None],
+                         ids=["same-delivery-id", "new-delivery-id", "no-delivery-id"])
+def test_a_replayed_signed_push_is_a_409_that_asks_for_nothing(hooked, replay_delivery):
     app, engine = hooked
     client = app.test_client()
-    for _ in range(3):
-        assert client.post("/hooks/push", data=BODY, headers={"X-Hub-Signature-256": _sign(BODY)}).status_code == 202
+    assert client.post("/hooks/push", data=BODY, headers=_github(BODY, "72d3162e")).status_code == 202
+    headers = _github(BODY, replay_delivery or "")
+    if replay_delivery is None:
+        del headers["X-GitHub-Delivery"]
+    _replay_refused(client.post("/hooks/push", data=BODY, headers=headers))
     [asked] = _pending(engine)
-    assert asked.generation == 3
+    assert asked.generation == 1
+
+
+def test_a_host_delivery_id_seen_before_is_refused_even_with_another_signed_body(hooked):
+    app, engine = hooked
+    client = app.test_client()
+    other = BODY.replace(b"0" * 40, b"1" * 40)
+    assert client.post("/hooks/push", data=BODY, headers=_github(BODY, "72d3162e")).status_code == 202
+    _replay_refused(client.post("/hooks/push", data=other, headers=_github(other, "72d3162e")))
+    assert client.post("/hooks/push", data=other, headers=_github(other, "0b9e5c1a")).status_code == 202
+    assert _pending(engine)[0].generation == 2
+
+
+def test_a_gitlab_push_is_named_by_its_event_uuid_not_by_its_unsigned_body(hooked):
+    app, engine = hooked
+    client = app.test_client()
+    gitlab = {"X-Gitlab-Token": SECRET, "X-Gitlab-Event": "Push Hook"}
+    assert client.post("/hooks/push", data=BODY, headers={**gitlab, "X-Gitlab-Event-UUID": "u-1"}).status_code == 202
+    assert client.post("/hooks/push", data=BODY, headers={**gitlab, "X-Gitlab-Event-UUID": "u-2"}).status_code == 202
+    _replay_refused(client.post("/hooks/push", data=BODY, headers={**gitlab, "X-Gitlab-Event-UUID": "u-1"}))
+    assert _pending(engine)[0].generation == 2
+
+
+def test_a_push_replayed_to_another_host_sharing_the_database_is_refused(hooked, database_url, repo, tmp_path):
+    app_a, engine = hooked
+    app_b = create_app({"TESTING": True}, settings=Settings(database_url, repo.path, tmp_path / "instance-b",
+                                                            webhook_secret=SECRET))
+    try:
+        assert app_a.test_client().post("/hooks/push", data=BODY, headers=_github(BODY, "72d3162e")).status_code == 202
+        _replay_refused(app_b.test_client().post("/hooks/push", data=BODY, headers=_github(BODY, "5e1f00d")))
+    finally:
+        app_b.extensions["specreg.engine"].dispose()
+    assert _pending(engine)[0].generation == 1
+
+
+def _pushed(when: datetime) -> bytes:
+    return json.dumps({"ref": "refs/heads/main", "repository": {"pushed_at": int(when.timestamp())}}).encode()
+
+
+def test_a_github_push_older_than_the_window_is_refused_and_a_recent_one_accepted(hooked):
+    app, engine = hooked
+    client = app.test_client()
+    stale = _pushed(datetime.now(UTC) - WINDOW - timedelta(minutes=1))
+    _replay_refused(client.post("/hooks/push", data=stale, headers=_github(stale, "old")))
+    form = b"payload=" + stale
+    _replay_refused(client.post("/hooks/push", data=form, headers={
+        **_github(form, "old-form"), "Content-Type": "application/x-www-form-urlencoded"}))
+    assert _pending(engine) == []
+    fresh = _pushed(datetime.now(UTC) - timedelta(minutes=5))
+    assert client.post("/hooks/push", data=fresh, headers=_github(fresh, "new")).status_code == 202
+
+
+def test_what_the_hook_remembers_is_forgotten_after_the_window(session):
+    now = datetime.now(UTC)
+    remember(session, BODY, names(BODY, "github", "72d3162e"), now - WINDOW - timedelta(seconds=1))
+    remember(session, b"another", names(b"another", "github", "0b9e5c1a"), now)
+    assert session.scalar(select(func.count()).select_from(PushNotification)) == 2  # only the older pair went
+    remember(session, BODY, names(BODY, "github", "72d3162e"), now + timedelta(seconds=1))  # no longer a replay
+    with pytest.raises(ReplayedNotification):
+        remember(session, BODY, names(BODY, "github", "72d3162e"), now + timedelta(seconds=2))
 
 
 def test_with_no_secret_configured_the_push_hook_is_off(database_url, repo, tmp_path):
