@@ -268,14 +268,16 @@ def kept_or(session: Session, key: Hashable, compute: Callable[[], A]) -> A:
 
 
 class KeptAnswers(Generic[A]):
-    """Answers kept in this process across requests, the least recently used dropped beyond `size`.
+    """Answers kept in this process across requests, the least recently used dropped beyond `size`
+    answers or, with a `budget`, beyond that many estimated bytes (`lru.LruCache`: an answer over a
+    quarter of the budget is not kept).
 
     The caller's key must name every input the answer depends on; the database's URL is added. A
     session that has written gets a fresh answer and keeps nothing: what it read may be rolled back.
     """
 
-    def __init__(self, size: int) -> None:
-        self._kept: LruCache[A] = LruCache(size)
+    def __init__(self, size: int, budget: int | None = None) -> None:
+        self._kept: LruCache[A] = LruCache(size, budget)
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], A]) -> A:
         """The kept answer under `key`, else `compute()` (kept unless the session has written)."""
@@ -294,6 +296,11 @@ class KeptAnswers(Generic[A]):
             return list(keys)
         database = str(session.get_bind().engine.url)
         return [key for key in keys if not self._kept.has((database, key))]
+
+    @property
+    def weight(self) -> int:
+        """The estimated bytes of the answers kept (0 without a budget)."""
+        return self._kept.weight
 
     def clear(self) -> None:
         """Forget every answer."""

@@ -126,7 +126,7 @@ def _unprompted(session: Session, log: Changelog) -> int:
 
 # A change's excerpt depends on its two texts alone, and word-diffing a page's 15 rewritten clauses was a
 # third of its time once the changelog was kept: a release read again, or by many, diffs each change once.
-_excerpts: LruCache[tuple[list[Sentence], int]] = LruCache(512)  # ~9 KB each for a rewritten clause: ~5 MB
+_excerpts: LruCache[tuple[list[Sentence], int]] = LruCache.by_texts(512, budget=16 << 20)  # ~9 KB each: 16 MB
 
 
 def _excerpt(old: str, new: str) -> tuple[list[Sentence], int]:

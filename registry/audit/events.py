@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -23,6 +23,7 @@ from registry.db import KeptAnswers, lock_writer, once_per_transaction
 from registry.models import AuditEvent, utcnow
 
 A = TypeVar("A")
+K = TypeVar("K", bound=Hashable)
 
 GENESIS = "0" * 64
 
@@ -114,10 +115,22 @@ def kept_while_standing(kept: KeptAnswers[A], session: Session, key: Hashable, c
     """`kept.get` under `key` and `newest_standing_event`: for answers that only an ingest, an
     assignment or an account change can alter. With no event yet nothing is kept: rows nobody
     ingested (a test's, a benchmark's) would otherwise share the key None across databases' lives."""
+    return kept_many_while_standing(kept, session, {key: compute})[key]
+
+
+def kept_many_while_standing(kept: KeptAnswers[A], session: Session, wanted: Mapping[K, Callable[[], A]],
+                             missed: Callable[[list[K]], None] | None = None) -> dict[K, A]:
+    """`kept_while_standing` for many keys at once. `missed`, when given, is told the keys no answer is
+    kept under before any is computed (a list reads the inputs of all it misses at once)."""
     standing = newest_standing_event(session)
     if standing is None:
-        return compute()
-    return kept.get(session, (key, standing), compute)
+        if missed:
+            missed(list(wanted))
+        return {key: compute() for key, compute in wanted.items()}
+    under = {(key, standing): compute for key, compute in wanted.items()}
+    if missed:
+        missed([key for key, _ in kept.missing(session, under)])
+    return {key: answer for (key, _), answer in kept.get_many(session, under).items()}
 
 
 def _newest_standing_event(session: Session) -> str | None:

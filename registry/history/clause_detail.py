@@ -69,7 +69,7 @@ def current_id(session: Session, key: str) -> str:
 # document, prompt files, where governance began) and the merged proposals behind its versions (a
 # merge marks its proposal in the transaction of the ingest that reads its commit): each of those
 # moves audit.newest_standing_event (shared: read only).
-_details: KeptAnswers[ClauseDetail] = KeptAnswers(256)
+_details: KeptAnswers[ClauseDetail] = KeptAnswers(256, budget=64 << 20)  # 64 MB
 
 
 def clause_detail(session: Session, key: str, point: Point) -> ClauseDetail:

@@ -17,9 +17,9 @@ from registry.spec.worddiff import Op, word_diff
 
 BEFORE_HISTORY = Point("(before the first commit)", 0, "0" * 40, "commit")
 
-# A prose diff depends on its two texts alone (pure), so it is kept by them, never stale: the diff page
+# A prose diff depends on its two texts alone (pure), so it is kept by their digest, never stale: the diff page
 # asked for it twice, and word-diffing every sentence was most of the page (shared: read only).
-_prose: LruCache[list[Sentence]] = LruCache(512)
+_prose: LruCache[list[Sentence]] = LruCache.by_texts(512, budget=32 << 20)  # 32 MB
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ class Unowned:
 # A clause's owners at a point change only with an ingest (OWNERS.toml, the clause or an ancestor
 # placed elsewhere, a rewrite), a registry assignment or an account change (a display name), and each
 # of those moves audit.newest_standing_event: an answer holds until it moves (shared: read only).
-_owners: KeptAnswers[ClauseOwners] = KeptAnswers(1024)
+_owners: KeptAnswers[ClauseOwners] = KeptAnswers(1024, budget=16 << 20)  # 16 MB
 
 
 def who_owns(session: Session, key: str, point: Point) -> ClauseOwners:

@@ -7,7 +7,8 @@ whose password someone else set). Every change to these is either an ingest or a
 one of those appends an audit event: reviews, check reports, revisions and state moves on the subject `proposal:N`,
 everything else on other subjects. So a verdict is kept under the hash of the newest event on its
 proposal and `audit.newest_standing_event` (logins, logouts and API tokens left out: they change
-nobody's standing), plus the ledger head. The chain's hashes cover every event before them and the
+nobody's standing; `audit.kept_many_while_standing`, which keeps nothing before the first such
+event), plus the ledger head. The chain's hashes cover every event before them and the
 moment each was made, so a key never matches again once anything it depends on has changed, nor on
 another database, nor after a transaction that wrote an event was rolled back; a session that has
 written gets fresh verdicts (`db.KeptAnswers`). `verdict.py` stays the one definition of the verdict:
@@ -21,13 +22,15 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from registry.audit.events import newest_on, newest_standing_event
+from registry.audit.events import kept_many_while_standing, newest_on
 from registry.db import KeptAnswers, has_written
 from registry.models import Ledger, Proposal
 from registry.proposals import verdict_inputs
 from registry.proposals.verdict import Verdict, verdict
 
 _kept: KeptAnswers[Verdict] = KeptAnswers(4096)  # a few hundred bytes of facts each
+# (number, state, revision, newest event on the proposal, ledger head)
+Key = tuple[int, str, int, str | None, tuple[int, str | None] | None]
 
 
 def _subject(number: int) -> str:
@@ -40,13 +43,15 @@ def verdicts(session: Session, proposals: Sequence[Proposal]) -> dict[int, Verdi
     if has_written(session):  # fresh anyway: spare the queries that make the keys
         return {p.id: verdict(session, p) for p in proposals}
     ledger = session.get(Ledger, 1)
-    where = (ledger.head_seq, ledger.head_sha) if ledger else None, newest_standing_event(session)
+    head = (ledger.head_seq, ledger.head_sha) if ledger else None
     on = newest_on(session, [_subject(p.id) for p in proposals])
-    wanted = {(p.id, p.state, p.revision, on.get(_subject(p.id)), where): partial(verdict, session, p)
-              for p in proposals}
-    missed = {key[0] for key in _kept.missing(session, wanted)}
-    verdict_inputs.load(session, [p for p in proposals if p.id in missed])
-    return {key[0]: v for key, v in _kept.get_many(session, wanted).items()}
+    wanted: dict[Key, partial[Verdict]] = {(p.id, p.state, p.revision, on.get(_subject(p.id)), head):
+                                           partial(verdict, session, p) for p in proposals}
+
+    def load(missed: list[Key]) -> None:
+        ids = {key[0] for key in missed}
+        verdict_inputs.load(session, [p for p in proposals if p.id in ids])
+    return {key[0]: v for key, v in kept_many_while_standing(_kept, session, wanted, load).items()}
 
 
 def forget() -> None:
