@@ -37,26 +37,38 @@ KINDS = ("integer", "number", "text", "boolean", "datetime", "bytes", "json")
 SMALL_MEMBERS = {MANIFEST: 64 << 20, SIGNATURE: 1 << 10}
 
 
+SCRATCH = "in the scratch folder (set TMPDIR to a folder with room)"
+
+
 @dataclass(frozen=True)
 class Limits:
-    """The most unpacking an archive may write, in bytes: all its members together, and each one."""
+    """The most a restore may write, in bytes, all together and for any one thing: the archive's members
+    unpacked, the objects of its spec repo's bundle as git inflates them, the spec repo's files checked out."""
 
     total: int = 64 << 30
     member: int = 32 << 30
 
-    def room(self, archive: Path, name: str, size: int, before: int, free: int) -> None:
-        """BadArchive unless member `name` may unpack to `size` bytes after `before` bytes of the others,
-        with `free` bytes free where they go."""
+    def room(self, whole: object, name: str, size: int, before: int, free: int | None, where: str = SCRATCH) -> None:
+        """BadArchive unless `name` may unpack to `size` bytes after `before` bytes of the rest of `whole`,
+        with `free` bytes free `where` (None: nothing is written to disk at this size)."""
+        self.one(whole, name, size)
+        self.more(whole, name, size, before, free, where)
+
+    def one(self, whole: object, name: str, size: int) -> None:
+        """BadArchive when `name` alone unpacks to more than one member, object or file may."""
         limit = min(self.member, SMALL_MEMBERS.get(name, self.member))
         if size > limit:
-            raise BadArchive(f"{archive}: {name} unpacks to more than {limit} bytes, the most one member may "
-                             "(--max-member-size); nothing was restored")
+            raise BadArchive(f"{whole}: {name} unpacks to more than {limit} bytes, the most any one member, object "
+                             "or file may (--max-member-size); nothing was restored")
+
+    def more(self, whole: object, name: str, size: int, before: int, free: int | None, where: str = SCRATCH) -> None:
+        """BadArchive when `size` more bytes after `before` pass the total, or the `free` bytes `where`."""
         if before + size > self.total:
-            raise BadArchive(f"{archive} unpacks to more than {self.total} bytes in all (--max-size), reaching "
+            raise BadArchive(f"{whole} unpacks to more than {self.total} bytes in all (--max-size), reaching "
                              f"{name}; nothing was restored")
-        if before + size > free:
-            raise BadArchive(f"{archive} unpacks to more than the {free} bytes free in the scratch folder, reaching "
-                             f"{name} (set TMPDIR to a folder with room); nothing was restored")
+        if free is not None and before + size > free:
+            raise BadArchive(f"{whole} unpacks to more than the {free} bytes free {where}, reaching {name}; "
+                             "nothing was restored")
 
 
 DEFAULT_LIMITS = Limits()

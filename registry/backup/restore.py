@@ -11,7 +11,8 @@ code's head (running any data migration as `specreg init` would), and one `backu
 appended to the restored chain (so the chain shows the database was replaced, by whom, from which
 archive). The spec repo is made from the bundle beside its place and moved there before the
 transaction commits. Unpacking stops at the size limits (each member, all of them, the free disk
-space), so a decompression bomb is refused before it fills the scratch folder.
+space), so a decompression bomb is refused before it fills the scratch folder; the spec repo is held
+to the same limits, its bundle's objects before git inflates them and its files before the checkout.
 
 The append-only triggers on audit_events and acknowledgements refuse UPDATE, DELETE and TRUNCATE;
 a restore only INSERTs, so they stay in force from the migration that creates them on, and are
@@ -47,7 +48,8 @@ from registry.backup.archive import (
     unpack,
 )
 from registry.errors import BadArchive, ConfigError, NotEmpty
-from registry.gitsource.bundle import RepoShape, restore_bundle
+from registry.gitsource.bundle import RepoShape, check_out, fetch_bundle, work_tree
+from registry.gitsource.packs import bundle_objects
 from registry.history.search_index import sync_search_index
 from registry.models import Ledger
 from registry.schema import (
@@ -175,7 +177,7 @@ def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, ins
                     _record_restore(session, archive, scratch, manifest, actor, os_user)
                     session.flush()
                     revision = current_revision(conn) or head_revision()
-                    refs = _place_repo(scratch / BUNDLE, repo, manifest)
+                    refs = _place_repo(archive, scratch / BUNDLE, repo, manifest, limits)
                     placed = True
             except BaseException:
                 if placed:  # the database did not commit: the spec repo goes too
@@ -184,15 +186,47 @@ def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, ins
     return Restored(manifest.schema_revision, revision, counts, str(repo), refs)
 
 
-def _place_repo(bundle: Path, repo: Path, manifest: Manifest) -> int:
-    """Make the spec repo from the bundle beside `repo`, check its refs are the manifest's, move it into place."""
+BLOCK = 4096  # what a file or folder takes on disk at least (a block), however small: a million empty files are not free
+
+
+def _check_objects(archive: Path, bundle: Path, limits: Limits) -> None:
+    """BadArchive unless every object of the bundle inflates within the limits, as git inflates each in
+    memory when it fetches (on disk the fetch keeps the bundle's pack as it is)."""
+    inflated = 0
+    for n, obj in enumerate(bundle_objects(bundle), 1):
+        limits.room(f"{archive}'s {BUNDLE}", f"object {n} (a {obj.kind})", obj.size, inflated, None)
+        inflated += obj.size
+
+
+def _check_work_tree(archive: Path, staging: Path, limits: Limits, room: Path) -> None:
+    """BadArchive unless the spec repo's files, checked out as stored, fit the total and the free space at `room`.
+
+    Each file is a blob `_check_objects` judged already; but a tree may name one blob, or one folder,
+    many times over, so the work tree can be far larger than the objects."""
+    whole, taken, free = f"{archive}'s spec repo work tree", 0, shutil.disk_usage(room).free
+    for entry in work_tree(staging):
+        name = f"{'file' if entry.size is not None else 'folder'} {entry.path}"
+        disk = max(BLOCK, -(-(entry.size or 0) // BLOCK) * BLOCK)  # whole blocks, one at least
+        limits.more(whole, name, disk, taken, free, f"in {room}")
+        taken += disk
+
+
+def _place_repo(archive: Path, bundle: Path, repo: Path, manifest: Manifest, limits: Limits) -> int:
+    """Make the spec repo from the bundle beside `repo`, check its refs are the manifest's and its size the
+    limits', move it into place.
+
+    Git sees the bundle only once its objects are judged (`_check_objects`), and the work tree is written
+    only once its files are (`_check_work_tree`); on a refusal the staging folder goes, with all it holds."""
+    _check_objects(archive, bundle, limits)
     repo.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{repo.name}.restoring-", dir=repo.parent))
     try:
-        refs = restore_bundle(bundle, staging / "repo", RepoShape(manifest.repo.bare, manifest.repo.head))
+        refs = fetch_bundle(bundle, staging / "repo", RepoShape(manifest.repo.bare, manifest.repo.head))
         if refs != manifest.repo.refs:
             missing = sorted(set(manifest.repo.refs) - set(refs))
             raise BadArchive(f"the bundle's refs are not the manifest's (missing {missing[:5]}, or moved)")
+        _check_work_tree(archive, staging / "repo", limits, repo.parent)
+        check_out(staging / "repo")
         if repo.exists():
             repo.rmdir()  # _refuse_repo made sure it is an empty folder
         os.replace(staging / "repo", repo)

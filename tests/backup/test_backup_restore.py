@@ -243,8 +243,8 @@ def bomb(archive: Path, out: Path, member: str = "tables/audit_events.jsonl") ->
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
 @pytest.mark.parametrize(("options", "says"), [
-    (["--max-member-size", "16M"], "tables/audit_events.jsonl unpacks to more than 16777216 bytes, the most one "
-                                   "member may (--max-member-size)"),
+    (["--max-member-size", "16M"], "tables/audit_events.jsonl unpacks to more than 16777216 bytes, the most any one "
+                                   "member, object or file may (--max-member-size)"),
     (["--max-size", "32M"], "unpacks to more than 33554432 bytes in all (--max-size), reaching "
                             "tables/audit_events.jsonl"),
 ])
