@@ -33,6 +33,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 from registry.proposals.check_rules import CHECKS_KEY, CheckFacts, CheckStatus, judge, parse_required
 
@@ -92,9 +93,24 @@ class Policy:
     def required(self, key: str, authorities: Iterable[str], editorial: bool = False) -> tuple[int, str]:
         """(approvals needed, the rule that asks for them): the strictest rule that applies; for an
         editorial change each rule asks its editorial_min_approvals when it sets one."""
+        levels = frozenset(authorities)
+        if key in self.clause:
+            return self._strictest(key, levels, editorial)
+        # No rule names the clause, so the answer is its authorities' alone: judged once per set of
+        # them, not once per clause (the owners page asks for all 3,000).
+        memo = self._required_memo
+        if (levels, editorial) not in memo:
+            memo[levels, editorial] = self._strictest(key, levels, editorial)
+        return memo[levels, editorial]
+
+    def _strictest(self, key: str, authorities: Iterable[str], editorial: bool) -> tuple[int, str]:
         rules = [(min(n, self.editorial.get(rule, n)) if editorial else n, rule)
                  for rule in self._applicable(key, authorities) if (n := self._count(rule)) is not None]
         return max(rules, key=lambda r: r[0])
+
+    @cached_property
+    def _required_memo(self) -> dict[tuple[frozenset[str], bool], tuple[int, str]]:
+        return {}
 
     def rule_for(self, c: ClauseFacts) -> tuple[int, str]:
         """(approvals needed, the rule) for a touched clause, or for a governance file under `[governance]`."""
@@ -275,6 +291,16 @@ class Facts:
     admins: tuple[Approver, ...] = ()  # enabled admins, whom the policy's fallback may call on
     checks: tuple[CheckFacts, ...] = ()  # every check report on the proposal, any revision
 
+    @cached_property
+    def approvers_of(self) -> Mapping[str, tuple[ClauseFacts, ...]]:
+        """Each approver's clauses, in the facts' order: standing asks it per person, and scanning every
+        clause for each was most of the owners page's feasibility check at 3,000 clauses."""
+        out: dict[str, list[ClauseFacts]] = {}
+        for c in self.clauses:
+            for email in dict.fromkeys(a.email for a in c.approvers):
+                out.setdefault(email, []).append(c)
+        return {email: tuple(cs) for email, cs in out.items()}
+
 
 @dataclass(frozen=True)
 class CountedApproval:
@@ -451,11 +477,10 @@ def standing(facts: Facts, email: str) -> tuple[tuple[str, ...], str | None]:
     if why:
         return (), why
     clauses, refusals = [], []
-    for c in facts.clauses:
-        if any(a.email == email for a in c.approvers):
-            refusal = _may_count_for(facts, c, email)
-            clauses += [] if refusal else [c.key]
-            refusals += [refusal] if refusal else []
+    for c in facts.approvers_of.get(email, ()):
+        refusal = _may_count_for(facts, c, email)
+        clauses += [] if refusal else [c.key]
+        refusals += [refusal] if refusal else []
     if clauses:
         return tuple(clauses), None
     return (), "; ".join(refusals) or "they may approve none of the touched clauses now"

@@ -1,8 +1,11 @@
-"""The clauses at a point, kept across requests, equal a fresh read after new commits and a rewrite."""
+"""The clauses at a point, kept across requests and carried forward over new commits (history.carried),
+equal a fresh read after each kind of change and after a rewrite."""
 from __future__ import annotations
 
+import pytest
+
 from registry.gitsource import SpecSource
-from registry.history import queries
+from registry.history import carried, queries
 from registry.ledger.ingest import ingest
 from registry.ledger.refs import resolve
 
@@ -19,6 +22,7 @@ def kept_and_fresh(session, ref=None):
     point = resolve(session, ref)
     kept = queries.clause_summaries(session, point)
     queries._summaries.clear()
+    carried.forget()
     return kept, queries.clause_summaries(session, point)
 
 
@@ -37,4 +41,55 @@ def test_kept_clause_summaries_follow_new_commits_and_a_rewrite(repo, session):
     repo.commit("Other", {"spec/rules.md": SPEC + "\n## Be kind {#be_kind}\n\nKind.\n"})
     read(repo, session)
     kept, fresh = kept_and_fresh(session)
+    assert kept == fresh and [v.title for v in kept] == ["Rules", "Be brief", "Be kind"]
+
+
+TWO = "# Rules {#rules}\n\nIntro.\n\n## Be brief {#be_brief}\n\nShort.\n\n## Be kind {#be_kind}\n\nKind.\n"
+STEPS = [  # (what the commit does, the files it writes; None deletes)
+    ("edit a body", {"spec/rules.md": TWO.replace("Short.", "Shorter.")}),
+    ("retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")}),
+    ("rename an id", {"spec/rules.md": TWO.replace("{#be_brief}", "{#brevity}")}),
+    ("remove a clause", {"spec/rules.md": TWO.split("## Be kind")[0]}),
+    ("add a clause", {"spec/rules.md": TWO + "\n## Be fair {#be_fair}\n\nFair.\n"}),
+    ("move a clause under another parent", {"spec/rules.md": TWO.replace("## Be kind", "### Be kind")}),
+    ("change attributes", {"spec/rules.md": TWO.replace("{#be_kind}", "{#be_kind authority=root}")}),
+    ("add a document", {"spec/more.md": "# More {#more}\n\nMore.\n"}),
+    ("delete a document", {"spec/more.md": None}),
+    ("move a clause to another document", {"spec/rules.md": TWO.split("## Be kind")[0],
+                                            "spec/more.md": "# More {#more}\n\n## Be kind {#be_kind}\n\nKind.\n"}),
+]
+
+
+@pytest.mark.parametrize(("change", "files"), STEPS, ids=[s[0] for s in STEPS])
+def test_the_clauses_at_a_new_head_carried_from_the_last_equal_a_fresh_read(repo, session, monkeypatch, change, files):
+    carried.forget()
+    repo.commit("Start", {"spec/rules.md": TWO, "spec/more.md": "# More {#more}\n\nMore.\n"})
+    read(repo, session)
+    queries.clause_summaries(session, resolve(session, None))  # the head's rows are kept
+    seen = []
+    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
+    repo.commit(change, files)
+    repo.commit("and one more", {"spec/extra.md": "# Extra {#extra}\n\nX.\n"})
+    read(repo, session)
+    kept, fresh = kept_and_fresh(session)
+    assert seen and seen[0] is not None  # carried over two commits, not read whole
+    assert kept == fresh
+
+
+real = carried._carried
+
+
+def test_a_carried_point_is_read_whole_after_a_rewrite_sets_it_aside(repo, session, monkeypatch):
+    carried.forget()
+    first = repo.commit("Start", {"spec/rules.md": TWO})
+    repo.commit("Retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")})
+    read(repo, session)
+    queries.clause_summaries(session, resolve(session, None))  # kept at the commit a rewrite will set aside
+    seen = []
+    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
+    repo.reset(first)
+    repo.commit("Other", {"spec/rules.md": TWO.replace("Kind.", "Kinder.")})
+    read(repo, session)
+    kept, fresh = kept_and_fresh(session)
+    assert seen == [None]  # the kept point's commit is set aside: nothing carried from it
     assert kept == fresh and [v.title for v in kept] == ["Rules", "Be brief", "Be kind"]

@@ -5,6 +5,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.proposals.policy import (
     DEFAULT_POLICY,
@@ -354,3 +356,35 @@ def test_root_owners_in_the_governance_table_add_a_group_the_owners_of_root_clau
     assert result.satisfied
     assert parse_policy("[governance]\nroot_owners = 0\n").warnings[0].startswith(
         "[governance] root_owners must be a whole number of at least 1")
+
+
+# --- answers that do not depend on what was asked before -----------------------------------------
+
+_KEYS = st.sampled_from(["privacy", "honesty", "tools", "root.a"])
+_LEVELS = st.lists(st.sampled_from(["root", "system", "guideline"]), max_size=3)
+
+
+@given(clause_rules=st.dictionaries(_KEYS, st.integers(0, 4), max_size=3),
+       authority=st.dictionaries(st.sampled_from(["root", "system"]), st.integers(0, 4), max_size=2),
+       editorial=st.dictionaries(st.sampled_from(["defaults", "authority.root", "clause.privacy"]),
+                                 st.integers(0, 2), max_size=2),
+       asks=st.lists(st.tuples(_KEYS, _LEVELS, st.booleans()), min_size=1, max_size=12))
+def test_a_policy_gives_each_clause_the_same_rule_whatever_it_judged_before(clause_rules, authority, editorial, asks):
+    policy = Policy(1, authority, clause_rules, editorial=editorial)
+    for key, levels, is_editorial in asks:
+        fresh = Policy(1, authority, clause_rules, editorial=editorial)
+        assert policy.required(key, levels, is_editorial) == fresh.required(key, levels, is_editorial)
+
+
+def _standing_by_scan(facts: Facts, email: str) -> tuple[str, ...]:
+    """The clauses a person's approval counts for, asking every clause in turn (the definition)."""
+    return tuple(c.key for c in facts.clauses if any(a.email == email for a in c.approvers)
+                 and standing(replace(facts, clauses=(c,)), email)[0])
+
+
+@given(owners=st.lists(st.lists(st.sampled_from([GRACE, ALAN, BARBARA, ROOT, ADA]), max_size=3), max_size=6))
+def test_standing_counts_a_person_for_exactly_the_clauses_they_approve(owners):
+    clauses = [clause(f"c{i}", approvers=tuple(who)) for i, who in enumerate(owners)]
+    f = facts(clauses, [])
+    for person in (GRACE, ALAN, BARBARA, ROOT, ADA):
+        assert standing(f, person.email)[0] == _standing_by_scan(f, person.email)
