@@ -483,4 +483,4 @@ def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDif
 
 
 # A word diff depends on its two texts alone (pure), so it is kept by them, never stale (shared: read only).
-_word_ops: LruCache[list[Op]] = LruCache(512)
+_word_ops: LruCache[list[Op]] = LruCache.by_texts(512, budget=32 << 20)  # 32 MB, keyed by a digest of the texts
