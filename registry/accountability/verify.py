@@ -76,7 +76,7 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
                 + check_recorded_checks(session) + check_accounts(session) + check_proposal_states(session)
-                + check_governance(session) + check_webhooks(session))
+                + check_governance(session) + check_webhooks(session, key))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:

@@ -40,6 +40,10 @@ class AuditKey:
         """HMAC-SHA256 of a backup's manifest.json bytes (its label keeps it apart from the events' MACs)."""
         return hmac.new(self.secret, b"specreg backup manifest\n" + manifest, hashlib.sha256).hexdigest()
 
+    def subkey(self, purpose: str) -> bytes:
+        """A key of its own for another use (sealing webhook secrets), derived under a label that names the use."""
+        return hmac.new(self.secret, f"specreg subkey\n{purpose}".encode(), hashlib.sha256).digest()
+
     def matches(self, seq: int, digest: str, mac: str) -> bool:
         """True when `mac` is this key's MAC of the event (compared in constant time)."""
         return hmac.compare_digest(self.mac(seq, digest), mac)

@@ -19,8 +19,9 @@ class Webhook(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(JSON)
-    # Kept as given: each delivery is signed with it, so it cannot be hashed like a token's secret.
-    secret: Mapped[str] = mapped_column(String(200))
+    # Each delivery is signed with the secret, so it cannot be hashed like a token's: it is kept sealed
+    # under a key derived from the audit key, which the database does not hold (webhooks/sealing.py).
+    sealed_secret: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,9 @@ refused connection, a timeout, a redirect, which is never followed) is tried aga
 receiver at a private or loopback address is refused when connecting (destinations.py), a failed
 attempt like any other. A crash
 between the POST and its record sends it again after the lease: the same body under the same
-X-Specreg-Delivery id, which is how a receiver recognises a repeat.
+X-Specreg-Delivery id, which is how a receiver recognises a repeat. The webhook's secret is opened
+with this process's audit key just before the POST (sealing.py); one that does not open is a failed
+attempt saying so, and nothing is sent.
 """
 from __future__ import annotations
 
@@ -26,10 +28,13 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from registry.audit.keys import AuditKey, current_key
 from registry.db import session_scope
+from registry.errors import ConfigError
 from registry.ledger.refs import iso
 from registry.models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
 from registry.webhooks.destinations import opener
+from registry.webhooks.sealing import unseal
 
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(seconds=30)
@@ -114,6 +119,13 @@ def _record(session: Session, delivery_id: int, attempt: int, sent: Sent, now: d
                                                   WebhookDelivery.status == "pending").values(**values))
 
 
+def _key(key: AuditKey | None) -> AuditKey:
+    if key is None:
+        raise ConfigError("no audit key here to open the webhook's secret: set SPECREG_AUDIT_KEY (or the instance "
+                          "folder's audit_key) to the key of the processes that add webhooks")
+    return key
+
+
 @dataclass
 class Round:
     """What one turn of sending did."""
@@ -129,6 +141,7 @@ class Round:
 def send_due(engine: Engine, now: datetime | None = None) -> Round:
     """Send the deliveries due at `now` (default: the current time), oldest first, for up to BUDGET seconds."""
     now, started = now or utcnow(), time.monotonic()
+    key = current_key(create=False)  # only the key that sealed the secrets opens them: never a new one
     done = Round()
     with session_scope(engine) as session:
         due = session.execute(
@@ -141,7 +154,12 @@ def send_due(engine: Engine, now: datetime | None = None) -> Round:
         with session_scope(engine, write=True) as session:
             if not _claim(session, delivery, now):
                 continue
-        sent = post(hook.url, delivery.event, delivery.delivery_id, delivery.body.encode("utf-8"), hook.secret)
+        try:
+            secret = unseal(_key(key), hook.id, hook.sealed_secret)
+        except ConfigError as exc:  # no audit key here, or not the one that sealed it: a failed attempt saying so
+            sent = Sent(None, exc.message, 0)
+        else:
+            sent = post(hook.url, delivery.event, delivery.delivery_id, delivery.body.encode("utf-8"), secret)
         with session_scope(engine, write=True) as session:
             _record(session, delivery.id, delivery.attempts + 1, sent, now)
         if sent.ok:

@@ -4,7 +4,8 @@
 A webhook row inserted or edited with SQL would send every event it names (proposal texts, findings)
 to a receiver nobody subscribed, and one marked removed behind the registry's back silences a
 receiver that relies on it; `specreg verify` names each (check `webhook`). The secret is not in the
-chain (it would be readable there), so a secret changed with SQL is not detectable here.
+chain (it would be readable there), but it is sealed under the audit key for its webhook
+(sealing.py): one written with SQL, or copied from another webhook's row, does not open, and is named.
 """
 from __future__ import annotations
 
@@ -12,11 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, by_subject
+from registry.audit.keys import AuditKey
 from registry.models import Webhook
+from registry.webhooks.sealing import SecretUnreadable, unseal
 
 
-def check_webhooks(session: Session) -> list[Finding]:
-    """Each webhook against its `webhook.add` and `webhook.remove` events (check `webhook`)."""
+def _opens(key: AuditKey, hook: Webhook) -> bool:
+    try:
+        unseal(key, hook.id, hook.sealed_secret)
+    except SecretUnreadable:
+        return False
+    return True
+
+
+def check_webhooks(session: Session, key: AuditKey | None) -> list[Finding]:
+    """Each webhook against its `webhook.add` and `webhook.remove` events, and its sealed secret (check `webhook`)."""
     events = by_subject(session, "webhook:", ("webhook.add", "webhook.remove"))
     findings = []
     for hook in session.scalars(select(Webhook).order_by(Webhook.id)):
@@ -32,6 +43,9 @@ def check_webhooks(session: Session) -> list[Finding]:
             findings.append(Finding("webhook", where, f"sends {', '.join(hook.events)} to {hook.url} in the database, "
                                                       f"but its webhook.add event says {', '.join(added[-1].get('events') or [])} "
                                                       f"to {added[-1].get('url')}"))
+        if key is not None and hook.removed_at is None and not _opens(key, hook):
+            findings.append(Finding("webhook", where, "its secret does not open under the audit key: written with SQL "
+                                                      "or under another key, so its deliveries cannot be signed"))
         if removed != (hook.removed_at is not None):
             findings.append(Finding("webhook", where, "is removed in the database, but no audit event removed it"
                                     if hook.removed_at is not None else

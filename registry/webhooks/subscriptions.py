@@ -4,7 +4,7 @@ A webhook URL must be http or https with a host: anything else (file:, a bare pa
 the worker never opens what is not a web request, and a host that is a private, loopback or
 link-local address is refused unless SPECREG_WEBHOOK_ALLOW_PRIVATE=1 (destinations.py; the worker
 checks again, against what the name resolves to, when it connects). The secret signs every delivery; when none is
-given one is made and handed back once, at creation.
+given one is made and handed back once, at creation. It is stored sealed under the audit key (sealing.py).
 """
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 from registry import limits
 from registry.accounts.actors import Actor, require_role
 from registry.audit import events as audit
+from registry.audit.keys import current_key
 from registry.errors import BadRequest, NotFound
 from registry.ledger.refs import iso
 from registry.models import Webhook, WebhookDelivery, utcnow
 from registry.webhooks.destinations import refusal
 from registry.webhooks.events import parse_events
+from registry.webhooks.sealing import set_secret
 
 MAX_URL = 2000
 MIN_SECRET, MAX_SECRET = 16, 200
@@ -85,14 +87,14 @@ def add_webhook(session: Session, actor: Actor | None, url: str, events: str,
     """Subscribe a URL to events; (the webhook, the secret made for it when none was given, shown once)."""
     actor = manager(actor)
     url, names = check_url(url), parse_events(events)
-    made = None if secret else secrets.token_urlsafe(32)
-    row = Webhook(url=url, events=names, secret=_check_secret(secret) if secret else made,
-                  created_by=actor.email, created_at=utcnow())
-    session.add(row)
-    session.flush()
+    signing = _check_secret(secret) if secret else secrets.token_urlsafe(32)
+    key = current_key()  # made when none is configured, as for any audited change
+    assert key is not None
+    row = Webhook(url=url, events=names, created_by=actor.email, created_at=utcnow())
+    set_secret(session, key, row, signing)
     audit.record(session, actor.email, "webhook.add", f"webhook:{row.id}", None,
                  {"url": url, "events": names, "secret": "given" if secret else "made"})
-    return _view(row), made
+    return _view(row), None if secret else signing
 
 
 def list_webhooks(session: Session) -> list[WebhookView]:

@@ -193,13 +193,15 @@ def test_webhooks_added_and_removed_through_the_registry_verify(hooked, capsys):
 
 
 @pytest.mark.parametrize(("statement", "where", "says"), [
-    ("INSERT INTO webhooks (url, events, secret, created_by, created_at) VALUES ('https://evil.example/x', "
+    ("INSERT INTO webhooks (url, events, sealed_secret, created_by, created_at) VALUES ('https://evil.example/x', "
      "'[\"proposal.merged\"]', 'a-secret-the-attacker-knows', 'root@example.org', CURRENT_TIMESTAMP)",
      "webhook {new}", "sends to https://evil.example/x, but no audit event added it"),
     ("UPDATE webhooks SET url = 'https://evil.example/x' WHERE id = {live}",
      "webhook {live}", "its webhook.add event says proposal.merged to https://ci.example.org/hook"),
     ("UPDATE webhooks SET events = '[\"proposal.merged\", \"verify.failed\"]' WHERE id = {live}",
      "webhook {live}", "sends proposal.merged, verify.failed to https://ci.example.org/hook in the database"),
+    ("UPDATE webhooks SET sealed_secret = 'a-secret-the-attacker-knows' WHERE id = {live}",
+     "webhook {live}", "its secret does not open under the audit key"),
     ("UPDATE webhooks SET removed_at = CURRENT_TIMESTAMP WHERE id = {live}",
      "webhook {live}", "is removed in the database, but no audit event removed it"),
     ("UPDATE webhooks SET removed_at = NULL WHERE id = {removed}",

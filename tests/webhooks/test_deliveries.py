@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import sys
 from datetime import timedelta
 
@@ -230,8 +231,10 @@ def test_a_failed_verify_is_announced(world, monkeypatch):
     engine, w = world
     with receiver() as hook:
         _subscribe(engine, w, hook.url, "verify.failed")
+        key = os.environ["SPECREG_AUDIT_KEY"]
         monkeypatch.setenv("SPECREG_AUDIT_KEY", "another-key-than-the-one-that-signed-0123456789abcdef")
         assert main(["verify"]) == 1
+        monkeypatch.setenv("SPECREG_AUDIT_KEY", key)  # the worker's key: the one that sealed the webhook's secret
         assert main(["worker", "--once"]) == 0
     [failed] = _bodies(hook)
     assert failed["event"] == "verify.failed" and failed["data"]["findings"]

@@ -8,11 +8,13 @@ from proposal_helpers import adopted_world
 from sqlalchemy import func, select
 from webhook_receiver import hostile_receiver, receiver
 
+from registry.audit.keys import current_key
 from registry.db import session_scope
 from registry.errors import BadRequest
 from registry.models import Webhook, WebhookAttempt, utcnow
 from registry.webhooks import delivery, destinations
 from registry.webhooks.outbox import emit
+from registry.webhooks.sealing import set_secret
 from registry.webhooks.subscriptions import add_webhook
 
 SECRET = "receiver-shared-secret-0123456789"
@@ -69,12 +71,16 @@ def test_the_setting_lets_an_admin_add_a_receiver_on_a_private_network(world, mo
     assert _count(engine) == 1
 
 
+def _sealed(s, row: Webhook) -> None:
+    key = current_key(create=False)
+    assert key is not None
+    set_secret(s, key, row, SECRET)
+
+
 def _forge(engine, url: str) -> None:
     """A webhook row written straight into the database (past add_webhook's check), and an event for it."""
     with session_scope(engine, write=True) as s:
-        s.add(Webhook(url=url, events=["verify.failed"], secret=SECRET, created_by="root@example.org",
-                      created_at=utcnow()))
-        s.flush()
+        _sealed(s, Webhook(url=url, events=["verify.failed"], created_by="root@example.org", created_at=utcnow()))
         emit(s, "verify.failed", {"findings": []})
 
 
@@ -132,9 +138,8 @@ def test_a_hostile_receiver_gets_a_failed_attempt_and_the_other_webhooks_still_g
     with hostile_receiver(answer) as bad, receiver() as good:
         _forge(engine, bad.url)  # the hostile one first: its delivery is sent first
         with session_scope(engine, write=True) as s:
-            s.add(Webhook(url=good.url, events=["proposal.merged"], secret=SECRET, created_by="root@example.org",
-                          created_at=utcnow()))
-            s.flush()
+            _sealed(s, Webhook(url=good.url, events=["proposal.merged"], created_by="root@example.org",
+                               created_at=utcnow()))
             emit(s, "proposal.merged", {"proposal": {"number": 1}})
         done = delivery.send_due(engine)
         assert len(bad.received) == 1 and len(good.received) == 1

@@ -24,7 +24,7 @@ def _deliveries(engine, rows: list[tuple[str, str, int]]) -> None:
     """(name, status, finished days ago) rows, each with one attempt; a pending row was created that long ago."""
     now = utcnow()
     with session_scope(engine, write=True) as s:
-        hook = Webhook(url="http://127.0.0.1:9/x", events=["proposal.merged"], secret="s" * 32, created_by="root")
+        hook = Webhook(url="http://127.0.0.1:9/x", events=["proposal.merged"], sealed_secret="(unused here)", created_by="root")
         s.add(hook)
         s.flush()
         for name, status, days in rows:

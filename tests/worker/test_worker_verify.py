@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
+from sqlalchemy import text
 from webhook_receiver import receiver
 
 from registry.cli import main
@@ -15,7 +15,10 @@ from registry.worker.loop import Worker
 from registry.worker.requests import pending
 
 SECRET = "receiver-shared-secret-0123456789"
-OTHER_KEY = "another-key-than-the-one-that-signed-0123456789abcdef"
+# A webhook row nobody added through the registry: verify names it (the worker keeps its audit key,
+# which opens the real webhook's secret).
+STRAY = ("INSERT INTO webhooks (url, events, sealed_secret, created_by, created_at) VALUES "
+         "('https://stray.example.org/x', '[\"proposal.merged\"]', 'x', 'root@example.org', CURRENT_TIMESTAMP)")
 
 
 @pytest.fixture
@@ -35,6 +38,11 @@ def _verified(outcomes: list[dict]) -> dict | None:
     return found[0] if found else None
 
 
+def _sql(engine, statement: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+
+
 def _announced(hook) -> list[dict]:
     return [json.loads(r.body) for r in hook.received if json.loads(r.body)["event"] == "verify.failed"]
 
@@ -48,17 +56,16 @@ def test_the_worker_announces_a_verify_failure_once_and_again_only_after_it_was_
         worker = _worker(engine, w, database_url, verify_interval=0)  # due on every turn
         assert _verified(worker.turn()) == {"job": "verify", "reason": "interval", "requested_by": [], "ok": True,
                                             "findings": [], "new": 0}
-        good = os.environ["SPECREG_AUDIT_KEY"]
-        monkeypatch.setenv("SPECREG_AUDIT_KEY", OTHER_KEY)  # every event's MAC now fails
+        _sql(engine, STRAY)
         first = _verified(worker.turn())
         assert first is not None and first["findings"] and first["new"] == len(first["findings"])
         second = _verified(worker.turn())
         assert second is not None and second["findings"] == first["findings"] and second["new"] == 0
         [failed] = _announced(hook)
         assert failed["data"]["findings"] == first["findings"] == failed["data"]["new"]
-        monkeypatch.setenv("SPECREG_AUDIT_KEY", good)  # fixed: the findings are forgotten
+        _sql(engine, "DELETE FROM webhooks WHERE url = 'https://stray.example.org/x'")  # fixed: findings forgotten
         assert _verified(worker.turn())["findings"] == []
-        monkeypatch.setenv("SPECREG_AUDIT_KEY", OTHER_KEY)  # broken again: news again
+        _sql(engine, STRAY)  # broken again: news again
         assert _verified(worker.turn())["new"] == len(first["findings"])
         assert len(_announced(hook)) == 2
 
@@ -83,7 +90,7 @@ def test_specreg_verify_counts_as_a_run_and_announces_a_standing_failure_once(wo
     with receiver() as hook:
         with session_scope(engine, write=True) as s:
             add_webhook(s, w.users["root"], hook.url, "verify.failed", SECRET)
-        monkeypatch.setenv("SPECREG_AUDIT_KEY", OTHER_KEY)
+        _sql(engine, STRAY)
         assert main(["verify"]) == 1
         assert main(["verify"]) == 1
         assert main(["worker", "--once"]) == 0  # its verify is not due: specreg verify just ran
