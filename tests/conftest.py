@@ -6,6 +6,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,15 @@ from sqlalchemy.pool import NullPool
 sys.path.insert(0, str(Path(__file__).parent))
 
 from git_remote import Remote, spec_remote
-from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason, sweep_leftover_databases
+from pg_scratch import (
+    PG_ADMIN_URL,
+    SCRATCH_PREFIX,
+    drop_databases,
+    drop_later,
+    pg_admin,
+    pg_unavailable_reason,
+    sweep_leftover_databases,
+)
 from repo_builder import RepoBuilder
 
 from registry import wiring
@@ -36,9 +45,17 @@ BACKENDS = ("sqlite", "postgresql")
 class Databases:
     """Makes fresh migrated databases of one backend by copying a migrated template."""
 
+    # PostgreSQL runs a checkpoint for every DROP DATABASE and makes the dropping connection wait for it
+    # (1-2 s apiece while other runs write); drops that wait at the same time share one. So a test's
+    # database is dropped on a thread of its own while the next tests run, and what is left when the
+    # run ends is dropped by a process of its own that the run does not wait for (pg_scratch.drop_later).
+    DROPPERS = 4
+
     def __init__(self, backend: str, root: Path) -> None:
         self.backend, self.root = backend, root
         self.created: list[str] = []
+        self._dropper = ThreadPoolExecutor(self.DROPPERS, thread_name_prefix="drop-database")
+        self._dropping: dict[str, Future[None]] = {}
         self.template = self._new_name()
         self.template_url = self._url(self.template)
         if backend == "postgresql":
@@ -69,13 +86,25 @@ class Databases:
             self.created.append(name)
         return self._url(name)
 
+    def release(self, url: str) -> None:
+        """A database from fresh() that no test uses any more: dropped now, in the background."""
+        name = url.rsplit("/", 1)[1]
+        if self.backend == "postgresql" and name in self.created:
+            self.created.remove(name)
+            self._dropping[name] = self._dropper.submit(drop_databases, [name])
+
     def drop_all(self) -> None:
-        """Drop every PostgreSQL database these tests created."""
-        if not self.created:
-            return
-        with pg_admin().connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        """Drop every PostgreSQL database these tests created: the rest of them after this process.
+
+        A background drop that failed fails the run here; one not yet done is handed on too.
+        """
+        self._dropper.shutdown(wait=False, cancel_futures=True)
+        failed = [f.exception() for f in self._dropping.values() if f.done() and not f.cancelled() and f.exception()]
+        left = self.created + [name for name, f in self._dropping.items() if not f.done() or f.cancelled()]
+        self.created, self._dropping = [], {}
+        drop_later(left)
+        if failed:
+            raise failed[0]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -116,9 +145,11 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def database_url(databases: Databases) -> str:
+def database_url(databases: Databases) -> Iterator[str]:
     """A fresh migrated database of its own, for tests that commit (CLI, concurrency, crashes)."""
-    return databases.fresh()
+    url = databases.fresh()
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture

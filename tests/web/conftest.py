@@ -29,6 +29,7 @@ def spec(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         ingest(session, source)
     engine.dispose()
     yield url, shas, repo.path
+    databases.release(url)
 
 
 @pytest.fixture(scope="module")

@@ -94,5 +94,6 @@ def gov(database_url: str, repo: RepoBuilder, tmp_path: Path) -> Iterator[Gov]:
 @pytest.fixture(scope="module")
 def shared_gov(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gov]:
     """One governed world for a module whose tests each work on proposals of their own."""
-    root = tmp_path_factory.mktemp("gov")
-    yield from make_gov(databases.fresh(), RepoBuilder(root / "spec"), root / "instance")
+    root, url = tmp_path_factory.mktemp("gov"), databases.fresh()
+    yield from make_gov(url, RepoBuilder(root / "spec"), root / "instance")
+    databases.release(url)
