@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import JSON, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from registry.errors import ConfigError
 from registry.lru import LruCache
 
 if TYPE_CHECKING:
@@ -48,16 +50,41 @@ A = TypeVar("A")
 K = TypeVar("K", bound=Hashable)
 
 
+# The oldest database each backend runs Specreg's SQL on: MATERIALIZED common table expressions
+# (history.queries) need SQLite 3.35 and PostgreSQL 12, as do RETURNING on SQLite and the generated
+# search column on PostgreSQL. An older one would fail only when a page or command reaches that SQL.
+MINIMUM_VERSIONS: dict[str, tuple[int, ...]] = {"sqlite": (3, 35, 0), "postgresql": (12,)}
+_WHAT = {"sqlite": ("the SQLite library Python uses", "use a Python whose sqlite3 module is built with a newer SQLite"),
+         "postgresql": ("the PostgreSQL server", "upgrade the server")}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+    """An engine whose every connection refuses a database older than MINIMUM_VERSIONS; SQLite gets WAL,
+    foreign keys, a busy timeout and real transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        _create_private(Path(parsed.database))
-    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-    _sqlite_transactions(engine)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            _create_private(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    # Listeners run in order: SQLAlchemy's own, which reads the server's version on the first connection, comes first.
+    event.listen(engine, "connect", lambda _conn, _record: check_version(engine.dialect.name,
+                                                                           engine.dialect.server_version_info))
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_transactions(engine)
     return engine
+
+
+def check_version(backend: str, found: tuple[Any, ...] | None) -> None:
+    """ConfigError when `found` (the server's or library's version) is older than Specreg needs of `backend`."""
+    needed = MINIMUM_VERSIONS.get(backend)
+    if needed is None or found is None or tuple(found[:len(needed)]) >= needed:
+        return
+    what, remedy = _WHAT[backend]
+    have, want = ".".join(map(str, found)), ".".join(map(str, needed))
+    raise ConfigError(f"{what} is version {have}; Specreg needs {want} or newer (MATERIALIZED common table "
+                      f"expressions): {remedy}")
 
 
 def _create_private(path: Path) -> None:
@@ -330,6 +357,10 @@ def init_app(app: Flask) -> None:
     # open and close the extra ones (SQLAlchemy keeps 5 and opens up to 10 more), or make a request wait.
     threads = int(app.config.get("SERVING_THREADS") or 1)
     engine = make_engine(app.config["DATABASE_URL"], **({"pool_size": threads} if threads > POOL_SIZE else {}))
+    try:  # a database older than Specreg needs stops the app here, not at the first page that reaches its SQL
+        engine.connect().close()
+    except DBAPIError:
+        pass  # not reachable yet: every connection a request makes is checked as it is made
     app.extensions["specreg.engine"] = engine
     app.extensions["specreg.sessions"] = sessionmaker(bind=engine, expire_on_commit=False)
     # Requests that change state take SQLite's write lock at BEGIN (upgrading a read lock later fails).
