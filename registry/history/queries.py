@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CTE, ScalarSelect, SQLColumnExpression, Subquery, Text, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
-from registry.audit.events import newest_standing_event
+from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownClause, UnknownVersion
 from registry.history.carried import Row, rows_in_force, summary_columns
@@ -329,8 +329,7 @@ def clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
     Columns only (no text, no commit, no ORM objects): the owner pages resolve all clauses but
     show one page of them, and loading whole versions was most of their time at 3,000 clauses.
     """
-    return _summaries.get(session, (point.seq, newest_standing_event(session)),
-                          lambda: _clause_summaries(session, point))
+    return kept_while_standing(_summaries, session, point.seq, lambda: _clause_summaries(session, point))
 
 
 def _clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:

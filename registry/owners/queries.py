@@ -5,16 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.audit.events import kept_while_standing, newest_standing_event
+from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseSummary, clause_summaries, find_clause
 from registry.ledger.refs import Point, iso
+from registry.models import Commit
 from registry.owners.history import OwnershipChange, ownership_at, ownership_history, since_of
 from registry.owners.owners_toml import TEAM_PREFIX
-from registry.owners.resolution import Grant, Node, Owner, Resolver, source_label
+from registry.owners.resolution import Grant, Node, Owner, Resolver, Rules, source_label
 from registry.owners.store import OwnerRef, OwnersStore, moment_of
 
 
@@ -150,25 +152,43 @@ class Snapshot:
 # with an audited ingest or use case: a snapshot holds until audit.newest_standing_event moves.
 _snapshots: KeptAnswers[Snapshot] = KeptAnswers(8)
 
+Resolution = tuple[dict[str, list[Grant]], dict[str, list[Owner]]]  # grants and owners by clause id
+# The resolution itself depends on the OWNERS version in force (its entries and teams never change), the
+# registry assignments and the outline (each clause's lineage, id, document and parent), not on texts or
+# on the audit chain. Most commits change none of those, so the snapshot of a new head reuses the last
+# resolution: the key is those inputs themselves, compared by value (shared: read only).
+_resolutions: KeptAnswers[Resolution] = KeptAnswers(4)
+
 
 def snapshot(session: Session, point: Point, store: OwnersStore | None = None) -> Snapshot:
     """Resolve every clause in force at the point (or the same, kept from an earlier request)."""
     moment = moment_of(session, point)
-    return _snapshots.get(session, (point.seq, moment, newest_standing_event(session)),
-                          lambda: _resolve_all(session, point, moment, store or OwnersStore(session)))
+    return kept_while_standing(_snapshots, session, (point.seq, moment),
+                               lambda: _resolve_all(session, point, moment, store or OwnersStore(session)))
 
 
 def _resolve_all(session: Session, point: Point, moment: datetime | None, store: OwnersStore) -> Snapshot:
     views = clause_summaries(session, point)
-    nodes = {v.id: Node(v.id, v.document, v.parent) for v in views}
-    resolver = Resolver(store.rules_at(point.seq), nodes)
+    version = store.version_at(point.seq)
+    # The version by its commit too: ids alone could name other rows in a database emptied and filled
+    # again (tests) or restored over, but a commit's OWNERS.toml is always the same text.
+    rules = (version.id, version.seq, session.scalar(select(Commit.sha).where(Commit.seq == version.seq))) \
+        if version else None
     assigned = store.assigned(moment)
+    inputs = (rules, tuple(sorted((cid, tuple(refs)) for cid, refs in assigned.items())),
+              tuple((v.clause_id, v.id, v.document, v.parent) for v in views))
+    grants, owners = _resolutions.get(session, inputs, lambda: _resolve(views, store.rules_at(point.seq), assigned))
+    return Snapshot(views, grants, owners)
+
+
+def _resolve(views: list[ClauseSummary], rules: Rules, assigned: dict[int, list[str]]) -> Resolution:
+    resolver = Resolver(rules, {v.id: Node(v.id, v.document, v.parent) for v in views})
     grants, owners = {}, {}
     for v in views:
         extra = assigned.get(v.clause_id, [])
         grants[v.id] = resolver.grants(v.id) + [Grant(r, "registry", v.id, "") for r in extra]
         owners[v.id] = resolver.owners(v.id, extra)
-    return Snapshot(views, grants, owners)
+    return grants, owners
 
 
 def owned_by(session: Session, who: str, point: Point) -> OwnedBy:

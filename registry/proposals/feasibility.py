@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.audit.events import newest_standing_event
+from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.ledger.refs import Point
 from registry.owners.queries import snapshot
@@ -69,7 +69,7 @@ def policy_check(session: Session, point: Point) -> PolicyCheck:
         source = policy_at(session, point.seq)
         return PolicyCheck(point, source,
                            shortfalls(source.policy, with_fallback(source.policy, spec_facts(session, point))))
-    return _checks.get(session, (point, moment_of(session, point), newest_standing_event(session)), check)
+    return kept_while_standing(_checks, session, (point, moment_of(session, point)), check)
 
 
 def proposal_shortfalls(session: Session, number: int) -> tuple[Shortfall, ...]:

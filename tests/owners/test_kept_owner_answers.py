@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from proposal_helpers import OWNERS, build_world
+from proposal_helpers import OWNERS, RULES, build_world
 
 from registry.accounts.users import add_user, disable_user
+from registry.history import carried
 from registry.ledger.refs import resolve
 from registry.owners import queries, store
 from registry.owners.assignments import assign, unassign
@@ -29,12 +30,19 @@ def answers(world) -> tuple:
 
 def fresh(world) -> tuple:
     queries._snapshots.clear()
+    queries._resolutions.clear()
+    carried.forget()
     feasibility._checks.clear()
     return answers(world)
 
 
 def _owners_commit(world, text: str) -> None:
     world.repo.commit("Owners change", {"OWNERS.toml": text})
+    world.ingest()
+
+
+def _spec_commit(world, text: str) -> None:
+    world.repo.commit("Spec change", {"spec/rules.md": text})
     world.ingest()
 
 
@@ -45,6 +53,8 @@ CHANGES: dict[str, Callable] = {
     "an assignment": lambda w: assign(w.session, w.users["boss"], "tone", "alan@example.org", "style"),
     "an unassignment": lambda w: unassign(w.session, w.users["boss"], "be_honest", "barbara@example.org", "y"),
     "an admin disabled": lambda w: disable_user(w.session, w.users["boss"], "root@example.org"),
+    "a clause placed under another parent": lambda w: _spec_commit(w, RULES.replace("### Lists", "## Lists")),
+    "a clause renamed": lambda w: _spec_commit(w, RULES.replace("{#be_brief}", "{#brevity}")),
 }
 
 
@@ -62,6 +72,17 @@ def test_the_kept_owner_answers_equal_fresh_ones_after(world, change):
     assert after == fresh(world)
     if change != "an admin disabled":  # admins approve only unowned clauses, which a snapshot does not name
         assert after[0] != before[0]
+        assert after[0].owners is not before[0].owners  # resolved again: its inputs changed
+
+
+def test_a_new_head_whose_owners_inputs_did_not_change_reuses_the_resolution(world):
+    before = answers(world)
+    _spec_commit(world, RULES.replace("Prefer short answers.", "Prefer shorter answers."))
+    world.session.commit()
+    after = answers(world)
+    assert after[0] is not before[0] and after[0].views != before[0].views  # a new snapshot of the new head
+    assert after[0].owners is before[0].owners and after[0].grants is before[0].grants  # the same resolution
+    assert after == fresh(world)
 
 
 def test_a_session_that_wrote_resolves_afresh_and_keeps_nothing(world):
