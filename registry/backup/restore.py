@@ -3,8 +3,9 @@
 Order matters, so that a bad archive or a wrong target writes nothing: every member's sha256 and
 row count is checked, the archive's schema revision must be one this code knows, the audit key
 here must be the one that MACed the archive's events (by fingerprint) and signed its manifest
-(an edited member with a manifest rewritten to match is refused here), the database must be empty
-and the spec repo folder absent or empty. Then, in one database transaction: the schema is
+(an edited member with a manifest rewritten to match is refused here), the spec repo folder must be
+absent or empty, the bundle's objects must inflate within the limits, and the database must be
+empty. Then, in one database transaction: the schema is
 migrated to the archive's revision, every table is loaded in dependency order, the row counts are
 checked, PostgreSQL's sequences are moved past the restored ids, the schema is upgraded to this
 code's head (running any data migration as `specreg init` would), and one `backup.restore` event is
@@ -160,6 +161,7 @@ def restore(engine: Engine, archive: Path, repo: Path, key: AuditKey | None, ins
         check_key(manifest.audit_key, key, instance)
         check_signature(scratch, key, archive)  # the right key (named above), and the manifest it signed
         _refuse_repo(repo)
+        _check_objects(archive, scratch / BUNDLE, limits)  # before the database is touched: a file read, no git
         with engine.connect() as conn:
             _refuse_filled(conn, manifest.schema_revision)
             conn.rollback()
@@ -215,9 +217,8 @@ def _place_repo(archive: Path, bundle: Path, repo: Path, manifest: Manifest, lim
     """Make the spec repo from the bundle beside `repo`, check its refs are the manifest's and its size the
     limits', move it into place.
 
-    Git sees the bundle only once its objects are judged (`_check_objects`), and the work tree is written
-    only once its files are (`_check_work_tree`); on a refusal the staging folder goes, with all it holds."""
-    _check_objects(archive, bundle, limits)
+    Git sees the bundle only after `restore` judged its objects (`_check_objects`), and the work tree is
+    written only once its files are (`_check_work_tree`); on a refusal the staging folder goes, with all it holds."""
     repo.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{repo.name}.restoring-", dir=repo.parent))
     try:
