@@ -146,7 +146,8 @@ def send_due(engine: Engine, now: datetime | None = None) -> Round:
     with session_scope(engine) as session:
         due = session.execute(
             select(WebhookDelivery, Webhook).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+                   Webhook.removed_at.is_(None))  # a removed webhook's straggler: retention.py cancels it
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).all()
     for delivery, hook in due:
         if (done.delivered or done.failed) and time.monotonic() - started > BUDGET:

@@ -1,5 +1,5 @@
 """Every webhook is what the audit chain recorded: added by `webhook.add` with its URL and events, removed only by
-`webhook.remove`.
+`webhook.remove`, and present until it was removed (only a removed one is pruned).
 
 A webhook row inserted or edited with SQL would send every event it names (proposal texts, findings)
 to a receiver nobody subscribed, and one marked removed behind the registry's back silences a
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, by_subject
 from registry.audit.keys import AuditKey
-from registry.models import Webhook
+from registry.models import AuditEvent, Webhook
 from registry.webhooks.sealing import SecretUnreadable, unseal
 
 
@@ -26,11 +26,23 @@ def _opens(key: AuditKey, hook: Webhook) -> bool:
     return True
 
 
+def _missing(events: dict[str, list[AuditEvent]], present: set[str]) -> list[Finding]:
+    """The webhooks the chain added and never removed that have no row (a removed one's row is pruned: retention.py)."""
+    findings = []
+    for subject, mine in events.items():  # in the order they were added
+        if subject not in present and not any(e.action == "webhook.remove" for e in mine):
+            added = next((e.new for e in mine if e.action == "webhook.add" and isinstance(e.new, dict)), {})
+            findings.append(Finding("webhook", subject.replace(":", " "), f"was added (to {added.get('url')}) and never "
+                                    "removed, but is not in the database (deleted behind the registry's back)"))
+    return findings
+
+
 def check_webhooks(session: Session, key: AuditKey | None) -> list[Finding]:
     """Each webhook against its `webhook.add` and `webhook.remove` events, and its sealed secret (check `webhook`)."""
     events = by_subject(session, "webhook:", ("webhook.add", "webhook.remove"))
-    findings = []
-    for hook in session.scalars(select(Webhook).order_by(Webhook.id)):
+    hooks = session.scalars(select(Webhook).order_by(Webhook.id)).all()
+    findings = _missing(events, {f"webhook:{h.id}" for h in hooks})
+    for hook in hooks:
         mine = events.get(f"webhook:{hook.id}", [])
         added = [e.new for e in mine if e.action == "webhook.add" and isinstance(e.new, dict)]
         removed = any(e.action == "webhook.remove" for e in mine)

@@ -104,12 +104,13 @@ def list_webhooks(session: Session) -> list[WebhookView]:
 
 
 def remove_webhook(session: Session, actor: Actor | None, webhook_id: int) -> WebhookView:
-    """Stop a webhook: nothing more is written for it, and its unsent deliveries are cancelled."""
+    """Stop a webhook: nothing more is written for it, its unsent deliveries are cancelled, its secret forgotten."""
     actor = manager(actor)
     row = session.get(Webhook, webhook_id)
     if row is None or row.removed_at is not None:
         raise NotFound(f"no webhook {webhook_id} (see `specreg webhook list`)")
     row.removed_at = utcnow()
+    row.sealed_secret = ""  # nothing is signed with it again: no copy of it is kept (retention.py prunes the row)
     session.execute(update(WebhookDelivery).where(WebhookDelivery.webhook_id == row.id,
                                                   WebhookDelivery.status == "pending")
                     .values(status="cancelled", finished_at=row.removed_at))

@@ -104,19 +104,20 @@ class Worker:
         return outcome
 
     def _prune(self) -> dict[str, Any] | None:
-        """Delete the finished deliveries past the retention, when due; an outcome when any went."""
+        """Delete the finished deliveries and removed webhooks past the retention, when due; an outcome when any went."""
         if self.next_prune is not None and self.clock() < self.next_prune:
             return None
         self.next_prune = self.clock() + PRUNE_EVERY
         try:
             with session_scope(self.engine, write=True) as session:
-                deleted = retention.prune(session, utcnow() - self.keep_deliveries)
+                pruned = retention.prune(session, utcnow() - self.keep_deliveries)
         except Exception as exc:  # the database went away: the next pruning tries again
             log.exception("pruning webhook deliveries failed", extra={"fields": {"job": "prune"}})
             return {"job": "prune", "ok": False, "error": str(exc).splitlines()[0] if str(exc) else "error"}
-        if not deleted:
+        if not (pruned.deliveries or pruned.webhooks):
             return None
-        outcome = {"job": "prune", "ok": True, "deliveries": deleted, "retention_days": self.keep_deliveries.days}
+        outcome = {"job": "prune", "ok": True, "deliveries": pruned.deliveries, "webhooks": pruned.webhooks,
+                   "retention_days": self.keep_deliveries.days}
         log.info("webhook deliveries pruned", extra={"fields": outcome})
         return outcome
 

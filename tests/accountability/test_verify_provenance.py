@@ -202,6 +202,8 @@ def test_webhooks_added_and_removed_through_the_registry_verify(hooked, capsys):
      "webhook {live}", "sends proposal.merged, verify.failed to https://ci.example.org/hook in the database"),
     ("UPDATE webhooks SET sealed_secret = 'a-secret-the-attacker-knows' WHERE id = {live}",
      "webhook {live}", "its secret does not open under the audit key"),
+    ("DELETE FROM webhooks WHERE id = {live}",
+     "webhook {live}", "was added (to https://ci.example.org/hook) and never removed, but is not in the database"),
     ("UPDATE webhooks SET removed_at = CURRENT_TIMESTAMP WHERE id = {live}",
      "webhook {live}", "is removed in the database, but no audit event removed it"),
     ("UPDATE webhooks SET removed_at = NULL WHERE id = {removed}",
