@@ -111,6 +111,14 @@ def newest_standing_event(session: Session) -> str | None:
     return once_per_transaction(session, "newest_standing_event", lambda: _newest_standing_event(session))
 
 
+def chain_origin(session: Session) -> str | None:
+    """The hash of this database's first audit event (None before any): it names the database's life,
+    for answers kept by ids and commits alone, which a database emptied and filled again could reuse
+    for other rows (a restore keeps it: restart the processes after restoring into their database)."""
+    return once_per_transaction(session, "chain_origin", lambda: session.scalar(
+        select(AuditEvent.hash).order_by(AuditEvent.seq).limit(1)))
+
+
 def kept_while_standing(kept: KeptAnswers[A], session: Session, key: Hashable, compute: Callable[[], A]) -> A:
     """`kept.get` under `key` and `newest_standing_event`: for answers that only an ingest, an
     assignment or an account change can alter. With no event yet nothing is kept: rows nobody

@@ -259,6 +259,11 @@ def in_force_ids(*seqs: int) -> CTE:
             .cte("in_force").prefix_with("MATERIALIZED"))
 
 
+def current_ids(session: Session) -> dict[int, str]:
+    """Every lineage's current id (its `clauses.key`, which ingest moves with a rename): what links name."""
+    return {cid: key for cid, key in session.execute(select(Clause.id, Clause.key))}
+
+
 def changed_states(session: Session, old_seq: int, new_seq: int) -> dict[int, tuple[str, VersionState | None,
                                                                                      VersionState | None]]:
     """Every lineage whose version in force differs between two seqs: its current id and its state at

@@ -77,3 +77,24 @@ def test_an_ingest_makes_the_next_changelog_a_new_one(committed):
     with session_scope(engine) as s:
         [again] = [e for e in changelog(s, "v1.0", "v3.0").entries if e.clause_id == honesty.clause_id]
     assert (again.id, again.new_id) == ("truthful", "honesty")  # the lineage's id now, its id at v3.0
+
+
+def test_a_push_recomputes_only_the_current_ids_of_a_kept_span(committed, monkeypatch):
+    engine, repo = committed
+    with session_scope(engine) as s:
+        before = changelog(s, "v1.0", "v3.0")
+    built: list[tuple[int, int]] = []
+    real = releases._entries
+    monkeypatch.setattr(releases, "_entries", lambda s, old, new: built.append((old.seq, new.seq)) or real(s, old, new))
+    head = subprocess.run(["git", "-C", str(repo.path), "show", "main:spec/rules.md"], capture_output=True, text=True,
+                          check=True).stdout
+    repo.commit("Rename honesty to truthful", {"spec/rules.md": head.replace("{#honesty", "{#truthful")})
+    _ingest(engine, repo)
+    with session_scope(engine) as s:
+        after = changelog(s, "v1.0", "v3.0")
+        assert built == []  # the span's entries were kept; only the ids were read again
+        releases._kept.clear()
+        releases._spans.clear()
+        fresh = changelog(s, "v1.0", "v3.0")
+    assert built and after == fresh and after != before
+    assert [e.id for e in after.entries] == [e.id.replace("honesty", "truthful") for e in before.entries]
