@@ -17,7 +17,7 @@ from registry.accountability.governed import DIRECT, VersionGovernance, governan
 from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.history.prompts import Prompt, prompts_by_clause
-from registry.history.queries import ClauseView, HistoryEntry, clauses_in, histories, span_counts, texts_containing
+from registry.history.queries import ClauseView, HistoryEntry, clauses_in, footnoted_texts, histories, span_counts
 from registry.history.releases import Changelog, ChangelogEntry, changelog
 from registry.ledger.refs import iso
 from registry.lru import LruCache
@@ -119,7 +119,7 @@ _whole: KeptAnswers[tuple[list[ChangelogEntry], int]] = KeptAnswers(4)
 def _unprompted(session: Session, log: Changelog) -> int:
     """How many clauses the changelog lists, in force at the newer point, cite no existing prompt."""
     present = {e.clause_id for e in log.entries if e.new_id is not None}
-    texts = {cid: t for cid, t in texts_containing(session, log.new, "[^").items() if cid in present}
+    texts = {cid: t for cid, t in footnoted_texts(session, log.new).items() if cid in present}
     cited = prompts_by_clause(session, texts, log.new.seq)
     return len(present) - sum(1 for ps in cited.values() if any(p.exists for p in ps))
 

@@ -30,8 +30,10 @@ from registry.db import has_written
 from registry.ledger.refs import Point
 from registry.models import AuditEvent, ClauseVersion, Commit
 
-# key, title, document, parent lineage, attributes as JSON text, characters of the text (read only)
-Row = tuple[str, str, str, int | None, str, int]
+# key, title, document, parent lineage, attributes as JSON text, characters of the text, the version's
+# id, whether its text has a footnote reference (read only)
+Row = tuple[str, str, str, int | None, str, int, int, bool]
+FOOTNOTE = "[^"  # how a footnote reference starts: a clause cites an evaluation prompt only with one
 
 CARRY_LIMIT = 200  # commits: past this, one read of every lineage costs less than the versions between
 _KEEP = 4  # points kept (the head and a few before it, per database)
@@ -39,7 +41,14 @@ _KEEP = 4  # points kept (the head and a few before it, per database)
 
 def summary_columns(v: type[ClauseVersion]) -> tuple[Any, ...]:
     """A version's summary row, as `Row` orders it (attributes as text: `AttributeDecoder` decodes each once)."""
-    return v.key, v.title, v.document, v.parent_id, cast(v.attributes, Text), func.length(v.body)
+    return (v.key, v.title, v.document, v.parent_id, cast(v.attributes, Text), func.length(v.body), v.id,
+            v.body.contains(FOOTNOTE, autoescape=True))
+
+
+def as_row(key: str, title: str, document: str, parent: int | None, attributes: str, length: int | None,
+           version: int, footnoted: bool | int | None) -> Row:
+    """A row as `summary_columns` selects it (SQLite gives the flag as 0 or 1, an empty text's length as 0)."""
+    return key, title, document, parent, attributes, length or 0, version, bool(footnoted)
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ def _carried(session: Session, base: _Kept, point: Point) -> dict[int, Row] | No
         if removed:
             rows.pop(clause_id, None)
         else:
-            rows[clause_id] = (row[0], row[1], row[2], row[3], row[4], row[5] or 0)
+            rows[clause_id] = as_row(*row)
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import UnknownPrompt
 from registry.gitsource import RawCommit
-from registry.history.queries import ClauseSummary, clause_summaries, texts_containing
+from registry.history.queries import ClauseSummary, clause_summaries, footnoted_texts
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.refs import Point
 from registry.models import ExampleFile
@@ -117,7 +117,7 @@ def _prompts(names: list[str], files: dict[str, ExampleFile]) -> list[Prompt]:
 
 def citing_texts(session: Session, point: Point) -> dict[int, str]:
     """The texts at the point that may cite a prompt (contain `[^`), by lineage: no other text can."""
-    return texts_containing(session, point, "[^")
+    return footnoted_texts(session, point)
 
 
 def cited_prompts(session: Session, text: str, seq: int) -> list[Prompt]:

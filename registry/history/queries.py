@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownClause, UnknownVersion
-from registry.history.carried import Row, rows_in_force, summary_columns
+from registry.history.carried import Row, as_row, rows_in_force, summary_columns
 from registry.history.governance import governance_start
 from registry.ledger.refs import Point, iso
 from registry.lru import LruCache
@@ -337,32 +337,33 @@ def clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
     return kept_while_standing(_summaries, session, point.seq, lambda: _clause_summaries(session, point))
 
 
+def _summary_rows(session: Session, point: Point) -> dict[int, Row]:
+    """Every lineage's summary row at the point, read whole (`carried.rows_in_force` carries it on)."""
+    v = ClauseVersion
+    rows = session.execute(select(v.clause_id, *summary_columns(v)).select_from(Clause)
+                           .join(v, v.id == _in_force(point.seq, Clause.id)).where(v.removed.is_(False)))
+    return {cid: as_row(*row) for cid, *row in rows}
+
+
 def _clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
-    def read_all() -> dict[int, Row]:
-        v = ClauseVersion
-        rows = session.execute(select(v.clause_id, *summary_columns(v)).select_from(Clause)
-                               .join(v, v.id == _in_force(point.seq, Clause.id)).where(v.removed.is_(False)))
-        return {cid: (key, title, doc, parent, attributes, length or 0)
-                for cid, key, title, doc, parent, attributes, length in rows}
-    by_id = rows_in_force(session, point, read_all)
+    by_id = rows_in_force(session, point, lambda: _summary_rows(session, point))
     decode = AttributeDecoder()
     return [ClauseSummary(cid, key, title, doc, by_id[parent][0] if parent in by_id else None,
                           dict(decode(attributes)), length)
-            for cid, (key, title, doc, parent, attributes, length)
+            for cid, (key, title, doc, parent, attributes, length, _version, _footnoted)
             in ((cid, by_id[cid]) for cid in _document_order(session, point.seq, by_id))]
 
 
-def texts_containing(session: Session, point: Point, fragment: str) -> dict[int, str]:
-    """The text of each clause in force at the point whose text contains `fragment`, by lineage.
-
-    The database filters, so a page that needs the texts of a few clauses (those citing prompts)
-    never loads the others'.
-    """
-    v, ids = ClauseVersion, in_force_ids(point.seq)
-    rows = session.execute(
-        select(v.clause_id, v.body).select_from(ids).join(v, v.id == ids.c.at0)
-        .where(v.removed.is_(False), v.body.contains(fragment, autoescape=True)))
-    return {cid: body for cid, body in rows}
+def footnoted_texts(session: Session, point: Point) -> dict[int, str]:
+    """The text of each clause in force at the point with a footnote reference (`[^`: only those can cite
+    an evaluation prompt), by lineage. Which ones have one comes with the carried summary rows, so a
+    page that needs a few texts loads only theirs, and after a push reads no lineage again."""
+    by_id = rows_in_force(session, point, lambda: _summary_rows(session, point))
+    ids = [row[6] for row in by_id.values() if row[7]]
+    if not ids:
+        return {}
+    return {cid: body for cid, body in session.execute(
+        select(ClauseVersion.clause_id, ClauseVersion.body).where(ClauseVersion.id.in_(ids)))}
 
 
 def _document_order(session: Session, seq: int, present: Collection[int]) -> list[int]:

@@ -44,7 +44,7 @@ def test_kept_clause_summaries_follow_new_commits_and_a_rewrite(repo, session):
     assert kept == fresh and [v.title for v in kept] == ["Rules", "Be brief", "Be kind"]
 
 
-TWO = "# Rules {#rules}\n\nIntro.\n\n## Be brief {#be_brief}\n\nShort.\n\n## Be kind {#be_kind}\n\nKind.\n"
+TWO = "# Rules {#rules}\n\nIntro.\n\n## Be brief {#be_brief}\n\nShort.\n\n## Be kind {#be_kind}\n\nKind.[^kind]\n"
 STEPS = [  # (what the commit does, the files it writes; None deletes)
     ("edit a body", {"spec/rules.md": TWO.replace("Short.", "Shorter.")}),
     ("retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")}),
@@ -52,6 +52,8 @@ STEPS = [  # (what the commit does, the files it writes; None deletes)
     ("remove a clause", {"spec/rules.md": TWO.split("## Be kind")[0]}),
     ("add a clause", {"spec/rules.md": TWO + "\n## Be fair {#be_fair}\n\nFair.\n"}),
     ("move a clause under another parent", {"spec/rules.md": TWO.replace("## Be kind", "### Be kind")}),
+    ("cite a prompt", {"spec/rules.md": TWO.replace("Short.", "Short.[^brief]")}),
+    ("stop citing one", {"spec/rules.md": TWO.replace("Kind.[^kind]", "Kind.")}),
     ("change attributes", {"spec/rules.md": TWO.replace("{#be_kind}", "{#be_kind authority=root}")}),
     ("add a document", {"spec/more.md": "# More {#more}\n\nMore.\n"}),
     ("delete a document", {"spec/more.md": None}),
@@ -71,12 +73,22 @@ def test_the_clauses_at_a_new_head_carried_from_the_last_equal_a_fresh_read(repo
     repo.commit(change, files)
     repo.commit("and one more", {"spec/extra.md": "# Extra {#extra}\n\nX.\n"})
     read(repo, session)
+    head = resolve(session, None)
+    cited = queries.footnoted_texts(session, head)
     kept, fresh = kept_and_fresh(session)
     assert seen and seen[0] is not None  # carried over two commits, not read whole
     assert kept == fresh
+    assert cited == queries.footnoted_texts(session, head)  # read whole: carried.forget in kept_and_fresh
+    assert sorted(cited.values()) == _footnoted(files)
 
 
 real = carried._carried
+
+
+def _footnoted(files: dict) -> list[str]:
+    """The clause texts of the spec as the step leaves it that have a footnote reference (one paragraph each)."""
+    spec = {"spec/rules.md": TWO, "spec/more.md": "# More {#more}\n\nMore.\n"} | files
+    return sorted(p.strip() for text in spec.values() if text for p in text.split("\n\n") if "[^" in p)
 
 
 def test_a_carried_point_is_read_whole_after_a_rewrite_sets_it_aside(repo, session, monkeypatch):

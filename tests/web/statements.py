@@ -32,5 +32,6 @@ def reads_text(statement: str) -> bool:
 
 
 def reads_every_text(statement: str) -> bool:
-    """The statement loads clause texts with no filter on the text itself (`LIKE`) to narrow them."""
-    return reads_text(statement) and " LIKE " not in statement.upper()
+    """The statement loads clause texts with nothing to narrow them: no filter on the text itself (`LIKE`)
+    and no list of the versions wanted (`clause_versions.id IN`, picked without their texts)."""
+    return reads_text(statement) and " LIKE " not in statement.upper() and "clause_versions.id IN" not in statement
