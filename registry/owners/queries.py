@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
@@ -13,7 +12,6 @@ from registry.db import KeptAnswers
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseSummary, clause_summaries, find_clause
 from registry.ledger.refs import Point, iso
-from registry.models import Commit
 from registry.owners.history import OwnershipChange, ownership_at, ownership_history, since_of
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.resolution import Grant, Node, Owner, Resolver, Rules, source_label
@@ -169,13 +167,8 @@ def snapshot(session: Session, point: Point, store: OwnersStore | None = None) -
 
 def _resolve_all(session: Session, point: Point, moment: datetime | None, store: OwnersStore) -> Snapshot:
     views = clause_summaries(session, point)
-    version = store.version_at(point.seq)
-    # The version by its commit too: ids alone could name other rows in a database emptied and filled
-    # again (tests) or restored over, but a commit's OWNERS.toml is always the same text.
-    rules = (version.id, version.seq, session.scalar(select(Commit.sha).where(Commit.seq == version.seq))) \
-        if version else None
     assigned = store.assigned(moment)
-    inputs = (rules, tuple(sorted((cid, tuple(refs)) for cid, refs in assigned.items())),
+    inputs = (store.version_key(point.seq), tuple(sorted((cid, tuple(refs)) for cid, refs in assigned.items())),
               tuple((v.clause_id, v.id, v.document, v.parent) for v in views))
     grants, owners = _resolutions.get(session, inputs, lambda: _resolve(views, store.rules_at(point.seq), assigned))
     return Snapshot(views, grants, owners)

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownOwner
 from registry.history.queries import version_at
@@ -49,8 +48,8 @@ def moment_of(session: Session, point: Point) -> datetime | None:
     return session.get_one(Commit, point.seq).committed_at  # resolving the point loaded the row
 
 
-# An OWNERS version's rules never change once recorded; the standing event is in the key all the same,
-# so a database restored under the same URL with other rows behind the same ids is never answered from here.
+# An OWNERS version's rules never change once recorded: they are kept by `version_key`, which a push
+# leaves as it was (the owner pages and every verdict read them after each one).
 _rules: KeptAnswers[Rules] = KeptAnswers(16)
 
 
@@ -68,15 +67,24 @@ class OwnersStore:
         return once_per_transaction(self.session, (OwnersVersion, seq),
                                     lambda: self.session.scalars(OwnersVersion.in_force_at(seq)).first())
 
-    def rules_at(self, seq: int) -> Rules:
-        """The resolution rules in force at seq (empty before any OWNERS.toml or after its deletion)."""
+    def version_key(self, seq: int) -> tuple[int, int, str] | None:
+        """The OWNERS version in force at seq as answers are kept by it: its id, seq and commit (ids alone
+        could name other rows in a database emptied and filled again, or restored over, but a commit's
+        OWNERS.toml is always the same text); None when none is."""
         version = self.version_at(seq)
         if version is None:
+            return None
+        return once_per_transaction(self.session, ("owners version key", version.id), lambda: (
+            version.id, version.seq, self.session.scalars(select(Commit.sha).where(Commit.seq == version.seq)).one()))
+
+    def rules_at(self, seq: int) -> Rules:
+        """The resolution rules in force at seq (empty before any OWNERS.toml or after its deletion)."""
+        key = self.version_key(seq)
+        if key is None:
             return Rules()
-        if version.id not in self._rules:
-            self._rules[version.id] = kept_while_standing(_rules, self.session, version.id,
-                                                          lambda: self._load(version.id))
-        return self._rules[version.id]
+        if key[0] not in self._rules:
+            self._rules[key[0]] = _rules.get(self.session, key, lambda: self._load(key[0]))
+        return self._rules[key[0]]
 
     def _load(self, version_id: int) -> Rules:
         entries = [Entry(e.key, tuple(e.owners), e.inherit, e.line) for e in self.session.scalars(
