@@ -83,3 +83,19 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     return app
+
+
+# The evidence report's templates, which registry.evidence.render compiles in an environment of its own.
+_REPORT_TEMPLATES = "report/"
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every page template now, into the app's template cache; returns how many.
+
+    `specreg serve` does this in each worker before it takes requests: a worker's first request of a
+    page would otherwise compile its template and the macros it imports (40-170 ms on the bench fill).
+    """
+    names = [n for n in app.jinja_env.list_templates() if not n.startswith(_REPORT_TEMPLATES)]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)

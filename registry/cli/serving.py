@@ -54,10 +54,12 @@ class _Server(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
-        from registry.app import create_app
+        from registry.app import compile_templates, create_app
 
         # In each worker, after the fork; its connection pool holds a connection for each thread.
-        return create_app({"SERVING_THREADS": self.options["threads"]}, settings=self.settings)
+        app = create_app({"SERVING_THREADS": self.options["threads"]}, settings=self.settings)
+        compile_templates(app)  # before the first request, not during it
+        return app
 
 
 def serve_production(settings: Settings, host: str, port: int, workers: int, threads: int = 1) -> None:
@@ -83,7 +85,9 @@ def serve_production(settings: Settings, host: str, port: int, workers: int, thr
 
 def serve_development(settings: Settings, host: str, port: int) -> None:
     """Flask's development server: one process, threads, JSON log lines as in production."""
-    from registry.app import create_app
+    from registry.app import compile_templates, create_app
 
     logging.config.dictConfig(logging_config())
-    create_app(settings=settings).run(host=host, port=port, debug=False, use_reloader=False)
+    app = create_app(settings=settings)
+    compile_templates(app)
+    app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -233,3 +233,16 @@ def test_a_workers_connection_pool_keeps_a_connection_for_each_of_its_threads(in
 
     app = create_app({} if threads is None else {"SERVING_THREADS": threads})
     assert app.extensions["specreg.engine"].pool.size() == kept
+
+
+def test_a_serving_worker_has_every_page_template_compiled_before_its_first_request(instance, monkeypatch):
+    from registry.app import compile_templates
+    from registry.cli.serving import _Server
+
+    server = _Server.__new__(_Server)  # its load() alone: what each worker runs after the fork
+    server.settings, server.options = load_settings(), {"threads": 2}
+    app = server.load()
+    pages = [n for n in app.jinja_env.list_templates() if not n.startswith("report/")]
+    assert len(pages) > 20 and app.jinja_env.cache is not None
+    assert {name for _loader, name in app.jinja_env.cache} >= set(pages)  # nothing left for a request to compile
+    assert compile_templates(app) == len(pages)
