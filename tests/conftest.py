@@ -1,6 +1,7 @@
 """Fixtures: migrated databases on SQLite and PostgreSQL, isolated sessions, deterministic repos."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -31,6 +33,7 @@ from pg_scratch import (
 from repo_builder import RepoBuilder
 
 from registry import wiring
+from registry.accounts import users
 from registry.db import make_engine
 from registry.schema import upgrade
 
@@ -39,6 +42,14 @@ wiring.install()
 # Every process of the run (and the servers the browser tests start) MACs audit events with one key,
 # and none writes a key file into the checkout's instance folder; tests of the key file unset it.
 os.environ.setdefault("SPECREG_AUDIT_KEY", "specreg-test-audit-key-0123456789abcdef0123456789abcdef")
+
+# Werkzeug's default scrypt (N=2**15) costs 0.05-0.2 s a hash, and hashing took 45% of tests/accounts'
+# time. In this process passwords are hashed by the same scrypt at N=2**10; the stored hash names its
+# parameters and check_password_hash reads them, so the code paths are the same. The servers and CLI
+# the tests start as processes use the default, and tests/accounts/test_accounts.py checks that the
+# app stores the default (TEST_PASSWORD_HASH is what it replaces).
+TEST_PASSWORD_HASH = "scrypt:1024:8:1"
+users.generate_password_hash = functools.partial(generate_password_hash, method=TEST_PASSWORD_HASH)
 
 BACKENDS = ("sqlite", "postgresql")
 

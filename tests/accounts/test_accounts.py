@@ -84,6 +84,19 @@ def test_passwords_are_hashed_and_logins_are_audited_both_ways(session, admin):
     assert b"correct horse" not in repr(list_users(session)).encode()
 
 
+def test_passwords_are_stored_with_werkzeugs_default_scrypt_cost(session, admin, monkeypatch):
+    # The tests hash with a cheaper scrypt (conftest's TEST_PASSWORD_HASH); the app passes no method.
+    from werkzeug.security import generate_password_hash
+
+    from registry.accounts import users as accounts
+
+    monkeypatch.setattr(accounts, "generate_password_hash", generate_password_hash)
+    ada = add_user(session, admin, "ada@example.org", "Ada", "editor", "a long passphrase")
+    stored = session.get(accounts.Account, ada.person_id).password_hash
+    assert stored.split("$")[0] == generate_password_hash("x").split("$")[0] == "scrypt:32768:8:1"
+    assert authenticate(session, "ada@example.org", "a long passphrase") == ada
+
+
 @pytest.mark.parametrize(("email", "password", "dummy"), [
     ("root@example.org", "correct horse", False),
     ("root@example.org", "wrong horse", False),
