@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import func, not_, select
+from sqlalchemy import ColumnElement, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey, current_key
@@ -108,7 +108,19 @@ def newest_standing_event(session: Session) -> str | None:
     assignment, an account change): answers kept under it are stale once it moves. The chain's hash
     covers every event before it and when each was made, so it never returns to an earlier value.
     Read once per transaction: a page keys several kept answers under it."""
+    newest = newest_standing(session)
+    return newest[1] if newest else None
+
+
+def newest_standing(session: Session) -> tuple[int, str] | None:
+    """`newest_standing_event` with its seq: (seq, hash), by which `still_in_chain` finds it again."""
     return once_per_transaction(session, "newest_standing_event", lambda: _newest_standing_event(session))
+
+
+def still_in_chain(seq: int, digest: str) -> ColumnElement[bool]:
+    """Whether this database's chain has the event (seq, hash): a database emptied and filled again,
+    as tests do, never has an event of another's (its hash covers when it was made). By primary key."""
+    return exists().where(AuditEvent.seq == seq, AuditEvent.hash == digest)
 
 
 def chain_origin(session: Session) -> str | None:
@@ -141,10 +153,11 @@ def kept_many_while_standing(kept: KeptAnswers[A], session: Session, wanted: Map
     return {key: answer for (key, _), answer in kept.get_many(session, under).items()}
 
 
-def _newest_standing_event(session: Session) -> str | None:
-    q = select(AuditEvent.hash).where(not_(AuditEvent.subject.startswith("proposal:")),
-                                      *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
-    return session.scalar(q.order_by(AuditEvent.seq.desc()).limit(1))
+def _newest_standing_event(session: Session) -> tuple[int, str] | None:
+    q = select(AuditEvent.seq, AuditEvent.hash).where(not_(AuditEvent.subject.startswith("proposal:")),
+                                                      *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
+    row = session.execute(q.order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def newest_on(session: Session, subjects: Collection[str]) -> dict[str, str]:

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import Text, cast, exists, func, select
 from sqlalchemy.orm import Session
 
-from registry.audit.events import newest_standing_event
+from registry.audit.events import newest_standing, still_in_chain
 from registry.db import has_written
 from registry.ledger.refs import Point
-from registry.models import AuditEvent, ClauseVersion, Commit
+from registry.models import ClauseVersion, Commit
 
 # key, title, document, parent lineage, attributes as JSON text, characters of the text, the version's
 # id, whether its text has a footnote reference (read only)
@@ -56,7 +56,7 @@ class _Kept:
     database: str
     seq: int
     sha: str
-    event: str  # the newest standing audit event when the rows were read
+    event: tuple[int, str]  # the newest standing audit event when the rows were read: (seq, hash)
     rows: dict[int, Row]  # lineage -> its row; shared between requests: read only
 
 
@@ -66,13 +66,17 @@ _lock = Lock()
 
 def rows_in_force(session: Session, point: Point, read_all: Callable[[], dict[int, Row]]) -> dict[int, Row]:
     """The summary row of every lineage in force at the point (removed ones left out), carried from a
-    kept earlier point when it still holds, else `read_all()`."""
+    kept earlier point when one still holds, else `read_all()`."""
     database = str(session.get_bind().engine.url)
-    base = _base(database, point.seq)
-    rows = _carried(session, base, point) if base is not None else None
+    rows = None
+    for base in _bases(database, point.seq):  # newest first: after a rewrite an older one may still hold
+        rows = _carried(session, base, point)
+        if rows is not None:
+            break
+        _drop(base)
     if rows is None:
         rows = read_all()
-    event = newest_standing_event(session)
+    event = newest_standing(session)
     if event is not None and not has_written(session):  # what a writing transaction read may be rolled back
         _keep(_Kept(database, point.seq, point.sha, event, rows))
     return rows
@@ -84,35 +88,35 @@ def forget() -> None:
         _kept.clear()
 
 
-def _base(database: str, seq: int) -> _Kept | None:
-    """The kept point of this database nearest before `seq` (or at it), within CARRY_LIMIT commits."""
+def _bases(database: str, seq: int) -> list[_Kept]:
+    """The kept points of this database at or before `seq` within CARRY_LIMIT commits, nearest first."""
     with _lock:
         near = [k for k in _kept if k.database == database and 0 <= seq - k.seq <= CARRY_LIMIT]
-    return max(near, key=lambda k: k.seq, default=None)
+    return sorted(near, key=lambda k: -k.seq)
 
 
 def _carried(session: Session, base: _Kept, point: Point) -> dict[int, Row] | None:
     """The base's rows with the versions of the commits after it, up to the point; None when the base
     no longer holds."""
+    rows = base.rows
+    if base.seq < point.seq:
+        rows = dict(rows)
+        v = ClauseVersion
+        written = session.execute(
+            select(v.clause_id, v.removed, *summary_columns(v))
+            .where(v.seq > base.seq, v.seq <= point.seq, v.live)
+            .order_by(v.seq, v.id))  # the last written wins, as in the version in force
+        for clause_id, removed, *row in written:
+            if removed:
+                rows.pop(clause_id, None)
+            else:
+                rows[clause_id] = as_row(*row)
+    # Checked after the versions are read: a rewrite committed in between (PostgreSQL reads each
+    # statement's own snapshot) then shows here, rather than rows from before it under the new point.
     holds = session.execute(select(
         exists().where(Commit.seq == base.seq, Commit.sha == base.sha, Commit.live),
-        exists().where(AuditEvent.hash == base.event))).one()
-    if not all(holds):
-        return None
-    if base.seq == point.seq:
-        return base.rows
-    v = ClauseVersion
-    written = session.execute(
-        select(v.clause_id, v.removed, *summary_columns(v))
-        .where(v.seq > base.seq, v.seq <= point.seq, v.live)
-        .order_by(v.seq, v.id))  # the last written wins, as in the version in force
-    rows = dict(base.rows)
-    for clause_id, removed, *row in written:
-        if removed:
-            rows.pop(clause_id, None)
-        else:
-            rows[clause_id] = as_row(*row)
-    return rows
+        still_in_chain(*base.event))).one()
+    return rows if all(holds) else None
 
 
 def _keep(kept: _Kept) -> None:
@@ -120,3 +124,8 @@ def _keep(kept: _Kept) -> None:
         _kept[:] = [k for k in _kept if (k.database, k.seq, k.sha) != (kept.database, kept.seq, kept.sha)]
         _kept.append(kept)
         del _kept[:-_KEEP]
+
+
+def _drop(gone: _Kept) -> None:
+    with _lock:
+        _kept[:] = [k for k in _kept if k is not gone]

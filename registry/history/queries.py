@@ -360,10 +360,13 @@ def footnoted_texts(session: Session, point: Point) -> dict[int, str]:
     page that needs a few texts loads only theirs, and after a push reads no lineage again."""
     by_id = rows_in_force(session, point, lambda: _summary_rows(session, point))
     ids = [row[6] for row in by_id.values() if row[7]]
-    if not ids:
-        return {}
-    return {cid: body for cid, body in session.execute(
-        select(ClauseVersion.clause_id, ClauseVersion.body).where(ClauseVersion.id.in_(ids)))}
+    v = ClauseVersion
+    # In batches: SQLite allows 32,766 bound parameters, and thousands take longer to render than to run.
+    return {cid: body for at in range(0, len(ids), _BATCH)
+            for cid, body in session.execute(select(v.clause_id, v.body).where(v.id.in_(ids[at:at + _BATCH])))}
+
+
+_BATCH = 500
 
 
 def _document_order(session: Session, seq: int, present: Collection[int]) -> list[int]:

@@ -2,6 +2,8 @@
 equal a fresh read after each kind of change and after a rewrite."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from registry.gitsource import SpecSource
@@ -105,3 +107,37 @@ def test_a_carried_point_is_read_whole_after_a_rewrite_sets_it_aside(repo, sessi
     kept, fresh = kept_and_fresh(session)
     assert seen == [None]  # the kept point's commit is set aside: nothing carried from it
     assert kept == fresh and [v.title for v in kept] == ["Rules", "Be brief", "Be kind"]
+
+
+def test_a_kept_point_whose_audit_event_this_database_lacks_is_not_carried_from(repo, session, monkeypatch):
+    """As after the database was emptied and filled again from the same repo (same seqs and commits)."""
+    carried.forget()
+    repo.commit("Start", {"spec/rules.md": TWO})
+    read(repo, session)
+    point = resolve(session, None)
+    queries.clause_summaries(session, point)
+    [kept] = carried._kept
+    stranger = {cid: ("other", *row[1:]) for cid, row in kept.rows.items()}  # another database's rows
+    carried.forget()
+    carried._keep(replace(kept, event=(kept.event[0], "0" * 64), rows=stranger))
+    queries._summaries.clear()
+    assert [v.id for v in queries.clause_summaries(session, point)] == ["rules", "be_brief", "be_kind"]
+    assert [k.rows for k in carried._kept] != [stranger]  # and it is dropped
+
+
+def test_after_a_rewrite_sets_the_newest_kept_point_aside_an_older_one_still_carries(repo, session, monkeypatch):
+    carried.forget()
+    first = repo.commit("Start", {"spec/rules.md": TWO})
+    read(repo, session)
+    queries.clause_summaries(session, resolve(session, None))  # kept at `first`
+    repo.commit("Retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")})
+    read(repo, session)
+    queries.clause_summaries(session, resolve(session, None))  # kept at the commit the rewrite sets aside
+    seen = []
+    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
+    repo.reset(first)
+    repo.commit("Other", {"spec/rules.md": TWO.replace("Kind.", "Kinder.")})
+    read(repo, session)
+    kept, fresh = kept_and_fresh(session)
+    assert len(seen) == 2 and seen[0] is None and seen[1] is not None  # the newest is set aside, `first` holds
+    assert kept == fresh
