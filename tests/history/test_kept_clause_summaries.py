@@ -93,18 +93,23 @@ def _footnoted(files: dict) -> list[str]:
     return sorted(p.strip() for text in spec.values() if text for p in text.split("\n\n") if "[^" in p)
 
 
+def rewrite_to(first, repo, session, monkeypatch):
+    """Force-push a commit on `first` and ingest it: what each carry attempt gave, the kept and a fresh read."""
+    seen = []
+    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
+    repo.reset(first)
+    repo.commit("Other", {"spec/rules.md": TWO.replace("Kind.", "Kinder.")})
+    read(repo, session)
+    return (seen, *kept_and_fresh(session))
+
+
 def test_a_carried_point_is_read_whole_after_a_rewrite_sets_it_aside(repo, session, monkeypatch):
     carried.forget()
     first = repo.commit("Start", {"spec/rules.md": TWO})
     repo.commit("Retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")})
     read(repo, session)
     queries.clause_summaries(session, resolve(session, None))  # kept at the commit a rewrite will set aside
-    seen = []
-    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
-    repo.reset(first)
-    repo.commit("Other", {"spec/rules.md": TWO.replace("Kind.", "Kinder.")})
-    read(repo, session)
-    kept, fresh = kept_and_fresh(session)
+    seen, kept, fresh = rewrite_to(first, repo, session, monkeypatch)
     assert seen == [None]  # the kept point's commit is set aside: nothing carried from it
     assert kept == fresh and [v.title for v in kept] == ["Rules", "Be brief", "Be kind"]
 
@@ -133,11 +138,6 @@ def test_after_a_rewrite_sets_the_newest_kept_point_aside_an_older_one_still_car
     repo.commit("Retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")})
     read(repo, session)
     queries.clause_summaries(session, resolve(session, None))  # kept at the commit the rewrite sets aside
-    seen = []
-    monkeypatch.setattr(carried, "_carried", lambda *a: seen.append(real(*a)) or seen[-1])
-    repo.reset(first)
-    repo.commit("Other", {"spec/rules.md": TWO.replace("Kind.", "Kinder.")})
-    read(repo, session)
-    kept, fresh = kept_and_fresh(session)
+    seen, kept, fresh = rewrite_to(first, repo, session, monkeypatch)
     assert len(seen) == 2 and seen[0] is None and seen[1] is not None  # the newest is set aside, `first` holds
     assert kept == fresh
