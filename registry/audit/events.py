@@ -218,7 +218,7 @@ class _Keyed:
             return
         self.epoch = self.epoch or e.seq
         self.checked += 1
-        if self.key is not None and not self.key.matches(e.seq, e.hash, e.mac):
+        if self.key is not None and not mac_matches(e, self.key):
             self.wrong.append(e.seq)
 
     def findings(self) -> list[Finding]:
@@ -235,6 +235,33 @@ class _Keyed:
                                                                    "was rehashed")]
         return out + [Finding("chain", f"event {seq}", "does not match its MAC (rehashed without the audit key)")
                       for seq in self.wrong]
+
+
+def mac_matches(e: AuditEvent, key: AuditKey | None) -> bool:
+    """The event carries a MAC and the key recomputes it (the MAC check of verify_chain, one event)."""
+    return e.mac is not None and key is not None and key.matches(e.seq, e.hash, e.mac)
+
+
+def vouched(session: Session, events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """The events that are what the registry wrote, judged each on its own as verify_chain judges it:
+    its content matches its hash, and from the key epoch on the configured audit key recomputes its MAC
+    (before the epoch the hash alone vouches, as in verify). The append-only triggers refuse UPDATE and
+    DELETE but not INSERT: an event inserted with SQL, whoever computed its hash, has no MAC the key
+    recomputes, so whatever reads events to decide something (which reviews and check reports count)
+    reads them through this. Without a configured key no keyed event is vouched for."""
+    key = once_per_transaction(session, (vouched, "key"), lambda: current_key(create=False))
+    judged: dict[int, bool] = once_per_transaction(session, (vouched, "judged"), dict)  # a page judges them again
+
+    def ok(e: AuditEvent) -> bool:
+        if event_hash(e) != e.hash:
+            return False
+        if e.mac is None:
+            # Only an event older than the first keyed one was written without the key (read only when met).
+            epoch = once_per_transaction(session, key_epoch, lambda: key_epoch(session))
+            return epoch is None or e.seq < epoch
+        return mac_matches(e, key)
+
+    return [e for e in events if (judged[e.seq] if e.seq in judged else judged.setdefault(e.seq, ok(e)))]
 
 
 def key_epoch(session: Session) -> int | None:

@@ -14,9 +14,8 @@ from registry.audit import events as audit
 from registry.errors import BadRequest
 from registry.ledger.refs import iso
 from registry.models import CheckReport, Proposal, utcnow
-from registry.proposals import permissions, provenance, store
+from registry.proposals import permissions, store
 from registry.proposals.check_rules import (
-    CheckFacts,
     CheckInputError,
     check_name,
     check_status,
@@ -27,6 +26,7 @@ from registry.proposals.check_rules import (
 from registry.proposals.read_models import CheckView
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, OPEN
+from registry.proposals.verdict import standing_checks
 
 
 def _revision(number: int, current: int, revision: int | None) -> int:
@@ -62,14 +62,14 @@ def report_check(session: Session, actor: Actor | None, number: int, name: str, 
 
 
 def standing_reports(session: Session, proposal: Proposal) -> tuple[CheckView, ...]:
-    """The reports that stand on a proposal, the latest recorded one per (name, revision), and beside them
-    every report no `check.report` event backs (marked, never standing): newest revision first, by name."""
+    """The reports that stand on a proposal, the latest recorded one per (name, revision) as its event
+    recorded it (registry.proposals.verdict.standing_checks, the one rule), and beside them every row
+    that is not what an event recorded (marked, never standing): newest revision first, by name."""
     numbers = store.revision_numbers(session, proposal)
-    rows = store.check_reports(session, proposal)
-    unrecorded = provenance.check_records(session, proposal.id, rows, numbers)
-    won = {f.id for f in latest(CheckFacts(r.id, r.name, r.status, numbers[r.revision_id], r.url, r.created_at)
-                                for r in rows if unrecorded[r.id] is None).values()}
-    shown = [r for r in rows if r.id in won or unrecorded[r.id] is not None]
-    ordered = sorted(shown, key=lambda r: (-numbers[r.revision_id], r.name, r.id))
-    return tuple(CheckView(r.name, r.status, numbers[r.revision_id], r.url, r.summary, r.created_at, unrecorded[r.id])
-                 for r in ordered)
+    recorded, wrong = standing_checks(session, proposal, numbers)
+    won = {f.id for f in latest(c.facts for c in recorded).values()}
+    views = [CheckView(f.name, f.status, f.revision, f.url, str(c.said("summary") or ""), f.at)
+             for c in recorded if (f := c.facts).id in won]
+    views += [CheckView(r.name, r.status, numbers[r.revision_id], r.url, r.summary, r.created_at, wrong[r.id])
+              for r in store.check_reports(session, proposal) if r.id in wrong]
+    return tuple(sorted(views, key=lambda v: (-v.revision, v.name, v.unrecorded is not None, v.time)))

@@ -5,7 +5,8 @@ here through the verdict). Until a proposal merges, that is the verdict now. A m
 approvals into its `Approved-by:` trailers and into its `proposal.merge` audit event, and from then
 on the event is the record: ownership moving after the merge does not change which approvals
 counted, and the hash chain keeps the record from being edited. Merges recorded before the event
-held the approvals name what the rule of that time counted (see `_before_recording`).
+held the approvals name what the rule of that time counted, judged over the reviews the audit chain
+recorded (see `_before_recording`): a review row forged or edited with SQL is no approval there either.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from registry.gitsource.trailers import approved_by
 from registry.ledger.refs import iso
 from registry.models import AuditEvent, Person, Proposal, Review
 from registry.proposals import store
-from registry.proposals.verdict import verdict
+from registry.proposals.verdict import standing_reviews, verdict
 
 MERGE_ACTION = "proposal.merge"
 
@@ -115,14 +116,15 @@ def _merge_event(session: Session, proposal: Proposal) -> AuditEvent | None:
 
 
 def _before_recording(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]:
-    """What merges named before their event kept the approvals: every pending approval of the
-    current revision's exact text by someone who wrote no revision (ownership was not consulted).
-    """
+    """What merges named before their event kept the approvals: every approval the audit chain has
+    standing (verdict.standing_reviews: recorded, its row as recorded) of the current revision's exact
+    text by someone who wrote no revision (ownership was not consulted)."""
     revision = store.current_revision(session, proposal)
     excluded = store.revision_authors(session, proposal)
-    found = (_signed(session, r, ()) for r in store.reviews(session, proposal)
-             if r.pending and r.kind == "approve" and r.revision_id == revision.id and r.digest == revision.digest)
-    return tuple(a for a in found if a.email not in excluded)
+    found = (_review(session, f.id) for f in standing_reviews(session, proposal)
+             if f.recorded and f.kind == "approve" and (f.revision, f.digest) == (revision.number, revision.digest)
+             and f.reviewer.email not in excluded)
+    return tuple(_signed(session, r, ()) for r in found if r is not None)
 
 
 def recorded(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]:
@@ -132,14 +134,16 @@ def recorded(session: Session, proposal: Proposal) -> tuple[SignedApproval, ...]
 
 def recorded_uncounted(session: Session, proposal: Proposal) -> tuple[NotCounted, ...]:
     """The approvals a merged proposal's merge did not count, and why, as its `proposal.merge` event
-    recorded them; for a merge recorded before events kept them, every pending approval it did not name."""
+    recorded them; for a merge recorded before events kept them, every other pending approval the rule
+    of reviews lists (verdict.standing_reviews), a row the audit chain does not back with why."""
     event = _merge_event(session, proposal)
     kept = (event.new or {}).get("uncounted") if event is not None else None
     if kept is None:
         named = {a.review for a in recorded(session, proposal)}
-        return tuple(_uncounted(session, r, UNRECORDED_REASON) for r in store.reviews(session, proposal)
-                     if r.pending and r.kind == "approve" and r.id not in named)
-    found = [(_review(session, u["review"]), str(u["reason"])) for u in kept]
+        found = [(_review(session, f.id), f.unrecorded or UNRECORDED_REASON) for f in standing_reviews(session, proposal)
+                 if f.kind == "approve" and f.id not in named]
+    else:
+        found = [(_review(session, u["review"]), str(u["reason"])) for u in kept]
     return tuple(_uncounted(session, r, why) for r, why in found if r is not None)
 
 

@@ -35,7 +35,7 @@ class PendingReview:
 
     id: int
     kind: str
-    reviewer_id: int
+    reviewer: str  # the giver's email, as the audit chain recorded it (not the row's reviewer_id)
     revision: int
 
 
@@ -73,7 +73,7 @@ class ProposalFacts:
 
     def pending_by(self, actor: Actor, kind: str) -> list[PendingReview]:
         """The actor's reviews of this kind that still count."""
-        return [r for r in self.pending if r.kind == kind and r.reviewer_id == actor.person_id]
+        return [r for r in self.pending if r.kind == kind and r.reviewer == actor.email]
 
 
 def _proposer_or_admin(actor: Actor, f: ProposalFacts, doing: str) -> None:
@@ -240,11 +240,13 @@ def load_facts(session: Session, proposal: Proposal, actions: Collection[str] = 
     """The facts the rules of these actions read (the policy's verdict only when one of them needs it)."""
     numbers = store.revision_numbers(session, proposal)
     v = verdict(session, proposal) if NEEDS_VERDICT.intersection(actions) else None
-    # The reviews that count as the audit chain recorded them: a forged row neither blocks its giver's
-    # real review nor is there to withdraw or dismiss.
-    counting = {f.id for f in (v.facts.reviews if v else standing_reviews(session, proposal, numbers)) if f.recorded}
-    pending = tuple(PendingReview(r.id, r.kind, r.reviewer_id, numbers[r.revision_id])
-                    for r in store.reviews(session, proposal) if r.id in counting)
+    # The reviews that count, by whom the audit chain says gave them: a forged row neither blocks its giver's
+    # real review nor is there to withdraw or dismiss, and a row edited to name someone else settles nothing
+    # for them. One whose row is gone cannot be marked withdrawn or dismissed, so it is not offered.
+    rows = {r.id for r in store.reviews(session, proposal)}
+    pending = tuple(PendingReview(f.id, f.kind, f.reviewer.email, f.revision)
+                    for f in (v.facts.reviews if v else standing_reviews(session, proposal, numbers))
+                    if f.recorded and f.id in rows)
     return ProposalFacts(proposal.id, proposal.state, proposal.proposer_id, proposal.revision,
                          frozenset(store.revision_authors(session, proposal)), pending,
                          None if v is None else v.clauses, None if v is None else tuple(v.evaluation.missing),

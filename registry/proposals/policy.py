@@ -265,7 +265,8 @@ class ReviewFacts:
     digest: str
     at: datetime
     id: int | None = None  # the review's row, so callers can name the approvals that counted
-    # Why the audit chain does not back the review (None: it does); such a review is no approval and no veto
+    # Why the audit chain does not back the review as it stands ("not in the audit record: ..." or "its row
+    # is gone: ..."; None: it does); such a review is no approval and no veto
     # (registry.proposals.verdict.standing_reviews decides it).
     unrecorded: str | None = None
 
@@ -538,7 +539,7 @@ def _stale(facts: Facts, review: ReviewFacts) -> str | None:
 
 
 def _unrecorded(review: ReviewFacts) -> str | None:
-    return None if review.recorded else f"not in the audit record: {review.unrecorded}"
+    return review.unrecorded
 
 
 def judge_approvals(facts: Facts) -> tuple[tuple[CountedApproval, ...], tuple[UncountedApproval, ...]]:

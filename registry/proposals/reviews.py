@@ -81,9 +81,10 @@ def request_changes(session: Session, actor: Actor | None, number: int, comment:
 def _veto(session: Session, proposal: Proposal, review_id: int | None, actor: Actor) -> Review:
     """The pending request for changes with this id, or else the actor's own (the rule made sure it exists),
     as the audit chain has it standing (registry.proposals.verdict.standing_reviews)."""
-    counting = {f.id for f in standing_reviews(session, proposal) if f.kind == "request_changes" and f.recorded}
-    return next(r for r in store.reviews(session, proposal) if r.id in counting
-                and (r.id == review_id if review_id is not None else r.reviewer_id == actor.person_id))
+    rows = {r.id: r for r in store.reviews(session, proposal)}
+    return next(rows[f.id] for f in standing_reviews(session, proposal)
+                if f.kind == "request_changes" and f.recorded and f.id in rows
+                and (f.id == review_id if review_id is not None else f.reviewer.email == actor.email))
 
 
 def withdraw_veto(session: Session, actor: Actor | None, number: int) -> Review:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit.events import vouched
 from registry.gitsource.trailers import without_name
 from registry.models import (
     AuditEvent,
@@ -108,12 +109,13 @@ def _detail(session: Session, proposal: Proposal, event: AuditEvent) -> tuple[st
 
 
 def timeline(session: Session, proposal: Proposal) -> tuple[TimelineEntry, ...]:
-    """Every action on the proposal the timeline shows, oldest first."""
+    """Every action on the proposal the timeline shows, oldest first (only events the audit key vouches for:
+    one inserted with SQL is no action, and verify names it)."""
     names: dict[str, Who] = {}
     events = session.scalars(select(AuditEvent).where(AuditEvent.subject == f"proposal:{proposal.id}",
                                                       AuditEvent.action.in_(ACTIONS)).order_by(AuditEvent.seq))
     out = []
-    for e in events:
+    for e in vouched(session, events):
         detail, commit = _detail(session, proposal, e)
         actor = _actor(session, e.actor, names)
         merger = _completed_merger(session, e, names)

@@ -25,7 +25,6 @@ from registry.models import Account, ClauseVersion, Person, Proposal, ProposedCh
 from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore
 from registry.proposals import provenance, store
-from registry.proposals.check_rules import CheckFacts
 from registry.proposals.governance import FILE
 from registry.proposals.policy import (
     ROOT_OWNERS,
@@ -156,27 +155,54 @@ def clause_facts(session: Session, changes: list[ProposedChange], seq: int | Non
 
 def standing_reviews(session: Session, proposal: Proposal,
                      numbers: dict[int, int] | None = None) -> tuple[ReviewFacts, ...]:
-    """The one rule for which review rows count (everything that judges approvals or vetoes asks it).
+    """The one rule for which reviews count (everything that judges approvals or vetoes asks it).
 
-    A review counts only as the audit chain recorded it: each review still standing, oldest first,
-    with why the chain does not back it (`unrecorded`; the policy counts such a review as no approval
-    and no veto). A row no `review.*` event recorded as it is (inserted or edited with SQL) is not
-    backed; whether a recorded review still stands is what the chain's withdrawals and dismissals
-    say, so a request for changes dismissed only in the database still blocks, and an approval whose
-    row disagrees with the chain in any way counts for nothing. `numbers`: revision id -> number.
+    The reviews are what the audit chain recorded, not the rows: every approval and request for
+    changes a `review.*` event the audit key vouches for recorded (registry.audit.events.vouched),
+    standing as the chain's withdrawals and dismissals say, with the values it signed. A request for
+    changes the chain has standing blocks whatever its row says (marked dismissed, edited, deleted).
+    An approval counts only while its row is still what the chain recorded: one whose row was
+    edited or deleted counts for nothing (`unrecorded` says why), so deleting or editing rows can take
+    an approval away but never add one. A row no vouched event recorded (inserted with SQL) is listed
+    too, marked, as no approval and no veto. Oldest first. `numbers`: revision id -> number.
     """
     numbers = store.revision_numbers(session, proposal) if numbers is None else numbers
-    rows = store.reviews(session, proposal)
-    records = provenance.review_records(session, proposal.id, rows)
+    rows = {r.id: r for r in store.reviews(session, proposal)}
+    chain = provenance.review_chain(session, proposal.id)
+    records = provenance.review_records(session, proposal.id, rows.values(), chain)
     out = []
-    for r in rows:
+    for c in chain.values():
+        if c.pending:
+            wrong = records[c.id].wrong if c.id in rows else c.missing
+            counts = c.kind == "request_changes" or wrong is None
+            out.append(ReviewFacts(Approver(c.email, c.printed_name), c.kind, c.revision, c.digest, c.at, c.id,
+                                   None if counts else _uncounted(c.id in rows, wrong)))
+    for r in rows.values():
         record = records[r.id]
-        if record.standing:
-            backed = record.made and (r.kind == "request_changes" or record.wrong is None)
-            out.append(ReviewFacts(Approver(record.email, r.printed_name), r.kind,
-                                   numbers[r.revision_id], r.digest, r.created_at, r.id,
-                                   None if backed else record.wrong))
-    return tuple(out)
+        if r.id not in chain and record.standing:
+            out.append(ReviewFacts(Approver(record.email, r.printed_name), r.kind, numbers[r.revision_id], r.digest,
+                                   r.created_at, r.id, _uncounted(True, record.wrong)))
+    return tuple(sorted(out, key=lambda f: f.id or 0))
+
+
+def _uncounted(has_row: bool, why: str | None) -> str:
+    return f"not in the audit record: {why}" if has_row else f"its row is gone: {why}"
+
+
+def standing_checks(session: Session, proposal: Proposal, numbers: dict[int, int] | None = None,
+                    ) -> tuple[tuple[provenance.ChainReport, ...], dict[int, str]]:
+    """The one rule for which check reports count, and, apart, why each row that differs from it does.
+
+    Every report a `check.report` event the audit key vouches for recorded counts as that event
+    recorded it (name, status, revision, url, time), whatever its row now says or whether it still
+    has one: a failure deleted or edited with SQL still fails. A row no vouched event recorded as it
+    stands (a `success` inserted or edited with SQL) counts for nothing. `numbers`: revision id -> number.
+    """
+    numbers = store.revision_numbers(session, proposal) if numbers is None else numbers
+    chain = provenance.report_chain(session, proposal.id)
+    rows = store.check_reports(session, proposal)
+    wrong = provenance.check_records(session, rows, chain, numbers)
+    return tuple(chain.values()), {i: why for i, why in wrong.items() if why is not None}
 
 
 def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment: datetime | None = None) -> Verdict:
@@ -192,11 +218,7 @@ def verdict(session: Session, proposal: Proposal, seq: int | None = None, moment
                            source.policy.governance.root_owners > 0)
     reviews = standing_reviews(session, proposal, numbers)
     proposer = store.person(session, proposal.proposer_id)
-    # Only reports a check.report event recorded count: a `success` forged with SQL passes nothing.
-    reports = store.check_reports(session, proposal)
-    unrecorded = provenance.check_records(session, proposal.id, reports, numbers)
-    checks = tuple(CheckFacts(c.id, c.name, c.status, numbers[c.revision_id], c.url, c.created_at)
-                   for c in reports if unrecorded[c.id] is None)
+    checks = tuple(c.facts for c in standing_checks(session, proposal, numbers)[0])
     facts = with_fallback(source.policy, Facts(
         proposer.email, frozenset(store.revision_authors(session, proposal)), revision.number, revision.digest,
         clauses, reviews, once_per_transaction(session, passwords_set_by_others, lambda: passwords_set_by_others(session)),

@@ -295,3 +295,24 @@ def test_an_owners_version_or_its_entries_edited_with_sql_are_named_by_verify(re
 def test_a_recorded_version_deleted_with_sql_is_named_by_verify(recorded, capsys, path, statements):
     sql(recorded, *statements)
     recorded_finding(recorded, capsys, path, f"changed {path}, but the database records no version of it")
+
+
+def test_a_request_for_changes_edited_to_name_the_proposer_is_still_only_its_givers_to_withdraw(governed, capsys):
+    from registry.accounts.users import actor_for
+    from registry.errors import NotFound
+    from registry.models import Proposal
+    from registry.proposals.verdict import verdict
+
+    with session_scope(governed.engine, write=True) as s:
+        veto = reviews.request_changes(s, actor_for(s, "alan@example.org"), governed.pending, "Not like this.").id
+    sql(governed, "UPDATE reviews SET reviewer_id = (SELECT id FROM people WHERE email = 'ada@example.org') "
+                  f"WHERE id = {veto}")
+    with session_scope(governed.engine, write=True) as s, pytest.raises(NotFound):
+        reviews.withdraw_veto(s, actor_for(s, "ada@example.org"), governed.pending)
+    with session_scope(governed.engine) as s:
+        assert verdict(s, s.get_one(Proposal, governed.pending)).evaluation.vetoes  # still Alan's, still blocking
+    with session_scope(governed.engine, write=True) as s:
+        assert reviews.withdraw_veto(s, actor_for(s, "alan@example.org"), governed.pending).id == veto
+        assert not verdict(s, s.get_one(Proposal, governed.pending)).evaluation.vetoes
+    code, data = verify_json(capsys)
+    assert code == 1 and found(data, "review", f"proposal {governed.pending} review {veto}", "differs from"), data

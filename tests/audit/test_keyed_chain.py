@@ -16,7 +16,7 @@ from registry.cli import main
 from registry.db import make_engine, session_scope
 from registry.errors import ConfigError
 from registry.gitsource import SpecSource, trailers
-from registry.models import AuditEvent
+from registry.models import AuditEvent, utcnow
 
 DOC = "# Rules {#rules}\n\nIntro.\n"
 
@@ -229,3 +229,47 @@ def test_anchor_on_an_empty_chain_writes_nothing_and_answers_with_every_field(re
                                    "mac": None, "key_epoch": None}
     with SpecSource(repo.path) as source:
         assert source.ref_messages(ANCHOR_REF) == []
+
+
+def vouched_seqs(engine) -> list[int]:
+    with session_scope(engine) as s:
+        return [e.seq for e in audit.vouched(s, s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))]
+
+
+def insert(engine, mac: str | None) -> None:
+    """An event appended with SQL (the triggers allow INSERT), hash chained to the head, MAC made up or left out."""
+    with session_scope(engine, write=True) as s:
+        seq, prev = audit.head(s)
+        at = utcnow()
+        digest = audit.chain_hash(prev, audit.canonical(seq + 1, at, "mallory@example.org", "proposal.comment",
+                                                        "proposal:1", None, {"text": "hi"}))
+        s.add(AuditEvent(seq=seq + 1, at=at, actor="mallory@example.org", action="proposal.comment",
+                         subject="proposal:1", old=None, new={"text": "hi"}, prev_hash=prev, hash=digest, mac=mac))
+
+
+def legacy_then_two(engine) -> None:
+    tamper(engine, "UPDATE audit_events SET mac = NULL")  # as written before migration 0016 added the MACs
+    record(engine, 2)
+
+
+@pytest.mark.parametrize(("attack", "left_out"), [
+    (lambda engine: None, []),
+    (lambda engine: tamper(engine, "UPDATE audit_events SET actor = 'mallory@example.org' WHERE seq = 5"), [5]),
+    (lambda engine: (tamper(engine, "UPDATE audit_events SET actor = 'mallory@example.org' WHERE seq = 5"),
+                     rechain(engine)), [5, 6]),
+    (lambda engine: rechain(engine, None, since=5), [5, 6]),
+    (lambda engine: insert(engine, "ab" * 32), [7]),
+    (lambda engine: insert(engine, None), [7]),
+    (legacy_then_two, []),
+], ids=["untouched", "edited", "edited and rehashed", "rewritten without macs", "inserted with a made-up mac",
+        "inserted with no mac", "before the key epoch"])
+def test_an_event_is_vouched_for_only_when_its_hash_and_from_the_key_epoch_on_its_mac_check(chain, attack, left_out):
+    attack(chain)
+    with session_scope(chain) as s:
+        every = list(s.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
+    assert vouched_seqs(chain) == [seq for seq in every if seq not in left_out]
+
+
+def test_without_the_chains_audit_key_no_keyed_event_is_vouched_for(chain, monkeypatch):
+    monkeypatch.setenv("SPECREG_AUDIT_KEY", "another-key-" + "9" * 40)
+    assert vouched_seqs(chain) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import git
 import pytest
 from proposal_helpers import OWNERS, build_world, without_governance
+from sqlalchemy import text
 
 from registry.accountability.in_force import in_force
 from registry.accountability.verify import verify
@@ -96,8 +97,8 @@ def test_the_merge_event_records_each_counted_approval_and_what_it_counted_for(w
     assert [(a.review, a.counts_for) for a in counted.recorded(world.session, p)] == [(barbara.id, (key,))]
 
 
-def test_a_merge_recorded_before_the_event_kept_its_approvals_verifies_as_it_was_written(world, monkeypatch):
-    """Earlier merges named every pending approval of the exact text by a non-author, and kept no list."""
+def merged_before_the_event_kept_approvals(world, monkeypatch) -> tuple[int, str, str]:
+    """Grace's and Barbara's approvals merged as merges did before their event listed the approvals."""
     old_rule = counted._before_recording
     monkeypatch.setattr(counted, "counting", lambda session, proposal, *_at: old_rule(session, proposal))
     monkeypatch.setattr(counted, "merge_fields", lambda approvals, uncounted=(): {})
@@ -105,5 +106,30 @@ def test_a_merge_recorded_before_the_event_kept_its_approvals_verifies_as_it_was
     reviews.approve(world.session, world.users["barbara"], n)
     sha = merge(world.session, world.path, "main", world.users["ada"], n).commit
     monkeypatch.undo()
+    return n, key, sha
+
+
+def test_a_merge_recorded_before_the_event_kept_its_approvals_verifies_as_it_was_written(world, monkeypatch):
+    """Earlier merges named every pending approval of the exact text by a non-author, and kept no list."""
+    _, key, sha = merged_before_the_event_kept_approvals(world, monkeypatch)
     assert named_everywhere(world, sha, key) == {"git": [GRACE, BARBARA], "evidence": [GRACE, BARBARA],
                                                  "in_force": [GRACE, BARBARA], "findings": []}
+
+
+def test_a_row_forged_on_a_merge_recorded_before_the_event_kept_its_approvals_is_named_as_no_approval(
+        world, monkeypatch):
+    """Such a merge is judged by the reviews the audit chain recorded too: a forged row is no approver anywhere."""
+    n, key, sha = merged_before_the_event_kept_approvals(world, monkeypatch)
+    world.session.execute(text(
+        "INSERT INTO reviews (proposal_id, revision_id, reviewer_id, printed_name, kind, meaning, digest, comment, "
+        f"created_at) SELECT {n}, r.id, p.id, 'Vic Viewer', 'approve', 'approved as owner of respect_privacy', "
+        f"r.digest, '', CURRENT_TIMESTAMP FROM proposal_revisions r, people p WHERE r.proposal_id = {n} "
+        "AND p.email = 'vic@example.org'"))
+    world.session.expire_all()
+    named = named_everywhere(world, sha, key)
+    assert {k: named[k] for k in ("git", "evidence", "in_force")} == {"git": [GRACE, BARBARA],
+                                                                      "evidence": [GRACE, BARBARA],
+                                                                      "in_force": [GRACE, BARBARA]}
+    [forged] = counted.recorded_uncounted(world.session, world.session.get_one(Proposal, n))
+    assert (forged.name, forged.reason.split(":")[0]) == ("Vic Viewer", "not in the audit record")
+    assert [f.check for f in without_governance(verify(world.session, str(world.path)))] == ["review"]

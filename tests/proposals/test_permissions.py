@@ -29,11 +29,11 @@ def facts(state: str = "open", *pending: PendingReview, **changes: object) -> Pr
 
 
 def veto(by: Actor, review_id: int = 40) -> PendingReview:
-    return PendingReview(review_id, "request_changes", by.person_id, 1)
+    return PendingReview(review_id, "request_changes", by.email, 1)
 
 
 def approval(by: Actor, revision: int = 2) -> PendingReview:
-    return PendingReview(41, "approve", by.person_id, revision)
+    return PendingReview(41, "approve", by.email, revision)
 
 
 @pytest.mark.parametrize(("action", "actor", "f", "error", "message"), [

@@ -198,15 +198,18 @@ def test_a_success_inserted_with_sql_does_not_count_merge_refuses_and_verify_nam
 
 @pytest.mark.parametrize("column, value", [("status", "'success'"), ("url", "'https://elsewhere.example.org/'"),
                                            ("name", "'evals'")])
-def test_a_report_edited_with_sql_does_not_count_and_verify_names_it(world, column, value):
+def test_a_report_edited_with_sql_counts_only_as_its_event_recorded_it_and_verify_names_it(world, column, value):
     n = approved_but_unchecked(world)
     row = report_check(world.session, world.users["vic"], n, "lint" if column == "name" else "evals", "failure"
                        if column in ("status", "name") else "success", url=RUN)
     assert check_findings(world) == []
+    before = proposal_detail(world.session, n).policy
     for edit in (f"{column} = {value}", "status = 'success'"):
         world.session.execute(text(f"UPDATE check_reports SET {edit} WHERE id = {row.id}"))
     world.session.expire_all()
-    assert not proposal_detail(world.session, n).policy.satisfied
+    # The chain's record decides: a recorded failure stays a failure, a recorded success (url edited) stays one.
+    assert proposal_detail(world.session, n).policy == before
+    assert before.satisfied is (column == "url")
     assert check_findings(world) == [f"proposal {n} check report {row.id}: the evals report by vic@example.org "
                                      "differs from what audit event "
                                      f"{world.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == 'check.report'))}"
