@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -112,6 +112,17 @@ class Databases:
         while len(self._ahead) <= self.AHEAD:
             self._ahead.append(self._maker.submit(self._copy))
         return self._url(self._ahead.popleft().result())
+
+    def copy(self, url: str) -> str:
+        """A new database holding what the database at url (from fresh(), committed, nobody connected) holds."""
+        source, name = url.rsplit("/", 1)[1], self._new_name()
+        if self.backend == "sqlite":
+            shutil.copy(make_url(url).database, self.root / f"{name}.db")
+        else:
+            self.created.append(name)
+            with pg_admin().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        return self._url(name)
 
     def release(self, url: str) -> None:
         """A database from fresh() that no test uses any more: dropped now, in the background."""

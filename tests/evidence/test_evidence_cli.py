@@ -5,22 +5,35 @@ import json
 
 import pytest
 from evidence_helpers import build_history, read, same
+from repo_builder import RepoBuilder
 from sqlalchemy.pool import NullPool
 
 from registry.cli import main
 from registry.db import make_engine, session_scope
 
 
-@pytest.fixture
-def shas(repo, database_url, monkeypatch):
-    """The evidence history committed to a database of its own; the CLI pointed at it."""
-    engine = make_engine(database_url, poolclass=NullPool)
+@pytest.fixture(scope="module")
+def history(databases, tmp_path_factory):
+    """(database URL, repo, shas): the evidence history committed once for the module's tests."""
+    repo = RepoBuilder(tmp_path_factory.mktemp("evidence") / "spec")
+    url = databases.fresh()
+    engine = make_engine(url, poolclass=NullPool)
     with session_scope(engine, write=True) as session:
-        history = build_history(repo, session)
+        shas = build_history(repo, session).shas
     engine.dispose()
-    monkeypatch.setenv("SPECREG_DATABASE_URL", database_url)
+    yield url, repo, shas
+    databases.release(url)
+
+
+@pytest.fixture
+def shas(history, databases, monkeypatch):
+    """The CLI pointed at a copy of the history's database of this test's own (the repo it only reads)."""
+    url, repo, shas = history
+    copy = databases.copy(url)
+    monkeypatch.setenv("SPECREG_DATABASE_URL", copy)
     monkeypatch.setenv("SPECREG_REPO", str(repo.path))
-    return history.shas
+    yield shas
+    databases.release(copy)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
