@@ -125,7 +125,7 @@ class Databases:
         return self._url(name)
 
     def release(self, url: str) -> None:
-        """A database from fresh() that no test uses any more: dropped now, in the background."""
+        """A database from fresh() or copy() that no test uses any more: dropped now, in the background."""
         name = url.rsplit("/", 1)[1]
         if self.backend == "postgresql" and name in self.created:
             self.created.remove(name)
