@@ -7,8 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 
-# A clause version's text selected as a column (its length, `length(...body)`, is not the text).
-_BODY = re.compile(r"(?<!length\()\bclause_versions(?:_\d+)?\.body\b")
+# A clause version's text selected as a column (its length, `length(...body)`, and whether it has a
+# fragment, `...body LIKE ...`, are not the text).
+_BODY = re.compile(r"(?<!length\()\bclause_versions(?:_\d+)?\.body\b(?!\s+LIKE\b)")
 
 
 @contextmanager
