@@ -33,7 +33,9 @@ def test_an_owner_follows_the_header_badge_to_what_waits_on_them_and_switches_ta
     tabs = grace.get_by_role("navigation", name="Proposal states")
     assert tabs.locator("[aria-current=page]").inner_text().startswith("waiting on me")
     tabs.get_by_role("link", name="withdrawn 0").click()
+    grace.wait_for_url("**/proposals?state=withdrawn")  # count() does not wait for the next page
     assert "None." in grace.locator("table.proposals").inner_text()
     tabs.get_by_role("link", name="open 1").click()
+    grace.wait_for_url("**/proposals?state=open")
     assert grace.locator("table.proposals tbody tr", has_text=f"#{n}").count() == 1
     grace.shot("review-queue-tabs")
