@@ -337,6 +337,11 @@ def clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
     return kept_while_standing(_summaries, session, point.seq, lambda: _clause_summaries(session, point))
 
 
+def _rows(session: Session, point: Point) -> dict[int, Row]:
+    """Every lineage's summary row at the point, carried from a kept point or read whole."""
+    return rows_in_force(session, point, lambda: _summary_rows(session, point))
+
+
 def _summary_rows(session: Session, point: Point) -> dict[int, Row]:
     """Every lineage's summary row at the point, read whole (`carried.rows_in_force` carries it on)."""
     v = ClauseVersion
@@ -346,7 +351,7 @@ def _summary_rows(session: Session, point: Point) -> dict[int, Row]:
 
 
 def _clause_summaries(session: Session, point: Point) -> list[ClauseSummary]:
-    by_id = rows_in_force(session, point, lambda: _summary_rows(session, point))
+    by_id = _rows(session, point)
     decode = AttributeDecoder()
     return [ClauseSummary(cid, key, title, doc, by_id[parent][0] if parent in by_id else None,
                           dict(decode(attributes)), length)
@@ -358,7 +363,7 @@ def footnoted_texts(session: Session, point: Point) -> dict[int, str]:
     """The text of each clause in force at the point with a footnote reference (`[^`: only those can cite
     an evaluation prompt), by lineage. Which ones have one comes with the carried summary rows, so a
     page that needs a few texts loads only theirs, and after a push reads no lineage again."""
-    by_id = rows_in_force(session, point, lambda: _summary_rows(session, point))
+    by_id = _rows(session, point)
     ids = [row[6] for row in by_id.values() if row[7]]
     v = ClauseVersion
     # In batches: SQLite allows 32,766 bound parameters, and thousands take longer to render than to run.
