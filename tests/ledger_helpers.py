@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from registry.gitsource import SpecSource
 from registry.history.queries import clause_history, list_clauses
-from registry.ledger.ingest import IngestOptions, IngestReport, ingest
+from registry.ledger.ingest import IngestReport, ingest
+from registry.ledger.options import IngestOptions
 from registry.ledger.refs import resolve
 
 

@@ -5,12 +5,13 @@ import argparse
 import gc
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import NoReturn
 
-from registry import wiring
 from registry.cli.context import Context, print_error
 from registry.errors import SpecregError
+from registry.ledger import standby
 
 # Each module has `register(subparsers, common)`; handlers import heavy modules lazily. The
 # commands each one registers are listed so a run builds only its own module's parsers (building
@@ -91,14 +92,29 @@ def _usage(exc: UsageError, as_json: bool) -> int:
     return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; SpecregErrors become a one-line message (or JSON) and exit 1, usage errors exit 2."""
+def main(argv: Sequence[str] | None = None, imported: Callable[[], None] = lambda: None) -> int:
+    """Run one command; SpecregErrors become a one-line message (or JSON) and exit 1, usage errors exit 2.
+
+    `imported` is called once the command's modules are imported, before it runs.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser(_named_command(argv)).parse_args(argv)
     except UsageError as exc:
         return _usage(exc, _wants_json(argv))
+    # A command that may read a long history starts its reader process now, before the imports below
+    # (most of a command's start-up), so that reading overlaps them (see ledger.standby).
+    plan = getattr(args, "reader_plan", None)
+    with standby.standing_by(plan(args)) if plan is not None else nullcontext():
+        return _handle(args, imported)
+
+
+def _handle(args: argparse.Namespace, imported: Callable[[], None]) -> int:
+    """Call the command's handler with its context; errors as main() describes."""
+    from registry import wiring
+
     wiring.install()
+    imported()
     ctx = Context(json=args.json)
     try:
         return args.handler(args, ctx) or 0
@@ -121,10 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """The process entry point (`specreg`, `python -m registry`): main(), then a cheaper interpreter exit."""
-    # What importing built lives as long as the process: frozen now, it is walked by none of the
-    # command's collections (a long ingest and its forked reader process run many) nor the one below.
+    # What importing built lives as long as the process: frozen once imported, it is walked by none of
+    # the command's collections (a long ingest and its reader process run many) nor the one below.
     gc.freeze()
-    code = main(argv)
+    code = main(argv, imported=gc.freeze)
     # Shutdown would garbage-collect everything still alive, SQLAlchemy's and GitPython's module
     # graphs included: 0.12-0.25 s after a one-commit ingest. So collect what the command left
     # unreachable now (finalizers run as usual), then freeze what is still reachable: shutdown skips

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 from registry.cli.context import Context
 
 if TYPE_CHECKING:
+    from registry.config import Settings
     from registry.history.queries import ClauseDiff
     from registry.ledger.ingest import IngestReport
+    from registry.ledger.options import IngestOptions
+    from registry.ledger.standby import Plan
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,7 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="spec document glob, repeatable (default: specreg.toml or every *.md)")
     p.add_argument("--similarity", type=float, default=None,
                    help="body similarity (0-1) at which a vanished id and a new id are one renamed clause")
-    p.set_defaults(handler=cmd_ingest)
+    p.set_defaults(handler=cmd_ingest, reader_plan=ingest_plan)
 
     p = sub.add_parser("sync", parents=[common], help="fetch the spec repo's remote (SPECREG_REMOTE) and ingest it")
     p.add_argument("--new-remote", action="store_true",
@@ -70,24 +73,53 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
-    """Ingest new commits of the branch, committing after each batch."""
-    from registry.cli.progress import ProgressBar
-    from registry.gitsource import SpecSource
-    from registry.ledger.ingest import IngestOptions, ingest
+def _options(args: argparse.Namespace, settings: Settings) -> IngestOptions:
+    """The ingest options the arguments and settings give."""
+    from registry.ledger.options import IngestOptions
 
-    repo = args.repo or ctx.settings.repo
-    options = IngestOptions(branch=args.branch or ctx.settings.branch, includes=tuple(args.include))
+    options = IngestOptions(branch=args.branch or settings.branch, includes=tuple(args.include))
     if args.similarity is not None:
         if not 0 < args.similarity <= 1:
             from registry.errors import BadRequest
 
             raise BadRequest("--similarity must be between 0 and 1")
         options = IngestOptions(options.branch, options.includes, args.similarity)
+    return options
+
+
+def _remembered_head(settings: Settings) -> Path:
+    """Where the last ingest's head is kept for the next command's reader (see ledger.standby)."""
+    return settings.instance / "ingest-head.json"
+
+
+def ingest_plan(args: argparse.Namespace) -> Plan | None:
+    """What `specreg ingest` will read, as far as it is known before the database (None: not known)."""
+    from registry.config import load_settings
+    from registry.errors import SpecregError
+    from registry.ledger.standby import Plan
+
+    try:
+        settings = load_settings()
+        return Plan(Path(args.repo or settings.repo), _options(args, settings), _remembered_head(settings))
+    except SpecregError:
+        return None  # the command itself reports it
+
+
+def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
+    """Ingest new commits of the branch, committing after each batch."""
+    from registry.cli.progress import ProgressBar
+    from registry.gitsource import SpecSource
+    from registry.ledger import standby
+    from registry.ledger.ingest import ingest
+
+    repo = args.repo or ctx.settings.repo
+    options = _options(args, ctx.settings)
     bar = ProgressBar("ingest", enabled=not ctx.json)
     with SpecSource(repo) as source, ctx.session(write=True) as session:
         report = ingest(session, source, options, progress=bar, checkpoint=session.commit)
     bar.finish()
+    if report.head and report.branch:
+        standby.remember(_remembered_head(ctx.settings), Path(repo), report.branch, report.head)
     ctx.emit(report.as_dict(), "\n".join(_ingested(report)))
     return 0
 
@@ -110,7 +142,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
     from registry.cli.progress import ProgressBar
     from registry.errors import ConfigError
     from registry.gitsource.remote import redact
-    from registry.ledger.ingest import IngestOptions
+    from registry.ledger.options import IngestOptions
     from registry.ledger.sync import sync
 
     remote = ctx.settings.remote

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from registry.errors import SourceError
 from registry.gitsource import RawCommit, SpecSource
 from registry.gitsource.blobs import Answers
+from registry.ledger import standby
 from registry.ledger.documents import CommitDocs, DocEdit, DocumentReader
 from registry.spec.clause_builder import Clause, shifted
 from registry.spec.parser import ParsedDocument
-from registry.spec.specfiles import SpecFiles
+from registry.spec.specfiles import SpecFiles, from_options
 
 if TYPE_CHECKING:  # multiprocessing is imported only when a reader process starts (not for one commit)
     from multiprocessing.connection import Connection
@@ -51,6 +52,14 @@ class ReadJob:
     files: SpecFiles
     max_bytes: int
     batch: int
+
+
+def job_for(source: SpecSource, head: str, since: str | None, includes: tuple[str, ...], max_bytes: int,
+            batch: int) -> ReadJob:
+    """The job reading (since, head]: spec files by `includes` if given, else by `specreg.toml` at the head."""
+    toml = source.read_file(head, "specreg.toml")
+    files = from_options(includes, toml.decode("utf-8", "replace") if toml is not None else None)
+    return ReadJob(str(source.path), head, since, files, max_bytes, batch)
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -87,7 +96,11 @@ def read_batches(source: SpecSource, job: ReadJob) -> Generator[list[CommitDocs]
 
 @contextmanager
 def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterator[Iterator[list[CommitDocs]]]:
-    """The batches of `read_batches`, read here or in a reader process (stopped on leaving)."""
+    """The batches of `read_batches`, read here or in a reader process (stopped on leaving).
+
+    The reader process is the one waiting on standby (see `standby`) when the command started one,
+    else one forked or spawned now.
+    """
     if in_process:
         batches = read_batches(source, job)
         try:
@@ -95,19 +108,13 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         finally:
             batches.close()
         return
-    import multiprocessing
-
-    # one literal per call: the contexts typeshed gives for "fork" and "spawn" have Process, BaseContext has not
-    context = multiprocessing.get_context("fork") if _start_method() == "fork" else multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
     small = replace(job, batch=min(job.batch, READER_BATCH))
-    # A forked child holds a copy of our end of the pipe, which it closes: while it held it, a killed
-    # writer left the reader blocked forever on a full pipe that nobody else could read.
-    inherited = receiver if context.get_start_method() == "fork" else None
-    process = context.Process(target=_serve, args=(small, sender, os.getpid(), inherited),
-                              name="specreg-history-reader", daemon=True)
-    process.start()
-    sender.close()
+    waiting = standby.take()
+    if waiting is not None:
+        waiting.start(small)
+        receiver, process = waiting.batches, waiting.process
+    else:
+        receiver, process = _started(small)
     try:
         yield _received(receiver, process)
     finally:
@@ -115,6 +122,23 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         if process.is_alive():
             process.terminate()  # the writer stopped early: the reader's work is not needed
         process.join()
+
+
+def _started(job: ReadJob) -> tuple[Connection, BaseProcess]:
+    """A reader process started now for `job`: the end its batches arrive on, and the process."""
+    import multiprocessing
+
+    # one literal per call: the contexts typeshed gives for "fork" and "spawn" have Process, BaseContext has not
+    context = multiprocessing.get_context("fork") if _start_method() == "fork" else multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    # A forked child holds a copy of our end of the pipe, which it closes: while it held it, a killed
+    # writer left the reader blocked forever on a full pipe that nobody else could read.
+    inherited = receiver if context.get_start_method() == "fork" else None
+    process = context.Process(target=_serve_child, args=(job, sender, os.getpid(), inherited),
+                              name="specreg-history-reader", daemon=True)
+    process.start()
+    sender.close()
+    return receiver, process
 
 
 def _start_method() -> Literal["fork", "spawn"]:
@@ -126,21 +150,32 @@ def _start_method() -> Literal["fork", "spawn"]:
     return "fork" if single and "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _serve(job: ReadJob, conn: Connection, parent: int, inherited: Connection | None) -> None:
-    """The reader process: send ("batch", commits) messages, then ("end", None) or ("error", ...)."""
+def _serve_child(job: ReadJob, conn: Connection, parent: int, inherited: Connection | None) -> None:
+    """A reader process started for its job: `serve` it, dying with the parent."""
     if inherited is not None:
         inherited.close()
     die_with_parent(parent)
+    serve(job, conn)
+
+
+def messages(job: ReadJob) -> Generator[tuple[str, Any]]:
+    """What a reader process sends for `job`: ("batch", commits) messages in order, then ("end", None)."""
+    encoder = _Encoder()
+    with SpecSource(job.repo) as source:
+        for batch in read_batches(source, job):
+            yield "batch", [encoder.commit(docs) for docs in batch]
+    yield "end", None
+
+
+def serve(job: ReadJob, conn: Connection, read: Iterator[tuple[str, Any]] | None = None) -> None:
+    """The reader process's work: send `messages(job)` (or `read`, the same ones already begun), or the error."""
     # What this process allocates (parses: tuples and strings, kept per path until replaced) holds no
     # reference cycles, yet the collector kept walking it: 1.5% of the process's instructions on the
     # reference shape. The process ends with the run, so nothing cyclic can pile up for long.
     gc.disable()
     try:
-        encoder = _Encoder()
-        with SpecSource(job.repo) as source:
-            for batch in read_batches(source, job):
-                conn.send(("batch", [encoder.commit(docs) for docs in batch]))
-        conn.send(("end", None))
+        for message in messages(job) if read is None else read:
+            conn.send(message)
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the writer stopped reading or was interrupted: nothing to report
     except SourceError as exc:

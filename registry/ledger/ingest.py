@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select
@@ -13,10 +13,11 @@ from registry.audit import events as audit
 from registry.db import lock_writer
 from registry.errors import ConfigError
 from registry.gitsource import RawCommit, SpecSource
-from registry.ledger import hooks
+from registry.ledger import hooks, standby
 from registry.ledger.commit_applier import CommitApplier
 from registry.ledger.documents import CommitDocs
-from registry.ledger.history_stream import ReadJob, parsed_history
+from registry.ledger.history_stream import job_for, parsed_history
+from registry.ledger.options import IngestOptions
 from registry.ledger.refs import seq_of
 from registry.ledger.runs import DONE, STOPPED, mark_abandoned, this_process
 from registry.ledger.state import LedgerState
@@ -32,25 +33,10 @@ from registry.models import (
     Tag,
     utcnow,
 )
-from registry.spec.identity import DEFAULT_SIMILARITY
-from registry.spec.specfiles import SpecFiles, from_options
 
 INGEST_ACTOR = "registry:ingest"
 WARNINGS_PER_FILE = 100  # warnings kept for one file in one commit; one line says when more were dropped
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How to read the repo: branch, spec file globs, rename threshold, limits, batch size."""
-
-    branch: str | None = None  # None: the branch the database tracks, else the repo's checked-out branch
-    includes: tuple[str, ...] = ()
-    similarity: float = DEFAULT_SIMILARITY
-    max_file_bytes: int = 2_000_000
-    batch_commits: int = 500
-    # From this many new commits on, reading and parsing run in a second process (see history_stream).
-    reader_process_from: int = 1000
 
 
 @dataclass(frozen=True)
@@ -77,6 +63,7 @@ class IngestReport:
     warnings: list[Problem] = field(default_factory=list)
     rewritten: bool = False
     run_id: int | None = None
+    branch: str | None = None  # the branch the database tracks (not in the JSON form)
     abandoned_runs: list[int] = field(default_factory=list)  # runs found dead and marked so by this one
 
     def as_dict(self) -> dict[str, object]:
@@ -134,11 +121,6 @@ def _ledger(session: Session, source: SpecSource, branch: str | None) -> Ledger:
                           f"{source.path} does not contain it (use another database)")
     ledger.repo_path = str(source.path.resolve())
     return ledger
-
-
-def _spec_files(source: SpecSource, head: str, options: IngestOptions) -> SpecFiles:
-    toml = source.read_file(head, "specreg.toml")
-    return from_options(options.includes, toml.decode("utf-8", "replace") if toml is not None else None)
 
 
 def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
@@ -212,8 +194,9 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     _sync_tags(session, source, ledger.branch)
     backfilled = _backfill(session, source, ledger)
     if ledger.head_sha == head:
-        return IngestReport(head=head, warnings=backfilled, abandoned_runs=abandoned)
-    files = _spec_files(source, head, options)
+        return IngestReport(head=head, warnings=backfilled, abandoned_runs=abandoned, branch=ledger.branch)
+    job = job_for(source, head, ledger.head_sha, options.includes, options.max_file_bytes, options.batch_commits)
+    files = job.files
     run = _Run(session, ledger)
     if ledger.includes and ledger.includes != files.describe():
         run.warn(None, "", f"spec file rule changed from {ledger.includes} to {files.describe()}; "
@@ -223,9 +206,10 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     if since and not source.is_ancestor(since, head):  # (also when `since` is gone from the repo)
         since, rewritten = _rewind(session, source, ledger, since, head, run), True
     total = source.count(head, since)
-    job = ReadJob(str(source.path), head, since, files, options.max_file_bytes, options.batch_commits)
+    job = replace(job, since=since)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
-    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
+    in_process = total < options.reader_process_from and not standby.waiting()
+    with parsed_history(source, job, in_process) as batches:
         watchers = [make(session, run.warn) for make in hooks.installed()]
         if rewritten:
             for w in watchers:
@@ -238,7 +222,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
     session.flush()
     return IngestReport(head=run.row.head_after if stopped else head, commits=done,
                         versions=applier.versions_written, warnings=backfilled + run.warnings, rewritten=rewritten,
-                        run_id=run.row.id, abandoned_runs=abandoned)
+                        run_id=run.row.id, abandoned_runs=abandoned, branch=ledger.branch)
 
 
 def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Problem]:

@@ -28,7 +28,8 @@ from registry.gitsource.remote import (
     record_origin,
     redact,
 )
-from registry.ledger.ingest import IngestOptions, IngestReport, Progress, ingest
+from registry.ledger.ingest import IngestReport, Progress, ingest
+from registry.ledger.options import IngestOptions
 from registry.models import Commit, Ledger
 
 SYNC_ACTOR = "registry:sync"

@@ -38,7 +38,8 @@ from registry.gitsource import SpecSource, trailers
 from registry.gitsource.remote import move_branch, push
 from registry.gitsource.writer import NewCommit, Person, Write, commit_onto, compare_and_swap, sync_worktree
 from registry.history.documents import require_readable
-from registry.ledger.ingest import IngestOptions, ingest
+from registry.ledger.ingest import ingest
+from registry.ledger.options import IngestOptions
 from registry.ledger.refs import head_point
 from registry.ledger.sync import fetch_locked
 from registry.models import Acknowledgement, ClauseVersion, HistoryRewrite, Ledger, Proposal, ProposedChange, utcnow

@@ -20,7 +20,8 @@ def sync(engine: Engine, settings: Settings) -> dict[str, Any]:
     host sharing the database; a second waits, then finds nothing new.
     """
     from registry.gitsource import SpecSource
-    from registry.ledger.ingest import IngestOptions, ingest
+    from registry.ledger.ingest import ingest
+    from registry.ledger.options import IngestOptions
     from registry.ledger.sync import sync as fetch_and_ingest
 
     options = IngestOptions(branch=settings.branch)

@@ -9,7 +9,8 @@ from registry.accountability.unapproved import history_rewrites
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.history.queries import clause_history
-from registry.ledger.ingest import IngestOptions, ingest
+from registry.ledger.ingest import ingest
+from registry.ledger.options import IngestOptions
 from registry.ledger.refs import resolve
 from registry.models import ClauseVersion, Commit, HistoryRewrite, IngestRun, IngestWarning, Ledger
 

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.ledger.ingest import IngestOptions, ingest
+from registry.ledger.ingest import ingest
+from registry.ledger.options import IngestOptions
 from registry.ledger.runs import mark_abandoned, process_started, this_process
 from registry.models import IngestRun
 
@@ -31,7 +32,8 @@ from pathlib import Path
 from registry import wiring
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.ledger.ingest import IngestOptions, ingest
+from registry.ledger.ingest import ingest
+from registry.ledger.options import IngestOptions
 
 def below(pid):
     found = []
