@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import queue
 import signal
 import sys
 import threading
@@ -36,6 +37,8 @@ T = TypeVar("T")
 # Commits per message from a reader process: the writer starts (and ends) soon after the reader, and
 # a message's blobs fit git's 1 MiB pipe. The writer still commits every `ReadJob.batch` commits.
 READER_BATCH = 50
+# Messages the reader parses ahead of what the pipe has taken (see _Outbox).
+SEND_AHEAD = 20
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -173,17 +176,60 @@ def serve(job: ReadJob, conn: Connection, read: Iterator[tuple[str, Any]] | None
     # reference cycles, yet the collector kept walking it: 1.5% of the process's instructions on the
     # reference shape. The process ends with the run, so nothing cyclic can pile up for long.
     gc.disable()
+    outbox = _Outbox(conn)
     try:
         for message in messages(job) if read is None else read:
-            conn.send(message)
+            outbox.put(message)
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the writer stopped reading or was interrupted: nothing to report
     except SourceError as exc:
-        _send_quietly(conn, ("source_error", exc.message))
+        outbox.last(("source_error", exc.message))
     except Exception:  # a bug: the writer re-raises it with the reader's traceback
-        _send_quietly(conn, ("error", traceback.format_exc()))
+        outbox.last(("error", traceback.format_exc()))
     finally:
-        conn.close()
+        outbox.close()
+
+
+class _Outbox:
+    """Sends the reader's messages from a thread of its own, up to SEND_AHEAD behind the parse.
+
+    Sent from the parsing thread, a message waited whenever the writer was busy writing a batch
+    (the pipe holds less than one message), and with it the parse: one core idle while the other
+    wrote. The thread pickles and writes while parsing goes on; the GIL is let go in the write.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(SEND_AHEAD)
+        self.broken = False
+        self.thread = threading.Thread(target=self._send, name="specreg-reader-outbox", daemon=True)
+        self.thread.start()
+
+    def put(self, message: tuple[str, Any]) -> None:
+        """Queue a message (waiting while SEND_AHEAD are queued); BrokenPipeError once the writer is gone."""
+        if self.broken:
+            raise BrokenPipeError("the writer stopped reading")
+        self.queue.put(message)
+
+    def last(self, message: tuple[str, str]) -> None:
+        """Queue the message that ends the stream (an error), unless nobody is left to read it."""
+        if not self.broken:
+            self.queue.put(message)
+
+    def close(self) -> None:
+        """Send what is queued, then close the connection."""
+        self.queue.put(None)
+        self.thread.join()
+        self.conn.close()
+
+    def _send(self) -> None:
+        while (message := self.queue.get()) is not None:
+            if self.broken:
+                continue  # the writer is gone: drain, so the parsing thread never waits on a full queue
+            try:
+                self.conn.send(message)
+            except (BrokenPipeError, OSError):
+                self.broken = True
 
 
 def die_with_parent(parent: int) -> None:
@@ -199,13 +245,6 @@ def die_with_parent(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent ended before the line above took effect
         os._exit(1)
-
-
-def _send_quietly(conn: Connection, message: tuple[str, str]) -> None:
-    try:
-        conn.send(message)
-    except (BrokenPipeError, OSError):
-        pass  # the writer is gone; nobody to tell
 
 
 def _received(conn: Connection, process: BaseProcess) -> Iterator[list[CommitDocs]]:
