@@ -14,13 +14,15 @@ Ranges are by commit seq, like git's `A..B`: after `since_seq` (exclusive) up to
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, or_, select, true, union_all
+from sqlalchemy.orm import Session
 
+from registry.accountability.spec_changes import CHANGED_SPEC, spec_changing_commits
 from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.history.governance import governance_start
@@ -40,12 +42,22 @@ from registry.proposals.states import MERGED
 
 PER_PAGE = PAGE_SIZE  # 100 rows of up to five clause links and a form each made the page 120 KB and slow to render
 
+
+@dataclass(frozen=True)
+class _Judged:
+    """Every unapproved change from the root (pre-governance ones too) and which are acknowledged."""
+
+    seqs: tuple[int, ...]  # oldest first
+    acknowledged: frozenset[int]
+    start: int | None  # where governance began (a seq)
+    governed: int  # the index in `seqs` of the first commit since governance began
+
+
 # Which commits are unapproved changes, and which of them are acknowledged, changes only in an ingest
 # (commits, versions, policy.toml's start; a merge marks its proposal in the transaction of the ingest
-# that reads its commit) and an acknowledgement, each of which moves audit.newest_standing_event.
-# Each count and page scanned every commit: most of the report's SQL time. Shared: read only.
-_counts: KeptAnswers[tuple[int, int]] = KeptAnswers(16)
-_pages: KeptAnswers[tuple[int, ...]] = KeptAnswers(16)
+# that reads its commit) and an acknowledgement, each of which moves audit.newest_standing_event; the
+# counts and the pages are slices of it. Shared: read only.
+_judged: KeptAnswers[_Judged] = KeptAnswers(4)
 
 
 @dataclass(frozen=True)
@@ -143,12 +155,7 @@ def _unapproved(since_seq: int | None, until_seq: int | None,
                 from_seq: int | None = None) -> list[SQLColumnExpression[bool]]:
     """Conditions on Commit: on the branch, in range (from `from_seq` on: where governance began),
     changed a clause or a governance file or wrote an unreadable document, no merged proposal behind it."""
-    v, d, g = aliased(ClauseVersion), aliased(DocumentVersion), aliased(GovernanceFileVersion)
-    # A rewrite sets aside a commit and its versions together, so a commit on the branch has only
-    # versions on the branch; not testing `v.live` keeps this a seek in the seq index (~4x faster).
-    changed = or_(exists().where(v.seq == Commit.seq), exists().where(g.seq == Commit.seq),
-                  exists().where(d.seq == Commit.seq, d.unreadable.is_not(None)))
-    conditions = [Commit.live, Commit.sha.not_in(merged_shas()), changed]
+    conditions = [Commit.live, Commit.sha.not_in(merged_shas()), CHANGED_SPEC]
     if from_seq is not None:
         conditions.append(Commit.seq >= from_seq)
     if since_seq is not None:
@@ -211,13 +218,10 @@ def unapproved_changes(session: Session, since_seq: int | None = None, until_seq
 
 def unapproved_page(session: Session, page: int, per_page: int = PER_PAGE) -> list[UnapprovedChange]:
     """One page of the report, newest first (page 1 holds the newest changes)."""
-    seqs = kept_while_standing(_pages, session, (page, per_page), lambda: _page_seqs(session, page, per_page))
-    return unapproved_changes(session, min(seqs) - 1, max(seqs))[::-1] if seqs else []
-
-
-def _page_seqs(session: Session, page: int, per_page: int) -> tuple[int, ...]:
-    return tuple(session.scalars(select(Commit.seq).where(*_unapproved(None, None, _from_seq(session, False)))
-                                 .order_by(Commit.seq.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    judged = _judge(session)
+    end = len(judged.seqs) - (max(page, 1) - 1) * per_page
+    seqs = judged.seqs[max(judged.governed, end - per_page):max(judged.governed, end)]
+    return unapproved_changes(session, seqs[0] - 1, seqs[-1])[::-1] if seqs else []
 
 
 def page_of(session: Session, sha: str, per_page: int = PER_PAGE) -> int:
@@ -225,8 +229,8 @@ def page_of(session: Session, sha: str, per_page: int = PER_PAGE) -> int:
     seq = seq_of(session, sha)
     if seq is None:
         return 1
-    newer = session.scalar(select(func.count()).select_from(Commit)
-                           .where(*_unapproved(seq, None, _from_seq(session, False)))) or 0
+    judged = _judge(session)
+    newer = len(judged.seqs) - max(judged.governed, bisect_right(judged.seqs, seq))
     return newer // per_page + 1
 
 
@@ -237,22 +241,39 @@ def seq_range(session: Session, since: str | None, until: str | None) -> tuple[i
 
 def unapproved_count(session: Session, until_seq: int | None = None) -> tuple[int, int]:
     """(unapproved changes since governance began, of which not acknowledged) up to a seq, without loading them."""
-    return kept_while_standing(_counts, session, until_seq, lambda: _count(session, until_seq))
-
-
-def _count(session: Session, until_seq: int | None) -> tuple[int, int]:
-    acked = case((exists().where(Acknowledgement.commit_sha == Commit.sha), 1))
-    total, done = session.execute(select(func.count(), func.count(acked)).select_from(Commit)
-                                  .where(*_unapproved(None, until_seq, _from_seq(session, False)))).one()
+    judged = _judge(session)
+    end = len(judged.seqs) if until_seq is None else bisect_right(judged.seqs, until_seq)
+    total = max(0, end - judged.governed)
+    done = sum(1 for seq in judged.acknowledged
+               if (judged.start is None or seq >= judged.start) and (until_seq is None or seq <= until_seq))
     return total, total - done
 
 
 def pre_governance_count(session: Session) -> int:
     """How many commits before governance began would otherwise be unapproved changes."""
+    return _judge(session).governed
+
+
+def _judge(session: Session) -> _Judged:
+    return kept_while_standing(_judged, session, "judged", lambda: _judged_now(session))
+
+
+def _judged_now(session: Session) -> _Judged:
+    """The commits that changed the spec (carried over new commits by spec_changes), less the merged
+    proposals' commits; the merges, the acknowledgements and where governance began are read fresh."""
+    changed = spec_changing_commits(session)
+    acks = select(Acknowledgement.commit_sha).where(Acknowledgement.commit_sha.is_not(None))
+    merged: set[int] = set()
+    acked: set[int] = set()
+    # Two seeks by sha (as one `OR`, PostgreSQL scanned every commit).
+    for seq, is_merged in session.execute(union_all(
+            select(Commit.seq, true()).where(Commit.live, Commit.sha.in_(merged_shas())),
+            select(Commit.seq, false()).where(Commit.live, Commit.sha.in_(acks)))):
+        (merged if is_merged else acked).add(seq)
+    seqs = tuple(seq for seq in changed if seq not in merged) if merged else changed
     start = governance_start(session).seq
-    if start is None:
-        return 0
-    return session.scalar(select(func.count()).select_from(Commit).where(*_unapproved(None, start - 1))) or 0
+    return _Judged(seqs, frozenset(acked.intersection(seqs)), start,
+                   0 if start is None else bisect_left(seqs, start))
 
 
 def is_unapproved(session: Session, sha: str) -> bool:
