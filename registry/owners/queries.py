@@ -1,6 +1,7 @@
 """Read use cases for owners: who owns a clause (at a point), what someone owns, what nobody owns."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from registry.ledger.refs import Point, iso
 from registry.owners.history import OwnershipChange, ownership_at, ownership_history, since_of
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.resolution import Grant, Node, Owner, Resolver, Rules, source_label
-from registry.owners.store import OwnerRef, OwnersStore, moment_of
+from registry.owners.store import OwnerRef, OwnersStore, moment_of, owners_store
 
 
 def point_dict(point: Point) -> dict[str, str]:
@@ -143,6 +144,9 @@ class Snapshot:
     views: list[ClauseSummary]
     grants: dict[str, list[Grant]]
     owners: dict[str, list[Owner]]
+    # What the grants and owners were resolved from (`_resolve_all`): an answer derived from the
+    # resolution and the views' outline alone may be kept under it, across heads, as the resolution is.
+    inputs: Hashable
 
 
 # Resolving every clause was most of each owner page's time at 3,000 clauses. A point's clauses and
@@ -162,7 +166,7 @@ def snapshot(session: Session, point: Point, store: OwnersStore | None = None) -
     """Resolve every clause in force at the point (or the same, kept from an earlier request)."""
     moment = moment_of(session, point)
     return kept_while_standing(_snapshots, session, (point.seq, moment),
-                               lambda: _resolve_all(session, point, moment, store or OwnersStore(session)))
+                               lambda: _resolve_all(session, point, moment, store or owners_store(session)))
 
 
 def _resolve_all(session: Session, point: Point, moment: datetime | None, store: OwnersStore) -> Snapshot:
@@ -171,7 +175,7 @@ def _resolve_all(session: Session, point: Point, moment: datetime | None, store:
     inputs = (store.version_key(point.seq), tuple(sorted((cid, tuple(refs)) for cid, refs in assigned.items())),
               tuple((v.clause_id, v.id, v.document, v.parent) for v in views))
     grants, owners = _resolutions.get(session, inputs, lambda: _resolve(views, store.rules_at(point.seq), assigned))
-    return Snapshot(views, grants, owners)
+    return Snapshot(views, grants, owners, inputs)
 
 
 def _resolve(views: list[ClauseSummary], rules: Rules, assigned: dict[int, list[str]]) -> Resolution:
@@ -186,7 +190,7 @@ def _resolve(views: list[ClauseSummary], rules: Rules, assigned: dict[int, list[
 
 def owned_by(session: Session, who: str, point: Point) -> OwnedBy:
     """Every clause a person (directly or through a team) or a team owns at the point."""
-    store = OwnersStore(session)
+    store = owners_store(session)
     owner = store.find_owner(who)
     snap = snapshot(session, point, store)
     found: list[OwnedClause] = []
@@ -226,10 +230,25 @@ class OwnerSummary:
                 "clauses": self.clauses}
 
 
+Counts = tuple[dict[str, int], dict[str, int]]  # clauses per person (by email) and per team (by team:NAME)
+# The counts follow from the resolution and the outline alone, so they are kept by the resolution's
+# inputs too: the owners index after a push that edits texts counts nothing again (shared: read only).
+_counts: KeptAnswers[Counts] = KeptAnswers(4)
+
+
 def owner_index(session: Session, point: Point) -> list[OwnerSummary]:
     """Every person and team ever known, with their clause counts at the point (people first)."""
-    store = OwnersStore(session)
+    store = owners_store(session)
     snap = snapshot(session, point, store)
+    per_person, per_team = _counts.get(session, snap.inputs, lambda: _count(snap))
+    people = [OwnerSummary(p.email, "person", p.name, p.active, per_person.get(p.email, 0))
+              for p in sorted(store.people().values(), key=lambda p: p.name.lower())]
+    teams = [OwnerSummary(TEAM_PREFIX + name, "team", name, True, per_team.get(TEAM_PREFIX + name, 0))
+             for name in store.team_names()]
+    return people + teams
+
+
+def _count(snap: Snapshot) -> Counts:
     per_person: dict[str, int] = {}
     per_team: dict[str, int] = {}
     for v in snap.views:
@@ -237,8 +256,4 @@ def owner_index(session: Session, point: Point) -> list[OwnerSummary]:
             per_person[email] = per_person.get(email, 0) + 1
         for ref in {g.ref for g in snap.grants[v.id] if g.ref.startswith(TEAM_PREFIX)}:
             per_team[ref] = per_team.get(ref, 0) + 1
-    people = [OwnerSummary(p.email, "person", p.name, p.active, per_person.get(p.email, 0))
-              for p in sorted(store.people().values(), key=lambda p: p.name.lower())]
-    teams = [OwnerSummary(TEAM_PREFIX + name, "team", name, True, per_team.get(TEAM_PREFIX + name, 0))
-             for name in store.team_names()]
-    return people + teams
+    return per_person, per_team

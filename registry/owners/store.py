@@ -203,3 +203,9 @@ class OwnersStore:
         if team is not None:
             return OwnerRef("team", team.id, team.name)
         raise UnknownOwner(f"no person or team is called {text!r}")
+
+
+def owners_store(session: Session) -> OwnersStore:
+    """The transaction's one owners store (OWNERS rules, people, the assignment log): a page or a list of
+    proposals asks it several times at one head; a new one after the transaction writes."""
+    return once_per_transaction(session, OwnersStore, lambda: OwnersStore(session))

@@ -23,7 +23,7 @@ from registry.history.queries import find_clause, list_clauses
 from registry.ledger.refs import Point, head_point
 from registry.models import Account, ClauseVersion, Person, Proposal, ProposedChange
 from registry.owners.resolution import Node, Resolver
-from registry.owners.store import OwnersStore
+from registry.owners.store import OwnersStore, owners_store
 from registry.proposals import provenance, store
 from registry.proposals.governance import FILE
 from registry.proposals.policy import (
@@ -67,11 +67,6 @@ def _read_admins(session: Session) -> tuple[Approver, ...]:
                            .where(Account.role == "admin", Account.disabled_at.is_(None))
                            .order_by(Person.email))
     return tuple(Approver(e, n) for e, n in rows)
-
-
-def owners_store(session: Session) -> OwnersStore:
-    """The transaction's one owners store: a list of proposals judges each at the same head."""
-    return once_per_transaction(session, OwnersStore, lambda: OwnersStore(session))
 
 
 def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,

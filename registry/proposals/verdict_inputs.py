@@ -19,8 +19,8 @@ from registry.db import has_written, once_per_transaction
 from registry.history.queries import load_versions_at
 from registry.ledger.refs import head_point
 from registry.models import AuditEvent, CheckReport, ClauseVersion, Person, Proposal, ProposedChange, Review, Revision
+from registry.owners.store import owners_store
 from registry.proposals import provenance, store
-from registry.proposals.verdict import owners_store
 
 R = TypeVar("R")
 K = TypeVar("K")

@@ -24,6 +24,7 @@ def kept_and_fresh(session, ref=None):
     point = resolve(session, ref)
     kept = queries.clause_summaries(session, point)
     queries._summaries.clear()
+    queries._last_built[0] = {}
     carried.forget()
     return kept, queries.clause_summaries(session, point)
 
@@ -51,6 +52,7 @@ STEPS = [  # (what the commit does, the files it writes; None deletes)
     ("edit a body", {"spec/rules.md": TWO.replace("Short.", "Shorter.")}),
     ("retitle", {"spec/rules.md": TWO.replace("## Be brief", "## Keep it short")}),
     ("rename an id", {"spec/rules.md": TWO.replace("{#be_brief}", "{#brevity}")}),
+    ("rename the parent's id", {"spec/rules.md": TWO.replace("{#rules}", "{#all_rules}")}),
     ("remove a clause", {"spec/rules.md": TWO.split("## Be kind")[0]}),
     ("add a clause", {"spec/rules.md": TWO + "\n## Be fair {#be_fair}\n\nFair.\n"}),
     ("move a clause under another parent", {"spec/rules.md": TWO.replace("## Be kind", "### Be kind")}),
@@ -85,6 +87,17 @@ def test_the_clauses_at_a_new_head_carried_from_the_last_equal_a_fresh_read(repo
 
 
 real = carried._carried
+
+
+def test_the_summaries_of_a_new_head_reuse_the_unchanged_clauses_and_make_the_changed_ones_anew(repo, session):
+    repo.commit("Start", {"spec/rules.md": TWO})
+    read(repo, session)
+    before = {v.id: v for v in queries.clause_summaries(session, resolve(session, None))}
+    repo.commit("Edit", {"spec/rules.md": TWO.replace("Short.", "Shorter.")})
+    read(repo, session)
+    after = {v.id: v for v in queries.clause_summaries(session, resolve(session, None))}
+    assert after["rules"] is before["rules"] and after["be_kind"] is before["be_kind"]
+    assert after["be_brief"] is not before["be_brief"] and after["be_brief"].length == before["be_brief"].length + 2
 
 
 def _footnoted(files: dict) -> list[str]:

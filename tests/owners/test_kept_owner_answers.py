@@ -1,14 +1,15 @@
-"""The owner pages' kept answers (every clause resolved at a point, the policy check, one clause's owners) equal fresh ones
-after every kind of change to ownership, and are reused while nothing changed."""
+"""The owner pages' kept answers (every clause resolved at a point, the policy check, the owners index, one clause's
+owners) equal fresh ones after every kind of change to ownership, and are reused while nothing changed."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from proposal_helpers import OWNERS, RULES, build_world
+from proposal_helpers import OWNERS, POLICY, RULES, build_world
 
 from registry.accounts.users import add_user, disable_user
 from registry.history import carried
+from registry.history import queries as history
 from registry.ledger.refs import resolve
 from registry.owners import queries, store
 from registry.owners.assignments import assign, unassign
@@ -25,14 +26,19 @@ def world(repo, session):
 
 def answers(world) -> tuple:
     point = resolve(world.session, None)
-    return queries.snapshot(world.session, point), feasibility.policy_check(world.session, point)
+    return (queries.snapshot(world.session, point), feasibility.policy_check(world.session, point),
+            queries.owner_index(world.session, point))
 
 
 def fresh(world) -> tuple:
     queries._snapshots.clear()
     queries._resolutions.clear()
+    queries._counts.clear()
+    history._summaries.clear()
+    history._last_built[0] = {}
     carried.forget()
     feasibility._checks.clear()
+    feasibility._shortfalls.clear()
     return answers(world)
 
 
@@ -83,6 +89,59 @@ def test_a_new_head_whose_owners_inputs_did_not_change_reuses_the_resolution(wor
     assert after[0] is not before[0] and after[0].views != before[0].views  # a new snapshot of the new head
     assert after[0].owners is before[0].owners and after[0].grants is before[0].grants  # the same resolution
     assert after == fresh(world)
+
+
+# be_brief (Alan alone owns it) can never get two approvals; tone (nobody owns it) gets them from the two admins
+STRICT = POLICY + '\n[clause."be_brief"]\nmin_approvals = 2\n\n[clause."tone"]\nmin_approvals = 2\n'
+
+
+@pytest.fixture
+def strict(world):
+    world.repo.commit("Stricter policy", {"policy.toml": STRICT})
+    world.ingest()
+    world.session.commit()
+    return world
+
+
+def _policy_commit(world, text: str) -> None:
+    world.repo.commit("Policy change", {"policy.toml": text})
+    world.ingest()
+
+
+CHECK_CHANGES: dict[str, Callable] = {  # each changes what the policy check says
+    "an assignment": lambda w: assign(w.session, w.users["boss"], "be_brief", "barbara@example.org", "a second owner"),
+    "an OWNERS.toml commit": lambda w: _owners_commit(w, OWNERS.replace(
+        '"be_brief" = ["alan@example.org"]', '"be_brief" = ["alan@example.org", "barbara@example.org"]')),
+    "a policy.toml commit": lambda w: _policy_commit(w, POLICY),
+    "a clause's authority raised by a spec commit": lambda w: _spec_commit(w, RULES.replace(
+        "{#respect_privacy authority=system}", "{#respect_privacy authority=root}")),
+    "an admin disabled": CHANGES["an admin disabled"],
+}
+
+
+@pytest.mark.parametrize("change", list(CHECK_CHANGES))
+def test_the_kept_policy_check_and_owners_index_equal_fresh_ones_after(strict, change):
+    before = answers(strict)
+    assert [s.key for s in before[1].infeasible] == ["be_brief"]
+    CHECK_CHANGES[change](strict)
+    strict.session.commit()
+    after = answers(strict)
+    assert after == fresh(strict)
+    assert after[1].infeasible != before[1].infeasible
+
+
+def test_a_new_head_that_changes_no_input_of_the_check_reuses_its_shortfalls_and_owner_counts(strict, monkeypatch):
+    before = answers(strict)
+    counted = []
+    real = queries._count
+    monkeypatch.setattr(queries, "_count", lambda snap: counted.append(snap) or real(snap))
+    _spec_commit(strict, RULES.replace("Prefer short answers.", "Prefer shorter answers."))
+    strict.session.commit()
+    after = answers(strict)
+    assert after[1] is not before[1] and after[1].at != before[1].at  # the check of the new head
+    assert after[1].infeasible is before[1].infeasible  # its shortfalls kept by their inputs
+    assert counted == []  # the owners index counted nothing again
+    assert after == fresh(strict) and counted
 
 
 def test_a_session_that_wrote_resolves_afresh_and_keeps_nothing(world):
