@@ -317,12 +317,22 @@ class KeptAnswers(Generic[A]):
         database = str(session.get_bind().engine.url)
         return {key: self._kept.get_or_build((database, key), compute) for key, compute in wanted.items()}
 
-    def missing(self, session: Session, keys: Iterable[K]) -> list[K]:
-        """The keys no answer is kept under (every key when the session has written)."""
+    def peek(self, session: Session, key: Hashable) -> A | None:
+        """The answer kept under `key`, else None (always None when the session has written)."""
+        return self.peek_many(session, [key]).get(key)
+
+    def peek_many(self, session: Session, keys: Iterable[K]) -> dict[K, A]:
+        """`peek` for many keys at once (the session and database asked about once): the kept answers by key."""
         if has_written(session):
-            return list(keys)
+            return {}
         database = str(session.get_bind().engine.url)
-        return [key for key in keys if not self._kept.has((database, key))]
+        found = {key: self._kept.peek((database, key)) for key in keys}
+        return {key: answer for key, answer in found.items() if answer is not None}
+
+    def put(self, session: Session, key: Hashable, answer: A) -> None:
+        """Keep `answer` under `key` in place of what was kept there (nothing when the session has written)."""
+        if not has_written(session):
+            self._kept.put((str(session.get_bind().engine.url), key), answer)
 
     @property
     def weight(self) -> int:

@@ -99,18 +99,34 @@ class LruCache(Generic[T]):
                 return self._items[key][0]
             self.misses += 1
         value = build()
-        weight = 0 if self.budget is None else footprint(key) + footprint(value)
-        if self.budget is not None and weight * LARGEST_SHARE > self.budget:
-            return value
+        self._put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> T | None:
+        """The value kept under `key` (counted as used), else None."""
+        key = self._key(key) if self._key else key
         with self._lock:
-            if key in self._items:  # another thread built it meanwhile
-                self.weight -= self._items[key][1]
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key][0]
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Keep `value` under `key` in place of what was kept there (unless it is over its share of the budget)."""
+        self._put(self._key(key) if self._key else key, value)
+
+    def _put(self, key: Hashable, value: T) -> None:
+        weight = 0 if self.budget is None else footprint(key) + footprint(value)
+        with self._lock:
+            if key in self._items:  # another thread built it meanwhile, or `put` replaces it
+                self.weight -= self._items.pop(key)[1]
+            if self.budget is not None and weight * LARGEST_SHARE > self.budget:
+                return
             self._items[key] = (value, weight)
             self._items.move_to_end(key)
             self.weight += weight
             while len(self._items) > self.size or (self.budget is not None and self.weight > self.budget):
                 self.weight -= self._items.popitem(last=False)[1][1]
-        return value
 
     def has(self, key: Hashable) -> bool:
         """Whether a value is kept under `key` (it may be dropped before it is asked for)."""

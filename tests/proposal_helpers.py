@@ -18,8 +18,10 @@ from registry.accounts.users import add_user
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
 from registry.ledger.ingest import ingest
-from registry.models import Commit
+from registry.models import Commit, Proposal
+from registry.proposals import verdict_memo
 from registry.proposals.authoring import ChangeInput, propose
+from registry.proposals.verdict import verdict
 
 RULES = """# Rules {#rules}
 
@@ -188,3 +190,22 @@ def forged_approval(proposal: int | str) -> str:
             f"created_at) SELECT {proposal}, r.id, p.id, 'Grace Hopper', 'approve', 'approved as owner of "
             "respect_privacy', r.digest, '', CURRENT_TIMESTAMP FROM proposal_revisions r, people p "
             f"WHERE r.proposal_id = {proposal} AND p.email = 'grace@example.org'")
+
+
+def judged_world(repo: RepoBuilder, session: Session) -> World:
+    """build_world with a second admin (Big Boss), committed: a session that has written gets fresh verdicts only,
+    so each check of kept verdicts starts from a clean one."""
+    w = build_world(repo, session)
+    w.users["boss"] = add_user(session, w.users["root"], "boss@example.org", "Big Boss", "admin")
+    session.commit()
+    return w
+
+
+def fresh_verdicts(world: World) -> dict:
+    """Every proposal's verdict computed now, by number."""
+    return {p.id: verdict(world.session, p) for p in world.session.scalars(select(Proposal).order_by(Proposal.id))}
+
+
+def kept_verdicts(world: World) -> dict:
+    """Every proposal's verdict as a list keeps it (registry.proposals.verdict_memo), by number."""
+    return verdict_memo.verdicts(world.session, world.session.scalars(select(Proposal).order_by(Proposal.id)).all())

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
-from registry.audit.events import kept_while_standing
+from registry.audit.events import chain_origin
 from registry.db import KeptAnswers
 from registry.history.prompts import Prompt, prompts_by_clause
 from registry.history.queries import ClauseView, HistoryEntry, clauses_in, footnoted_texts, histories, span_counts
@@ -106,14 +106,17 @@ def _rank(authority: str | None) -> tuple[int, str]:
     return (len(AUTHORITIES), authority) if authority else (len(AUTHORITIES) + 1, "")
 
 
-def grouped(entries: Sequence[ChangelogEntry]) -> list[ChangelogEntry]:
-    """The entries by document, then authority, keeping document order within each (a stable sort)."""
-    return sorted(entries, key=lambda e: (e.document, _rank(e.authority)))
+def grouped(entries: Sequence[ChangelogEntry]) -> list[int]:
+    """The entries' positions by document, then authority, keeping document order within each (a stable sort)."""
+    return sorted(range(len(entries)), key=lambda i: (entries[i].document, _rank(entries[i].authority)))
 
 
-# What a page needs of the whole changelog, kept as the changelog is (its span and the ledger's state):
-# the entries in the page order and the flagged count. Both read every changed clause.
-_whole: KeptAnswers[tuple[list[ChangelogEntry], int]] = KeptAnswers(4)
+# What a page needs of the whole changelog: the entries' page order and the flagged count. Both read every
+# changed clause, and neither depends on a lineage's current id, only on the span (each clause's
+# document, authority and text at its ends), so they are kept as the span's entries are (releases._spans):
+# by both commits and the chain's first event, and a push leaves them. The order is of positions in
+# the entries, which a push gives new ids, not a new order.
+_whole: KeptAnswers[tuple[tuple[int, ...], int]] = KeptAnswers(4)
 
 
 def _unprompted(session: Session, log: Changelog) -> int:
@@ -134,6 +137,13 @@ def _excerpt(old: str, new: str) -> tuple[list[Sentence], int]:
     return _excerpts.get_or_build((old, new), lambda: excerpt(prose_diff(old, new)))
 
 
+def _whole_of(session: Session, log: Changelog) -> tuple[tuple[int, ...], int]:
+    """The page order of the changelog's entries and how many cite no prompt (kept: see `_whole`)."""
+    origin = chain_origin(session)
+    compute = lambda: (tuple(grouped(log.entries)), _unprompted(session, log))  # noqa: E731
+    return compute() if origin is None else _whole.get(session, (origin, *log.span), compute)
+
+
 def _title(old: ClauseView | None, new: ClauseView | None) -> str | None:
     return old.title if old and new and old.title != new.title else None
 
@@ -142,9 +152,8 @@ def reviewed_changelog(session: Session, from_ref: str | None, to_ref: str | Non
                        per_page: int = PER_PAGE) -> ReviewedChangelog:
     """Page `page` of the changelog from `from_ref` to `to_ref`, each change with its diff, governance and prompts."""
     log = changelog(session, from_ref, to_ref)
-    ordered, unprompted = kept_while_standing(_whole, session, log.span,
-                                              lambda: (grouped(log.entries), _unprompted(session, log)))
-    shown = page_of(ordered, page, per_page)
+    order, unprompted = _whole_of(session, log)
+    shown = page_of([log.entries[i] for i in order], page, per_page)
     ids = [e.clause_id for e in shown.items]
     lo, hi = sorted((log.old.seq, log.new.seq))
     old = {v.clause_id: v for v in clauses_in(session, ids, log.old.seq)}

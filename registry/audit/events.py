@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, not_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey, current_key
@@ -23,7 +23,6 @@ from registry.db import KeptAnswers, lock_writer, once_per_transaction
 from registry.models import AuditEvent, utcnow
 
 A = TypeVar("A")
-K = TypeVar("K", bound=Hashable)
 
 GENESIS = "0" * 64
 
@@ -135,27 +134,25 @@ def kept_while_standing(kept: KeptAnswers[A], session: Session, key: Hashable, c
     """`kept.get` under `key` and `newest_standing_event`: for answers that only an ingest, an
     assignment or an account change can alter. With no event yet nothing is kept: rows nobody
     ingested (a test's, a benchmark's) would otherwise share the key None across databases' lives."""
-    return kept_many_while_standing(kept, session, {key: compute})[key]
-
-
-def kept_many_while_standing(kept: KeptAnswers[A], session: Session, wanted: Mapping[K, Callable[[], A]],
-                             missed: Callable[[list[K]], None] | None = None) -> dict[K, A]:
-    """`kept_while_standing` for many keys at once. `missed`, when given, is told the keys no answer is
-    kept under before any is computed (a list reads the inputs of all it misses at once)."""
     standing = newest_standing_event(session)
-    if standing is None:
-        if missed:
-            missed(list(wanted))
-        return {key: compute() for key, compute in wanted.items()}
-    under = {(key, standing): compute for key, compute in wanted.items()}
-    if missed:
-        missed([key for key, _ in kept.missing(session, under)])
-    return {key: answer for (key, _), answer in kept.get_many(session, under).items()}
+    return compute() if standing is None else kept.get(session, (key, standing), compute)
+
+
+def standing_after(seq: int, actor: str, actions: Collection[str]) -> ColumnElement[bool]:
+    """Whether a standing event (see `newest_standing_event`) other than `actor`'s `actions` came after
+    seq: an EXISTS, to ask with other checks in one statement."""
+    return exists().where(AuditEvent.seq > seq, *_standing(),
+                          not_(and_(AuditEvent.actor == actor, AuditEvent.action.in_(list(actions)))))
+
+
+def _standing() -> tuple[ColumnElement[bool], ...]:
+    """What makes an event standing: not on a proposal, no login, logout or API token."""
+    return (not_(AuditEvent.subject.startswith("proposal:")),
+            *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
 
 
 def _newest_standing_event(session: Session) -> tuple[int, str] | None:
-    q = select(AuditEvent.seq, AuditEvent.hash).where(not_(AuditEvent.subject.startswith("proposal:")),
-                                                      *(not_(AuditEvent.action.startswith(a)) for a in _NOT_STANDING))
+    q = select(AuditEvent.seq, AuditEvent.hash).where(*_standing())
     row = session.execute(q.order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (row[0], row[1]) if row else None
 

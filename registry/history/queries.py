@@ -259,9 +259,14 @@ def in_force_ids(*seqs: int) -> CTE:
             .cte("in_force").prefix_with("MATERIALIZED"))
 
 
-def current_ids(session: Session) -> dict[int, str]:
-    """Every lineage's current id (its `clauses.key`, which ingest moves with a rename): what links name."""
-    return {cid: key for cid, key in session.execute(select(Clause.id, Clause.key))}
+def current_ids(session: Session, since: int | None = None) -> dict[int, str]:
+    """Every lineage's current id (its `clauses.key`, which ingest moves with a rename): what links name.
+    With `since`, only the lineages with a version after that seq: the only ones ingest has renamed
+    since then, unless a rewrite set that seq's commit aside (by `ix_clause_versions_seq_live`)."""
+    q = select(Clause.id, Clause.key)
+    if since is not None:
+        q = q.where(Clause.id.in_(select(ClauseVersion.clause_id).where(ClauseVersion.seq > since)))
+    return {cid: key for cid, key in session.execute(q)}
 
 
 def changed_states(session: Session, old_seq: int, new_seq: int) -> dict[int, tuple[str, VersionState | None,

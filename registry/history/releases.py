@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import chain_origin, kept_while_standing
 from registry.db import KeptAnswers
 from registry.errors import BadRequest
+from registry.history.carried import CARRY_LIMIT
 from registry.history.queries import VersionState, changed_states, current_ids, outline_at
-from registry.ledger.refs import Point, iso, resolve
+from registry.ledger.refs import Point, head_point, iso, resolve
 from registry.models import Commit, Tag
 
 KINDS = ("added", "removed", "renamed", "moved", "modified")
@@ -121,16 +123,24 @@ def _kinds(old: VersionState | None, new: VersionState | None) -> tuple[list[str
     return kinds + (["modified"] if details else []), details
 
 
-# A changelog between two commits changes only when the ledger does: an ingest (new commits give
-# lineages new current ids), a rewrite or a moved tag, each a standing audit event in the database
-# every host shares. Paging through a release computes its changelog once per process.
-_kept: KeptAnswers[tuple[ChangelogEntry, ...]] = KeptAnswers(4)  # ~3 MB each with 3,000 changed clauses
 # What changed between two commits is fixed once both are ingested: while both are live (a rewrite sets
 # aside only commits after its fork, so every commit before a live one is live too) their versions stay
-# as they were. Only the current ids move with new commits, so a push recomputes them alone, not the
-# whole span (~100 ms at 3,000 changed clauses). Kept by the span and the audit chain's first event, so
-# a database emptied and filled again (tests) never meets another's entries (shared: read only).
-_spans: KeptAnswers[tuple[ChangelogEntry, ...]] = KeptAnswers(4)
+# as they were. Only the current ids move with new commits, and only those of the lineages the new
+# commits wrote, so a push reads those alone, not the whole span (~100 ms at 3,000 changed clauses) nor
+# every lineage's id. Kept by the span and the audit chain's first event, so a database emptied and
+# filled again (tests) never meets another's entries, with the head whose ids they carry.
+@dataclass(frozen=True)
+class _Span:
+    entries: tuple[ChangelogEntry, ...]  # under each lineage's id when `head` was the head (shared: read only)
+    head: tuple[int, str]  # (seq, sha)
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """Each lineage's place in the entries (one entry a lineage)."""
+        return {e.clause_id: i for i, e in enumerate(self.entries)}
+
+
+_spans: KeptAnswers[_Span] = KeptAnswers(4)  # ~3 MB each with 3,000 changed clauses
 
 
 def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Changelog:
@@ -138,17 +148,39 @@ def changelog(session: Session, from_ref: str | None, to_ref: str | None) -> Cha
     if not from_ref or not to_ref:
         raise BadRequest("a changelog needs two refs: from and to (tags, commits or dates)")
     old, new = resolve(session, from_ref), resolve(session, to_ref)  # live commits only
-    span = (old.seq, old.sha, new.seq, new.sha)
-    return Changelog(old, new, kept_while_standing(_kept, session, span, lambda: _current(session, old, new)))
+    return Changelog(old, new, _current(session, old, new))
 
 
 def _current(session: Session, old: Point, new: Point) -> tuple[ChangelogEntry, ...]:
     """The span's entries under each lineage's current id."""
     origin = chain_origin(session)
-    span = _entries(session, old, new) if origin is None else \
-        _spans.get(session, (origin, old.seq, old.sha, new.seq, new.sha), lambda: _entries(session, old, new))
-    ids = current_ids(session)
-    return tuple(e if ids.get(e.clause_id, e.id) == e.id else replace(e, id=ids[e.clause_id]) for e in span)
+    if origin is None:
+        return _entries(session, old, new)
+    point = head_point(session)
+    head, key = (point.seq, point.sha), (origin, old.seq, old.sha, new.seq, new.sha)
+    kept = _spans.peek(session, key)
+    if kept is not None and kept.head == head:
+        return kept.entries
+    entries = _entries(session, old, new) if kept is None else _renamed(session, kept, head[0])
+    _spans.put(session, key, _Span(entries, head))
+    return entries
+
+
+def _renamed(session: Session, kept: _Span, now: int) -> tuple[ChangelogEntry, ...]:
+    """The kept entries under the current ids: read for the lineages written after the kept head while it
+    is live and at most CARRY_LIMIT commits back, else for every lineage."""
+    seq, sha = kept.head
+    ids = current_ids(session, seq) if 0 <= now - seq <= CARRY_LIMIT else None
+    # Checked after the ids are read: a rewrite committed in between (PostgreSQL reads each statement's
+    # own snapshot) then shows here. A rewrite gives lineages back the ids they had at its fork.
+    if ids is None or not session.scalar(select(exists().where(Commit.seq == seq, Commit.sha == sha, Commit.live))):
+        ids = current_ids(session)
+    entries = list(kept.entries)
+    for cid, key in ids.items():  # after a push, a few: not every entry
+        at = kept.positions.get(cid)
+        if at is not None and entries[at].id != key:
+            entries[at] = replace(entries[at], id=key)
+    return tuple(entries)
 
 
 def _entries(session: Session, old: Point, new: Point) -> tuple[ChangelogEntry, ...]:

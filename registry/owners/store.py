@@ -13,6 +13,7 @@ from registry.errors import UnknownOwner
 from registry.history.queries import version_at
 from registry.ledger.refs import Point, parse_moment
 from registry.models import (
+    ClauseVersion,
     Commit,
     OwnerAssignment,
     OwnerEntry,
@@ -104,14 +105,27 @@ class OwnersStore:
 
     def chain(self, clause_id: int, seq: int) -> dict[str, Node] | None:
         """The clause and its ancestors at seq, by id; None when the clause is absent there."""
-        nodes: dict[str, Node] = {}
-        v, first = version_at(self.session, clause_id, seq), None
-        while v is not None and v.key not in nodes:
+        nodes = {v.key: Node(v.key, v.document, parent.key if parent else None) for v, parent in self._walk(clause_id, seq)}
+        return nodes or None
+
+    def lineages(self, clause_id: int, seq: int) -> frozenset[int]:
+        """The lineages whose versions at seq `chain` reads: the clause's (present there or not), its
+        ancestors', and each one's parent lineage (absent there, it ends the chain)."""
+        walk = self._walk(clause_id, seq)
+        return frozenset({clause_id, *(v.clause_id for v, _ in walk), *(v.parent_id for v, _ in walk if v.parent_id)})
+
+    def _walk(self, clause_id: int, seq: int) -> list[tuple[ClauseVersion, ClauseVersion | None]]:
+        """The clause's version at seq and its ancestors', child first, each with its parent's (None at the
+        top or when absent); an ancestor whose id the walk has passed (a cycle) ends it."""
+        walk: list[tuple[ClauseVersion, ClauseVersion | None]] = []
+        seen: set[str] = set()
+        v = version_at(self.session, clause_id, seq)
+        while v is not None and v.key not in seen:
             parent = version_at(self.session, v.parent_id, seq) if v.parent_id else None
-            nodes[v.key] = Node(v.key, v.document, parent.key if parent else None)
-            first = first or v.key
+            walk.append((v, parent))
+            seen.add(v.key)
             v = parent
-        return nodes if first else None
+        return walk
 
     def owners_of(self, clause_id: int, seq: int, moment: datetime | None) -> tuple[str, list[Owner]] | None:
         """(current id, effective owners) of one clause at (seq, moment); None if it is absent."""

@@ -38,6 +38,7 @@ from registry.proposals.policy import (
     with_fallback,
 )
 from registry.proposals.policy_store import PolicySource, policy_at
+from registry.proposals.verdict_reach import Reach
 from registry.spec.change_class import EDITORIAL, classify_change
 
 
@@ -72,6 +73,7 @@ def _read_admins(session: Session) -> tuple[Approver, ...]:
 def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: int,
             moment: datetime | None) -> list[tuple[str, tuple[str, ...]]]:
     """(email, the admins whose assignments alone make them an owner) of each owner of a touched clause."""
+    # What this reads of the ledger at seq, `head_reach` lists (kept verdicts are carried over pushes by it).
     if change.clause_id is not None:
         found = owners.owners_of(change.clause_id, seq, moment)
         if found is not None:
@@ -86,6 +88,29 @@ def _owners(session: Session, owners: OwnersStore, change: ProposedChange, seq: 
             nodes = {}
     nodes = {change.key: Node(change.key, change.document, change.parent_key if nodes else None), **nodes}
     return [(o.email, ()) for o in Resolver(owners.rules_at(seq), nodes).owners(change.key)]
+
+
+def head_reach(session: Session, proposal: Proposal, seq: int) -> Reach:
+    """What the verdict of the proposal's current revision reads of the ledger at seq: what `_owners` reads
+    for each change, every clause for a governance file (its root owners). Keep the two in step
+    (tests/proposals/test_kept_verdicts_after_a_push.py judges kept verdicts after each kind of push)."""
+    owners = owners_store(session)
+    lineages: set[int] = set()
+    ids: set[str] = set()
+    for ch in store.changes(session, store.current_revision(session, proposal)):
+        if ch.kind == FILE:
+            return Reach(whole=True)
+        if ch.clause_id is not None:
+            lineages |= owners.lineages(ch.clause_id, seq)
+            if owners.chain(ch.clause_id, seq) is not None:
+                continue
+        if ch.parent_key:
+            ids.add(ch.parent_key)
+            try:
+                lineages |= owners.lineages(find_clause(session, ch.parent_key).id, seq)
+            except UnknownClause:
+                pass
+    return Reach(frozenset(lineages), frozenset(ids))
 
 
 def change_class(base: ClauseVersion | None, ch: ProposedChange) -> str:

@@ -6,31 +6,48 @@ where each clause stands) and the accounts and registry assignments (who is an a
 whose password someone else set). Every change to these is either an ingest or a use case, and every
 one of those appends an audit event: reviews, check reports, revisions and state moves on the subject `proposal:N`,
 everything else on other subjects. So a verdict is kept under the hash of the newest event on its
-proposal and `audit.newest_standing_event` (logins, logouts and API tokens left out: they change
-nobody's standing; `audit.kept_many_while_standing`, which keeps nothing before the first such
-event), plus the ledger head. The chain's hashes cover every event before them and the
-moment each was made, so a key never matches again once anything it depends on has changed, nor on
-another database, nor after a transaction that wrote an event was rolled back; a session that has
-written gets fresh verdicts (`db.KeptAnswers`). `verdict.py` stays the one definition of the verdict:
-this module only decides when its last answer still holds, and has the inputs of the verdicts it
-misses read at once (`verdict_inputs`) rather than by each verdict's own queries.
+proposal, with the ledger head and `audit.newest_standing` (logins, logouts and API tokens left out: they
+change nobody's standing) it was judged at; nothing is kept before the first standing event. The
+chain's hashes cover every event before them and the moment each was made, so a key never matches again
+once anything on the proposal has changed, nor on another database, nor after a transaction that wrote
+an event was rolled back; a session that has written gets fresh verdicts (`db.KeptAnswers`).
+
+A push moves the head and appends an `ingest` event, but changes few verdicts: one judged at an earlier
+head is kept at the new one when `verdict_reach` finds that nothing it read has moved since (the
+commits between wrote none of its touched clauses' outline, no OWNERS.toml, and no other standing event
+came), and judged again otherwise. `verdict.py` stays the one definition of the verdict: this module only
+decides when its last answer still holds, and has the inputs of the verdicts it misses read at once
+(`verdict_inputs`) rather than by each verdict's own queries.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from registry.audit.events import kept_many_while_standing, newest_on
+from registry.audit.events import newest_on, newest_standing
 from registry.db import KeptAnswers, has_written
-from registry.models import Ledger, Proposal
+from registry.ledger.refs import head_point
+from registry.models import Proposal
 from registry.proposals import verdict_inputs
-from registry.proposals.verdict import Verdict, verdict
+from registry.proposals.verdict import Verdict, head_reach, verdict
+from registry.proposals.verdict_reach import Reach, pushed_since
 
-_kept: KeptAnswers[Verdict] = KeptAnswers(4096)  # a few hundred bytes of facts each
-# (number, state, revision, newest event on the proposal, ledger head)
-Key = tuple[int, str, int, str | None, tuple[int, str | None] | None]
+TRIED = 2  # earlier heads a list carries its kept verdicts from (each asks two statements); older ones are judged again
+
+
+@dataclass(frozen=True)
+class _Kept:
+    verdict: Verdict
+    head: tuple[int, str]  # the head it was judged at: (seq, sha)
+    event: tuple[int, str]  # the newest standing audit event then: (seq, hash)
+    reach: Reach  # what it read of the ledger at that head
+
+
+_kept: KeptAnswers[_Kept] = KeptAnswers(4096)  # a few hundred bytes of facts each
+# (number, state, revision, newest event on the proposal)
+Key = tuple[int, str, int, str | None]
 
 
 def _subject(number: int) -> str:
@@ -40,18 +57,35 @@ def _subject(number: int) -> str:
 def verdicts(session: Session, proposals: Sequence[Proposal]) -> dict[int, Verdict]:
     """Each proposal's verdict, by number: as `verdict()` gives it now, computed again only when an
     input has changed since this process last computed it."""
-    if has_written(session):  # fresh anyway: spare the queries that make the keys
+    event = None if has_written(session) else newest_standing(session)
+    if event is None:  # fresh anyway (a session that wrote), or nothing to key on yet: spare the key queries
+        verdict_inputs.load(session, proposals)
         return {p.id: verdict(session, p) for p in proposals}
-    ledger = session.get(Ledger, 1)
-    head = (ledger.head_seq, ledger.head_sha) if ledger else None
+    point = head_point(session)
+    head = (point.seq, point.sha)
     on = newest_on(session, [_subject(p.id) for p in proposals])
-    wanted: dict[Key, partial[Verdict]] = {(p.id, p.state, p.revision, on.get(_subject(p.id)), head):
-                                           partial(verdict, session, p) for p in proposals}
-
-    def load(missed: list[Key]) -> None:
-        ids = {key[0] for key in missed}
-        verdict_inputs.load(session, [p for p in proposals if p.id in ids])
-    return {key[0]: v for key, v in kept_many_while_standing(_kept, session, wanted, load).items()}
+    keys: dict[int, Key] = {p.id: (p.id, p.state, p.revision, on.get(_subject(p.id))) for p in proposals}
+    out: dict[int, Verdict] = {}
+    earlier: dict[tuple[tuple[int, str], tuple[int, str]], list[tuple[Proposal, _Kept]]] = {}
+    found = _kept.peek_many(session, keys.values())
+    for p in proposals:
+        kept = found.get(keys[p.id])
+        if kept is not None and (kept.head, kept.event) == (head, event):
+            out[p.id] = kept.verdict
+        elif kept is not None:
+            earlier.setdefault((kept.head, kept.event), []).append((p, kept))
+    for (was, then), held in sorted(earlier.items(), key=lambda kv: kv[0], reverse=True)[:TRIED]:  # newest first
+        pushed = pushed_since(session, was, then, head[0])
+        for p, kept in held:
+            if pushed is not None and not pushed.touches(kept.reach):
+                out[p.id] = kept.verdict
+                _kept.put(session, keys[p.id], replace(kept, head=head, event=event))
+    missed = [p for p in proposals if p.id not in out]
+    verdict_inputs.load(session, missed)
+    for p in missed:
+        out[p.id] = verdict(session, p)
+        _kept.put(session, keys[p.id], _Kept(out[p.id], head, event, head_reach(session, p, head[0])))
+    return {p.id: out[p.id] for p in proposals}
 
 
 def forget() -> None:

@@ -51,7 +51,7 @@ def test_every_page_of_a_changelog_is_its_slice_of_the_whole(committed, per_page
 
 def test_paging_through_a_changelog_computes_the_whole_of_it_once(committed, monkeypatch):
     engine, _repo = committed
-    releases._kept.clear()
+    releases._spans.clear()
     changelog_review._whole.clear()
     built: list[tuple[int, int]] = []
     real = releases._entries
@@ -93,8 +93,51 @@ def test_a_push_recomputes_only_the_current_ids_of_a_kept_span(committed, monkey
     with session_scope(engine) as s:
         after = changelog(s, "v1.0", "v3.0")
         assert built == []  # the span's entries were kept; only the ids were read again
-        releases._kept.clear()
         releases._spans.clear()
         fresh = changelog(s, "v1.0", "v3.0")
     assert built and after == fresh and after != before
     assert [e.id for e in after.entries] == [e.id.replace("honesty", "truthful") for e in before.entries]
+
+
+def _rules(repo: RepoBuilder) -> str:
+    return subprocess.run(["git", "-C", str(repo.path), "show", "main:spec/rules.md"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _fresh(engine):
+    releases._spans.clear()
+    changelog_review._whole.clear()
+    return _page(engine, 1, 100)
+
+
+def test_a_kept_changelog_page_equals_a_fresh_one_after_a_rename_and_a_rewrite_that_undoes_it(committed):
+    engine, repo = committed
+    start = repo.head()
+    first = _page(engine, 1, 100)
+    repo.commit("Rename honesty to truthful", {"spec/rules.md": _rules(repo).replace("{#honesty", "{#truthful")})
+    _ingest(engine, repo)
+    renamed = _page(engine, 1, 100)
+    assert [c.as_dict() for c in renamed.changes] == [c.as_dict() for c in _fresh(engine).changes]
+    assert "truthful" in [c.entry.id for c in renamed.changes]
+    repo.reset(start)  # a force-push: the rename is gone, a commit that renames nothing takes its place
+    repo.commit("Other", {"spec/other.md": "# Other {#other}\n\nOther.\n"})
+    _ingest(engine, repo)
+    undone = _page(engine, 1, 100)
+    assert [c.as_dict() for c in undone.changes] == [c.as_dict() for c in _fresh(engine).changes]
+    assert [c.entry.id for c in undone.changes] == [c.entry.id for c in first.changes]
+
+
+def test_a_push_reads_the_ids_of_the_lineages_it_wrote_and_keeps_the_page_order_and_count(committed, monkeypatch):
+    engine, repo = committed
+    _page(engine, 1, 100)
+    asked: list[int | None] = []
+    real = releases.current_ids
+    monkeypatch.setattr(releases, "current_ids", lambda s, since=None: asked.append(since) or real(s, since))
+    unprompted = changelog_review._unprompted
+    monkeypatch.setattr(changelog_review, "_unprompted", lambda *a: pytest.fail("counted again after a push"))
+    repo.commit("Rename honesty to truthful", {"spec/rules.md": _rules(repo).replace("{#honesty", "{#truthful")})
+    _ingest(engine, repo)
+    after = _page(engine, 1, 100)
+    assert len(asked) == 1 and asked[0] is not None  # only the lineages written since the kept head
+    monkeypatch.setattr(changelog_review, "_unprompted", unprompted)
+    assert [c.as_dict() for c in after.changes] == [c.as_dict() for c in _fresh(engine).changes]

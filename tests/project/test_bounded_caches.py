@@ -43,6 +43,15 @@ def test_an_answer_over_a_quarter_of_the_budget_is_handed_back_but_not_kept():
     assert not cache.has("huge") and cache.has("small")
 
 
+def test_an_answer_put_in_place_of_another_replaces_it_and_its_weight_and_one_too_large_drops_it():
+    cache: LruCache[str] = LruCache(100, budget=LARGEST_SHARE * footprint(TEXT * 2))
+    cache.get_or_build("a", lambda: TEXT)
+    cache.put("a", "small")
+    assert cache.peek("a") == "small" and cache.weight == footprint("a") + footprint("small")
+    cache.put("a", TEXT * 10)  # over a quarter of the budget: not kept, and the old answer no longer holds
+    assert cache.peek("a") is None and cache.weight == 0
+
+
 def test_a_map_keyed_by_texts_keeps_a_digest_of_them_not_the_texts():
     cache: LruCache[int] = LruCache.by_texts(10, budget=1 << 20)
     old, new = "a" * 3_000_000, "b" * 3_000_000  # larger than the whole budget
@@ -118,7 +127,7 @@ def test_a_kept_answer_map_keeps_answers_as_large_as_2_mb_clauses_within_its_bud
         for n in range(3 * budget // 4):
             kept.get(session, ("bounded-caches test", n), lambda n=n: list(_rewrite(n)))
         assert budget << 19 < kept.weight <= budget << 20
-        assert kept.missing(session, [("bounded-caches test", 0), ("bounded-caches test", n)]) == \
-            [("bounded-caches test", 0)]
+        assert kept.peek_many(session, [("bounded-caches test", 0), ("bounded-caches test", n)]).keys() == \
+            {("bounded-caches test", n)}
     finally:
         kept.clear()

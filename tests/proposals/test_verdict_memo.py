@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from proposal_helpers import OWNERS, POLICY, build_world
-from sqlalchemy import select
+from proposal_helpers import OWNERS, POLICY, fresh_verdicts, judged_world, kept_verdicts
 
-from registry.accounts.users import add_user, disable_user, set_password
+from registry.accounts.users import disable_user, set_password
 from registry.gitsource import SpecSource
-from registry.models import Account, Proposal, utcnow
+from registry.models import Account, utcnow
 from registry.owners.assignments import assign
-from registry.proposals import reviews, verdict_memo
+from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, revise
 from registry.proposals.reads import list_proposals, waiting_count, waiting_for
-from registry.proposals.verdict import verdict
 
 TONE = "## Tone {#tone}\n\nBe kind.\n"
 PRIVACY = "## Respect privacy {#respect_privacy authority=system}\n\nNever.\n"
@@ -23,18 +21,10 @@ PRIVACY = "## Respect privacy {#respect_privacy authority=system}\n\nNever.\n"
 
 @pytest.fixture
 def world(repo, session):
-    w = build_world(repo, session)
-    w.users["boss"] = add_user(session, w.users["root"], "boss@example.org", "Big Boss", "admin")
-    session.commit()  # a session that has written gets fresh verdicts only: start each check from a clean one
-    return w
+    return judged_world(repo, session)
 
 
-def fresh(world) -> dict:
-    return {p.id: verdict(world.session, p) for p in world.session.scalars(select(Proposal).order_by(Proposal.id))}
-
-
-def kept(world) -> dict:
-    return verdict_memo.verdicts(world.session, world.session.scalars(select(Proposal).order_by(Proposal.id)).all())
+fresh, kept = fresh_verdicts, kept_verdicts
 
 
 def proposals(world) -> tuple[int, int]:
