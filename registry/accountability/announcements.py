@@ -17,7 +17,7 @@ from registry.gitsource import RawCommit
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.ledger.refs import iso
 from registry.models import ClauseVersion, Commit
-from registry.webhooks.outbox import emit, wanted
+from registry.webhooks.outbox import emit, listened
 
 CHANGED, UNAPPROVED = "clause.changed", "unapproved.detected"
 
@@ -42,10 +42,11 @@ class AnnouncingWatcher(IngestWatcher):
         if self.first is None or self.last is None:
             return
         first, last, self.first, self.last = self.first, self.last, None, None
-        if wanted(self.session, CHANGED):
+        heard = listened(self.session, CHANGED, UNAPPROVED)
+        if CHANGED in heard:
             for data in clause_changes(self.session, first, last):
                 emit(self.session, CHANGED, data)
-        if wanted(self.session, UNAPPROVED):
+        if UNAPPROVED in heard:
             for change in unapproved_changes(self.session, first - 1, last):
                 emit(self.session, UNAPPROVED, change.as_dict())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
@@ -16,7 +17,7 @@ from registry.db import KeptAnswers
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, FrameworksFile, parse_frameworks
 from registry.gitsource import RawCommit
 from registry.history.queries import clause_summaries
-from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
+from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.ledger.refs import Point
 from registry.models import Commit, FrameworksVersion
 
@@ -47,9 +48,9 @@ class FrameworksWatcher(IngestWatcher):
         super().__init__(session, warn)
         self.pending: list[tuple[FrameworksVersion, RawCommit, FrameworksFile | None]] = []
 
-    def unseen(self) -> tuple[str, ...]:
-        """frameworks.toml, when no version of it was ever recorded."""
-        return never_recorded(self.session, FrameworksVersion, FRAMEWORKS_PATH)
+    def recorded(self) -> dict[str, ColumnElement[bool]]:
+        """frameworks.toml, recorded once any version of it was."""
+        return {FRAMEWORKS_PATH: any_row(FrameworksVersion)}
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""

@@ -185,6 +185,20 @@ class SpecSource:
         rng = f"{since}..{head}" if since else head
         return int(process.text(self._dir, "rev-list", "--first-parent", "--count", rng))
 
+    def count_after(self, since: str, head: str) -> int | None:
+        """As `count(head, since)` when `since` is an ancestor of head; None when it is not (or not in the repo).
+
+        One git process answers both questions (`is_ancestor`, then `count`): `since...head` is
+        `head ^since` when since is a merge base of the two, and holds since itself otherwise.
+        """
+        try:
+            out = process.text(self._dir, "rev-list", "--first-parent", "--left-right", "--count",
+                               f"{since}^{{commit}}...{head}")
+        except GitFailed:
+            return None
+        left, right = out.split()
+        return int(right) if left == "0" else None
+
     def log(self, head: str, since: str | None = None, paths: Sequence[str] = ()) -> Iterator[RawCommit]:
         """Yield first-parent commits after `since` up to head, oldest first, with their changes.
 
@@ -270,11 +284,15 @@ class SpecSource:
         """
         return self._blobs.read(shas)
 
-    def present(self, commit: str, paths: Sequence[str]) -> set[str]:
-        """Which of `paths` exist in `commit`'s tree (one `git ls-tree`)."""
+    def present(self, commit: str, paths: Sequence[str]) -> set[str] | None:
+        """Which of `paths` exist in `commit`'s tree (one `git ls-tree`); None when `commit` is not a commit here."""
         if not paths:
             return set()
-        out = process.run(self._dir, "ls-tree", "-z", "--name-only", "--full-tree", commit, "--", *paths)
+        try:
+            out = process.run(self._dir, "ls-tree", "-z", "--name-only", "--full-tree", f"{commit}^{{commit}}",
+                              "--", *paths)
+        except GitFailed:
+            return None
         return {name.decode("utf-8", errors="replace") for name in out.split(b"\0") if name}
 
     def read_file(self, commit: str, path: str) -> bytes | None:

@@ -29,14 +29,15 @@ class IngestWatcher:
         """True for paths whose content this watcher wants at every commit that changes them."""
         return False
 
-    def unseen(self) -> tuple[str, ...]:
-        """Watched files whose history this watcher never recorded (a database ingested before it existed).
+    def recorded(self) -> dict[str, ColumnElement[bool]]:
+        """Each file whose history this watcher records, with a condition true once it recorded a version of it.
 
-        Ingest replays those files' changes up to the ledger's head through `on_file` and `finish`
-        before anything else, so an upgraded database records what it would have. Cheap: asked at
-        every ingest.
+        Ingest replays the changes of the files it never recorded (a database ingested before the
+        watcher existed) up to the ledger's head through `on_file` and `finish` before anything else,
+        so an upgraded database records what it would have. Asked at every ingest, in one query for
+        every watcher (`unseen`), so a condition is an EXISTS, not a query of its own.
         """
-        return ()
+        return {}
 
     def on_commit(self, commit: RawCommit, seq: int) -> None:
         """Called for every commit, oldest first, before its files."""
@@ -54,10 +55,22 @@ class IngestWatcher:
         """The ledger head moved past the batch: act on the ledger as it now stands (before any checkpoint)."""
 
 
-def never_recorded(session: Session, model: type[Any], path: str, *where: ColumnElement[bool]) -> tuple[str, ...]:
-    """(path,) when `model` holds no row (matching `where`), live or set aside; else ()."""
-    found = session.scalar(select(model.id).where(*where).limit(1))
-    return (path,) if found is None else ()
+def any_row(model: type[Any], *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """True when `model` holds a row matching `where`, live or set aside (a `recorded` condition)."""
+    return select(model.id).where(*where).exists()
+
+
+def unseen(session: Session, watchers: Sequence[IngestWatcher]) -> list[tuple[IngestWatcher, set[str]]]:
+    """Each watcher with the files it never recorded (when there are any): one query for all of them."""
+    asked = [(w, path, found) for w in watchers for path, found in w.recorded().items()]
+    if not asked:
+        return []
+    answers = session.execute(select(*(found.label(f"recorded_{i}") for i, (_w, _p, found) in enumerate(asked)))).one()
+    missing: dict[IngestWatcher, set[str]] = {}
+    for (w, path, _found), seen in zip(asked, answers, strict=True):
+        if not seen:
+            missing.setdefault(w, set()).add(path)
+    return list(missing.items())
 
 
 WatcherFactory = Callable[[Session, WarnFn], IngestWatcher]

@@ -115,8 +115,8 @@ def _ledger(session: Session, source: SpecSource, branch: str | None) -> Ledger:
     if ledger.branch != branch:
         raise ConfigError(f"this database tracks branch {ledger.branch!r}; it cannot also hold "
                           f"{branch!r} (use another database, or --branch {ledger.branch})")
-    if ledger.head_sha and not source.has_commit(ledger.head_sha) and \
-            Path(ledger.repo_path) != source.path.resolve():
+    if ledger.head_sha and Path(ledger.repo_path) != source.path.resolve() and \
+            not source.has_commit(ledger.head_sha):  # (a git process: asked only of a repo at another path)
         raise ConfigError(f"this database holds the history of {ledger.repo_path}; "
                           f"{source.path} does not contain it (use another database)")
     ledger.repo_path = str(source.path.resolve())
@@ -131,7 +131,8 @@ def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
     current = {t.name: t for t in session.scalars(select(Tag))}
     before = {name: t.commit_sha for name, t in current.items()}
     seen = set()
-    for tag in source.tags():
+    tags = source.tags()
+    for tag in tags:
         seen.add(tag.name)
         row = current.get(tag.name)
         if row is None:
@@ -141,7 +142,7 @@ def _sync_tags(session: Session, source: SpecSource, branch: str) -> None:
     gone = set(current) - seen
     if gone:
         session.execute(delete(Tag).where(Tag.name.in_(gone)))
-    after = {name: sha for name, sha in session.execute(select(Tag.name, Tag.commit_sha))}
+    after = {t.name: t.commit for t in tags}  # what the table holds now
     changed = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
     if changed:
         audit.record(session, INGEST_ACTOR, "ingest.tags", f"branch:{branch}",
@@ -186,7 +187,7 @@ def _rewind(session: Session, source: SpecSource, ledger: Ledger, old_head: str,
 
 def ingest(session: Session, source: SpecSource, options: IngestOptions = IngestOptions(),
            progress: Progress | None = None, checkpoint: Callable[[], None] | None = None) -> IngestReport:
-    """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each batch."""
+    """Ingest new commits of the branch; `checkpoint` (from the edge) may commit after each full batch."""
     lock_writer(session, "ingest")
     ledger = _ledger(session, source, options.branch)
     abandoned = mark_abandoned(session)  # runs killed earlier; a live run is never marked
@@ -203,9 +204,11 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
                  "earlier history keeps what the old rule selected")
     ledger.includes = files.describe()
     since, rewritten = ledger.head_sha, False
-    if since and not source.is_ancestor(since, head):  # (also when `since` is gone from the repo)
+    total = source.count_after(since, head) if since else source.count(head)
+    if since and total is None:  # `since` is not an ancestor of head (or gone from the repo)
         since, rewritten = _rewind(session, source, ledger, since, head, run), True
-    total = source.count(head, since)
+    if total is None:
+        total = source.count(head, since)
     job = replace(job, since=since)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
     in_process = total < options.reader_process_from and not standby.waiting()
@@ -233,7 +236,7 @@ def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Prob
     of its unseen files, oldest first, as if it had ridden along, and finishes; the warnings go to a
     run of their own. Nothing happens when every watcher has recorded its files, or none was ingested.
     """
-    if not ledger.head_sha or not source.has_commit(ledger.head_sha):  # nothing ingested, or a rewrite's to come
+    if not ledger.head_sha:  # nothing ingested
         return []
     runs: list[_Run] = []
 
@@ -242,12 +245,16 @@ def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Prob
             runs.append(_Run(session, ledger))
         runs[0].warn(commit, path, message, line)
 
-    watchers = [(w, set(w.unseen())) for w in (make(session, warn) for make in hooks.installed())]
+    watchers = hooks.unseen(session, [make(session, warn) for make in hooks.installed()])
     unseen_paths = sorted({p for _w, unseen in watchers for p in unseen})
+    if not unseen_paths:
+        return []
     # Only files the head has: a file the repo never had (specreg.toml, usually) stays unseen, and looking
     # for its history would walk every commit on every ingest (a third of one new commit's ingest at 5,000
     # commits). The price: a governance file deleted before its watcher existed is not replayed.
-    present = source.present(ledger.head_sha, unseen_paths) if unseen_paths else set()
+    present = source.present(ledger.head_sha, unseen_paths)
+    if present is None:  # the head is not in the repo: a rewrite's to come
+        return []
     watchers = [(w, unseen & present) for w, unseen in watchers if unseen & present]
     paths = sorted(present)
     if not paths:
@@ -279,28 +286,31 @@ def _apply(session: Session, source: SpecSource, batches: Iterator[list[CommitDo
            run: _Run, applier: CommitApplier, total: int, every: int, progress: Progress | None,
            checkpoint: Callable[[], None] | None) -> tuple[int, bool]:
     """Apply the batches in order, writing every `every` commits; (commits applied, stopped early)."""
-    done, last = 0, None
+    # The ledger row learns the new seq with the head it goes with, in `_advance`: one UPDATE per batch.
+    done, last, seq = 0, None, ledger.head_seq
     for batch in batches:
         wanted = dict.fromkeys(b for docs in batch for b in applier.watched_blobs(docs.commit))
         blobs = dict(source.blobs(wanted))
         for docs in batch:
-            ledger.head_seq += 1
-            applier.apply(docs, ledger.head_seq, blobs)
+            seq += 1
+            applier.apply(docs, seq, blobs)
             done, last = done + 1, docs.commit
             if progress:
                 progress(done, total)
-            if done % every == 0 and not _write(session, ledger, run, applier, last, done, checkpoint):
+            if done % every == 0 and not _write(session, ledger, run, applier, last, seq, done, checkpoint):
                 return done, True
     if last is not None and done % every:
-        return done, not _write(session, ledger, run, applier, last, done, checkpoint)
+        # The last batch needs no checkpoint: the edge commits it with the run's end, where a checkpoint
+        # would commit, then take the locks again and read the ledger only to finish the run row.
+        return done, not _write(session, ledger, run, applier, last, seq, done, None)
     return done, False
 
 
-def _write(session: Session, ledger: Ledger, run: _Run, applier: CommitApplier, last: RawCommit, done: int,
-           checkpoint: Callable[[], None] | None) -> bool:
-    """Write what was applied, move the ledger head to `last`, checkpoint; False: another writer took over."""
+def _write(session: Session, ledger: Ledger, run: _Run, applier: CommitApplier, last: RawCommit, seq: int,
+           done: int, checkpoint: Callable[[], None] | None) -> bool:
+    """Write what was applied, move the ledger head to `last` at `seq`, checkpoint; False: another writer took over."""
     applier.flush()
-    _advance(session, ledger, run, last, done, applier.versions_written)
+    _advance(session, ledger, run, last, seq, done, applier.versions_written)
     for w in applier.watchers:
         w.advanced()
     if checkpoint:
@@ -325,12 +335,13 @@ def _still_ours(session: Session, ledger: Ledger, run: _Run, ours: str) -> bool:
     return False
 
 
-def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, done: int, versions: int) -> None:
+def _advance(session: Session, ledger: Ledger, run: _Run, last: RawCommit, seq: int, done: int,
+             versions: int) -> None:
     """Move the ledger head past a written batch (audited), so a crash later resumes after it."""
     audit.record(session, INGEST_ACTOR, "ingest", f"branch:{ledger.branch}",
                  old={"head": ledger.head_sha, "commits": run.row.commits, "versions": run.row.versions},
                  new={"head": last.sha, "commits": done, "versions": versions, "run": run.row.id})
-    ledger.head_sha = last.sha
+    ledger.head_sha, ledger.head_seq = last.sha, seq
     ledger.updated_at = utcnow()
     run.row.head_after, run.row.commits, run.row.versions = last.sha, done, versions
     session.flush()

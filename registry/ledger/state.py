@@ -94,11 +94,15 @@ class LedgerState:
                 state.set_document(path, list(clause_ids))
             if unreadable is not None:
                 state.unreadable.add(path)
-        # Lineages seen only in set-aside commits do not hold their id against the new history.
-        for cid, key in session.execute(select(Clause.id, Clause.key).where(Clause.live).order_by(Clause.id)):
+        # Lineages seen only in set-aside commits do not hold their id against the new history; every row
+        # carries the highest id of all, live or set aside, so one query answers both (a round trip less).
+        highest = select(func.max(Clause.id)).scalar_subquery()
+        lineages = session.execute(select(Clause.id, Clause.key, highest).where(Clause.live).order_by(Clause.id)).all()
+        for cid, key, _highest in lineages:
             state.key_to_id[key] = cid
             state.id_to_key[cid] = key
-        state.next_id = (session.scalar(select(func.max(Clause.id))) or 0) + 1
+        top = lineages[0][2] if lineages else session.scalar(select(func.max(Clause.id)))  # (no live lineage: ask)
+        state.next_id = (top or 0) + 1
         return state
 
     def last(self, cid: int) -> ClauseState | None:

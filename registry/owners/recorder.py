@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
 from registry.history.queries import list_clauses
-from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
+from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.ledger.refs import Point
 from registry.models import Account, OwnerEntry, OwnersVersion, Person, Team, TeamMembership
 from registry.owners.owners_toml import OWNERS_PATH, TEAM_PREFIX, FileWarning, OwnersFile, id_matches, parse_owners
@@ -49,9 +49,9 @@ class OwnersWatcher(IngestWatcher):
         self._documents: dict[str, int | None] | None = None  # document keys in force -> line
         self._gone: tuple[RawCommit, dict[str, str | None]] | None = None
 
-    def unseen(self) -> tuple[str, ...]:
-        """OWNERS.toml, when no version of it was ever recorded."""
-        return never_recorded(self.session, OwnersVersion, OWNERS_PATH)
+    def recorded(self) -> dict[str, ColumnElement[bool]]:
+        """OWNERS.toml, recorded once any version of it was."""
+        return {OWNERS_PATH: any_row(OwnersVersion)}
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""

@@ -13,14 +13,14 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from registry import limits
 from registry.errors import BadRequest, ConfigError
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, parse_frameworks
 from registry.gitsource import RawCommit, SpecSource
-from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
+from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.ledger.refs import head_point
 from registry.models import GovernanceFileVersion, ProposedChange
 from registry.owners.owners_toml import OWNERS_PATH, parse_owners
@@ -145,10 +145,9 @@ class GovernanceWatcher(IngestWatcher):
         super().__init__(session, warn)
         self.pending: list[GovernanceFileVersion] = []
 
-    def unseen(self) -> tuple[str, ...]:
-        """The governance files none of whose digests was ever recorded."""
-        return tuple(p for p in GOVERNANCE_PATHS
-                     if never_recorded(self.session, GovernanceFileVersion, p, GovernanceFileVersion.path == p))
+    def recorded(self) -> dict[str, ColumnElement[bool]]:
+        """Each governance file, recorded once any of its digests was."""
+        return {p: any_row(GovernanceFileVersion, GovernanceFileVersion.path == p) for p in GOVERNANCE_PATHS}
 
     def watches(self, path: str) -> bool:
         """The governance files at the repo root."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from registry.gitsource import RawCommit
-from registry.ledger.hooks import IngestWatcher, WarnFn, never_recorded
+from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.models import Commit, PolicyVersion
 from registry.proposals.policy import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
 
@@ -47,9 +47,9 @@ class PolicyWatcher(IngestWatcher):
         super().__init__(session, warn)
         self.pending: list[PolicyVersion] = []
 
-    def unseen(self) -> tuple[str, ...]:
-        """policy.toml, when no version of it was ever recorded."""
-        return never_recorded(self.session, PolicyVersion, POLICY_PATH)
+    def recorded(self) -> dict[str, ColumnElement[bool]]:
+        """policy.toml, recorded once any version of it was."""
+        return {POLICY_PATH: any_row(PolicyVersion)}
 
     def watches(self, path: str) -> bool:
         """Only the file at the repo root."""

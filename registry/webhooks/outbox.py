@@ -22,9 +22,9 @@ def _subscribed(session: Session, events: Collection[str]) -> list[Webhook]:
     return [h for h in hooks if set(h.events) & set(events)]
 
 
-def wanted(session: Session, *events: str) -> bool:
-    """Whether any live webhook listens to one of `events` (spare the work of describing it otherwise)."""
-    return bool(_subscribed(session, events))
+def listened(session: Session, *events: str) -> set[str]:
+    """Which of `events` some live webhook listens to, in one query (spare the work of describing the others)."""
+    return {e for h in _subscribed(session, events) for e in h.events if e in events}
 
 
 def emit(session: Session, event: str, data: dict[str, Any]) -> int:

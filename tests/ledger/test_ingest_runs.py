@@ -168,6 +168,24 @@ def test_a_crash_mid_ingest_keeps_every_committed_batch_and_the_next_run_complet
     engine.dispose()
 
 
+def test_the_last_partial_batch_is_committed_with_the_run_by_the_edge_not_by_a_checkpoint(database_url, repo):
+    for n in range(3):
+        repo.commit(f"c{n}", {"spec/a.md": A.replace("one", str(n))})
+    engine = make_engine(database_url)
+    checkpoints: list[int] = []
+    with SpecSource(repo.path) as source, session_scope(engine, write=True) as session:
+        def checkpoint() -> None:
+            checkpoints.append(session.get_one(Ledger, 1).head_seq)
+            session.commit()
+
+        report = ingest(session, source, IngestOptions(batch_commits=2), checkpoint=checkpoint)
+    assert (report.commits, checkpoints) == (3, [2])  # after the full batch only
+    with session_scope(engine) as s:
+        assert (s.get_one(Ledger, 1).head_sha, s.get_one(Ledger, 1).head_seq) == (repo.head(), 3)
+        assert s.scalars(select(IngestRun.status)).all() == ["done"]
+    engine.dispose()
+
+
 def test_a_run_that_finds_another_writer_moved_the_head_at_a_checkpoint_stops_without_duplicates(database_url, repo):
     for n in range(5):
         repo.commit(f"c{n}", {"spec/a.md": A.replace("one", str(n))})

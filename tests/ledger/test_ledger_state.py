@@ -24,3 +24,16 @@ def test_preloading_gives_every_lineage_the_state_it_gets_one_at_a_time(session,
     assert got == {cid: one_by_one.last(cid) for cid in ids}
     assert {s.body for s in got.values() if s is not None} >= {"Alpha body one.", "Beta three."}
     assert [s for s in got.values() if s is None] == [None]  # Gamma lived only in the set-aside commit
+
+
+def test_a_new_lineage_gets_an_id_above_every_lineage_even_when_none_is_live(session, repo):
+    empty = repo.commit("readme", {"README.md": "Hello.\n"})
+    repo.commit("two", {"spec/a.md": A})
+    run_ingest(session, repo)
+    highest = max(session.scalars(select(Clause.id)))
+    assert LedgerState.load(session).next_id == highest + 1  # (read with the live lineages)
+    repo.reset(empty)  # every lineage is set aside now
+    repo.commit("three", {"README.md": "Hello again.\n"})
+    run_ingest(session, repo)
+    state = LedgerState.load(session)
+    assert state.key_to_id == {} and state.next_id == highest + 1

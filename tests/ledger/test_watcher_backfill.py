@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 import pytest
 from proposal_helpers import OWNERS, POLICY, RULES, STYLE
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from statements import captured
 
 from registry import wiring
 from registry.frameworks.recorder import frameworks_at
@@ -101,3 +102,27 @@ def test_present_lists_which_paths_a_commit_has(repo):
     with SpecSource(repo.path) as source:
         assert source.present(sha, ["frameworks.toml", "policy.toml", "specreg.toml"]) == {"frameworks.toml"}
         assert source.present(sha, []) == set()
+
+
+def test_every_watchers_unseen_files_are_found_in_one_query(repo, session, engine):
+    repo.commit("Rules", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS, "policy.toml": POLICY})
+    _ingest(session, repo)
+    watchers = [make(session, print) for make in hooks.installed()]
+    with captured(engine) as sent:
+        unseen = {type(w).__name__: paths for w, paths in hooks.unseen(session, watchers)}
+    assert len(sent) == 1
+    assert unseen == {"FrameworksWatcher": {"frameworks.toml"},
+                      "GovernanceWatcher": {"frameworks.toml", "specreg.toml"}}
+
+
+def test_a_file_whose_recorded_digests_were_deleted_is_replayed_and_the_others_are_not_recorded_twice(repo, session):
+    first = repo.commit("Rules", {"spec/rules.md": RULES, "OWNERS.toml": OWNERS, "policy.toml": POLICY})
+    second = repo.commit("Policy v2", {"policy.toml": POLICY + "\n"})
+    _ingest(session, repo)
+    session.execute(delete(GovernanceFileVersion).where(GovernanceFileVersion.path == "policy.toml"))  # SQL only
+    repo.commit("Prose", {"spec/rules.md": RULES + "\nMore.\n"})
+    assert _ingest(session, repo).commits == 1
+    rows = session.execute(select(GovernanceFileVersion.path, GovernanceFileVersion.seq)
+                           .order_by(GovernanceFileVersion.path, GovernanceFileVersion.seq)).all()
+    assert [tuple(r) for r in rows] == [("OWNERS.toml", seq_of(session, first)), ("policy.toml", seq_of(session, first)),
+                                        ("policy.toml", seq_of(session, second))]
