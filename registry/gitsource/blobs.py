@@ -7,6 +7,7 @@ One writer thread feeds git's input, so neither pipe can deadlock the other.
 from __future__ import annotations
 
 import fcntl
+import os
 import queue
 import subprocess
 import threading
@@ -51,6 +52,32 @@ class BlobReader:
         self._pending.append(answers)
         self._inbox.put(b"".join(sha.encode() + b"\n" for sha in wanted))
         return answers
+
+    def read_named(self, name: str) -> bytes | None:
+        """The blob `name` names (`<commit>:<path>`, without a newline), or None when it names no blob."""
+        if self._pending:  # answers asked ahead wait in git's pipe: this one gets a process of its own
+            side = BlobReader(self._repo)
+            try:
+                return side.read_named(name)
+            finally:
+                side.close()
+        proc = self._proc or self._start()
+        out = proc.stdout
+        assert out is not None
+        self._inbox.put(os.fsencode(name) + b"\n")
+        try:
+            header = out.readline()
+            if header.endswith(b" missing\n"):
+                return None
+            parts = header.split()
+            if len(parts) != 3:
+                raise SourceError(f"git cannot read {name}: {header.decode('utf-8', 'replace').strip()}")
+            data = out.read(int(parts[2]))
+            out.read(1)  # the newline after each object
+        except BaseException:
+            self.close()  # what is left in the pipe must not be taken for the next request's answer
+            raise
+        return data if parts[1] == b"blob" else None
 
     def _next_in_line(self, answers: Answers) -> bool:
         return bool(self._pending) and self._pending[0] is answers and answers.proc is self._proc

@@ -296,7 +296,9 @@ class SpecSource:
         return {name.decode("utf-8", errors="replace") for name in out.split(b"\0") if name}
 
     def read_file(self, commit: str, path: str) -> bytes | None:
-        """Content of one file at one commit, or None when absent."""
+        """Content of one file at one commit, or None when absent (asked of the cat-file process: no git to start)."""
+        if "\n" not in commit + path:  # (cat-file reads one name a line)
+            return self._blobs.read_named(f"{commit}:{path}")
         try:
             return process.run(self._dir, "show", f"{commit}:{path}")
         except GitFailed:

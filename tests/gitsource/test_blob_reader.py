@@ -63,3 +63,18 @@ def test_a_missing_blob_is_a_source_error_and_the_next_request_still_works(repo,
             dict(source.blobs([shas[0], "0" * 39 + "1", shas[1]]))
         assert dict(source.blobs(shas[2:4])) == {s: files[s] for s in shas[2:4]}
 
+
+
+def test_a_file_is_read_by_commit_and_path_and_one_that_is_absent_or_no_file_is_none(repo, files):
+    shas = list(files)
+    with SpecSource(repo.path) as source:
+        assert source.read_file("main", "spec/f1.md") == files[shas[1]]
+        started = source._blobs._proc
+        assert source.read_file("main", "spec/none.md") is None
+        assert source.read_file("1" * 40, "spec/f1.md") is None
+        assert source.read_file("main", "spec") is None  # a folder
+        assert source._blobs._proc is started  # nothing above stopped the process
+        assert dict(source.blobs(shas[:2])) == {s: files[s] for s in shas[:2]}
+        ahead = source.blobs(shas[2:4])
+        assert source.read_file("main", "spec/big.md") == files[shas[6]]  # out of turn: a process of its own
+        assert dict(ahead) == {s: files[s] for s in shas[2:4]}
