@@ -7,7 +7,7 @@ Wall-clock figures move 2x with the load other processes put on the machine; the
 process executes hardly move, so before/after of a change is compared here (run it on both codes,
 same corpus). Runs `specreg init` and then `specreg ingest` of the whole history under callgrind and
 prints, in billions of instructions, the command's own process (the writer: start-up, ledger state,
-rows) and the history reader process it forks from 1,000 commits on (reading, parsing, encoding).
+rows) and the history reader process it forks at its start (ledger.standby: reading, parsing, encoding).
 git's own processes are not counted. Under callgrind a run takes about 50 times as long.
 """
 from __future__ import annotations

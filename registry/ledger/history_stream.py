@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gc
 import os
-import queue
 import signal
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,8 +37,8 @@ T = TypeVar("T")
 # Commits per message from a reader process: the writer starts (and ends) soon after the reader, and
 # a message's blobs fit git's 1 MiB pipe. The writer still commits every `ReadJob.batch` commits.
 READER_BATCH = 50
-# Messages the reader parses ahead of what the pipe has taken (see _Outbox).
-SEND_AHEAD = 20
+# Bytes of pickled messages the reader parses ahead of what the pipe has taken (see _Outbox).
+SEND_AHEAD_BYTES = 32 * 2**20
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -63,6 +63,11 @@ def job_for(source: SpecSource, head: str, since: str | None, includes: tuple[st
     toml = source.read_file(head, "specreg.toml")
     files = from_options(includes, toml.decode("utf-8", "replace") if toml is not None else None)
     return ReadJob(str(source.path), head, since, files, max_bytes, batch)
+
+
+def for_reader(job: ReadJob) -> ReadJob:
+    """The job as a reader process gets it: its messages carry at most READER_BATCH commits."""
+    return replace(job, batch=min(job.batch, READER_BATCH))
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -111,10 +116,9 @@ def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterat
         finally:
             batches.close()
         return
-    small = replace(job, batch=min(job.batch, READER_BATCH))
+    small = for_reader(job)
     waiting = standby.take()
-    if waiting is not None:
-        waiting.start(small)
+    if waiting is not None and waiting.start(small):
         receiver, process = waiting.batches, waiting.process
     else:
         receiver, process = _started(small)
@@ -170,16 +174,29 @@ def messages(job: ReadJob) -> Generator[tuple[str, Any]]:
     yield "end", None
 
 
-def serve(job: ReadJob, conn: Connection, read: Iterator[tuple[str, Any]] | None = None) -> None:
-    """The reader process's work: send `messages(job)` (or `read`, the same ones already begun), or the error."""
+def pickled(message: tuple[str, Any]) -> memoryview:
+    """A message as the pipe carries it: what `Connection.recv` unpickles."""
+    from multiprocessing.reduction import ForkingPickler  # only reader processes get here
+
+    return ForkingPickler.dumps(message)
+
+
+def serve(job: ReadJob, conn: Connection, ahead: Iterable[memoryview] = (),
+          rest: Iterator[tuple[str, Any]] | None = None) -> None:
+    """The reader process's work: send `messages(job)`, or the error that stopped it.
+
+    `ahead` and `rest` are those messages already begun: the first ones pickled, and the others.
+    """
     # What this process allocates (parses: tuples and strings, kept per path until replaced) holds no
     # reference cycles, yet the collector kept walking it: 1.5% of the process's instructions on the
     # reference shape. The process ends with the run, so nothing cyclic can pile up for long.
     gc.disable()
     outbox = _Outbox(conn)
     try:
-        for message in messages(job) if read is None else read:
-            outbox.put(message)
+        for data in ahead:
+            outbox.put(data)
+        for message in messages(job) if rest is None else rest:
+            outbox.put(pickled(message))
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the writer stopped reading or was interrupted: nothing to report
     except SourceError as exc:
@@ -191,45 +208,66 @@ def serve(job: ReadJob, conn: Connection, read: Iterator[tuple[str, Any]] | None
 
 
 class _Outbox:
-    """Sends the reader's messages from a thread of its own, up to SEND_AHEAD behind the parse.
+    """Sends the reader's pickled messages from a thread of its own, up to SEND_AHEAD_BYTES behind the parse.
 
     Sent from the parsing thread, a message waited whenever the writer was busy writing a batch
     (the pipe holds less than one message), and with it the parse: one core idle while the other
-    wrote. The thread pickles and writes while parsing goes on; the GIL is let go in the write.
+    wrote. The thread only writes, which lets go of the GIL, while parsing goes on. Bytes, not
+    messages, are counted: one message of rewritten 2 MB documents can hold a hundred MB.
     """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(SEND_AHEAD)
-        self.broken = False
+        self.waiting: deque[memoryview | None] = deque()  # None: the end
+        self.held = 0  # bytes waiting
+        self.changed = threading.Condition()
+        self.broken = False  # the pipe failed (the writer is gone): what waits is dropped, nothing more is taken
         self.thread = threading.Thread(target=self._send, name="specreg-reader-outbox", daemon=True)
         self.thread.start()
 
-    def put(self, message: tuple[str, Any]) -> None:
-        """Queue a message (waiting while SEND_AHEAD are queued); BrokenPipeError once the writer is gone."""
-        if self.broken:
-            raise BrokenPipeError("the writer stopped reading")
-        self.queue.put(message)
+    def put(self, data: memoryview) -> None:
+        """Queue a pickled message, waiting while SEND_AHEAD_BYTES wait; BrokenPipeError once the pipe failed."""
+        with self.changed:
+            while self.held and self.held + len(data) > SEND_AHEAD_BYTES and not self.broken:
+                self.changed.wait()
+            if self.broken:
+                raise BrokenPipeError("the writer stopped reading")
+            self.waiting.append(data)
+            self.held += len(data)
+            self.changed.notify_all()
 
     def last(self, message: tuple[str, str]) -> None:
         """Queue the message that ends the stream (an error), unless nobody is left to read it."""
-        if not self.broken:
-            self.queue.put(message)
+        try:
+            self.put(pickled(message))
+        except BrokenPipeError:
+            pass  # the writer is gone; nobody to tell
 
     def close(self) -> None:
         """Send what is queued, then close the connection."""
-        self.queue.put(None)
+        with self.changed:
+            self.waiting.append(None)
+            self.changed.notify_all()
         self.thread.join()
         self.conn.close()
 
     def _send(self) -> None:
-        while (message := self.queue.get()) is not None:
-            if self.broken:
-                continue  # the writer is gone: drain, so the parsing thread never waits on a full queue
-            try:
-                self.conn.send(message)
-            except (BrokenPipeError, OSError):
-                self.broken = True
+        while True:
+            with self.changed:
+                while not self.waiting:
+                    self.changed.wait()
+                data = self.waiting[0]  # counted until it is sent, so `put` waits for the pipe
+            if data is None:
+                return
+            if not self.broken:
+                try:
+                    self.conn.send_bytes(data)
+                except Exception:  # the writer is gone or the pipe failed: say so to `put`, and drain
+                    self.broken = True
+            with self.changed:
+                self.waiting.popleft()
+                self.held -= len(data)
+                self.changed.notify_all()
 
 
 def die_with_parent(parent: int) -> None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from itertools import chain
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from registry.ledger.history_stream import ReadJob
     from registry.ledger.options import IngestOptions
 
-# Messages (of up to 50 commits) read ahead before the job arrives: bounds the memory a reader holds
-# while the command waits (for another ingest's lock, say).
+# What a reader reads ahead before the job arrives, pickled: messages (of up to 50 commits) and bytes.
+# Bounds the memory it holds while the command waits (for another ingest's lock, say).
 READ_AHEAD = 20
+READ_AHEAD_BYTES = 32 * 2**20
+# The remembered head's file is a few hundred bytes; anything longer is not ours.
+_REMEMBERED_MAX = 4096
 # How long a dismissed reader may take to go before it is terminated (it only has to see EOF).
 _DISMISS_WAIT = 2.0
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -59,10 +62,15 @@ class Standby:
     jobs: Connection
     batches: Connection
 
-    def start(self, job: ReadJob) -> None:
-        """Give the reader its job; its batches then arrive on `batches`."""
-        self.jobs.send(job)
+    def start(self, job: ReadJob) -> bool:
+        """Give the reader its job (its batches then arrive on `batches`); False: it ended meanwhile."""
+        try:
+            self.jobs.send(job)
+        except OSError:  # BrokenPipeError: it died after `take` found it alive
+            self.dismiss()
+            return False
         self.jobs.close()
+        return True
 
     def dismiss(self) -> None:
         """Let a reader that got no job go (it sees its job pipe close), and wait for it."""
@@ -131,7 +139,7 @@ def guess(plan: Plan) -> ReadJob | None:
     repo's checked-out branch; from the remembered head when it was remembered for this repo and branch.
     """
     from registry.gitsource import SpecSource
-    from registry.ledger.history_stream import READER_BATCH, job_for
+    from registry.ledger.history_stream import for_reader, job_for
 
     options = plan.options
     with SpecSource(plan.repo) as source:
@@ -141,7 +149,7 @@ def guess(plan: Plan) -> ReadJob | None:
         if since == head:
             return None
         job = job_for(source, head, since, options.includes, options.max_file_bytes, options.batch_commits)
-    return replace(job, batch=min(job.batch, READER_BATCH))
+    return for_reader(job)
 
 
 def remember(path: Path, repo: Path, branch: str, head: str) -> None:
@@ -159,7 +167,15 @@ def remember(path: Path, repo: Path, branch: str, head: str) -> None:
 def _remembered(path: Path, repo: Path, branch: str) -> str | None:
     """The remembered head for this repo and branch; None when there is none (or it is not a sha)."""
     try:
-        record: Any = json.loads(path.read_text())
+        # Not blocking on a FIFO, nor reading a huge file: the instance folder is not the database.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            data = os.read(fd, _REMEMBERED_MAX + 1)
+        finally:
+            os.close(fd)
+        record: Any = json.loads(data) if len(data) <= _REMEMBERED_MAX else None
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("repo") != str(repo.resolve()) or record.get("branch") != branch:
@@ -180,44 +196,47 @@ def _read_ahead(plan: Plan, jobs: Connection, batches: Connection, parent: int,
         from registry.ledger import history_stream
 
         history_stream.die_with_parent(parent)
-        guessed, stream, read = _ahead(plan, jobs)
+        guessed, rest, ahead = _ahead(plan, jobs)
         try:
             job = jobs.recv()
         except (EOFError, OSError):
             return  # dismissed: the command read nothing, or ended before it knew what
         finally:
             jobs.close()
-        if stream is not None and job == guessed:
-            history_stream.serve(job, batches, chain(read, stream))
+        if rest is not None and job == guessed:
+            history_stream.serve(job, batches, ahead, rest)
         else:
-            if stream is not None:
-                stream.close()
+            if rest is not None:
+                rest.close()
             history_stream.serve(job, batches)
     except KeyboardInterrupt:
         pass  # the command was interrupted too; it says so
 
 
 def _ahead(plan: Plan, jobs: Connection) -> tuple[ReadJob | None, Generator[tuple[str, Any]] | None,
-                                                 list[tuple[str, Any]]]:
-    """Read on the guess until the job arrives or READ_AHEAD messages wait: (guess, its messages, read so far)."""
+                                                 list[memoryview]]:
+    """Read on the guess until the job arrives or the read-ahead is full: (guess, the rest of its messages,
+    the ones read, pickled)."""
     import gc
 
-    from registry.ledger.history_stream import messages
+    from registry.ledger.history_stream import messages, pickled
 
     gc.disable()  # as in history_stream.serve: what a reader allocates holds no cycles
-    read: list[tuple[str, Any]] = []
+    ahead: list[memoryview] = []
+    held = 0
     try:
         guessed = guess(plan)
         if guessed is None:
-            return None, None, read
-        stream = messages(guessed)
-        while len(read) < READ_AHEAD and not jobs.poll():
-            message = next(stream)
-            read.append(message)
+            return None, None, ahead
+        rest = messages(guessed)
+        while len(ahead) < READ_AHEAD and held < READ_AHEAD_BYTES and not jobs.poll():
+            message = next(rest)
+            ahead.append(pickled(message))
+            held += len(ahead[-1])
             if message[0] == "end":
                 break
     except Exception:
         # A guess that cannot be read (a branch or repo the real job will not name, or will and then
         # report properly) is dropped: the job is then read from the start, errors and all.
         return None, None, []
-    return guessed, stream, read
+    return guessed, rest, ahead

@@ -24,7 +24,7 @@ from repo_builder import RepoBuilder
 from registry.db import make_engine
 from registry.ledger import ingest as ingest_module
 from registry.ledger import standby
-from registry.ledger.history_stream import READER_BATCH, ReadJob
+from registry.ledger.history_stream import ReadJob, for_reader
 from registry.ledger.options import IngestOptions
 from registry.ledger.standby import Plan, guess, remember
 from registry.schema import upgrade
@@ -50,7 +50,7 @@ def _jobs_given(monkeypatch: pytest.MonkeyPatch) -> list[ReadJob]:
     real = ingest_module.parsed_history
 
     def spy(source, job, in_process):
-        given.append(replace(job, batch=min(job.batch, READER_BATCH)))
+        given.append(for_reader(job))
         return real(source, job, in_process)
 
     monkeypatch.setattr(ingest_module, "parsed_history", spy)
@@ -114,6 +114,19 @@ def test_a_remembered_head_counts_only_for_the_same_repo_and_branch_and_only_as_
     assert job is not None and job.since == (first if counts else None)
 
 
+def test_a_remembered_head_file_that_is_not_a_small_regular_file_is_not_read(tmp_path):
+    repo = RepoBuilder(tmp_path / "spec")
+    repo.commit("one", {"spec/a.md": "# A {#a}\n\nOne.\n"})
+    plan = _plan(repo, tmp_path)
+    plan.remembered.parent.mkdir(parents=True)
+    os.mkfifo(plan.remembered)  # opening it to read would wait for a writer that never comes
+    assert guess(plan).since is None
+    plan.remembered.unlink()
+    record = _record(repo=str(repo.path.resolve()), branch="main", head=repo.head(), pad="x" * 5000)
+    plan.remembered.write_text(record)
+    assert guess(plan).since is None
+
+
 # The reader is forked only while this process has one thread, and the test process may hold others
 # (another test's database clean-up, say): so what forks runs in a fresh interpreter of its own.
 _STANDING_BY = """
@@ -121,12 +134,19 @@ import multiprocessing, sys
 from pathlib import Path
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.ledger import standby
+from registry.ledger import history_stream, standby
 from registry.ledger.ingest import ingest
 from registry.ledger.options import IngestOptions
 from registry.ledger.standby import Plan
 
-url, repo, remembered, branch = sys.argv[1:]
+url, repo, remembered, branch, marker = sys.argv[1:]
+serve = history_stream.serve
+
+def noting(job, conn, ahead=(), rest=None):  # the forked reader: did it go on from its guess?
+    Path(marker).write_text(str(rest is not None))
+    serve(job, conn, ahead, rest)
+
+history_stream.serve = noting
 options = IngestOptions(branch=branch or None, batch_commits=3, reader_process_from=10**9)
 with standby.standing_by(Plan(Path(repo), options, Path(remembered))):
     assert standby.waiting() and multiprocessing.active_children()
@@ -142,11 +162,17 @@ assert not standby.waiting() and not multiprocessing.active_children()
 """
 
 
-def _standing_by(url: str, plan: Plan) -> None:
-    """In a fresh process: fork a reader on `plan`, then ingest into `url` (nothing when empty)."""
+def _standing_by(url: str, plan: Plan) -> bool | None:
+    """In a fresh process: fork a reader on `plan`, then ingest into `url` (nothing when empty).
+
+    Whether the reader went on from what it read ahead (None: it was given no job).
+    """
+    marker = plan.remembered.with_name("went-on")
+    marker.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([sys.executable, "-c", _STANDING_BY, url, str(plan.repo), str(plan.remembered),
-                           plan.options.branch or ""], capture_output=True, text=True)
+                           plan.options.branch or "", str(marker)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    return marker.read_text() == "True" if marker.exists() else None
 
 
 @pytest.mark.parametrize("hint", ["right", "wrong", "none"])
@@ -162,7 +188,7 @@ def test_a_reader_reading_ahead_gives_the_ledger_the_rows_reading_in_process_giv
         remember(plan.remembered, repo.path, "main", head)
     elif hint == "wrong":  # a head another host's ingest has since moved past
         remember(plan.remembered, repo.path, "main", earlier)
-    _standing_by(url, plan)
+    assert _standing_by(url, plan) is (hint == "right")  # with no head remembered, it guessed a first ingest
     ingest_at(clean, repo.path, HERE)
     assert ledger_rows(url) == ledger_rows(clean)
 
@@ -170,13 +196,13 @@ def test_a_reader_reading_ahead_gives_the_ledger_the_rows_reading_in_process_giv
 def test_a_reader_reading_ahead_reads_a_whole_first_ingest_as_reading_in_process_does(sqlite_url, tmp_path):
     repo = random_history(tmp_path / "spec", seed=6, commits=60)
     url, clean = sqlite_url("db"), sqlite_url("clean")
-    _standing_by(url, _plan(repo, tmp_path))
+    assert _standing_by(url, _plan(repo, tmp_path)) is True
     ingest_at(clean, repo.path, HERE)
     assert ledger_rows(url) == ledger_rows(clean)
 
 
 def test_a_reader_nobody_gives_a_job_is_dismissed_at_the_end_of_the_block(tmp_path):
-    _standing_by("", _plan(random_history(tmp_path / "spec", seed=7, commits=4), tmp_path))
+    assert _standing_by("", _plan(random_history(tmp_path / "spec", seed=7, commits=4), tmp_path)) is None
 
 
 def test_no_reader_is_forked_while_another_thread_runs_or_without_a_plan(tmp_path):
