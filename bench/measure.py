@@ -39,7 +39,7 @@ class Row:
     peak: tuple[int, int]  # MiB, the ingest process: half and all of the history
     child: tuple[int, int]  # MiB, its largest child: half and all
     command: float  # seconds, `specreg ingest` of one new commit
-    in_process: float  # seconds, the second of two one-commit ingests in one process
+    in_process: float  # seconds, the median of one-commit ingests in one process after its first
     missing: frozenset[str]  # explicit ids the generator wrote at the head that ingest does not show
     renames_found: int  # clause versions that ingest recorded as continuing another id
 
@@ -140,14 +140,14 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead) -> Row:
     base = environment()
     url, drop = database(kind, scratch)
     try:
-        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work))
+        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work), SPECREG_INSTANCE=str(work.with_name(work.name + "-half")))
         specreg(["init"], env)
         _wall, _data, half = specreg(["ingest", "--branch", "half"], env)
     finally:
         drop()
     url, drop = database(kind, scratch)
     try:
-        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work))
+        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work), SPECREG_INSTANCE=str(work.with_name(work.name + "-full")))
         specreg(["init"], env)
         wall, data, full = specreg(["ingest"], env)  # no --branch: the repo's checked-out branch
         inside = in_process(url, corpus, work)
@@ -157,4 +157,4 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead) -> Row:
         drop()
         shutil.rmtree(work, ignore_errors=True)
     return Row(corpus, kind, git, wall, data["versions"], (half[0], full[0]), (half[1], full[1]), command,
-               inside["second"], corpus.ids_at_head - set(inside["ids"]), inside["renames"])
+               inside["median"], corpus.ids_at_head - set(inside["ids"]), inside["renames"])
