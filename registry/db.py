@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -200,8 +201,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     # (A JSON column's value is serialized by psycopg in an INSERT; COPY takes its text.)
     processors = [json.dumps if postgres and isinstance(table.c[name].type, JSON)
                   else table.c[name].type.bind_processor(dialect) for name in names]
-    values = ([value if process is None else process(value) for process, value in zip(processors, (row[n] for n in names))]
-              for row in rows)
+    values = _values(rows, names, processors)
     columns = ", ".join(f'"{name}"' for name in names)  # our own table's column names, never input
     if not postgres:
         import sqlite3  # the dialect has imported it already
@@ -215,6 +215,27 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in values:
             copy.write_row(row)
+
+
+def _values(rows: Sequence[Mapping[str, Any]], names: list[str],
+            processors: Sequence[Callable[[Any], Any] | None]) -> Iterator[Sequence[Any]]:
+    """Each row's values in the order of `names`, each through its column's processor (if it has one)."""
+    # A row is picked in C; only the few columns with a processor (JSON, dates) are visited in Python,
+    # not every value of every row (a tenth of a long ingest's writing on SQLite).
+    pick = operator.itemgetter(*names)
+    processed = [(i, process) for i, process in enumerate(processors) if process is not None]
+    if len(names) == 1:
+        picked: Iterator[Sequence[Any]] = ((value,) for value in map(pick, rows))
+    else:
+        picked = map(pick, rows)
+    if not processed:
+        yield from picked
+        return
+    for values in picked:
+        row = list(values)
+        for i, process in processed:
+            row[i] = process(row[i])
+        yield row
 
 
 _WROTE = "specreg.wrote"

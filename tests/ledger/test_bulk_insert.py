@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import Table, insert, select
 
 from registry.db import bulk_insert
-from registry.models import Clause, ClauseVersion, Commit, DocumentVersion
+from registry.models import Clause, ClauseVersion, Commit, DocumentVersion, Team
 
 AWKWARD = "tab\there, new\nline, back\\slash, \\N, quote \" ' , nul-free unicode: é ☃ 𝄞, trailing\r"
 
@@ -59,3 +59,9 @@ def test_bulk_insert_of_no_rows_does_nothing(session):
     table: Table = Commit.__table__  # type: ignore[assignment]
     bulk_insert(session, table, [])
     assert session.scalars(select(Commit)).all() == []
+
+
+def test_bulk_insert_of_rows_naming_one_column_stores_each_value(session):
+    table: Table = Team.__table__  # type: ignore[assignment]
+    bulk_insert(session, table, [{"name": "editors"}, {"name": "reviewers"}])
+    assert sorted(session.scalars(select(Team.name))) == ["editors", "reviewers"]
