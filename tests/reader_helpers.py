@@ -92,7 +92,7 @@ def ledger_rows(url: str) -> dict[str, list[tuple]]:
     try:
         with session_scope(engine) as s:
             return {
-                "ledger": [tuple(s.execute(select(Ledger.head_sha, Ledger.head_seq, Ledger.includes)).one())],
+                "ledger": [tuple(r) for r in s.execute(select(Ledger.head_sha, Ledger.head_seq, Ledger.includes))],
                 "commits": [tuple(r) for r in s.execute(select(Commit.seq, Commit.sha).order_by(Commit.seq))],
                 "clauses": [tuple(r) for r in s.execute(select(ClauseRow.id, ClauseRow.key, ClauseRow.first_seq)
                                           .order_by(ClauseRow.id))],
