@@ -14,7 +14,8 @@ That holds while the earlier answer is still what it was, which is checked, not 
   covers when it was made, so a database emptied and filled again never has it);
 - ingest writes clause and document versions only at seqs after the head.
 Governance file versions are not carried: an upgrade's backfill records a file's earlier versions
-at the commits that wrote them (ingest._backfill), so they are read whole each time (a few rows).
+at the commits that wrote them (ingest._backfill, audited as `ingest.backfill`, which moves the
+standing event but leaves the kept answer's event in the chain), so they are read whole each time (a few rows).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import newest_standing, still_in_chain
 from registry.db import has_written
+from registry.ledger.carry import still_live
 from registry.models import ClauseVersion, Commit, DocumentVersion, GovernanceFileVersion
 
 _KEEP = 4  # databases (one answer each: the report is always about the head)
@@ -94,8 +96,7 @@ def _carried(session: Session, base: _Kept) -> tuple[tuple[int, ...], str] | Non
                           .order_by(Commit.seq)).all()
     # Checked after the new commits are read: a rewrite committed in between (PostgreSQL reads each
     # statement's own snapshot) then shows here, rather than new commits laid over set-aside ones.
-    holds = session.execute(select(exists().where(Commit.seq == base.seq, Commit.sha == base.sha, Commit.live),
-                                   still_in_chain(*base.event))).one()
+    holds = session.execute(select(still_live(base.seq, base.sha), still_in_chain(*base.event))).one()
     if not all(holds):
         return None
     return (base.seqs + tuple(seq for seq, _sha in new), new[-1].sha) if new else (base.seqs, base.sha)

@@ -13,7 +13,7 @@ That holds while the earlier point's rows are still what they were, which is che
   chain's hashes cover when each event was made, so a database dropped and filled again, as tests do,
   never has it);
 - ingest writes only at seqs after the head, so nothing is ever added at or before a point already read.
-Carrying is bounded (`CARRY_LIMIT` commits); a point further on, or before every kept one, is read whole.
+Carrying is bounded (`ledger.carry.CARRY_LIMIT` commits); a point further on, or before every kept one, is read whole.
 """
 from __future__ import annotations
 
@@ -22,20 +22,20 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import Text, cast, exists, func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import newest_standing, still_in_chain
 from registry.db import has_written
+from registry.ledger.carry import may_carry, still_live
 from registry.ledger.refs import Point
-from registry.models import ClauseVersion, Commit
+from registry.models import ClauseVersion
 
 # key, title, document, parent lineage, attributes as JSON text, characters of the text, the version's
 # id, whether its text has a footnote reference (read only)
 Row = tuple[str, str, str, int | None, str, int, int, bool]
 FOOTNOTE = "[^"  # how a footnote reference starts: a clause cites an evaluation prompt only with one
 
-CARRY_LIMIT = 200  # commits: past this, one read of every lineage costs less than the versions between
 _KEEP = 4  # points kept (the head and a few before it, per database)
 
 
@@ -89,9 +89,9 @@ def forget() -> None:
 
 
 def _bases(database: str, seq: int) -> list[_Kept]:
-    """The kept points of this database at or before `seq` within CARRY_LIMIT commits, nearest first."""
+    """The kept points of this database at or before `seq` that may be carried to it (`may_carry`), nearest first."""
     with _lock:
-        near = [k for k in _kept if k.database == database and 0 <= seq - k.seq <= CARRY_LIMIT]
+        near = [k for k in _kept if k.database == database and may_carry(k.seq, seq)]
     return sorted(near, key=lambda k: -k.seq)
 
 
@@ -114,7 +114,7 @@ def _carried(session: Session, base: _Kept, point: Point) -> dict[int, Row] | No
     # Checked after the versions are read: a rewrite committed in between (PostgreSQL reads each
     # statement's own snapshot) then shows here, rather than rows from before it under the new point.
     holds = session.execute(select(
-        exists().where(Commit.seq == base.seq, Commit.sha == base.sha, Commit.live),
+        still_live(base.seq, base.sha),
         still_in_chain(*base.event))).one()
     return rows if all(holds) else None
 

@@ -6,14 +6,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import chain_origin, kept_while_standing
 from registry.db import KeptAnswers
 from registry.errors import BadRequest
-from registry.history.carried import CARRY_LIMIT
 from registry.history.queries import VersionState, changed_states, current_ids, outline_at
+from registry.ledger.carry import may_carry, still_live
 from registry.ledger.refs import Point, head_point, iso, resolve
 from registry.models import Commit, Tag
 
@@ -168,12 +168,12 @@ def _current(session: Session, old: Point, new: Point) -> tuple[ChangelogEntry, 
 
 def _renamed(session: Session, kept: _Span, now: int) -> tuple[ChangelogEntry, ...]:
     """The kept entries under the current ids: read for the lineages written after the kept head while it
-    is live and at most CARRY_LIMIT commits back, else for every lineage."""
+    is live and near enough (`ledger.carry`), else for every lineage."""
     seq, sha = kept.head
-    ids = current_ids(session, seq) if 0 <= now - seq <= CARRY_LIMIT else None
+    ids = current_ids(session, seq) if may_carry(seq, now) else None
     # Checked after the ids are read: a rewrite committed in between (PostgreSQL reads each statement's
     # own snapshot) then shows here. A rewrite gives lineages back the ids they had at its fork.
-    if ids is None or not session.scalar(select(exists().where(Commit.seq == seq, Commit.sha == sha, Commit.live))):
+    if ids is None or not session.scalar(select(still_live(seq, sha))):
         ids = current_ids(session)
     entries = list(kept.entries)
     for cid, key in ids.items():  # after a push, a few: not every entry

@@ -234,7 +234,8 @@ def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Prob
     A database ingested before a watcher existed (frameworks.toml's, say) would otherwise record an
     existing file only when a commit next changed it. Each such watcher sees every earlier change
     of its unseen files, oldest first, as if it had ridden along, and finishes; the warnings go to a
-    run of their own. Nothing happens when every watcher has recorded its files, or none was ingested.
+    run of their own, and an `ingest.backfill` audit event names the files. Nothing happens when every
+    watcher has recorded its files, or none was ingested.
     """
     if not ledger.head_sha:  # nothing ingested
         return []
@@ -276,6 +277,11 @@ def _backfill(session: Session, source: SpecSource, ledger: Ledger) -> list[Prob
                     w.on_file(commit, seqs[commit.sha], ch.path, blobs.get(blob, b"") if blob else None)
     for w, _unseen in watchers:
         w.finish()
+    # Audited like every other change a kept answer may read: these versions sit at earlier commits, where
+    # no check of a push looks (proposals.verdict_reach), so the event is what moves the answers kept under
+    # the newest standing event and the verdicts carried over pushes.
+    audit.record(session, INGEST_ACTOR, "ingest.backfill", f"branch:{ledger.branch}",
+                 new={"head": ledger.head_sha, "files": paths})
     for run in runs:
         run.row.head_after, run.row.status, run.row.finished_at = ledger.head_sha, DONE, utcnow()
     session.flush()

@@ -87,6 +87,14 @@ def head_point(session: Session) -> Point:
     return _head(session)[0]
 
 
+def ingested_head(session: Session) -> Point | None:
+    """`head_point`, None before the first ingest (a new instance's pages ask before any)."""
+    try:
+        return head_point(session)
+    except SchemaError:  # raised only for the missing head
+        return None
+
+
 def _head(session: Session) -> tuple[Point, Commit]:
     """The head point and its commit, read once per transaction: a changelog or a diff resolves two
     refs and the as-of point, and each asked for the head."""

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from registry.audit.events import newest_on, newest_standing
 from registry.db import KeptAnswers, has_written
-from registry.ledger.refs import head_point
+from registry.ledger.refs import ingested_head
 from registry.models import Proposal
 from registry.proposals import verdict_inputs
 from registry.proposals.verdict import Verdict, head_reach, verdict
@@ -57,11 +57,13 @@ def _subject(number: int) -> str:
 def verdicts(session: Session, proposals: Sequence[Proposal]) -> dict[int, Verdict]:
     """Each proposal's verdict, by number: as `verdict()` gives it now, computed again only when an
     input has changed since this process last computed it."""
+    if not proposals:  # nothing to judge (a new instance's header badge, before any ingest: no head to ask)
+        return {}
     event = None if has_written(session) else newest_standing(session)
-    if event is None:  # fresh anyway (a session that wrote), or nothing to key on yet: spare the key queries
+    point = None if event is None else ingested_head(session)
+    if event is None or point is None:  # fresh anyway (a session that wrote), or nothing to key on yet
         verdict_inputs.load(session, proposals)
         return {p.id: verdict(session, p) for p in proposals}
-    point = head_point(session)
     head = (point.seq, point.sha)
     on = newest_on(session, [_subject(p.id) for p in proposals])
     keys: dict[int, Key] = {p.id: (p.id, p.state, p.revision, on.get(_subject(p.id))) for p in proposals}

@@ -12,7 +12,9 @@ an earlier head still holds at a later one when, checked rather than assumed:
 - the standing audit event newest then is still in this database's chain (a database emptied and filled
   again, or restored to another history, never has it), and every standing event after it is an
   ingest's (no account, role, password or assignment changed);
-- no OWNERS.toml version was recorded after it (which also names and renames people and teams);
+- no OWNERS.toml version was recorded after it (which also names and renames people and teams); a
+  governance file's versions recorded at earlier commits (an upgrade's `ingest._backfill`: OWNERS.toml,
+  policy.toml) come with an `ingest.backfill` event, which is not a push;
 - none of the versions written after it, up to the new head, is of a lineage it read or carries an id
   it looked up.
 """
@@ -24,12 +26,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import standing_after, still_in_chain
-from registry.history.carried import CARRY_LIMIT
+from registry.ledger.carry import may_carry, still_live
 from registry.ledger.ingest import INGEST_ACTOR
-from registry.models import ClauseVersion, Commit, OwnersVersion
+from registry.models import ClauseVersion, OwnersVersion
 
 # The standing events an ingest records that may leave a verdict as it was (its commits are checked);
-# a rewrite's (`ingest.rewrite`) never does.
+# a rewrite's (`ingest.rewrite`) and a backfill's (`ingest.backfill`) never do.
 PUSHES = ("ingest", "ingest.tags")
 
 
@@ -57,14 +59,14 @@ class Pushed:
 def pushed_since(session: Session, head: tuple[int, str], event: tuple[int, str], now: int) -> Pushed | None:
     """What the commits after `head` up to seq `now` wrote, when only pushes came since `head` and the
     audit `event` newest then (see above); None when a verdict judged at `head` may no longer hold."""
-    if not 0 <= now - head[0] <= CARRY_LIMIT:
+    if not may_carry(head[0], now):
         return None
     v = ClauseVersion
     written = session.execute(select(v.clause_id, v.key).where(v.seq > head[0], v.seq <= now, v.live).distinct()).all()
     # Checked after the versions are read: a rewrite committed in between (PostgreSQL reads each
     # statement's own snapshot) then shows here.
     holds = session.execute(select(
-        exists().where(Commit.seq == head[0], Commit.sha == head[1], Commit.live),
+        still_live(*head),
         still_in_chain(*event),
         ~standing_after(event[0], INGEST_ACTOR, PUSHES),
         ~exists().where(OwnersVersion.seq > head[0]))).one()

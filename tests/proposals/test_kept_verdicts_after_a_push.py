@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 import pytest
 from proposal_helpers import OWNERS, RULES, STYLE, fresh_verdicts, judged_world, kept_verdicts
+from sqlalchemy import delete, select
 
 from registry.accounts.users import disable_user
 from registry.audit.events import newest_standing
 from registry.ledger.refs import head_point
+from registry.models import AuditEvent, OwnerEntry, OwnersVersion, PolicyVersion, TeamMembership
 from registry.owners.assignments import assign
 from registry.proposals import verdict_memo
 from registry.proposals.authoring import ChangeInput
@@ -132,3 +134,39 @@ def test_nothing_is_carried_from_an_audit_event_this_database_lacks(world):
     assert pushed_since(world.session, (point.seq, point.sha), (seq, digest), point.seq) is not None
     assert pushed_since(world.session, (point.seq, point.sha), (seq, "0" * 64), point.seq) is None  # another life's
     assert pushed_since(world.session, (point.seq, "0" * 40), (seq, digest), point.seq) is None  # a commit set aside
+
+
+@pytest.mark.parametrize("dropped", [OwnersVersion, PolicyVersion])
+def test_a_verdict_judged_before_a_backfill_records_a_governance_file_is_judged_again(world, dropped):
+    """As after an upgrade adds a watcher: its table has no rows, and the next ingest records the file's
+    versions at the earlier commits that wrote them (ingest._backfill), not after the kept head."""
+    made = proposals(world)
+    s = world.session
+    if dropped is OwnersVersion:
+        s.execute(delete(OwnerEntry))
+        s.execute(delete(TeamMembership))
+    s.execute(delete(dropped))
+    s.commit()
+    verdict_memo.forget()
+    before = kept(world)  # judged with no such file
+    edit_elsewhere(world)  # the ingest backfills it, then pushes a commit no verdict read
+    after = kept(world)
+    assert after == fresh(world)
+    if dropped is OwnersVersion:  # root owners (the admins) before, Grace after
+        assert approvers(before[made["privacy"]]) != approvers(after[made["privacy"]]) == [["grace@example.org"]]
+
+
+def test_a_backfill_with_no_new_commit_moves_the_kept_verdicts_too(world):
+    made = proposals(world)
+    world.session.execute(delete(OwnerEntry))
+    world.session.execute(delete(TeamMembership))
+    world.session.execute(delete(OwnersVersion))
+    world.session.commit()
+    verdict_memo.forget()
+    before = kept(world)
+    world.ingest()  # nothing new on the branch: only the backfill
+    world.session.commit()
+    event = world.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    assert (event.action, event.new["files"]) == ("ingest.backfill", ["OWNERS.toml"])
+    after = kept(world)
+    assert after == fresh(world) and approvers(after[made["privacy"]]) != approvers(before[made["privacy"]])

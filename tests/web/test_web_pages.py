@@ -240,3 +240,27 @@ def test_before_anything_is_ingested_pages_and_the_api_say_so(database_url, tmp_
     assert page.status_code == 503 and "specreg ingest" in text_of(page)
     assert api.status_code == 503 and api.get_json()["error"] == "schema_error"
     app.extensions["specreg.engine"].dispose()
+
+
+def test_before_anything_is_ingested_an_admin_still_reaches_the_user_account_and_proposal_pages(database_url, tmp_path):
+    from sqlalchemy.pool import NullPool
+
+    from registry.accounts.users import add_user
+    from registry.app import create_app
+    from registry.config import Settings
+    from registry.db import make_engine, session_scope
+
+    engine = make_engine(database_url, poolclass=NullPool)
+    with session_scope(engine, write=True) as session:  # `specreg user add`: a standing audit event, no head
+        add_user(session, None, "root@example.org", "Root", "admin", "a long passphrase", bootstrap=True)
+    engine.dispose()
+    app = create_app({"TESTING": True}, settings=Settings(database_url, tmp_path, tmp_path))
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["csrf"] = "csrf-token"
+    client.post("/login", data={"email": "root@example.org", "password": "a long passphrase",
+                                "csrf_token": "csrf-token", "next": "/account"})
+    for path in ("/admin/users", "/account", "/proposals"):  # each asks the header's review queue
+        page = client.get(path)
+        assert page.status_code == 200, (path, text_of(page)[:300])
+    app.extensions["specreg.engine"].dispose()
