@@ -104,6 +104,18 @@ def _parse_record(record: str) -> RawCommit:
     )
 
 
+def revision(value: str) -> str:
+    """`value`, which names a commit on git's command line; SourceError if git would read it as an option.
+
+    Revisions come from the database (the ledger's head, a proposal's base) and from settings, and a
+    value beginning with '-' (`--output=FILE`) would be an option to git, not a name: no branch, tag or
+    sha begins with one.
+    """
+    if value.startswith("-"):
+        raise SourceError(f"{value[:80]!r} is not a git revision (it begins with '-')")
+    return value
+
+
 def is_repository(path: str | Path) -> bool:
     """True when `path` is a repository's work tree or a bare repository (no git process starts)."""
     try:
@@ -134,7 +146,7 @@ class SpecSource:
     def resolve(self, rev: str) -> str:
         """Return the commit sha a branch, tag or sha names."""
         try:
-            return process.text(self._dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+            return process.text(self._dir, "rev-parse", "--verify", "--quiet", f"{revision(rev)}^{{commit}}")
         except GitFailed as exc:
             raise SourceError(f"unknown branch {rev!r} in {self.path}; {self._has_branches()}") from exc
 
@@ -163,15 +175,15 @@ class SpecSource:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when `ancestor` is reachable from `descendant`; False when either is not a commit in the repo."""
-        return process.succeeds(self._dir, "merge-base", "--is-ancestor", ancestor, descendant)
+        return process.succeeds(self._dir, "merge-base", "--is-ancestor", revision(ancestor), revision(descendant))
 
     def has_commit(self, sha: str) -> bool:
         """True when the object exists and is a commit."""
-        return process.succeeds(self._dir, "cat-file", "-e", f"{sha}^{{commit}}")
+        return process.succeeds(self._dir, "cat-file", "-e", f"{revision(sha)}^{{commit}}")
 
     def first_parent_shas(self, head: str) -> Iterator[str]:
         """Yield shas of head's first-parent chain, newest first."""
-        proc = process.stream(self._dir, "rev-list", "--first-parent", head)
+        proc = process.stream(self._dir, "rev-list", "--first-parent", revision(head))
         assert proc.stdout is not None
         try:
             for line in proc.stdout:
@@ -182,7 +194,7 @@ class SpecSource:
 
     def count(self, head: str, since: str | None = None) -> int:
         """Number of first-parent commits after `since` up to head."""
-        rng = f"{since}..{head}" if since else head
+        rng = f"{revision(since)}..{revision(head)}" if since else revision(head)
         return int(process.text(self._dir, "rev-list", "--first-parent", "--count", rng))
 
     def count_after(self, since: str, head: str) -> int | None:
@@ -193,7 +205,7 @@ class SpecSource:
         """
         try:
             out = process.text(self._dir, "rev-list", "--first-parent", "--left-right", "--count",
-                               f"{since}^{{commit}}...{head}")
+                               f"{revision(since)}^{{commit}}...{revision(head)}")
         except GitFailed:
             return None
         left, right = out.split()
@@ -204,7 +216,7 @@ class SpecSource:
 
         `paths`: only the commits that changed one of them, with only those changes.
         """
-        rng = f"{since}..{head}" if since else head
+        rng = f"{revision(since)}..{revision(head)}" if since else revision(head)
         proc = process.stream(self._dir, "log", "--first-parent", "-m", "--reverse", "--raw", "-z", "--no-abbrev",
                               "-M", "--no-color", f"--format={_LOG_FORMAT}", rng, "--", *paths)
         assert proc.stdout is not None
@@ -229,7 +241,7 @@ class SpecSource:
 
         A merge counts against its first parent and a rename as a delete and an add, as `log` gives them to ingest."""
         out = process.text(self._dir, "log", "--first-parent", "-m", "--reverse", "--no-renames", "--name-only",
-                           "-z", "--no-color", "--format=%x01%H", head, "--", *paths)
+                           "-z", "--no-color", "--format=%x01%H", revision(head), "--", *paths)
         found: list[tuple[str, str]] = []
         for record in out.split("\x01"):
             sha, *names = [part.strip("\n") for part in record.split("\0")]
@@ -253,7 +265,7 @@ class SpecSource:
     def trailers(self, head: str, key: str) -> list[tuple[str, str]]:
         """(commit, value) for every `key:` trailer on head's first-parent history, oldest first."""
         out = process.text(self._dir, "log", "--first-parent", "--reverse",
-                           f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x01)%x00", head)
+                           f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x01)%x00", revision(head))
         found: list[tuple[str, str]] = []
         parts = out.split("\0")
         for sha, values in zip(parts[0::2], parts[1::2]):
@@ -265,7 +277,7 @@ class SpecSource:
     def ref_messages(self, ref: str, every_parent: bool = False) -> list[tuple[str, str]]:
         """(commit, message) of every commit on a ref's first-parent history (`every_parent`: its whole
         history, each commit after all its children), newest first; [] when it does not exist."""
-        if not process.succeeds(self._dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+        if not process.succeeds(self._dir, "rev-parse", "--verify", "--quiet", f"{revision(ref)}^{{commit}}"):
             return []
         walk = "--topo-order" if every_parent else "--first-parent"
         out = process.text(self._dir, "log", walk, "--format=%H%x00%B%x01", ref, "--")
@@ -289,7 +301,7 @@ class SpecSource:
         if not paths:
             return set()
         try:
-            out = process.run(self._dir, "ls-tree", "-z", "--name-only", "--full-tree", f"{commit}^{{commit}}",
+            out = process.run(self._dir, "ls-tree", "-z", "--name-only", "--full-tree", f"{revision(commit)}^{{commit}}",
                               "--", *paths)
         except GitFailed:
             return None
@@ -300,6 +312,6 @@ class SpecSource:
         if "\n" not in commit + path:  # (cat-file reads one name a line)
             return self._blobs.read_named(f"{commit}:{path}")
         try:
-            return process.run(self._dir, "show", f"{commit}:{path}")
+            return process.run(self._dir, "show", f"{revision(commit)}:{path}")
         except GitFailed:
             return None
