@@ -106,20 +106,21 @@ def read_batches(source: SpecSource, job: ReadJob) -> Generator[list[CommitDocs]
 def parsed_history(source: SpecSource, job: ReadJob, in_process: bool) -> Iterator[Iterator[list[CommitDocs]]]:
     """The batches of `read_batches`, read here or in a reader process (stopped on leaving).
 
-    The reader process is the one waiting on standby (see `standby`) when the command started one,
-    else one forked or spawned now.
+    A reader the command started on standby (see `standby`) reads the job, however short: it is
+    already there and may have read it ahead. Else `in_process` says whether to read here or in a
+    reader process started now.
     """
-    if in_process:
+    small = for_reader(job)
+    waiting = standby.take()
+    if waiting is not None and waiting.start(small):
+        receiver, process = waiting.batches, waiting.process
+    elif in_process:
         batches = read_batches(source, job)
         try:
             yield batches
         finally:
             batches.close()
         return
-    small = for_reader(job)
-    waiting = standby.take()
-    if waiting is not None and waiting.start(small):
-        receiver, process = waiting.batches, waiting.process
     else:
         receiver, process = _started(small)
     try:

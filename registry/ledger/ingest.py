@@ -13,7 +13,7 @@ from registry.audit import events as audit
 from registry.db import lock_writer
 from registry.errors import ConfigError
 from registry.gitsource import RawCommit, SpecSource
-from registry.ledger import hooks, standby
+from registry.ledger import hooks
 from registry.ledger.commit_applier import CommitApplier
 from registry.ledger.documents import CommitDocs
 from registry.ledger.history_stream import job_for, parsed_history
@@ -211,8 +211,7 @@ def ingest(session: Session, source: SpecSource, options: IngestOptions = Ingest
         total = source.count(head, since)
     job = replace(job, since=since)
     # The reader starts first: it reads the first batch while this process loads the ledger state.
-    in_process = total < options.reader_process_from and not standby.waiting()
-    with parsed_history(source, job, in_process) as batches:
+    with parsed_history(source, job, in_process=total < options.reader_process_from) as batches:
         watchers = [make(session, run.warn) for make in hooks.installed()]
         if rewritten:
             for w in watchers:

@@ -15,6 +15,6 @@ class IngestOptions:
     similarity: float = DEFAULT_SIMILARITY
     max_file_bytes: int = 2_000_000
     batch_commits: int = 500
-    # From this many new commits on, reading and parsing run in a second process (see history_stream),
-    # unless the command line already started one (see standby): then it reads any run.
+    # From this many new commits on, reading and parsing run in a second process (see history_stream);
+    # one the command line already started (see standby) reads any run.
     reader_process_from: int = 1000
