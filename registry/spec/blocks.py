@@ -340,9 +340,22 @@ def scan(lines: list[str]) -> ScanResult:
     return _Scanner(lines).run()
 
 
-def scan_to_open_end(lines: list[str]) -> tuple[ScanResult, bool]:
-    """Scan, and say whether a block is still open at the end that a following line could join
-    (a quote or list item, a fence, indented code or an HTML block)."""
+def opens_atx_heading(line: str) -> bool:
+    """Whether a line at the top level (not in a container or block) is an ATX heading."""
+    return _ATX.match(line.expandtabs(4) if "\t" in line else line) is not None
+
+
+def scan_to_open_end(lines: list[str]) -> tuple[ScanResult, bool, bool]:
+    """Scan, and say how the scan ends: (result, open, settled).
+
+    `open`: a block is still open that a following line could join (a quote or list item, a fence,
+    indented code or an HTML block). `settled`: nothing at all is open, not even a paragraph or a
+    run of link reference definitions, and the last line is blank or starts a block of its own (a
+    definition above it could not have read on past it into a title), so a following line begins
+    whatever it begins on its own.
+    """
     scanner = _Scanner(lines)
     result = scanner.run()
-    return result, bool(scanner.stack) or scanner.leaf in ("fence", "code", "html")
+    still_open = bool(scanner.stack) or scanner.leaf in ("fence", "code", "html")
+    last = lines[-1].expandtabs(4) if lines and "\t" in lines[-1] else lines[-1] if lines else ""
+    return result, still_open, not scanner.stack and scanner.leaf is None and not scanner._is_lazy(last)

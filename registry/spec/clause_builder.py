@@ -159,7 +159,7 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     old clause began, the same headings are open after it, the same ids inside it); False means a
     check failed and the caller must build the document the ordinary way. When only the old
     clauses after the window cannot be reused, they are rebuilt from `rest(line)`: the region
-    starts of the new version from that (unchanged, ATX) line on.
+    starts of the new version from that unchanged line on (where a fresh scan may begin).
     """
     start, old_end, delta = window
     new_end = old_end + delta
@@ -177,8 +177,9 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     reusable = (
         old[k1].start == old_end
         # The suffix starts with a heading that closes every open heading at its level or deeper,
-        # so only the shallower ones must match for its parents and derived ids to be the same.
-        and _shallower(b.stack, old[k1].level) == _shallower(stack_after(old[:k1]), old[k1].level)
+        # so only the shallower ones must match for its parents and derived ids to be the same; a
+        # rule marker's paragraph (level 0) closes none, so every open heading must match.
+        and _shallower(b.stack, old[k1].level or 7) == _shallower(stack_after(old[:k1]), old[k1].level or 7)
         and not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before...
         and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
     )

@@ -12,7 +12,7 @@ from typing import overload
 from registry.spec.blocks import Heading, scan
 from registry.spec.clause_builder import Clause as Clause  # re-exported: a parse is made of these
 from registry.spec.clause_builder import ClauseBuilder, ParseWarning, Start, build_with_window
-from registry.spec.rescan import Window, atx_lines, rescan
+from registry.spec.rescan import Window, fresh_lines, rescan
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
@@ -29,7 +29,8 @@ class ParsedDocument:
     clauses: tuple[Clause, ...]
     warnings: tuple[ParseWarning, ...] = field(default=())
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    atx: list[int] | None = field(default=None, repr=False, compare=False)  # for the next re-scan
+    # where a fresh scan may begin (`rescan.fresh_lines`), for the next version's re-scan
+    fresh: list[int] | None = field(default=None, repr=False, compare=False)
     # (k0, j1, k1): clauses [:k0] and [j1:] are the previous parse's [:k0] and [k1:], unchanged
     reused: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
     serial: int = field(default_factory=lambda: next(_SERIALS), repr=False, compare=False)
@@ -107,7 +108,7 @@ def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
             stop: int | None = None) -> list[Start] | None:
     """Region starts: top-level headings and rule markers, in order.
 
-    With `stop` (a window that ends at the ATX heading on line `stop`), a marker still waiting for
+    With `stop` (a window that ends at line `stop`, where a fresh scan begins), a marker still waiting for
     the block it labels cannot be decided here, so the answer is None and the caller scans it all.
     """
     final = stop is None or stop >= len(lines)
@@ -158,7 +159,7 @@ def _window_starts(lines: list[str], w: Window) -> list[Start] | None:
 
 
 def _starts_from(lines: list[str], at: int) -> list[Start]:
-    """Region starts from line `at` (an ATX heading, where a fresh scan may begin) to the end."""
+    """Region starts from line `at` (where a fresh scan may begin, see `rescan.fresh_lines`) to the end."""
     rest = scan(lines[at:])
     headings = [Heading(h.line + at, h.end + at, h.level, h.text, h.setext) for h in rest.headings]
     return _starts(lines, headings, [p + at for p in rest.paragraphs])
@@ -168,10 +169,10 @@ def _narrowed(reused: tuple[int, int, int], old: Sequence[Clause], new: Sequence
               delta: int) -> tuple[int, int, int]:
     """`reused` without the clauses at either end of the window that came out as they were.
 
-    The window runs between unchanged ATX headings, which can be far apart (a chapter of rule
-    markers under one heading), so most of its clauses are often the old ones: a clause equal to
-    the old one in every field (its start and end lines moved by `delta` after the edit) is reused
-    too, and whoever reads the parse (the reader process's wire, ingest) skips it.
+    The window runs between unchanged lines where a clause begins and a fresh scan may begin, which
+    can be far apart, so some of its clauses may be the old ones: a clause equal to the old one in
+    every field (its start and end lines moved by `delta` after the edit) is reused too, and whoever
+    reads the parse (the reader process's wire, ingest) skips it.
     """
     k0, j1, k1 = reused
     while k0 < j1 and k0 < k1 and new[k0] == old[k0]:
@@ -194,13 +195,13 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
         lines.pop()
     builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
     window = None
-    if previous is not None and previous.atx is not None:
-        window = rescan(previous.lines, previous.atx, {c.start for c in previous.clauses}, lines)
+    if previous is not None and previous.fresh is not None:
+        window = rescan(previous.lines, previous.fresh, {c.start for c in previous.clauses}, lines)
     starts = _window_starts(lines, window) if window is not None else None
     if previous is not None and window is not None and starts is not None and \
             build_with_window(builder, starts, previous.clauses, previous.warnings,
                               (window.start, window.old_end, window.delta), lambda at: _starts_from(lines, at)):
-        atx, reused = window.atx, builder.reused
+        fresh, reused = window.fresh, builder.reused
         if reused is not None:
             reused = _narrowed(reused, previous.clauses, builder.clauses, len(lines) - len(previous.lines))
         base = previous.serial if reused is not None else None
@@ -208,8 +209,8 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
         reused = base = None
         builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
         result = scan(lines)
-        atx = atx_lines(result)
+        fresh = fresh_lines(result, lines)
         everything = _starts(lines, result.headings, result.paragraphs)
         builder.add(everything, 0, len(everything))
-    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), atx, reused,
+    return ParsedDocument(path, tuple(builder.clauses), tuple(builder.warnings), tuple(lines), fresh, reused,
                           base=base)

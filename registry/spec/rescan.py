@@ -1,7 +1,7 @@
 """Re-scan only the window of a new document version that changed since the previous one.
 
-Pure: the block scanner (`blocks`) runs over the lines between two unchanged ATX headings and
-gives what a full scan gives there.
+Pure: the block scanner (`blocks`) runs over the lines between two unchanged lines where a fresh
+scan may begin, and gives what a full scan gives there.
 """
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from itertools import compress, count, islice
 from operator import ne
 
-from registry.spec.blocks import ScanResult, scan_to_open_end
+from registry.spec.blocks import ScanResult, opens_atx_heading, scan_to_open_end
+
+# A paragraph line that begins with one of these may be a link title that a definition on the line
+# before takes in, depending on lines after it: no fresh scan begins there.
+_TITLE_OPENERS = ("\"", "'", "(")
 
 
 @dataclass
@@ -18,19 +22,28 @@ class Window:
     """A re-scan of only what changed: new lines [start, old_end + delta) were scanned afresh.
 
     Lines before `start` are unchanged; new line `i + delta` is old line `i` for `i >= old_end`.
-    `scan` holds the window's events (lines relative to `start`); `atx` every ATX heading line.
+    `scan` holds the window's events (lines relative to `start`); `fresh` every line of the new
+    version where a fresh scan may begin (see `fresh_lines`).
     """
 
     start: int
     old_end: int
     delta: int
     scan: ScanResult
-    atx: list[int]
+    fresh: list[int]
 
 
-def atx_lines(result: ScanResult) -> list[int]:
-    """The lines of document-level ATX headings (where a fresh scan may safely begin)."""
-    return [h.line for h in result.headings if not h.setext]
+def fresh_lines(result: ScanResult, lines: Sequence[str], offset: int = 0) -> list[int]:
+    """Lines where a fresh scan may begin (offset by `offset`): document-level ATX headings and paragraph starts.
+
+    Before either, nothing is open (no container, no fence, no HTML block, no paragraph), so a scan
+    that begins there finds what a scan of the whole document finds. A paragraph start that a link
+    title could begin on is left out: whether the definition above takes it in depends on the lines
+    after it (`lines` holds the scanned lines, from `offset`).
+    """
+    heads = [h.line for h in result.headings if not h.setext]
+    paras = [p for p in result.paragraphs if not lines[p].lstrip(" ").startswith(_TITLE_OPENERS)]
+    return [n + offset for n in sorted(heads + paras)] if paras else [n + offset for n in heads]
 
 
 def _common_prefix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
@@ -44,27 +57,29 @@ def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
     return next(compress(count(), map(ne, islice(reversed(a), limit), reversed(b))), min(limit, len(a), len(b)))
 
 
-def rescan(old_lines: Sequence[str], old_atx: Sequence[int], restarts: Container[int],
+def rescan(old_lines: Sequence[str], old_fresh: Sequence[int], restarts: Container[int],
            lines: Sequence[str]) -> Window | None:
     """Scan only the window of a new version that differs from the old one; None: scan it all.
 
-    After a document-level ATX heading the scanner's state is always clean (no containers, no
-    open block), so a fresh scan can begin at one (`restarts` are the lines where a clause began,
-    so no rule marker reaches across). The window ends at an unchanged ATX heading, provided the
-    window leaves the state clean (no container, fence or HTML block that would swallow the
-    heading).
+    The window begins and ends at lines of the old version where a fresh scan may begin
+    (`old_fresh`, see `fresh_lines`) and where a clause began (`restarts`, so no rule marker reaches
+    across). It ends there only if the window leaves nothing open that the line would join: for an
+    ATX heading, no container, fence or HTML block (a heading ends a paragraph); for a paragraph
+    start, nothing at all.
     """
     n_old, n_new = len(old_lines), len(lines)
     limit = min(n_old, n_new)
     # A line-by-line walk from each end: edits are small, and it stops at the first difference.
     prefix = _common_prefix(old_lines, lines, limit)
     suffix = _common_suffix(old_lines, lines, limit - prefix)
-    start = max((h for h in old_atx if h < prefix and h in restarts), default=0)
-    old_end = min((h for h in old_atx if h >= n_old - suffix and h > start and h in restarts), default=n_old)
+    start = max((h for h in old_fresh if h < prefix and h in restarts), default=0)
+    old_end = min((h for h in old_fresh if h >= n_old - suffix and h > start and h in restarts), default=n_old)
     delta = n_new - n_old
-    result, still_open = scan_to_open_end(list(lines[start:old_end + delta]))
-    if old_end < n_old and still_open:
+    window = list(lines[start:old_end + delta])
+    result, still_open, settled = scan_to_open_end(window)
+    if old_end < n_old and (still_open or not (settled or opens_atx_heading(old_lines[old_end]))):
         return None
-    atx = [h for h in old_atx if h < start] + [h + start for h in atx_lines(result)]
-    atx += [h + delta for h in old_atx if h >= old_end]
-    return Window(start, old_end, delta, result, atx)
+    fresh = [h for h in old_fresh if h < start] + fresh_lines(result, window, start)
+    fresh += [h + delta for h in old_fresh if h >= old_end]
+    return Window(start, old_end, delta, result, fresh)
+

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.spec import rescan as rescan_module
 from registry.spec.clause_builder import shifted
 from registry.spec.parser import parse, parse_heading, slugify
 
@@ -160,6 +161,7 @@ DOC_LINES = st.sampled_from([
     "", "", "text", "more text", "# H {#h}", "## H2", "### H3 {#h3 authority=user}", "## Dup {#h}",
     "~~~", "```", "- item", "  ```", "> quote", "===", "---", "r[x.y]", "r[x.z]", "    code", "#### H4",
     "<!-- c -->", "<!--", "-->", "<div>", "</div>", "<pre>", "</pre>", "[a]: /url", '"title"', "> [!NOTE]",
+    '"open', 'close"',
 ])
 
 
@@ -180,6 +182,25 @@ def test_parsing_with_the_previous_version_gives_the_same_result_as_a_full_parse
         assert list(incremental.clauses[j1:]) == shifted(previous.clauses[k1:], len(insert) - (len(lines[at:at + drop])))
 
 
+EDIT = st.tuples(st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=3),
+                 st.lists(DOC_LINES, max_size=4))
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(DOC_LINES, max_size=30), st.lists(EDIT, min_size=2, max_size=6))
+def test_a_chain_of_windowed_parses_gives_what_full_parses_give_at_every_version(lines, edits):
+    # Ingest parses each version against the previous version's parse, itself often windowed: the
+    # lines where a fresh scan may begin and the clause starts carry over from window to window.
+    previous = parse("d.md", "\n".join(lines))
+    for at, drop, insert in edits:
+        at = min(at, len(lines))
+        lines = lines[:at] + insert + lines[at + drop:]
+        text = "\n".join(lines)
+        windowed, full = parse("d.md", text, previous), parse("d.md", text)
+        assert (windowed.clauses, windowed.warnings, windowed.fresh) == (full.clauses, full.warnings, full.fresh)
+        previous = windowed
+
+
 def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
     text = "".join(f"## Rule {n} {{#r{n}}}\n\nBody {n}.\n\n" for n in range(10))
     previous = parse("d.md", text)
@@ -191,8 +212,8 @@ def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous
 
 
 def test_a_windowed_parse_takes_over_the_unchanged_rules_around_an_edit_under_one_heading():
-    # One heading over many rule markers: the re-scan runs from the heading to the end, but only the
-    # edited rule is new; the rules after it moved down a line and are taken over too.
+    # One heading over many rule markers: the re-scan runs between the markers around the edit, and
+    # only the edited rule is new; the rules after it moved down a line and are taken over too.
     text = "# Chapter {#ch}\n\n" + "".join(f"r[ch.{n}]\nRule {n} says this.\n\n" for n in range(12))
     previous = parse("d.md", text)
     edited = parse("d.md", text.replace("Rule 5 says this.", "Rule 5 says this\nand more."), previous)
@@ -200,6 +221,28 @@ def test_a_windowed_parse_takes_over_the_unchanged_rules_around_an_edit_under_on
     assert [c.key for c in edited.clauses[k0:j1]] == ["ch.5"] and (k0, k1) == (6, 7)
     assert edited.clauses == parse("d.md", text.replace("Rule 5 says this.", "Rule 5 says this\nand more.")).clauses
     assert list(edited.clauses[j1:]) == shifted(previous.clauses[k1:], 1)
+
+
+def test_an_edit_among_rule_markers_rescans_only_the_lines_between_the_markers_around_it(monkeypatch):
+    text = "# Chapter {#ch}\n\n" + "".join(f"r[ch.{n}]\nRule {n} says this.\n\n" for n in range(200))
+    previous = parse("d.md", text)
+    scanned: list[int] = []
+    real = rescan_module.scan_to_open_end
+    monkeypatch.setattr(rescan_module, "scan_to_open_end", lambda lines: scanned.append(len(lines)) or real(lines))
+    edited = parse("d.md", text.replace("Rule 150 says this.", "Rule 150 says that."), previous)
+    assert scanned == [3]  # the marker, the edited line and the blank line after it, of 602
+    assert edited.clauses == parse("d.md", text.replace("Rule 150 says this.", "Rule 150 says that.")).clauses
+
+
+def test_a_rule_marker_after_a_heading_inserted_above_it_gets_that_heading_as_parent_in_a_windowed_parse():
+    # The window ends at the marker's paragraph, which closes no heading: every open heading must
+    # match for the rules after it to be taken over.
+    old = "# A\n\ntext\n\nr[x]\nbody\n\n## B\n"
+    new = "# A\n\ntext\n\n## New\n\nr[x]\nbody\n\n## B\n"
+    windowed = parse("d.md", new, parse("d.md", old))
+    assert [(c.key, c.parent) for c in windowed.clauses] == [("d:a", None), ("d:a.new", "d:a"), ("x", "d:a.new"),
+                                                             ("d:a.b", "d:a")]
+    assert windowed.clauses == parse("d.md", new).clauses
 
 
 def test_a_rule_marker_after_an_html_comment_labels_the_heading_after_it():
