@@ -1,8 +1,9 @@
 """Turn one commit's changed documents into clause versions: identity matching and change sets."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
@@ -44,11 +45,21 @@ class CommitApplier:
         self._keys_seen: set[tuple[int, str]] = set()
         self._created: set[int] = set()  # lineages this run started
         self._clean: dict[str, bool] = {}  # path -> its last applied version kept every id as written
+        # A hook a watcher leaves as the base class's does nothing: not calling it saves a call per
+        # watcher per commit (and per change, for `watches`) on a long history.
+        self._told = [(w, _overrides(w, "on_commit"), _overrides(w, "watches")) for w in self.watchers]
+        self._readers: dict[str, tuple[IngestWatcher, ...]] = {}  # path -> watchers that watch it
 
     def watched_blobs(self, commit: RawCommit) -> list[str]:
         """Blob shas of the files this commit changed that a watcher reads, in order."""
-        return [c.new_blob for c in commit.changes
-                if c.new_blob and c.status != "D" and any(w.watches(c.path) for w in self.watchers)]
+        return [c.new_blob for c in commit.changes if c.new_blob and c.status != "D" and self._watching(c.path)]
+
+    def _watching(self, path: str) -> tuple[IngestWatcher, ...]:
+        """The watchers that watch `path` (`watches` depends on the path alone, so it is asked once a path)."""
+        found = self._readers.get(path)
+        if found is None:
+            found = self._readers[path] = tuple(w for w, _told, reads in self._told if reads and w.watches(path))
+        return found
 
     def apply(self, docs: CommitDocs, seq: int, blobs: Mapping[str, bytes]) -> None:
         """Record the commit and a version for every clause it changed; tell the watchers.
@@ -66,12 +77,16 @@ class CommitApplier:
         for e in edits:
             if e.unreadable is not None:
                 self._unreadable(seq, e)
-        for w in self.watchers:
-            w.on_commit(commit, seq)
-            for ch in commit.changes:
-                if ch.status == "R" and ch.old_path and w.watches(ch.old_path):
-                    w.on_file(commit, seq, ch.old_path, None)
-                if w.watches(ch.path):
+        watched = [(ch, self._watching(ch.old_path) if ch.status == "R" and ch.old_path else (),
+                    self._watching(ch.path)) for ch in commit.changes]
+        watched = [t for t in watched if t[1] or t[2]]
+        for w, told, _reads in self._told:
+            if told:
+                w.on_commit(commit, seq)
+            for ch, old_readers, readers in watched:
+                if w in old_readers:
+                    w.on_file(commit, seq, cast(str, ch.old_path), None)
+                if w in readers:
                     blob = ch.new_blob if ch.status != "D" else None  # None: the file is gone
                     w.on_file(commit, seq, ch.path, blobs.get(blob, b"") if blob else None)
 
@@ -115,7 +130,7 @@ class CommitApplier:
         for cid in sorted(before - kept):
             last = state.last(cid)
             if last is not None and not last.removed:
-                self._version(cid, seq, last._replace(removed=True), None)
+                self._version(cid, seq, last._replace(removed=True), last)
 
     def _arrivals(self, sha: str, edits: list[DocEdit], doc_keys: dict[str, dict[str, str]],
                   assigned: dict[str, int]) -> list[tuple[DocEdit, ParsedClause]]:
@@ -216,26 +231,32 @@ class CommitApplier:
         # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
         # document's previous version cannot have changed: skip building its state (the hot path).
         # With clauses kept, the window's previous clauses are enough: the rest are the kept ones.
-        prev = {c.key: c for c in _previous_window(e)}
+        prev = {c[0]: c for c in _previous_window(e)}
         ids: list[int] = []
+        add, before, last, path = ids.append, prev.get, self.state.last, e.path
+        clean = True  # every id kept as written (`local` maps every kept clause's id to itself)
         for c in e.todo:
-            cid = assigned[local[c.key]]
-            ids.append(cid)
-            p = prev.get(c.key)
-            if p is not None and c.key in stayed and (c.parent is None or c.parent in stayed) \
+            key, parent_key = c[0], c[5]
+            written = local[key]
+            if written != key:
+                clean = False
+            cid = assigned[written]
+            add(cid)
+            p = before(key)
+            if p is not None and key in stayed and (parent_key is None or parent_key in stayed) \
                     and p[:6] == c[:6]:
                 continue
-            parent = assigned.get(local.get(c.parent, c.parent)) if c.parent else None
-            new = ClauseState(local[c.key], c.title, tuple(sorted(c.attributes)), c.body, e.path, parent, c.level)
-            old = self.state.last(cid)
+            parent = assigned.get(local.get(parent_key, parent_key)) if parent_key else None
+            attributes = c.attributes if len(c.attributes) < 2 else tuple(sorted(c.attributes))
+            new = _clause_state((written, c.title, attributes, c.body, path, parent, c.level, False))
+            old = last(cid)
             if new != old:
-                self._version(cid, seq, new, old.key if old is not None and old.key != new.key else None)
+                self._version(cid, seq, new, old)
         current = self.state.doc_clauses.get(e.path)
         if e.kept and current is not None and e.parsed is not None and e.parsed.reused is not None:
             k0, _, k1 = e.parsed.reused
             ids = current[:k0] + ids + current[k1:]
-        # `local` maps every kept clause's id to itself, so only the window's can differ
-        self._clean[e.path] = all(local[c.key] == c.key for c in e.todo)
+        self._clean[e.path] = clean
         if e.parsed is not None and current == ids and e.path not in self.state.unreadable:
             return  # same clauses in the same order: no new document version needed
         self.state.unreadable.discard(e.path)  # read again: its new version says so
@@ -251,16 +272,17 @@ class CommitApplier:
         self.rows.documents.append({"path": e.path, "seq": seq, "blob_sha": e.blob, "clause_ids": ids,
                                     "deleted": False, "abandoned": False, "unreadable": e.unreadable})
 
-    def _version(self, cid: int, seq: int, new: ClauseState, previous_key: str | None) -> None:
-        changes = changes_between(self.state.last(cid), new)
+    def _version(self, cid: int, seq: int, new: ClauseState, old: ClauseState | None) -> None:
+        """Buffer the lineage's version `new` (`old`: its last state), unless nothing changed."""
+        changes = changes_between(old, new)
         if not changes:
             return
         self.rows.versions.append({
             "clause_id": cid, "seq": seq, "key": new.key, "title": new.title,
-            "attributes": dict(new.attributes), "body": new.body, "body_hash": new.body_hash,
-            "document": new.document, "parent_id": new.parent_id, "level": new.level,
-            "changes": ",".join(changes), "previous_key": previous_key, "removed": new.removed,
-            "abandoned": False,
+            "attributes": dict(new.attributes) if new.attributes else {}, "body": new.body,
+            "body_hash": new.body_hash, "document": new.document, "parent_id": new.parent_id, "level": new.level,
+            "changes": ",".join(changes), "previous_key": old.key if old is not None and old.key != new.key else None,
+            "removed": new.removed, "abandoned": False,
         })
         self.state.remember(cid, new)
         self.versions_written += 1
@@ -278,6 +300,15 @@ class CommitApplier:
         self.rows = _Rows()
         for w in self.watchers:
             w.finish()
+
+
+# A ClauseState from its eight fields without the Python call ClauseState() makes (once per changed clause)
+_clause_state = cast(Callable[[tuple[Any, ...]], ClauseState], partial(tuple.__new__, ClauseState))
+
+
+def _overrides(watcher: IngestWatcher, hook: str) -> bool:
+    """True when the watcher's class replaces the base class's `hook` (which does nothing)."""
+    return getattr(type(watcher), hook) is not getattr(IngestWatcher, hook)
 
 
 def _previous_window(e: DocEdit) -> Sequence[ParsedClause]:

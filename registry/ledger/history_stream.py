@@ -14,11 +14,12 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from registry.errors import SourceError
 from registry.gitsource import RawCommit, SpecSource
@@ -336,6 +337,11 @@ class _Encoder:
         return e.path, (e.blob, p.serial, p.reused, p.base, body), previous
 
 
+# A wire tuple as a Clause without a Python call per clause (Clause._make is one): tuples of the
+# right length are all the encoder sends.
+_clause = cast(Callable[[tuple[Any, ...]], Clause], partial(tuple.__new__, Clause))
+
+
 class _Decoder:
     def __init__(self) -> None:
         self.latest: dict[str, ParsedDocument] = {}  # path -> the last parse received for it
@@ -360,10 +366,10 @@ class _Decoder:
                 assert have is not None
                 k0, _, k1 = reused
                 tail = have.clauses[k1:]
-                window = tuple(map(Clause._make, body[1]))
+                window = tuple(map(_clause, body[1]))
                 clauses = have.clauses[:k0] + window + (tuple(shifted(tail, body[2])) if body[2] else tail)
             else:
-                clauses = tuple(map(Clause._make, body[1]))
+                clauses = tuple(map(_clause, body[1]))
             parsed = ParsedDocument(path, clauses, reused=reused, serial=serial, base=base)
         self.latest[path] = parsed
         return DocEdit(path, parsed, blob, previous)

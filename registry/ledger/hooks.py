@@ -26,7 +26,10 @@ class IngestWatcher:
         self.warn = warn  # warn(commit_sha, path, message, line=None)
 
     def watches(self, path: str) -> bool:
-        """True for paths whose content this watcher wants at every commit that changes them."""
+        """True for paths whose content this watcher wants at every commit that changes them.
+
+        The answer must depend on the path alone: ingest asks once per path and remembers it.
+        """
         return False
 
     def recorded(self) -> dict[str, ColumnElement[bool]]:

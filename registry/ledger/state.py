@@ -40,24 +40,24 @@ def _state(v: ClauseVersion | None) -> ClauseState | None:
 
 
 def changes_between(old: ClauseState | None, new: ClauseState) -> list[str]:
-    """The kinds of change from old to new, in a fixed order; empty when nothing changed."""
+    """The kinds of change from old to new, in a fixed order (CHANGE_ORDER); empty when nothing changed."""
     if new.removed:
         return ["removed"]
-    found: set[str] = set()
-    if old is None or old.removed:
-        found.add("added")
-    if old is not None:
-        if old.key != new.key:
-            found.add("renamed")
-        if (old.document, old.parent_id, old.level) != (new.document, new.parent_id, new.level):
-            found.add("moved")
-        if old.title != new.title:
-            found.add("title")
-        if old.attributes != new.attributes:
-            found.add("attributes")
-        if old.body != new.body:
-            found.add("body")
-    return [c for c in CHANGE_ORDER if c in found]
+    if old is None:
+        return ["added"]
+    # Appended in CHANGE_ORDER's order ("removed" cannot follow): one list, no set to sort (once per version).
+    found = ["added"] if old.removed else []
+    if old.key != new.key:
+        found.append("renamed")
+    if old.document != new.document or old.parent_id != new.parent_id or old.level != new.level:
+        found.append("moved")
+    if old.title != new.title:
+        found.append("title")
+    if old.attributes != new.attributes:
+        found.append("attributes")
+    if old.body != new.body:
+        found.append("body")
+    return found
 
 
 @dataclass

@@ -52,7 +52,20 @@ class Candidate:
 
 def words(c: Candidate) -> list[str]:
     """The tokens similarity is measured on: title and body words, lowercased."""
-    return _WORD.findall(f"{c.title}\n{c.body}".lower())
+    return _WORD.findall(_text(c))
+
+
+def _text(c: Candidate) -> str:
+    return f"{c.title}\n{c.body}".lower()
+
+
+def _words(c: Candidate, tokenized: dict[str, list[str]]) -> list[str]:
+    """`words(c)`, split once per distinct text (the lists are shared: never changed in place)."""
+    text = _text(c)
+    found = tokenized.get(text)
+    if found is None:
+        found = tokenized[text] = _WORD.findall(text)
+    return found
 
 
 def similarity(a: Sequence[str], b: Sequence[str], floor: float = 0.0) -> float:
@@ -203,8 +216,9 @@ def match_renames(
     a deleted one it merely resembles a little. Ties are broken by new id, then old id.
     """
     pairs, taken = _file_moves(gone, arrived, file_renames or {})
-    rest_gone = {g.key: words(g) for g in gone if g.key not in taken}  # one text per id: the last
-    rest_new = [(a.key, words(a)) for a in arrived if a.key not in pairs]
+    tokenized: dict[str, list[str]] = {}  # a renamed clause's text is often its gone twin's: split once
+    rest_gone = {g.key: _words(g, tokenized) for g in gone if g.key not in taken}  # one text per id: the last
+    rest_new = [(a.key, _words(a, tokenized)) for a in arrived if a.key not in pairs]
     if not rest_gone or not rest_new or threshold > 1:
         return pairs
     if threshold <= 0:  # every pair qualifies, nothing can be pruned
