@@ -10,7 +10,8 @@ The shapes (bench/corpus/): `generated`, 5,000 commits over 120 small documents;
 language reference in mdBook (1,850 commits on master, ~3,000 `r[...]` rule markers, some after
 HTML comments, waves of id renames, large files); `single_file`, one 270 KB document with
 footnoted examples and six releases. Prints one table: git's read (one `git log --raw` pass + one
-`git cat-file --batch`), Specreg's full ingest (CLI, database writes included), the ratio, peak
+`git cat-file --batch`) and Specreg's full ingest (CLI, database writes included), each the median
+of `--runs` runs (every run's ingest time is listed below the table), the ratio, peak
 memory for half and all of the history (the ingest process, and its largest child), one new commit
 by `specreg ingest` and inside an already running process, and the explicit ids the generator wrote
 at the head that ingest does not show.
@@ -104,11 +105,16 @@ def main() -> int:
     parser.add_argument("--commits", type=int, help="commits of the generated shape (default 5000)")
     parser.add_argument("--documents", type=int, help="documents of the generated shape (default 120)")
     parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="git reads and full ingests per shape and backend; the table gives each one's median "
+                             "(default 3)")
     args = parser.parse_args()
     names = [s.strip() for s in args.shapes.split(",") if s.strip()]
     unknown = [s for s in names if s not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s) {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     if args.repo:
         corpora = [external(args.repo)]
     else:
@@ -122,12 +128,16 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for c in corpora:
-            read = min((git_read(c.path, c.branch) for _ in range(3)), key=lambda g: g.seconds)
+            # The same statistic on both sides: the median of `--runs` reads and of `--runs` full ingests.
+            reads = sorted((git_read(c.path, c.branch) for _ in range(args.runs)), key=lambda g: g.seconds)
+            read = reads[len(reads) // 2]
             print(describe(c, read.seconds, read.blobs, read.bytes), flush=True)
             for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-                rows.append(measure(c, kind, Path(tmp), read))
+                rows.append(measure(c, kind, Path(tmp), read, args.runs))
     print()
     print(table(rows))
+    print("\nfull ingest, each run: " + "; ".join(f"{r.corpus.shape} {r.backend} "
+                                                + ", ".join(f"{w:.2f}" for w in r.fulls) for r in rows))
     for r in rows:
         if r.missing:
             templated = len(r.missing & r.corpus.templated_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -34,7 +35,8 @@ class Row:
     corpus: Corpus
     backend: str
     git: GitRead
-    full: float  # seconds, `specreg ingest` of the whole history
+    full: float  # seconds, `specreg ingest` of the whole history: the median of `runs` runs
+    fulls: tuple[float, ...]  # each run's seconds
     versions: int
     peak: tuple[int, int]  # MiB, the ingest process: half and all of the history
     child: tuple[int, int]  # MiB, its largest child: half and all
@@ -132,8 +134,12 @@ def in_process(url: str, corpus: Corpus, repo: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead) -> Row:
-    """Full ingest (half and all of the history), then one new commit in a process and by command."""
+def _nothing() -> None:
+    """No database to drop yet."""
+
+
+def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead, runs: int = 3) -> Row:
+    """Full ingest (half of the history, then all of it `runs` times), then one new commit in a process and by command."""
     work = scratch / f"{corpus.shape}-{kind}"
     shutil.copytree(corpus.path, work)
     add_half_branch(work, corpus.branch, corpus.commits)
@@ -145,16 +151,23 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead) -> Row:
         _wall, _data, half = specreg(["ingest", "--branch", "half"], env)
     finally:
         drop()
-    url, drop = database(kind, scratch)
+    walls: list[float] = []
+    drop = _nothing
     try:
-        env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work), SPECREG_INSTANCE=str(work.with_name(work.name + "-full")))
-        specreg(["init"], env)
-        wall, data, full = specreg(["ingest"], env)  # no --branch: the repo's checked-out branch
+        for n in range(runs):  # each into an empty database of its own; the last one goes on below
+            drop()
+            url, drop = database(kind, scratch)
+            env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work),
+                       SPECREG_INSTANCE=str(work.with_name(f"{work.name}-full{n}")))
+            specreg(["init"], env)
+            wall, data, full = specreg(["ingest"], env)  # no --branch: the repo's checked-out branch
+            walls.append(wall)
         inside = in_process(url, corpus, work)
         add_commit(work, corpus.branch, corpus.edit_path, 3)
         command = specreg(["ingest"], env)[0]
     finally:
         drop()
         shutil.rmtree(work, ignore_errors=True)
-    return Row(corpus, kind, git, wall, data["versions"], (half[0], full[0]), (half[1], full[1]), command,
+    return Row(corpus, kind, git, statistics.median(walls), tuple(walls), data["versions"], (half[0], full[0]),
+               (half[1], full[1]), command,
                inside["median"], corpus.ids_at_head - set(inside["ids"]), inside["renames"])

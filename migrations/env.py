@@ -29,10 +29,10 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
-# Backend-specific search objects that no model describes (revisions 0004, 0005): SQLite's FTS5
-# table and its shadow tables, PostgreSQL's generated tsvector column and its GIN index.
-# Autogenerate must not drop them.
-_UNMODELLED = ("clause_search", "ix_clause_versions_search", "search_vector")
+# Backend-specific search objects that no model describes (revisions 0004, 0005, 0027): SQLite's FTS5
+# table and its shadow tables, PostgreSQL's tsvector column, its GIN index and the partial index of
+# rows not indexed yet. Autogenerate must not drop them.
+_UNMODELLED = ("clause_search", "ix_clause_versions_search", "ix_clause_versions_unindexed", "search_vector")
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -42,6 +42,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from registry.backup.archive import TableInfo
 from registry.errors import BadArchive
+from registry.history.search_index import SEARCH_VECTOR
 
 BATCH = 1000
 
@@ -60,8 +61,9 @@ def reflect(conn: Connection) -> list[Table]:
 
 
 def columns(table: Table) -> list[Column[Any]]:
-    """The columns a backup carries: all but generated ones (PostgreSQL's search vector), which follow the rest."""
-    return [c for c in table.columns if c.computed is None]
+    """The columns a backup carries: all but derived ones (PostgreSQL's search vector, refilled after a restore)."""
+    return [c for c in table.columns if c.computed is None and not (table.name == "clause_versions"
+                                                                    and c.name == SEARCH_VECTOR)]
 
 
 def kind(column: Column[Any]) -> str:

@@ -109,14 +109,17 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     """Ingest new commits of the branch, committing after each batch."""
     from registry.cli.progress import ProgressBar
     from registry.gitsource import SpecSource
+    from registry.history.search_index import BackgroundFiller
     from registry.ledger import standby
     from registry.ledger.ingest import ingest
 
     repo = args.repo or ctx.settings.repo
     options = _options(args, ctx.settings)
     bar = ProgressBar("ingest", enabled=not ctx.json)
-    with SpecSource(repo) as source, ctx.session(write=True) as session:
-        report = ingest(session, source, options, progress=bar, checkpoint=session.commit)
+    # PostgreSQL: the search vectors of each committed batch are parsed while the next one is applied.
+    with SpecSource(repo) as source, BackgroundFiller(ctx.engine) as filler, ctx.session(write=True) as session:
+        filler.serve(session)
+        report = ingest(session, source, options, progress=bar, checkpoint=lambda: filler.checkpoint(session))
     bar.finish()
     if report.head and report.branch:
         standby.remember(_remembered_head(ctx.settings), Path(repo), report.branch, report.head)

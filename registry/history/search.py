@@ -1,7 +1,7 @@
 """Use case: full-text search over clause ids, titles and text, now or across past versions.
 
 One function hides the backends: SQLite matches the FTS5 table `clause_search`, PostgreSQL the
-stored tsvector column `search_vector` that revision 0005 indexes with GIN. Both get the same
+tsvector column `search_vector` (filled by `search_index`, GIN-indexed). Both get the same
 query semantics: every word must match, the last one as a prefix (so a half-typed word still
 finds), stop words are dropped and words are stemmed.
 """
@@ -24,7 +24,7 @@ from registry.models import Clause, ClauseVersion, Commit
 MAX_QUERY = 200
 MAX_TERMS = 12
 SNIPPET = 180
-# PostgreSQL: a stored, GIN-indexed tsvector of id, title and text (revision 0005).
+# PostgreSQL: a GIN-indexed tsvector of id, title and text, written by search_index (revisions 0005, 0027).
 PG_DOCUMENT = "clause_versions.search_vector"
 _WORD = re.compile(r"[^\W_]+")
 # PostgreSQL's English stop words: dropped on both backends so a query means the same on each.

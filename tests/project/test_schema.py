@@ -156,3 +156,32 @@ def test_migration_0022_gives_every_existing_token_full_rights(database_url):
     with Session(engine) as s:
         assert s.scalars(select(ApiToken.scope)).all() == ["full"]
     engine.dispose()
+
+
+def test_migration_0027_keeps_every_search_vector_and_downgrading_generates_them_again(database_url, tmp_path):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite keeps its FTS5 table")
+    from repo_builder import RepoBuilder
+    from sqlalchemy import text
+
+    from registry.db import session_scope
+    from registry.gitsource import SpecSource
+    from registry.history.search_index import PG_VECTOR
+    from registry.ledger.ingest import ingest
+
+    generated = text("SELECT attgenerated FROM pg_attribute WHERE attrelid = 'clause_versions'::regclass "
+                     "AND attname = 'search_vector'")
+    unfilled = text(f"SELECT count(*) FROM clause_versions WHERE search_vector IS DISTINCT FROM ({PG_VECTOR})")
+    engine = make_engine(database_url)
+    repo = RepoBuilder(tmp_path / "spec")
+    repo.commit("one", {"spec/a.md": "# A {#a}\n\nOne rule.\n\n## B {#b}\n\nAnother.\n"})
+    with session_scope(engine, write=True) as s, SpecSource(repo.path) as source:
+        ingest(s, source)
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0026")
+    with engine.connect() as conn:
+        assert (conn.scalar(generated), conn.scalar(unfilled)) == ("s", 0)  # generated, stored
+    assert upgrade(engine) == ("0026", head_revision())
+    with engine.connect() as conn:
+        assert (conn.scalar(generated), conn.scalar(unfilled)) == ("", 0)  # plain, every value kept
+    engine.dispose()
