@@ -27,9 +27,17 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    if op.get_bind().dialect.name == "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
         return
-    op.execute(f"ALTER TABLE clause_versions ALTER COLUMN {SEARCH_VECTOR} DROP EXPRESSION")
+    if (bind.dialect.server_version_info or (13,)) >= (13,):
+        op.execute(f"ALTER TABLE clause_versions ALTER COLUMN {SEARCH_VECTOR} DROP EXPRESSION")
+    else:  # PostgreSQL 12 has no DROP EXPRESSION: a plain column, filled again
+        op.execute("DROP INDEX ix_clause_versions_search")
+        op.execute(f"ALTER TABLE clause_versions DROP COLUMN {SEARCH_VECTOR}")
+        op.execute(f"ALTER TABLE clause_versions ADD COLUMN {SEARCH_VECTOR} tsvector")
+        op.execute(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR}")
+        op.execute(f"CREATE INDEX ix_clause_versions_search ON clause_versions USING gin ({SEARCH_VECTOR})")
     op.execute(f"CREATE INDEX ix_clause_versions_unindexed ON clause_versions (id) WHERE {SEARCH_VECTOR} IS NULL")
 
 
