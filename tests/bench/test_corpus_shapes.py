@@ -159,3 +159,16 @@ def test_reference_ids_stay_as_short_as_a_real_references(ref: Corpus):
     # previous one wrote 300-character ids, which PostgreSQL's 255-character key column refuses.
     assert max(len(i) for i in ref.ids_at_head) <= 100
     assert max(i.count(".") for i in ref.ids_at_head) <= 5
+
+
+def test_bench_timeline_times_a_real_ingest_s_phases_from_inside_the_command(ref: Corpus, tmp_path: Path):
+    # The instrumented seams (the reader's batches, applying a commit, writing a batch) still exist.
+    from bench.timeline import PHASES, one_run, table
+
+    figures = one_run(ref.path, "sqlite", tmp_path)
+    assert {key for key, _label in PHASES} <= set(figures)  # a reader process read it: every phase is there
+    assert 0 < figures["imported"] < figures["asked"] <= figures["got"] < figures["end"]
+    assert figures["apply"] > 0 and figures["write"] > 0 and figures["waits"] >= 0
+    assert figures["apply"] + figures["write"] < figures["end"]
+    assert figures["cpu_writer"] > 0 and figures["cpu_children"] > 0
+    assert table([("reference", "sqlite", [figures])]).splitlines()[1].startswith("reference   sqlite")
