@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
@@ -99,10 +100,13 @@ class CommitApplier:
         # Clauses that stay in their document keep their lineage first, so that a newcomer with the
         # same id elsewhere is the duplicate, never the clause that was already there.
         stayed: set[str] = set()
+        windows: dict[str, list[int | None]] = {}
         for e in edits:
-            e.todo, e.kept = self._reusable(e)
+            e.todo, e.kept, window = self._reusable(e)
+            if window is not None:
+                windows[e.path] = window
             if e.kept:  # unchanged clauses the parser took from the previous version: known lineages
-                keys = [key for key, _ in e.kept]
+                keys = list(map(_key, e.kept))
                 doc_keys[e.path].update(zip(keys, keys))
                 assigned.update(e.kept)
                 stayed.update(keys)
@@ -125,7 +129,7 @@ class CommitApplier:
                 self._set_key(cid, key, seq)
             assigned[key] = cid
         for e in edits:
-            self._document(seq, e, doc_keys[e.path], assigned, stayed)
+            self._document(seq, e, doc_keys[e.path], assigned, stayed, windows.get(e.path))
         kept = set(assigned.values())
         for cid in sorted(before - kept):
             last = state.last(cid)
@@ -157,20 +161,39 @@ class CommitApplier:
                     assigned[key] = -1  # placeholder until renames are matched
         return arrivals
 
-    def _reusable(self, e: DocEdit) -> tuple[Sequence[ParsedClause], list[tuple[str, int]]]:
-        """(clauses to work through, (id, lineage) of clauses unchanged since the last applied version).
+    def _reusable(self, e: DocEdit) -> tuple[Sequence[ParsedClause], list[tuple[str, int]], list[int | None] | None]:
+        """(clauses to work through, (id, lineage) of clauses unchanged since the last applied version,
+        the lineage of each clause of the parser's window that is unchanged, None for the others).
 
         Only when the last applied version of this document is the parser's previous one and its
-        ids were all kept as written (no duplicate renamed), so the state lines up clause for clause.
+        ids were all kept as written (no duplicate renamed), so the state lines up clause for clause
+        (no window: nothing lines up). A window clause that reads as the previous version's clause
+        of its id (parent included) is unchanged: its id still names the same lineage in this
+        document, as it did for the previous version, so it keeps it like the clauses around the window.
         """
         parsed, ids = e.parsed, self.state.doc_clauses.get(e.path)
-        if parsed is None or parsed.reused is None or e.previous is None or parsed.base != e.previous.serial \
-                or not self._clean.get(e.path) or ids is None or len(ids) != len(e.previous.clauses):
-            return e.clauses, []
+        previous = e.previous
+        if parsed is None or parsed.reused is None or previous is None or parsed.base != previous.serial \
+                or not self._clean.get(e.path) or ids is None or len(ids) != len(previous.clauses):
+            return e.clauses, [], None
         k0, j1, k1 = parsed.reused
-        kept = list(zip([c.key for c in parsed.clauses[:k0]], ids[:k0]))
-        kept += zip([c.key for c in parsed.clauses[j1:]], ids[k1:])
-        return parsed.clauses[k0:j1], kept
+        new, old = parsed.clauses, previous.clauses
+        kept = list(zip(map(_key, new[:k0]), ids[:k0]))
+        at = {c[0]: m for m, c in enumerate(old[k0:k1], k0)}  # the previous window's clauses by id
+        todo: list[ParsedClause] = []
+        window: list[int | None] = []
+        for c in new[k0:j1]:
+            m = at.get(c[0])
+            # id, title, attributes, body, level, parent (`is`: the reader sends an unchanged clause as
+            # a reference to the previous one)
+            if m is not None and (old[m] is c or old[m][:6] == c[:6]):
+                kept.append((c[0], ids[m]))
+                window.append(ids[m])
+            else:
+                todo.append(c)
+                window.append(None)
+        kept += zip(map(_key, new[j1:]), ids[k1:])
+        return todo, kept, window
 
     def _new_lineage(self, key: str, seq: int) -> int:
         """Start a lineage for a genuinely new clause."""
@@ -227,7 +250,7 @@ class CommitApplier:
             ) is None
 
     def _document(self, seq: int, e: DocEdit, local: dict[str, str], assigned: dict[str, int],
-                  stayed: set[str]) -> None:
+                  stayed: set[str], window: list[int | None] | None) -> None:
         # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
         # document's previous version cannot have changed: skip building its state (the hot path).
         # With clauses kept, the window's previous clauses are enough: the rest are the kept ones.
@@ -253,9 +276,10 @@ class CommitApplier:
             if new != old:
                 self._version(cid, seq, new, old)
         current = self.state.doc_clauses.get(e.path)
-        if e.kept and current is not None and e.parsed is not None and e.parsed.reused is not None:
+        if window is not None and current is not None and e.parsed is not None and e.parsed.reused is not None:
             k0, _, k1 = e.parsed.reused
-            ids = current[:k0] + ids + current[k1:]
+            worked = iter(ids)  # the lineages of `todo`, in window order
+            ids = current[:k0] + [cid if cid is not None else next(worked) for cid in window] + current[k1:]
         self._clean[e.path] = clean
         if e.parsed is not None and current == ids and e.path not in self.state.unreadable:
             return  # same clauses in the same order: no new document version needed
@@ -303,6 +327,7 @@ class CommitApplier:
 
 
 # A ClauseState from its eight fields without the Python call ClauseState() makes (once per changed clause)
+_key = itemgetter(0)  # a clause's id, in C (map over every kept clause)
 _clause_state = cast(Callable[[tuple[Any, ...]], ClauseState], partial(tuple.__new__, ClauseState))
 
 
