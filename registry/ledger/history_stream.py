@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -330,8 +330,8 @@ class _Encoder:
         if p.serial == sent:
             body: tuple[Any, ...] = ("same",)
         elif p.reused is not None and e.previous is not None and p.base == e.previous.serial == sent:
-            k0, j1, _ = p.reused
-            body = ("delta", [tuple(c) for c in p.clauses[k0:j1]], len(p.lines) - len(e.previous.lines))
+            k0, j1, k1 = p.reused
+            body = ("delta", _window(p.clauses[k0:j1], e.previous.clauses, k0, k1), len(p.lines) - len(e.previous.lines))
         else:
             body = ("full", [tuple(c) for c in p.clauses])
         return e.path, (e.blob, p.serial, p.reused, p.base, body), previous
@@ -340,6 +340,41 @@ class _Encoder:
 # A wire tuple as a Clause without a Python call per clause (Clause._make is one): tuples of the
 # right length are all the encoder sends.
 _clause = cast(Callable[[tuple[Any, ...]], Clause], partial(tuple.__new__, Clause))
+
+
+def _window(clauses: Sequence[Clause], previous: Sequence[Clause], k0: int, k1: int) -> list[Any]:
+    """The re-scanned clauses as they travel: most read as before, so those go as a reference.
+
+    A clause the same as the previous parse's clause of its id goes as that clause's index; one
+    only moved up or down goes as (index, line shift); any other as its tuple. Unchanged clauses
+    were most of a window's bytes on the reference shape (its edits touch clauses here and there).
+    """
+    at = {c[0]: m for m, c in enumerate(previous[k0:k1], k0)}  # ids are unique in a parse
+    out: list[Any] = []
+    for c in clauses:
+        m = at.get(c[0])
+        if m is not None:
+            old = previous[m]
+            if old == c:
+                out.append(m)
+                continue
+            shift = c[6] - old[6]
+            if c[7] - old[7] == shift and old[:6] == c[:6] and old[8:] == c[8:]:
+                out.append((m, shift))
+                continue
+        out.append(tuple(c))
+    return out
+
+
+def _received_clause(wire: Any, previous: Sequence[Clause]) -> Clause:
+    """A clause of a re-scanned window from `_window`'s form, against the parse it refers to."""
+    if type(wire) is int:
+        return previous[wire]
+    if len(wire) == 2:
+        old, shift = previous[wire[0]], wire[1]
+        return _clause((old[0], old[1], old[2], old[3], old[4], old[5], old[6] + shift, old[7] + shift, old[8],
+                        old[9]))
+    return _clause(wire)
 
 
 class _Decoder:
@@ -366,7 +401,7 @@ class _Decoder:
                 assert have is not None
                 k0, _, k1 = reused
                 tail = have.clauses[k1:]
-                window = tuple(map(_clause, body[1]))
+                window = tuple(_received_clause(x, have.clauses) for x in body[1])
                 clauses = have.clauses[:k0] + window + (tuple(shifted(tail, body[2])) if body[2] else tail)
             else:
                 clauses = tuple(map(_clause, body[1]))

@@ -19,6 +19,7 @@ from registry.ledger import documents as doc_edits
 from registry.ledger import history_stream
 from registry.ledger.history_stream import ReadJob, parsed_history, read_batches
 from registry.ledger.options import IngestOptions
+from registry.spec.clause_builder import Clause
 from registry.spec.specfiles import SpecFiles
 
 HERE = IngestOptions(batch_commits=3, reader_process_from=10**9)
@@ -59,6 +60,18 @@ def test_the_wire_form_rebuilds_every_parse_and_its_previous_version(tmp_path, s
                     assert (a.parsed and a.parsed.reused, a.parsed and a.parsed.base) == \
                         (b.parsed and b.parsed.reused, b.parsed and b.parsed.base)
                     assert (a.previous and a.previous.serial) == (b.previous and b.previous.serial)
+
+
+def test_a_window_sends_clauses_that_read_as_before_as_references_and_the_writer_rebuilds_them():
+    old = [Clause("a", "A", (), "one", 2, None, 0, 3, False, ("a",)),
+           Clause("b", "B", (("k", "v"),), "two", 3, "a", 3, 6, True, ("a", "b")),
+           Clause("c", "C", (), "three", 3, "a", 6, 9, False, ("a", "c"))]
+    new = [old[0], old[1]._replace(body="two, longer\nnow"), old[2]._replace(start=7, end=10)]
+    wire = history_stream._window(new, old, 0, 3)
+    assert wire == [0, tuple(new[1]), (2, 1)]  # the same clause, a changed one, one a line lower
+    got = [history_stream._received_clause(w, old) for w in wire]
+    assert got == new and all(type(c) is Clause for c in got)
+    assert got[0] is old[0]  # the writer sees an unchanged clause as the very same one
 
 
 def test_a_spawned_reader_process_reads_the_same_history(databases, demo, monkeypatch):
