@@ -401,7 +401,8 @@ class _Decoder:
                 assert have is not None
                 k0, _, k1 = reused
                 tail = have.clauses[k1:]
-                window = tuple(_received_clause(x, have.clauses) for x in body[1])
+                held = have.clauses  # an index (most clauses) is looked up here, without a call
+                window = tuple([held[x] if type(x) is int else _received_clause(x, held) for x in body[1]])
                 clauses = have.clauses[:k0] + window + (tuple(shifted(tail, body[2])) if body[2] else tail)
             else:
                 clauses = tuple(map(_clause, body[1]))
