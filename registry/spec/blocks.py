@@ -78,7 +78,7 @@ def _list_marker(rest: str) -> tuple[int, bool, bool] | None:
     after = rest[marker_end:]
     if not after.strip():
         return marker_end + 1, True, ordered_not_one
-    spaces = _indent(after)
+    spaces = len(after) - len(after.lstrip(" "))
     if spaces >= 5:
         spaces = 1  # content is indented code; the item's width counts one space
     return marker_end + spaces, False, ordered_not_one
@@ -98,21 +98,32 @@ class _Scanner:
         self.paragraphs: list[int] = []
 
     def run(self) -> ScanResult:
-        stack, full, paragraphs = self.stack, self._line, self.paragraphs  # both only ever changed in place
+        stack, paragraphs = self.stack, self.paragraphs  # both only ever changed in place
+        full, shortcut = self._line, self._shortcut
         for i, raw in enumerate(self.lines):
             # Fast paths for the common top-level lines; everything else takes the full route.
             leaf = self.leaf
-            if stack or leaf in _SLOW_LEAVES:
-                if not stack:
-                    if leaf == "fence":
-                        # Inside a top-level fence (most of a reference's slow lines: code examples)
-                        # only a line whose first non-space character is the fence's can close it.
-                        if raw.lstrip(" ")[:1] == self.fence[0]:
-                            self._close_fence(raw.expandtabs(4) if "\t" in raw else raw)
-                        continue
-                    if leaf == "ref" and i < self.ref_end:
+            if stack:
+                if not shortcut(i, raw):
+                    full(i, raw.expandtabs(4) if "\t" in raw else raw)
+            elif leaf in _SLOW_LEAVES:
+                # At the top level there are no containers to match: what `_line` does, without it.
+                if leaf == "fence":
+                    # Inside a top-level fence (most of a reference's slow lines: code examples)
+                    # only a line whose first non-space character is the fence's can close it.
+                    if raw.lstrip(" ")[:1] == self.fence[0]:
+                        self._close_fence(raw.expandtabs(4) if "\t" in raw else raw)
+                    continue
+                line = raw.expandtabs(4) if "\t" in raw else raw
+                if leaf == "html":
+                    if (not line.strip()) if self.html >= 6 else ends_on(self.html, line):
+                        self.leaf = None
+                    continue
+                if leaf == "ref":
+                    if i < self.ref_end:
                         continue  # a line of a top-level definition, already measured
-                full(i, raw.expandtabs(4) if "\t" in raw else raw)
+                    self.leaf = None
+                self._open_blocks(i, line, True)
             elif not raw or raw.isspace():
                 self.leaf = None
             elif raw[:1] in _PLAIN_FAST:
@@ -129,9 +140,54 @@ class _Scanner:
             elif raw[0] in "`~" and (m := _fence_open(raw)):
                 self.leaf = "fence"  # opens at the first column, even inside a paragraph
                 self.fence = (m.group(1)[0], len(m.group(1)), 0)
-            else:
-                full(i, raw.expandtabs(4) if "\t" in raw else raw)
+            elif not shortcut(i, raw):
+                self._open_blocks(i, raw.expandtabs(4) if "\t" in raw else raw, True)  # `_line`, no containers
         return ScanResult(self.headings, self.paragraphs)
+
+    def _shortcut(self, i: int, raw: str) -> bool:
+        """Take one of the commonest container lines as the full route would, without it; False: not one.
+
+        A blank line under open containers, and `> text` or `- text` at the first column (in a
+        reference, most of the lines that touch a container).
+        """
+        stack, leaf = self.stack, self.leaf
+        if leaf == "ref" and i < self.ref_end:
+            return False
+        if not raw or raw.isspace():
+            if not stack or (leaf is not None and leaf != "para"):
+                return False
+            matched = 0  # only list items that hold something take a blank line; a quote never does
+            for c in stack:
+                if c.kind == "quote" or not c.has_content:
+                    break
+                matched += 1
+            del stack[matched:]
+            self.leaf = None
+            return True
+        first = raw[0]
+        if raw[1:2] != " " or raw[2:3] not in _PLAIN_FAST:
+            return False
+        if first == ">" and stack and stack[0].kind == "quote":
+            if len(stack) > 1 or leaf == "fence" or leaf == "html":
+                return False
+            stack[0].has_content = True  # the quote goes on, its text a paragraph's
+            if leaf != "para":
+                self._start_para(i, (raw.expandtabs(4) if "\t" in raw else raw)[2:], 1)
+            return True
+        if first == ">":
+            kind, width = "quote", 0
+        elif first in "-+*":
+            kind, width = "item", 2
+        else:
+            return False
+        if not stack and leaf is not None and leaf != "para":
+            return False
+        # A first-column marker matches no open container (an item's content is indented), so they
+        # all end, and it opens one new container whose text starts a paragraph.
+        stack[:] = [_Container(kind, width, True)]
+        self.leaf = None
+        self._start_para(i, (raw.expandtabs(4) if "\t" in raw else raw)[2:], 1)
+        return True
 
     def _match_containers(self, rest: str) -> tuple[int, str]:
         matched = 0
@@ -200,11 +256,13 @@ class _Scanner:
         ind = len(rest) - len(rest.lstrip(" "))
         if ind >= 4:
             return True
-        if rest[ind] == ">" or _ATX.match(rest) or _fence_open(rest) or _HR.match(rest):
+        first = rest[ind]
+        if first == ">" or (first == "#" and _ATX.match(rest)) or (first in "`~" and _fence_open(rest)) \
+                or (first in "-*_" and _HR.match(rest)):
             return False
-        if rest[ind] == "<" and 0 < start_kind(rest[ind:]) < 7:
+        if first == "<" and 0 < start_kind(rest[ind:]) < 7:
             return False
-        return _list_marker(rest) is None
+        return not (first in "-+*" or first.isdecimal()) or _list_marker(rest) is None
 
     def _open_blocks(self, i: int, rest: str, continuing: bool) -> None:
         if rest[:1] in _PLAIN_FAST:  # plain text opens no container: it continues or starts a paragraph
@@ -225,7 +283,10 @@ class _Scanner:
                     rest = rest[1:]
                 opened = True
                 continue
-            if _HR.match(rest):
+            first = rest[ind:ind + 1]
+            if not (first in "-+*_" and first) and not first.isdecimal():
+                break  # neither a rule nor a list item can begin here (cheaper than their patterns)
+            if first in "-*_" and _HR.match(rest):
                 break
             marker = _list_marker(rest)
             if marker is None:
@@ -239,6 +300,11 @@ class _Scanner:
             opened = True
         if opened:
             self.leaf = None
+        if rest[:1] in _PLAIN_FAST:  # what `_leaf` does with plain text, without its checks
+            self._mark_content()
+            if self.leaf != "para":
+                self._start_para(i, rest, len(self.stack))
+            return
         self._leaf(i, rest)
 
     def _mark_content(self) -> None:
@@ -256,28 +322,29 @@ class _Scanner:
         if ind >= 4 and self.leaf != "para":
             self.leaf = "code"
             return
-        if self.leaf == "para" and _SETEXT.match(rest):
+        first = rest[ind]  # (the line is not blank)
+        if self.leaf == "para" and first in "=-" and _SETEXT.match(rest):
             if self.para_top and top:
-                level = 1 if rest.lstrip()[0] == "=" else 2
+                level = 1 if first == "=" else 2
                 text = " ".join(s.strip() for s in self.lines[self.para_start:i])
                 self.headings.append(Heading(self.para_start, i + 1, level, text, True))
             self.leaf = None
             return
-        if _HR.match(rest):
+        if first in "-*_" and _HR.match(rest):
             self.leaf = None
             return
-        m = _ATX.match(rest)
+        m = _ATX.match(rest) if first == "#" else None
         if m:
             if top:
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), rest[m.end():], False))
             self.leaf = None
             return
-        m = _fence_open(rest)
+        m = _fence_open(rest) if first in "`~" else None
         if m:
             self.leaf = "fence"
             self.fence = (m.group(1)[0], len(m.group(1)), ind)
             return
-        if ind < 4 and rest[ind] == "<":
+        if ind < 4 and first == "<":
             kind = start_kind(rest[ind:])
             if kind and (kind < 7 or self.leaf != "para"):  # kind 7 cannot interrupt a paragraph
                 self.html = kind

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ class Clause(NamedTuple):
     explicit: bool
     slugs: tuple[str, ...] = ()  # the heading path as slugs, for derived ids of children
 
+_KEY, _START, _END = itemgetter(0), itemgetter(6), itemgetter(7)  # a Clause's fields, read in C
+
 
 @dataclass(frozen=True)
 class ParseWarning:
@@ -33,8 +36,7 @@ class ParseWarning:
     message: str
 
 
-@dataclass
-class Start:
+class Start(NamedTuple):
     """Where a clause's region begins: a heading, a rule marker, or a marker labelling a heading."""
 
     line: int
@@ -87,30 +89,34 @@ class ClauseBuilder:
 
     def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
         """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
-        lines, stack, first_line = self.lines, self.stack, self.first_line
+        lines, stack, first_line, doc = self.lines, self.stack, self.first_line, self.doc
+        parse_heading, slugify, append = self.parse_heading, self.slugify, self.clauses.append
         make = Clause._make  # tuple.__new__: the class call runs a Python __new__ per clause
         last_end = len(lines) if end is None else end
+        attrs: tuple[tuple[str, str], ...]
+        explicit: str | None
         for n in range(lo, hi):
-            s = starts[n]
-            end = starts[n + 1].line if n + 1 < len(starts) else last_end
-            title, explicit, level = "", None, 0
-            attrs: tuple[tuple[str, str], ...] = ()
-            if s.heading is not None:
-                title, explicit, attrs = self.parse_heading(s.heading.text)
-                level = s.heading.level
+            line, heading, marker, body_from = starts[n]
+            end = starts[n + 1][0] if n + 1 < len(starts) else last_end
+            if heading is None:  # a rule marker's paragraph: no title, opens no heading
+                title, explicit, attrs, level = "", None, (), 0
+                slugs = stack[-1][2] if stack else ()
+            else:
+                title, explicit, attrs = parse_heading(heading.text)
+                level = heading.level
                 while stack and stack[-1][0] >= level:
                     stack.pop()
-            slugs = (stack[-1][2] if stack else ()) + ((self.slugify(title),) if s.heading else ())
-            key = s.marker or explicit or f"{self.doc}:{'.'.join(slugs)}"
+                slugs = (stack[-1][2] if stack else ()) + (slugify(title),)
+            key = marker or explicit or f"{doc}:{'.'.join(slugs)}"
             parent = stack[-1][1] if stack else None
             if key in first_line:
-                self.warnings.append(ParseWarning(s.line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
+                self.warnings.append(ParseWarning(line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
                 key = _unique(key, first_line, self.tried)
-            first_line[key] = s.line + 1
-            if s.heading is not None:
+            first_line[key] = line + 1
+            if heading is not None:
                 stack.append((level, key, slugs))
-            self.clauses.append(make((key, title, attrs, body(lines, s.body_from, end), level, parent,
-                                      s.line, end, bool(s.marker or explicit), slugs)))
+            append(make((key, title, attrs, body(lines, body_from, end), level, parent, line, end,
+                         bool(marker or explicit), slugs)))
 
     def replay(self, clauses: Sequence[Clause], shift: int = 0, last: bool = False) -> None:
         """Take clauses from an earlier parse as they are (moved by `shift` lines).
@@ -122,11 +128,14 @@ class ClauseBuilder:
         self.clauses.extend(clauses)
         if not last:
             self.first_line.update({c.key: c.start + 1 for c in clauses})
-            for c in clauses:
-                if c.level:
-                    while self.stack and self.stack[-1][0] >= c.level:
-                        self.stack.pop()
-                    self.stack.append((c.level, c.key, c.slugs))
+            after = stack_after(clauses)
+            if after:  # they close every open heading at their shallowest level or deeper
+                self.stack[:] = _shallower(self.stack, after[0][0]) + after
+
+
+def clause_starts(clauses: Sequence[Clause]) -> set[int]:
+    """The lines where these clauses begin."""
+    return set(map(_START, clauses))
 
 
 def shifted(clauses: Sequence[Clause], shift: int) -> list[Clause]:
@@ -137,12 +146,17 @@ def shifted(clauses: Sequence[Clause], shift: int) -> list[Clause]:
 
 def stack_after(clauses: Sequence[Clause]) -> list[tuple[int, str, tuple[str, ...]]]:
     """The open headings after these clauses."""
+    # Walked from the end: a heading is still open when no later heading is as shallow or
+    # shallower, and the walk stops at a level 1 heading, not at the document's start.
     stack: list[tuple[int, str, tuple[str, ...]]] = []
-    for c in clauses:
-        if c.level:
-            while stack and stack[-1][0] >= c.level:
-                stack.pop()
+    shallowest = 7
+    for c in reversed(clauses):
+        if 0 < c.level < shallowest:
             stack.append((c.level, c.key, c.slugs))
+            shallowest = c.level
+            if shallowest == 1:
+                break
+    stack.reverse()
     return stack
 
 
@@ -163,8 +177,8 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     """
     start, old_end, delta = window
     new_end = old_end + delta
-    k0 = bisect_left([c.end for c in old], start + 1)  # old clauses that end at or before `start`
-    k1 = bisect_left([c.start for c in old], old_end)
+    k0 = bisect_left(old, start + 1, key=_END)  # old clauses that end at or before `start`
+    k1 = bisect_left(old, old_end, key=_START)
     if (k0 < len(old) and old[k0].start != start) or (starts and starts[0].line != start and k0):
         return False
     b.replay(old[:k0])
@@ -181,7 +195,7 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
         # rule marker's paragraph (level 0) closes none, so every open heading must match.
         and _shallower(b.stack, old[k1].level or 7) == _shallower(stack_after(old[:k1]), old[k1].level or 7)
         and not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before...
-        and {c.key for c in b.clauses[k0:]}.isdisjoint(c.key for c in old[k1:])  # ...nor becomes one
+        and set(map(_KEY, b.clauses[k0:])).isdisjoint(map(_KEY, old[k1:]))  # ...nor becomes one
     )
     if reusable:
         b.reused = (k0, len(b.clauses), k1)

@@ -11,7 +11,7 @@ from typing import overload
 
 from registry.spec.blocks import Heading, scan
 from registry.spec.clause_builder import Clause as Clause  # re-exported: a parse is made of these
-from registry.spec.clause_builder import ClauseBuilder, ParseWarning, Start, build_with_window
+from registry.spec.clause_builder import ClauseBuilder, ParseWarning, Start, build_with_window, clause_starts
 from registry.spec.rescan import Window, fresh_lines, rescan
 
 _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
@@ -115,9 +115,13 @@ def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
     heading_at = {h.line: h for h in headings}
     starts: list[Start] = []
     pending: tuple[int, str] | None = None  # a marker waiting for the heading it labels
-    for line in sorted(set(heading_at) | set(paragraphs)):
+    # A setext heading's first line is a paragraph start too, an ATX heading's never: no duplicates
+    # (and both lists come in order, so the sort merges two runs).
+    for line in sorted(paragraphs + [h.line for h in headings if not h.setext]):
         heading = heading_at.get(line)
-        marker = None if heading and not heading.setext else _MARKER.match(lines[line].strip())
+        text = lines[line]
+        # (most lines hold no marker: the substring test is far cheaper than strip and match)
+        marker = None if (heading and not heading.setext) or "r[" not in text else _MARKER.match(text.strip())
         if heading and heading.setext and marker:
             # `r[id]` as the first line of a setext heading labels that heading.
             text = " ".join(s.strip() for s in lines[line + 1:heading.end - 1])
@@ -196,7 +200,7 @@ def parse(path: str, text: str, previous: ParsedDocument | None = None) -> Parse
     builder = ClauseBuilder(lines, document_slug(path), parse_heading, slugify)
     window = None
     if previous is not None and previous.fresh is not None:
-        window = rescan(previous.lines, previous.fresh, {c.start for c in previous.clauses}, lines)
+        window = rescan(previous.lines, previous.fresh, clause_starts(previous.clauses), lines)
     starts = _window_starts(lines, window) if window is not None else None
     if previous is not None and window is not None and starts is not None and \
             build_with_window(builder, starts, previous.clauses, previous.warnings,

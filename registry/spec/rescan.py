@@ -5,10 +5,11 @@ scan may begin, and gives what a full scan gives there.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from itertools import compress, count, islice
-from operator import ne
+from itertools import compress, count, islice, repeat
+from operator import add, ne
 
 from registry.spec.blocks import ScanResult, opens_atx_heading, scan_to_open_end
 
@@ -57,7 +58,7 @@ def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
     return next(compress(count(), map(ne, islice(reversed(a), limit), reversed(b))), min(limit, len(a), len(b)))
 
 
-def rescan(old_lines: Sequence[str], old_fresh: Sequence[int], restarts: Container[int],
+def rescan(old_lines: Sequence[str], old_fresh: list[int], restarts: Container[int],
            lines: Sequence[str]) -> Window | None:
     """Scan only the window of a new version that differs from the old one; None: scan it all.
 
@@ -72,14 +73,18 @@ def rescan(old_lines: Sequence[str], old_fresh: Sequence[int], restarts: Contain
     # A line-by-line walk from each end: edits are small, and it stops at the first difference.
     prefix = _common_prefix(old_lines, lines, limit)
     suffix = _common_suffix(old_lines, lines, limit - prefix)
-    start = max((h for h in old_fresh if h < prefix and h in restarts), default=0)
-    old_end = min((h for h in old_fresh if h >= n_old - suffix and h > start and h in restarts), default=n_old)
+    # `old_fresh` is in order: walk out from the changed lines, not over every fresh line
+    before = bisect_left(old_fresh, prefix)
+    start = next((h for h in reversed(old_fresh[:before]) if h in restarts), 0)
+    after = bisect_left(old_fresh, max(n_old - suffix, start + 1), before)
+    old_end = next((h for h in islice(old_fresh, after, None) if h in restarts), n_old)
     delta = n_new - n_old
     window = list(lines[start:old_end + delta])
     result, still_open, settled = scan_to_open_end(window)
     if old_end < n_old and (still_open or not (settled or opens_atx_heading(old_lines[old_end]))):
         return None
-    fresh = [h for h in old_fresh if h < start] + fresh_lines(result, window, start)
-    fresh += [h + delta for h in old_fresh if h >= old_end]
+    fresh = old_fresh[:bisect_left(old_fresh, start, 0, before)] + fresh_lines(result, window, start)
+    moved = old_fresh[bisect_left(old_fresh, old_end, after):]
+    fresh += list(map(add, moved, repeat(delta))) if delta else moved
     return Window(start, old_end, delta, result, fresh)
 
