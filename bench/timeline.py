@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/timeline.py                          # the reference shape, SQLite, 3 runs
     .venv/bin/python bench/timeline.py --postgres --shapes reference,generated --runs 5
+    .venv/bin/python bench/timeline.py --code ../old-checkout --code .   # two codes, runs alternating
 
 Runs `specreg ingest` of a shape's whole history (as bench/ingest.py does: a fresh database, the
 CLI in a child process) with the command's own process timed from inside: when its imports were
@@ -93,16 +94,16 @@ def child(argv: list[str]) -> int:
     return code
 
 
-def one_run(repo: Path, kind: str, scratch: Path) -> dict[str, float]:
-    """One full ingest of `repo` into a fresh database of `kind`; the child's figures."""
+def one_run(repo: Path, kind: str, scratch: Path, code: Path = ROOT) -> dict[str, float]:
+    """One full ingest of `repo` into a fresh database of `kind` by the Specreg checkout `code`; the child's figures."""
     from bench.measure import database, environment
 
     url, drop = database(kind, scratch)
     try:
         env = dict(environment(), SPECREG_DATABASE_URL=url, SPECREG_REPO=str(repo),
                    SPECREG_INSTANCE=str(scratch / f"instance-{time.monotonic_ns()}"))
-        subprocess.run([sys.executable, "-m", "registry", "init"], env=env, cwd=ROOT, check=True, capture_output=True)
-        done = subprocess.run([sys.executable, __file__, "--child", "ingest", "--json"], env=env, cwd=ROOT,
+        subprocess.run([sys.executable, "-m", "registry", "init"], env=env, cwd=code, check=True, capture_output=True)
+        done = subprocess.run([sys.executable, __file__, "--child", str(code), "ingest", "--json"], env=env, cwd=code,
                               capture_output=True, text=True)
     finally:
         drop()
@@ -115,20 +116,22 @@ def one_run(repo: Path, kind: str, scratch: Path) -> dict[str, float]:
 
 def table(rows: list[tuple[str, str, list[dict[str, float]]]]) -> str:
     """Medians of each phase, one line per shape and backend."""
-    out = [f"{'shape':<12}{'backend':<11}" + "".join(f"{label:>18}" for _key, label in PHASES)]
+    width = max([11] + [len(backend) + 1 for _shape, backend, _runs in rows])
+    out = [f"{'shape':<12}{'backend':<{width}}" + "".join(f"{label:>18}" for _key, label in PHASES)]
     for shape, backend, runs in rows:
         cells = []
         for key, _label in PHASES:
             values = [r[key] for r in runs if key in r]
             cells.append(f"{statistics.median(values):>17.2f}s" if values else f"{'-':>18}")
-        out.append(f"{shape:<12}{backend:<11}" + "".join(cells))
+        out.append(f"{shape:<12}{backend:<{width}}" + "".join(cells))
     return "\n".join(out)
 
 
 def main() -> int:
     """Measure each shape on each backend `--runs` times; print the medians."""
     if sys.argv[1:2] == ["--child"]:
-        return child(sys.argv[2:])
+        sys.path.insert(0, sys.argv[2])  # the checkout whose code is measured
+        return child(sys.argv[3:])
     from bench.ingest import SHAPES, corpus
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -136,6 +139,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="size factor for every shape")
     parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
     parser.add_argument("--runs", type=int, default=3, help="runs per shape and backend (default 3)")
+    parser.add_argument("--code", type=Path, action="append",
+                        help="a Specreg checkout to measure (default: this one); given twice or more, the runs "
+                             "alternate between them, one row each")
     args = parser.parse_args()
     names = [s.strip() for s in args.shapes.split(",") if s.strip()]
     unknown = [s for s in names if s not in SHAPES]
@@ -143,6 +149,7 @@ def main() -> int:
         parser.error(f"unknown shape(s) {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    codes = [c.resolve() for c in args.code] if args.code else [ROOT]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
@@ -150,7 +157,12 @@ def main() -> int:
             repo = Path(tmp) / name
             shutil.copytree(c.path, repo)
             for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-                rows.append((name, kind, [one_run(repo, kind, Path(tmp)) for _ in range(args.runs)]))
+                runs: dict[Path, list[dict[str, float]]] = {code: [] for code in codes}
+                for _ in range(args.runs):
+                    for code in codes:  # alternating, so a change in the machine's load hits every code alike
+                        runs[code].append(one_run(repo, kind, Path(tmp), code))
+                label = (lambda code: f" {code.name}") if len(codes) > 1 else (lambda code: "")
+                rows += [(name, kind + label(code), runs[code]) for code in codes]
     print(table(rows))
     print("\n(seconds from the command's start; the median of each column over the runs. A run reading "
           "too few commits for a reader process has no 'first batch' or 'waits' figures.)")
