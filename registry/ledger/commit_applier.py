@@ -253,8 +253,8 @@ class CommitApplier:
                   stayed: set[str], window: list[int | None] | None) -> None:
         # A clause that stayed put, under a parent that stayed put, and reads exactly as in this
         # document's previous version cannot have changed: skip building its state (the hot path).
-        # With clauses kept, the window's previous clauses are enough: the rest are the kept ones.
-        prev = {c[0]: c for c in _previous_window(e)}
+        # With a window, `_reusable` already kept every such clause: `todo` holds none to skip.
+        prev = {c[0]: c for c in e.previous.clauses} if window is None and e.previous is not None else {}
         ids: list[int] = []
         add, before, last, path = ids.append, prev.get, self.state.last, e.path
         clean = True  # every id kept as written (`local` maps every kept clause's id to itself)
@@ -334,16 +334,6 @@ _clause_state = cast(Callable[[tuple[Any, ...]], ClauseState], partial(tuple.__n
 def _overrides(watcher: IngestWatcher, hook: str) -> bool:
     """True when the watcher's class replaces the base class's `hook` (which does nothing)."""
     return getattr(type(watcher), hook) is not getattr(IngestWatcher, hook)
-
-
-def _previous_window(e: DocEdit) -> Sequence[ParsedClause]:
-    """The previous version's clauses that the new version's `todo` clauses may correspond to."""
-    if e.previous is None:
-        return ()
-    if e.kept and e.parsed is not None and e.parsed.reused is not None:
-        k0, _, k1 = e.parsed.reused
-        return e.previous.clauses[k0:k1]
-    return e.previous.clauses
 
 
 def _free_key(key: str, *taken: Mapping[str, object]) -> str:
