@@ -59,9 +59,8 @@ def _text(c: Candidate) -> str:
     return f"{c.title}\n{c.body}".lower()
 
 
-def _words(c: Candidate, tokenized: dict[str, list[str]]) -> list[str]:
-    """`words(c)`, split once per distinct text (the lists are shared: never changed in place)."""
-    text = _text(c)
+def _split(text: str, tokenized: dict[str, list[str]]) -> list[str]:
+    """`words` of a `_text`, split once per distinct text (the lists are shared: never changed in place)."""
     found = tokenized.get(text)
     if found is None:
         found = tokenized[text] = _WORD.findall(text)
@@ -182,6 +181,29 @@ def _file_moves(gone: Sequence[Candidate], arrived: Sequence[Candidate],
     return pairs, taken
 
 
+def _take_twins(gone: Mapping[str, str], arrived: Sequence[tuple[str, str]], pairs: dict[str, str],
+                taken: set[str]) -> None:
+    """Pair the same text gone under one id and arrived under another when no other text can tie with it.
+
+    Equal token lists are equal texts once whitespace is dropped: the tokens hold every other
+    character, and str.split's whitespace is the pattern's \\s (both Python's isspace; a test checks).
+    So when one gone and one arrived text, the same, are all that squeeze to that form, they are
+    the only pair of their token list, which `_take_identical` would take: taken here, unsplit.
+    """
+    squeezed: dict[str, tuple[list[str], list[str]]] = {}  # form -> (gone ids, arrived ids)
+    for key, text in gone.items():
+        squeezed.setdefault("".join(text.split()), ([], []))[0].append(key)
+    arrivals: dict[str, int] = {}
+    for key, text in arrived:
+        squeezed.setdefault("".join(text.split()), ([], []))[1].append(key)
+        arrivals[key] = arrivals.get(key, 0) + 1
+    texts = dict(arrived)
+    for form, (olds, news) in squeezed.items():
+        if form and len(olds) == 1 and len(news) == 1 and arrivals[news[0]] == 1 and gone[olds[0]] == texts[news[0]]:
+            pairs[news[0]] = olds[0]
+            taken.add(olds[0])
+
+
 def _take_identical(gone: dict[str, list[str]], arrived: list[tuple[str, list[str]]],
                     pairs: dict[str, str], taken: set[str]) -> None:
     """Pair identical non-empty token lists as best-first would at score 1: by new id, then old id."""
@@ -216,10 +238,16 @@ def match_renames(
     a deleted one it merely resembles a little. Ties are broken by new id, then old id.
     """
     pairs, taken = _file_moves(gone, arrived, file_renames or {})
+    gone_texts = {g.key: _text(g) for g in gone if g.key not in taken}  # one text per id: the last
+    arrived_texts = [(a.key, _text(a)) for a in arrived if a.key not in pairs]
+    if not gone_texts or not arrived_texts or threshold > 1:
+        return pairs
+    if threshold > 0:
+        _take_twins(gone_texts, arrived_texts, pairs, taken)
     tokenized: dict[str, list[str]] = {}  # a renamed clause's text is often its gone twin's: split once
-    rest_gone = {g.key: _words(g, tokenized) for g in gone if g.key not in taken}  # one text per id: the last
-    rest_new = [(a.key, _words(a, tokenized)) for a in arrived if a.key not in pairs]
-    if not rest_gone or not rest_new or threshold > 1:
+    rest_gone = {key: _split(text, tokenized) for key, text in gone_texts.items() if key not in taken}
+    rest_new = [(key, _split(text, tokenized)) for key, text in arrived_texts if key not in pairs]
+    if not rest_gone or not rest_new:
         return pairs
     if threshold <= 0:  # every pair qualifies, nothing can be pruned
         scored = [(similarity(old_words, new_words), new_key, old_key)

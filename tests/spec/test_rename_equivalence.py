@@ -96,3 +96,30 @@ def test_more_distinct_tokens_than_characters_are_numbered_instead_and_pair_the_
     expected = reference_match_renames(wave.gone, wave.arrived, 0.6, wave.file_renames)
     monkeypatch.setattr(identity, "_SPELLABLE", 10)
     assert match_renames(wave.gone, wave.arrived, 0.6, wave.file_renames) == expected
+
+
+# Texts spelled with and without spaces: the same tokens ("a ." and "a.") and the same characters
+# in other tokens ("a b" and "ab"), which the twin shortcut must tell apart.
+_SPACED = st.lists(st.tuples(_TOKENS, st.sampled_from(["", " ", "\n"])), max_size=6).map(
+    lambda parts: "".join(token + gap for token, gap in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["g1", "g2", "g3"]), _SPACED), max_size=4),
+       st.lists(st.tuples(st.sampled_from(["n1", "n2", "n3"]), _SPACED), max_size=4))
+@example([("g1", "a b"), ("g2", "ab")], [("n1", "a b")])  # the same characters, other tokens
+@example([("g1", "a ."), ("g2", "a.")], [("n1", "a .")])  # the same tokens, spelled otherwise
+@example([("g2", "a b")], [("n1", "a b"), ("n2", "a  b")])
+def test_texts_that_differ_only_in_spaces_get_the_pairs_the_all_pairs_matcher_got(gone, arrived):
+    old = [Candidate(key, "d.md", "", text) for key, text in gone]
+    new = [Candidate(key, "d.md", "", text) for key, text in arrived]
+    assert match_renames(old, new, 0.6) == reference_match_renames(old, new, 0.6)
+
+
+def test_str_split_drops_exactly_the_whitespace_the_token_pattern_skips():
+    import re
+    import sys
+
+    pattern = re.compile(r"\s")
+    assert all(bool(pattern.match(c)) == (len(f"a{c}b".split()) == 2)
+               for c in map(chr, range(sys.maxunicode + 1)))
