@@ -12,7 +12,6 @@ from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import signals
 from registry.accounts import failures, permissions
@@ -24,6 +23,23 @@ from registry.models import ROLES, Account, ApiToken, LoginSession, Person, utcn
 from registry.person_ident import check_identity
 
 MIN_PASSWORD = 8
+
+
+# werkzeug.security is imported where a password is hashed or checked: importing it imports werkzeug's
+# package, its development server and test client with it (~25 ms), which every command that loads the
+# proposal workflow paid, ingest's merge watcher included. Module-level names, so a test can swap them.
+def generate_password_hash(password: str) -> str:
+    """A salted hash of `password` (werkzeug's default method and cost)."""
+    from werkzeug.security import generate_password_hash as make
+
+    return make(password)
+
+
+def check_password_hash(pwhash: str, password: str) -> bool:
+    """Whether `password` matches the hash."""
+    from werkzeug.security import check_password_hash as check
+
+    return check(pwhash, password)
 
 
 @cache

@@ -22,7 +22,7 @@ def test_loading_the_models_imports_no_database_dialect():
     assert not {m for m in loaded if m.startswith("sqlalchemy.dialects.")}
 
 
-def test_ingesting_a_new_commit_imports_neither_gitpython_the_git_writer_nor_another_backends_dialect(
+def test_ingesting_a_new_commit_imports_neither_gitpython_the_git_writer_werkzeug_nor_another_backends_dialect(
         repo, database_url, tmp_path):
     repo.commit("one", {"spec/rules.md": DOC})
     env = dict(os.environ, SPECREG_DATABASE_URL=database_url, SPECREG_REPO=str(repo.path))
@@ -33,6 +33,7 @@ def test_ingesting_a_new_commit_imports_neither_gitpython_the_git_writer_nor_ano
     assert json.loads(report.read_text())["commits"] == 1
     assert "registry.gitsource.writer" not in loaded
     assert "git" not in loaded  # reading starts git itself: importing GitPython cost ~50 ms
+    assert "werkzeug" not in loaded  # for password hashes only: importing it cost ingest's merge watcher ~25 ms
     other = "postgresql" if database_url.startswith("sqlite") else "sqlite"
     assert f"sqlalchemy.dialects.{other}" not in loaded
 
