@@ -179,19 +179,24 @@ class CommitApplier:
         k0, j1, k1 = parsed.reused
         new, old = parsed.clauses, previous.clauses
         kept = list(zip(map(_key, new[:k0]), ids[:k0]))
-        at = {c[0]: m for m, c in enumerate(old[k0:k1], k0)}  # the previous window's clauses by id
+        at: dict[str, int] | None = None  # the previous window's clauses by id, built when first needed
+        aligned = j1 - k0 == k1 - k0  # as many clauses as before: most sit where they sat
         todo: list[ParsedClause] = []
         window: list[int | None] = []
-        for c in new[k0:j1]:
-            m = at.get(c[0])
-            # id, title, attributes, body, level, parent (`is`: the reader sends an unchanged clause as
-            # a reference to the previous one)
-            if m is not None and (old[m] is c or old[m][:6] == c[:6]):
-                kept.append((c[0], ids[m]))
-                window.append(ids[m])
-            else:
-                todo.append(c)
-                window.append(None)
+        for m, c in enumerate(new[k0:j1], k0):
+            o = old[m] if aligned else None
+            if o is not c:  # (the reader sends an unchanged clause as a reference to the previous one)
+                if o is None or o[0] != c[0]:
+                    if at is None:
+                        at = {p[0]: n for n, p in enumerate(old[k0:k1], k0)}
+                    m = at.get(c[0], -1)
+                    o = old[m] if m >= 0 else None
+                if o is None or o[:6] != c[:6]:  # id, title, attributes, body, level, parent
+                    todo.append(c)
+                    window.append(None)
+                    continue
+            kept.append((c[0], ids[m]))
+            window.append(ids[m])
         kept += zip(map(_key, new[j1:]), ids[k1:])
         return todo, kept, window
 
