@@ -48,3 +48,14 @@ def test_the_entry_point_exits_with_mains_code_after_freezing_what_is_still_aliv
     assert done.returncode == 2 and json.loads(error)["error"] == "usage" and frozen == "True"
     module = subprocess.run([sys.executable, "-m", "registry", "--json", "frobnicate"], capture_output=True, text=True)
     assert module.returncode == 2 and json.loads(module.stdout)["error"] == "usage"
+
+
+def test_the_entry_point_collects_nothing_while_importing_and_again_once_the_command_runs():
+    # Collections set off by the imports walked everything imported so far, for next to no garbage.
+    probe = ("import gc, sys\nimport registry.cli.ledger as ledger\nfrom registry.cli import run\n"
+             "seen = []\nregister = ledger.register\n"
+             "ledger.register = lambda *a: seen.append(gc.isenabled()) or register(*a)\n"
+             "ledger.cmd_runs = lambda args, ctx: seen.append(gc.isenabled()) or 0\n"
+             "code = run(['runs'])\nprint(seen, gc.isenabled())\nsys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.split("\n")[0] == "[False, True] True"
