@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain, filterfalse
 from operator import itemgetter
 from typing import Any, cast
 
@@ -93,7 +94,8 @@ class CommitApplier:
 
     def _apply_edits(self, sha: str, seq: int, edits: list[DocEdit], file_renames: dict[str, str]) -> None:
         state = self.state
-        before = {cid for e in edits for cid in state.doc_clauses.get(e.path, [])}
+        # (chain and filterfalse walk in C; a set built from them holds, and iterates, as a set display would)
+        before = set(chain.from_iterable(state.doc_clauses.get(e.path, ()) for e in edits))
         state.preload(before)
         assigned: dict[str, int] = {}
         doc_keys: dict[str, dict[str, str]] = {e.path: {} for e in edits}
@@ -118,7 +120,7 @@ class CommitApplier:
                     stayed.add(c.key)
         arrivals = self._arrivals(sha, edits, doc_keys, assigned)
         taken = set(assigned.values())
-        gone = [cid for cid in before if cid not in taken]
+        gone = list(filterfalse(taken.__contains__, before))
         renames = self._match(gone, arrivals, doc_keys, file_renames)
         for e, c in arrivals:
             key = doc_keys[e.path][c.key]
