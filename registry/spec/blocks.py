@@ -22,6 +22,8 @@ _BULLET = re.compile(r"( {0,3})([-+*])([ \t]|$)")
 _ORDERED = re.compile(r"( {0,3})(\d{1,9})([.)])([ \t]|$)")
 # Characters that can begin something other than plain paragraph text at column 0.
 _PLAIN_FAST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ([!\"'/&@$%^|?,;:")
+# The starts of a line that may close a fence of the key's character: it, after at most three spaces.
+_CLOSERS = {c: (c, f" {c}", f"  {c}", f"   {c}") for c in "`~"}
 # Open leaves whose lines take the full route (a paragraph's lines mostly take the fast one).
 _SLOW_LEAVES = frozenset({"fence", "code", "html", "ref"})
 
@@ -51,12 +53,15 @@ class ScanResult:
     paragraphs: list[int]
 
 
-def _fence_open(rest: str) -> re.Match[str] | None:
-    """A fence opener; a backtick fence's info string may not contain a backtick."""
+def _fence_open(rest: str) -> tuple[str, int] | None:
+    """A fence opener's character and length; a backtick fence's info string may not contain a backtick."""
     m = _FENCE.match(rest)
-    if m and m.group(1)[0] == "`" and "`" in m.group(2):
+    if m is None:
         return None
-    return m
+    fence, info = m.group(1, 2)
+    if fence[0] == "`" and "`" in info:
+        return None
+    return fence[0], len(fence)
 
 
 def _indent(s: str) -> int:
@@ -100,7 +105,8 @@ class _Scanner:
     def run(self) -> ScanResult:
         stack, paragraphs = self.stack, self.paragraphs  # both only ever changed in place
         full, shortcut = self._line, self._shortcut
-        for i, raw in enumerate(self.lines):
+        numbered = enumerate(self.lines)  # (the walk through a fence takes lines from it too)
+        for i, raw in numbered:
             # Fast paths for the common top-level lines; everything else takes the full route.
             leaf = self.leaf
             if stack:
@@ -110,9 +116,16 @@ class _Scanner:
                 # At the top level there are no containers to match: what `_line` does, without it.
                 if leaf == "fence":
                     # Inside a top-level fence (most of a reference's slow lines: code examples)
-                    # only a line whose first non-space character is the fence's can close it.
-                    if raw.lstrip(" ")[:1] == self.fence[0]:
-                        self._close_fence(raw.expandtabs(4) if "\t" in raw else raw)
+                    # only a line that starts with the fence's character, after at most three
+                    # spaces, can close it: go straight to the next one, deciding nothing else.
+                    closers = _CLOSERS[self.fence[0]]
+                    if not raw.startswith(closers):
+                        for _, raw in numbered:
+                            if raw.startswith(closers):
+                                break
+                        else:
+                            continue  # the document ends inside the fence
+                    self._close_fence(raw.expandtabs(4) if "\t" in raw else raw)
                     continue
                 line = raw.expandtabs(4) if "\t" in raw else raw
                 if leaf == "html":
@@ -137,9 +150,9 @@ class _Scanner:
                 # A heading at the first column ends any paragraph (what `_leaf` does, without the route).
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), raw[m.end():], False))
                 self.leaf = None
-            elif raw[0] in "`~" and (m := _fence_open(raw)):
+            elif raw[0] in "`~" and (opener := _fence_open(raw)):
                 self.leaf = "fence"  # opens at the first column, even inside a paragraph
-                self.fence = (m.group(1)[0], len(m.group(1)), 0)
+                self.fence = (opener[0], opener[1], 0)
             elif not shortcut(i, raw):
                 self._open_blocks(i, raw.expandtabs(4) if "\t" in raw else raw, True)  # `_line`, no containers
         return ScanResult(self.headings, self.paragraphs)
@@ -242,9 +255,14 @@ class _Scanner:
 
     def _close_fence(self, rest: str) -> None:
         """End the open fence when `rest` (past the containers) is its closing line."""
+        # (what matching _FENCE says, read off with string methods: most fences close on every
+        # reference page)
         char, length, _ = self.fence
-        m = _FENCE.match(rest)
-        if m and m.group(1)[0] == char and len(m.group(1)) >= length and not m.group(2).strip():
+        text = rest.lstrip(" ")
+        if len(rest) - len(text) > 3:
+            return
+        run = len(text) - len(text.lstrip(char))
+        if run >= length and not text[run:].strip():
             self.leaf = None
 
     def _is_lazy(self, rest: str) -> bool:
@@ -339,10 +357,10 @@ class _Scanner:
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), rest[m.end():], False))
             self.leaf = None
             return
-        m = _fence_open(rest) if first in "`~" else None
-        if m:
+        opener = _fence_open(rest) if first in "`~" else None
+        if opener:
             self.leaf = "fence"
-            self.fence = (m.group(1)[0], len(m.group(1)), ind)
+            self.fence = (opener[0], opener[1], ind)
             return
         if ind < 4 and first == "<":
             kind = start_kind(rest[ind:])

@@ -4,8 +4,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
     from registry.spec.blocks import Heading
@@ -26,6 +27,9 @@ class Clause(NamedTuple):
     slugs: tuple[str, ...] = ()  # the heading path as slugs, for derived ids of children
 
 _KEY, _START, _END = itemgetter(0), itemgetter(6), itemgetter(7)  # a Clause's fields, read in C
+# A Clause from a tuple of its fields with no Python call (the class call and Clause._make each run one):
+# there are hundreds of thousands per ingest.
+_CLAUSE = cast(Callable[[tuple[Any, ...]], Clause], partial(tuple.__new__, Clause))
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,8 @@ class ClauseBuilder:
 
     def add(self, starts: Sequence[Start], lo: int, hi: int, end: int | None = None) -> None:
         """Build clauses for starts[lo:hi]; the last region ends at `end` (default: the document end)."""
-        lines, stack, first_line, doc = self.lines, self.stack, self.first_line, self.doc
-        parse_heading, slugify, append = self.parse_heading, self.slugify, self.clauses.append
-        make = Clause._make  # tuple.__new__: the class call runs a Python __new__ per clause
+        lines, place, append = self.lines, self._place, self.clauses.append
+        parse_heading, make = self.parse_heading, _CLAUSE
         last_end = len(lines) if end is None else end
         attrs: tuple[tuple[str, str], ...]
         explicit: str | None
@@ -100,23 +103,45 @@ class ClauseBuilder:
             end = starts[n + 1][0] if n + 1 < len(starts) else last_end
             if heading is None:  # a rule marker's paragraph: no title, opens no heading
                 title, explicit, attrs, level = "", None, (), 0
-                slugs = stack[-1][2] if stack else ()
             else:
                 title, explicit, attrs = parse_heading(heading.text)
                 level = heading.level
-                while stack and stack[-1][0] >= level:
-                    stack.pop()
-                slugs = (stack[-1][2] if stack else ()) + (slugify(title),)
-            key = marker or explicit or f"{doc}:{'.'.join(slugs)}"
-            parent = stack[-1][1] if stack else None
-            if key in first_line:
-                self.warnings.append(ParseWarning(line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
-                key = _unique(key, first_line, self.tried)
-            first_line[key] = line + 1
-            if heading is not None:
-                stack.append((level, key, slugs))
+            key, parent, slugs = place(line, level, title, marker or explicit)
             append(make((key, title, attrs, body(lines, body_from, end), level, parent, line, end,
                          bool(marker or explicit), slugs)))
+
+    def rebuild(self, clauses: Sequence[Clause], shift: int) -> None:
+        """Build an earlier parse's clauses of the same lines (moved by `shift`) again, under the headings open now.
+
+        Titles, attributes and bodies stay as they were; parents, derived ids and duplicate ids are
+        worked out afresh, as `add` does. For clauses none of which had a duplicate id (so an
+        explicit clause's id is its own).
+        """
+        place, append, make = self._place, self.clauses.append, _CLAUSE
+        for c in clauses:
+            line = c.start + shift
+            key, parent, slugs = place(line, c.level, c.title, c.key if c.explicit else None)
+            append(make((key, c.title, c.attributes, c.body, c.level, parent, line, c.end + shift, c.explicit,
+                         slugs)))
+
+    def _place(self, line: int, level: int, title: str, own: str | None) -> tuple[str, str | None, tuple[str, ...]]:
+        """A clause's id, parent and heading path (its own id, if it has one); a heading (level > 0) opens."""
+        stack, first_line = self.stack, self.first_line
+        if level:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            slugs = (stack[-1][2] if stack else ()) + (self.slugify(title),)
+        else:
+            slugs = stack[-1][2] if stack else ()
+        key = own or f"{self.doc}:{'.'.join(slugs)}"
+        parent = stack[-1][1] if stack else None
+        if key in first_line:
+            self.warnings.append(ParseWarning(line + 1, f"duplicate id {key!r} (first at line {first_line[key]})"))
+            key = _unique(key, first_line, self.tried)
+        first_line[key] = line + 1
+        if level:
+            stack.append((level, key, slugs))
+        return key, parent, slugs
 
     def replay(self, clauses: Sequence[Clause], shift: int = 0, last: bool = False) -> None:
         """Take clauses from an earlier parse as they are (moved by `shift` lines).
@@ -140,7 +165,7 @@ def clause_starts(clauses: Sequence[Clause]) -> set[int]:
 
 def shifted(clauses: Sequence[Clause], shift: int) -> list[Clause]:
     """The same clauses moved down by `shift` lines (up when negative)."""
-    make = Clause._make  # tuple.__new__: cheaper than the class call for hundreds of thousands
+    make = _CLAUSE
     return [make((c[0], c[1], c[2], c[3], c[4], c[5], c[6] + shift, c[7] + shift, c[8], c[9])) for c in clauses]
 
 
@@ -188,22 +213,27 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     if k1 >= len(old):
         b.reused = (k0, len(b.clauses), len(old))
         return True
+    if old[k1].start != old_end:
+        return False
+    no_duplicates = not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before
     reusable = (
-        old[k1].start == old_end
+        no_duplicates
         # The suffix starts with a heading that closes every open heading at its level or deeper,
         # so only the shallower ones must match for its parents and derived ids to be the same; a
         # rule marker's paragraph (level 0) closes none, so every open heading must match.
         and _shallower(b.stack, old[k1].level or 7) == _shallower(stack_after(old[:k1]), old[k1].level or 7)
-        and not any(w.line > old_end for w in old_warnings)  # no suffix id was a duplicate before...
         and set(map(_KEY, b.clauses[k0:])).isdisjoint(map(_KEY, old[k1:]))  # ...nor becomes one
     )
     if reusable:
         b.reused = (k0, len(b.clauses), k1)
         b.replay(old[k1:], delta, last=True)
-    elif old[k1].start == old_end:
+        return True
+    if no_duplicates:
+        # The suffix's lines and regions are the old ones (a fresh scan begins at `old_end`), so a
+        # scan of it would find the same starts: only parents and derived ids may differ.
+        b.rebuild(old[k1:], delta)
+    else:
         suffix = rest(new_end)
         b.add(suffix, 0, len(suffix))
-        b.reused = (k0, len(b.clauses), len(old))
-    else:
-        return False
+    b.reused = (k0, len(b.clauses), len(old))
     return True

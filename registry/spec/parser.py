@@ -4,10 +4,10 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import overload
+from functools import lru_cache, partial
+from typing import Any, cast, overload
 
 from registry.spec.blocks import Heading, scan
 from registry.spec.clause_builder import Clause as Clause  # re-exported: a parse is made of these
@@ -18,6 +18,8 @@ _MARKER = re.compile(r"r\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\][ \t]*$")
 _ATTR_BLOCK = re.compile(r"[ \t]*\{([^{}]*)\}[ \t]*$")
 _ATTR_TOKEN = re.compile(r'\s*(?:#([A-Za-z0-9_][\w.:\-]*)|\.([\w\-]+)|([A-Za-z_][\w\-]*)=("[^"]*"|\'[^\']*\'|[^\s"\']+))')
 _SERIALS = itertools.count(1)
+# A Start from a tuple of its fields with no Python call (a rule marker's paragraph: most starts).
+_START = cast(Callable[[tuple[Any, ...]], Start], partial(tuple.__new__, Start))
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 
 
@@ -117,37 +119,37 @@ def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
     pending: tuple[int, str] | None = None  # a marker waiting for the heading it labels
     # A setext heading's first line is a paragraph start too, an ATX heading's never: no duplicates
     # (and both lists come in order, so the sort merges two runs).
+    n = len(lines)
     for line in sorted(paragraphs + [h.line for h in headings if not h.setext]):
         heading = heading_at.get(line)
         text = lines[line]
-        # (most lines hold no marker: the substring test is far cheaper than strip and match)
-        marker = None if (heading and not heading.setext) or "r[" not in text else _MARKER.match(text.strip())
-        if heading and heading.setext and marker:
+        if heading is None:  # a paragraph (most starts): perhaps a rule marker's
+            if pending:
+                starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+                pending = None
+            # (most lines hold no marker: the substring test is far cheaper than strip and match)
+            if "r[" in text and (marker := _MARKER.match(text.strip())):
+                after = line + 1
+                if after >= n or not lines[after].strip() or after in heading_at or (not final and after == stop):
+                    pending = (line, marker.group(1))  # it labels the next block
+                else:
+                    starts.append(_START((line, None, marker.group(1), after)))
+            continue
+        marker = _MARKER.match(text.strip()) if heading.setext and "r[" in text else None
+        if heading.setext and marker:
             # `r[id]` as the first line of a setext heading labels that heading.
             text = " ".join(s.strip() for s in lines[line + 1:heading.end - 1])
             heading = Heading(line, heading.end, heading.level, text, True)
             starts.append(Start(line, heading, marker.group(1), heading.end))
             pending = None
             continue
-        if heading:
-            if pending and all(not lines[k].strip() for k in range(pending[0] + 1, line)):
-                starts.append(Start(pending[0], heading, pending[1], heading.end))
-            else:
-                if pending:
-                    starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
-                starts.append(Start(line, heading, None, heading.end))
-            pending = None
-            continue
-        if pending:
-            starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
-            pending = None
-        if marker:
-            labels_next_block = (line + 1 >= len(lines) or not lines[line + 1].strip()
-                                 or line + 1 in heading_at or (not final and line + 1 == stop))
-            if labels_next_block:
-                pending = (line, marker.group(1))
-            else:
-                starts.append(Start(line, None, marker.group(1), line + 1))
+        if pending and all(not lines[k].strip() for k in range(pending[0] + 1, line)):
+            starts.append(Start(pending[0], heading, pending[1], heading.end))
+        else:
+            if pending:
+                starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
+            starts.append(Start(line, heading, None, heading.end))
+        pending = None
     if pending:
         if not final:
             return None

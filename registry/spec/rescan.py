@@ -16,6 +16,7 @@ from registry.spec.blocks import ScanResult, opens_atx_heading, scan_to_open_end
 # A paragraph line that begins with one of these may be a link title that a definition on the line
 # before takes in, depending on lines after it: no fresh scan begins there.
 _TITLE_OPENERS = ("\"", "'", "(")
+_MAYBE_TITLE = frozenset(_TITLE_OPENERS + (" ",))  # a paragraph's first character, when it may be one
 
 
 @dataclass
@@ -43,7 +44,8 @@ def fresh_lines(result: ScanResult, lines: Sequence[str], offset: int = 0) -> li
     after it (`lines` holds the scanned lines, from `offset`).
     """
     heads = [h.line for h in result.headings if not h.setext]
-    paras = [p for p in result.paragraphs if not lines[p].lstrip(" ").startswith(_TITLE_OPENERS)]
+    paras = [p for p in result.paragraphs  # (the first character tells most apart without a copy)
+             if lines[p][:1] not in _MAYBE_TITLE or not lines[p].lstrip(" ").startswith(_TITLE_OPENERS)]
     return [n + offset for n in sorted(heads + paras)] if paras else [n + offset for n in heads]
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.spec import parser as parser_module
 from registry.spec import rescan as rescan_module
 from registry.spec.clause_builder import shifted
 from registry.spec.parser import parse, parse_heading, slugify
@@ -243,6 +244,24 @@ def test_a_rule_marker_after_a_heading_inserted_above_it_gets_that_heading_as_pa
     assert [(c.key, c.parent) for c in windowed.clauses] == [("d:a", None), ("d:a.new", "d:a"), ("x", "d:a.new"),
                                                              ("d:a.b", "d:a")]
     assert windowed.clauses == parse("d.md", new).clauses
+
+
+def test_rules_after_a_renamed_heading_get_its_new_id_as_parent_without_being_scanned_again(monkeypatch):
+    # The heading's derived id changes, so the rules after the window cannot be taken over as they
+    # were: they are built again from the previous parse (same lines, same regions), not re-scanned.
+    rules = "".join(f"r[ch.{n}]\nRule {n} says this.\n\n" for n in range(20))
+    old = f"# Chapter {{#ch}}\n\n## Part\n\n{rules}### Detail\n\nr[ch.last]\nLast.\n\n## Other {{#d:chapter.section}}\n"
+    new = old.replace("## Part", "## Section")
+    previous = parse("d.md", old)
+    scanned: list[int] = []
+    real = parser_module.scan
+    monkeypatch.setattr(parser_module, "scan", lambda lines: scanned.append(len(lines)) or real(lines))
+    windowed = parse("d.md", new, previous)
+    assert scanned == []
+    assert windowed.clauses[5].parent == "d:chapter.section"
+    assert windowed.clauses[-3].key == "d:chapter.section.detail"
+    assert (windowed.clauses, windowed.warnings) == (parse("d.md", new).clauses, parse("d.md", new).warnings)
+    assert windowed.clauses[-1].key == "d:chapter.section~2"  # the new id of the heading took it first
 
 
 def test_a_rule_marker_after_an_html_comment_labels_the_heading_after_it():
