@@ -204,7 +204,9 @@ def build_with_window(b: ClauseBuilder, starts: Sequence[Start], old: Sequence[C
     new_end = old_end + delta
     k0 = bisect_left(old, start + 1, key=_END)  # old clauses that end at or before `start`
     k1 = bisect_left(old, old_end, key=_START)
-    if (k0 < len(old) and old[k0].start != start) or (starts and starts[0].line != start and k0):
+    # The clauses taken over before the window end at `start`, so one must begin there again: when
+    # the window's first clause is gone (a setext underline removed, say), the one before runs on.
+    if (k0 < len(old) and old[k0].start != start) or (k0 and (not starts or starts[0].line != start)):
         return False
     b.replay(old[:k0])
     first_rebuilt = old[k0].start + 1 if k0 < len(old) else float("inf")  # warnings use 1-based lines

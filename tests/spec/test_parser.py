@@ -202,6 +202,15 @@ def test_a_chain_of_windowed_parses_gives_what_full_parses_give_at_every_version
         previous = windowed
 
 
+def test_a_heading_runs_on_over_a_window_whose_only_clause_is_gone():
+    # Removing a setext underline turns the heading after `# H` back into a paragraph: no clause
+    # begins where the window begins, so `# H` ends at the document's end, not at the window.
+    previous = parse("d.md", "\n# H {#h}\n\ntext\n===")
+    windowed = parse("d.md", "\n# H {#h}\n\ntext", previous)
+    assert [(c.key, c.start, c.end, c.body) for c in windowed.clauses] == [("h", 1, 4, "text")]
+    assert windowed.clauses == parse("d.md", "\n# H {#h}\n\ntext").clauses
+
+
 def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
     text = "".join(f"## Rule {n} {{#r{n}}}\n\nBody {n}.\n\n" for n in range(10))
     previous = parse("d.md", text)
