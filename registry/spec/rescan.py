@@ -16,6 +16,7 @@ from registry.spec.blocks import ScanResult, opens_atx_heading, scan_to_open_end
 # A paragraph line that begins with one of these may be a link title that a definition on the line
 # before takes in, depending on lines after it: no fresh scan begins there.
 _TITLE_OPENERS = ("\"", "'", "(")
+_RUN = 32  # lines compared at a time when looking for the first changed line
 _MAYBE_TITLE = frozenset(_TITLE_OPENERS + (" ",))  # a paragraph's first character, when it may be one
 
 
@@ -49,15 +50,26 @@ def fresh_lines(result: ScanResult, lines: Sequence[str], offset: int = 0) -> li
     return [n + offset for n in sorted(heads + paras)] if paras else [n + offset for n in heads]
 
 
-def _common_prefix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+def _common_prefix(a: list[str], b: list[str], limit: int) -> int:
     """How many of the first `limit` lines a and b share."""
-    # map and compress compare in C and stop at the first difference
-    return next(compress(count(), map(ne, islice(a, limit), b)), min(limit, len(a), len(b)))
+    # Whole runs of lines compare as lists (one C loop), then map and compress find the first
+    # difference inside the run that has one.
+    n = min(limit, len(a), len(b))
+    i = 0
+    while i + _RUN <= n and a[i:i + _RUN] == b[i:i + _RUN]:
+        i += _RUN
+    end = min(i + _RUN, n)
+    return next(compress(count(i), map(ne, a[i:end], b[i:end])), end)
 
 
-def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+def _common_suffix(a: list[str], b: list[str], limit: int) -> int:
     """How many of the last lines (at most `limit`) a and b share."""
-    return next(compress(count(), map(ne, islice(reversed(a), limit), reversed(b))), min(limit, len(a), len(b)))
+    n, la, lb = min(limit, len(a), len(b)), len(a), len(b)
+    j = 0
+    while j + _RUN <= n and a[la - j - _RUN:la - j] == b[lb - j - _RUN:lb - j]:
+        j += _RUN
+    end = min(j + _RUN, n)
+    return next(compress(count(j), map(ne, reversed(a[la - end:la - j]), reversed(b[lb - end:lb - j]))), end)
 
 
 def rescan(old_lines: Sequence[str], old_fresh: list[int], restarts: Container[int],
@@ -73,8 +85,11 @@ def rescan(old_lines: Sequence[str], old_fresh: list[int], restarts: Container[i
     n_old, n_new = len(old_lines), len(lines)
     limit = min(n_old, n_new)
     # A line-by-line walk from each end: edits are small, and it stops at the first difference.
-    prefix = _common_prefix(old_lines, lines, limit)
-    suffix = _common_suffix(old_lines, lines, limit - prefix)
+    # (the old lines are a tuple: only list slices compare with list slices)
+    old = old_lines if isinstance(old_lines, list) else list(old_lines)
+    new = lines if isinstance(lines, list) else list(lines)
+    prefix = _common_prefix(old, new, limit)
+    suffix = _common_suffix(old, new, limit - prefix)
     # `old_fresh` is in order: walk out from the changed lines, not over every fresh line
     before = bisect_left(old_fresh, prefix)
     start = next((h for h in reversed(old_fresh[:before]) if h in restarts), 0)
