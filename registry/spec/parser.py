@@ -137,7 +137,10 @@ def _starts(lines: list[str], headings: list[Heading], paragraphs: list[int],
             continue
         marker = _MARKER.match(text.strip()) if heading.setext and "r[" in text else None
         if heading.setext and marker:
-            # `r[id]` as the first line of a setext heading labels that heading.
+            # `r[id]` as the first line of a setext heading labels that heading; a marker still waiting
+            # for a block is a rule of its own (the heading has its label).
+            if pending:
+                starts.append(Start(pending[0], None, pending[1], pending[0] + 1))
             text = " ".join(s.strip() for s in lines[line + 1:heading.end - 1])
             heading = Heading(line, heading.end, heading.level, text, True)
             starts.append(Start(line, heading, marker.group(1), heading.end))

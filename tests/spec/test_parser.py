@@ -211,6 +211,34 @@ def test_a_heading_runs_on_over_a_window_whose_only_clause_is_gone():
     assert windowed.clauses == parse("d.md", "\n# H {#h}\n\ntext").clauses
 
 
+# Few lines, so that setext underlines, rule markers and blank lines meet at a window's edges.
+SETEXT_LINES = st.sampled_from(["", "# T", "Title", "---", "===", "r[a]", "r[b]", "body"])
+SETEXT_EDIT = st.tuples(st.integers(min_value=0, max_value=10), st.integers(min_value=0, max_value=2),
+                        st.lists(SETEXT_LINES, max_size=3))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(SETEXT_LINES, max_size=10), st.lists(SETEXT_EDIT, min_size=1, max_size=4))
+def test_a_chain_of_windowed_parses_agrees_where_setext_underlines_and_markers_come_and_go(lines, edits):
+    test_a_chain_of_windowed_parses_gives_what_full_parses_give_at_every_version.hypothesis.inner_test(lines, edits)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # The window begins at what was a setext heading; without its underline the text belongs to the clause before.
+    pytest.param("# T\n\nTitle\n---\n\nBody.\n", "# T\n\nTitle\n\nBody.\n", id="underline-deleted"),
+    # A marker waiting for a block, then a setext heading with a marker of its own: both rules are kept.
+    pytest.param("r[a.b]\n\nr[d]\nTitle\n\nbody", "r[a.b]\n\nr[d]\nTitle\n---\nbody", id="underline-added"),
+])
+def test_a_windowed_parse_around_a_setext_heading_gives_what_a_full_parse_gives(old, new):
+    windowed, full = parse("d.md", new, parse("d.md", old)), parse("d.md", new)
+    assert (windowed.clauses, windowed.warnings, windowed.fresh) == (full.clauses, full.warnings, full.fresh)
+
+
+def test_a_rule_marker_before_a_setext_heading_labelled_by_another_marker_is_a_rule_of_its_own():
+    doc = parse("d.md", "r[a.b]\n\nr[d]\nTitle\n---\nbody\n")
+    assert [(c.key, c.title, c.body) for c in doc.clauses] == [("a.b", "", ""), ("d", "Title", "body")]
+
+
 def test_a_windowed_parse_says_which_clauses_it_took_unchanged_from_the_previous_one():
     text = "".join(f"## Rule {n} {{#r{n}}}\n\nBody {n}.\n\n" for n in range(10))
     previous = parse("d.md", text)
