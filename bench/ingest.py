@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import generated, reference, single_file  # noqa: E402
 from bench.corpus.base import Corpus, Shape  # noqa: E402
-from bench.measure import Row, git_read, measure  # noqa: E402
+from bench.measure import GitRead, Row, git_read, measure  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SHAPES: dict[str, tuple[Callable[[Path, Any], Corpus], Shape, Path]] = {
@@ -129,8 +130,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for c in corpora:
             # The same statistic on both sides: the median of `--runs` reads and of `--runs` full ingests.
-            reads = sorted((git_read(c.path, c.branch) for _ in range(args.runs)), key=lambda g: g.seconds)
-            read = reads[len(reads) // 2]
+            reads = [git_read(c.path, c.branch) for _ in range(args.runs)]
+            read = GitRead(statistics.median(r.seconds for r in reads), reads[0].blobs, reads[0].bytes)
             print(describe(c, read.seconds, read.blobs, read.bytes), flush=True)
             for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
                 rows.append(measure(c, kind, Path(tmp), read, args.runs))

@@ -10,6 +10,10 @@ reference-shaped repo). The column becomes a plain one, keeping every value it h
 that writes versions fills it (registry/history/search_index.py: NULL means not indexed yet, and the
 partial index ix_clause_versions_unindexed finds those). SQLite is unchanged (its FTS5 table was
 always filled by that code). Downgrading makes the column generated again.
+
+This revision imports the column's name and its expression from that code rather than a copy of
+them (as 0026 imports the sealing code): the fill it does on PostgreSQL 12 and the column a downgrade
+generates are then what the code fills, the text capped as it caps it (search_index.INDEXED_CHARS).
 """
 from __future__ import annotations
 

@@ -22,15 +22,20 @@ from registry.db import is_sqlite
 from registry.ledger.hooks import IngestWatcher
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, CursorResult, Engine
+    from sqlalchemy import Connection, CursorResult, Engine, TextClause
 
 # The column's name: no model declares it (migrations/env.py), and backups leave it out (it is rebuilt).
 SEARCH_VECTOR = "search_vector"
 # The document registry/history/search.py matches: id words and title weighted A, text B (revision 0005).
+# Only the first INDEXED_CHARS of the title and text are parsed: a tsvector holds at most 1 MB, which
+# 30,000 distinct words reach, and to_tsvector raises past it. A word costs the vector at most 6.5
+# bytes a character of input (4 bytes a UTF-8 character, a 4-byte entry, a position), so 110,000
+# characters in all always fit, whatever the text.
+INDEXED_CHARS = 100_000
 PG_VECTOR = (
     "setweight(to_tsvector('english'::regconfig, translate(key, '._:~-', '     ')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, body), 'B')"
+    f"setweight(to_tsvector('english'::regconfig, left(title, {INDEXED_CHARS // 10})), 'A') || "
+    f"setweight(to_tsvector('english'::regconfig, left(body, {INDEXED_CHARS})), 'B')"
 )
 _LAST = text("SELECT rowid FROM clause_search ORDER BY rowid DESC LIMIT 1")
 _APPEND = text("INSERT INTO clause_search (rowid, key, title, body) "
@@ -39,6 +44,11 @@ _APPEND = text("INSERT INTO clause_search (rowid, key, title, body) "
 # the background one and a restore, never block each other or deadlock).
 _FILL = text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR} WHERE id IN ("
              f"SELECT id FROM clause_versions WHERE {SEARCH_VECTOR} IS NULL FOR UPDATE SKIP LOCKED)")
+# The last fill of `specreg ingest` waits for them instead: a transaction holding them may roll back
+# (an ingest in a running process locks every NULL row it fills), which would leave them unfilled.
+# It holds no lock while it waits, so it cannot deadlock.
+_FILL_ALL = text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR} WHERE id IN ("
+                 f"SELECT id FROM clause_versions WHERE {SEARCH_VECTOR} IS NULL FOR UPDATE)")
 _LATER = "specreg.search_index_later"  # session.info: a background filler indexes this session's batches
 
 
@@ -51,8 +61,8 @@ def sync_search_index(session: Session) -> int:
     return cast("CursorResult[Any]", session.execute(_APPEND, {"last": last})).rowcount or 0
 
 
-def _fill(connection: Connection) -> int:
-    return cast("CursorResult[Any]", connection.execute(_FILL)).rowcount or 0
+def _fill(connection: Connection, statement: TextClause = _FILL) -> int:
+    return cast("CursorResult[Any]", connection.execute(statement)).rowcount or 0
 
 
 class SearchIndexWatcher(IngestWatcher):
@@ -94,7 +104,7 @@ class BackgroundFiller:
             self.thread.join()
         if kind is None:  # after a failure the next fill takes what is left; this one would hide the error
             with self.engine.begin() as connection:
-                _fill(connection)
+                _fill(connection, _FILL_ALL)
 
     def serve(self, session: Session) -> None:
         """Take over the indexing of `session`'s ingest batches (its watcher leaves them alone)."""

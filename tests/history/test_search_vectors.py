@@ -122,3 +122,42 @@ def test_the_filler_skips_rows_another_transaction_is_filling_instead_of_waiting
         holder.rollback()
     assert count(pg_url, NULLS) == 1
     engine.dispose()
+
+
+def test_a_clause_too_large_for_a_tsvector_is_indexed_by_its_first_words_and_blocks_nothing(repo, pg_url, monkeypatch):
+    # 30,000 distinct words (1 MB): to_tsvector of the whole text raises "string is too long for tsvector"
+    import hashlib
+
+    words = " ".join("w" + hashlib.md5(str(i).encode()).hexdigest() for i in range(30_000))
+    repo.commit("before", {"spec/a.md": "# A {#a}\n\nThe quokka rule.\n"})
+    repo.commit("huge", {"spec/b.md": f"# B {{#b}}\n\n{words}\n"})
+    repo.commit("after", {"spec/c.md": "# C {#c}\n\nThe numbat rule.\n"})
+    monkeypatch.setenv("SPECREG_DATABASE_URL", pg_url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    assert main(["ingest"]) == 0
+    assert count(pg_url, NULLS) == 0
+    engine = make_engine(pg_url)
+    first = words.split()[0]
+    with session_scope(engine) as s:
+        assert [h.id for h in search(s, first, resolve(s, None)).hits] == ["b"]
+        assert [h.id for h in search(s, "numbat", resolve(s, None)).hits] == ["c"]
+    engine.dispose()
+
+
+def test_the_last_fill_of_specreg_ingest_waits_for_rows_another_transaction_holds(history, pg_url):
+    # (another transaction that holds them may roll back: a last fill that skipped them would leave them NULL)
+    assert main(["ingest"]) == 0
+    engine = make_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = NULL WHERE key = 'r2'"))
+    holder = engine.connect()
+    holder.execute(text("SELECT id FROM clause_versions WHERE key = 'r2' FOR UPDATE"))
+    release = threading.Timer(1.0, holder.rollback)
+    release.start()
+    try:
+        assert main(["ingest"]) == 0  # nothing new: only the last fill runs, and waits for the holder
+    finally:
+        release.join()
+        holder.close()
+        engine.dispose()
+    assert count(pg_url, NULLS) == 0
