@@ -11,7 +11,8 @@ language reference in mdBook (1,850 commits on master, ~3,000 `r[...]` rule mark
 HTML comments, waves of id renames, large files); `single_file`, one 270 KB document with
 footnoted examples and six releases. Prints one table: git's read (one `git log --raw` pass + one
 `git cat-file --batch`) and Specreg's full ingest (CLI, database writes included), each the median
-of `--runs` runs (every run's ingest time is listed below the table), the ratio, peak
+of `--runs` runs, each ingest run right after a read (every run's ingest time is listed below the
+table), the ratio (the median of each run's ingest over the read before it), peak
 memory for half and all of the history (the ingest process, and its largest child), one new commit
 by `specreg ingest` and inside an already running process, and the explicit ids the generator wrote
 at the head that ingest does not show.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import generated, reference, single_file  # noqa: E402
 from bench.corpus.base import Corpus, Shape  # noqa: E402
-from bench.measure import GitRead, Row, git_read, measure  # noqa: E402
+from bench.measure import Row, git_read, measure  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SHAPES: dict[str, tuple[Callable[[Path, Any], Corpus], Shape, Path]] = {
@@ -90,7 +90,7 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         missing = f"{len(r.missing)}/{len(r.corpus.ids_at_head)}" if r.corpus.ids_at_head else "-"
         out.append(f"{r.corpus.shape:<12}{r.backend:<11}{r.git.seconds:>8.2f}s{r.full:>11.2f}s"
-                   f"{r.full / r.git.seconds:>6.1f}x{r.versions:>9}{r.renames_found:>14}"
+                   f"{r.ratio:>6.1f}x{r.versions:>9}{r.renames_found:>14}"
                    f"{r.peak[0]:>11} / {r.peak[1]:<5}{r.child[0]:>6} / {r.child[1]:<5}"
                    f"{r.command:>21.2f}s{r.in_process * 1000:>8.0f} ms{missing:>12}")
     return "\n".join(out)
@@ -129,12 +129,10 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for c in corpora:
-            # The same statistic on both sides: the median of `--runs` reads and of `--runs` full ingests.
-            reads = [git_read(c.path, c.branch) for _ in range(args.runs)]
-            read = GitRead(statistics.median(r.seconds for r in reads), reads[0].blobs, reads[0].bytes)
-            print(describe(c, read.seconds, read.blobs, read.bytes), flush=True)
+            first = git_read(c.path, c.branch)  # (also warms the page cache for the runs)
+            print(describe(c, first.seconds, first.blobs, first.bytes), flush=True)
             for kind in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-                rows.append(measure(c, kind, Path(tmp), read, args.runs))
+                rows.append(measure(c, kind, Path(tmp), args.runs))
     print()
     print(table(rows))
     print("\nfull ingest, each run: " + "; ".join(f"{r.corpus.shape} {r.backend} "

@@ -37,6 +37,7 @@ class Row:
     git: GitRead
     full: float  # seconds, `specreg ingest` of the whole history: the median of `runs` runs
     fulls: tuple[float, ...]  # each run's seconds
+    ratio: float  # the median over the runs of each run's seconds over git's read just before it
     versions: int
     peak: tuple[int, int]  # MiB, the ingest process: half and all of the history
     child: tuple[int, int]  # MiB, its largest child: half and all
@@ -138,8 +139,9 @@ def _nothing() -> None:
     """No database to drop yet."""
 
 
-def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead, runs: int = 3) -> Row:
-    """Full ingest (half of the history, then all of it `runs` times), then one new commit in a process and by command."""
+def measure(corpus: Corpus, kind: str, scratch: Path, runs: int = 3) -> Row:
+    """Full ingest (half of the history, then all of it `runs` times, each right after a git read), then one
+    new commit in a process and by command."""
     work = scratch / f"{corpus.shape}-{kind}"
     shutil.copytree(corpus.path, work)
     add_half_branch(work, corpus.branch, corpus.commits)
@@ -151,7 +153,10 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead, runs: int = 
         _wall, _data, half = specreg(["ingest", "--branch", "half"], env)
     finally:
         drop()
+    # Each ingest run is paired with git's read of the same repo just before it: this machine's speed
+    # moves by a third within minutes, and a ratio of two figures taken far apart would carry that.
     walls: list[float] = []
+    reads: list[GitRead] = []
     drop = _nothing
     try:
         for n in range(runs):  # each into an empty database of its own; the last one goes on below
@@ -160,6 +165,7 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead, runs: int = 
             env = dict(base, SPECREG_DATABASE_URL=url, SPECREG_REPO=str(work),
                        SPECREG_INSTANCE=str(work.with_name(f"{work.name}-full{n}")))
             specreg(["init"], env)
+            reads.append(git_read(work, corpus.branch))
             wall, data, full = specreg(["ingest"], env)  # no --branch: the repo's checked-out branch
             walls.append(wall)
         inside = in_process(url, corpus, work)
@@ -168,6 +174,8 @@ def measure(corpus: Corpus, kind: str, scratch: Path, git: GitRead, runs: int = 
     finally:
         drop()
         shutil.rmtree(work, ignore_errors=True)
-    return Row(corpus, kind, git, statistics.median(walls), tuple(walls), data["versions"], (half[0], full[0]),
+    git = GitRead(statistics.median(r.seconds for r in reads), reads[0].blobs, reads[0].bytes)
+    ratio = statistics.median(wall / read.seconds for wall, read in zip(walls, reads, strict=True))
+    return Row(corpus, kind, git, statistics.median(walls), tuple(walls), ratio, data["versions"], (half[0], full[0]),
                (half[1], full[1]), command,
                inside["median"], corpus.ids_at_head - set(inside["ids"]), inside["renames"])
