@@ -96,6 +96,17 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def chosen(parser: argparse.ArgumentParser, shapes: str, runs: int) -> list[str]:
+    """The shapes a comma-separated `--shapes` names; a usage error for an unknown one or `--runs` under 1."""
+    names = [s.strip() for s in shapes.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape(s) {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
+    if runs < 1:
+        parser.error("--runs must be at least 1")
+    return names
+
+
 def main() -> int:
     """Build or take the repos, measure each shape on each backend, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -110,12 +121,7 @@ def main() -> int:
                         help="git reads and full ingests per shape and backend; the table gives each one's median "
                              "(default 3)")
     args = parser.parse_args()
-    names = [s.strip() for s in args.shapes.split(",") if s.strip()]
-    unknown = [s for s in names if s not in SHAPES]
-    if unknown:
-        parser.error(f"unknown shape(s) {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    names = chosen(parser, args.shapes, args.runs)
     if args.repo:
         corpora = [external(args.repo)]
     else:

@@ -132,7 +132,7 @@ def main() -> int:
     if sys.argv[1:2] == ["--child"]:
         sys.path.insert(0, sys.argv[2])  # the checkout whose code is measured
         return child(sys.argv[3:])
-    from bench.ingest import SHAPES, corpus
+    from bench.ingest import SHAPES, chosen, corpus
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shapes", default="reference", help="comma-separated shapes (default: reference)")
@@ -143,12 +143,7 @@ def main() -> int:
                         help="a Specreg checkout to measure (default: this one); given twice or more, the runs "
                              "alternate between them, one row each")
     args = parser.parse_args()
-    names = [s.strip() for s in args.shapes.split(",") if s.strip()]
-    unknown = [s for s in names if s not in SHAPES]
-    if unknown:
-        parser.error(f"unknown shape(s) {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    names = chosen(parser, args.shapes, args.runs)
     codes = [c.resolve() for c in args.code] if args.code else [ROOT]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
