@@ -7,7 +7,7 @@ PostgreSQL: each version's tsvector is stored in clause_versions.search_vector (
 written after the row: NULL means "not indexed yet", and a partial index finds those at once
 (revision 0027). Until then the column was generated, so every COPY of an ingest batch waited for
 the server to parse that batch's text; now a long `specreg ingest` has it parsed on a connection of
-its own (`in_background`) while it applies the next batch. Every other writer of versions (ingest in
+its own (`BackgroundFiller`) while it applies the next batch. Every other writer of versions (ingest in
 a running process, a restore) fills them in its own transaction, through `sync_search_index`.
 """
 from __future__ import annotations
@@ -15,14 +15,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from registry.db import is_sqlite
 from registry.ledger.hooks import IngestWatcher
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, CursorResult, Engine, TextClause
+    from sqlalchemy import Connection, CursorResult, Engine
 
 # The column's name: no model declares it (migrations/env.py), and backups leave it out (it is rebuilt).
 SEARCH_VECTOR = "search_vector"
@@ -40,15 +40,21 @@ PG_VECTOR = (
 _LAST = text("SELECT rowid FROM clause_search ORDER BY rowid DESC LIMIT 1")
 _APPEND = text("INSERT INTO clause_search (rowid, key, title, body) "
                "SELECT id, key, title, body FROM clause_versions WHERE id > :last ORDER BY id")
+
+
+def _filling(lock: str) -> TextClause:
+    """The statement that fills every NULL vector, locking the rows with `lock`."""
+    return text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR} WHERE id IN ("
+                f"SELECT id FROM clause_versions WHERE {SEARCH_VECTOR} IS NULL {lock})")
+
+
 # Rows another filler holds are skipped, not waited for: it is filling them (two ingests' fillers, or
 # the background one and a restore, never block each other or deadlock).
-_FILL = text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR} WHERE id IN ("
-             f"SELECT id FROM clause_versions WHERE {SEARCH_VECTOR} IS NULL FOR UPDATE SKIP LOCKED)")
+_FILL = _filling("FOR UPDATE SKIP LOCKED")
 # The last fill of `specreg ingest` waits for them instead: a transaction holding them may roll back
 # (an ingest in a running process locks every NULL row it fills), which would leave them unfilled.
 # It holds no lock while it waits, so it cannot deadlock.
-_FILL_ALL = text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = {PG_VECTOR} WHERE id IN ("
-                 f"SELECT id FROM clause_versions WHERE {SEARCH_VECTOR} IS NULL FOR UPDATE)")
+_FILL_ALL = _filling("FOR UPDATE")
 _LATER = "specreg.search_index_later"  # session.info: a background filler indexes this session's batches
 
 
