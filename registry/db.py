@@ -52,7 +52,7 @@ K = TypeVar("K", bound=Hashable)
 
 
 # The oldest database each backend runs Specreg's SQL on: MATERIALIZED common table expressions
-# (history.queries) need SQLite 3.35 and PostgreSQL 12, as do RETURNING on SQLite and the generated
+# (history.versions) need SQLite 3.35 and PostgreSQL 12, as do RETURNING on SQLite and the generated
 # search column on PostgreSQL. An older one would fail only when a page or command reaches that SQL.
 MINIMUM_VERSIONS: dict[str, tuple[int, ...]] = {"sqlite": (3, 35, 0), "postgresql": (12,)}
 _WHAT = {"sqlite": ("the SQLite library Python uses", "use a Python whose sqlite3 module is built with a newer SQLite"),

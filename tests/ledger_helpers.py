@@ -5,7 +5,8 @@ from repo_builder import RepoBuilder
 from sqlalchemy.orm import Session
 
 from registry.gitsource import SpecSource
-from registry.history.queries import clause_history, list_clauses
+from registry.history.clause_history import clause_history
+from registry.history.queries import list_clauses
 from registry.ledger.ingest import IngestReport, ingest
 from registry.ledger.options import IngestOptions
 from registry.ledger.refs import resolve

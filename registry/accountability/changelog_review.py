@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
 from registry.audit.events import chain_origin
 from registry.db import KeptAnswers
+from registry.history.clause_history import HistoryEntry, histories, span_counts
 from registry.history.prompts import Prompt, prompts_by_clause
-from registry.history.queries import ClauseView, HistoryEntry, clauses_in, footnoted_texts, histories, span_counts
+from registry.history.queries import ClauseView, clauses_in, footnoted_texts
 from registry.history.releases import Changelog, ChangelogEntry, changelog
 from registry.ledger.refs import iso
 from registry.lru import LruCache

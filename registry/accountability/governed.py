@@ -15,8 +15,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from registry.history.blame import Blame, blame_clause
+from registry.history.clause_history import HistoryEntry, clause_history, histories
 from registry.history.diffs import VersionDiff, version_diff
-from registry.history.queries import HistoryEntry, clause_history, find_clause, histories
+from registry.history.queries import find_clause
 from registry.ledger.refs import Point, iso
 from registry.models import Proposal, Revision
 from registry.proposals.counted import SignedApproval, recorded_many

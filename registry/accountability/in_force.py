@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from registry.accountability.unapproved import is_unapproved
 from registry.errors import UnknownVersion
 from registry.history.governance import governance_start
-from registry.history.queries import find_clause, version_at
+from registry.history.queries import find_clause
+from registry.history.versions import version_at
 from registry.ledger.refs import Point, iso, parse_moment, resolve
 from registry.models import Acknowledgement, Clause, ClauseVersion, Commit, Proposal
 from registry.owners.owners_toml import OWNERS_PATH

@@ -10,7 +10,7 @@ from registry.cli.context import Context
 
 if TYPE_CHECKING:
     from registry.config import Settings
-    from registry.history.queries import ClauseDiff
+    from registry.history.diffs import ClauseDiff
     from registry.ledger.ingest import IngestReport
     from registry.ledger.options import IngestOptions
     from registry.ledger.standby import Plan
@@ -230,7 +230,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
     """A word-level diff of one clause between two refs."""
-    from registry.history.queries import clause_diff
+    from registry.history.diffs import clause_diff
     from registry.ledger.refs import resolve
 
     with ctx.session() as session:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
-from registry.history.queries import HistoryEntry
+from registry.history.clause_history import HistoryEntry
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseVersion, Commit
 

@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
-from registry.history.queries import HistoryEntry, clause_history
+from registry.history.clause_history import HistoryEntry, clause_history
 from registry.ledger.refs import Point
 
 

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from registry.audit.events import kept_while_standing
 from registry.db import KeptAnswers
 from registry.history.activity import Activity, history_activity
+from registry.history.clause_history import HistoryEntry, histories
 from registry.history.documents import UnreadableDocument, latest_version, unreadable_from
 from registry.history.prompts import Prompt, cited_prompts
-from registry.history.queries import ClauseView, HistoryEntry, find_clause, headings_at, histories, show_clause
+from registry.history.queries import ClauseView, find_clause, show_clause
+from registry.history.versions import headings_at
 from registry.ledger.refs import Point
 from registry.models import Clause, ClauseKey
 

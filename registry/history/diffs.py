@@ -1,4 +1,5 @@
-"""Use case: compare two versions of a clause, defaulting to the latest change (for the diff page)."""
+"""Use cases: a clause word-diffed between two points (`specreg diff`), and two versions of it compared,
+defaulting to the latest change (the diff page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import UnknownVersion
-from registry.history.queries import ClauseDiff, clause_diff, find_clause
+from registry.history.queries import ClauseView, as_view, find_clause, with_commit_at
 from registry.ledger.refs import Point, resolve
 from registry.lru import LruCache
 from registry.models import ClauseVersion, Commit
@@ -20,6 +21,26 @@ BEFORE_HISTORY = Point("(before the first commit)", 0, "0" * 40, "commit")
 # A prose diff depends on its two texts alone (pure), so it is kept by their digest, never stale: the diff page
 # asked for it twice, and word-diffing every sentence was most of the page (shared: read only).
 _prose: LruCache[list[Sentence]] = LruCache.by_texts(512, budget=32 << 20)  # 32 MB
+# A word diff depends on its two texts alone (pure), so it is kept by them, never stale (shared: read only).
+_word_ops: LruCache[list[Op]] = LruCache.by_texts(512, budget=32 << 20)  # 32 MB, keyed by a digest of the texts
+
+
+@dataclass(frozen=True)
+class ClauseDiff:
+    """A clause between two points: title, attributes and a word-level body diff."""
+
+    id: str
+    old: ClauseView | None
+    new: ClauseView | None
+    ops: list[Op]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `specreg diff --json` object."""
+        def side(v: ClauseView | None) -> dict[str, Any] | None:
+            return None if v is None else {"commit": v.commit, "title": v.title,
+                                           "attributes": v.attributes, "document": v.document}
+        return {"id": self.id, "from": side(self.old), "to": side(self.new),
+                "ops": [{"op": o.op, "text": o.text} for o in self.ops]}
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,20 @@ class VersionDiff:
             "title_ops": [{"op": o.op, "text": o.text} for o in self.title_ops],
             "attribute_changes": [{"key": k, "from": a, "to": b} for k, a, b in self.attributes],
         }
+
+
+def clause_diff(session: Session, key: str, old: Point, new: Point) -> ClauseDiff:
+    """The clause at two points and a word diff of its text; it must exist at one of them."""
+    clause = find_clause(session, key)
+    views = []
+    for point in (old, new):
+        found = with_commit_at(session, clause.id, point.seq)
+        views.append(None if found is None else as_view(*found, None))
+    if views[0] is None and views[1] is None:
+        raise UnknownVersion(f"clause {key!r} existed at neither {old.ref} nor {new.ref}")
+    old_text, new_text = (views[0].text if views[0] else ""), (views[1].text if views[1] else "")
+    ops = _word_ops.get_or_build((old_text, new_text), lambda: word_diff(old_text, new_text))
+    return ClauseDiff(clause.key, views[0], views[1], ops)
 
 
 def previous_point(session: Session, key: str, new: Point) -> Point:

@@ -14,7 +14,8 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from registry.errors import DocumentUnreadable, NotFound
-from registry.history.queries import ClauseView, clauses_in, outline_at, versions_at
+from registry.history.queries import ClauseView, clauses_in, outline_at
+from registry.history.versions import versions_at
 from registry.ledger.refs import Point, iso
 from registry.models import Commit, DocumentVersion
 from registry.paging import Page, Window, window

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from registry.errors import NotFound
 from registry.history.activity import recent_changes
 from registry.history.clause_detail import current_id
-from registry.history.queries import clause_history
+from registry.history.clause_history import clause_history
 from registry.ledger.refs import head_point
 from registry.models import Commit, DocumentVersion
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from registry.audit.events import chain_origin, kept_while_standing
 from registry.db import KeptAnswers
 from registry.errors import BadRequest
-from registry.history.queries import VersionState, changed_states, current_ids, outline_at
+from registry.history.queries import outline_at
+from registry.history.versions import VersionState, changed_states, current_ids
 from registry.ledger.carry import may_carry, still_live
 from registry.ledger.refs import Point, head_point, iso, resolve
 from registry.models import Commit, Tag

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.db import is_sqlite
 from registry.errors import BadRequest
-from registry.history.queries import in_force_ids, versions_at
+from registry.history.versions import in_force_ids, versions_at
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseVersion, Commit
 

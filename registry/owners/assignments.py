@@ -15,7 +15,8 @@ from registry import limits, signals
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, UnknownVersion
-from registry.history.queries import find_clause, version_at
+from registry.history.queries import find_clause
+from registry.history.versions import version_at
 from registry.ledger.refs import head_point, iso
 from registry.models import Clause, OwnerAssignment, Person, Team
 from registry.owners import permissions

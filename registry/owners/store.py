@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownOwner
-from registry.history.queries import version_at
+from registry.history.versions import version_at
 from registry.ledger.refs import Point, parse_moment
 from registry.models import (
     ClauseVersion,

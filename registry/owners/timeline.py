@@ -13,7 +13,7 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.history.queries import versions_at
+from registry.history.versions import versions_at
 from registry.models import Clause, ClauseVersion, Commit
 from registry.owners.resolution import Node, Owner, Resolver, Rules
 from registry.owners.store import OwnersStore

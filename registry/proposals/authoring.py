@@ -20,7 +20,8 @@ from registry.audit import events as audit
 from registry.errors import BadRequest, Conflict, DocumentUnreadable, UnknownClause, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.documents import require_readable
-from registry.history.queries import find_clause, version_at
+from registry.history.queries import find_clause
+from registry.history.versions import version_at
 from registry.ledger.refs import Point, head_point
 from registry.models import ClauseVersion, Comment, Proposal, ProposedChange, Revision, utcnow
 from registry.proposals import governance, permissions, store

@@ -13,7 +13,8 @@ from registry.accounts.actors import Actor
 from registry.errors import BadRequest, UnknownVersion
 from registry.gitsource import SpecSource
 from registry.history.documents import require_readable, unreadable_since
-from registry.history.queries import show_clause, version_at
+from registry.history.queries import show_clause
+from registry.history.versions import version_at
 from registry.ledger.refs import commit_by_sha, head_point
 from registry.models import (
     STATES,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.db import has_written, once_per_transaction
-from registry.history.queries import load_versions_at
+from registry.history.versions import load_versions_at
 from registry.ledger.refs import head_point
 from registry.models import AuditEvent, CheckReport, ClauseVersion, Person, Proposal, ProposedChange, Review, Revision
 from registry.owners.store import owners_store

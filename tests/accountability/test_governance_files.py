@@ -21,8 +21,8 @@ from registry.accounts.users import add_user
 from registry.cli.audit import _in_force_text
 from registry.errors import Conflict
 from registry.gitsource import SpecSource
+from registry.history.clause_history import clause_history
 from registry.history.governance import governance_start
-from registry.history.queries import clause_history
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, propose
 from registry.proposals.merge import merge

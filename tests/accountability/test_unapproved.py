@@ -18,7 +18,7 @@ from registry.accountability.unapproved import (
 )
 from registry.db import make_engine, session_scope
 from registry.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, UnknownRef
-from registry.history.queries import clause_history
+from registry.history.clause_history import clause_history
 from registry.models import Acknowledgement, AuditEvent
 from registry.proposals import reviews
 from registry.proposals.merge import merge

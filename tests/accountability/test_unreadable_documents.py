@@ -13,8 +13,9 @@ from registry.evidence.render import render_csv
 from registry.evidence.report import evidence_report
 from registry.gitsource import SpecSource
 from registry.history.clause_detail import clause_detail
+from registry.history.clause_history import clause_history
 from registry.history.documents import unreadable_since
-from registry.history.queries import clause_history, show_clause
+from registry.history.queries import show_clause
 from registry.ledger.refs import head_point
 from registry.models import DocumentVersion
 from registry.proposals import reviews

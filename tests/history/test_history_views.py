@@ -13,9 +13,9 @@ from registry.errors import BadRequest, UnknownPrompt, UnknownVersion
 from registry.history.activity import bucketize, recent_changes, spec_activity
 from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail, similar_ids
+from registry.history.clause_history import histories, span_counts
 from registry.history.diffs import BEFORE_HISTORY, version_diff
 from registry.history.prompts import footnote_refs, prompt_coverage, prompt_file
-from registry.history.queries import histories, span_counts
 from registry.history.releases import changelog, list_releases
 from registry.ledger.refs import resolve
 from registry.models import Clause, ExampleFile

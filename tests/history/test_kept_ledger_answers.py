@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from registry.gitsource import SpecSource
 from registry.history import activity, governance, releases
-from registry.history.queries import clause_history
+from registry.history.clause_history import clause_history
 from registry.ledger.ingest import ingest
 from registry.ledger.refs import resolve
 

@@ -6,7 +6,8 @@ from ledger_helpers import changes, current_ids, run_ingest
 from sqlalchemy import func, select
 
 from registry.errors import UnknownVersion
-from registry.history.queries import clause_history, find_clause, show_clause
+from registry.history.clause_history import clause_history
+from registry.history.queries import find_clause, show_clause
 from registry.ledger.refs import resolve
 from registry.models import Clause
 

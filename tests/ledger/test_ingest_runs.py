@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from registry.accountability.unapproved import history_rewrites
 from registry.db import make_engine, session_scope
 from registry.gitsource import SpecSource
-from registry.history.queries import clause_history
+from registry.history.clause_history import clause_history
 from registry.ledger.ingest import ingest
 from registry.ledger.options import IngestOptions
 from registry.ledger.refs import resolve

@@ -25,11 +25,12 @@ from registry.gitsource import SpecSource
 from registry.history.activity import recent_changes, spec_activity
 from registry.history.blame import blame_clause
 from registry.history.clause_detail import clause_detail, clause_links, current_id, similar_ids
+from registry.history.clause_history import clause_history
 from registry.history.diffs import previous_point
 from registry.history.documents import document_page, table_of_contents
 from registry.history.governance import governance_start
 from registry.history.prompts import prompt_coverage, prompt_file
-from registry.history.queries import clause_history, find_clause, show_clause
+from registry.history.queries import find_clause, show_clause
 from registry.history.releases import changelog, list_releases
 from registry.history.search import search
 from registry.ledger.refs import resolve

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from registry.accountability import changelog_review
-from registry.history import clause_detail, diffs, queries
+from registry.history import clause_detail, diffs
 from registry.lru import LARGEST_SHARE, LruCache, footprint, texts_digest
 from registry.owners import queries as owners
 from registry.spec.worddiff import Op
@@ -107,7 +107,7 @@ def _rewrite(n: int) -> tuple[str, str]:
     return HUGE + str(n), str(n) + HUGE
 
 
-@pytest.mark.parametrize(("cache", "budget"), [(queries._word_ops, 32), (diffs._prose, 32),
+@pytest.mark.parametrize(("cache", "budget"), [(diffs._word_ops, 32), (diffs._prose, 32),
                                                (changelog_review._excerpts, 16)],
                          ids=["word diffs", "prose diffs", "changelog excerpts"])
 def test_a_diff_map_keeps_rewrites_of_2_mb_clauses_within_its_budget_by_digest(cache, budget):

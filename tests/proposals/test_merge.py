@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from registry.errors import Forbidden, IllegalTransition, PolicyNotSatisfied, Unauthorized, UnknownProposal
 from registry.gitsource import SpecSource, trailers
-from registry.history.queries import clause_history, show_clause
+from registry.history.clause_history import clause_history
+from registry.history.queries import show_clause
 from registry.ledger.refs import resolve
 from registry.models import AuditEvent, IngestRun
 from registry.proposals import merge as merge_module

@@ -16,7 +16,7 @@ from proposal_helpers import OWNERS, POLICY, RULES, STYLE, build_world, without_
 from registry.accountability.unapproved import unapproved_changes
 from registry.accountability.verify import verify
 from registry.gitsource import SpecSource
-from registry.history.queries import clause_history
+from registry.history.clause_history import clause_history
 from registry.models import IngestWarning, Proposal
 from registry.proposals import merge as merge_module
 from registry.proposals import reviews
