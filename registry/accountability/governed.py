@@ -1,5 +1,5 @@
 """Use cases: governance on every line. Which merged proposal made each version of a clause, the
-approvals its merge counted (registry.proposals.counted, over policy.counted_approvals) and the
+approvals its merge counted (registry.proposals.counted, over approval_rules.counted_approvals) and the
 policy rule that asked for them: for the history, the blame and the diff's header.
 
 The approvals of every proposal on a page are loaded together (`counted.recorded_many`), never one

@@ -32,7 +32,7 @@ from registry.models import (
 from registry.models.live import RecordedFile
 from registry.owners.owners_toml import OWNERS_PATH
 from registry.owners.recorder import decode as decode_owners
-from registry.proposals.policy import POLICY_PATH, parse_policy
+from registry.proposals.policy_toml import POLICY_PATH, parse_policy
 
 Facts = tuple[Hashable, ...]  # what a version says, compared whole: the status first
 

@@ -246,7 +246,7 @@ def set_password(session: Session, actor: Actor | None, email: str, password: st
     if person.id == actor.person_id:
         _check_current_password(session, person, account, current)
     account.password_hash = generate_password_hash(password)
-    # Someone else's choice until the holder sets their own (separation of duties, proposals/policy.py).
+    # Someone else's choice until the holder sets their own (separation of duties, proposals/approval_rules.py).
     account.password_set_by_id = None if actor.person_id == person.id else actor.person_id
     session.flush()
     revoked = _revoke_credentials(session, person.id, keep_session)

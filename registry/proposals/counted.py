@@ -1,6 +1,6 @@
 """The approvals that counted for a proposal, as a merge names them: its trailers, evidence, in-force.
 
-The policy alone decides which approvals count (registry.proposals.policy.counted_approvals, read
+The policy alone decides which approvals count (registry.proposals.approval_rules.counted_approvals, read
 here through the verdict). Until a proposal merges, that is the verdict now. A merge writes those
 approvals into its `Approved-by:` trailers and into its `proposal.merge` audit event, and from then
 on the event is the record: ownership moving after the merge does not change which approvals
@@ -57,7 +57,7 @@ class NotCounted:
     email: str
     time: str
     meaning: str
-    reason: str  # the policy's reason (registry.proposals.policy.judge_approvals)
+    reason: str  # the policy's reason (registry.proposals.approval_rules.judge_approvals)
 
     def as_dict(self) -> dict[str, str]:
         """{"name", "email", "time", "meaning", "reason"}: an uncounted approval in evidence and in-force."""

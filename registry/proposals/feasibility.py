@@ -1,7 +1,7 @@
 """Use case: the clauses the policy in force can never let merge (`specreg policy check`).
 
 A clause is infeasible when its rule needs more approvals than there are people eligible to give
-them (policy.shortfalls over policy.eligible, the one definition of who counts): two approvals with
+them (policy.shortfalls over approval_rules.eligible, the one definition of who counts): two approvals with
 one owner, say. Eligibility is judged for a proposal by nobody in particular; a proposal by one of
 the owners has one fewer, which proposing reports (the verdict's `infeasible`). With the policy's
 `[fallback] admins_approve_when_short`, the enabled admins count for a clause that is short.
@@ -20,7 +20,8 @@ from registry.ledger.refs import Point
 from registry.owners.queries import Snapshot, snapshot
 from registry.owners.store import OwnersStore, moment_of, owners_store
 from registry.proposals import store
-from registry.proposals.policy import Approver, ClauseFacts, Facts, Shortfall, shortfalls, with_fallback
+from registry.proposals.policy import Shortfall, shortfalls, with_fallback
+from registry.proposals.policy_facts import Approver, ClauseFacts, Facts
 from registry.proposals.policy_store import PolicySource, policy_at
 from registry.proposals.verdict import admins, verdict
 

@@ -2,7 +2,7 @@
 
 A governance proposal replaces one whole file (a proposed change of kind `file`, keyed by the
 path). Its new content is checked with the parser that will read it before anything is stored;
-the admins approve it under policy.toml's `[governance]` table (registry.proposals.policy). The
+the admins approve it under policy.toml's `[governance]` table (registry.proposals.policy_toml). The
 ledger records the sha256 of each version of these files (`GovernanceWatcher`), so the rule
 "this commit is proposal N's approved merge" (registry.proposals.integrity) can tell whether a
 commit wrote exactly the approved file, and whether a commit changed a governance file at all.
@@ -24,7 +24,7 @@ from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.ledger.refs import head_point
 from registry.models import GovernanceFileVersion, ProposedChange
 from registry.owners.owners_toml import OWNERS_PATH, parse_owners
-from registry.proposals.policy import POLICY_PATH, parse_policy
+from registry.proposals.policy_toml import POLICY_PATH, parse_policy
 from registry.spec.parser import normalize
 from registry.spec.specfiles import SPECREG_TOML, from_options
 

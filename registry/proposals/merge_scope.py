@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.models import ClauseVersion, DocumentVersion, ExampleFile, OwnersVersion, PolicyVersion, ProposedChange
 from registry.proposals.governance import FILE, changed_at
-from registry.proposals.policy import POLICY_PATH
+from registry.proposals.policy_toml import POLICY_PATH
 
 
 def scope_mismatches(session: Session, changes: Sequence[ProposedChange], seq: int) -> list[str]:

@@ -19,7 +19,8 @@ from registry.accounts.permissions import Decision, decision
 from registry.errors import ChecksNotPassed, Conflict, Forbidden, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import Proposal
 from registry.proposals import store
-from registry.proposals.policy import ClauseFacts, Facts, standing
+from registry.proposals.approval_rules import standing
+from registry.proposals.policy_facts import ClauseFacts, Facts
 from registry.proposals.states import APPROVED, FINAL, OPEN, transition
 from registry.proposals.verdict import may_approve, standing_reviews, verdict
 
@@ -66,7 +67,7 @@ class ProposalFacts:
         return self.clauses
 
     def standing(self, email: str) -> tuple[tuple[str, ...], str | None]:
-        """The touched clauses this person's approval would count for, or why none (policy.standing)."""
+        """The touched clauses this person's approval would count for, or why none (approval_rules.standing)."""
         if self.policy is None:
             raise ValueError("load the facts with the verdict for a rule that reads who counts")
         return standing(self.policy, email)

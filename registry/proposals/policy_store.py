@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.gitsource import RawCommit
 from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.models import Commit, PolicyVersion
-from registry.proposals.policy import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
+from registry.proposals.policy_toml import DEFAULT_POLICY, POLICY_PATH, Policy, parse_policy
 
 
 @dataclass(frozen=True)

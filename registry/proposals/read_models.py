@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from registry.ledger.refs import iso
+from registry.proposals.approval_rules import UncountedApproval
 from registry.proposals.check_rules import CheckStatus
 from registry.proposals.counted import NotCounted, SignedApproval
-from registry.proposals.policy import ClauseStatus, Shortfall, UncountedApproval
+from registry.proposals.policy import ClauseStatus, Shortfall
 from registry.proposals.policy_store import PolicySource
 from registry.spec.prosediff import Sentence, prose_diff
 from registry.spec.worddiff import Op

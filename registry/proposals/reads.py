@@ -30,10 +30,10 @@ from registry.models import (
 )
 from registry.paging import PAGE_SIZE, Page, page_of, window
 from registry.proposals import counted, merge_trailers, provenance, store, verdict_memo
+from registry.proposals.approval_rules import standing
 from registry.proposals.authoring import read_document
 from registry.proposals.check_reports import standing_reports
 from registry.proposals.governance import FILE
-from registry.proposals.policy import standing
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
     Approvals,

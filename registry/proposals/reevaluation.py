@@ -25,7 +25,7 @@ from registry.models import ClauseVersion, Ledger, Proposal, ProposedChange, Rev
 from registry.owners.owners_toml import OWNERS_PATH
 from registry.proposals import store
 from registry.proposals.governance import FILE
-from registry.proposals.policy import POLICY_PATH
+from registry.proposals.policy_toml import POLICY_PATH
 from registry.proposals.states import APPROVED, OPEN, after_verdict
 from registry.proposals.verdict import verdict
 

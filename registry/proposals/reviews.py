@@ -16,7 +16,7 @@ from registry.errors import BadRequest
 from registry.ledger.refs import iso
 from registry.models import Proposal, Review, utcnow
 from registry.proposals import permissions, store
-from registry.proposals.policy import ClauseFacts
+from registry.proposals.policy_facts import ClauseFacts
 from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import check_current
 from registry.proposals.verdict import classes, meaning, standing_reviews

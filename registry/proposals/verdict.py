@@ -26,17 +26,8 @@ from registry.owners.resolution import Node, Resolver
 from registry.owners.store import OwnersStore, owners_store
 from registry.proposals import provenance, store
 from registry.proposals.governance import FILE
-from registry.proposals.policy import (
-    ROOT_OWNERS,
-    Approver,
-    ClauseFacts,
-    Evaluation,
-    Facts,
-    ReviewFacts,
-    evaluate,
-    waiting_on,
-    with_fallback,
-)
+from registry.proposals.policy import Evaluation, evaluate, waiting_on, with_fallback
+from registry.proposals.policy_facts import ROOT_OWNERS, Approver, ClauseFacts, Facts, ReviewFacts
 from registry.proposals.policy_store import PolicySource, policy_at
 from registry.proposals.verdict_reach import Reach
 from registry.spec.change_class import EDITORIAL, classify_change
@@ -49,7 +40,7 @@ class Verdict:
     evaluation: Evaluation
     source: PolicySource
     clauses: tuple[ClauseFacts, ...]
-    facts: Facts  # what the policy judged: the permission rules ask policy.standing of the same facts
+    facts: Facts  # what the policy judged: the permission rules ask approval_rules.standing of the same facts
 
     @cached_property
     def waiting(self) -> tuple[str, ...]:

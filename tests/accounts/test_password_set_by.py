@@ -1,7 +1,7 @@
 """Whose password is it: an account remembers who set its password when that was not the holder.
 
 An approval by someone whose password another person chose does not count until they set their own
-(separation of duties, registry/proposals/policy.py); these tests hold the flag's life to that.
+(separation of duties, registry/proposals/approval_rules.py); these tests hold the flag's life to that.
 """
 from __future__ import annotations
 

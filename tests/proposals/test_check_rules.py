@@ -13,7 +13,8 @@ from registry.proposals.check_rules import (
     check_url,
     judge,
 )
-from registry.proposals.policy import ClauseFacts, parse_policy
+from registry.proposals.policy_facts import ClauseFacts
+from registry.proposals.policy_toml import parse_policy
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from registry.gitsource import SpecSource
 from registry.models import Proposal, Review
 from registry.proposals import reviews
 from registry.proposals.authoring import ChangeInput, revise
-from registry.proposals.policy import parse_policy
+from registry.proposals.policy_toml import parse_policy
 from registry.proposals.provenance import check_recorded_reviews
 from registry.proposals.reads import proposal_detail
 

@@ -10,19 +10,13 @@ from registry.errors import Forbidden
 from registry.ledger.refs import head_point, resolve
 from registry.models import AuditEvent
 from registry.proposals import reviews
+from registry.proposals.approval_rules import eligible
 from registry.proposals.counted import recorded
 from registry.proposals.feasibility import policy_check, proposal_shortfalls
 from registry.proposals.merge import merge
-from registry.proposals.policy import (
-    Approver,
-    ClauseFacts,
-    Facts,
-    Fallback,
-    eligible,
-    parse_policy,
-    shortfalls,
-    with_fallback,
-)
+from registry.proposals.policy import shortfalls, with_fallback
+from registry.proposals.policy_facts import Approver, ClauseFacts, Facts
+from registry.proposals.policy_toml import Fallback, parse_policy
 from registry.proposals.reads import proposal_detail
 from registry.proposals.store import get_proposal
 
@@ -48,7 +42,7 @@ def test_a_rule_needing_two_approvals_of_a_clause_with_one_owner_can_never_be_me
 
 
 def test_checking_every_clause_judges_each_person_once_not_once_per_clause(monkeypatch):
-    from registry.proposals import policy as rules
+    from registry.proposals import approval_rules as rules
     calls: list[str] = []
     real = rules.standing
     monkeypatch.setattr(rules, "standing", lambda facts, email: calls.append(email) or real(facts, email))

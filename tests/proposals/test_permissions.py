@@ -11,7 +11,7 @@ from registry.accounts.actors import Actor
 from registry.errors import Conflict, Forbidden, IllegalTransition, NotFound, PolicyNotSatisfied, Unauthorized
 from registry.models import STATES
 from registry.proposals.permissions import ACTIONS, PendingReview, ProposalFacts, decide
-from registry.proposals.policy import Approver, ClauseFacts, Facts
+from registry.proposals.policy_facts import Approver, ClauseFacts, Facts
 
 PROPOSER = Actor(1, "ada@example.org", "Ada", "editor")
 OWNER = Actor(2, "grace@example.org", "Grace", "viewer")

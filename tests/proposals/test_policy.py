@@ -8,19 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.proposals.policy import (
-    DEFAULT_POLICY,
-    Approver,
-    ClauseFacts,
-    Facts,
-    Governance,
-    Policy,
-    ReviewFacts,
-    counted_approvals,
-    evaluate,
-    parse_policy,
-    standing,
-)
+from registry.proposals.approval_rules import counted_approvals, standing
+from registry.proposals.policy import evaluate
+from registry.proposals.policy_facts import Approver, ClauseFacts, Facts, ReviewFacts
+from registry.proposals.policy_toml import DEFAULT_POLICY, Governance, Policy, parse_policy
 
 ADA, GRACE, ALAN, BARBARA, ROOT = (Approver(f"{n}@example.org", n.title()) for n in
                                    ("ada", "grace", "alan", "barbara", "root"))

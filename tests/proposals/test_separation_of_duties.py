@@ -2,7 +2,7 @@
 
 Issue 13: an admin proposed a change to a root clause, made two accounts, assigned them as owners of
 the clause and approved as them; the merge went through with "2 owner approvals". The rule lives in
-one place (registry/proposals/policy.py: standing and judge_approvals); these tests drive it through
+one place (registry/proposals/approval_rules.py: standing and judge_approvals); these tests drive it through
 the use cases (the store says who made each assignment) and as a pure table.
 """
 from __future__ import annotations
