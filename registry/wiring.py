@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from registry import signals
 from registry.audit import events as audit_events
-from registry.db import track_writes
 from registry.ledger import hooks
 from registry.ledger.hooks import IngestWatcher, WarnFn
 from registry.models import AuditEvent
+from registry.transaction.tracking import track_writes
 
 
 def _owners(session: Session, warn: WarnFn) -> IngestWatcher:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from registry.accountability.governed import DIRECT, VersionGovernance, governance_of_many
 from registry.audit.events import chain_origin
-from registry.db import KeptAnswers
 from registry.history.clause_history import HistoryEntry, histories, span_counts
 from registry.history.prompts import Prompt, prompts_by_clause
 from registry.history.queries import ClauseView, clauses_in, footnoted_texts
@@ -25,6 +24,7 @@ from registry.lru import LruCache
 from registry.paging import Window, page_of
 from registry.spec.clause_fields import AUTHORITIES
 from registry.spec.prosediff import Sentence, excerpt, prose_diff
+from registry.transaction.kept import KeptAnswers
 
 # Each change carries its rendered diff (about 7 KB for a clause rewritten word by word): 15 keep a page under
 # issue 12's 150 KB.

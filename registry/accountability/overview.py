@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from registry.accountability.unapproved import unapproved_count
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.history.activity import RecentChange, recent_changes
 from registry.history.documents import DocumentOutline, OutlineNode, outline, table_of_contents
 from registry.history.queries import list_clauses
 from registry.history.releases import Release, list_releases
 from registry.ledger.refs import Point
+from registry.transaction.kept import KeptAnswers
 
 __all__ = ["INLINE_OUTLINE_LIMIT", "DocumentOutline", "OutlineNode", "Overview", "outline", "spec_overview"]
 

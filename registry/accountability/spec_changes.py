@@ -26,9 +26,9 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from registry.audit.events import newest_standing, still_in_chain
-from registry.db import has_written
 from registry.ledger.carry import still_live
 from registry.models import ClauseVersion, Commit, DocumentVersion, GovernanceFileVersion
+from registry.transaction.tracking import has_written
 
 _KEEP = 4  # databases (one answer each: the report is always about the head)
 

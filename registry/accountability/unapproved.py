@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from registry.accountability.spec_changes import CHANGED_SPEC, spec_changing_commits
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.history.governance import governance_start
 from registry.ledger.refs import iso, resolve, seq_of
 from registry.models import (
@@ -39,6 +38,7 @@ from registry.models import (
 )
 from registry.paging import PAGE_SIZE
 from registry.proposals.states import MERGED
+from registry.transaction.kept import KeptAnswers
 
 PER_PAGE = PAGE_SIZE  # 100 rows of up to five clause links and a form each made the page 120 KB and slow to render
 

@@ -12,9 +12,9 @@ from sqlalchemy import SQLColumnExpression, delete, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.throttle import PER_CLIENT, PER_EMAIL, retry_after
-from registry.db import lock_value
 from registry.errors import TooManyAttempts
 from registry.models import LoginFailure
+from registry.transaction.locks import lock_value
 
 
 def _failures(session: Session, column: SQLColumnExpression[str], value: str, now: datetime) -> list[datetime]:
@@ -25,7 +25,7 @@ def _failures(session: Session, column: SQLColumnExpression[str], value: str, no
 def refuse_if_throttled(session: Session, email: str, client: str, now: datetime) -> None:
     """TooManyAttempts while the email (or the client, when known) has too many recent failures.
 
-    Takes the email's and then the client's lock first (the lock order in registry.db), held until the
+    Takes the email's and then the client's lock first (the lock order in registry.transaction.locks), held until the
     transaction ends: checks at once would all count the failures before any of them was recorded.
     """
     lock_value(session, "login email", email)

@@ -86,7 +86,7 @@ def _enabled_admins(session: Session, lock: bool = False) -> int:
     """How many enabled admins there are; `lock` holds their rows until the transaction ends.
 
     Two admins demoting or disabling each other at once would each see the other still enabled: with
-    the rows locked (the lock order in registry.db) the second one waits and then counts again.
+    the rows locked (the lock order in registry.transaction.locks) the second one waits and then counts again.
     """
     admins = select(Account.person_id).where(Account.role == "admin", Account.disabled_at.is_(None))
     if lock:

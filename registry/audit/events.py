@@ -19,8 +19,10 @@ from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from registry.audit.keys import AuditKey, current_key
-from registry.db import KeptAnswers, lock_writer, once_per_transaction
 from registry.models import AuditEvent, utcnow
+from registry.transaction.kept import KeptAnswers
+from registry.transaction.locks import lock_writer
+from registry.transaction.tracking import once_per_transaction
 
 A = TypeVar("A")
 

@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 from registry.audit.keys import AuditKey
 from registry.backup import tables
 from registry.backup.archive import BUNDLE, KeyReference, Manifest, RepoInfo, pack, table_member
-from registry.db import writers_held
 from registry.errors import SchemaError
 from registry.gitsource.bundle import create_bundle, shape
 from registry.models import AuditEvent, utcnow
 from registry.schema import current_revision, require_current
+from registry.transaction.locks import writers_held
 
 
 def write_backup(engine: Engine, repo: Path, out: Path, key: AuditKey | None,

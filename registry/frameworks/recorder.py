@@ -13,13 +13,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.frameworks.frameworks_toml import FRAMEWORKS_PATH, FrameworksFile, parse_frameworks
 from registry.gitsource import RawCommit
 from registry.history.queries import clause_summaries
 from registry.ledger.hooks import IngestWatcher, WarnFn, any_row
 from registry.ledger.refs import Point
 from registry.models import Commit, FrameworksVersion
+from registry.transaction.kept import KeptAnswers
 
 NO_FRAMEWORKS = FrameworksFile()
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.history.clause_history import HistoryEntry
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseVersion, Commit
+from registry.transaction.kept import KeptAnswers
 
 
 @dataclass(frozen=True)

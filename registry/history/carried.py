@@ -26,10 +26,10 @@ from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import newest_standing, still_in_chain
-from registry.db import has_written
 from registry.ledger.carry import may_carry, still_live
 from registry.ledger.refs import Point
 from registry.models import ClauseVersion
+from registry.transaction.tracking import has_written
 
 # key, title, document, parent lineage, attributes as JSON text, characters of the text, the version's
 # id, whether its text has a footnote reference (read only)

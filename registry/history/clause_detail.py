@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.history.activity import Activity, history_activity
 from registry.history.clause_history import HistoryEntry, histories
 from registry.history.documents import UnreadableDocument, latest_version, unreadable_from
@@ -19,6 +18,7 @@ from registry.history.queries import ClauseView, find_clause, show_clause
 from registry.history.versions import headings_at
 from registry.ledger.refs import Point
 from registry.models import Clause, ClauseKey
+from registry.transaction.kept import KeptAnswers
 
 # `[text](#target)` and reference definitions `[label]: #target`: in-text links to other clauses.
 _ANCHOR = re.compile(r"(?:\]\(|^\[[^\]]+\]:[ \t]*)#([^\s)\"']+)", re.MULTILINE)

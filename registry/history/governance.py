@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.errors import UnknownRef
 from registry.ledger.refs import resolve_commit
 from registry.models import Commit, PolicyVersion
+from registry.transaction.kept import KeptAnswers
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownClause, UnknownVersion
 from registry.history.carried import Row, as_row, rows_in_force, summary_columns
 from registry.history.versions import AttributeDecoder, version_at, version_in_force, versions_at
 from registry.ledger.refs import Point, iso
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
+from registry.transaction.kept import KeptAnswers
+from registry.transaction.tracking import once_per_transaction
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import chain_origin, kept_while_standing
-from registry.db import KeptAnswers
 from registry.errors import BadRequest
 from registry.history.queries import outline_at
 from registry.history.versions import VersionState, changed_states, current_ids
 from registry.ledger.carry import may_carry, still_live
 from registry.ledger.refs import Point, head_point, iso, resolve
 from registry.models import Commit, Tag
+from registry.transaction.kept import KeptAnswers
 
 KINDS = ("added", "removed", "renamed", "moved", "modified")
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import CTE, ScalarSelect, SQLColumnExpression, Text, cast, select
 from sqlalchemy.orm import Session, aliased
 
-from registry.db import once_per_transaction
 from registry.models import Clause, ClauseVersion
+from registry.transaction.tracking import once_per_transaction
 
 # Built once: an alias is immutable, and making one per statement was a third of a small read's CPU.
 _INNER = aliased(ClauseVersion)

@@ -11,7 +11,6 @@ from typing import Any, cast
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from registry.db import bulk_insert
 from registry.gitsource import RawCommit
 from registry.ledger.documents import CommitDocs, DocEdit
 from registry.ledger.hooks import IngestWatcher, WarnFn
@@ -19,6 +18,7 @@ from registry.ledger.state import ClauseState, LedgerState, changes_between
 from registry.models import Clause, ClauseKey, ClauseVersion, Commit, DocumentVersion
 from registry.spec.identity import Candidate, match_renames
 from registry.spec.parser import Clause as ParsedClause
+from registry.transaction.bulk import bulk_insert
 
 
 @dataclass

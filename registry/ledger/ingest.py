@@ -10,7 +10,6 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.db import lock_writer
 from registry.errors import ConfigError
 from registry.gitsource import RawCommit, SpecSource
 from registry.ledger import hooks
@@ -33,6 +32,7 @@ from registry.models import (
     Tag,
     utcnow,
 )
+from registry.transaction.locks import lock_writer
 
 INGEST_ACTOR = "registry:ingest"
 WARNINGS_PER_FILE = 100  # warnings kept for one file in one commit; one line says when more were dropped

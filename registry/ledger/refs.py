@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.db import once_per_transaction
 from registry.errors import SchemaError, UnknownRef
 from registry.models import Commit, Ledger, Tag
+from registry.transaction.tracking import once_per_transaction
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 

@@ -1,6 +1,6 @@
 """Use case: fetch the spec repo's remote into Specreg's clone and ingest the fetched branch (`specreg sync`).
 
-Fetching moves the clone's refs, so it runs under the ingest lock (registry.db's lock order): no
+Fetching moves the clone's refs, so it runs under the ingest lock (the lock order in registry.transaction.locks): no
 ingest, sync or merge of this database moves or reads them halfway, and a fetch never puts back a
 branch a merge has just pushed. The worker's sync job and the push hook call `sync` too; `catch_up`
 fetches for a host whose clone lags the database (another host merged or synced since).
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit import events as audit
-from registry.db import lock_writer
 from registry.errors import NotSynced, RemoteChanged, SourceError
 from registry.gitsource import SpecSource
 from registry.gitsource.remote import (
@@ -31,6 +30,7 @@ from registry.gitsource.remote import (
 from registry.ledger.ingest import IngestReport, Progress, ingest
 from registry.ledger.options import IngestOptions
 from registry.models import Commit, Ledger
+from registry.transaction.locks import lock_writer
 
 SYNC_ACTOR = "registry:sync"
 

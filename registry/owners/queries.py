@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.errors import UnknownVersion
 from registry.history.queries import ClauseSummary, clause_summaries, find_clause
 from registry.ledger.refs import Point, iso
@@ -17,6 +16,7 @@ from registry.owners.history import OwnershipChange, ownership_at, ownership_his
 from registry.owners.owners_toml import TEAM_PREFIX
 from registry.owners.resolution import Grant, Node, Owner, Resolver, Rules, source_label
 from registry.owners.store import OwnerRef, OwnersStore, moment_of, owners_store
+from registry.transaction.kept import KeptAnswers
 
 
 def point_dict(point: Point) -> dict[str, str]:

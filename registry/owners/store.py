@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from registry.db import KeptAnswers, once_per_transaction
 from registry.errors import UnknownOwner
 from registry.history.versions import version_at
 from registry.ledger.refs import Point, parse_moment
@@ -24,6 +23,8 @@ from registry.models import (
 )
 from registry.owners.owners_toml import TEAM_PREFIX, Entry
 from registry.owners.resolution import Node, Owner, Resolver, Rules
+from registry.transaction.kept import KeptAnswers
+from registry.transaction.tracking import once_per_transaction
 
 
 @dataclass(frozen=True)

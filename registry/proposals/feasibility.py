@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from registry.audit.events import kept_while_standing
-from registry.db import KeptAnswers
 from registry.ledger.refs import Point
 from registry.owners.queries import Snapshot, snapshot
 from registry.owners.store import OwnersStore, moment_of, owners_store
@@ -24,6 +23,7 @@ from registry.proposals.policy import Shortfall, shortfalls, with_fallback
 from registry.proposals.policy_facts import Approver, ClauseFacts, Facts
 from registry.proposals.policy_store import PolicySource, policy_at
 from registry.proposals.verdict import admins, verdict
+from registry.transaction.kept import KeptAnswers
 
 
 @dataclass(frozen=True)

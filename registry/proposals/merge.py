@@ -17,7 +17,7 @@ up, decide again); a process that dies after the remote took the push is complet
 While the branch shows a history rewrite no admin has acknowledged (someone force-pushed it back),
 the merge refuses (UnacknowledgedRewrite) rather than build on, or push onto, a branch in that state.
 
-Locks follow the order in registry.db: the merge lock, then ingest's (catching up), and only then
+Locks follow the order in registry.transaction.locks: the merge lock, then ingest's (catching up), and only then
 the proposal (the audit lock, then its row), so a review or revision of the same proposal waits
 for the merge instead of deadlocking with it. Who may merge is checked before any of it.
 """
@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from registry.accounts.actors import Actor
 from registry.audit import events as audit
 from registry.audit.anchor import anchor_head
-from registry.db import lock_writer
 from registry.errors import Conflict, UnacknowledgedRewrite
 from registry.gitsource import SpecSource, trailers
 from registry.gitsource.remote import move_branch, push
@@ -49,6 +48,7 @@ from registry.proposals.reevaluation import follow_verdict
 from registry.proposals.states import APPROVED, MERGED, OPEN, transition
 from registry.spec.clause_edit import Edit, EditError, apply_edits
 from registry.spec.parser import parse
+from registry.transaction.locks import lock_writer
 
 REGISTRY = Person("Specreg", "specreg@localhost")
 ATTEMPTS = 5  # compare-and-swap tries before giving up on a branch that keeps moving
@@ -205,7 +205,7 @@ def merge(session: Session, repo: Path, branch: str | None, actor: Actor | None,
     _merger(session, actor, store.get_proposal(session, number))
     lock_writer(session, "merge")
     if remote is not None:
-        fetch_locked(session, Path(repo), remote)  # (the ingest lock, after the merge lock, as registry.db orders them)
+        fetch_locked(session, Path(repo), remote)  # (the ingest lock, after the merge lock, as registry.transaction.locks orders them)
     # Anchor a head that is already committed: events this transaction records would vanish with
     # it if the process died after the git commit, leaving the commit anchoring a chain that never was.
     anchor = audit.head(session)

@@ -43,7 +43,7 @@ class MergeWatcher(IngestWatcher):
 
 
 def _locked(session: Session, value: str) -> Proposal | None:
-    """The proposal a trailer value names, its row locked in the lock order (registry.db); None if unknown."""
+    """The proposal a trailer value names, its row locked in the lock order (registry.transaction.locks); None if unknown."""
     try:
         return store.get_proposal(session, int(value), lock=True) if value.isdigit() else None
     except UnknownProposal:

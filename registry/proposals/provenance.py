@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding, by_subject, vouched
-from registry.db import kept_or, once_per_transaction
 from registry.ledger.refs import iso
 from registry.models import AuditEvent, CheckReport, Person, Proposal, Review, Revision
 from registry.proposals.check_rules import CheckFacts
+from registry.transaction.tracking import kept_or, once_per_transaction
 
 if TYPE_CHECKING:  # counted imports the verdict, which imports this module
     from registry.proposals.counted import SignedApproval

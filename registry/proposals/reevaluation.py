@@ -67,7 +67,7 @@ def reevaluate(session: Session, proposals: Iterable[int] | None = None, *, acto
         q = q.where(Proposal.id.in_(list(proposals)))
     moves = []
     for number in session.scalars(q).all():
-        # Locked in the order registry.db documents (the audit lock, then the row), and read again:
+        # Locked in the order registry.transaction.locks documents (the audit lock, then the row), and read again:
         # a review may have moved it between the query above and the lock.
         proposal = store.get_proposal(session, number, lock=True)
         if proposal.state in (OPEN, APPROVED) and (move := follow_verdict(session, proposal, actor, reason)):

@@ -7,17 +7,19 @@ from typing import overload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.db import is_sqlite, kept_or, lock_writer
+from registry.db import is_sqlite
 from registry.errors import UnknownProposal
 from registry.models import CheckReport, Comment, Person, Proposal, ProposedChange, Review, Revision
 from registry.spec.clause_edit import Edit, digest_of
+from registry.transaction.locks import lock_writer
+from registry.transaction.tracking import kept_or
 
 
 def get_proposal(session: Session, number: int, lock: bool = False) -> Proposal:
     """The proposal with this number; `lock` holds its row until the transaction ends (PostgreSQL)."""
     q = select(Proposal).where(Proposal.id == number)
     if lock and not is_sqlite(session):
-        # Lock order (registry.db): the audit lock before any proposal row, never the other way round.
+        # Lock order (registry.transaction.locks): the audit lock before any proposal row, never the other way round.
         lock_writer(session, "audit")
         q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serializes writers
     if lock:

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.users import passwords_set_by_others
-from registry.db import once_per_transaction
 from registry.errors import UnknownClause
 from registry.history.queries import find_clause, list_clauses
 from registry.ledger.refs import Point, head_point
@@ -31,6 +30,7 @@ from registry.proposals.policy_facts import ROOT_OWNERS, Approver, ClauseFacts, 
 from registry.proposals.policy_store import PolicySource, policy_at
 from registry.proposals.verdict_reach import Reach
 from registry.spec.change_class import EDITORIAL, classify_change
+from registry.transaction.tracking import once_per_transaction
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 A list of proposals computes each missed verdict afresh (registry.proposals.verdict_memo), and each
 `verdict()` asked its own ten or so queries: fifty a page made five hundred statements. This fills
-the per-transaction memo under the keys the store functions read it by (`db.kept_or`,
-`db.once_per_transaction`) and holds the rows the verdict finds with `session.get` in the session's
+the per-transaction memo under the keys the store functions read it by (`tracking.kept_or`,
+`tracking.once_per_transaction`) and holds the rows the verdict finds with `session.get` in the session's
 identity map, so `verdict()` stays the one definition of the verdict and runs on what is loaded.
 Only while the session has not written: after a write every read is fresh anyway.
 """
@@ -15,12 +15,12 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.db import has_written, once_per_transaction
 from registry.history.versions import load_versions_at
 from registry.ledger.refs import head_point
 from registry.models import AuditEvent, CheckReport, ClauseVersion, Person, Proposal, ProposedChange, Review, Revision
 from registry.owners.store import owners_store
 from registry.proposals import provenance, store
+from registry.transaction.tracking import has_written, once_per_transaction
 
 R = TypeVar("R")
 K = TypeVar("K")

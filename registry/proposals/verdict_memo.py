@@ -10,7 +10,7 @@ proposal, with the ledger head and `audit.newest_standing` (logins, logouts and 
 change nobody's standing) it was judged at; nothing is kept before the first standing event. The
 chain's hashes cover every event before them and the moment each was made, so a key never matches again
 once anything on the proposal has changed, nor on another database, nor after a transaction that wrote
-an event was rolled back; a session that has written gets fresh verdicts (`db.KeptAnswers`).
+an event was rolled back; a session that has written gets fresh verdicts (`transaction.kept.KeptAnswers`).
 
 A push moves the head and appends an `ingest` event, but changes few verdicts: one judged at an earlier
 head is kept at the new one when `verdict_reach` finds that nothing it read has moved since (the
@@ -27,12 +27,13 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from registry.audit.events import newest_on, newest_standing
-from registry.db import KeptAnswers, has_written
 from registry.ledger.refs import ingested_head
 from registry.models import Proposal
 from registry.proposals import verdict_inputs
 from registry.proposals.verdict import Verdict, head_reach, verdict
 from registry.proposals.verdict_reach import Reach, pushed_since
+from registry.transaction.kept import KeptAnswers
+from registry.transaction.tracking import has_written
 
 TRIED = 2  # earlier heads a list carries its kept verdicts from (each asks two statements); older ones are judged again
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from registry.audit import events as audit
-from registry.db import KeptAnswers, make_engine, session_scope
+from registry.db import make_engine, session_scope
+from registry.transaction.kept import KeptAnswers
 
 
 def test_an_answer_is_kept_only_once_a_standing_event_exists_and_until_the_next_one(database_url):

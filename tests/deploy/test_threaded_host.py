@@ -20,8 +20,9 @@ from sqlalchemy.pool import NullPool
 
 from bench.hosts import ROOT, Host, call
 from registry.accounts.credentials import create_token
-from registry.db import make_engine, session_scope, writers_held
+from registry.db import make_engine, session_scope
 from registry.proposals.reviews import approve
+from registry.transaction.locks import writers_held
 
 SECRET_KEY = "threaded-host-session-key-0123456789abcdef"
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Table, insert, select
 
-from registry.db import bulk_insert
 from registry.models import Clause, ClauseVersion, Commit, DocumentVersion, Team
+from registry.transaction.bulk import bulk_insert
 
 AWKWARD = "tab\there, new\nline, back\\slash, \\N, quote \" ' , nul-free unicode: é ☃ 𝄞, trailing\r"
 

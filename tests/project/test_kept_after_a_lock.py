@@ -8,8 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry import wiring
-from registry.db import has_written, lock_writer, once_per_transaction, session_scope
+from registry.db import session_scope
 from registry.models import Ledger
+from registry.transaction.locks import lock_writer
+from registry.transaction.tracking import has_written, once_per_transaction
 
 
 def _counter() -> Callable[[], int]:

@@ -1,4 +1,4 @@
-"""Writers at the same moment on committed databases: the lock order (registry.db) leaves no deadlock."""
+"""Writers at the same moment on committed databases: the lock order (registry.transaction.locks) leaves no deadlock."""
 from __future__ import annotations
 
 import threading

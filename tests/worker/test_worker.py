@@ -16,8 +16,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
 from registry.config import Settings
-from registry.db import lock_writer, make_engine, session_scope
+from registry.db import make_engine, session_scope
 from registry.models import Commit, IngestRun
+from registry.transaction.locks import lock_writer
 from registry.worker.loop import Worker
 from registry.worker.requests import SYNC, pending, request_job
 
