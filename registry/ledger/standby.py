@@ -219,7 +219,8 @@ def _ahead(plan: Plan, jobs: Connection) -> tuple[ReadJob | None, Generator[tupl
     the ones read, pickled)."""
     import gc
 
-    from registry.ledger.history_stream import messages, pickled
+    from registry.ledger.history_stream import messages
+    from registry.ledger.reader_outbox import pickled
 
     gc.disable()  # as in history_stream.serve: what a reader allocates holds no cycles
     ahead: list[memoryview] = []

@@ -16,10 +16,9 @@ from registry.demo.repo import build_demo_repo
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
 from registry.ledger import documents as doc_edits
-from registry.ledger import history_stream
-from registry.ledger.history_stream import ReadJob, parsed_history, read_batches
+from registry.ledger import history_stream, wire
+from registry.ledger.history_stream import ReadJob, parsed_history
 from registry.ledger.options import IngestOptions
-from registry.spec.clause_builder import Clause
 from registry.spec.specfiles import SpecFiles
 
 HERE = IngestOptions(batch_commits=3, reader_process_from=10**9)
@@ -43,35 +42,6 @@ def test_a_reader_process_gives_a_random_history_the_same_rows_as_reading_in_pro
     assert report.as_dict() == ingest_at(there, repo.path, THERE).as_dict()
     assert any("not UTF-8" in w.message for w in report.warnings)
     assert ledger_rows(here) == ledger_rows(there)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_the_wire_form_rebuilds_every_parse_and_its_previous_version(tmp_path, seed):
-    repo = random_history(tmp_path / "spec", seed, commits=40)
-    encoder, decoder = history_stream._Encoder(), history_stream._Decoder()
-    with SpecSource(repo.path) as source:
-        job = ReadJob(str(repo.path), repo.head(), None, SpecFiles(), 2_000_000, 4)
-        for batch in read_batches(source, job):
-            for sent in batch:
-                got = decoder.commit(encoder.commit(sent))
-                assert (got.commit, got.renames, got.warnings) == (sent.commit, sent.renames, sent.warnings)
-                for a, b in zip(sent.edits, got.edits, strict=True):
-                    assert (a.path, a.blob, a.clauses) == (b.path, b.blob, b.clauses)
-                    assert (a.parsed and a.parsed.reused, a.parsed and a.parsed.base) == \
-                        (b.parsed and b.parsed.reused, b.parsed and b.parsed.base)
-                    assert (a.previous and a.previous.serial) == (b.previous and b.previous.serial)
-
-
-def test_a_window_sends_clauses_that_read_as_before_as_references_and_the_writer_rebuilds_them():
-    old = [Clause("a", "A", (), "one", 2, None, 0, 3, False, ("a",)),
-           Clause("b", "B", (("k", "v"),), "two", 3, "a", 3, 6, True, ("a", "b")),
-           Clause("c", "C", (), "three", 3, "a", 6, 9, False, ("a", "c"))]
-    new = [old[0], old[1]._replace(body="two, longer\nnow"), old[2]._replace(start=7, end=10)]
-    wire = history_stream._window(new, old, 0, 3)
-    assert wire == [0, tuple(new[1]), (2, 1)]  # the same clause, a changed one, one a line lower
-    got = [history_stream._received_clause(w, old) for w in wire]
-    assert got == new and all(type(c) is Clause for c in got)
-    assert got[0] is old[0]  # the writer sees an unchanged clause as the very same one
 
 
 def test_a_spawned_reader_process_reads_the_same_history(databases, demo, monkeypatch):
@@ -128,6 +98,17 @@ def test_a_reader_process_that_dies_is_a_clear_source_error_and_a_second_run_rea
     ingest_at(url, demo, THERE)
     ingest_at(clean, demo, HERE)
     assert ledger_rows(url)["versions"] == ledger_rows(clean)["versions"]
+
+
+def test_a_reader_process_of_another_wire_version_stops_ingest_before_anything_is_written(
+        databases, demo, monkeypatch):
+    url = databases.fresh()
+    monkeypatch.setattr(history_stream, "_start_method", lambda: "fork")  # the child sees the patch
+    monkeypatch.setattr(history_stream, "hello", lambda: ("wire", wire.VERSION + 1))
+    with pytest.raises(SourceError, match=rf"speaks wire version {wire.VERSION + 1}, this writer wire version "
+                                          rf"{wire.VERSION}: both ends .* one installation"):
+        ingest_at(url, demo, THERE)
+    assert ledger_rows(url)["versions"] == []
 
 
 def test_leaving_early_stops_the_reader_process(demo):

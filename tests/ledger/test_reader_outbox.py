@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from registry.ledger import history_stream
+from registry.ledger import reader_outbox
 from registry.ledger.history_stream import ReadJob, serve
 from registry.spec.specfiles import SpecFiles
 
@@ -32,7 +32,7 @@ def _serving(conn, messages) -> threading.Thread:
 
 
 def test_messages_arrive_in_order_and_whole_even_when_one_is_larger_than_the_outbox(monkeypatch):
-    monkeypatch.setattr(history_stream, "SEND_AHEAD_BYTES", 1_000)
+    monkeypatch.setattr(reader_outbox, "SEND_AHEAD_BYTES", 1_000)
     receiver, sender = multiprocessing.Pipe(duplex=False)
     messages = [("batch", [n, "x" * (n * 20_000)]) for n in range(30)] + [("end", None)]
     thread = _serving(sender, messages)
@@ -54,7 +54,7 @@ def test_a_message_that_cannot_be_pickled_reaches_the_writer_as_an_error_after_t
 
 
 def test_a_writer_that_goes_away_never_leaves_the_reader_waiting_on_a_full_outbox(monkeypatch):
-    monkeypatch.setattr(history_stream, "SEND_AHEAD_BYTES", 10)
+    monkeypatch.setattr(reader_outbox, "SEND_AHEAD_BYTES", 10)
     receiver, sender = multiprocessing.Pipe(duplex=False)
     receiver.close()  # the writer is gone before the first message
     thread = _serving(sender, (("batch", ["x" * 100_000]) for _ in range(10_000)))
