@@ -7,23 +7,23 @@ and anything inside a fence or an HTML block, are not sections.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from registry.spec.html_blocks import ends_on, start_kind
+from registry.spec.line_kinds import (
+    CLOSERS,
+    PLAIN_FAST,
+    fence_open,
+    indent,
+    is_lazy,
+    list_marker,
+    match_atx,
+    match_hr,
+    match_setext,
+)
 from registry.spec.link_refs import definition_end, may_open
 
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
-_HR = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_BULLET = re.compile(r"( {0,3})([-+*])([ \t]|$)")
-_ORDERED = re.compile(r"( {0,3})(\d{1,9})([.)])([ \t]|$)")
-# Characters that can begin something other than plain paragraph text at column 0.
-_PLAIN_FAST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ([!\"'/&@$%^|?,;:")
-# The starts of a line that may close a fence of the key's character: it, after at most three spaces.
-_CLOSERS = {c: (c, f" {c}", f"  {c}", f"   {c}") for c in "`~"}
 # Open leaves whose lines take the full route (a paragraph's lines mostly take the fast one).
 _SLOW_LEAVES = frozenset({"fence", "code", "html", "ref"})
 
@@ -51,42 +51,6 @@ class ScanResult:
 
     headings: list[Heading]
     paragraphs: list[int]
-
-
-def _fence_open(rest: str) -> tuple[str, int] | None:
-    """A fence opener's character and length; a backtick fence's info string may not contain a backtick."""
-    m = _FENCE.match(rest)
-    if m is None:
-        return None
-    fence, info = m.group(1, 2)
-    if fence[0] == "`" and "`" in info:
-        return None
-    return fence[0], len(fence)
-
-
-def _indent(s: str) -> int:
-    return len(s) - len(s.lstrip(" "))
-
-
-def _list_marker(rest: str) -> tuple[int, bool, bool] | None:
-    """Return (content width, is_empty, ordered_not_one) when rest starts a list item."""
-    m = _BULLET.match(rest)
-    ordered_not_one = False
-    if m is None:
-        m = _ORDERED.match(rest)
-        if m is None:
-            return None
-        ordered_not_one = int(m.group(2)) != 1
-        marker_end = m.end(3)
-    else:
-        marker_end = m.end(2)
-    after = rest[marker_end:]
-    if not after.strip():
-        return marker_end + 1, True, ordered_not_one
-    spaces = len(after) - len(after.lstrip(" "))
-    if spaces >= 5:
-        spaces = 1  # content is indented code; the item's width counts one space
-    return marker_end + spaces, False, ordered_not_one
 
 
 class _Scanner:
@@ -118,7 +82,7 @@ class _Scanner:
                     # Inside a top-level fence (most of a reference's slow lines: code examples)
                     # only a line that starts with the fence's character, after at most three
                     # spaces, can close it: go straight to the next one, deciding nothing else.
-                    closers = _CLOSERS[self.fence[0]]
+                    closers = CLOSERS[self.fence[0]]
                     if not raw.startswith(closers):
                         for _, raw in numbered:
                             if raw.startswith(closers):
@@ -139,18 +103,18 @@ class _Scanner:
                 self._open_blocks(i, line, True)
             elif not raw or raw.isspace():
                 self.leaf = None
-            elif raw[:1] in _PLAIN_FAST:
+            elif raw[:1] in PLAIN_FAST:
                 if leaf is None:
                     if raw[0] == "[":
                         self._start_para(i, raw, 0)  # perhaps a link reference definition
                     else:  # what `_start_para` does for plain text at the top level
                         self.leaf, self.para_start, self.para_top = "para", i, True
                         paragraphs.append(i)
-            elif raw[0] == "#" and "\t" not in raw and (m := _ATX.match(raw)):
+            elif raw[0] == "#" and "\t" not in raw and (m := match_atx(raw)):
                 # A heading at the first column ends any paragraph (what `_leaf` does, without the route).
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), raw[m.end():], False))
                 self.leaf = None
-            elif raw[0] in "`~" and (opener := _fence_open(raw)):
+            elif raw[0] in "`~" and (opener := fence_open(raw)):
                 self.leaf = "fence"  # opens at the first column, even inside a paragraph
                 self.fence = (opener[0], opener[1], 0)
             elif not shortcut(i, raw):
@@ -178,7 +142,7 @@ class _Scanner:
             self.leaf = None
             return True
         first = raw[0]
-        if raw[1:2] != " " or raw[2:3] not in _PLAIN_FAST:
+        if raw[1:2] != " " or raw[2:3] not in PLAIN_FAST:
             return False
         if first == ">" and stack and stack[0].kind == "quote":
             if len(stack) > 1 or leaf == "fence" or leaf == "html":
@@ -246,7 +210,7 @@ class _Scanner:
                     self.leaf = None
                 return
             self.leaf = None  # HTML blocks have no lazy lines: a container that ends ends them
-        if not all_matched and self.leaf == "para" and self._is_lazy(rest):
+        if not all_matched and self.leaf == "para" and is_lazy(rest):
             return
         if not all_matched:
             del self.stack[matched:]
@@ -255,8 +219,8 @@ class _Scanner:
 
     def _close_fence(self, rest: str) -> None:
         """End the open fence when `rest` (past the containers) is its closing line."""
-        # (what matching _FENCE says, read off with string methods: most fences close on every
-        # reference page)
+        # (what matching line_kinds._FENCE says, read off with string methods: most fences close on
+        # every reference page)
         char, length, _ = self.fence
         text = rest.lstrip(" ")
         if len(rest) - len(text) > 3:
@@ -265,25 +229,8 @@ class _Scanner:
         if run >= length and not text[run:].strip():
             self.leaf = None
 
-    def _is_lazy(self, rest: str) -> bool:
-        """A line that would only continue a paragraph keeps unmatched containers open."""
-        if rest[:1] in _PLAIN_FAST:
-            return True  # plain text from the first column starts no block
-        if not rest.strip():
-            return False
-        ind = len(rest) - len(rest.lstrip(" "))
-        if ind >= 4:
-            return True
-        first = rest[ind]
-        if first == ">" or (first == "#" and _ATX.match(rest)) or (first in "`~" and _fence_open(rest)) \
-                or (first in "-*_" and _HR.match(rest)):
-            return False
-        if first == "<" and 0 < start_kind(rest[ind:]) < 7:
-            return False
-        return not (first in "-+*" or first.isdecimal()) or _list_marker(rest) is None
-
     def _open_blocks(self, i: int, rest: str, continuing: bool) -> None:
-        if rest[:1] in _PLAIN_FAST:  # plain text opens no container: it continues or starts a paragraph
+        if rest[:1] in PLAIN_FAST:  # plain text opens no container: it continues or starts a paragraph
             self._mark_content()
             if self.leaf != "para":
                 self._start_para(i, rest, len(self.stack))
@@ -304,9 +251,9 @@ class _Scanner:
             first = rest[ind:ind + 1]
             if not (first in "-+*_" and first) and not first.isdecimal():
                 break  # neither a rule nor a list item can begin here (cheaper than their patterns)
-            if first in "-*_" and _HR.match(rest):
+            if first in "-*_" and match_hr(rest):
                 break
-            marker = _list_marker(rest)
+            marker = list_marker(rest)
             if marker is None:
                 break
             width, empty, not_one = marker
@@ -318,7 +265,7 @@ class _Scanner:
             opened = True
         if opened:
             self.leaf = None
-        if rest[:1] in _PLAIN_FAST:  # what `_leaf` does with plain text, without its checks
+        if rest[:1] in PLAIN_FAST:  # what `_leaf` does with plain text, without its checks
             self._mark_content()
             if self.leaf != "para":
                 self._start_para(i, rest, len(self.stack))
@@ -341,23 +288,23 @@ class _Scanner:
             self.leaf = "code"
             return
         first = rest[ind]  # (the line is not blank)
-        if self.leaf == "para" and first in "=-" and _SETEXT.match(rest):
+        if self.leaf == "para" and first in "=-" and match_setext(rest):
             if self.para_top and top:
                 level = 1 if first == "=" else 2
                 text = " ".join(s.strip() for s in self.lines[self.para_start:i])
                 self.headings.append(Heading(self.para_start, i + 1, level, text, True))
             self.leaf = None
             return
-        if first in "-*_" and _HR.match(rest):
+        if first in "-*_" and match_hr(rest):
             self.leaf = None
             return
-        m = _ATX.match(rest) if first == "#" else None
+        m = match_atx(rest) if first == "#" else None
         if m:
             if top:
                 self.headings.append(Heading(i, i + 1, len(m.group(1)), rest[m.end():], False))
             self.leaf = None
             return
-        opener = _fence_open(rest) if first in "`~" else None
+        opener = fence_open(rest) if first in "`~" else None
         if opener:
             self.leaf = "fence"
             self.fence = (opener[0], opener[1], ind)
@@ -389,7 +336,7 @@ class _Scanner:
         k = 0  # a run of definitions, each on the lines after the one before
         while k < len(offsets) and full[k]:
             at = offsets[k]
-            ind = _indent(text[at:at + 4])
+            ind = indent(text[at:at + 4])
             end = definition_end(text, at + ind) if text[at + ind:at + ind + 1] == "[" else None
             if end is None:
                 break
@@ -411,7 +358,7 @@ class _Scanner:
             if "\t" in raw:
                 raw = raw.expandtabs(4)
             matched, more = self._match_containers(raw) if depth else (0, raw)
-            if not self._is_lazy(more):
+            if not is_lazy(more):
                 break
             parts.append(more)
             offsets.append(at)
@@ -423,11 +370,6 @@ class _Scanner:
 def scan(lines: list[str]) -> ScanResult:
     """Find document-level headings and paragraph starts in normalized lines."""
     return _Scanner(lines).run()
-
-
-def opens_atx_heading(line: str) -> bool:
-    """Whether a line at the top level (not in a container or block) is an ATX heading."""
-    return _ATX.match(line.expandtabs(4) if "\t" in line else line) is not None
 
 
 def scan_to_open_end(lines: list[str]) -> tuple[ScanResult, bool, bool]:
@@ -443,4 +385,4 @@ def scan_to_open_end(lines: list[str]) -> tuple[ScanResult, bool, bool]:
     result = scanner.run()
     still_open = bool(scanner.stack) or scanner.leaf in ("fence", "code", "html")
     last = lines[-1].expandtabs(4) if lines and "\t" in lines[-1] else lines[-1] if lines else ""
-    return result, still_open, not scanner.stack and scanner.leaf is None and not scanner._is_lazy(last)
+    return result, still_open, not scanner.stack and scanner.leaf is None and not is_lazy(last)

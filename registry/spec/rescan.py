@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from itertools import compress, count, islice, repeat
 from operator import add, ne
 
-from registry.spec.blocks import ScanResult, opens_atx_heading, scan_to_open_end
+from registry.spec.blocks import ScanResult, scan_to_open_end
+from registry.spec.line_kinds import opens_atx_heading
 
 # A paragraph line that begins with one of these may be a link title that a definition on the line
 # before takes in, depending on lines after it: no fresh scan begins there.
