@@ -23,7 +23,7 @@ from registry.owners.owners_toml import OWNERS_PATH
 from registry.owners.queries import OwnerView, who_owns
 from registry.owners.store import OwnersStore
 from registry.proposals.counted import NotCounted, SignedApproval
-from registry.proposals.read_models import MergedProposal
+from registry.proposals.merged_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
 from registry.proposals.states import MERGED
 

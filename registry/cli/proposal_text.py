@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from registry.ledger.refs import iso
 from registry.limits import shorten
-from registry.proposals.read_models import ProposalDetail, ProposalSummary
+from registry.proposals.list_models import ProposalSummary
+from registry.proposals.read_models import ProposalDetail
 
 
 def summary_line(r: ProposalSummary) -> str:

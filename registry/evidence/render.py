@@ -21,7 +21,7 @@ from registry.errors import BadRequest
 from registry.evidence.report import ClauseChange, EvidenceReport
 from registry.ledger.refs import iso
 from registry.proposals.counted import SignedApproval
-from registry.proposals.read_models import DismissedVeto
+from registry.proposals.merged_models import DismissedVeto
 
 FORMATS = ("html", "json", "csv")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",

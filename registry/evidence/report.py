@@ -27,7 +27,7 @@ from registry.owners.queries import Unowned, unowned
 from registry.owners.store import OwnersStore
 from registry.owners.timeline import owners_by_version
 from registry.proposals.counted import SignedApproval
-from registry.proposals.read_models import MergedProposal
+from registry.proposals.merged_models import MergedProposal
 from registry.proposals.reads import merged_by_commit
 from registry.proposals.rejections import RejectedProposal, rejections
 

@@ -1,8 +1,11 @@
-"""Typed read models of proposals: what the proposal page, the lists, the queue, the CLI and the API show.
+"""Typed read models of one proposal in full: what the proposal page, `specreg proposal N` and the API show.
 
-Each model's `as_dict()` is the one place its JSON is spelled: the CLI (`specreg proposal N --json`,
-`proposals`, `queue`), the API and the evidence report print exactly that, with the keys in the
-order docs/proposals.md lists them. Times are datetimes here and ISO 8601 strings in the JSON.
+Each model's `as_dict()` is the one place its JSON is spelled: the CLI (`specreg proposal N --json`)
+and the API print exactly that, with the keys in the order docs/proposals.md lists them. Times are
+datetimes here and ISO 8601 strings in the JSON. The other proposal read models are built from
+these parts: a proposal in a list or the review queue (registry.proposals.list_models), the
+proposal a commit merged (registry.proposals.merged_models), and the text an editor starts from
+(registry.proposals.editor_models).
 """
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from typing import Any
 from registry.ledger.refs import iso
 from registry.proposals.approval_rules import UncountedApproval
 from registry.proposals.check_rules import CheckStatus
-from registry.proposals.counted import NotCounted, SignedApproval
 from registry.proposals.policy import ClauseStatus, Shortfall
 from registry.proposals.policy_store import PolicySource
 from registry.spec.prosediff import Sentence, prose_diff
@@ -105,22 +107,6 @@ class Dismissal:
     def as_dict(self) -> dict[str, Any]:
         """{"by", "at", "reason"}."""
         return {"by": None if self.by is None else self.by.as_dict(), "at": iso(self.at), "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class DismissedVeto:
-    """A request for changes an admin dismissed: whose it was and what it said, who dismissed it, when, why."""
-
-    vetoer: Who
-    comment: str
-    by: Who | None
-    at: datetime
-    reason: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """{"vetoer", "comment", "by", "at", "reason"}."""
-        return {"vetoer": self.vetoer.as_dict(), "comment": self.comment,
-                "by": None if self.by is None else self.by.as_dict(), "at": iso(self.at), "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -313,106 +299,3 @@ class ProposalDetail:
                 "comments": [c.as_dict() for c in self.comments], "policy": self.policy.as_dict(),
                 "drift": list(self.drift), "timeline": [e.as_dict() for e in self.timeline],
                 "checks": [c.as_dict() for c in self.checks]}
-
-
-@dataclass(frozen=True)
-class Approvals:
-    """How far a proposal's approvals go: those that count and those its policy needs, over its clauses."""
-
-    have: int
-    need: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """{"have", "need"}."""
-        return {"have": self.have, "need": self.need}
-
-
-@dataclass(frozen=True)
-class ProposalSummary:
-    """A proposal in a list: `specreg proposals` and the proposals page."""
-
-    id: int
-    title: str
-    state: str
-    proposer: Who
-    created_at: datetime
-    updated_at: datetime
-    revision: int
-    clauses: tuple[str, ...]  # the ids the current revision touches, in order
-    commit: str | None  # the merge commit, once merged
-    approvals: Approvals
-    vetoed: bool  # a request for changes is pending
-    waiting_on: tuple[str, ...]  # emails of those whose approval could still satisfy the policy (open, approved)
-
-    def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "state", "proposer", "created_at", "updated_at", "revision", "clauses", "commit",
-        "approvals", "vetoed", "waiting_on"}."""
-        return {"id": self.id, "title": self.title, "state": self.state, "proposer": self.proposer.as_dict(),
-                "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "revision": self.revision,
-                "clauses": list(self.clauses), "commit": self.commit, "approvals": self.approvals.as_dict(),
-                "vetoed": self.vetoed, "waiting_on": list(self.waiting_on)}
-
-
-@dataclass(frozen=True)
-class QueueItem(ProposalSummary):
-    """A proposal waiting for someone's approval: `specreg queue` and the review queue page."""
-
-    as_owner_of: tuple[str, ...]  # the touched clauses this person may approve
-    policy: PolicyBox
-
-    def as_dict(self) -> dict[str, Any]:
-        """The summary's fields, then {"as_owner_of", "policy"}."""
-        return super().as_dict() | {"as_owner_of": list(self.as_owner_of),
-                                    "policy": self.policy.as_dict()}
-
-
-@dataclass(frozen=True)
-class MergedProposal:
-    """The proposal a commit merged: who proposed it and why, the approvals it counted, the policy at its base.
-
-    What "which proposal introduced this text" needs: the evidence report and the in-force lookup.
-    """
-
-    id: int
-    title: str
-    rationale: str
-    proposer: Who
-    approvers: tuple[SignedApproval, ...]  # as the merge named them (registry.proposals.counted)
-    uncounted: tuple[NotCounted, ...]  # pending approvals the merge did not count, with the reasons
-    policy: PolicySource  # the policy.toml in force at the current revision's base
-    commit: str  # the merge commit
-    date: datetime  # when the merge commit was made
-    dismissals: tuple[DismissedVeto, ...] = ()  # the requests for changes an admin overrode
-    checks: tuple[str, ...] = ()  # the required checks that passed, as the merge's Check trailers name them
-
-    def as_dict(self) -> dict[str, Any]:
-        """{"id", "title", "rationale", "proposer", "approvers", "uncounted", "dismissals", "checks", "policy",
-        "commit", "date"}: the evidence report's `proposals` item; the report's changes and in-force show parts of it."""
-        return {"id": self.id, "title": self.title, "rationale": self.rationale, "proposer": self.proposer.as_dict(),
-                "approvers": [a.as_dict() for a in self.approvers], "uncounted": [u.as_dict() for u in self.uncounted],
-                "dismissals": [d.as_dict() for d in self.dismissals], "checks": list(self.checks),
-                "policy": self.policy.as_dict(), "commit": self.commit, "date": iso(self.date)}
-
-
-@dataclass(frozen=True)
-class ClauseMarkdown:
-    """A clause's full Markdown at the head (heading line and body), as an editor starts from."""
-
-    id: str
-    document: str
-    commit: str
-    text: str
-    title: str
-    attributes: dict[str, Any]
-    body: str
-
-
-@dataclass(frozen=True)
-class NewClausePlace:
-    """Where a new clause would go (after a clause, or at the end of a document) and an example heading."""
-
-    after: str | None
-    after_title: str | None
-    document: str
-    commit: str
-    example: str

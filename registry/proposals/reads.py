@@ -1,6 +1,7 @@
 """Read use cases for proposals: one proposal in full, lists by state, an owner's review queue.
 
-Each returns a typed read model (registry/proposals/read_models.py), never a dict.
+Each returns a typed read model (registry/proposals/read_models.py, list_models.py, merged_models.py,
+editor_models.py), never a dict.
 """
 from __future__ import annotations
 
@@ -33,23 +34,19 @@ from registry.proposals import counted, merge_trailers, provenance, store, verdi
 from registry.proposals.approval_rules import standing
 from registry.proposals.authoring import read_document
 from registry.proposals.check_reports import standing_reports
+from registry.proposals.editor_models import ClauseMarkdown, NewClausePlace
 from registry.proposals.governance import FILE
+from registry.proposals.list_models import Approvals, ProposalSummary, QueueItem
+from registry.proposals.merged_models import DismissedVeto, MergedProposal
 from registry.proposals.policy_store import policy_at
 from registry.proposals.read_models import (
-    Approvals,
     BaseText,
     ChangeView,
-    ClauseMarkdown,
     CommentView,
     Dismissal,
-    DismissedVeto,
-    MergedProposal,
     MergeInfo,
-    NewClausePlace,
     PolicyBox,
     ProposalDetail,
-    ProposalSummary,
-    QueueItem,
     ReviewView,
     RevisionView,
     Who,

@@ -20,9 +20,9 @@ from registry.proposals import permissions, reviews
 from registry.proposals.authoring import ChangeInput, check_clause_text, check_input
 from registry.proposals.feasibility import proposal_shortfalls
 from registry.proposals.governance import FILE, checked_content
+from registry.proposals.list_models import ProposalSummary
 from registry.proposals.merge import merge as merge_proposal
 from registry.proposals.permissions import allowed_actions, require_proposer
-from registry.proposals.read_models import ProposalSummary
 from registry.proposals.reads import (
     clause_markdown,
     new_clause_place,
