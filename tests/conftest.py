@@ -7,10 +7,11 @@ import shutil
 import sys
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import CodeType
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -79,6 +80,7 @@ class _SharedTemplateCode(BytecodeCache):
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedTemplateCode()}
 
 BACKENDS = ("sqlite", "postgresql")
+T = TypeVar("T")
 
 
 class Databases:
@@ -90,9 +92,10 @@ class Databases:
     # run ends is dropped by a process of its own that the run does not wait for (pg_scratch.drop_later).
     DROPPERS = 4
     # A PostgreSQL copy takes 0.1-0.5 s (CREATE DATABASE ... TEMPLATE writes it all to the WAL): the
-    # next copies are made ahead on a thread while the tests run. Nothing connects to the template once
-    # it is migrated (transaction-isolated tests use a copy of their own, `shared_url`), so a copy can
-    # be made at any time, and every copy is the migrated schema and nothing else.
+    # next copies of each template are made ahead on a thread while the tests run. Nothing connects to
+    # a template once it is migrated (transaction-isolated tests use a copy of their own, `shared_url`)
+    # or its world is built (`world`), so a copy can be made at any time, and every copy holds what
+    # the template holds and nothing else.
     AHEAD = 2
 
     def __init__(self, backend: str, root: Path) -> None:
@@ -110,8 +113,9 @@ class Databases:
         upgrade(engine)
         engine.dispose()
         self._maker = ThreadPoolExecutor(1, thread_name_prefix="copy-database")
-        self._ahead: deque[Future[str]] = deque()
-        self.shared_url = self.template_url if backend == "sqlite" else self._url(self._copy())
+        self._ahead: dict[str, deque[Future[str]]] = {}
+        self._worlds: dict[str, tuple[str, Any]] = {}
+        self.shared_url = self.template_url if backend == "sqlite" else self._url(self._copy(self.template))
 
     def _new_name(self) -> str:
         # The pid in the name lets a later run tell a killed run's leftovers from a live worker's.
@@ -122,34 +126,57 @@ class Databases:
             return f"sqlite:///{self.root / (name + '.db')}"
         return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
-    def _copy(self) -> str:
-        """A new PostgreSQL copy of the template; its name."""
+    def _name(self, url: str) -> str:
+        return Path(make_url(url).database).stem if self.backend == "sqlite" else url.rsplit("/", 1)[1]
+
+    def _copy(self, source: str) -> str:
+        """A new copy of the database named source (committed, nobody connected); its name."""
         name = self._new_name()
+        if self.backend == "sqlite":
+            shutil.copy(self.root / f"{source}.db", self.root / f"{name}.db")
+            return name
         self.created.append(name)  # before it exists: a copy under way when the run ends is dropped too
         with pg_admin().connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
         return name
 
-    def fresh(self) -> str:
-        """A new database with the schema in place; its URL."""
+    def fresh(self, world: str | None = None) -> str:
+        """A new database with the schema in place, or holding a world (its URL from world()); its URL."""
+        source = self.template if world is None else self._name(world)
         if self.backend == "sqlite":
-            name = self._new_name()
-            shutil.copy(self.root / f"{self.template}.db", self.root / f"{name}.db")
-            return self._url(name)
-        while len(self._ahead) <= self.AHEAD:
-            self._ahead.append(self._maker.submit(self._copy))
-        return self._url(self._ahead.popleft().result())
+            return self._url(self._copy(source))
+        ahead = self._ahead.setdefault(source, deque())
+        while len(ahead) <= self.AHEAD:
+            ahead.append(self._maker.submit(self._copy, source))
+        return self._url(ahead.popleft().result())
+
+    def world(self, key: str, build: Callable[[str], T]) -> tuple[str, T]:
+        """(URL, what build returned): a database holding what build(url) committed to a fresh one, built once
+        per process and key, for tests to take copies of with fresh(URL); build must leave nothing connected."""
+        if key not in self._worlds:
+            url = self.fresh()
+            self._worlds[key] = (url, build(url))
+        return self._worlds[key]
+
+    def spec_world(self, key: str, build: Callable[[str, RepoBuilder], T], path: Path) -> tuple[str, RepoBuilder, T]:
+        """(URL, repo, what build returned): a copy of a world of a database and a spec repo, which
+        build(url, repo) commits to once per process and key. The repo is copied to path, and the copied
+        database's ledger names it, as if the world had been built there."""
+        def build_both(url: str) -> tuple[RepoBuilder, T]:
+            repo = RepoBuilder(self.root / f"world-{key}" / "spec")
+            return repo, build(url, repo)
+
+        world, (repo, value) = self.world(key, build_both)
+        url, copy = self.fresh(world), repo.copy(path)
+        engine = make_engine(url, poolclass=NullPool)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE ledger SET repo_path = :path"), {"path": str(copy.path.resolve())})
+        engine.dispose()
+        return url, copy, value
 
     def copy(self, url: str) -> str:
         """A new database holding what the database at url (from fresh(), committed, nobody connected) holds."""
-        source, name = url.rsplit("/", 1)[1], self._new_name()
-        if self.backend == "sqlite":
-            shutil.copy(make_url(url).database, self.root / f"{name}.db")
-        else:
-            self.created.append(name)
-            with pg_admin().connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
-        return self._url(name)
+        return self._url(self._copy(self._name(url)))
 
     def release(self, url: str) -> None:
         """A database from fresh() or copy() that no test uses any more: dropped now, in the background."""

@@ -1,6 +1,7 @@
 """A deterministic spec repo for tests: fixed authors, dates advancing one day per commit."""
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,13 @@ class RepoBuilder:
         self.branch = branch
         self.count = 0
         init_repo(path, branch)
+
+    def copy(self, path: Path) -> RepoBuilder:
+        """A builder of a copy of this repo at path, whose next commit is dated as this one's would be."""
+        shutil.copytree(self.path, path, symlinks=True)
+        copy = object.__new__(RepoBuilder)
+        copy.path, copy.branch, copy.count = path, self.branch, self.count
+        return copy
 
     def _date(self) -> datetime:
         self.count += 1

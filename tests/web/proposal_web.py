@@ -71,29 +71,37 @@ class Gov:
         engine.dispose()
 
 
-def make_gov(url: str, repo: RepoBuilder, instance: Path, proxy_hops: int = 0, **config: object) -> Iterator[Gov]:
-    """Build the world in its own committed database and an app over it."""
+def _governed(url: str, repo: RepoBuilder) -> tuple[dict[str, Actor], dict[str, str], dict[str, str]]:
+    """Build the world, an API token and a login session per user, committed: (users, tokens, keys)."""
     engine = make_engine(url, poolclass=NullPool)
     with session_scope(engine, write=True) as s:
         world = build_world(repo, s)
         tokens = {n: create_token(s, a, a.email)[0] for n, a in world.users.items()}
         keys = {n: start_session(s, a) for n, a in world.users.items()}
     engine.dispose()
+    return world.users, tokens, keys
+
+
+def make_gov(databases, root: Path, proxy_hops: int = 0, **config: object) -> Iterator[Gov]:
+    """A copy of the governed world in a database of its own and the repo at root/spec (the world is built once
+    per process and backend: Databases.spec_world), and an app over them with its instance folder in root."""
+    url, repo, (users, tokens, keys) = databases.spec_world("gov", _governed, root / "spec")
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", **config},
-                     settings=Settings(url, repo.path, instance, proxy_hops=proxy_hops))
-    yield Gov(app, repo, world.users, tokens, keys)
-    app.extensions["specreg.engine"].dispose()
+                     settings=Settings(url, repo.path, root / "instance", proxy_hops=proxy_hops))
+    try:
+        yield Gov(app, repo, dict(users), dict(tokens), dict(keys))
+    finally:
+        app.extensions["specreg.engine"].dispose()
+        databases.release(url)
 
 
 @pytest.fixture
-def gov(database_url: str, repo: RepoBuilder, tmp_path: Path) -> Iterator[Gov]:
-    """A fresh governed world per test."""
-    yield from make_gov(database_url, repo, tmp_path / "instance")
+def gov(databases, tmp_path: Path) -> Iterator[Gov]:
+    """A governed world of its own per test."""
+    yield from make_gov(databases, tmp_path)
 
 
 @pytest.fixture(scope="module")
 def shared_gov(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gov]:
     """One governed world for a module whose tests each work on proposals of their own."""
-    root, url = tmp_path_factory.mktemp("gov"), databases.fresh()
-    yield from make_gov(url, RepoBuilder(root / "spec"), root / "instance")
-    databases.release(url)
+    yield from make_gov(databases, tmp_path_factory.mktemp("gov"))

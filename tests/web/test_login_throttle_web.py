@@ -12,10 +12,10 @@ START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=[0], ids=["direct"])
-def clocked(request, database_url, repo, tmp_path: Path):
+def clocked(request, databases, tmp_path: Path):
     """A governed world whose login throttle reads `clocked.now` (a list of one datetime)."""
     now = [START]
-    for gov in make_gov(database_url, repo, tmp_path / "instance", request.param, CLOCK=lambda: now[0]):
+    for gov in make_gov(databases, tmp_path, request.param, CLOCK=lambda: now[0]):
         gov.now = now
         response = gov.app.test_client().post("/api/v1/users/vic@example.org/password",
                                               json={"password": "a long passphrase"}, headers=gov.api("root"))

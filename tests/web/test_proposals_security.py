@@ -151,10 +151,10 @@ def test_the_sso_header_is_ignored_unless_configured(gov):
 
 
 @pytest.fixture
-def sso(database_url, repo, tmp_path):
+def sso(databases, tmp_path):
     from proposal_web import make_gov
 
-    yield from make_gov(database_url, repo, tmp_path / "instance", AUTH="header", AUTH_HEADER="X-Forwarded-User")
+    yield from make_gov(databases, tmp_path, AUTH="header", AUTH_HEADER="X-Forwarded-User")
 
 
 def test_the_sso_header_names_the_user_when_configured(sso):
