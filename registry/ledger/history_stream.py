@@ -231,6 +231,6 @@ def _received(conn: Connection, process: BaseProcess) -> Iterator[list[CommitDoc
         if kind == "error":
             raise RuntimeError(f"the history reader process failed:\n{payload}")
         if decoder is None:
-            decoder = Decoder.for_reader((kind, payload))
+            decoder = Decoder.from_hello((kind, payload))
             continue
         yield [decoder.commit(wire) for wire in payload]

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from registry.ledger.history_stream import ReadJob
     from registry.ledger.options import IngestOptions
 
-# What a reader reads ahead before the job arrives, pickled: messages (of up to 50 commits) and bytes.
+# What a reader reads ahead before the job arrives, pickled: messages (the wire hello, then batches of up
+# to 50 commits) and bytes.
 # Bounds the memory it holds while the command waits (for another ingest's lock, say).
 READ_AHEAD = 20
 READ_AHEAD_BYTES = 32 * 2**20

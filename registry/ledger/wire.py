@@ -4,7 +4,7 @@ The writer keeps each path's last parse it received, so a parse the parser built
 unchanged prefix and suffix reused) travels as the changed clauses only: sending every clause of
 every version would cost more than parsing them. Clauses travel as plain tuples, which pickle
 several times faster than named tuples. Both ends come from one checkout; the reader's first
-message names its VERSION (`hello`), and a writer that speaks another refuses it (`Decoder.for_reader`).
+message names its VERSION (`hello`), and a writer that speaks another refuses it (`Decoder.from_hello`).
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class Decoder:
         self.latest: dict[str, ParsedDocument] = {}  # path -> the last parse received for it
 
     @classmethod
-    def for_reader(cls, first: tuple[str, Any]) -> Decoder:
+    def from_hello(cls, first: tuple[str, Any]) -> Decoder:
         """A decoder for the reader whose first message is `first`; SourceError unless it is our `hello`."""
         kind, version = first
         if (kind, version) != hello():

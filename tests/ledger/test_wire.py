@@ -46,7 +46,7 @@ def test_a_window_sends_clauses_that_read_as_before_as_references_and_the_writer
 
 
 def test_the_decoder_takes_a_reader_whose_first_message_names_its_wire_version():
-    assert isinstance(wire.Decoder.for_reader(wire.hello()), wire.Decoder)
+    assert isinstance(wire.Decoder.from_hello(wire.hello()), wire.Decoder)
 
 
 @pytest.mark.parametrize(("first", "said"), [
@@ -55,4 +55,4 @@ def test_the_decoder_takes_a_reader_whose_first_message_names_its_wire_version()
 ])
 def test_the_decoder_refuses_a_reader_of_another_wire_version_with_a_clear_error(first, said):
     with pytest.raises(SourceError, match=rf"{said}.*this writer wire version {wire.VERSION}.*one installation"):
-        wire.Decoder.for_reader(first)
+        wire.Decoder.from_hello(first)
