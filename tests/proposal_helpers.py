@@ -1,10 +1,11 @@
 """A small governed spec (rules, owners, policy) and accounts, shared by the proposal tests."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from git_remote import Remote
@@ -76,6 +77,7 @@ PEOPLE = {  # email: (name, role)
     "barbara@example.org": ("Barbara Liskov", "editor"),
     "vic@example.org": ("Vic Viewer", "viewer"),
 }
+T = TypeVar("T")
 
 
 @dataclass
@@ -182,6 +184,26 @@ def adopted_world(repo: RepoBuilder, database_url: str,
         world = build_world(repo, s)
         adopt(world)  # its first commit wrote OWNERS.toml and policy.toml directly
         yield engine, world
+
+
+def adopted_copy(databases, then: Callable[[World], T], path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, RepoBuilder, T]]:
+    """(engine, repo, what then returned): a copy of adopted_world with then(world) done in its write session,
+    which is built once per process and backend (Databases.spec_world; the repo copied to path); the CLI finds
+    the copy as adopted_world's caller's does. The engine is disposed and the database dropped afterwards."""
+    def build(url: str, repo: RepoBuilder) -> T:
+        with pytest.MonkeyPatch.context() as mp, adopted_world(repo, url, mp) as (engine, world):
+            value = then(world)
+        engine.dispose()
+        return value
+
+    url, repo, value = databases.spec_world(f"{then.__module__}.{then.__qualname__}", build, path)
+    monkeypatch.setenv("SPECREG_DATABASE_URL", url)
+    monkeypatch.setenv("SPECREG_REPO", str(repo.path))
+    engine = make_engine(url)
+    yield engine, repo, value
+    engine.dispose()
+    databases.release(url)
 
 
 def forged_approval(proposal: int | str) -> str:

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import OWNERS, adopted_world, build_world, forged_approval
+from proposal_helpers import OWNERS, World, adopted_copy, build_world, forged_approval
 from repo_builder import RepoBuilder
 from sqlalchemy import select, text
 
@@ -26,16 +26,19 @@ class Governed:
     pending: int
 
 
+def _governed(world: World) -> tuple[int, int]:
+    s = world.session
+    merged = world.change("ada", "be_brief", "Prefer very short answers.")
+    reviews.approve(s, world.users["alan"], merged)
+    merge(s, world.path, "main", world.users["ada"], merged)
+    pending = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    return merged, pending
+
+
 @pytest.fixture
-def governed(repo, database_url, monkeypatch):
-    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
-        s = world.session
-        merged = world.change("ada", "be_brief", "Prefer very short answers.")
-        reviews.approve(s, world.users["alan"], merged)
-        merge(s, repo.path, "main", world.users["ada"], merged)
-        pending = world.change("ada", "respect_privacy", "Never reveal personal data.")
-    yield Governed(engine, repo, merged, pending)
-    engine.dispose()
+def governed(databases, tmp_path, monkeypatch):
+    for engine, repo, (merged, pending) in adopted_copy(databases, _governed, tmp_path / "spec", monkeypatch):
+        yield Governed(engine, repo, merged, pending)
 
 
 def sql(g: Governed, *statements: str) -> None:

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import RULES, adopted_world
+from proposal_helpers import RULES, World, adopted_copy
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import text
 
@@ -27,15 +27,17 @@ class Merged:
     review: int
 
 
+def _merged(world: World) -> tuple[int, str, int]:
+    s = world.session
+    n = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    review = reviews.approve(s, world.users["grace"], n).id
+    return n, merge(s, world.path, "main", world.users["ada"], n).commit, review
+
+
 @pytest.fixture
-def merged(repo, database_url, monkeypatch):
-    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
-        s = world.session
-        n = world.change("ada", "respect_privacy", "Never reveal personal data.")
-        review = reviews.approve(s, world.users["grace"], n).id
-        sha = merge(s, repo.path, "main", world.users["ada"], n).commit
-    yield Merged(engine, repo, n, sha, review)
-    engine.dispose()
+def merged(databases, tmp_path, monkeypatch):
+    for engine, repo, (n, sha, review) in adopted_copy(databases, _merged, tmp_path / "spec", monkeypatch):
+        yield Merged(engine, repo, n, sha, review)
 
 
 def verify_json(capsys) -> tuple[int, dict]:

@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from proposal_helpers import adopted_world
+from proposal_helpers import World, adopted_copy
 from repo_builder import RepoBuilder
 
 from registry.cli import main
@@ -35,19 +35,21 @@ class Merged:
     message: str
 
 
+def _merged(world: World) -> tuple[int, str]:
+    s = world.session
+    n = world.change("ada", "respect_privacy", "Never reveal personal data.")
+    veto = reviews.request_changes(s, world.users["barbara"], n, "Too strict").id
+    reviews.dismiss_veto(s, world.users["root"], n, veto, "Strict is\nthe point.")
+    reviews.approve(s, world.users["grace"], n)
+    return n, merge(s, world.path, "main", world.users["ada"], n).commit
+
+
 @pytest.fixture
-def merged(repo, database_url, monkeypatch):
-    with adopted_world(repo, database_url, monkeypatch) as (engine, world):
-        s = world.session
-        n = world.change("ada", "respect_privacy", "Never reveal personal data.")
-        veto = reviews.request_changes(s, world.users["barbara"], n, "Too strict").id
-        reviews.dismiss_veto(s, world.users["root"], n, veto, "Strict is\nthe point.")
-        reviews.approve(s, world.users["grace"], n)
-        sha = merge(s, repo.path, "main", world.users["ada"], n).commit
-    message = subprocess.run(["git", "-C", str(repo.path), "log", "-1", "--format=%B", sha],
-                             capture_output=True, text=True, check=True).stdout
-    yield Merged(engine, repo, n, sha, message)
-    engine.dispose()
+def merged(databases, tmp_path, monkeypatch):
+    for engine, repo, (n, sha) in adopted_copy(databases, _merged, tmp_path / "spec", monkeypatch):
+        message = subprocess.run(["git", "-C", str(repo.path), "log", "-1", "--format=%B", sha],
+                                 capture_output=True, text=True, check=True).stdout
+        yield Merged(engine, repo, n, sha, message)
 
 
 def test_the_merge_commit_names_its_merger_and_each_dismissed_veto_with_the_reason(merged, capsys):
