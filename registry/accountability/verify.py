@@ -1,9 +1,9 @@
 """Use case: run every integrity check over the database and the spec repo it ingested.
 
 The database alone: the audit chain recomputes, every review's digest is its revision's text, and
-every review, account role, proposal state and webhook is what the audit chain recorded, and no governance
+every review, account role, proposal state and webhook is what the audit chain recorded, no governance
 file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml) changed without a merged proposal since governance
-began, unless an admin acknowledged it.
+began, unless an admin acknowledged it, and the search index holds exactly each clause version's words.
 Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
 Audit-Head anchors are still in the chain, every recorded OWNERS.toml, policy.toml and frameworks.toml version is
 the file at its commit and every commit that changed one has its version, every merged
@@ -25,6 +25,7 @@ from registry.errors import RemoteUnavailable, SourceError
 from registry.gitsource import SpecSource
 from registry.gitsource.remote import fetch_ref, redact
 from registry.gitsource.trailers import AUDIT_HEAD
+from registry.history.search_check import check_search_index
 from registry.models import Ledger
 from registry.proposals.integrity import (
     TRAILER_KEYS,
@@ -76,7 +77,7 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
     key = current_key(create=False)
     findings = (verify_chain(session, key) + check_reviews(session) + check_recorded_reviews(session)
                 + check_recorded_checks(session) + check_accounts(session) + check_proposal_states(session)
-                + check_governance(session) + check_webhooks(session, key))
+                + check_governance(session) + check_webhooks(session, key) + check_search_index(session))
     ledger = session.get(Ledger, 1)
     path = repo or (ledger.repo_path if ledger else None)
     if path is None:

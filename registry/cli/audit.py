@@ -1,4 +1,4 @@
-"""Accountability commands: verify, audit anchor, unapproved, acknowledge, in-force."""
+"""Accountability commands: verify, reindex, audit anchor, unapproved, acknowledge, in-force."""
 from __future__ import annotations
 
 import argparse
@@ -13,11 +13,16 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add verify, unapproved, acknowledge and in-force."""
+    """Add verify, reindex, audit anchor, unapproved, acknowledge and in-force."""
     p = sub.add_parser("verify", parents=[common],
                        help="check the audit chain, its anchors, approvals and merge commits against git")
     p.add_argument("--repo", help="spec repo holding the Audit-Head anchors (default: the ingested one)")
     p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser("reindex", parents=[common],
+                       help="rebuild the search index from the clause versions' text (what verify's search check names)")
+    p.add_argument("--as", dest="actor", metavar="EMAIL", help="record the rebuild as this account (default: the OS user)")
+    p.set_defaults(handler=cmd_reindex)
 
     p = sub.add_parser("audit", parents=[common], help="the audit trail: anchor its head in the spec repo")
     steps = p.add_subparsers(dest="audit_command", metavar="STEP", required=True)
@@ -67,6 +72,21 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     lines = [f"FAIL {f.check}: {f.where}: {f.message}" for f in findings] or ["OK: every check holds"]
     ctx.emit({"ok": not findings, "findings": [f.as_dict() for f in findings]}, "\n".join(lines))
     return 1 if findings else 0
+
+
+def cmd_reindex(args: argparse.Namespace, ctx: Context) -> int:
+    """Rebuild the search index and record `search.reindex` with what verify's search check found before it."""
+    from registry.accounts.users import actor_for
+    from registry.cli.backup import os_user
+    from registry.history.search_check import reindex
+
+    with ctx.session(write=True) as session:
+        who = actor_for(session, args.actor).email if args.actor else f"os:{os_user()}"
+        before, rewritten = reindex(session, who)
+    lines = [f"Reindexed: {rewritten} row(s) written."]
+    lines += [f"repaired {f.check}: {f.where}: {f.message}" for f in before] or ["The index held every version's words."]
+    ctx.emit({"rewritten": rewritten, "repaired": [f.as_dict() for f in before]}, "\n".join(lines))
+    return 0
 
 
 def cmd_audit_anchor(args: argparse.Namespace, ctx: Context) -> int:

@@ -37,9 +37,24 @@ PG_VECTOR = (
     f"setweight(to_tsvector('english'::regconfig, left(title, {INDEXED_CHARS // 10})), 'A') || "
     f"setweight(to_tsvector('english'::regconfig, left(body, {INDEXED_CHARS})), 'B')"
 )
-_LAST = text("SELECT rowid FROM clause_search ORDER BY rowid DESC LIMIT 1")
-_APPEND = text("INSERT INTO clause_search (rowid, key, title, body) "
+# SQLite's contentless FTS5 table, as revision 0004 created it: verify builds the expected index with
+# the same definition (`fts5_definition`), and reindex creates the table again from it.
+FTS_TABLE = "clause_search"
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+def fts5_definition(name: str) -> str:
+    """The CREATE statement of an FTS5 table like clause_search (as sqlite_schema keeps it for clause_search)."""
+    return f"CREATE VIRTUAL TABLE {name} USING fts5(key, title, body, content='', tokenize='{FTS_TOKENIZE}')"
+
+
+_LAST = text(f"SELECT rowid FROM {FTS_TABLE} ORDER BY rowid DESC LIMIT 1")
+_APPEND = text(f"INSERT INTO {FTS_TABLE} (rowid, key, title, body) "
                "SELECT id, key, title, body FROM clause_versions WHERE id > :last ORDER BY id")
+# Every vector that is not its text's, the text parsed once per row.
+_REWRITE = text(f"UPDATE clause_versions SET {SEARCH_VECTOR} = v.expected "
+                f"FROM (SELECT id, {PG_VECTOR} AS expected FROM clause_versions) v "
+                f"WHERE clause_versions.id = v.id AND clause_versions.{SEARCH_VECTOR} IS DISTINCT FROM v.expected")
 
 
 def _filling(lock: str) -> TextClause:
@@ -65,6 +80,19 @@ def sync_search_index(session: Session) -> int:
     last = session.scalar(_LAST) or 0
     # an INSERT's result is a CursorResult (which has rowcount); Session.execute is typed as any Result
     return cast("CursorResult[Any]", session.execute(_APPEND, {"last": last})).rowcount or 0
+
+
+def rebuild_search_index(session: Session) -> int:
+    """Index every clause version from its text again, whatever the index holds; returns how many rows it rewrote.
+
+    PostgreSQL rewrites the vectors that are not their text's (NULL ones too); SQLite creates its FTS
+    table again (its settings and definition too) and indexes every version (a contentless table cannot
+    say which rows are wrong)."""
+    if not is_sqlite(session):
+        return cast("CursorResult[Any]", session.execute(_REWRITE)).rowcount or 0
+    session.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    session.execute(text(fts5_definition(FTS_TABLE)))
+    return cast("CursorResult[Any]", session.execute(_APPEND, {"last": 0})).rowcount or 0
 
 
 def _fill(connection: Connection, statement: TextClause = _FILL) -> int:

@@ -123,10 +123,11 @@ def _section(doc: str, heading: str) -> str:
     return doc.split(heading, 1)[1].split("\n## ", 1)[0]
 
 
-# Actions a world of build_world cannot reach (a restore, a second remote, an upgrade's backfill): the tests named here drive them.
+# Actions a world of build_world cannot reach (a restore, a second remote, an upgrade's backfill, a reindex): the tests named here drive them.
 ELSEWHERE = {"backup.restore": Path("tests/backup/test_backup_restore.py"),
              "ledger.remote_changed": Path("tests/ledger/test_sync.py"),
-             "ingest.backfill": Path("tests/proposals/test_kept_verdicts_after_a_push.py")}
+             "ingest.backfill": Path("tests/proposals/test_kept_verdicts_after_a_push.py"),
+             "search.reindex": Path("tests/accountability/test_verify_search_index.py")}
 
 
 def test_the_docs_list_exactly_these_actions():

@@ -1,0 +1,189 @@
+"""verify's `search` check (the search index holds exactly each clause version's words) and its repair, reindex.
+
+The index is derived data nobody reads back: a vector or FTS row forged with SQL hides a version from
+search (and from the incident lookup's word search) or makes a search hit a version for words it never
+had, an UPDATE of a version's text leaves its old words indexed, and an interrupted run leaves versions
+unindexed. This check recomputes the index from clause_versions and compares; it only reads (SQLite's
+scratch copies live in the connection's TEMP schema and are dropped before it returns).
+
+PostgreSQL: one query recomputes `PG_VECTOR` for every version and compares it with the stored vector.
+SQLite: the table is contentless, so its columns cannot be read back. The expected index is built into
+a TEMP FTS5 table with the same tokenizer, a copy of the stored index's shadow tables into another, and
+both are merged into one segment ('optimize'): equal content gives equal bytes, so equal bytes prove
+the stored index is the expected one (the copy first passes FTS5's own integrity-check, which also
+checks the term index a MATCH seeks through). Only when they differ is the stored index compared word
+by word (fts5vocab 'instance': term, version, column, position) to name the versions.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+
+from registry.audit import events as audit
+from registry.audit.events import Finding
+from registry.db import is_sqlite
+from registry.history.search_index import (
+    FTS_TABLE,
+    PG_VECTOR,
+    SEARCH_VECTOR,
+    fts5_definition,
+    rebuild_search_index,
+)
+from registry.models import ClauseVersion, Commit
+
+CHECK = "search"
+EXAMPLES = 5
+REPAIR = "`specreg reindex` rebuilds the index from the versions' text"
+_SHADOWS = ("data", "idx", "docsize", "config")
+_GOT, _WANT = "specreg_check_stored", "specreg_check_expected"  # TEMP tables, this connection only
+
+# Each version's stored vector against the one its text gives, the text parsed once.
+_PG_DRIFT = text(f"""
+SELECT count(*) FILTER (WHERE stored IS NULL),
+       (array_agg(id ORDER BY id) FILTER (WHERE stored IS NULL))[1:{EXAMPLES}],
+       count(*) FILTER (WHERE stored IS NOT NULL),
+       (array_agg(id ORDER BY id) FILTER (WHERE stored IS NOT NULL))[1:{EXAMPLES}]
+FROM (SELECT id, {SEARCH_VECTOR} AS stored, {PG_VECTOR} AS expected FROM clause_versions) v
+WHERE stored IS DISTINCT FROM expected""")
+
+
+def check_search_index(session: Session) -> list[Finding]:
+    """A finding for unindexed versions, versions indexed under other words, and entries of no version."""
+    if not is_sqlite(session):
+        unindexed, few_unindexed, wrong, few_wrong = session.execute(_PG_DRIFT).one()
+        return _findings(session, f"clause_versions.{SEARCH_VECTOR}",
+                         (unindexed, few_unindexed or []), (wrong, few_wrong or []), (0, []))
+    conn = session.connection()
+    defined = conn.exec_driver_sql(f"SELECT sql FROM main.sqlite_schema WHERE name = '{FTS_TABLE}'").scalar()
+    if defined is None:
+        return [Finding(CHECK, FTS_TABLE, f"the search index's table is missing: search fails; {REPAIR}")]
+    try:
+        with _scratch(conn):
+            return _sqlite_findings(session, conn, defined)
+    except DatabaseError as exc:  # a shadow table dropped or altered, pages FTS5 cannot read
+        return [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
+
+
+def _sqlite_findings(session: Session, conn: Connection, defined: str) -> list[Finding]:
+    config = _config_drift(conn, defined)
+    try:
+        conn.exec_driver_sql(f"INSERT INTO temp.{_GOT}({_GOT}) VALUES ('integrity-check')")
+    except DatabaseError as exc:
+        return config + [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
+    for table in (_GOT, _WANT):
+        conn.exec_driver_sql(f"INSERT INTO temp.{table}({table}) VALUES ('optimize')")
+    if _digest(conn, _GOT) == _digest(conn, _WANT):
+        return config
+    return config + _word_drift(session, conn)
+
+
+def _config_drift(conn: Connection, defined: str) -> list[Finding]:
+    """The stored table's definition (its tokenizer) and settings (ranking, page size) other than the registry's."""
+    query = "SELECT k, v FROM {}_config"
+    stored = set(conn.exec_driver_sql(query.format(f"main.{FTS_TABLE}")).all())
+    fresh = set(conn.exec_driver_sql(query.format(f"temp.{_WANT}")).all())
+    odd = [f"{k}={v!r}" for k, v in sorted(stored ^ fresh, key=str)]
+    odd += [f"defined as {defined!r}"] if defined != fts5_definition(FTS_TABLE) else []
+    if not odd:
+        return []
+    return [Finding(CHECK, FTS_TABLE, f"the search index's definition or settings are not the registry's "
+                                      f"({', '.join(odd)}): they change how search reads words or ranks "
+                                      f"what it finds; {REPAIR}")]
+
+
+def _digest(conn: Connection, table: str) -> str:
+    """The merged index's pages and totals (all but the structure record, which counts merges), hashed."""
+    h = hashlib.sha256()
+    for (block,) in conn.exec_driver_sql(f"SELECT block FROM temp.{table}_data WHERE id != 10 ORDER BY id"):
+        h.update(len(block).to_bytes(4, "big") + block)
+    for row in conn.exec_driver_sql(f"SELECT id, sz FROM temp.{table}_docsize ORDER BY id"):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def _word_drift(session: Session, conn: Connection) -> list[Finding]:
+    """Which versions the stored index (read directly, not the copy) holds other words for."""
+    conn.exec_driver_sql(f"CREATE VIRTUAL TABLE temp.{_GOT}_words USING fts5vocab(main, {FTS_TABLE}, instance)")
+    conn.exec_driver_sql(f"CREATE VIRTUAL TABLE temp.{_WANT}_words USING fts5vocab(temp, {_WANT}, instance)")
+    cols = "term, doc, col, offset"
+    got, want = f"SELECT {cols} FROM temp.{_GOT}_words", f"SELECT {cols} FROM temp.{_WANT}_words"
+    sizes = "SELECT id, sz FROM {}_docsize"
+    got_sizes, want_sizes = sizes.format(f"main.{FTS_TABLE}"), sizes.format(f"temp.{_WANT}")
+    differ = {doc for (doc,) in conn.exec_driver_sql(
+        f"SELECT doc FROM ({got} EXCEPT {want}) UNION SELECT doc FROM ({want} EXCEPT {got}) "
+        f"UNION SELECT id FROM ({got_sizes} EXCEPT {want_sizes}) UNION SELECT id FROM ({want_sizes} EXCEPT {got_sizes})")}
+    present = {doc for (doc,) in conn.exec_driver_sql(f"SELECT DISTINCT doc FROM temp.{_GOT}_words")}
+    versions = set(session.scalars(select(ClauseVersion.id)))
+    unindexed = sorted(versions - present)
+    orphaned = sorted(present - versions)
+    wrong = sorted((differ & versions) - set(unindexed))
+    return _findings(session, FTS_TABLE, (len(unindexed), unindexed[:EXAMPLES]),
+                     (len(wrong), wrong[:EXAMPLES]), (len(orphaned), orphaned[:EXAMPLES]))
+
+
+def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wrong: tuple[int, list[int]],
+              orphaned: tuple[int, list[int]]) -> list[Finding]:
+    """The same findings on both backends: (how many, the first few ids) of each kind."""
+    found = []
+    if unindexed[0]:
+        found.append(Finding(CHECK, where, f"{unindexed[0]} clause version(s) are not in the search index "
+                             f"({_named(session, unindexed[1])}): search and the incident lookup do not find "
+                             f"them (an interrupted run, or a row changed behind the registry's back); {REPAIR}"))
+    if wrong[0]:
+        found.append(Finding(CHECK, where, f"{wrong[0]} clause version(s) are indexed under words that are not "
+                             f"their text ({_named(session, wrong[1])}): the index was written behind the "
+                             "registry's back, or the text was edited after it was indexed; search finds them "
+                             f"for words they do not have, or misses them; {REPAIR}"))
+    if orphaned[0]:
+        found.append(Finding(CHECK, where, f"the search index holds words for {orphaned[0]} row id(s) that are "
+                             f"no clause version ({', '.join(map(str, orphaned[1]))}): {REPAIR}"))
+    return found
+
+
+def _named(session: Session, ids: Iterable[int]) -> str:
+    """`version 12 (be_brief at 1a2b3c4d5e6f)`, ...: where a reader finds the version."""
+    rows = session.execute(select(ClauseVersion.id, ClauseVersion.key, Commit.sha)
+                           .join(Commit, Commit.seq == ClauseVersion.seq)
+                           .where(ClauseVersion.id.in_(list(ids))).order_by(ClauseVersion.id)).all()
+    return ", ".join(f"version {i} ({key} at {sha[:12]})" for i, key, sha in rows)
+
+
+@contextmanager
+def _scratch(conn: Connection) -> Iterator[None]:
+    """The expected index and a copy of the stored one as TEMP tables, dropped afterwards (the connection is pooled).
+
+    The copy's shadow tables are filled before FTS5 first reads the table: FTS5 keeps a table's structure
+    for the rest of the transaction once it has read it."""
+    made = []
+    try:
+        for table in (_GOT, _WANT):
+            conn.exec_driver_sql(fts5_definition(f"temp.{table}"))
+            made.append(table)
+        for shadow in _SHADOWS:
+            conn.exec_driver_sql(f"DELETE FROM temp.{_GOT}_{shadow}")
+            conn.exec_driver_sql(f"INSERT INTO temp.{_GOT}_{shadow} SELECT * FROM main.{FTS_TABLE}_{shadow}")
+        conn.exec_driver_sql(f"INSERT INTO temp.{_WANT} (rowid, key, title, body) "
+                             "SELECT id, key, title, body FROM clause_versions ORDER BY id")
+        yield
+    finally:
+        for table in made:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}_words")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def reindex(session: Session, actor: str) -> tuple[list[Finding], int]:
+    """Rebuild the search index from the versions' text, recording `search.reindex` (flushes).
+
+    Returns what the check found before (the event keeps it too: a rebuild must not erase the sign that
+    the index disagreed with a text edited behind the registry's back) and how many rows were rewritten."""
+    before = check_search_index(session)
+    rewritten = rebuild_search_index(session)
+    audit.record(session, actor, "search.reindex", "search_index", None,
+                 {"rewritten": rewritten, "findings": [f.as_dict() for f in before]})
+    session.flush()
+    return before, rewritten

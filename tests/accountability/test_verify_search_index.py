@@ -1,0 +1,171 @@
+"""verify's `search` check: a search index forged, left stale or left incomplete with SQL is named; reindex repairs it."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from registry.db import make_engine, session_scope
+from registry.history import search_check
+from registry.history.search import search
+from registry.ledger.refs import resolve
+from registry.models import AuditEvent
+
+RULES = 12  # over several ingested commits, so SQLite's index is built in more than one segment
+
+
+@pytest.fixture
+def ingested(repo, json_cli, database_url):
+    """Twelve rules, each with a word of its own (zebraN), ingested commit by commit; (run, engine, backend)."""
+    for n in range(RULES):
+        repo.commit(f"rule {n}", {f"spec/r{n}.md": f"# Rule {n} {{#r{n}}}\n\nThe rule says zebra{n} and walrus.\n"})
+        if n % 4 == 3:
+            assert json_cli("ingest")[0] == 0
+    engine = make_engine(database_url)
+    yield json_cli, engine, engine.dialect.name
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_ingested(ingested):
+    """`ingested`, on SQLite only: its FTS5 table has settings, shadow tables and rows of no version."""
+    if ingested[2] != "sqlite":
+        pytest.skip("SQLite's FTS5 table; PostgreSQL's vector is a column of the version's own row")
+    return ingested
+
+
+def sql(engine, *statements: str) -> None:
+    """Write the database behind the registry's back."""
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def version(key: str) -> str:
+    return f"(SELECT id FROM clause_versions WHERE key = '{key}')"
+
+
+def search_findings(run) -> tuple[int, list[str]]:
+    code, data = run("verify")
+    return code, [f["message"] for f in data["findings"] if f["check"] == "search"]
+
+
+def hits(engine, words: str) -> list[str]:
+    with session_scope(engine) as s:
+        return [h.id for h in search(s, words, resolve(s, None)).hits]
+
+
+def forge_words(backend: str, key: str, words: str) -> str:
+    """Index a version under words it does not have."""
+    if backend == "sqlite":
+        return f"INSERT INTO clause_search (rowid, key, title, body) SELECT id, '', '', '{words}' FROM clause_versions WHERE key = '{key}'"
+    return f"UPDATE clause_versions SET search_vector = search_vector || to_tsvector('english', '{words}') WHERE key = '{key}'"
+
+
+def unindex(backend: str, key: str) -> str:
+    """Take a version out of the index (as a failed run, or someone hiding it, leaves it)."""
+    if backend == "sqlite":
+        return ("INSERT INTO clause_search (clause_search, rowid, key, title, body) "
+                f"SELECT 'delete', id, key, title, body FROM clause_versions WHERE key = '{key}'")
+    return f"UPDATE clause_versions SET search_vector = NULL WHERE key = '{key}'"
+
+
+def test_a_database_whose_index_is_its_versions_text_verifies(ingested, monkeypatch):
+    run, engine, _ = ingested
+    # on SQLite the merged index's bytes prove it, with no comparison word by word
+    monkeypatch.setattr(search_check, "_word_drift", lambda *_: pytest.fail("compared word by word"))
+    assert run("verify") == (0, {"ok": True, "findings": []})
+    assert hits(engine, "zebra5") == ["r5"]
+
+
+def test_a_version_indexed_under_words_it_never_had_is_named(ingested):
+    run, engine, backend = ingested
+    sql(engine, forge_words(backend, "r3", "launder"))
+    assert hits(engine, "launder") == ["r3"]  # the forgery works on search...
+    code, messages = search_findings(run)  # ...and verify names it
+    assert code == 1 and len(messages) == 1, messages
+    assert messages[0].startswith("1 clause version(s) are indexed under words that are not their text (version ")
+    assert "(r3 at " in messages[0] and "`specreg reindex`" in messages[0]
+
+
+def test_a_version_hidden_from_search_is_named_as_not_indexed(ingested):
+    run, engine, backend = ingested
+    sql(engine, unindex(backend, "r7"), unindex(backend, "r1"))
+    assert hits(engine, "zebra7") == []
+    code, messages = search_findings(run)
+    assert code == 1 and len(messages) == 1, messages
+    assert messages[0].startswith("2 clause version(s) are not in the search index (version ")
+    assert messages[0].index("(r1 at ") < messages[0].index("(r7 at ")
+
+
+def test_a_text_edited_with_sql_leaves_a_stale_index_that_verify_names(ingested):
+    run, engine, _ = ingested
+    sql(engine, "UPDATE clause_versions SET body = 'The rule says nothing.' WHERE key = 'r2'")
+    code, messages = search_findings(run)
+    assert code == 1 and len(messages) == 1 and "indexed under words that are not their text" in messages[0]
+    assert "(r2 at " in messages[0]
+
+
+def test_index_entries_of_no_version_are_named_on_sqlite(sqlite_ingested):
+    run, engine, _ = sqlite_ingested
+    sql(engine, "INSERT INTO clause_search (rowid, key, title, body) VALUES (424242, 'x', '', 'ghost')")
+    code, messages = search_findings(run)
+    assert code == 1 and messages == ["the search index holds words for 1 row id(s) that are no clause version "
+                                      "(424242): `specreg reindex` rebuilds the index from the versions' text"]
+
+
+def test_the_same_word_moved_between_two_versions_is_named(ingested):
+    """Totals per word stay the same; only a check per version and position sees it."""
+    run, engine, backend = ingested
+    if backend == "sqlite":
+        sql(engine, unindex(backend, "r4"), unindex(backend, "r6"),
+            "INSERT INTO clause_search (rowid, key, title, body) SELECT "
+            f"{version('r4')}, key, title, body FROM clause_versions WHERE key = 'r6'",
+            "INSERT INTO clause_search (rowid, key, title, body) SELECT "
+            f"{version('r6')}, key, title, body FROM clause_versions WHERE key = 'r4'")
+    else:
+        sql(engine, "UPDATE clause_versions v SET search_vector = w.search_vector FROM clause_versions w "
+                    "WHERE (v.key, w.key) IN (('r4', 'r6'), ('r6', 'r4'))")
+    code, messages = search_findings(run)
+    assert code == 1 and len(messages) == 1 and messages[0].startswith("2 clause version(s) are indexed under")
+
+
+def test_reindex_repairs_the_index_and_records_what_it_found(ingested):
+    run, engine, backend = ingested
+    sql(engine, forge_words(backend, "r3", "launder"), unindex(backend, "r7"))
+    code, data = run("reindex")
+    assert code == 0 and data["rewritten"] >= 2
+    assert [f["message"].split(" (")[0] for f in data["repaired"]] == [
+        "1 clause version(s) are not in the search index", "1 clause version(s) are indexed under words that are not their text"]
+    assert run("verify") == (0, {"ok": True, "findings": []})
+    assert hits(engine, "launder") == [] and hits(engine, "zebra7") == ["r7"]
+    with session_scope(engine) as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "search.reindex")).one()
+    assert event.actor.startswith("os:") and event.subject == "search_index"
+    assert event.new["findings"] == data["repaired"]
+
+
+def test_sqlite_index_settings_changed_with_sql_are_named_and_reindex_restores_them(sqlite_ingested):
+    run, engine, _ = sqlite_ingested
+    sql(engine, "INSERT INTO clause_search (clause_search, rank) VALUES ('rank', 'bm25(0.0, 0.0, 10.0)')")
+    code, messages = search_findings(run)
+    assert code == 1 and messages == [
+        "the search index's definition or settings are not the registry's (rank='bm25(0.0, 0.0, 10.0)'): they "
+        "change how search reads words or ranks what it finds; `specreg reindex` rebuilds the index from the "
+        "versions' text"]
+    assert run("reindex")[0] == 0
+    assert run("verify") == (0, {"ok": True, "findings": []})
+
+
+@pytest.mark.parametrize(("statement", "says"), [
+    ("UPDATE clause_search_data SET block = zeroblob(length(block)) WHERE id > 10", "the search index is malformed ("),
+    ("DROP TABLE clause_search_idx", "the search index is malformed ("),
+    ("DROP TABLE clause_search", "the search index's table is missing: search fails;"),
+])
+def test_a_sqlite_index_broken_or_dropped_is_named_and_reindex_makes_it_again(sqlite_ingested, statement, says):
+    run, engine, _ = sqlite_ingested
+    sql(engine, statement)
+    code, messages = search_findings(run)
+    assert code == 1 and len(messages) == 1 and messages[0].startswith(says), messages
+    assert run("reindex")[0] == 0
+    assert run("verify") == (0, {"ok": True, "findings": []})
+    assert hits(engine, "zebra5") == ["r5"]
