@@ -63,6 +63,12 @@ def sweep_leftover_databases() -> list[str]:
     return gone
 
 
+# Connections a sweep or a run's leftover drop holds at once. Each holds one of the server's 100, and a
+# run's workers need theirs: at 16, a few runs ending while another ran (two test commands, a developer's
+# targeted runs) took them all, and the running suite's tests failed with "too many clients already".
+DROPPING_AT_ONCE = 6
+
+
 def drop_databases(names: Iterable[str]) -> None:
     """Drop these databases, all at once: each DROP DATABASE waits for a checkpoint, and drops
     that wait together share one (one after another, a hundred take minutes on a busy server)."""
@@ -73,7 +79,7 @@ def drop_databases(names: Iterable[str]) -> None:
 
     names = list(names)
     if names:
-        with ThreadPoolExecutor(min(len(names), 16), thread_name_prefix="drop-database") as pool:
+        with ThreadPoolExecutor(min(len(names), DROPPING_AT_ONCE), thread_name_prefix="drop-database") as pool:
             list(pool.map(drop, names))
 
 
