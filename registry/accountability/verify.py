@@ -4,8 +4,8 @@ The database alone: the audit chain recomputes, every review's digest is its rev
 every review, account role, proposal state and webhook is what the audit chain recorded, no governance
 file (OWNERS.toml, policy.toml, specreg.toml, frameworks.toml) changed without a merged proposal since governance
 began, unless an admin acknowledged it, and the search index holds exactly each clause version's words.
-Against the spec repo: the anchors on refs/specreg/audit (hash, MAC, key epoch) and the branch's
-Audit-Head anchors are still in the chain, every recorded OWNERS.toml, policy.toml and frameworks.toml version is
+Against the spec repo: every live clause version is the clause git holds at its commit, the anchors
+on refs/specreg/audit (hash, MAC, key epoch) and the branch's Audit-Head anchors are still in the chain, every recorded OWNERS.toml, policy.toml and frameworks.toml version is
 the file at its commit and every commit that changed one has its version, every merged
 proposal has exactly one commit, and every registry commit's trailers match the database.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from registry.accountability.clause_text import check_clause_text
 from registry.accountability.recorded_files import check_recorded_files
 from registry.accountability.unapproved import unapproved_changes
 from registry.accounts.provenance import check_accounts
@@ -87,8 +88,9 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
             fetch_ref(Path(path), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
-            findings += (verify_anchor_ref(session, source, key)
-                         + check_recorded_files(session, source, ledger.head_sha if ledger else None))
+            head = ledger.head_sha if ledger else None
+            findings += (verify_anchor_ref(session, source, key) + check_recorded_files(session, source, head)
+                         + check_clause_text(session, source, head))
     except RemoteUnavailable as exc:
         return findings + [Finding("anchor", redact(remote or ""), f"cannot read the remote's anchors: {exc.message}")]
     except SourceError as exc:

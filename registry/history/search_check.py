@@ -132,11 +132,11 @@ def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wr
     found = []
     if unindexed[0]:
         found.append(Finding(CHECK, where, f"{unindexed[0]} clause version(s) are not in the search index "
-                             f"({_named(session, unindexed[1])}): search and the incident lookup do not find "
+                             f"({named_versions(session, unindexed[1])}): search and the incident lookup do not find "
                              f"them (an interrupted run, or a row changed behind the registry's back); {REPAIR}"))
     if wrong[0]:
         found.append(Finding(CHECK, where, f"{wrong[0]} clause version(s) are indexed under words that are not "
-                             f"their text ({_named(session, wrong[1])}): the index was written behind the "
+                             f"their text ({named_versions(session, wrong[1])}): the index was written behind the "
                              "registry's back, or the text was edited after it was indexed; search finds them "
                              f"for words they do not have, or misses them; {REPAIR}"))
     if orphaned[0]:
@@ -145,7 +145,7 @@ def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wr
     return found
 
 
-def _named(session: Session, ids: Iterable[int]) -> str:
+def named_versions(session: Session, ids: Iterable[int]) -> str:
     """`version 12 (be_brief at 1a2b3c4d5e6f)`, ...: where a reader finds the version."""
     rows = session.execute(select(ClauseVersion.id, ClauseVersion.key, Commit.sha)
                            .join(Commit, Commit.seq == ClauseVersion.seq)
