@@ -181,8 +181,11 @@ def _repo(session: Session) -> dict[str, Any]:
 
 def evidence_report(session: Session, release: str | None = None, from_ref: str | None = None,
                     to_ref: str | None = None, repo: str | None = None,
-                    now: datetime | None = None) -> EvidenceReport:
-    """Build the report for a release or for (from_ref, to_ref]; `repo` is where verify reads anchors."""
+                    now: datetime | None = None, findings: list[Finding] | None = None) -> EvidenceReport:
+    """Build the report for a release or for (from_ref, to_ref]; `repo` is where verify reads anchors.
+
+    `findings`: verify's result when the caller already has it for this database state (the web keeps
+    it per ledger and audit head, so a reader varying the range does not run every check again)."""
     span = report_range(session, release, from_ref, to_ref)
     flagged = unapproved_changes(session, since_seq=span.lo, until_seq=span.hi)  # (lo, hi], like the span
     start = governance_start(session)
@@ -191,5 +194,5 @@ def evidence_report(session: Session, release: str | None = None, from_ref: str 
     repo_facts = _repo(session)
     return EvidenceReport(span, now or utcnow(), repo_facts, audit.head(session), changes, flagged, rewrites,
                           unowned(session, span.end_point), prompt_coverage(session, span.end_point),
-                          verify(session, repo), start, rejected_in(session, span, repo_facts["head"]),
+                          verify(session, repo) if findings is None else findings, start, rejected_in(session, span, repo_facts["head"]),
                           all_coverage(session, span.end_point))

@@ -17,9 +17,9 @@ def builds(shared_gov, monkeypatch) -> list[tuple]:
     calls: list[tuple] = []
     real = pages.evidence_report
 
-    def counting(session, release=None, from_ref=None, to_ref=None, repo=None):
+    def counting(session, release=None, from_ref=None, to_ref=None, repo=None, **kw):
         calls.append((release, from_ref, to_ref))
-        return real(session, release, from_ref, to_ref, repo)
+        return real(session, release, from_ref, to_ref, repo, **kw)
 
     monkeypatch.setattr(pages, "evidence_report", counting)
     return calls
@@ -49,6 +49,22 @@ def test_another_range_is_another_report(shared_gov, builds):
     client.get("/api/v1/report?to=HEAD")
     client.get("/api/v1/report?to=HEAD&from=HEAD")
     assert builds == [(None, None, "HEAD"), (None, "HEAD", "HEAD")]
+
+
+def test_verify_runs_once_per_ledger_and_audit_head_whatever_ranges_readers_ask_for(shared_gov, builds, monkeypatch):
+    """Every check reads the whole database (and the spec repo): a reader varying the range must not rerun them."""
+    runs: list[int] = []
+    real = pages.verify
+    monkeypatch.setattr(pages, "verify", lambda *a, **kw: runs.append(1) or real(*a, **kw))
+    client = shared_gov.app.test_client()
+    first = client.get("/api/v1/report?to=HEAD").get_json()
+    second = client.get("/api/v1/report?to=HEAD&from=HEAD").get_json()
+    assert client.get(f"/report?to={first['repo']['head'][:12]}").status_code == 200  # a sha prefix
+    assert len(builds) == 3 and len(runs) == 1
+    assert first["verify"] == second["verify"]
+    shared_gov.propose()  # a new audit event: what verify checks changed
+    client.get("/api/v1/report?to=HEAD")
+    assert len(runs) == 2
 
 
 def test_a_range_over_the_anonymous_limit_needs_a_login_and_builds_nothing(shared_gov, builds, monkeypatch):

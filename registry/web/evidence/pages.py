@@ -8,6 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from registry.accountability.verify import verify
+from registry.audit.events import Finding
 from registry.audit.events import head as audit_head
 from registry.db import get_session
 from registry.evidence.render import MEDIA_TYPES, check_format, render, render_html_body, report_css
@@ -34,12 +36,23 @@ def _cache() -> LruCache:
     return current_app.extensions.setdefault("specreg.report_cache", LruCache())
 
 
+def _heads() -> tuple[object, ...]:
+    """The database state a report and verify's findings depend on: the ledger head, the audit chain head."""
+    session = get_session()
+    ledger = session.get(Ledger, 1)
+    return ((ledger.head_seq, ledger.head_sha) if ledger else None, audit_head(session))
+
+
 def _cache_key() -> tuple[object, ...]:
     """What the request's report depends on: the range as asked, the ledger head, the audit chain head."""
-    session, args = get_session(), chosen_range()
-    ledger = session.get(Ledger, 1)
-    head = (ledger.head_seq, ledger.head_sha) if ledger else None
-    return (args.get("release"), args.get("from"), args.get("to"), head, audit_head(session))
+    args = chosen_range()
+    return (args.get("release"), args.get("from"), args.get("to"), *_heads())
+
+
+def verified() -> list[Finding]:
+    """verify's findings, run once per ledger and audit head whatever range readers ask for
+    (every check reads the whole database and the spec repo: seconds of CPU on a large registry)."""
+    return _cache().get_or_build(("verify", *_heads()), lambda: verify(get_session(), spec_repo()))
 
 
 def report_from_request() -> EvidenceReport:
@@ -48,7 +61,7 @@ def report_from_request() -> EvidenceReport:
     span = report_range(session, args.get("release"), args.get("from"), args.get("to"))
     require_affordable(span, current_actor() is not None)
     return _cache().get_or_build(_cache_key() + ("report",), lambda: evidence_report(
-        session, args.get("release"), args.get("from"), args.get("to"), spec_repo()))
+        session, args.get("release"), args.get("from"), args.get("to"), spec_repo(), findings=verified()))
 
 
 def rendered(fmt: str, render_it: Callable[[EvidenceReport], str]) -> str:
