@@ -9,7 +9,8 @@ scratch copies live in the connection's TEMP schema and are dropped before it re
 PostgreSQL: one query recomputes `PG_VECTOR` for every version and compares it with the stored vector.
 SQLite: the table is contentless, so its columns cannot be read back. The expected index is built into
 a TEMP FTS5 table with the same tokenizer, a copy of the stored index's shadow tables into another, and
-both are merged into one segment ('optimize'): equal content gives equal bytes, so equal bytes prove
+both are merged into one segment (a row added and deleted, then 'optimize', so that FTS5 merges even
+an index already of one segment): equal content gives equal bytes, so equal bytes prove
 the stored index is the expected one (the copy first passes FTS5's own integrity-check, which also
 checks the term index a MATCH seeks through). Only when they differ is the stored index compared word
 by word (fts5vocab 'instance': term, version, column, position) to name the versions.
@@ -41,6 +42,7 @@ EXAMPLES = 5
 REPAIR = "`specreg reindex` rebuilds the index from the versions' text"
 _SHADOWS = ("data", "idx", "docsize", "config")
 _GOT, _WANT = "specreg_check_stored", "specreg_check_expected"  # TEMP tables, this connection only
+_NOBODY = 2**63 - 1  # a rowid no version has (SQLite's largest)
 
 # Each version's stored vector against the one its text gives, the text parsed once.
 _PG_DRIFT = text(f"""
@@ -76,10 +78,23 @@ def _sqlite_findings(session: Session, conn: Connection, defined: str) -> list[F
     except DatabaseError as exc:
         return config + [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
     for table in (_GOT, _WANT):
-        conn.exec_driver_sql(f"INSERT INTO temp.{table}({table}) VALUES ('optimize')")
+        _merge(conn, table)
     if _digest(conn, _GOT) == _digest(conn, _WANT):
         return config
     return config + _word_drift(session, conn)
+
+
+def _merge(conn: Connection, table: str) -> None:
+    """Rewrite the table's index as one merged segment, however it was written before.
+
+    'optimize' leaves an index of one segment alone, and a segment FTS5 merged on its own (an index
+    grown by small ingests) is laid out unlike one flushed at once (a fresh index): equal content,
+    different bytes. A row added and deleted again puts a second segment beside any index (its delete
+    marker cancels the row), so 'optimize' merges every index the same way."""
+    row = f"{_NOBODY}, '', '', 'x'"
+    conn.exec_driver_sql(f"INSERT INTO temp.{table} (rowid, key, title, body) VALUES ({row})")
+    conn.exec_driver_sql(f"INSERT INTO temp.{table} ({table}, rowid, key, title, body) VALUES ('delete', {row})")
+    conn.exec_driver_sql(f"INSERT INTO temp.{table}({table}) VALUES ('optimize')")
 
 
 def _config_drift(conn: Connection, defined: str) -> list[Finding]:
