@@ -18,16 +18,18 @@ by word (fts5vocab 'instance': term, version, column, position) to name the vers
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, CursorResult, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
+from sqlalchemy.util.typing import TupleAny
 
 from registry.audit import events as audit
 from registry.audit.events import Finding
 from registry.db import is_sqlite
+from registry.errors import ConfigError
 from registry.history.search_index import (
     FTS_TABLE,
     PG_VECTOR,
@@ -67,8 +69,27 @@ def check_search_index(session: Session) -> list[Finding]:
     try:
         with _scratch(conn):
             return _sqlite_findings(session, conn, defined)
-    except DatabaseError as exc:  # a shadow table dropped or altered, pages FTS5 cannot read
-        return [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
+    except _Malformed as exc:  # a shadow table dropped or altered, pages FTS5 cannot read
+        return [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.error.orig}): {REPAIR}")]
+
+
+class _Malformed(Exception):
+    """Reading the stored index (main.clause_search_*, or the copy of its pages) failed: a finding, not an error."""
+
+    def __init__(self, error: DatabaseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _stored(conn: Connection, statement: str) -> CursorResult[*TupleAny]:
+    """Run a statement that reads the stored index; its failure says the index is malformed.
+
+    Only these: a failure to make or write the TEMP tables (a `PRAGMA query_only` connection, a full
+    disk) is the connection's, not the index's, and propagates rather than reading as tampering."""
+    try:
+        return conn.exec_driver_sql(statement)
+    except DatabaseError as exc:
+        raise _Malformed(exc) from exc
 
 
 def _sqlite_findings(session: Session, conn: Connection, defined: str) -> list[Finding]:
@@ -77,14 +98,14 @@ def _sqlite_findings(session: Session, conn: Connection, defined: str) -> list[F
         conn.exec_driver_sql(f"INSERT INTO temp.{_GOT}({_GOT}) VALUES ('integrity-check')")
     except DatabaseError as exc:
         return config + [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
-    for table in (_GOT, _WANT):
-        _merge(conn, table)
+    _merge(conn, _GOT, _stored)  # the copy's pages are the stored index's
+    _merge(conn, _WANT, Connection.exec_driver_sql)
     if _digest(conn, _GOT) == _digest(conn, _WANT):
         return config
     return config + _word_drift(session, conn)
 
 
-def _merge(conn: Connection, table: str) -> None:
+def _merge(conn: Connection, table: str, run: Callable[[Connection, str], object]) -> None:
     """Rewrite the table's index as one merged segment, however it was written before.
 
     'optimize' leaves an index of one segment alone, and a segment FTS5 merged on its own (an index
@@ -92,15 +113,15 @@ def _merge(conn: Connection, table: str) -> None:
     different bytes. A row added and deleted again puts a second segment beside any index (its delete
     marker cancels the row), so 'optimize' merges every index the same way."""
     row = f"{_NOBODY}, '', '', 'x'"
-    conn.exec_driver_sql(f"INSERT INTO temp.{table} (rowid, key, title, body) VALUES ({row})")
-    conn.exec_driver_sql(f"INSERT INTO temp.{table} ({table}, rowid, key, title, body) VALUES ('delete', {row})")
-    conn.exec_driver_sql(f"INSERT INTO temp.{table}({table}) VALUES ('optimize')")
+    run(conn, f"INSERT INTO temp.{table} (rowid, key, title, body) VALUES ({row})")
+    run(conn, f"INSERT INTO temp.{table} ({table}, rowid, key, title, body) VALUES ('delete', {row})")
+    run(conn, f"INSERT INTO temp.{table}({table}) VALUES ('optimize')")
 
 
 def _config_drift(conn: Connection, defined: str) -> list[Finding]:
     """The stored table's definition (its tokenizer) and settings (ranking, page size) other than the registry's."""
     query = "SELECT k, v FROM {}_config"
-    stored = set(conn.exec_driver_sql(query.format(f"main.{FTS_TABLE}")).all())
+    stored = set(_stored(conn, query.format(f"main.{FTS_TABLE}")).all())
     fresh = set(conn.exec_driver_sql(query.format(f"temp.{_WANT}")).all())
     odd = [f"{k}={v!r}" for k, v in sorted(stored ^ fresh, key=str)]
     odd += [f"defined as {defined!r}"] if defined != fts5_definition(FTS_TABLE) else []
@@ -129,10 +150,10 @@ def _word_drift(session: Session, conn: Connection) -> list[Finding]:
     got, want = f"SELECT {cols} FROM temp.{_GOT}_words", f"SELECT {cols} FROM temp.{_WANT}_words"
     sizes = "SELECT id, sz FROM {}_docsize"
     got_sizes, want_sizes = sizes.format(f"main.{FTS_TABLE}"), sizes.format(f"temp.{_WANT}")
-    differ = {doc for (doc,) in conn.exec_driver_sql(
+    differ = {doc for (doc,) in _stored(conn,
         f"SELECT doc FROM ({got} EXCEPT {want}) UNION SELECT doc FROM ({want} EXCEPT {got}) "
         f"UNION SELECT id FROM ({got_sizes} EXCEPT {want_sizes}) UNION SELECT id FROM ({want_sizes} EXCEPT {got_sizes})")}
-    present = {doc for (doc,) in conn.exec_driver_sql(f"SELECT DISTINCT doc FROM temp.{_GOT}_words")}
+    present = {doc for (doc,) in _stored(conn, f"SELECT DISTINCT doc FROM temp.{_GOT}_words")}
     versions = set(session.scalars(select(ClauseVersion.id)))
     unindexed = sorted(versions - present)
     orphaned = sorted(present - versions)
@@ -174,21 +195,33 @@ def _scratch(conn: Connection) -> Iterator[None]:
 
     The copy's shadow tables are filled before FTS5 first reads the table: FTS5 keeps a table's structure
     for the rest of the transaction once it has read it."""
-    made = []
+    made: list[str] = []
     try:
         for table in (_GOT, _WANT):
-            conn.exec_driver_sql(fts5_definition(f"temp.{table}"))
+            try:
+                conn.exec_driver_sql(fts5_definition(f"temp.{table}"))
+            except DatabaseError as exc:
+                raise ConfigError(f"the search check cannot make its TEMP tables on this database connection "
+                                  f"({exc.orig}): verify needs a connection that may write its own TEMP "
+                                  "schema (not PRAGMA query_only)") from exc
             made.append(table)
         for shadow in _SHADOWS:
             conn.exec_driver_sql(f"DELETE FROM temp.{_GOT}_{shadow}")
-            conn.exec_driver_sql(f"INSERT INTO temp.{_GOT}_{shadow} SELECT * FROM main.{FTS_TABLE}_{shadow}")
+            _stored(conn, f"INSERT INTO temp.{_GOT}_{shadow} SELECT * FROM main.{FTS_TABLE}_{shadow}")
         conn.exec_driver_sql(f"INSERT INTO temp.{_WANT} (rowid, key, title, body) "
                              "SELECT id, key, title, body FROM clause_versions ORDER BY id")
         yield
-    finally:
-        for table in made:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}_words")
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
+    except BaseException:
+        with suppress(DatabaseError):  # the error that stopped the check is the one to report
+            _drop(conn, made)
+        raise
+    _drop(conn, made)
+
+
+def _drop(conn: Connection, made: list[str]) -> None:
+    for table in made:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}_words")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def reindex(session: Session, actor: str) -> tuple[list[Finding], int]:

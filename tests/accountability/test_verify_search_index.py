@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from registry.db import make_engine, session_scope
+from registry.errors import ConfigError
 from registry.history import search_check
 from registry.history.search import search
 from registry.ledger.refs import resolve
@@ -198,3 +199,31 @@ def test_an_entry_at_the_rowid_the_check_adds_and_deletes_is_still_named(sqlite_
     sql(engine, f"INSERT INTO clause_search (rowid, key, title, body) VALUES ({2**63 - 1}, '', '', 'x')")
     code, messages = search_findings(run)
     assert code == 1 and len(messages) == 1 and messages[0].startswith("the search index holds words for 1 row id(s)")
+
+
+def test_a_connection_that_may_not_write_its_temp_schema_is_an_error_not_a_malformed_index(sqlite_ingested):
+    """PRAGMA query_only: the check cannot make its scratch tables; that says nothing about the index."""
+    _, engine, _ = sqlite_ingested
+    with session_scope(engine) as s:
+        s.connection().exec_driver_sql("PRAGMA query_only = 1")
+        try:
+            with pytest.raises(ConfigError, match="cannot make its TEMP tables .*attempt to write a readonly"):
+                search_check.check_search_index(s)
+        finally:
+            s.connection().exec_driver_sql("PRAGMA query_only = 0")
+
+
+def test_a_failing_cleanup_does_not_hide_the_error_that_stopped_the_check(sqlite_ingested, monkeypatch):
+    _, engine, _ = sqlite_ingested
+
+    def stopped(session, conn, defined):
+        conn.exec_driver_sql("PRAGMA query_only = 1")  # the DROPs afterwards fail too
+        raise RuntimeError("the check stopped")
+
+    monkeypatch.setattr(search_check, "_sqlite_findings", stopped)
+    with session_scope(engine) as s:
+        try:
+            with pytest.raises(RuntimeError, match="the check stopped"):
+                search_check.check_search_index(s)
+        finally:
+            s.connection().exec_driver_sql("PRAGMA query_only = 0")
