@@ -69,11 +69,21 @@ def is_gone(run: IngestRun, host: str) -> bool:
     return False
 
 
+def _running(session: Session, gone: bool) -> list[IngestRun]:
+    """The "running" runs whose process has ended (`gone`), or the others, oldest first."""
+    host = socket.gethostname()
+    return [run for run in session.scalars(select(IngestRun).where(IngestRun.status == RUNNING)
+                                           .order_by(IngestRun.id)) if is_gone(run, host) == gone]
+
+
+def live_runs(session: Session) -> list[IngestRun]:
+    """The runs under way: "running", and not known to be gone (one on another host counts as live)."""
+    return _running(session, gone=False)
+
+
 def mark_abandoned(session: Session) -> list[int]:
     """Mark "running" runs whose process has ended as "abandoned"; their ids, oldest first."""
-    host = socket.gethostname()
-    gone = [run for run in session.scalars(select(IngestRun).where(IngestRun.status == RUNNING)
-                                           .order_by(IngestRun.id)) if is_gone(run, host)]
+    gone = _running(session, gone=True)
     for run in gone:
         run.status, run.finished_at = ABANDONED, utcnow()
     session.flush()
