@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("reindex", parents=[common],
                        help="rebuild the search index from the clause versions' text (what verify's search check names)")
-    p.add_argument("--as", dest="actor", metavar="EMAIL", help="record the rebuild as this account (default: the OS user)")
+    p.add_argument("--as", dest="actor", metavar="EMAIL",
+                   help="record the rebuild as this account (default: the account of $SPECREG_TOKEN, else the OS user)")
     p.set_defaults(handler=cmd_reindex)
 
     p = sub.add_parser("audit", parents=[common], help="the audit trail: anchor its head in the spec repo")
@@ -76,12 +77,13 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_reindex(args: argparse.Namespace, ctx: Context) -> int:
     """Rebuild the search index and record `search.reindex` with what verify's search check found before it."""
-    from registry.accounts.users import actor_for
+    from registry.cli.acting import acting
     from registry.cli.backup import os_user
     from registry.history.search_check import reindex
 
     with ctx.session(write=True) as session:
-        who = actor_for(session, args.actor).email if args.actor else f"os:{os_user()}"
+        actor = acting(session, args)
+        who = actor.email if actor else f"os:{os_user()}"
         before, rewritten = reindex(session, who)
     lines = [f"Reindexed: {rewritten} row(s) written."]
     lines += [f"repaired {f.check}: {f.where}: {f.message}" for f in before] or ["The index held every version's words."]

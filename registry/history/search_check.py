@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, CursorResult, select, text
 from sqlalchemy.exc import DatabaseError
@@ -51,30 +52,42 @@ _NOBODY = 2**63 - 1  # a rowid no version has (SQLite's largest)
 _PG_DRIFT = text(f"""
 SELECT count(*) FILTER (WHERE stored IS NULL),
        (array_agg(id ORDER BY id) FILTER (WHERE stored IS NULL))[1:{EXAMPLES}],
-       count(*) FILTER (WHERE stored IS NOT NULL),
-       (array_agg(id ORDER BY id) FILTER (WHERE stored IS NOT NULL))[1:{EXAMPLES}]
+       array_agg(id ORDER BY id) FILTER (WHERE stored IS NOT NULL)
 FROM (SELECT id, {SEARCH_VECTOR} AS stored, {PG_VECTOR} AS expected FROM clause_versions) v
 WHERE stored IS DISTINCT FROM expected AND NOT (stored IS NULL AND :pending)""")
 
 
+@dataclass(frozen=True)
+class SearchDrift:
+    """What the check found, and every version indexed under words that are not its text (forged or stale)."""
+
+    findings: list[Finding]
+    misindexed: list[int] = field(default_factory=list)
+
+
 def check_search_index(session: Session) -> list[Finding]:
     """A finding for unindexed versions, versions indexed under other words, and entries of no version."""
+    return search_drift(session).findings
+
+
+def search_drift(session: Session) -> SearchDrift:
+    """`check_search_index`'s findings, with every misindexed version (a finding names the first few)."""
     if not is_sqlite(session):
         # While an ingest runs, its background filler has not reached every NULL vector yet (it fills
         # them all, old ones too): only the versions indexed under other words count then.
         pending = bool(live_runs(session))
-        unindexed, few_unindexed, wrong, few_wrong = session.execute(_PG_DRIFT, {"pending": pending}).one()
-        return _findings(session, f"clause_versions.{SEARCH_VECTOR}",
-                         (unindexed, few_unindexed or []), (wrong, few_wrong or []), (0, []))
+        unindexed, few_unindexed, wrong = session.execute(_PG_DRIFT, {"pending": pending}).one()
+        return _findings(session, f"clause_versions.{SEARCH_VECTOR}", (unindexed, few_unindexed or []),
+                         wrong or [], (0, []))
     conn = session.connection()
     defined = conn.exec_driver_sql(f"SELECT sql FROM main.sqlite_schema WHERE name = '{FTS_TABLE}'").scalar()
     if defined is None:
-        return [Finding(CHECK, FTS_TABLE, f"the search index's table is missing: search fails; {REPAIR}")]
+        return SearchDrift([Finding(CHECK, FTS_TABLE, f"the search index's table is missing: search fails; {REPAIR}")])
     try:
         with _scratch(conn):
             return _sqlite_findings(session, conn, defined)
     except _Malformed as exc:  # a shadow table dropped or altered, pages FTS5 cannot read
-        return [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.error.orig}): {REPAIR}")]
+        return SearchDrift([Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.error.orig}): {REPAIR}")])
 
 
 class _Malformed(Exception):
@@ -96,17 +109,18 @@ def _stored(conn: Connection, statement: str) -> CursorResult[*TupleAny]:
         raise _Malformed(exc) from exc
 
 
-def _sqlite_findings(session: Session, conn: Connection, defined: str) -> list[Finding]:
+def _sqlite_findings(session: Session, conn: Connection, defined: str) -> SearchDrift:
     config = _config_drift(conn, defined)
     try:
         conn.exec_driver_sql(f"INSERT INTO temp.{_GOT}({_GOT}) VALUES ('integrity-check')")
     except DatabaseError as exc:
-        return config + [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")]
+        return SearchDrift(config + [Finding(CHECK, FTS_TABLE, f"the search index is malformed ({exc.orig}): {REPAIR}")])
     _merge(conn, _GOT, _stored)  # the copy's pages are the stored index's
     _merge(conn, _WANT, Connection.exec_driver_sql)
     if _digest(conn, _GOT) == _digest(conn, _WANT):
-        return config
-    return config + _word_drift(session, conn)
+        return SearchDrift(config)
+    words = _word_drift(session, conn)
+    return SearchDrift(config + words.findings, words.misindexed)
 
 
 def _merge(conn: Connection, table: str, run: Callable[[Connection, str], object]) -> None:
@@ -146,7 +160,7 @@ def _digest(conn: Connection, table: str) -> str:
     return h.hexdigest()
 
 
-def _word_drift(session: Session, conn: Connection) -> list[Finding]:
+def _word_drift(session: Session, conn: Connection) -> SearchDrift:
     """Which versions the stored index (read directly, not the copy) holds other words for."""
     conn.exec_driver_sql(f"CREATE VIRTUAL TABLE temp.{_GOT}_words USING fts5vocab(main, {FTS_TABLE}, instance)")
     conn.exec_driver_sql(f"CREATE VIRTUAL TABLE temp.{_WANT}_words USING fts5vocab(temp, {_WANT}, instance)")
@@ -162,35 +176,40 @@ def _word_drift(session: Session, conn: Connection) -> list[Finding]:
     unindexed = sorted(versions - present)
     orphaned = sorted(present - versions)
     wrong = sorted((differ & versions) - set(unindexed))
-    return _findings(session, FTS_TABLE, (len(unindexed), unindexed[:EXAMPLES]),
-                     (len(wrong), wrong[:EXAMPLES]), (len(orphaned), orphaned[:EXAMPLES]))
+    return _findings(session, FTS_TABLE, (len(unindexed), unindexed[:EXAMPLES]), wrong,
+                     (len(orphaned), orphaned[:EXAMPLES]))
 
 
-def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wrong: tuple[int, list[int]],
-              orphaned: tuple[int, list[int]]) -> list[Finding]:
-    """The same findings on both backends: (how many, the first few ids) of each kind."""
+def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wrong: list[int],
+              orphaned: tuple[int, list[int]]) -> SearchDrift:
+    """The same findings on both backends: (how many, the first few ids) of each kind; `wrong`: every misindexed id."""
     found = []
     if unindexed[0]:
         found.append(Finding(CHECK, where, f"{unindexed[0]} clause version(s) are not in the search index "
                              f"({named_versions(session, unindexed[1])}): search and the incident lookup do not find "
                              f"them (an interrupted run, or a row changed behind the registry's back); {REPAIR}"))
-    if wrong[0]:
-        found.append(Finding(CHECK, where, f"{wrong[0]} clause version(s) are indexed under words that are not "
-                             f"their text ({named_versions(session, wrong[1])}): the index was written behind the "
+    if wrong:
+        found.append(Finding(CHECK, where, f"{len(wrong)} clause version(s) are indexed under words that are not "
+                             f"their text ({named_versions(session, wrong[:EXAMPLES])}): the index was written behind the "
                              "registry's back, or the text was edited after it was indexed; search finds them "
                              f"for words they do not have, or misses them; {REPAIR}"))
     if orphaned[0]:
         found.append(Finding(CHECK, where, f"the search index holds words for {orphaned[0]} row id(s) that are "
                              f"no clause version ({', '.join(map(str, orphaned[1]))}): {REPAIR}"))
-    return found
+    return SearchDrift(found, wrong)
+
+
+def located(session: Session, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    """(version id, clause id, commit sha) of each version, by version id."""
+    rows = session.execute(select(ClauseVersion.id, ClauseVersion.key, Commit.sha)
+                           .join(Commit, Commit.seq == ClauseVersion.seq)
+                           .where(ClauseVersion.id.in_(list(ids))).order_by(ClauseVersion.id)).all()
+    return [(i, key, sha) for i, key, sha in rows]
 
 
 def named_versions(session: Session, ids: Iterable[int]) -> str:
     """`version 12 (be_brief at 1a2b3c4d5e6f)`, ...: where a reader finds the version."""
-    rows = session.execute(select(ClauseVersion.id, ClauseVersion.key, Commit.sha)
-                           .join(Commit, Commit.seq == ClauseVersion.seq)
-                           .where(ClauseVersion.id.in_(list(ids))).order_by(ClauseVersion.id)).all()
-    return ", ".join(f"version {i} ({key} at {sha[:12]})" for i, key, sha in rows)
+    return ", ".join(f"version {i} ({key} at {sha[:12]})" for i, key, sha in located(session, ids))
 
 
 @contextmanager
@@ -231,11 +250,15 @@ def _drop(conn: Connection, made: list[str]) -> None:
 def reindex(session: Session, actor: str) -> tuple[list[Finding], int]:
     """Rebuild the search index from the versions' text, recording `search.reindex` (flushes).
 
-    Returns what the check found before (the event keeps it too: a rebuild must not erase the sign that
-    the index disagreed with a text edited behind the registry's back) and how many rows were rewritten."""
-    before = check_search_index(session)
+    Returns what the check found before and how many rows were rewritten. The event keeps the findings
+    and every version indexed under words that are not its text ({"version", "clause", "commit"}): a
+    rebuild must not erase the sign that the index was forged, or disagreed with a text edited behind
+    the registry's back (unindexed versions and entries of no version are counted in the findings)."""
+    before = search_drift(session)
+    misindexed = [{"version": i, "clause": key, "commit": sha} for i, key, sha in located(session, before.misindexed)]
     rewritten = rebuild_search_index(session)
     audit.record(session, actor, "search.reindex", "search_index", None,
-                 {"rewritten": rewritten, "findings": [f.as_dict() for f in before]})
+                 {"rewritten": rewritten, "findings": [f.as_dict() for f in before.findings],
+                  "misindexed": misindexed})
     session.flush()
-    return before, rewritten
+    return before.findings, rewritten

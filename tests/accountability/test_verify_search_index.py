@@ -135,17 +135,34 @@ def test_the_same_word_moved_between_two_versions_is_named(ingested):
 
 def test_reindex_repairs_the_index_and_records_what_it_found(ingested):
     run, engine, backend = ingested
-    sql(engine, forge_words(backend, "r3", "launder"), unindex(backend, "r7"))
+    forged = [f"r{n}" for n in (0, 2, 3, 5, 8, 9, 11)]  # more than a finding names
+    sql(engine, *(forge_words(backend, key, "launder") for key in forged), unindex(backend, "r7"))
     code, data = run("reindex")
-    assert code == 0 and data["rewritten"] >= 2
+    assert code == 0 and data["rewritten"] >= 8
     assert [f["message"].split(" (")[0] for f in data["repaired"]] == [
-        "1 clause version(s) are not in the search index", "1 clause version(s) are indexed under words that are not their text"]
+        "1 clause version(s) are not in the search index", "7 clause version(s) are indexed under words that are not their text"]
     assert run("verify") == (0, {"ok": True, "findings": []})
     assert hits(engine, "launder") == [] and hits(engine, "zebra7") == ["r7"]
     with session_scope(engine) as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "search.reindex")).one()
+        where = {key: (v, sha) for v, key, sha in s.execute(text(
+            "SELECT v.id, v.key, c.sha FROM clause_versions v JOIN commits c ON c.seq = v.seq"))}
     assert event.actor.startswith("os:") and event.subject == "search_index"
     assert event.new["findings"] == data["repaired"]
+    # every forged version, where to find it, not only the five a finding names
+    assert event.new["misindexed"] == [{"version": where[key][0], "clause": key, "commit": where[key][1]}
+                                       for key in sorted(forged, key=lambda k: where[k][0])]
+
+
+def test_reindex_acts_as_the_account_of_the_api_token_in_the_environment(ingested, monkeypatch):
+    run, engine, _ = ingested
+    assert run("user", "add", "ada@example.org", "--name", "Ada Byron", "--role", "admin")[0] == 0
+    token = run("token", "create", "ada@example.org", "--as", "ada@example.org")[1]
+    monkeypatch.setenv("SPECREG_TOKEN", token["token"])
+    assert run("reindex")[0] == 0
+    with session_scope(engine) as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "search.reindex")).one()
+    assert event.actor == "ada@example.org" and event.new["misindexed"] == []
 
 
 def test_sqlite_index_settings_changed_with_sql_are_named_and_reindex_restores_them(sqlite_ingested):
