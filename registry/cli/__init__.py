@@ -19,7 +19,7 @@ from registry.ledger import standby
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "registry.cli.ledger": ("init", "ingest", "sync", "runs", "clauses", "history", "show", "diff"),
     "registry.cli.owners": ("who-owns", "owned-by", "unowned", "owner-history", "assign", "unassign"),
-    "registry.cli.audit": ("verify", "audit", "unapproved", "acknowledge", "in-force"),
+    "registry.cli.audit": ("verify", "reindex", "audit", "unapproved", "acknowledge", "in-force"),
     "registry.cli.report": ("report", "coverage"),
     "registry.cli.policy": ("policy",),
     "registry.cli.accounts": ("user", "token"),
