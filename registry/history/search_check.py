@@ -46,6 +46,8 @@ EXAMPLES = 5
 REPAIR = "`specreg reindex` rebuilds the index from the versions' text"
 _SHADOWS = ("data", "idx", "docsize", "config")
 _GOT, _WANT = "specreg_check_stored", "specreg_check_expected"  # TEMP tables, this connection only
+LOCATED_CHUNK = 10_000  # version ids bound per statement (see `located`)
+MISINDEXED_KEPT = 10_000  # misindexed versions a search.reindex event lists in full (see `misindexed_record`)
 _NOBODY = 2**63 - 1  # a rowid no version has (SQLite's largest)
 
 # Each version's stored vector against the one its text gives, the text parsed once.
@@ -200,11 +202,36 @@ def _findings(session: Session, where: str, unindexed: tuple[int, list[int]], wr
 
 
 def located(session: Session, ids: Iterable[int]) -> list[tuple[int, str, str]]:
-    """(version id, clause id, commit sha) of each version, by version id."""
-    rows = session.execute(select(ClauseVersion.id, ClauseVersion.key, Commit.sha)
-                           .join(Commit, Commit.seq == ClauseVersion.seq)
-                           .where(ClauseVersion.id.in_(list(ids))).order_by(ClauseVersion.id)).all()
-    return [(i, key, sha) for i, key, sha in rows]
+    """(version id, clause id, commit sha) of each version, by version id.
+
+    The ids are bound LOCATED_CHUNK at a time: one statement binds at most 65,535 parameters under
+    psycopg and 32,766 under SQLite, and a forgery may misindex every version."""
+    wanted = sorted(set(ids))
+    query = select(ClauseVersion.id, ClauseVersion.key, Commit.sha).join(Commit, Commit.seq == ClauseVersion.seq)
+    rows: list[tuple[int, str, str]] = []
+    for start in range(0, len(wanted), LOCATED_CHUNK):
+        chunk = wanted[start:start + LOCATED_CHUNK]
+        rows += [(i, key, sha) for i, key, sha in session.execute(query.where(ClauseVersion.id.in_(chunk)))]
+    return sorted(rows)
+
+
+def misindexed_record(session: Session, ids: Iterable[int]) -> dict[str, object]:
+    """The misindexed versions as `search.reindex` records them: `misindexed` ({"version", "clause",
+    "commit"}, by version id, the first MISINDEXED_KEPT), `misindexed_count`, `misindexed_sha256` (of
+    the sorted version ids, one decimal per line, each line ending in a newline) and, when some were
+    left out, `misindexed_truncated` saying how to list them all."""
+    wanted = sorted(set(ids))
+    kept = [{"version": i, "clause": key, "commit": sha} for i, key, sha in located(session, wanted[:MISINDEXED_KEPT])]
+    record: dict[str, object] = {
+        "misindexed": kept, "misindexed_count": len(wanted),
+        "misindexed_sha256": hashlib.sha256("".join(f"{i}\n" for i in wanted).encode()).hexdigest()}
+    if len(wanted) > MISINDEXED_KEPT:
+        record["misindexed_truncated"] = (
+            f"the first {MISINDEXED_KEPT} of {len(wanted)} versions by id are listed; the rest are "
+            "those `specreg verify` names as indexed under other words on a backup taken before this "
+            "reindex (search_check.search_drift(session).misindexed lists them all; misindexed_sha256 "
+            "checks the list)")
+    return record
 
 
 def named_versions(session: Session, ids: Iterable[int]) -> str:
@@ -253,12 +280,12 @@ def reindex(session: Session, actor: str) -> tuple[list[Finding], int]:
     Returns what the check found before and how many rows were rewritten. The event keeps the findings
     and every version indexed under words that are not its text ({"version", "clause", "commit"}): a
     rebuild must not erase the sign that the index was forged, or disagreed with a text edited behind
-    the registry's back (unindexed versions and entries of no version are counted in the findings)."""
+    the registry's back (unindexed versions and entries of no version are counted in the findings);
+    past MISINDEXED_KEPT versions the event keeps the first ones, the count and the whole list's digest."""
     before = search_drift(session)
-    misindexed = [{"version": i, "clause": key, "commit": sha} for i, key, sha in located(session, before.misindexed)]
     rewritten = rebuild_search_index(session)
     audit.record(session, actor, "search.reindex", "search_index", None,
                  {"rewritten": rewritten, "findings": [f.as_dict() for f in before.findings],
-                  "misindexed": misindexed})
+                  **misindexed_record(session, before.misindexed)})
     session.flush()
     return before.findings, rewritten

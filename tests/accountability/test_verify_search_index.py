@@ -1,6 +1,7 @@
 """verify's `search` check: a search index forged, left stale or left incomplete with SQL is named; reindex repairs it."""
 from __future__ import annotations
 
+import hashlib
 import random
 
 import pytest
@@ -152,6 +153,25 @@ def test_reindex_repairs_the_index_and_records_what_it_found(ingested):
     # every forged version, where to find it, not only the five a finding names
     assert event.new["misindexed"] == [{"version": where[key][0], "clause": key, "commit": where[key][1]}
                                        for key in sorted(forged, key=lambda k: where[k][0])]
+    ids = sorted(where[key][0] for key in forged)
+    assert event.new["misindexed_count"] == 7 and "misindexed_truncated" not in event.new
+    assert event.new["misindexed_sha256"] == hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+
+
+def test_more_misindexed_versions_than_one_statement_binds_are_located_and_the_event_is_bounded(
+        ingested, monkeypatch):
+    """psycopg binds at most 65,535 parameters, SQLite 32,766: a forgery of every version must not crash reindex."""
+    _, engine, _ = ingested
+    with session_scope(engine) as s:
+        real = sorted(s.scalars(text("SELECT id FROM clause_versions")))
+        many = real + list(range(10**9, 10**9 + 70_000))  # ids of no version, in the same statement path
+        assert [i for i, _, _ in search_check.located(s, many)] == real
+        monkeypatch.setattr(search_check, "MISINDEXED_KEPT", 3)
+        record = search_check.misindexed_record(s, reversed(many))
+    assert [e["version"] for e in record["misindexed"]] == real[:3]
+    assert record["misindexed_count"] == len(many)
+    assert record["misindexed_sha256"] == hashlib.sha256("".join(f"{i}\n" for i in sorted(many)).encode()).hexdigest()
+    assert record["misindexed_truncated"].startswith(f"the first 3 of {len(many)} versions by id are listed")
 
 
 def test_reindex_acts_as_the_account_of_the_api_token_in_the_environment(ingested, monkeypatch):
