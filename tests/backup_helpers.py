@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason
+from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, BackgroundDrops, pg_admin, pg_unavailable_reason
 from proposal_helpers import STYLE, adopted_world
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import text
@@ -25,10 +25,11 @@ from registry.schema import upgrade
 
 
 class Scratch:
-    """Empty databases of either backend, made on demand and dropped afterwards."""
+    """Empty databases of either backend, made on demand and dropped afterwards (in the background: a
+    test need not wait for the drops' checkpoints)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root, self.made = root, []
+    def __init__(self, root: Path, drops: BackgroundDrops) -> None:
+        self.root, self.drops, self.made = root, drops, []
 
     def url(self, backend: str) -> str:
         name = f"{SCRATCH_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
@@ -45,10 +46,9 @@ class Scratch:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     def drop(self) -> None:
-        if self.made:
-            with pg_admin().connect() as conn:
-                for name in self.made:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in self.made:
+            self.drops.drop(name)
+        self.made = []
 
 
 def cli(_capsys: object, *argv: str) -> tuple[int, dict]:

@@ -28,8 +28,7 @@ from git_remote import Remote, spec_remote
 from pg_scratch import (
     PG_ADMIN_URL,
     SCRATCH_PREFIX,
-    drop_databases,
-    drop_later,
+    BackgroundDrops,
     pg_admin,
     pg_unavailable_reason,
     sweep_leftover_databases,
@@ -101,8 +100,7 @@ class Databases:
     def __init__(self, backend: str, root: Path) -> None:
         self.backend, self.root = backend, root
         self.created: list[str] = []
-        self._dropper = ThreadPoolExecutor(self.DROPPERS, thread_name_prefix="drop-database")
-        self._dropping: dict[str, Future[None]] = {}
+        self._drops = BackgroundDrops(self.DROPPERS)
         self.template = self._new_name()
         self.template_url = self._url(self.template)
         if backend == "postgresql":
@@ -183,7 +181,7 @@ class Databases:
         name = url.rsplit("/", 1)[1]
         if self.backend == "postgresql" and name in self.created:
             self.created.remove(name)
-            self._dropping[name] = self._dropper.submit(drop_databases, [name])
+            self._drops.drop(name)
 
     def drop_all(self) -> None:
         """Drop every PostgreSQL database these tests created: the rest of them after this process.
@@ -191,13 +189,8 @@ class Databases:
         A background drop that failed fails the run here; one not yet done is handed on too.
         """
         self._maker.shutdown(wait=True, cancel_futures=True)
-        self._dropper.shutdown(wait=False, cancel_futures=True)
-        failed = [f.exception() for f in self._dropping.values() if f.done() and not f.cancelled() and f.exception()]
-        left = self.created + [name for name, f in self._dropping.items() if not f.done() or f.cancelled()]
-        self.created, self._dropping = [], {}
-        drop_later(left)
-        if failed:
-            raise failed[0]
+        left, self.created = self.created, []
+        self._drops.finish(left)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -213,6 +206,14 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     dbs = Databases(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
     yield dbs
     dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def background_drops() -> Iterator[BackgroundDrops]:
+    """Drops, while the tests go on, of the PostgreSQL databases tests made for themselves (backup_helpers.Scratch)."""
+    drops = BackgroundDrops(2)
+    yield drops
+    drops.finish()
 
 
 @pytest.fixture(scope="session")

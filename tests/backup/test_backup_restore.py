@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from backup_helpers import Scratch, build_governed_world, cli, contents
+from pg_scratch import BackgroundDrops
 from proposal_helpers import STYLE
 from repo_builder import GRACE, RepoBuilder
 from sqlalchemy import inspect, text
@@ -35,8 +36,8 @@ from registry.schema import head_revision
 
 
 @pytest.fixture
-def scratch(tmp_path: Path) -> Iterator[Scratch]:
-    made = Scratch(tmp_path)
+def scratch(tmp_path: Path, background_drops: BackgroundDrops) -> Iterator[Scratch]:
+    made = Scratch(tmp_path, background_drops)
     yield made
     made.drop()
 

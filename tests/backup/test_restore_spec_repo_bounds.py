@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from backup_helpers import Scratch, cli
 from pack_builder import delta_bomb
+from pg_scratch import BackgroundDrops
 from repo_builder import RepoBuilder
 from sqlalchemy import inspect
 from sqlalchemy.pool import NullPool
@@ -27,8 +28,8 @@ SPEC = {"spec/style.md": "# Style\n\n## Be brief {#be_brief}\n\nPrefer short ans
 
 
 @pytest.fixture
-def scratch(tmp_path: Path) -> Iterator[Scratch]:
-    made = Scratch(tmp_path)
+def scratch(tmp_path: Path, background_drops: BackgroundDrops) -> Iterator[Scratch]:
+    made = Scratch(tmp_path, background_drops)
     yield made
     made.drop()
 
