@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.models import IngestRun, utcnow
 
 RUNNING, DONE, STOPPED, ABANDONED = "running", "done", "stopped", "abandoned"
+FILLING_BOUND = timedelta(hours=1)  # how long a run's unfilled search vectors are taken for its filler's
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,25 @@ def _running(session: Session, gone: bool) -> list[IngestRun]:
                                            .order_by(IngestRun.id)) if is_gone(run, host) == gone]
 
 
-def live_runs(session: Session) -> list[IngestRun]:
-    """The runs under way: "running", and not known to be gone (one on another host counts as live)."""
-    return _running(session, gone=False)
+@dataclass(frozen=True)
+class UnderWay:
+    """The "running" runs not known to be gone, as verify's search check trusts them (ids, oldest first).
+
+    `filling`: started within FILLING_BOUND (and not in the future): their background filler may not
+    have reached their versions yet. `overdue`: started longer ago, or at a time still to come. "Not
+    known to be gone" is no proof of life (a run on another host, or a row written with SQL, is never
+    known gone), so it only excuses a run's own versions, and only for a bounded time."""
+
+    filling: list[int]
+    overdue: list[int]
+
+
+def runs_under_way(session: Session, now: datetime | None = None) -> UnderWay:
+    """The "running" runs whose process is not known to be gone, split by how long they have run."""
+    now = now or utcnow()
+    runs = _running(session, gone=False)
+    filling = [run.id for run in runs if now - FILLING_BOUND <= run.started_at <= now]
+    return UnderWay(filling, [run.id for run in runs if run.id not in filling])
 
 
 def mark_abandoned(session: Session) -> list[int]:

@@ -267,19 +267,67 @@ def test_a_failing_cleanup_does_not_hide_the_error_that_stopped_the_check(sqlite
             s.connection().exec_driver_sql("PRAGMA query_only = 0")
 
 
-def test_postgresql_vectors_an_ingest_under_way_has_not_filled_yet_are_not_named(ingested):
-    """Its background filler fills every NULL vector; a scheduled verify meanwhile must not cry tampering."""
-    run, engine, backend = ingested
-    if backend == "sqlite":
-        pytest.skip("SQLite's index is written in the ingest's own transaction: nothing waits to be filled")
-    sql(engine, unindex(backend, "r7"), forge_words(backend, "r3", "launder"))
+def running_run(engine, host: str | None = None, pid: int | None = None, started: str | None = None,
+                since: str = "now()") -> int:
+    """A "running" run row (this process by default) and its id; `since`: its started_at, as SQL."""
     me = this_process()
     with session_scope(engine, write=True) as s:
-        s.add(under_way := IngestRun(branch="main", pid=me.pid, host=me.host, pid_started=me.started))
+        s.add(under_way := IngestRun(branch="main", pid=pid or me.pid, host=host or me.host,
+                                     pid_started=started or me.started))
         s.flush()
         run_id = under_way.id
+    sql(engine, f"UPDATE ingest_runs SET started_at = {since} WHERE id = {run_id}")
+    return run_id
+
+
+def written_by(run_id: int, key: str) -> str:
+    """Make the commit of `key`'s version one that run `run_id` wrote."""
+    return f"UPDATE commits SET run_id = {run_id} WHERE seq = (SELECT seq FROM clause_versions WHERE key = '{key}')"
+
+
+def skip_sqlite(backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite's index is written in the ingest's own transaction: nothing waits to be filled")
+
+
+def test_postgresql_vectors_an_ingest_under_way_has_not_filled_yet_are_not_named(ingested):
+    """Its background filler fills its versions' NULL vectors; a scheduled verify meanwhile must not cry tampering."""
+    run, engine, backend = ingested
+    skip_sqlite(backend)
+    sql(engine, unindex(backend, "r7"), forge_words(backend, "r3", "launder"))
+    run_id = running_run(engine)
+    sql(engine, written_by(run_id, "r7"))
     code, messages = search_findings(run)  # the forged words still count
     assert code == 1 and len(messages) == 1 and messages[0].startswith("1 clause version(s) are indexed under")
     sql(engine, f"UPDATE ingest_runs SET pid_started = 'another process' WHERE id = {run_id}")  # its process is gone
     assert [m.split(" (")[0] for m in search_findings(run)[1]] == [
         "1 clause version(s) are not in the search index", "1 clause version(s) are indexed under words that are not their text"]
+
+
+def test_a_running_run_row_written_with_sql_does_not_hide_other_runs_unindexed_versions(ingested):
+    """A row on a host never checked from here (or without a pid) is never known gone: it excuses nothing of others."""
+    run, engine, backend = ingested
+    skip_sqlite(backend)
+    sql(engine, unindex(backend, "r7"))
+    running_run(engine, host="elsewhere", pid=1, started="x")
+    sql(engine, "INSERT INTO ingest_runs (branch, status, host, pid, started_at, commits, versions) "
+                "VALUES ('main', 'running', 'elsewhere', NULL, now(), 0, 0)")
+    code, messages = search_findings(run)
+    assert code == 1 and [m.split(" (")[0] for m in messages] == ["1 clause version(s) are not in the search index"]
+
+
+@pytest.mark.parametrize("since", ["now() - interval '61 minutes'", "now() + interval '1 day'"])
+def test_the_unindexed_versions_of_a_run_running_over_an_hour_are_named_apart(ingested, since):
+    """A crashed run on a host that never returns, or a forged run row, excuses its versions for an hour at most."""
+    run, engine, backend = ingested
+    skip_sqlite(backend)
+    sql(engine, unindex(backend, "r7"), unindex(backend, "r2"))
+    run_id = running_run(engine, host="elsewhere", since=since)
+    sql(engine, written_by(run_id, "r7"))
+    code, messages = search_findings(run)
+    assert code == 1 and [m.split(" (")[0] for m in messages] == [
+        "1 clause version(s) are not in the search index",
+        f"1 clause version(s) written by ingest run(s) {run_id}, \"running\" for over 60 minutes"]
+    assert "r7 at" in messages[1] and "r2 at" in messages[0]
+    sql(engine, f"UPDATE ingest_runs SET started_at = now() - interval '59 minutes' WHERE id = {run_id}")
+    assert [m.split(" (")[0] for m in search_findings(run)[1]] == ["1 clause version(s) are not in the search index"]
