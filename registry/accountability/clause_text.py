@@ -6,24 +6,29 @@ would make them show text the spec never said. Git is the source of truth, so th
 again as ingest did: one `git log --raw` pass over the ingested head's first-parent history gives
 the blob each commit wrote for each document, one `cat-file --batch` pass reads the blobs that have
 versions (in history order), and the parser ingest uses splits each, with the path's previous parse
-for its window as ingest does. A version (live, not a removal: a removal keeps the text it had)
+for its window as ingest does. Only versions up to the ingested head's seq are read: one an ingest
+commits meanwhile is past it. A version (live, not a removal: a removal keeps the text it had)
 must name a clause of that parse, by its id (or, for an id ingest suffixed `~N` as a duplicate of
-one in another document, the id as written) with the same title, attributes and body, and its
-`body_hash` must be its body's. A version at a commit that did not change its document in git is
-named too: the version was forged, or its commit is not on the branch up to the ingested head (the
-live rule, `Model.live`, says every live version's commit is).
+one in another document, the id as written) with the same title, attributes, body and level, and its
+`body_hash` must be its body's; a removal must leave its id out of the parse. A version at a commit
+that did not change its document in git is named too: the version was forged, or its commit is not
+on the branch up to the ingested head (the live rule, `Model.live`, says every live version's commit
+is). A blob git cannot give is named by itself; the others are still read. Not compared: the
+lineage (`parent_id`, `clause_id`), whether a `~N` is the one ingest would give, and whether a
+version deleted or set aside with SQL is missing (see docs/accountability.md).
 """
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.audit.events import Finding
+from registry.errors import SourceError
 from registry.gitsource import SpecSource
 from registry.history.search_check import EXAMPLES, named_versions
 from registry.models import ClauseVersion, Commit
@@ -45,14 +50,19 @@ KINDS = {
     "body": ("clause_versions.body", "have text their document does not hold at their commit",
              "the text was edited behind the registry's back: every page, the API, the incident lookup and the "
              "evidence report show words the spec never said"),
+    "level": ("clause_versions.level", "have a heading level their document does not give them at their commit",
+              "the level (the clause's place in the outline) was edited behind the registry's back"),
+    "removed": ("clause_versions.removed", "record their clause removed at a commit whose document still has "
+                "its id", "a removal forged with SQL hides a clause the spec still holds"),
     "hash": ("clause_versions.body_hash", "have a body_hash that is not their text's sha256",
              "the hash or the text was edited behind the registry's back"),
 }
-Row = tuple[Any, ...]  # (id, seq, document, key, title, attributes, body, body_hash)
+Row = tuple[Any, ...]  # (id, seq, document, key, title, attributes, body, body_hash, level, removed)
 
 
-def check_clause_text(session: Session, source: SpecSource, head: str | None) -> list[Finding]:
-    """A finding per kind of difference between the live clause versions and git (check `text`)."""
+def check_clause_text(session: Session, source: SpecSource, head: str | None, head_seq: int) -> list[Finding]:
+    """A finding per kind of difference between the live clause versions up to the ingested head (`head`,
+    at `head_seq`, read together: an ingest committing meanwhile adds versions past it) and git (check `text`)."""
     if head is None:
         return []
     if not source.has_commit(head):
@@ -61,12 +71,21 @@ def check_clause_text(session: Session, source: SpecSource, head: str | None) ->
     groups: dict[tuple[int, str], list[Row]] = defaultdict(list)
     for version in session.execute(
             select(ClauseVersion.id, ClauseVersion.seq, ClauseVersion.document, ClauseVersion.key,
-                   ClauseVersion.title, ClauseVersion.attributes, ClauseVersion.body, ClauseVersion.body_hash)
-            .where(ClauseVersion.live, ClauseVersion.removed.is_(False))):
+                   ClauseVersion.title, ClauseVersion.attributes, ClauseVersion.body, ClauseVersion.body_hash,
+                   ClauseVersion.level, ClauseVersion.removed)
+            .where(ClauseVersion.live, ClauseVersion.seq <= head_seq)):
         groups[version[1], version[2]].append(tuple(version))
-    seqs = {sha: seq for sha, seq in session.execute(select(Commit.sha, Commit.seq).where(Commit.live))}
+    seqs = {sha: seq for sha, seq in session.execute(select(Commit.sha, Commit.seq)
+                                                     .where(Commit.live, Commit.seq <= head_seq))}
     found: dict[str, list[int]] = defaultdict(list)
+    unread: list[Finding] = []
     for rows, parsed in _parses(source, head, groups, seqs):
+        if isinstance(parsed, Unread):
+            unread.append(Finding(CHECK, f"blob {parsed.blob[:12]}", f"git cannot read {parsed.path} at commit "
+                                  f"{parsed.sha[:12]} ({parsed.error}), so its {len(rows)} clause version(s) there "
+                                  f"({named_versions(session, sorted(r[0] for r in rows)[:EXAMPLES])}) cannot "
+                                  "be compared with git: restore the object from a clone or a backup"))
+            continue
         by_key: dict[str, list[Clause]] = defaultdict(list)
         for c in parsed.clauses if parsed is not None else ():
             by_key[c.key].append(c)
@@ -74,42 +93,76 @@ def check_clause_text(session: Session, source: SpecSource, head: str | None) ->
             kind = _difference(row, by_key if parsed is not None else None)
             if kind:
                 found[kind].append(row[0])
-    for rows in groups.values():  # what no commit of git's history wrote
-        found["commit"] += [row[0] for row in rows]
-    return [Finding(CHECK, KINDS[kind][0], f"{len(ids)} clause version(s) {KINDS[kind][1]} "
-                    f"({named_versions(session, sorted(ids)[:EXAMPLES])}): {KINDS[kind][2]}")
-            for kind in KINDS if (ids := found.get(kind))]
+    for rows in groups.values():  # what no commit of git's history wrote (a removal: see _parses)
+        found["commit"] += [row[0] for row in rows if not row[9]]
+    return unread + [Finding(CHECK, KINDS[kind][0], f"{len(ids)} clause version(s) {KINDS[kind][1]} "
+                             f"({named_versions(session, sorted(ids)[:EXAMPLES])}): {KINDS[kind][2]}")
+                     for kind in KINDS if (ids := found.get(kind))]
+
+
+class Unread(NamedTuple):
+    """A blob git cannot give (an object lost from the repo): its versions cannot be compared."""
+    sha: str
+    path: str
+    blob: str
+    error: str
 
 
 def _parses(source: SpecSource, head: str, groups: dict[tuple[int, str], list[Row]],
-            seqs: dict[str, int]) -> Iterable[tuple[list[Row], ParsedDocument | None]]:
+            seqs: dict[str, int]) -> Iterable[tuple[list[Row], ParsedDocument | Unread | None]]:
     """(versions, git's parse of their document at their commit) for each group a commit of git wrote, in
-    history order; the groups found are taken out of `groups`. None when git's blob is not readable text."""
-    wanted = [(groups.pop(key), ch.path, ch.new_blob) for c in source.log(head) if (seq := seqs.get(c.sha))
-              for ch in c.changes if ch.new_blob and ch.status != "D" and (key := (seq, ch.path)) in groups]
-    latest: dict[str, ParsedDocument] = {}
-    for (rows, path, _), (_, content) in zip(wanted, source.blobs(blob for _, _, blob in wanted), strict=True):
-        try:
-            parsed = latest[path] = parse(path, content.decode("utf-8"), latest.get(path))
-        except Exception:  # as ingest: text git holds that no one can read (recorded unreadable, no versions)
-            yield rows, None
+    history order; the groups found are taken out of `groups`. None when git's blob is not readable text,
+    Unread when git cannot give it. The removals at a commit that deleted or renamed away their document
+    are taken out too (nothing to compare: the document is gone); those left where git did not change the
+    document are not named (a removal's document is the one its lineage was last in)."""
+    wanted: list[tuple[list[Row], str, str, str]] = []
+    for c in source.log(head):
+        if (seq := seqs.get(c.sha)) is None:
             continue
-        yield rows, parsed
+        for ch in c.changes:
+            if ch.status != "D" and ch.new_blob and (seq, ch.path) in groups:
+                wanted.append((groups.pop((seq, ch.path)), c.sha, ch.path, ch.new_blob))
+            gone = ch.path if ch.status == "D" else ch.old_path if ch.status.startswith("R") else None
+            if gone is not None and (seq, gone) in groups:
+                rest = [row for row in groups.pop((seq, gone)) if not row[9]]
+                if rest:  # a version (not a removal) in a document the commit took away
+                    groups[seq, gone] = rest
+    latest: dict[str, ParsedDocument] = {}
+    done = 0
+    while done < len(wanted):  # again after each blob git cannot give: the others are still read
+        try:
+            for (rows, _sha, path, _blob), (_, content) in zip(
+                    wanted[done:], source.blobs(blob for *_, blob in wanted[done:]), strict=True):
+                done += 1
+                try:
+                    parsed = latest[path] = parse(path, content.decode("utf-8"), latest.get(path))
+                except Exception:  # as ingest: text git holds that no one can read (recorded unreadable)
+                    yield rows, None
+                    continue
+                yield rows, parsed
+        except SourceError as exc:
+            rows, sha, path, blob = wanted[done]
+            done += 1
+            yield rows, Unread(sha, path, blob, exc.message)
 
 
 def _difference(row: Row, by_key: dict[str, list[Clause]] | None) -> str | None:
     """The first kind of difference between a stored version and git's parse of its document (its clauses
     by id; None when git's blob cannot be read), or None."""
-    _id, _seq, _doc, key, title, attributes, body, body_hash = row
+    _id, _seq, _doc, key, title, attributes, body, body_hash, level, removed = row
     if by_key is None:
-        return "commit"
+        return None if removed else "commit"
+    if removed:  # the lineage left its document here: git's parse must not hold its id any more
+        return "removed" if key in by_key else None
     # the stored id, else (ingest suffixed a duplicate of an id in another document `~N`) the id as written
     candidates = by_key.get(key) or (by_key.get(key.rpartition("~")[0]) if "~" in key else None)
     if not candidates:
         return "key"
-    fields = [(c.title, dict(sorted(c.attributes)), c.body) for c in candidates]
-    if (title, attributes or {}, body) not in fields:
+    fields = [(c.title, dict(sorted(c.attributes)), c.body, c.level) for c in candidates]
+    if (title, attributes or {}, body, level) not in fields:
         if not any(f[0] == title for f in fields):
             return "title"
-        return "attributes" if not any(f[1] == (attributes or {}) for f in fields) else "body"
+        if not any(f[1] == (attributes or {}) for f in fields):
+            return "attributes"
+        return "body" if not any(f[2] == body for f in fields) else "level"
     return "hash" if body_hash != hashlib.sha256(body.encode()).hexdigest() else None

@@ -88,9 +88,10 @@ def verify(session: Session, repo: str | None = None, remote: str | None = None)
             fetch_ref(Path(path), remote, ANCHOR_REF, REMOTE_ANCHOR_REF)
         with SpecSource(path) as source:
             commits = branch_trailers(source, ledger.branch if ledger else source.checked_out_branch())
-            head = ledger.head_sha if ledger else None
+            # read together, once: versions an ingest commits past them meanwhile are not yet its record
+            head, head_seq = (ledger.head_sha, ledger.head_seq) if ledger else (None, 0)
             findings += (verify_anchor_ref(session, source, key) + check_recorded_files(session, source, head)
-                         + check_clause_text(session, source, head))
+                         + check_clause_text(session, source, head, head_seq))
     except RemoteUnavailable as exc:
         return findings + [Finding("anchor", redact(remote or ""), f"cannot read the remote's anchors: {exc.message}")]
     except SourceError as exc:
