@@ -7,7 +7,7 @@ import shutil
 import sys
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import CodeType
@@ -176,12 +176,13 @@ class Databases:
         """A new database holding what the database at url (from fresh(), committed, nobody connected) holds."""
         return self._url(self._copy(self._name(url)))
 
-    def release(self, url: str) -> None:
-        """A database from fresh() or copy() that no test uses any more: dropped now, in the background."""
+    def release(self, url: str, roles: Iterable[str] = ()) -> None:
+        """A database from fresh() or copy() that no test uses any more: dropped now, in the background,
+        and then the roles given (a role with grants in it, made by the test)."""
         name = url.rsplit("/", 1)[1]
         if self.backend == "postgresql" and name in self.created:
             self.created.remove(name)
-            self._drops.drop(name)
+            self._drops.drop(name, roles=roles)
 
     def drop_all(self) -> None:
         """Drop every PostgreSQL database these tests created: the rest of them after this process.

@@ -83,15 +83,25 @@ def drop_databases(names: Iterable[str]) -> None:
             list(pool.map(drop, names))
 
 
-def drop_later(names: list[str]) -> None:
-    """Drop these databases from a process of their own that this one does not wait for.
+def drop_databases_and_roles(names: Iterable[str], roles: Iterable[str] = ()) -> None:
+    """Drop these databases, then these roles (a role's grants in a database go with the database)."""
+    drop_databases(names)
+    roles = list(roles)
+    if roles:
+        with pg_admin().connect() as conn:
+            for role in roles:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+
+
+def drop_later(names: list[str], roles: list[str] | None = None) -> None:
+    """Drop these databases, then these roles, from a process of their own that this one does not wait for.
 
     A run's last tests need not wait for the drops' checkpoints; if the process fails, the next
-    run's sweep drops what is left (their creator's pid is gone by then).
+    run's sweep drops the databases left (their creator's pid is gone by then).
     """
-    if names:
-        subprocess.Popen([sys.executable, __file__, *names], start_new_session=True, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if names or roles:
+        subprocess.Popen([sys.executable, __file__, *names, "--roles", *(roles or [])], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class BackgroundDrops:
@@ -101,22 +111,23 @@ class BackgroundDrops:
 
     def __init__(self, threads: int) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="drop-database")
-        self._dropping: dict[str, Future[None]] = {}
+        self._dropping: list[tuple[list[str], list[str], Future[None]]] = []
 
-    def drop(self, name: str) -> None:
-        """Drop the database `name` (no test uses it any more) soon."""
-        self._dropping[name] = self._pool.submit(drop_databases, [name])
+    def drop(self, *names: str, roles: Iterable[str] = ()) -> None:
+        """Drop these databases (no test uses them any more), then these roles, soon."""
+        self._dropping.append((list(names), list(roles), self._pool.submit(drop_databases_and_roles, names, roles)))
 
     def finish(self, also: Iterable[str] = ()) -> None:
         """Drop `also` and every drop not yet done after this process; a drop that failed fails here."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        failed = [f.exception() for f in self._dropping.values() if f.done() and not f.cancelled() and f.exception()]
-        left = [*also, *(name for name, f in self._dropping.items() if not f.done() or f.cancelled())]
-        self._dropping = {}
-        drop_later(left)
+        failed = [f.exception() for _, _, f in self._dropping if f.done() and not f.cancelled() and f.exception()]
+        left = [d for d in self._dropping if not d[2].done() or d[2].cancelled()]
+        self._dropping = []
+        drop_later([*also, *(n for names, _, _ in left for n in names)], [r for _, roles, _ in left for r in roles])
         if failed:
             raise failed[0]  # type: ignore[misc]
 
 
 if __name__ == "__main__":
-    drop_databases(sys.argv[1:])
+    _names, _roles = sys.argv[1:sys.argv.index("--roles")], sys.argv[sys.argv.index("--roles") + 1:]
+    drop_databases_and_roles(_names, _roles)

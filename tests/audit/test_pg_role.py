@@ -40,11 +40,7 @@ def app_role(databases, database_url):
             conn.execute(text(statement))
     yield make_url(database_url).set(username=name, password=password).render_as_string(hide_password=False)
     owner.dispose()
-    from pg_scratch import pg_admin
-
-    with pg_admin().connect() as conn:  # the scratch database first: the role's grants go with it
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)'))
-        conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    databases.release(database_url, roles=[name])  # the scratch database first: the role's grants go with it
 
 
 def test_the_documented_role_is_not_a_superuser_and_owns_nothing(app_role):

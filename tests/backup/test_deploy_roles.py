@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from backup_helpers import build_governed_world, cli
-from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, pg_admin, pg_unavailable_reason
+from pg_scratch import PG_ADMIN_URL, SCRATCH_PREFIX, BackgroundDrops, pg_admin, pg_unavailable_reason
 from repo_builder import RepoBuilder
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -35,7 +35,7 @@ def test_the_guides_grants_are_the_accountability_docs_role_without_its_creation
 
 
 @pytest.fixture
-def cluster() -> Iterator[dict[str, str]]:
+def cluster(background_drops: BackgroundDrops) -> Iterator[dict[str, str]]:
     """Names for this test's roles and databases; everything made under them is dropped afterwards."""
     reason = pg_unavailable_reason()
     if reason:
@@ -46,11 +46,8 @@ def cluster() -> Iterator[dict[str, str]]:
     names = {"specreg_owner": f"specreg_owner_{tag}", "specreg_app": f"specreg_app_{tag}",
              "first": f"{SCRATCH_PREFIX}{tag}_a", "second": f"{SCRATCH_PREFIX}{tag}_b"}
     yield names
-    with pg_admin().connect() as conn:  # the databases first: the roles' grants and default privileges go with them
-        for name in (names["first"], names["second"]):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        for role in (names["specreg_owner"], names["specreg_app"]):
-            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    # the databases first: the roles' grants and default privileges go with them
+    background_drops.drop(names["first"], names["second"], roles=[names["specreg_owner"], names["specreg_app"]])
 
 
 def as_written(statement: str, names: dict[str, str], database: str) -> str:
