@@ -6,6 +6,9 @@ import json
 import pytest
 from evidence_helpers import read, same
 
+from registry.audit.events import Finding
+from registry.web.evidence import pages
+
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
@@ -72,6 +75,26 @@ def test_the_api_report_is_the_json_export(client, shas):
                                                   "spec.rules:rules.scope"}
     assert data["verify"] == {"ok": True, "findings": []}
     assert data["coverage"]["with_prompts"][0]["id"] == "be_honest"
+
+
+def test_verify_findings_are_kept_at_most_five_minutes_as_a_sql_forgery_moves_no_head(client, monkeypatch):
+    now, runs, found = [pages.VERIFY_TTL * 23_333], [], []  # the start of a window
+
+    def fake_verify(session, repo):
+        runs.append(now[0])
+        return list(found)
+    monkeypatch.setattr(pages, "clock", lambda: now[0])
+    monkeypatch.setattr(pages, "verify", fake_verify)
+
+    def findings(query: str) -> list[dict]:
+        return client.get(f"/api/v1/report?{query}").get_json()["verify"]["findings"]
+    assert findings("release=v1.0") == [] and findings("release=v2.0") == [] and len(runs) == 1
+    found.append(Finding("search", "clause_versions.search_vector", "forged"))  # written with SQL: no head moves
+    now[0] += pages.VERIFY_TTL - 1
+    assert findings("release=v1.0") == [] and len(runs) == 1
+    now[0] += 1
+    assert [f["message"] for f in findings("release=v1.0")] == ["forged"] and len(runs) == 2
+    assert [f["message"] for f in findings("release=v2.0")] == ["forged"] and len(runs) == 2
 
 
 @pytest.mark.parametrize("url, status, error", [

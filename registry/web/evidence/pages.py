@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from registry.web.spec_repo import spec_repo
 
 bp = Blueprint("evidence", __name__)
 RANGE_ARGS = ("release", "from", "to")
+VERIFY_TTL = 300.0  # seconds a report and verify's findings are kept: a SQL forgery moves no head
+clock = time.monotonic  # tests move it instead of sleeping
 _ENDPOINTS = {"clause": ("clauses.show", "id"), "proposal": ("proposals.show", "n"),
               "prompt": ("pages.prompt", "name")}
 
@@ -37,10 +40,11 @@ def _cache() -> LruCache:
 
 
 def _heads() -> tuple[object, ...]:
-    """The database state a report and verify's findings depend on: the ledger head, the audit chain head."""
+    """The database state a report and verify's findings depend on: the ledger head, the audit chain head,
+    and the VERIFY_TTL window of the clock (a change made with SQL moves neither head)."""
     session = get_session()
     ledger = session.get(Ledger, 1)
-    return ((ledger.head_seq, ledger.head_sha) if ledger else None, audit_head(session))
+    return ((ledger.head_seq, ledger.head_sha) if ledger else None, audit_head(session), int(clock() // VERIFY_TTL))
 
 
 def _cache_key() -> tuple[object, ...]:
@@ -50,8 +54,9 @@ def _cache_key() -> tuple[object, ...]:
 
 
 def verified() -> list[Finding]:
-    """verify's findings, run once per ledger and audit head whatever range readers ask for
-    (every check reads the whole database and the spec repo: seconds of CPU on a large registry)."""
+    """verify's findings, run once per ledger and audit head and VERIFY_TTL window whatever range readers
+    ask for (every check reads the whole database and the spec repo: seconds of CPU on a large registry;
+    concurrent requests wait for one run)."""
     return _cache().get_or_build(("verify", *_heads()), lambda: verify(get_session(), spec_repo()))
 
 
