@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -68,36 +69,48 @@ def check_clause_text(session: Session, source: SpecSource, head: str | None, he
     if not source.has_commit(head):
         return [Finding(CHECK, f"commit {head[:12]}", "the ingested head is not in the spec repo, so the clause "
                         "versions cannot be read again from git: ingest again")]
-    groups: dict[tuple[int, str], list[Row]] = defaultdict(list)
-    for version in session.execute(
-            select(ClauseVersion.id, ClauseVersion.seq, ClauseVersion.document, ClauseVersion.key,
-                   ClauseVersion.title, ClauseVersion.attributes, ClauseVersion.body, ClauseVersion.body_hash,
-                   ClauseVersion.level, ClauseVersion.removed)
-            .where(ClauseVersion.live, ClauseVersion.seq <= head_seq)):
-        groups[version[1], version[2]].append(tuple(version))
+    live = (ClauseVersion.live, ClauseVersion.seq <= head_seq)
+    places = {(seq, doc) for seq, doc in
+              session.execute(select(ClauseVersion.seq, ClauseVersion.document).where(*live).distinct())}
     seqs = {sha: seq for sha, seq in session.execute(select(Commit.sha, Commit.seq)
                                                      .where(Commit.live, Commit.seq <= head_seq))}
+    # the versions stream in seq order beside git's parses in the same order, so memory holds one commit's
+    # versions at a time, not the registry's text (by seq alone: the database's collation orders paths its way)
+    versions = session.execute(
+        select(ClauseVersion.id, ClauseVersion.seq, ClauseVersion.document, ClauseVersion.key,
+               ClauseVersion.title, ClauseVersion.attributes, ClauseVersion.body, ClauseVersion.body_hash,
+               ClauseVersion.level, ClauseVersion.removed)
+        .where(*live).order_by(ClauseVersion.seq).execution_options(yield_per=1000))
     found: dict[str, list[int]] = defaultdict(list)
-    unread: list[Finding] = []
-    for rows, parsed in _parses(source, head, groups, seqs):
-        if isinstance(parsed, Unread):
-            unread.append(Finding(CHECK, f"blob {parsed.blob[:12]}", f"git cannot read {parsed.path} at commit "
-                                  f"{parsed.sha[:12]} ({parsed.error}), so its {len(rows)} clause version(s) there "
-                                  f"({named_versions(session, sorted(r[0] for r in rows)[:EXAMPLES])}) cannot "
-                                  "be compared with git: restore the object from a clone or a backup"))
-            continue
-        by_key: dict[str, list[Clause]] = defaultdict(list)
-        for c in parsed.clauses if parsed is not None else ():
-            by_key[c.key].append(c)
-        for row in rows:
-            kind = _difference(row, by_key if parsed is not None else None)
+    lost: dict[Unread, list[int]] = defaultdict(list)  # the versions of each blob git cannot give
+    parses = _parses(source, head, places, seqs)
+    at = next(parses, None)
+    for seq, group in groupby(versions, key=lambda row: row[1]):
+        while at is not None and at[0][0] < seq:
+            at = next(parses, None)
+        here: dict[str, dict[str, list[Clause]] | Unread | None] = {}  # each parse's clauses by id
+        while at is not None and at[0][0] == seq:
+            here[at[0][1]] = at[1] if isinstance(at[1], Unread) else _by_key(at[1])
+            at = next(parses, None)
+        for row in group:
+            if row[2] not in here:  # what no commit of git's history wrote (a removal: not named)
+                if not row[9]:
+                    found["commit"].append(row[0])
+                continue
+            parsed = here[row[2]]
+            if isinstance(parsed, Unread):
+                lost[parsed].append(row[0])
+                continue
+            kind = _difference(row, parsed)
             if kind:
                 found[kind].append(row[0])
-    for rows in groups.values():  # what no commit of git's history wrote (a removal: see _parses)
-        found["commit"] += [row[0] for row in rows if not row[9]]
-    return unread + [Finding(CHECK, KINDS[kind][0], f"{len(ids)} clause version(s) {KINDS[kind][1]} "
-                             f"({named_versions(session, sorted(ids)[:EXAMPLES])}): {KINDS[kind][2]}")
-                     for kind in KINDS if (ids := found.get(kind))]
+    return [Finding(CHECK, f"blob {u.blob[:12]}", f"git cannot read {u.path} at commit {u.sha[:12]} ({u.error}), "
+                    f"so its {len(vs)} clause version(s) there ({named_versions(session, sorted(vs)[:EXAMPLES])}) "
+                    "cannot be compared with git: restore the object from a clone or a backup")
+            for u, vs in lost.items()] + [
+        Finding(CHECK, KINDS[kind][0], f"{len(ids)} clause version(s) {KINDS[kind][1]} "
+                f"({named_versions(session, sorted(ids)[:EXAMPLES])}): {KINDS[kind][2]}")
+        for kind in KINDS if (ids := found.get(kind))]
 
 
 class Unread(NamedTuple):
@@ -108,42 +121,42 @@ class Unread(NamedTuple):
     error: str
 
 
-def _parses(source: SpecSource, head: str, groups: dict[tuple[int, str], list[Row]],
-            seqs: dict[str, int]) -> Iterable[tuple[list[Row], ParsedDocument | Unread | None]]:
-    """(versions, git's parse of their document at their commit) for each group a commit of git wrote, in
-    history order; the groups found are taken out of `groups`. None when git's blob is not readable text,
-    Unread when git cannot give it. The removals at a commit that deleted or renamed away their document
-    are taken out too (nothing to compare: the document is gone); those left where git did not change the
-    document are not named (a removal's document is the one its lineage was last in)."""
-    wanted: list[tuple[list[Row], str, str, str]] = []
-    for c in source.log(head):
-        if (seq := seqs.get(c.sha)) is None:
-            continue
-        for ch in c.changes:
-            if ch.status != "D" and ch.new_blob and (seq, ch.path) in groups:
-                wanted.append((groups.pop((seq, ch.path)), c.sha, ch.path, ch.new_blob))
-            gone = ch.path if ch.status == "D" else ch.old_path if ch.status.startswith("R") else None
-            if gone is not None and (seq, gone) in groups:
-                rest = [row for row in groups.pop((seq, gone)) if not row[9]]
-                if rest:  # a version (not a removal) in a document the commit took away
-                    groups[seq, gone] = rest
+def _parses(source: SpecSource, head: str, places: set[tuple[int, str]],
+            seqs: dict[str, int]) -> Iterator[tuple[tuple[int, str], ParsedDocument | Unread | None]]:
+    """((seq, path), git's parse of the document at that commit) for each of `places` (where versions are)
+    a commit of git wrote, in (seq, path) order. None when git's blob is not readable text, Unread when git
+    cannot give it. (A removal where the commit deleted the document or renamed it away has no parse and
+    is not named, as one where git did not change the document: its document is its lineage's last.)"""
+    wanted = sorted(((seq, ch.path), c.sha, ch.new_blob) for c in source.log(head) if (seq := seqs.get(c.sha))
+                    for ch in c.changes if ch.status != "D" and ch.new_blob and (seq, ch.path) in places)
     latest: dict[str, ParsedDocument] = {}
     done = 0
     while done < len(wanted):  # again after each blob git cannot give: the others are still read
         try:
-            for (rows, _sha, path, _blob), (_, content) in zip(
+            for (place, _sha, _blob), (_, content) in zip(
                     wanted[done:], source.blobs(blob for *_, blob in wanted[done:]), strict=True):
                 done += 1
+                path = place[1]
                 try:
                     parsed = latest[path] = parse(path, content.decode("utf-8"), latest.get(path))
                 except Exception:  # as ingest: text git holds that no one can read (recorded unreadable)
-                    yield rows, None
+                    yield place, None
                     continue
-                yield rows, parsed
+                yield place, parsed
         except SourceError as exc:
-            rows, sha, path, blob = wanted[done]
+            place, sha, blob = wanted[done]
             done += 1
-            yield rows, Unread(sha, path, blob, exc.message)
+            yield place, Unread(sha, place[1], blob, exc.message)
+
+
+def _by_key(parsed: ParsedDocument | None) -> dict[str, list[Clause]] | None:
+    """A parse's clauses by id (None when git's blob cannot be read)."""
+    if parsed is None:
+        return None
+    by_key: dict[str, list[Clause]] = defaultdict(list)
+    for c in parsed.clauses:
+        by_key[c.key].append(c)
+    return by_key
 
 
 def _difference(row: Row, by_key: dict[str, list[Clause]] | None) -> str | None:
