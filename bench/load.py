@@ -223,11 +223,14 @@ def check_hosts(hosts: list[Host]) -> list[str]:
 
 
 def run_load(root: Path, clients: int, requests: int, limit: float, workers: int, shape: Shape,
-             admin_url: str = ADMIN_URL, threads: int = DEFAULT_THREADS) -> tuple[str, list[str], Run]:
-    """Build, serve, load, check: (the report, the problems found, the run)."""
+             admin_url: str = ADMIN_URL, threads: int = DEFAULT_THREADS,
+             database_url: str | None = None) -> tuple[str, list[str], Run]:
+    """Build, serve, load, check: (the report, the problems found, the run). The world goes into
+    `database_url` (empty and migrated; its caller drops it), or into a database made on the server of
+    `admin_url` and dropped here."""
     # The setup records events in this process: the hosts must MAC with the same key.
     audit_key = os.environ.setdefault("SPECREG_AUDIT_KEY", "load-bench-audit-key-0123456789abcdef0123456789")
-    url = create_database(admin_url)
+    url = database_url or create_database(admin_url)
     hosts = [Host(n, host_env(root / n, url, (root / "remote.git").as_uri(), "load-bench-session-key-0123456789",
                               audit_key)) for n in ("host-a", "host-b")]
     try:
@@ -255,7 +258,8 @@ def run_load(root: Path, clients: int, requests: int, limit: float, workers: int
     finally:
         for host in hosts:
             host.stop()
-        drop_database(admin_url, url)
+        if database_url is None:
+            drop_database(admin_url, url)
 
 
 def main() -> int:

@@ -8,11 +8,12 @@ from bench.load import Sample, check_answers, check_merges, percentile, report, 
 from bench.load_world import Shape
 
 
-def test_a_tiny_load_run_reports_each_request_type_and_finds_nothing_wrong(databases, tmp_path):
+def test_a_tiny_load_run_reports_each_request_type_and_finds_nothing_wrong(databases, database_url, tmp_path):
     if databases.backend != "postgresql":
         pytest.skip("the load runs two hosts on one PostgreSQL database")
     text, problems, run = run_load(tmp_path, clients=3, requests=90, limit=120, workers=1,
-                                   shape=Shape(docs=2, clauses=6, commits=3, people=2), admin_url=PG_ADMIN_URL)
+                                   shape=Shape(docs=2, clauses=6, commits=3, people=2), admin_url=PG_ADMIN_URL,
+                                   database_url=database_url)
     assert problems == []
     kinds = {s.kind for s in run.samples}
     assert {"clause page", "search", "propose"} <= kinds
