@@ -9,17 +9,19 @@ versions (in history order), and the parser ingest uses splits each, with the pa
 for its window as ingest does. Only versions up to the ingested head's seq are read: one an ingest
 commits meanwhile is past it. A version (live, not a removal: a removal keeps the text it had)
 must name a clause of that parse, by its id (or, for an id ingest suffixed `~N` as a duplicate of
-one in another document, the id as written) with the same title, attributes, body and level, and its
+one in another document, the id as written) with the same title, attributes, body, level and parent (the
+id its parent lineage had at that commit), and its
 `body_hash` must be its body's; a removal must leave its id out of the parse. A version at a commit
 that did not change its document in git is named too: the version was forged, or its commit is not
 on the branch up to the ingested head (the live rule, `Model.live`, says every live version's commit
 is). A blob git cannot give is named by itself; the others are still read. Not compared: the
-lineage (`parent_id`, `clause_id`), whether a `~N` is the one ingest would give, and whether a
+lineage (`clause_id`), whether a `~N` is the one ingest would give, and whether a
 version deleted or set aside with SQL is missing (see docs/accountability.md).
 """
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import groupby
@@ -55,10 +57,12 @@ KINDS = {
               "the level (the clause's place in the outline) was edited behind the registry's back"),
     "removed": ("clause_versions.removed", "record their clause removed at a commit whose document still has "
                 "its id", "a removal forged with SQL hides a clause the spec still holds"),
+    "parent": ("clause_versions.parent_id", "have a parent clause whose id at their commit is not the heading "
+               "their document puts them under", "the outline was edited behind the registry's back"),
     "hash": ("clause_versions.body_hash", "have a body_hash that is not their text's sha256",
              "the hash or the text was edited behind the registry's back"),
 }
-Row = tuple[Any, ...]  # (id, seq, document, key, title, attributes, body, body_hash, level, removed)
+Row = tuple[Any, ...]  # (id, seq, document, key, title, attributes, body, body_hash, level, removed, parent_id)
 
 
 def check_clause_text(session: Session, source: SpecSource, head: str | None, head_seq: int) -> list[Finding]:
@@ -79,8 +83,15 @@ def check_clause_text(session: Session, source: SpecSource, head: str | None, he
     versions = session.execute(
         select(ClauseVersion.id, ClauseVersion.seq, ClauseVersion.document, ClauseVersion.key,
                ClauseVersion.title, ClauseVersion.attributes, ClauseVersion.body, ClauseVersion.body_hash,
-               ClauseVersion.level, ClauseVersion.removed)
+               ClauseVersion.level, ClauseVersion.removed, ClauseVersion.parent_id)
         .where(*live).order_by(ClauseVersion.seq).execution_options(yield_per=1000))
+    # each lineage's ids over time (seqs, keys), for a parent's id at a version's commit: a lineage's id
+    # changes only with a version of its own (no text: a few tuples per version)
+    history: dict[int, tuple[list[int], list[str]]] = defaultdict(lambda: ([], []))
+    for cid, seq, key in session.execute(select(ClauseVersion.clause_id, ClauseVersion.seq, ClauseVersion.key)
+                                         .where(*live).order_by(ClauseVersion.clause_id, ClauseVersion.seq)):
+        history[cid][0].append(seq)
+        history[cid][1].append(key)
     found: dict[str, list[int]] = defaultdict(list)
     lost: dict[Unread, list[int]] = defaultdict(list)  # the versions of each blob git cannot give
     parses = _parses(source, head, places, seqs)
@@ -101,7 +112,7 @@ def check_clause_text(session: Session, source: SpecSource, head: str | None, he
             if isinstance(parsed, Unread):
                 lost[parsed].append(row[0])
                 continue
-            kind = _difference(row, parsed)
+            kind = _difference(row, parsed, _key_at(history, row[10], seq))
             if kind:
                 found[kind].append(row[0])
     return [Finding(CHECK, f"blob {u.blob[:12]}", f"git cannot read {u.path} at commit {u.sha[:12]} ({u.error}), "
@@ -159,10 +170,26 @@ def _by_key(parsed: ParsedDocument | None) -> dict[str, list[Clause]] | None:
     return by_key
 
 
-def _difference(row: Row, by_key: dict[str, list[Clause]] | None) -> str | None:
+def _key_at(history: dict[int, tuple[list[int], list[str]]], cid: int | None, seq: int) -> str | None:
+    """Lineage `cid`'s id at commit `seq` (its latest version there or before); None for no lineage."""
+    if cid is None or cid not in history:
+        return None
+    seqs, keys = history[cid]
+    i = bisect_right(seqs, seq)
+    return keys[i - 1] if i else ""
+
+
+def _same_id(stored: str | None, written: str | None) -> bool:
+    """A stored id is the id as written, or (a duplicate of an id in another document) it suffixed `~N`."""
+    if stored is None or written is None:
+        return stored is written
+    return stored == written or ("~" in stored and stored.rpartition("~")[0] == written)
+
+
+def _difference(row: Row, by_key: dict[str, list[Clause]] | None, parent_key: str | None) -> str | None:
     """The first kind of difference between a stored version and git's parse of its document (its clauses
-    by id; None when git's blob cannot be read), or None."""
-    _id, _seq, _doc, key, title, attributes, body, body_hash, level, removed = row
+    by id; None when git's blob cannot be read; `parent_key`: the id its parent lineage had then), or None."""
+    _id, _seq, _doc, key, title, attributes, body, body_hash, level, removed, _parent_id = row
     if by_key is None:
         return None if removed else "commit"
     if removed:  # the lineage left its document here: git's parse must not hold its id any more
@@ -178,4 +205,6 @@ def _difference(row: Row, by_key: dict[str, list[Clause]] | None) -> str | None:
         if not any(f[1] == (attributes or {}) for f in fields):
             return "attributes"
         return "body" if not any(f[2] == body for f in fields) else "level"
+    if not any(_same_id(parent_key, c.parent) for c in candidates):
+        return "parent"
     return "hash" if body_hash != hashlib.sha256(body.encode()).hexdigest() else None
