@@ -13,7 +13,7 @@ import hashlib
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Event, Lock, get_ident
+from threading import Lock
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -72,8 +72,8 @@ def texts_digest(texts: tuple[str, ...]) -> bytes:
 
 class LruCache(Generic[T]):
     """Values by key, the least recently used dropped beyond `size` entries or, with a `budget`, beyond
-    `budget` estimated bytes (`footprint` of each key and value); a value is built outside the map's lock,
-    once for concurrent misses of its key. `key`, when given, turns a caller's key into the key kept."""
+    `budget` estimated bytes (`footprint` of each key and value); a value is built outside the lock (two
+    misses may both build). `key`, when given, turns a caller's key into the key kept."""
 
     def __init__(self, size: int, budget: int | None = None, key: Callable[[Any], Hashable] | None = None) -> None:
         self.size = size
@@ -81,7 +81,6 @@ class LruCache(Generic[T]):
         self._key = key
         self._items: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
         self._lock = Lock()
-        self._building: dict[Hashable, tuple[int, Event]] = {}  # key: (thread building it, set when done)
         self.weight = 0  # the estimated bytes kept (0 without a budget)
         self.hits = self.misses = 0
 
@@ -91,37 +90,17 @@ class LruCache(Generic[T]):
         return cls(size, budget, key=texts_digest)
 
     def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The value kept under `key`, else `build()` kept there (unless it is over its share of the budget).
-
-        Concurrent misses of one key build it once: the others wait for that build and take its value
-        (if it fails, or is not kept, the next of them builds). A build that asks for its own key again
-        (same thread) builds instead of waiting for itself."""
+        """The value kept under `key`, else `build()` kept there (unless it is over its share of the budget)."""
         key = self._key(key) if self._key else key
-        me = get_ident()
-        while True:
-            with self._lock:
-                if key in self._items:
-                    self._items.move_to_end(key)
-                    self.hits += 1
-                    return self._items[key][0]
-                outer = self._building.get(key)
-                if outer is None or outer[0] == me:
-                    self.misses += 1
-                    done = Event()
-                    self._building[key] = (me, done)
-                    break
-            outer[1].wait()
-        try:
-            value = build()
-            self._put(key, value)
-            return value
-        finally:
-            with self._lock:
-                if outer is None:
-                    del self._building[key]
-                else:
-                    self._building[key] = outer
-            done.set()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key][0]
+            self.misses += 1
+        value = build()
+        self._put(key, value)
+        return value
 
     def peek(self, key: Hashable) -> T | None:
         """The value kept under `key` (counted as used), else None."""

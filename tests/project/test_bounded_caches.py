@@ -100,36 +100,6 @@ def test_threads_keeping_answers_at_once_leave_the_weight_equal_to_what_is_kept(
     assert cache.weight == sum(footprint(k) + footprint(cache.get_or_build(k, str)) for k in kept)
 
 
-def test_concurrent_misses_of_one_key_build_it_once_and_a_failed_build_lets_the_next_one_build():
-    cache: LruCache[str] = LruCache(4)
-    started, release, builds = threading.Event(), threading.Event(), []
-
-    def build() -> str:
-        builds.append(1)
-        started.set()
-        release.wait()
-        return "built"
-    first = threading.Thread(target=lambda: cache.get_or_build("k", build))
-    first.start()
-    started.wait()
-    got: list[str] = []
-    waiters = [threading.Thread(target=lambda: got.append(cache.get_or_build("k", build))) for _ in range(3)]
-    for t in waiters:
-        t.start()
-    release.set()
-    for t in [first, *waiters]:
-        t.join()
-    assert builds == [1] and got == ["built"] * 3 and cache.misses == 1
-
-    def fail() -> str:
-        raise RuntimeError("no")
-    with pytest.raises(RuntimeError):
-        cache.get_or_build("j", fail)
-    assert cache.get_or_build("j", lambda: "again") == "again"
-    # a build asking for its own key (same thread) builds rather than waiting for itself
-    assert cache.get_or_build("n", lambda: cache.get_or_build("n", lambda: "inner") + "+outer") == "inner+outer"
-
-
 HUGE = "z" * 2_000_000  # a 2 MB clause
 
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from registry.accountability.verify import verify
@@ -41,10 +41,17 @@ def _cache() -> LruCache:
 
 def _heads() -> tuple[object, ...]:
     """The database state a report and verify's findings depend on: the ledger head, the audit chain head,
-    and the VERIFY_TTL window of the clock (a change made with SQL moves neither head)."""
-    session = get_session()
-    ledger = session.get(Ledger, 1)
-    return ((ledger.head_seq, ledger.head_sha) if ledger else None, audit_head(session), int(clock() // VERIFY_TTL))
+    and the VERIFY_TTL window of the clock (a change made with SQL moves neither head).
+
+    Read once per request: every key the request keeps its verify, report and renderings under names the
+    same state, so a window or head that moves halfway never files an older build under a newer key."""
+    if "specreg_report_heads" not in g:
+        session = get_session()
+        ledger = session.get(Ledger, 1)
+        g.specreg_report_heads = ((ledger.head_seq, ledger.head_sha) if ledger else None, audit_head(session),
+                                  int(clock() // VERIFY_TTL))
+    heads: tuple[object, ...] = g.specreg_report_heads
+    return heads
 
 
 def _cache_key() -> tuple[object, ...]:
@@ -55,8 +62,7 @@ def _cache_key() -> tuple[object, ...]:
 
 def verified() -> list[Finding]:
     """verify's findings, run once per ledger and audit head and VERIFY_TTL window whatever range readers
-    ask for (every check reads the whole database and the spec repo: seconds of CPU on a large registry;
-    concurrent requests wait for one run)."""
+    ask for (every check reads the whole database and the spec repo: seconds of CPU on a large registry)."""
     return _cache().get_or_build(("verify", *_heads()), lambda: verify(get_session(), spec_repo()))
 
 
