@@ -22,6 +22,9 @@ from registry.models import IngestRun, utcnow
 
 RUNNING, DONE, STOPPED, ABANDONED = "running", "done", "stopped", "abandoned"
 FILLING_BOUND = timedelta(hours=1)  # how long a run's unfilled search vectors are taken for its filler's
+# A run's started_at is its own host's clock, `now` the verifying host's: a start this far ahead is a clock
+# a little fast, not a run still to come.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ def _running(session: Session, gone: bool) -> list[IngestRun]:
 class UnderWay:
     """The "running" runs not known to be gone, as verify's search check trusts them (ids, oldest first).
 
-    `filling`: started within FILLING_BOUND (and not in the future): their background filler may not
-    have reached their versions yet. `overdue`: started longer ago, or at a time still to come. "Not
+    `filling`: started within FILLING_BOUND (and at most CLOCK_SKEW ahead of `now`): their background
+    filler may not have reached their versions yet. `overdue`: started longer ago, or at a time still to come. "Not
     known to be gone" is no proof of life (a run on another host, or a row written with SQL, is never
     known gone), so it only excuses a run's own versions, and only for a bounded time."""
 
@@ -94,7 +97,7 @@ def runs_under_way(session: Session, now: datetime | None = None) -> UnderWay:
     """The "running" runs whose process is not known to be gone, split by how long they have run."""
     now = now or utcnow()
     runs = _running(session, gone=False)
-    filling = [run.id for run in runs if now - FILLING_BOUND <= run.started_at <= now]
+    filling = [run.id for run in runs if now - FILLING_BOUND <= run.started_at <= now + CLOCK_SKEW]
     return UnderWay(filling, [run.id for run in runs if run.id not in filling])
 
 
