@@ -45,12 +45,15 @@ class Corpus:
 
     @classmethod
     def load(cls, path: Path) -> Corpus | None:
-        """The description saved next to the repo at path; None when there is none."""
+        """The description saved next to the repo at path; None when there is none.
+
+        The repo is where it was found, not where it was built: a cache reached through a symlink from
+        another checkout recorded that checkout's path, which is gone when the checkout is."""
         where = _description(path)
         if not where.exists() or not (path / ".git").exists():
             return None
         data = json.loads(where.read_text())
-        return cls(**data | {"path": Path(data["path"]), "ids_at_head": frozenset(data["ids_at_head"]),
+        return cls(**data | {"path": path, "ids_at_head": frozenset(data["ids_at_head"]),
                              "templated_ids": frozenset(data["templated_ids"]),
                              "rename_waves": tuple(tuple(w) for w in data["rename_waves"]),
                              "tags": tuple(data["tags"])})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -101,6 +102,14 @@ def test_a_saved_description_loads_back_unchanged(ref: Corpus, single: Corpus):
     for c in (ref, single):
         c.save()
         assert Corpus.load(c.path) == c
+
+
+def test_a_cached_repo_loads_where_it_is_found_not_where_it_was_built(single: Corpus, tmp_path):
+    single.save()
+    moved = tmp_path / "elsewhere" / single.path.name
+    shutil.copytree(single.path, moved)
+    shutil.copy(single.path.parent / (single.path.name + ".json"), moved.parent / (moved.name + ".json"))
+    assert Corpus.load(moved) == replace(single, path=moved)
 
 
 def test_the_single_file_spec_is_one_document_of_the_size_asked_for_with_explicit_ids(single: Corpus):
