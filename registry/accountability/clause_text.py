@@ -20,7 +20,6 @@ version deleted or set aside with SQL is missing (see docs/accountability.md).
 """
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from registry.audit.events import Finding
 from registry.errors import SourceError
 from registry.gitsource import SpecSource
 from registry.history.search_check import EXAMPLES, named_versions
+from registry.ledger.state import body_digest
 from registry.models import ClauseVersion, Commit
 from registry.spec.parser import Clause, ParsedDocument, parse
 
@@ -207,4 +207,4 @@ def _difference(row: Row, by_key: dict[str, list[Clause]] | None, parent_key: st
         return "body" if not any(f[2] == body for f in fields) else "level"
     if not any(_same_id(parent_key, c.parent) for c in candidates):
         return "parent"
-    return "hash" if body_hash != hashlib.sha256(body.encode()).hexdigest() else None
+    return "hash" if body_hash != body_digest(body) else None

@@ -29,7 +29,12 @@ class ClauseState(NamedTuple):
     @property
     def body_hash(self) -> str:
         """sha256 of the body text."""
-        return hashlib.sha256(self.body.encode()).hexdigest()
+        return body_digest(self.body)
+
+
+def body_digest(body: str) -> str:
+    """A clause version's body_hash: the sha256 of its text (what ingest stores and verify recomputes)."""
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _state(v: ClauseVersion | None) -> ClauseState | None:
